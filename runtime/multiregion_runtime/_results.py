@@ -1,0 +1,148 @@
+"""Per-target results: one RegionResult per target, gathered in a RegionResults list."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from ._targets import Target
+
+if sys.version_info < (3, 11):  # pragma: no cover - exercised on 3.10 only
+    from exceptiongroup import ExceptionGroup
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+class TargetError(Exception):
+    """An error from one target, naming that target; the original is ``__cause__``."""
+
+    def __init__(self, target: Target, error: BaseException) -> None:
+        super().__init__(f"{target.name}: {type(error).__name__}: {error}")
+        self.target = target
+        self.error = error
+        self.__cause__ = error
+
+
+def error_code_of(error: BaseException | None) -> str | None:
+    """The AWS error code of a botocore ClientError (``ThrottlingException``...), else None."""
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return None
+    code = response.get("Error", {}).get("Code")
+    return str(code) if code is not None else None
+
+
+@dataclass(frozen=True)
+class RegionResult(Generic[T]):
+    """What one target answered: a value, or an error, never both.
+
+    ``skipped`` marks an error whose code the caller listed in ``ignore_error_codes``:
+    it is kept (and visible) but not counted by ``errors()`` or ``raise_for_errors()``.
+    """
+
+    target: Target
+    value: T | None = None
+    error: BaseException | None = None
+    elapsed: float = 0.0
+    skipped: bool = False
+
+    @property
+    def region(self) -> str:
+        return self.target.region
+
+    @property
+    def account_id(self) -> str | None:
+        return self.target.account_id
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def error_code(self) -> str | None:
+        return error_code_of(self.error)
+
+    def unwrap(self) -> T:
+        """The value; raises this target's error (wrapped in TargetError) if it failed."""
+        if self.error is not None:
+            raise TargetError(self.target, self.error)
+        return self.value  # type: ignore[return-value]  # ok result: value is a T
+
+    def __repr__(self) -> str:
+        if self.error is None:
+            state = f"value={self.value!r}"
+        else:
+            prefix = "skipped" if self.skipped else "error"
+            state = f"{prefix}={type(self.error).__name__}({self.error})"
+        return f"RegionResult({self.target.name}, {state}, elapsed={self.elapsed:.3f})"
+
+
+class RegionResults(list[RegionResult[T]]):
+    """The results of one fan-out, in target order (not completion order)."""
+
+    def values(self) -> list[T]:
+        """Values of the targets that succeeded, in target order."""
+        return [r.value for r in self if r.error is None]  # type: ignore[misc]
+
+    def errors(self) -> list[RegionResult[T]]:
+        """Results that failed (skipped ones excluded)."""
+        return [r for r in self if r.error is not None and not r.skipped]
+
+    def skipped(self) -> list[RegionResult[T]]:
+        """Results whose error code was listed in ``ignore_error_codes``."""
+        return [r for r in self if r.skipped]
+
+    def succeeded(self) -> list[RegionResult[T]]:
+        return [r for r in self if r.error is None]
+
+    def by_target(self) -> dict[Target, RegionResult[T]]:
+        return {r.target: r for r in self}
+
+    def by_region(self) -> dict[str, RegionResult[T]]:
+        """Results keyed by region name.
+
+        Raises ValueError when two targets share a region (several accounts or
+        endpoints): use ``by_target()`` or ``group_by_region()`` then.
+        """
+        seen: dict[str, RegionResult[T]] = {}
+        for r in self:
+            if r.region in seen:
+                raise ValueError(
+                    f"several targets share region {r.region!r} "
+                    f"({seen[r.region].target.name}, {r.target.name}); "
+                    "use by_target() or group_by_region()"
+                )
+            seen[r.region] = r
+        return seen
+
+    def group_by_region(self) -> dict[str, list[RegionResult[T]]]:
+        groups: dict[str, list[RegionResult[T]]] = {}
+        for r in self:
+            groups.setdefault(r.region, []).append(r)
+        return groups
+
+    def map(self, fn: Callable[[T], U]) -> list[U]:
+        """``fn`` applied to each successful value, in target order."""
+        return [fn(v) for v in self.values()]
+
+    def raise_for_errors(self) -> RegionResults[T]:
+        """Raise an ExceptionGroup of TargetError (one per failed target) if any failed."""
+        failed = self.errors()
+        if failed:
+            raise ExceptionGroup(
+                f"{len(failed)} of {len(self)} targets failed",
+                [TargetError(r.target, r.error) for r in failed if r.error is not None],
+            )
+        return self
+
+    def summary(self) -> str:
+        """``34 targets: 32 ok, 1 error, 1 skipped``."""
+        errors, skipped = len(self.errors()), len(self.skipped())
+        ok = len(self) - errors - skipped
+        return f"{len(self)} targets: {ok} ok, {errors} error{'s' * (errors != 1)}, {skipped} skipped"
+
+    def __repr__(self) -> str:
+        return f"RegionResults([{', '.join(map(repr, self))}])"

@@ -1,0 +1,95 @@
+"""The shared executor: concurrency caps, ordering, timeouts and Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Callable
+
+from multiregion_runtime._executor import run_all
+
+
+def test_max_workers_caps_concurrency_and_all_tasks_run() -> None:
+    lock = threading.Lock()
+    running = peak = 0
+
+    def task(i: int) -> Callable[[], int]:
+        def run() -> int:
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            threading.Event().wait(0.02)
+            with lock:
+                running -= 1
+            return i * i
+
+        return run
+
+    outcomes = run_all([task(i) for i in range(20)], max_workers=3)
+    assert [o.value for o in outcomes] == [i * i for i in range(20)]
+    assert peak == 3
+
+
+def test_errors_are_outcomes_not_exceptions() -> None:
+    def boom() -> int:
+        raise RuntimeError("nope")
+
+    outcomes = run_all([lambda: 1, boom, lambda: 3])
+    assert [o.value for o in outcomes] == [1, None, 3]
+    assert isinstance(outcomes[1].error, RuntimeError)
+
+
+def test_tasks_beyond_the_timeout_are_timeout_errors_and_never_start() -> None:
+    started: list[int] = []
+    gate = threading.Event()
+
+    def task(i: int) -> Callable[[], int]:
+        def run() -> int:
+            started.append(i)
+            gate.wait(5)
+            return i
+
+        return run
+
+    outcomes = run_all([task(i) for i in range(4)], max_workers=2, timeout=0.2)
+    gate.set()
+    assert all(isinstance(o.error, TimeoutError) for o in outcomes)
+    assert sorted(started) == [0, 1]  # queued tasks were cancelled, not started
+
+
+def test_ctrl_c_returns_promptly_and_leaves_no_thread_blocking_exit() -> None:
+    # A child process fans out tasks that would block for a minute, then gets SIGINT.
+    # It must raise KeyboardInterrupt and exit at once: no worker thread may keep the
+    # interpreter alive, and no queued task may start after the interrupt.
+    script = textwrap.dedent("""
+        import sys, threading, time
+        from multiregion_runtime._executor import run_all
+        started = []
+        def task():
+            started.append(1)
+            print("started", flush=True)
+            time.sleep(60)
+        try:
+            run_all([task] * 10, max_workers=2)
+        except KeyboardInterrupt:
+            time.sleep(0.3)
+            print("interrupted", len(started), flush=True)
+            sys.exit(130)
+        """)
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().startswith("started")
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=20)
+    assert child.returncode == 130
+    assert out.split()[-2:] == ["interrupted", "2"]
