@@ -6,7 +6,7 @@ import copy
 import difflib
 import functools
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -14,14 +14,20 @@ import boto3
 import botocore
 from botocore.client import BaseClient
 from botocore.config import Config
-from botocore.exceptions import ParamValidationError, UnknownServiceError
+from botocore.exceptions import (
+    DataNotFoundError,
+    ParamValidationError,
+    UnknownServiceError,
+)
 from botocore.model import OperationModel, ServiceModel
 from botocore.validate import validate_parameters
+from botocore.waiter import SingleWaiterConfig, WaiterModel
 from typing_extensions import Self
 
 from ._clients import ClientCache
 from ._errors import BotocoreTooOldError
 from ._executor import Outcome, run_all
+from ._pagination import Items, OnPage, PartialResult, paginate_full
 from ._regions import (
     RegionsArg,
     RegionSource,
@@ -78,6 +84,7 @@ class MultiRegionClient:
             raise TypeError(f"config must be a botocore.config.Config, got {config!r}")
         self._clients = ClientCache(session, config)
         base = self._clients.base_session()
+        self._botocore_session = base._session
         self._model = _load_model(base, self.service_name, self._generated_from)
         self.partition = partition_of_region(base.region_name or "") or "aws"
         if targets is not None:
@@ -134,41 +141,174 @@ class MultiRegionClient:
 
     def _call(self, operation_name: str, params: dict[str, Any]) -> RegionResults[Any]:
         """Validate ``params`` once, then call the operation in every target."""
-        operation = self._operation_model(operation_name)
-        _validate(params, operation)
+        _validate(params, self._operation_model(operation_name))
         method = botocore.xform_name(operation_name)
-        tasks = [
-            functools.partial(self._call_one, target, method, params)
-            for target in self.targets
-        ]
+        return self._run(
+            self.targets,
+            lambda client: getattr(client, method)(**dict(params)),
+        )
+
+    def _paginate(
+        self,
+        operation_name: str,
+        params: dict[str, Any],
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        on_page: OnPage | None = None,
+    ) -> RegionResults[Any]:
+        """Every page of the operation in every target, merged per target.
+
+        The merge is botocore's ``build_full_result``. ``max_items`` caps each target;
+        a target that stopped early has a ``NextToken`` in its result
+        (``RegionResults.resume_tokens()``). ``starting_tokens`` resumes exactly the
+        targets it names. A target failing mid-way keeps the pages it had, with its
+        error.
+        """
+        self._paginator_config(operation_name)
+        _validate(params, self._operation_model(operation_name))
+        _check_positive("max_items", max_items)
+        _check_positive("page_size", page_size)
+        method = botocore.xform_name(operation_name)
+        targets = (
+            self.targets
+            if starting_tokens is None
+            else self._check_tokens(starting_tokens)
+        )
+
+        def one(target: Target, client: BaseClient) -> dict[str, Any]:
+            config: dict[str, Any] = {"MaxItems": max_items, "PageSize": page_size}
+            if starting_tokens is not None:
+                config["StartingToken"] = starting_tokens[target]
+            callback = (
+                None if on_page is None else functools.partial(on_page, target, client)
+            )
+            return paginate_full(client, method, dict(params), config, callback)
+
+        return self._run(targets, one, with_target=True)
+
+    def _items(
+        self,
+        operation_name: str,
+        params: dict[str, Any],
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+    ) -> Items[Any]:
+        """The elements of the paginator's first result key, from every target."""
+        result_key = self._paginator_config(operation_name)["result_key"]
+        if isinstance(result_key, list):
+            result_key = result_key[0]
+        _validate(params, self._operation_model(operation_name))
+
+        def start(on_page: OnPage) -> Callable[[], RegionResults[Any]]:
+            return functools.partial(
+                self._paginate,
+                operation_name,
+                params,
+                max_items=max_items,
+                page_size=page_size,
+                on_page=on_page,
+            )
+
+        return Items(start, result_key)
+
+    def _wait(
+        self,
+        waiter_name: str,
+        params: dict[str, Any],
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+    ) -> RegionResults[None]:
+        """Wait in every target at once; a failure or time-out is that target's error."""
+        waiter = self._waiter_model(waiter_name)
+        _validate(params, self._operation_model(waiter.operation))
+        _check_positive("delay", delay)
+        _check_positive("max_attempts", max_attempts)
+        config = {
+            k: v for k, v in (("Delay", delay), ("MaxAttempts", max_attempts)) if v
+        }
+        name = botocore.xform_name(waiter_name)
+        return self._run(
+            self.targets,
+            lambda client: client.get_waiter(name).wait(
+                **dict(params), WaiterConfig=config
+            ),
+        )
+
+    def _run(
+        self,
+        targets: Sequence[Target],
+        call: Callable[..., Any],
+        with_target: bool = False,
+    ) -> RegionResults[Any]:
+        """Run ``call(client)`` (or ``call(target, client)``) for every target."""
+
+        def task(target: Target) -> Any:
+            client = self.client_for(target)
+            return call(target, client) if with_target else call(client)
+
+        tasks = [functools.partial(task, target) for target in targets]
         outcomes = run_all(
             tasks, max_workers=self._options.max_workers, timeout=self._options.timeout
         )
         return RegionResults(
-            self._result(target, outcome)
-            for target, outcome in zip(self.targets, outcomes)
+            self._result(target, outcome) for target, outcome in zip(targets, outcomes)
         )
 
-    def _call_one(self, target: Target, method: str, params: dict[str, Any]) -> Any:
-        client = self.client_for(target)
-        # A shallow copy per target: some botocore handlers rewrite top-level params.
-        return getattr(client, method)(**dict(params))
-
     def _result(self, target: Target, outcome: Outcome[Any]) -> RegionResult[Any]:
-        skipped = False
-        if outcome.error is not None:
-            code = error_code_of(outcome.error)
+        value, error, skipped = outcome.value, outcome.error, False
+        if isinstance(error, PartialResult):
+            value, error = error.value, error.error
+        if error is not None:
+            code = error_code_of(error)
             skipped = code is not None and code in self._options.ignore_error_codes
             logger.debug(
                 "%s %s: %s%s",
                 self.service_name,
                 target.name,
-                type(outcome.error).__name__,
+                type(error).__name__,
                 f" {code}" if code else "",
             )
-        return RegionResult(
-            target, outcome.value, outcome.error, outcome.elapsed, skipped
-        )
+        client = self._clients.cached(self.service_name, target)
+        return RegionResult(target, value, error, outcome.elapsed, skipped, client)
+
+    def _paginator_config(self, operation_name: str) -> dict[str, Any]:
+        model = self._botocore_session.get_paginator_model(self.service_name)
+        try:
+            return model.get_paginator(operation_name)  # type: ignore[no-any-return]
+        except ValueError:
+            raise ValueError(
+                f"{self.service_name} operation {operation_name!r} cannot be paginated"
+            ) from None
+
+    def _waiter_model(self, waiter_name: str) -> SingleWaiterConfig:
+        try:
+            model = self._botocore_session.get_waiter_model(self.service_name)
+        except DataNotFoundError:
+            model = WaiterModel({"version": 2, "waiters": {}})
+        if waiter_name not in model.waiter_names:
+            close = difflib.get_close_matches(waiter_name, model.waiter_names, n=3)
+            raise ValueError(
+                f"{self.service_name} has no waiter {waiter_name!r}; "
+                f"did you mean {' or '.join(close) or 'one of ' + ', '.join(model.waiter_names)}?"
+            )
+        return model.get_waiter(waiter_name)
+
+    def _check_tokens(self, tokens: Mapping[Target, str]) -> tuple[Target, ...]:
+        if not isinstance(tokens, Mapping) or not tokens:
+            raise ValueError(
+                f"starting_tokens must map Targets to resume tokens, got {tokens!r}; "
+                "see RegionResults.resume_tokens()"
+            )
+        unknown = [t.name for t in tokens if t not in self.targets]
+        if unknown:
+            raise ValueError(
+                f"starting_tokens names targets not in this object: {unknown}"
+            )
+        return tuple(t for t in self.targets if t in tokens)
 
     def _operation_model(self, operation_name: str) -> OperationModel:
         if operation_name not in self._model.operation_names:
@@ -237,6 +377,13 @@ def _validate(params: dict[str, Any], operation: OperationModel) -> None:
             )
         return
     validate_parameters(params, operation.input_shape)
+
+
+def _check_positive(name: str, value: float | None) -> None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
+    ):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
 
 
 def _check_options(

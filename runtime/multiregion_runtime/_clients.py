@@ -51,14 +51,12 @@ class ClientCache:
         with self._lock:
             return self._session_for(None, None)
 
+    def cached(self, service: str, target: Target) -> BaseClient | None:
+        """The client already made for ``target``, if any (never creates one)."""
+        return self._clients.get(_key(service, target))
+
     def client(self, service: str, target: Target) -> BaseClient:
-        key: ClientKey = (
-            target.profile,
-            target.role_arn,
-            service,
-            target.region,
-            target.endpoint_url,
-        )
+        key = _key(service, target)
         client = self._clients.get(key)
         if client is not None:
             return client
@@ -89,3 +87,13 @@ class ClientCache:
                 session = boto3.Session(profile_name=profile)
             self._sessions[key] = session
         return session
+
+
+def _key(service: str, target: Target) -> ClientKey:
+    return (
+        target.profile,
+        target.role_arn,
+        service,
+        target.region,
+        target.endpoint_url,
+    )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
+
+from botocore.client import BaseClient
 
 from ._targets import Target
 
@@ -37,9 +39,11 @@ def error_code_of(error: BaseException | None) -> str | None:
 
 @dataclass(frozen=True)
 class RegionResult(Generic[T]):
-    """What one target answered: a value, or an error, never both.
+    """What one target answered: a value, or an error.
 
-    ``skipped`` marks an error whose code the caller listed in ``ignore_error_codes``:
+    Both are set only when a paginated call failed part-way: ``value`` then holds
+    the pages merged before ``error``. ``client`` is the boto3 client the call used,
+    for follow-up calls in the same region, account and endpoint. ``skipped`` marks an error whose code the caller listed in ``ignore_error_codes``:
     it is kept (and visible) but not counted by ``errors()`` or ``raise_for_errors()``.
     """
 
@@ -48,6 +52,7 @@ class RegionResult(Generic[T]):
     error: BaseException | None = None
     elapsed: float = 0.0
     skipped: bool = False
+    client: BaseClient | None = field(default=None, repr=False, compare=False)
 
     @property
     def region(self) -> str:
@@ -86,6 +91,19 @@ class RegionResults(list[RegionResult[T]]):
     def values(self) -> list[T]:
         """Values of the targets that succeeded, in target order."""
         return [r.value for r in self if r.error is None]  # type: ignore[misc]
+
+    def failed_targets(self) -> list[Target]:
+        """Targets that failed (skipped ones excluded): ``mr.with_targets(...)`` to retry."""
+        return [r.target for r in self.errors()]
+
+    def resume_tokens(self) -> dict[Target, str]:
+        """Per target, the token to resume a paginated call that stopped at max_items."""
+        tokens: dict[Target, str] = {}
+        for r in self:
+            token = r.value.get("NextToken") if isinstance(r.value, dict) else None
+            if isinstance(token, str) and token:
+                tokens[r.target] = token
+        return tokens
 
     def errors(self) -> list[RegionResult[T]]:
         """Results that failed (skipped ones excluded)."""

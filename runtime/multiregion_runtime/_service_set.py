@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import botocore
 
 from ._base import MultiRegionClient
 from ._regions import RegionsArg
+from ._pagination import Items
 from ._results import RegionResults
+from ._targets import Target
 
 
 class ServiceSet(MultiRegionClient):
@@ -46,8 +48,65 @@ class ServiceSet(MultiRegionClient):
 
     def call(self, operation_name: str, **params: Any) -> RegionResults[Any]:
         """Call an operation by botocore's name ("ListQueues") or boto3's ("list_queues")."""
-        operation = self._operations.get(operation_name, operation_name)
-        return self._call(operation, params)
+        return self._call(self._operation_name(operation_name), params)
+
+    def paginate(
+        self,
+        operation_name: str,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **params: Any,
+    ) -> RegionResults[Any]:
+        """Every page in every target, merged per target (botocore's build_full_result)."""
+        return self._paginate(
+            self._operation_name(operation_name),
+            params,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def items(
+        self,
+        operation_name: str,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **params: Any,
+    ) -> Items[Any]:
+        """The elements of the operation's first result key from every target, as they come."""
+        return self._items(
+            self._operation_name(operation_name),
+            params,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def wait(
+        self,
+        waiter_name: str,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **params: Any,
+    ) -> RegionResults[None]:
+        """Run a waiter ("instance_running" or "InstanceRunning") in every target at once."""
+        name = waiter_name if "_" not in waiter_name else _pascal(waiter_name)
+        return self._wait(name, params, delay=delay, max_attempts=max_attempts)
+
+    def _operation_name(self, name: str) -> str:
+        """botocore's name for ``name`` (snake_case or PascalCase), or AttributeError."""
+        if name in self._model.operation_names:
+            return name
+        if name not in self._operations:
+            getattr(self, name)  # raises AttributeError with close matches
+        return self._operations[name]
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._operations))
+
+
+def _pascal(snake: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))

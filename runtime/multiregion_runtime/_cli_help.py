@@ -1,0 +1,212 @@
+"""Help texts and name lookups, read from botocore's models one service at a time.
+
+Listing services reads only the names of botocore's data directories
+(``list_available_services``); a service's model is loaded only when it is asked for.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+import textwrap
+
+import botocore
+import botocore.session
+from botocore.exceptions import DataNotFoundError
+from botocore.model import OperationModel, ServiceModel, Shape
+
+from ._cli_args import GLOBAL_OPTIONS, UsageError
+from ._cli_params import describe, option_names
+
+_WIDTH = 88
+USAGE = "usage: multiregion [options] <service> <operation> [--parameter value ...]"
+
+
+def find_service(session: botocore.session.Session, name: str) -> ServiceModel:
+    """The model of service ``name``, or a UsageError naming close matches."""
+    services = session.get_available_services()
+    if name not in services:
+        raise UsageError(
+            f"unknown service {name!r}{_did_you_mean(name, services)}; "
+            "'multiregion help' lists them all"
+        )
+    return session.get_service_model(name)
+
+
+def operations_by_cli_name(model: ServiceModel) -> dict[str, str]:
+    """``{"list-queues": "ListQueues", ...}``."""
+    return {botocore.xform_name(op, "-"): op for op in model.operation_names}
+
+
+def find_operation(model: ServiceModel, name: str) -> OperationModel:
+    operations = operations_by_cli_name(model)
+    if name not in operations:
+        raise UsageError(
+            f"unknown operation {name!r} for service {model.service_name!r}"
+            f"{_did_you_mean(name, list(operations))}; "
+            f"'multiregion {model.service_name} help' lists them all"
+        )
+    return model.operation_model(operations[name])
+
+
+def can_paginate(session: botocore.session.Session, service: str, op: str) -> bool:
+    try:
+        session.get_paginator_model(service).get_paginator(op)
+    except (DataNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _did_you_mean(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+
+
+def top_help(session: botocore.session.Session) -> str:
+    services = session.get_available_services()
+    return "\n".join(
+        [
+            USAGE,
+            "",
+            "Runs one AWS API call in many regions (and profiles, or any endpoint) at",
+            "once, with AWS CLI conventions, and prints every target's result.",
+            "",
+            "  multiregion sqs list-queues --regions all --output table",
+            "  multiregion ec2 describe-security-groups --regions 'eu-*' \\",
+            "      --filters Name=group-name,Values=web --query 'SecurityGroups[].GroupId'",
+            "",
+            "Options (before or after the operation):",
+            *_global_option_lines(),
+            "",
+            "Exit codes: 0 all targets succeeded, 1 some failed, 2 usage error, "
+            "130 interrupted.",
+            "",
+            f"Services ({len(services)}): 'multiregion <service> help' lists operations.",
+            *_columns(services),
+        ]
+    )
+
+
+def _global_option_lines() -> list[str]:
+    lines = []
+    for option in GLOBAL_OPTIONS:
+        head = f"{option.name} {option.metavar}".strip()
+        if option.arity == "many":
+            head += " ..."
+        lines.append(f"  {head:<26} {option.help}")
+    return lines
+
+
+def _columns(words: list[str]) -> list[str]:
+    width = max(map(len, words), default=0) + 2
+    per_line = max(1, (_WIDTH - 2) // width)
+    return [
+        "  " + "".join(w.ljust(width) for w in words[i : i + per_line]).rstrip()
+        for i in range(0, len(words), per_line)
+    ]
+
+
+def service_help(model: ServiceModel) -> str:
+    name = model.metadata.get("serviceFullName", model.service_name)
+    lines = [
+        f"multiregion {model.service_name} <operation> [--parameter value ...]",
+        "",
+        name,
+        *_wrap(first_paragraph(model.documentation), indent="  "),
+        "",
+        "Operations ('multiregion "
+        f"{model.service_name} <operation> help' shows parameters):",
+    ]
+    operations = operations_by_cli_name(model)
+    width = max(map(len, operations), default=0) + 2
+    for cli_name, op in operations.items():
+        summary = first_sentence(model.operation_model(op).documentation)
+        lines.append(f"  {cli_name:<{width}}{summary}"[:_WIDTH].rstrip())
+    return "\n".join(lines)
+
+
+def operation_help(model: ServiceModel, operation: OperationModel, pages: bool) -> str:
+    cli_name = botocore.xform_name(operation.name, "-")
+    lines = [
+        f"multiregion {model.service_name} {cli_name} [--parameter value ...] [options]",
+        "",
+        *_wrap(text_of(operation.documentation), indent="  "),
+        "",
+    ]
+    if pages:
+        lines += ["  Pageable: --paginate fetches every page in every target.", ""]
+    lines.append("Parameters:")
+    shape = operation.input_shape
+    if shape is None or not shape.members:
+        lines.append("  (none)")
+    else:
+        required = set(shape.required_members)
+        for option, member in option_names(operation).items():
+            lines += _parameter_lines(option, shape.members[member], member in required)
+    lines += ["", "Options: see 'multiregion help'."]
+    return "\n".join(lines)
+
+
+def _parameter_lines(option: str, shape: Shape, required: bool) -> list[str]:
+    flag = " [required]" if required else ""
+    lines = [f"  {option} ({describe(shape)}){flag}"]
+    syntax = shorthand_example(shape)
+    if shape.type_name == "boolean":
+        syntax = f"{option} | --no-{option[2:]}"
+    if syntax:
+        lines.append(f"      Syntax: {syntax}")
+    lines += _wrap(first_paragraph(shape.documentation), indent="      ")
+    return lines
+
+
+def shorthand_example(shape: Shape) -> str | None:
+    """``Name=string,Values=string,string`` for structures, lists of them and maps."""
+    kind = shape.type_name
+    if kind == "map":
+        return "KeyName1=string,KeyName2=string  or JSON"
+    if kind == "list" and shape.member.type_name == "structure":  # type: ignore[attr-defined]
+        inner = shorthand_example(shape.member)  # type: ignore[attr-defined]
+        return f"{inner} ..." if inner else None
+    if kind != "structure":
+        return None
+    parts = []
+    for name, member in shape.members.items():  # type: ignore[attr-defined]
+        if member.type_name == "list":
+            parts.append(f"{name}={member.member.type_name},{member.member.type_name}")
+        elif member.type_name in ("structure", "map"):
+            parts.append(f"{name}={{...}}")
+        else:
+            parts.append(f"{name}={member.type_name}")
+    return ",".join(parts) + "  or JSON"
+
+
+def text_of(documentation: str | None) -> str:
+    """botocore's HTML documentation as plain text (paragraphs kept)."""
+    text = re.sub(
+        r"</?(p|li|ul|ol|note|important)\b[^>]*>", "\n\n", documentation or ""
+    )
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def first_paragraph(documentation: str | None) -> str:
+    return text_of(documentation).split("\n\n", 1)[0]
+
+
+def first_sentence(documentation: str | None) -> str:
+    paragraph = first_paragraph(documentation)
+    match = re.match(r"(.+?[.!?])(\s|$)", paragraph)
+    return match.group(1) if match else paragraph
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    lines: list[str] = []
+    for paragraph in text.split("\n\n"):
+        if lines:
+            lines.append("")
+        lines += textwrap.wrap(
+            paragraph, _WIDTH, initial_indent=indent, subsequent_indent=indent
+        )
+    return lines

@@ -1,0 +1,162 @@
+"""Pagination across targets: merged full results, and items streamed as pages arrive."""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import jmespath  # type: ignore[import-untyped]  # botocore depends on it
+from botocore.client import BaseClient
+from botocore.paginate import PageIterator
+
+from ._results import RegionResults, TargetError
+from ._targets import Target
+
+if sys.version_info < (3, 11):  # pragma: no cover - exercised on 3.10 only
+    from exceptiongroup import ExceptionGroup
+
+T = TypeVar("T")
+#: Called with each page as it arrives: (target, the client that fetched it, page).
+OnPage = Callable[[Target, BaseClient, Any], None]
+
+
+class PartialResult(Exception):
+    """A target failed part-way: ``value`` holds what it gathered before ``error``.
+
+    Internal: the runtime unpacks it into a RegionResult with both value and error.
+    """
+
+    def __init__(self, value: Any, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.value = value
+        self.error = error
+
+
+class _RecordingPages:
+    """Wraps a PageIterator so a failing page ends iteration and is remembered.
+
+    ``PageIterator.build_full_result`` is then run on this wrapper, so the merge is
+    botocore's own (result keys concatenated, non-aggregate keys kept, NextToken as
+    the resume token) and the pages gathered before an error are not lost.
+    """
+
+    def __init__(self, pages: Any, on_page: Callable[[Any], None] | None) -> None:
+        self._pages = pages
+        self._on_page = on_page
+        self.error: BaseException | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            for page in self._pages:
+                if self._on_page is not None:
+                    self._on_page(page)
+                yield page
+        except Exception as error:  # the pages so far are kept; the error is reported
+            self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pages, name)
+
+
+def paginate_full(
+    client: BaseClient,
+    method: str,
+    params: dict[str, Any],
+    pagination_config: dict[str, Any],
+    on_page: Callable[[Any], None] | None = None,
+) -> dict[str, Any]:
+    """All pages of one target merged like botocore's ``build_full_result``.
+
+    Raises PartialResult (holding the merged pages so far) if a page request fails.
+    """
+    paginator = client.get_paginator(method)
+    pages = paginator.paginate(**params, PaginationConfig=pagination_config)
+    recording = _RecordingPages(pages, on_page)
+    merged: dict[str, Any] = PageIterator.build_full_result(recording)  # type: ignore[arg-type]
+    if recording.error is not None:
+        raise PartialResult(merged, recording.error)
+    return merged
+
+
+@dataclass(frozen=True)
+class Item(Generic[T]):
+    """One element of a paginated result key, tagged with the target it came from."""
+
+    target: Target
+    value: T
+    client: BaseClient | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def region(self) -> str:
+        return self.target.region
+
+    @property
+    def account_id(self) -> str | None:
+        return self.target.account_id
+
+
+_DONE = object()
+
+
+class Items(Generic[T]):
+    """Items of every target, yielded as pages arrive (fast regions first).
+
+    When iteration ends, ``results`` holds each target's merged result (for a failed
+    target: what it gathered, with its error). If any target failed (and its error
+    code was not ignored) the iteration ends by raising an ExceptionGroup of
+    TargetError, after every item that did arrive was yielded: no error is dropped.
+    """
+
+    def __init__(
+        self,
+        start: Callable[[OnPage], Callable[[], RegionResults[Any]]],
+        result_key: str,
+    ) -> None:
+        self._start = start
+        self._search = jmespath.compile(result_key).search
+        self._pages: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.results: RegionResults[Any] | None = None
+        self._used = False
+
+    def _on_page(self, target: Target, client: BaseClient, page: Any) -> None:
+        # Copy the items now: build_full_result extends the first page's lists in
+        # place as later pages arrive, so reading the page later would repeat items.
+        self._pages.put((target, client, list(self._search(page) or ())))
+
+    def __iter__(self) -> Iterator[Item[T]]:
+        if self._used:
+            raise RuntimeError("Items can be iterated once; call the method again")
+        self._used = True
+        finish = self._start(self._on_page)
+        done = threading.Thread(target=self._finish, args=(finish,), daemon=True)
+        done.start()
+        while (entry := self._pages.get()) is not _DONE:
+            target, client, values = entry
+            for value in values:
+                yield Item(target, value, client)
+        if isinstance(self.results, BaseException):
+            raise self.results
+        assert self.results is not None
+        self._raise_for_errors(self.results)
+
+    def _finish(self, finish: Callable[[], RegionResults[Any]]) -> None:
+        try:
+            self.results = finish()
+        except BaseException as error:  # re-raised in the iterating thread
+            self.results = error  # type: ignore[assignment]
+        self._pages.put(_DONE)
+
+    def _raise_for_errors(self, results: RegionResults[Any]) -> None:
+        failed = results.errors()
+        if failed:
+            raise ExceptionGroup(
+                f"{len(failed)} of {len(results)} targets failed while paginating",
+                [TargetError(r.target, r.error) for r in failed if r.error is not None],
+            )
+
+    def to_list(self) -> list[Item[T]]:
+        return list(self)
