@@ -31,7 +31,8 @@ def make_log_groups(per_region: dict[str, int]) -> None:
 
 
 def boto3_full_result(service: str, region: str, operation: str, **params: Any) -> Any:
-    paginator = boto3.client(service, region_name=region).get_paginator(operation)
+    client: Any = boto3.Session(region_name=region).client(service)  # type: ignore[call-overload]
+    paginator = client.get_paginator(operation)
     return paginator.paginate(**params).build_full_result()
 
 
