@@ -41,6 +41,14 @@ from ._targets import Target
 
 logger = logging.getLogger("multiregion")
 
+#: Operations that answer for every region wherever they are called, and take a
+#: parameter to limit them to one: each target passes its own region, so each item
+#: appears once, under its own region (S3 ListBuckets lists every bucket from every
+#: regional endpoint unless given BucketRegion).
+REGION_FILTER_PARAMS: dict[tuple[str, str], str] = {
+    ("s3", "ListBuckets"): "BucketRegion"
+}
+
 
 @dataclass(frozen=True)
 class CallOptions:
@@ -143,10 +151,16 @@ class MultiRegionClient:
         """Validate ``params`` once, then call the operation in every target."""
         _validate(params, self._operation_model(operation_name))
         method = botocore.xform_name(operation_name)
-        return self._run(
-            self.targets,
-            lambda client: getattr(client, method)(**dict(params)),
-        )
+        region_param = REGION_FILTER_PARAMS.get((self.service_name, operation_name))
+
+        def one(target: Target, client: BaseClient) -> Any:
+            # A shallow copy per target: some botocore handlers rewrite top-level params.
+            target_params = dict(params)
+            if region_param and region_param not in target_params:
+                target_params[region_param] = target.region
+            return getattr(client, method)(**target_params)
+
+        return self._run(self.targets, one, with_target=True)
 
     def _paginate(
         self,

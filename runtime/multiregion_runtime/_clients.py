@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
+from ._credentials import session_for
 from ._targets import Target
 
 # Why these defaults: "standard" retries back off on throttling (boto3's default,
@@ -20,7 +22,7 @@ _DEFAULT_CONFIG = Config(
     user_agent_extra="multiregion",
 )
 
-ClientKey = tuple[str | None, str | None, str, str, str | None]
+ClientKey = tuple[tuple[object, ...], str, str, str | None]
 
 
 class ClientCache:
@@ -37,9 +39,11 @@ class ClientCache:
     ):
         self._session = session
         self._config = _DEFAULT_CONFIG.merge(config) if config else _DEFAULT_CONFIG
-        self._sessions: dict[tuple[str | None, str | None], boto3.Session] = {}
+        self._sessions: dict[tuple[object, ...], boto3.Session] = {}
         self._clients: dict[ClientKey, BaseClient] = {}
-        self._lock = threading.Lock()
+        # Re-entrant: role sessions are built from the profile's session under it, and
+        # STS clients for role assumption (made later, in worker threads) take it too.
+        self._lock = threading.RLock()
         self.created = 0
 
     @property
@@ -47,9 +51,11 @@ class ClientCache:
         return self._config
 
     def base_session(self) -> boto3.Session:
-        """The session for targets with no profile of their own."""
+        """The session for targets with no credentials of their own."""
         with self._lock:
-            return self._session_for(None, None)
+            if self._session is None:
+                self._session = boto3.Session()
+            return self._session
 
     def cached(self, service: str, target: Target) -> BaseClient | None:
         """The client already made for ``target``, if any (never creates one)."""
@@ -68,32 +74,26 @@ class ClientCache:
             return client
 
     def _create(self, service: str, target: Target) -> BaseClient:
-        session = self._session_for(target.profile, target.role_arn)
+        session = self._session_for(target)
         kwargs: dict[str, Any] = {"region_name": target.region, "config": self._config}
         if target.endpoint_url:
             kwargs["endpoint_url"] = target.endpoint_url
         self.created += 1
         return session.client(service, **kwargs)  # type: ignore[call-overload,no-any-return]
 
-    def _session_for(self, profile: str | None, role_arn: str | None) -> boto3.Session:
-        key = (profile, role_arn)
+    def _session_for(self, target: Target) -> boto3.Session:
+        """One Session per credential source; a role's is built on the profile's."""
+        key = target.credential_source
         session = self._sessions.get(key)
         if session is None:
-            if role_arn is not None:
-                raise NotImplementedError("Target.role_arn is not supported yet")
-            if profile is None:
-                session = self._session or boto3.Session()
-            else:
-                session = boto3.Session(profile_name=profile)
+            base = self._session or boto3.Session()
+            self._session = base
+            if target.role_arn is not None and target.profile is not None:
+                base = self._session_for(replace(target, role_arn=None))
+            session = session_for(target, base, self._lock)
             self._sessions[key] = session
         return session
 
 
 def _key(service: str, target: Target) -> ClientKey:
-    return (
-        target.profile,
-        target.role_arn,
-        service,
-        target.region,
-        target.endpoint_url,
-    )
+    return (target.credential_source, service, target.region, target.endpoint_url)

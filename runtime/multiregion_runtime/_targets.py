@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class StaticCredentials:
+    """Explicit keys for a target (an S3-compatible store, a second moto...).
+
+    Its repr and str never show the keys: they are secrets, and Targets get logged.
+    """
+
+    access_key_id: str = field(repr=False)
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+
+    def __str__(self) -> str:
+        return "StaticCredentials(***)"
+
+    __repr__ = __str__
 
 
 @dataclass(frozen=True)
 class Target:
-    """One place a call is sent to.
+    """One place a call is sent to: a region, with the credentials to use there.
 
-    Frozen and hashable so it can key dicts and caches. It holds no secret: credentials
-    come from ``profile`` (or the session's default chain), never from a field here, so
-    its repr is safe to log.
+    Credentials come from, in order: ``credentials`` (explicit keys), ``role_arn``
+    (assumed from the profile's or session's credentials through a regional STS
+    endpoint, refreshed before expiry), ``profile``, or the default chain.
+    Frozen and hashable so it keys dicts and caches; no secret is in its repr.
     """
 
     region: str
@@ -20,12 +38,27 @@ class Target:
     role_arn: str | None = None
     account_id: str | None = None
     label: str | None = None
+    credentials: StaticCredentials | None = field(default=None, repr=False)
+    external_id: str | None = field(default=None, repr=False)
+    role_session_name: str = "multiregion"
+    duration_seconds: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.region, str) or not self.region:
             raise ValueError(
                 f"Target.region must be a non-empty string, got {self.region!r}"
             )
+        if self.credentials is not None and not isinstance(
+            self.credentials, StaticCredentials
+        ):
+            raise TypeError("Target.credentials must be a StaticCredentials")
+        if self.role_arn is not None and not self.role_arn.startswith("arn:"):
+            raise ValueError(
+                f"Target.role_arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), "
+                f"got {self.role_arn!r}"
+            )
+        if self.account_id is None and self.role_arn is not None:
+            object.__setattr__(self, "account_id", _account_of(self.role_arn))
 
     @property
     def name(self) -> str:
@@ -41,5 +74,22 @@ class Target:
             name = f"{name}@{self.endpoint_url}"
         return name
 
+    @property
+    def credential_source(self) -> tuple[object, ...]:
+        """What identifies this target's credentials: targets sharing it share a session."""
+        return (
+            self.profile,
+            self.role_arn,
+            self.external_id,
+            self.role_session_name,
+            self.duration_seconds,
+            self.credentials,
+        )
+
     def __str__(self) -> str:
         return self.name
+
+
+def _account_of(role_arn: str) -> str | None:
+    parts = role_arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[4] else None

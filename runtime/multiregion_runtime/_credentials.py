@@ -1,0 +1,118 @@
+"""Sessions per credential source: explicit keys, profiles, and assumed roles."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import (
+    AssumeRoleCredentialFetcher,
+    DeferredRefreshableCredentials,
+)
+
+from ._targets import Target
+
+Lock = AbstractContextManager[Any]
+
+#: At most this many AssumeRole calls in flight per process: with hundreds of accounts,
+#: unbounded AssumeRole bursts are throttled by STS.
+ASSUME_ROLE_CONCURRENCY = 8
+_assume_role_slots = threading.BoundedSemaphore(ASSUME_ROLE_CONCURRENCY)
+# STS throttles AssumeRole bursts: retry them with backoff, more than the default 3 times.
+_STS_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8})
+
+
+def session_for(target: Target, base: boto3.Session, lock: Lock) -> boto3.Session:
+    """A new boto3 Session for the target's credential source (``lock`` guards ``base``)."""
+    if target.credentials is not None:
+        creds = target.credentials
+        return boto3.Session(
+            aws_access_key_id=creds.access_key_id,
+            aws_secret_access_key=creds.secret_access_key,
+            aws_session_token=creds.session_token,
+            botocore_session=_sharing_models(base),
+        )
+    if target.role_arn is not None:
+        return _assumed_role_session(target, base, lock)
+    if target.profile is not None:
+        return boto3.Session(
+            profile_name=target.profile, botocore_session=_sharing_models(base)
+        )
+    return base
+
+
+def _sharing_models(base: boto3.Session) -> botocore.session.Session:
+    """A botocore session that reuses ``base``'s loader, so models are parsed once."""
+    session = botocore.session.Session()
+    session.register_component(
+        "data_loader", base._session.get_component("data_loader")
+    )
+    return session
+
+
+def _assumed_role_session(
+    target: Target, base: boto3.Session, lock: Lock
+) -> boto3.Session:
+    """Credentials from AssumeRole, fetched lazily in the worker and refreshed by botocore.
+
+    STS is called at the regional endpoint of the target's region (regional STS issues
+    tokens valid in opt-in regions; the global endpoint's are not). One failure is kept
+    and re-raised, so an account whose role cannot be assumed fails each of its targets
+    at once instead of calling AssumeRole again for every region.
+    """
+    source = base.get_credentials()
+    if source is None:
+        raise ValueError(
+            f"no credentials to assume {target.role_arn} from: configure a profile"
+        )
+    sts_region = target.region if target.endpoint_url is None else base.region_name
+
+    def create_sts(service: str, **kwargs: Any) -> Any:
+        with lock:  # creating clients from one Session is not thread-safe
+            return base.client(  # type: ignore[call-overload]
+                service,
+                region_name=sts_region or "us-east-1",
+                config=_STS_CONFIG,
+                **kwargs,
+            )
+
+    extra: dict[str, Any] = {"RoleSessionName": target.role_session_name}
+    if target.external_id is not None:
+        extra["ExternalId"] = target.external_id
+    if target.duration_seconds is not None:
+        extra["DurationSeconds"] = target.duration_seconds
+    role_arn = str(target.role_arn)
+    fetcher = AssumeRoleCredentialFetcher(
+        create_sts, source, role_arn, extra_args=extra
+    )
+    credentials = DeferredRefreshableCredentials(
+        refresh_using=_FailOnce(fetcher.fetch_credentials), method="assume-role"
+    )
+    session = _sharing_models(base)
+    session._credentials = credentials  # type: ignore[attr-defined]  # as botocore's own providers do
+    return boto3.Session(botocore_session=session)
+
+
+class _FailOnce:
+    """Calls ``fetch`` within the process-wide AssumeRole bound; remembers a failure."""
+
+    def __init__(self, fetch: Callable[[], dict[str, Any]]) -> None:
+        self._fetch = fetch
+        self._error: Exception | None = None
+        self.calls = 0
+
+    def __call__(self) -> dict[str, Any]:
+        if self._error is not None:
+            raise self._error
+        with _assume_role_slots:
+            self.calls += 1
+            try:
+                return self._fetch()
+            except Exception as error:
+                self._error = error
+                raise
