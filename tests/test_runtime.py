@@ -336,3 +336,16 @@ def test_results_list_api(aws: None, session: boto3.Session) -> None:
     assert all(r.elapsed > 0 for r in results)
     with pytest.raises(AttributeError):
         results[0].value = None  # type: ignore[misc]
+
+
+def test_close_releases_clients_and_later_calls_make_new_ones(
+    aws: None, session: boto3.Session
+) -> None:
+    with ServiceSet("sqs", regions=THREE, session=session) as sqs:
+        sqs.list_queues()
+        first = sqs.client_for(Target("eu-west-1"))
+        sqs.close()
+        assert sqs.clients_created == 3
+        sqs.list_queues().raise_for_errors()
+        assert sqs.clients_created == 6
+        assert sqs.client_for(Target("eu-west-1")) is not first

@@ -73,6 +73,14 @@ class ClientCache:
                 self._clients[key] = client
             return client
 
+    def close(self) -> None:
+        """Close every client's connections and forget them (they are made again if needed)."""
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+            self._sessions.clear()
+        for client in clients:
+            client.close()
+
     def _create(self, service: str, target: Target) -> BaseClient:
         session = self._session_for(target)
         kwargs: dict[str, Any] = {"region_name": target.region, "config": self._config}
