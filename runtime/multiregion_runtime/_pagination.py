@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import queue
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,11 +12,8 @@ import jmespath  # type: ignore[import-untyped]  # botocore depends on it
 from botocore.client import BaseClient
 from botocore.paginate import PageIterator
 
-from ._results import RegionResults, TargetError
+from ._results import OnTarget, RegionResults
 from ._targets import Target
-
-if sys.version_info < (3, 11):  # pragma: no cover - exercised on 3.10 only
-    from exceptiongroup import ExceptionGroup
 
 T = TypeVar("T")
 #: Called with each page as it arrives: (target, the client that fetched it, page).
@@ -83,20 +79,12 @@ def paginate_full(
 
 
 @dataclass(frozen=True)
-class Item(Generic[T]):
+class Item(OnTarget, Generic[T]):
     """One element of a paginated result key, tagged with the target it came from."""
 
     target: Target
     value: T
     client: BaseClient | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def region(self) -> str:
-        return self.target.region
-
-    @property
-    def account_id(self) -> str | None:
-        return self.target.account_id
 
 
 _DONE = object()
@@ -141,7 +129,7 @@ class Items(Generic[T]):
         if isinstance(self.results, BaseException):
             raise self.results
         assert self.results is not None
-        self._raise_for_errors(self.results)
+        self.results.raise_for_errors()
 
     def _finish(self, finish: Callable[[], RegionResults[Any]]) -> None:
         try:
@@ -149,14 +137,6 @@ class Items(Generic[T]):
         except BaseException as error:  # re-raised in the iterating thread
             self.results = error  # type: ignore[assignment]
         self._pages.put(_DONE)
-
-    def _raise_for_errors(self, results: RegionResults[Any]) -> None:
-        failed = results.errors()
-        if failed:
-            raise ExceptionGroup(
-                f"{len(failed)} of {len(results)} targets failed while paginating",
-                [TargetError(r.target, r.error) for r in failed if r.error is not None],
-            )
 
     def to_list(self) -> list[Item[T]]:
         return list(self)

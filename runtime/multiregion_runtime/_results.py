@@ -37,8 +37,22 @@ def error_code_of(error: BaseException | None) -> str | None:
     return str(code) if code is not None else None
 
 
+class OnTarget:
+    """Region and account of something that came from a target."""
+
+    target: Target
+
+    @property
+    def region(self) -> str:
+        return self.target.region
+
+    @property
+    def account_id(self) -> str | None:
+        return self.target.account_id
+
+
 @dataclass(frozen=True)
-class RegionResult(Generic[T]):
+class RegionResult(OnTarget, Generic[T]):
     """What one target answered: a value, or an error.
 
     Both are set only when a paginated call failed part-way: ``value`` then holds
@@ -53,14 +67,6 @@ class RegionResult(Generic[T]):
     elapsed: float = 0.0
     skipped: bool = False
     client: BaseClient | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def region(self) -> str:
-        return self.target.region
-
-    @property
-    def account_id(self) -> str | None:
-        return self.target.account_id
 
     @property
     def ok(self) -> bool:
