@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints-dev.txt
 	touch $(STAMP)
 
 demo: setup
-	$(PY) -m multiregion_runtime.demo
+	$(PY) examples/demo.py
 
 test: setup fmt-check typecheck check-generated pytest
 

@@ -94,7 +94,9 @@ def _global_option_lines() -> list[str]:
         head = f"{option.name} {option.metavar}".strip()
         if option.arity == "many":
             head += " ..."
-        lines.append(f"  {head:<26} {option.help}")
+        text = textwrap.wrap(option.help, _WIDTH - 31)
+        lines.append(f"  {head:<28} {text[0]}")
+        lines += [" " * 31 + more for more in text[1:]]
     return lines
 
 
@@ -156,7 +158,7 @@ def _parameter_lines(option: str, shape: Shape, required: bool) -> list[str]:
         syntax = f"{option} | --no-{option[2:]}"
     if syntax:
         lines.append(f"      Syntax: {syntax}")
-    lines += _wrap(first_paragraph(shape.documentation), indent="      ")
+    lines += _wrap(text_of(shape.documentation), indent="      ")
     return lines
 
 

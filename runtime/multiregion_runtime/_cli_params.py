@@ -183,7 +183,7 @@ def _coerce_structure(value: Any, shape: StructureShape, where: str) -> dict[str
     for key, item in value.items():
         if key not in shape.members:
             close = difflib.get_close_matches(key, list(shape.members), n=3)
-            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
             raise UsageError(
                 f"{where}: unknown key {key!r}{hint} "
                 f"(valid keys: {', '.join(shape.members)})"
@@ -217,8 +217,9 @@ def describe(shape: Shape) -> str:
         return f"list of {describe(shape.member)}"  # type: ignore[attr-defined]
     if kind == "map":
         return f"map of string to {describe(shape.value)}"  # type: ignore[attr-defined]
-    if kind == "string" and shape.enum:
-        shown = ", ".join(shape.enum[:8]) + (", ..." if len(shape.enum) > 8 else "")
+    enum: list[str] = getattr(shape, "enum", None) or []
+    if kind == "string" and enum:
+        shown = ", ".join(enum[:8]) + (", ..." if len(enum) > 8 else "")
         return f"string: one of {shown}"
     return kind
 
@@ -287,6 +288,8 @@ class _Shorthand:
     def key_follows(self) -> bool:
         """After a comma: does a ``Key=`` come next (else a list continues)?"""
         rest = self.text[self.pos + 1 :]
+        if not rest:
+            return True  # a trailing comma: the structure then asks for a Key=
         for char in rest:
             if char == "=":
                 return True

@@ -1,0 +1,352 @@
+"""``multiregion <service> <operation> [--parameter value ...]``: the AWS CLI, fanned out.
+
+Exit codes: 0 every target succeeded (or only skipped ones failed, or
+``--allow-errors``), 1 some target failed, 2 usage error (nothing was sent),
+130 interrupted by Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+import traceback
+import urllib.parse
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import boto3
+import botocore.session
+import jmespath  # type: ignore[import-untyped]  # botocore depends on it
+from botocore.exceptions import BotoCoreError, ParamValidationError
+from botocore.model import OperationModel, ServiceModel
+
+from . import __version__
+from ._cli_args import (
+    GLOBAL_OPTIONS,
+    CommandLine,
+    UsageError,
+    output_format,
+    positive_float,
+    positive_int,
+    region_args,
+    split_command_line,
+)
+from ._cli_help import (
+    USAGE,
+    can_paginate,
+    find_operation,
+    find_service,
+    operation_help,
+    service_help,
+    top_help,
+)
+from ._cli_output import Renderer, error_fields, target_columns
+from ._cli_params import build_params
+from ._cli_progress import LiveLine, Tracker
+from ._results import RegionResult, RegionResults
+from ._service_set import ServiceSet
+from ._targets import Target
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _Redactor:
+    """Hides the caller's secret key, session token and endpoint password in output."""
+
+    def __init__(self) -> None:
+        self.replacements: dict[str, str] = {}
+
+    def add(self, *values: str | None) -> None:
+        # Short strings are not secrets worth the risk of mangling ordinary text.
+        self.replacements.update((v, "****") for v in values if v and len(v) >= 8)
+
+    def add_endpoint(self, url: str) -> None:
+        password = urllib.parse.urlsplit(url).password
+        if password:  # ":pw@" is distinctive even when the password is short
+            self.replacements[f":{password}@"] = ":****@"
+
+    def __call__(self, text: str) -> str:
+        for secret, replacement in self.replacements.items():
+            text = text.replace(secret, replacement)
+        return text
+
+
+_redact = _Redactor()
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(_redact(text) + "\n")
+    sys.stderr.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console script: run one command line, return its exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    _redact.add(os.environ.get("AWS_SECRET_ACCESS_KEY"))
+    _redact.add(os.environ.get("AWS_SESSION_TOKEN"))
+    try:
+        return _dispatch(split_command_line(args))
+    except UsageError as error:
+        _err(f"multiregion: error: {error}\n{USAGE}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `multiregion help | head`: the reader has gone
+        _silence_stdout()
+        return EXIT_OK
+
+
+def _dispatch(line: CommandLine) -> int:
+    """Help, version or a call, depending on the words given."""
+    if line.flag("--version"):
+        print(f"multiregion {__version__} (botocore {botocore.__version__})")
+        return EXIT_OK
+    if line.flag("--debug"):
+        _enable_debug_logging()
+    session = botocore.session.get_session()
+    words = [word for word in line.words if word != "help"]
+    if len(words) > 2:
+        raise UsageError(
+            f"unexpected argument {words[2]!r} after the operation; "
+            "parameters are written --name value"
+        )
+    if not words:
+        if line.wants_help:
+            return _print(top_help(session))
+        raise UsageError("name a service and an operation ('multiregion help')")
+    model = find_service(session, words[0])
+    if len(words) == 1:
+        if line.wants_help:
+            return _print(service_help(model))
+        raise UsageError(
+            f"name an operation of {words[0]!r} "
+            f"('multiregion {words[0]} help' lists them)"
+        )
+    operation = find_operation(model, words[1])
+    if line.wants_help:
+        pages = can_paginate(session, model.service_name, operation.name)
+        return _print(operation_help(model, operation, pages))
+    return _run(line, session, model, operation)
+
+
+def _print(text: str) -> int:
+    print(text)
+    return EXIT_OK
+
+
+def _run(
+    line: CommandLine,
+    session: botocore.session.Session,
+    model: ServiceModel,
+    operation: OperationModel,
+) -> int:
+    """Call ``operation`` in every target, print the results and the summary."""
+    fmt = output_format(line)
+    query = _compile_query(line.value("--query"))
+    known = [option.name for option in GLOBAL_OPTIONS]
+    params = build_params(operation, line.params, line.value("--cli-input-json"), known)
+    max_items = positive_int(line, "--max-items")
+    if max_items is not None and not line.flag("--paginate"):
+        raise UsageError("--max-items needs --paginate")
+    # Like the AWS CLI, --paginate is a no-op for an operation that has no pages.
+    paginate = line.flag("--paginate") and can_paginate(
+        session, model.service_name, operation.name
+    )
+    services = _service_set(line, boto3.Session(botocore_session=session), model)
+    tracker = _watch(services)
+    columns = target_columns(services.targets)
+    renderer = Renderer(fmt, operation.name, columns, query, _redact)
+
+    def call() -> RegionResults[Any]:
+        if paginate:
+            return services.paginate(operation.name, max_items=max_items, **params)
+        return services.call(operation.name, **params)
+
+    return _call_and_report(line, call, tracker, renderer, paginate)
+
+
+def _compile_query(expression: str | None) -> Callable[[Any], Any] | None:
+    if expression is None:
+        return None
+    try:
+        compiled = jmespath.compile(expression)
+    except jmespath.exceptions.ParseError as error:
+        raise UsageError(f"invalid --query {expression!r}: {error}") from None
+    return compiled.search  # type: ignore[no-any-return]
+
+
+def _service_set(
+    line: CommandLine, session: boto3.Session, model: ServiceModel
+) -> ServiceSet:
+    """The targets: each profile (or the default credentials) x each region."""
+    profiles = line.values("--profile")
+    _check_profiles(session, profiles)
+    regions: list[str] | str | None = region_args(line.values("--regions")) or None
+    if regions is not None and "all" in regions:
+        regions = "all"
+    endpoint = line.value("--endpoint-url")
+    if endpoint is not None:  # http://user:password@host: errors quote the URL
+        _redact.add_endpoint(endpoint)
+    codes = [c for v in line.values("--ignore-error-codes") for c in v.split(",") if c]
+    try:
+        services = ServiceSet(
+            model.service_name,
+            regions=regions,
+            session=session,
+            max_workers=positive_int(line, "--max-workers"),
+            timeout=positive_float(line, "--timeout"),
+            ignore_error_codes=codes,
+        )
+        if endpoint is None and not profiles:
+            return services
+        sources: list[str | None] = [*profiles] or [None]
+        return services.with_targets(
+            [
+                Target(region=region, endpoint_url=endpoint, profile=profile)
+                for profile in sources
+                for region in services.regions
+            ]
+        )
+    except (ValueError, TypeError) as error:
+        raise UsageError(str(error)) from None
+
+
+def _check_profiles(session: boto3.Session, profiles: list[str]) -> None:
+    known = session.available_profiles
+    for profile in profiles:
+        if profile not in known:
+            listed = ", ".join(known) if known else "none are configured"
+            raise UsageError(f"unknown profile {profile!r}; known profiles: {listed}")
+    for source in [session, *(boto3.Session(profile_name=p) for p in profiles)]:
+        _learn_secret(source)
+
+
+def _learn_secret(session: boto3.Session) -> None:
+    """Remember the session's secret so that no message or log can print it."""
+    try:
+        credentials = session.get_credentials()
+    except Exception:  # noqa: BLE001 - no credentials: then each target reports it
+        return
+    if credentials is not None:
+        _redact.add(credentials.secret_key, credentials.token)
+
+
+def _watch(services: ServiceSet) -> Tracker:
+    """Create every target's client now, with the tracker listening on it."""
+    tracker = Tracker(services.targets)
+    try:
+        for target in services.targets:
+            tracker.watch(target, services.client_for(target))
+    except (ValueError, BotoCoreError) as error:  # e.g. a malformed --endpoint-url
+        raise UsageError(str(error)) from None
+    return tracker
+
+
+def _call_and_report(
+    line: CommandLine,
+    call: Callable[[], RegionResults[Any]],
+    tracker: Tracker,
+    renderer: Renderer,
+    paginate: bool,
+) -> int:
+    live = None
+    if sys.stderr.isatty() and not line.flag("--no-progress"):
+        live = LiveLine(tracker, sys.stderr)
+        live.start()
+    start = time.monotonic()
+    try:
+        results = call()
+    except ParamValidationError as error:
+        raise UsageError(str(error)) from None
+    except KeyboardInterrupt:
+        if live is not None:
+            live.stop()
+        return _interrupted(tracker, renderer, paginate, time.monotonic() - start)
+    finally:
+        if live is not None:
+            live.stop()
+    _write(renderer, results)
+    _err(f"{results.summary()} in {time.monotonic() - start:.1f} s")
+    _report_errors(results, line.flag("--debug"))
+    failed = bool(results.errors())
+    return EXIT_FAILED if failed and not line.flag("--allow-errors") else EXIT_OK
+
+
+def _interrupted(
+    tracker: Tracker, renderer: Renderer, paginate: bool, elapsed: float
+) -> int:
+    """Ctrl-C: print what had finished, say what had not, exit 130."""
+    finished = RegionResults(tracker.finished())
+    if not paginate:  # a paginated target's last page is not its whole result
+        _write(renderer, finished)
+    total = len(tracker.targets)
+    failed = len(finished.errors())
+    _err(
+        f"interrupted after {elapsed:.1f} s: {len(finished)} of {total} targets "
+        f"finished ({len(finished) - failed} ok, {failed} failed), "
+        f"{total - len(finished)} did not"
+        + ("; partial pages are not printed" if paginate and finished else "")
+    )
+    _report_errors(finished, debug=False)
+    return EXIT_INTERRUPTED
+
+
+def _write(renderer: Renderer, results: Sequence[RegionResult[Any]]) -> None:
+    try:
+        renderer.write(results, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `multiregion ... | head`: the reader has gone
+        _silence_stdout()
+    except jmespath.exceptions.JMESPathError as error:
+        raise UsageError(f"--query failed: {error}") from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that exiting does not fail flushing it again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _report_errors(results: RegionResults[Any], debug: bool) -> None:
+    """Each failed target's code and message; identical errors once, with their targets."""
+    groups: dict[tuple[str, str], list[RegionResult[Any]]] = {}
+    for result in results:
+        if result.error is not None:
+            fields = error_fields(result)
+            groups.setdefault((fields["code"], fields["message"]), []).append(result)
+    for (code, message), failed in groups.items():
+        label = "skipped" if all(r.skipped for r in failed) else "error"
+        names = [_name(r.target) for r in failed]
+        where = names[0] if len(names) == 1 else f"{len(names)} targets"
+        _err(f"  {label} {where}: {code}: {message}")
+        if len(names) > 1:
+            _err(f"    in {', '.join(names)}")
+        if debug:
+            error = failed[0].error
+            assert error is not None
+            _err("".join(traceback.format_exception(error)).rstrip())
+
+
+def _name(target: Target) -> str:
+    """The target without its endpoint URL, which may hold user:password."""
+    prefix = target.account_id or target.profile
+    return f"{prefix}/{target.region}" if prefix else target.region
+
+
+class _RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return _redact(super().format(record))
+
+
+def _enable_debug_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        _RedactingFormatter("%(asctime)s %(threadName)s %(name)s: %(message)s")
+    )
+    for name in ("multiregion", "botocore", "boto3", "urllib3"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
