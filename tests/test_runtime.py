@@ -349,3 +349,17 @@ def test_close_releases_clients_and_later_calls_make_new_ones(
         sqs.list_queues().raise_for_errors()
         assert sqs.clients_created == 6
         assert sqs.client_for(Target("eu-west-1")) is not first
+
+
+def test_on_result_reports_each_target_as_it_finishes(
+    aws: None, session: boto3.Session
+) -> None:
+    seen: list[tuple[str, bool]] = []
+    sqs = ServiceSet("sqs", regions=THREE, session=session)
+    boto3.client("sqs", region_name="eu-west-1").create_queue(QueueName="only-here")
+    watched = sqs.with_options(on_result=lambda r: seen.append((r.region, r.ok)))
+    results = watched.get_queue_url(QueueName="only-here")
+    assert sorted(seen) == sorted((r.region, r.ok) for r in results)
+    assert ("eu-west-1", True) in seen and ("us-east-1", False) in seen
+    with pytest.raises(TypeError, match="on_result must be callable"):
+        sqs.with_options(on_result=5)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ import copy
 import difflib
 import functools
 import logging
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
@@ -57,6 +58,9 @@ class CallOptions:
     max_workers: int | None = None
     timeout: float | None = None
     ignore_error_codes: frozenset[str] = frozenset()
+    #: Called in the worker thread with each target's result as soon as it is known
+    #: (progress displays, streaming); it must be quick and must not raise.
+    on_result: Callable[[RegionResult[Any]], None] | None = None
 
 
 class MultiRegionClient:
@@ -129,12 +133,17 @@ class MultiRegionClient:
         max_workers: int | None = None,
         timeout: float | None = None,
         ignore_error_codes: Collection[str] | None = None,
+        on_result: Callable[[RegionResult[Any]], None] | None = None,
     ) -> Self:
         """A copy that runs calls with these options and shares this one's clients."""
         clone = copy.copy(self)
         clone._options = _check_options(
             self._options, max_workers, timeout, ignore_error_codes
         )
+        if on_result is not None:
+            if not callable(on_result):
+                raise TypeError(f"on_result must be callable, got {on_result!r}")
+            clone._options = replace(clone._options, on_result=on_result)
         return clone
 
     def with_targets(self, targets: Sequence[Target]) -> Self:
@@ -275,16 +284,34 @@ class MultiRegionClient:
     ) -> RegionResults[Any]:
         """Run ``call(client)`` (or ``call(target, client)``) for every target."""
 
-        def task(target: Target) -> Any:
-            client = self.client_for(target)
-            return call(target, client) if with_target else call(client)
+        def task(target: Target) -> RegionResult[Any]:
+            start = time.perf_counter()
+            try:
+                client = self.client_for(target)
+                value = call(target, client) if with_target else call(client)
+                outcome: Outcome[Any] = Outcome(
+                    value, None, time.perf_counter() - start
+                )
+            except Exception as error:  # every error is this target's result
+                outcome = Outcome(None, error, time.perf_counter() - start)
+            result = self._result(target, outcome)
+            if self._options.on_result is not None:
+                self._options.on_result(result)
+            return result
 
         tasks = [functools.partial(task, target) for target in targets]
         outcomes = run_all(
             tasks, max_workers=self._options.max_workers, timeout=self._options.timeout
         )
+        # A task's value is its RegionResult; an outcome without one timed out (or was
+        # interrupted) before the task could finish.
         return RegionResults(
-            self._result(target, outcome) for target, outcome in zip(targets, outcomes)
+            (
+                outcome.value
+                if outcome.value is not None
+                else self._result(target, outcome)
+            )
+            for target, outcome in zip(targets, outcomes)
         )
 
     def _result(self, target: Target, outcome: Outcome[Any]) -> RegionResult[Any]:
@@ -445,8 +472,9 @@ def _check_options(
                 f"got {ignore_error_codes!r}"
             )
         codes = frozenset(ignore_error_codes)
-    return CallOptions(
-        max_workers if max_workers is not None else base.max_workers,
-        timeout if timeout is not None else base.timeout,
-        codes,
+    return replace(
+        base,
+        max_workers=max_workers if max_workers is not None else base.max_workers,
+        timeout=timeout if timeout is not None else base.timeout,
+        ignore_error_codes=codes,
     )

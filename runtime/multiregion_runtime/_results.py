@@ -166,7 +166,14 @@ class RegionResults(list[RegionResult[T]]):
         """``34 targets: 32 ok, 1 error, 1 skipped``."""
         errors, skipped = len(self.errors()), len(self.skipped())
         ok = len(self) - errors - skipped
-        return f"{len(self)} targets: {ok} ok, {errors} error{'s' * (errors != 1)}, {skipped} skipped"
+        return (
+            f"{_count(len(self), 'target')}: {ok} ok, {_count(errors, 'error')}, "
+            f"{skipped} skipped"
+        )
 
     def __repr__(self) -> str:
         return f"RegionResults([{', '.join(map(repr, self))}])"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
