@@ -1,9 +1,9 @@
-"""Which targets have answered, seen through botocore's events on each target's client.
+"""Which targets have finished, fed by the runtime's ``on_result`` hook.
 
-The runtime has no progress callback, so the CLI registers ``before-call``,
-``after-call`` and ``after-call-error`` on every target's client (its own event
-emitter, so this works for profile sessions too). The same record serves the live
-progress line and, on Ctrl-C, the output of the targets that had finished.
+The CLI runs with ``with_options(on_result=tracker.record)``, so each target's
+complete result (every page, the real error, ``skipped``) arrives as soon as it is
+known. The same record serves the live progress line and, on Ctrl-C, the output of
+the targets that had finished.
 
 ``MULTIREGION_PROGRESS_DELAY`` (seconds, default 0.5) is how long a run goes before
 the progress line appears; tests set it to 0.
@@ -11,15 +11,11 @@ the progress line appears; tests set it to 0.
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import threading
 import time
 from typing import Any, TextIO
-
-from botocore.client import BaseClient
-from botocore.exceptions import ClientError
 
 from ._results import RegionResult
 from ._targets import Target
@@ -28,66 +24,38 @@ DEFAULT_DELAY = 0.5
 
 
 class Tracker:
-    """Per target: when its current call started, and the outcome of its last call."""
+    """The results that have arrived since the run started (made with the tracker)."""
 
     def __init__(self, targets: tuple[Target, ...]) -> None:
         self.targets = targets
+        self._started = time.monotonic()
         self._lock = threading.Lock()
-        self._started: dict[Target, float] = {}
-        self._outcomes: dict[Target, RegionResult[Any]] = {}
+        self._results: dict[Target, RegionResult[Any]] = {}
 
-    def watch(self, target: Target, client: BaseClient) -> None:
-        events = client.meta.events
-        events.register("before-call", functools.partial(self._before, target))
-        events.register("after-call", functools.partial(self._after, target))
-        events.register("after-call-error", functools.partial(self._failed, target))
-
-    def _before(self, target: Target, **_: Any) -> None:
+    def record(self, result: RegionResult[Any]) -> None:
+        """The ``on_result`` callback: called in a worker thread, once per target."""
         with self._lock:
-            self._started[target] = time.monotonic()
-
-    def _after(
-        self,
-        target: Target,
-        http_response: Any,
-        parsed: dict[str, Any],
-        model: Any,
-        **_: Any,
-    ) -> None:
-        if http_response.status_code >= 300:
-            self._record(target, None, ClientError(parsed, model.name))  # type: ignore[arg-type]
-        else:
-            self._record(target, parsed, None)
-
-    def _failed(self, target: Target, exception: BaseException, **_: Any) -> None:
-        self._record(target, None, exception)
-
-    def _record(self, target: Target, value: Any, error: BaseException | None) -> None:
-        with self._lock:
-            started = self._started.pop(target, time.monotonic())
-            elapsed = time.monotonic() - started
-            self._outcomes[target] = RegionResult(target, value, error, elapsed)
+            self._results[result.target] = result
 
     def snapshot(self) -> tuple[int, int, tuple[Target, float] | None]:
-        """(targets done, of which failed, the slowest still running and its age)."""
+        """(targets done, of which failed, an unfinished target and the run's age).
+
+        Every unfinished target has been running (or waiting for a worker) since
+        the run started, so the first of them in target order stands for the rest.
+        """
         with self._lock:
-            running = {t: s for t, s in self._started.items()}
-            done = [r for t, r in self._outcomes.items() if t not in running]
-        failed = sum(1 for r in done if r.error is not None)
+            done = list(self._results.values())
+            waiting = [t for t in self.targets if t not in self._results]
+        failed = sum(1 for r in done if r.error is not None and not r.skipped)
         slowest = None
-        if running:
-            target, start = min(running.items(), key=lambda item: item[1])
-            slowest = (target, time.monotonic() - start)
+        if waiting:
+            slowest = (waiting[0], time.monotonic() - self._started)
         return len(done), failed, slowest
 
     def finished(self) -> list[RegionResult[Any]]:
-        """The last outcome of every target not in a call now, in target order."""
+        """The result of every target that has one, in target order."""
         with self._lock:
-            return [
-                self._outcomes[t]
-                for t in self.targets
-                if t in self._outcomes and t not in self._started
-            ]
+            return [self._results[t] for t in self.targets if t in self._results]
 
 
 class LiveLine:

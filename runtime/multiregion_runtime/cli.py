@@ -156,7 +156,9 @@ def _run(
         session, model.service_name, operation.name
     )
     services = _service_set(line, boto3.Session(botocore_session=session), model)
-    tracker = _watch(services)
+    _create_clients(services)
+    tracker = Tracker(services.targets)
+    services = services.with_options(on_result=tracker.record)
     columns = target_columns(services.targets)
     renderer = Renderer(fmt, operation.name, columns, query, _redact)
 
@@ -165,7 +167,7 @@ def _run(
             return services.paginate(operation.name, max_items=max_items, **params)
         return services.call(operation.name, **params)
 
-    return _call_and_report(line, call, tracker, renderer, paginate)
+    return _call_and_report(line, call, tracker, renderer)
 
 
 def _compile_query(expression: str | None) -> Callable[[Any], Any] | None:
@@ -234,15 +236,13 @@ def _learn_secret(session: boto3.Session) -> None:
         _redact.add(credentials.secret_key, credentials.token)
 
 
-def _watch(services: ServiceSet) -> Tracker:
-    """Create every target's client now, with the tracker listening on it."""
-    tracker = Tracker(services.targets)
+def _create_clients(services: ServiceSet) -> None:
+    """Create every target's client now: a bad client setting is a usage error."""
     try:
         for target in services.targets:
-            tracker.watch(target, services.client_for(target))
+            services.client_for(target)
     except (ValueError, BotoCoreError) as error:  # e.g. a malformed --endpoint-url
         raise UsageError(str(error)) from None
-    return tracker
 
 
 def _call_and_report(
@@ -250,7 +250,6 @@ def _call_and_report(
     call: Callable[[], RegionResults[Any]],
     tracker: Tracker,
     renderer: Renderer,
-    paginate: bool,
 ) -> int:
     live = None
     if sys.stderr.isatty() and not line.flag("--no-progress"):
@@ -264,7 +263,7 @@ def _call_and_report(
     except KeyboardInterrupt:
         if live is not None:
             live.stop()
-        return _interrupted(tracker, renderer, paginate, time.monotonic() - start)
+        return _interrupted(tracker, renderer, time.monotonic() - start)
     finally:
         if live is not None:
             live.stop()
@@ -275,20 +274,16 @@ def _call_and_report(
     return EXIT_FAILED if failed and not line.flag("--allow-errors") else EXIT_OK
 
 
-def _interrupted(
-    tracker: Tracker, renderer: Renderer, paginate: bool, elapsed: float
-) -> int:
+def _interrupted(tracker: Tracker, renderer: Renderer, elapsed: float) -> int:
     """Ctrl-C: print what had finished, say what had not, exit 130."""
     finished = RegionResults(tracker.finished())
-    if not paginate:  # a paginated target's last page is not its whole result
-        _write(renderer, finished)
+    _write(renderer, finished)
     total = len(tracker.targets)
     failed = len(finished.errors())
     _err(
         f"interrupted after {elapsed:.1f} s: {len(finished)} of {total} targets "
         f"finished ({len(finished) - failed} ok, {failed} failed), "
         f"{total - len(finished)} did not"
-        + ("; partial pages are not printed" if paginate and finished else "")
     )
     _report_errors(finished, debug=False)
     return EXIT_INTERRUPTED
