@@ -29,13 +29,22 @@ fmt-check: setup
 	$(PY) -m black --check -q runtime codegen tests benchmarks
 
 typecheck: setup
-	$(PY) -m mypy --strict runtime/multiregion_runtime tests
+	$(PY) -m mypy --strict --exclude '^tests/typing/' runtime/multiregion_runtime codegen tests \
+		generated/multiregion
+
+# All 424 generated services are already in `typecheck` (about 30 s cold on 2 cores).
+typecheck-all: setup
+	$(MAKE) typecheck
 
 generate: setup
 	$(PY) -m codegen --out generated
 
 check-generated: setup
 	$(PY) -m codegen --check generated
+
+# Pin the newest botocore/boto3 in constraints-dev.txt, regenerate, report model changes.
+update-botocore: setup
+	$(PY) -m codegen.update_botocore --constraints constraints-dev.txt --out generated
 
 bench: setup
 	$(PY) -m benchmarks

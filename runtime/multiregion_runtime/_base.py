@@ -171,7 +171,7 @@ class MultiRegionClient:
         """The boto3 client that calls go through for ``target`` (cached)."""
         return self._clients.client(self.service_name, target)
 
-    def _call(self, operation_name: str, params: dict[str, Any]) -> RegionResults[Any]:
+    def _call(self, operation_name: str, params: Mapping[str, Any]) -> RegionResults[Any]:
         """Validate ``params`` once, then call the operation in every target."""
         _validate(params, self._operation_model(operation_name))
         method = botocore.xform_name(operation_name)
@@ -189,7 +189,7 @@ class MultiRegionClient:
     def _paginate(
         self,
         operation_name: str,
-        params: dict[str, Any],
+        params: Mapping[str, Any],
         *,
         max_items: int | None = None,
         page_size: int | None = None,
@@ -229,7 +229,7 @@ class MultiRegionClient:
     def _items(
         self,
         operation_name: str,
-        params: dict[str, Any],
+        params: Mapping[str, Any],
         *,
         max_items: int | None = None,
         page_size: int | None = None,
@@ -255,7 +255,7 @@ class MultiRegionClient:
     def _wait(
         self,
         waiter_name: str,
-        params: dict[str, Any],
+        params: Mapping[str, Any],
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
@@ -424,7 +424,7 @@ def _load_model(
         raise ValueError(f"unknown service {service!r}{hint}") from None
 
 
-def _validate(params: dict[str, Any], operation: OperationModel) -> None:
+def _validate(params: Mapping[str, Any], operation: OperationModel) -> None:
     """botocore's own validator, once per call: one error, and nothing sent."""
     if operation.input_shape is None:
         if params:

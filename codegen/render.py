@@ -1,0 +1,218 @@
+"""``ServiceIR`` -> file contents, through the jinja2 templates in ``templates/``."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from codegen import docs
+from codegen.ir import FieldIR, LiteralIR, OperationIR, ServiceIR, TypedDictIR, TypeExpr
+from codegen.pystyle import (
+    LINE_LENGTH,
+    black_stable,
+    docstring,
+    fits,
+    py_string,
+    split_type,
+)
+
+TEMPLATES = Path(__file__).parent / "templates"
+# Names a class-syntax TypedDict body mentions besides its field types.
+_ANNOTATION_NAMES = frozenset({"NotRequired", "ReadOnly"})
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+
+
+def _template(name: str) -> jinja2.Template:
+    return _environment().get_template(name)
+
+
+def _snippet(
+    template: str, indent: int = 0, checked: str | None = None, **context: Any
+) -> str:
+    text = _template(template).render(**context).rstrip("\n")
+    return black_stable(text, indent, checked)
+
+
+def render_typed_dict(td: TypedDictIR) -> dict[str, Any]:
+    """The TypedDict's code, and whether it uses the class syntax."""
+    referenced = set(_ANNOTATION_NAMES)
+    for f in td.fields:
+        referenced |= f.type.names()
+    class_syntax = all(_is_plain_key(f.key, referenced) for f in td.fields)
+    if class_syntax:
+        fields = [
+            split_type(f"{f.key}: ", _annotation(f), "", 4, False) for f in td.fields
+        ]
+    else:
+        fields = [
+            split_type(f"{py_string(f.key)}: ", _annotation(f), ",", 8, True)
+            for f in td.fields
+        ]
+    context = {
+        "name": td.name,
+        "name_literal": py_string(td.name),
+        "class_syntax": class_syntax,
+        "fields": fields,
+    }
+    code = _snippet("typed_dict.py.jinja2", td=context)
+    return {"code": code, "class_syntax": class_syntax}
+
+
+def _is_plain_key(key: str, referenced: set[str]) -> bool:
+    from codegen.names import is_class_field_name
+
+    # A field named like a type it or a sibling uses would shadow that type.
+    return is_class_field_name(key) and key not in referenced
+
+
+def _annotation(f: FieldIR) -> TypeExpr:
+    expr = TypeExpr("ReadOnly", (f.type,)) if f.read_only else f.type
+    return expr if f.required else TypeExpr("NotRequired", (expr,))
+
+
+def render_literal(lit: LiteralIR) -> str:
+    values = [py_string(v) for v in lit.values]
+    one_line = f"{lit.name} = Literal[{', '.join(values)}]"
+    context: dict[str, Any] = {"name": lit.name, "choices": values}
+    context["one_line"] = len(values) == 1 or len(one_line) <= LINE_LENGTH
+    return _snippet("literal.py.jinja2", lit=context)
+
+
+def render_method(op: OperationIR) -> str:
+    params = ["self"]
+    if op.request_type is not None:
+        params.append(f"**kwargs: Unpack[{op.request_type}]")
+    returns = f"RegionResults[{op.response_type}]"
+    context = {
+        "name": op.method_name,
+        "params": params,
+        "returns": returns,
+        "layout": _def_layout(op.method_name, params, returns),
+        "deprecated": _deprecation(op),
+        "docstring": docstring(
+            docs.docstring_body(_method_doc(op), indent=8), indent=8
+        ),
+        "operation_literal": py_string(op.name),
+        "params_arg": "kwargs" if op.request_type is not None else "{}",
+    }
+    # The code lines only: black leaves long docstring lines (URLs) alone.
+    checked = _template("method.py.jinja2").render(m={**context, "docstring": ""})
+    return _snippet("method.py.jinja2", indent=4, checked=checked, m=context)
+
+
+def _def_layout(name: str, params: list[str], returns: str) -> str:
+    """How black splits this method's ``def`` line (left-hand split, then explode)."""
+    if fits(f"    def {name}({', '.join(params)}) -> {returns}:"):
+        return "one_line"
+    if len(params) > 1 and fits(f"        {', '.join(params)}"):
+        return "split"
+    return "exploded"
+
+
+def _deprecation(op: OperationIR) -> str | None:
+    if not op.deprecated:
+        return None
+    message = (
+        docs.first_paragraph(op.deprecated_message) if op.deprecated_message else ""
+    )
+    return py_string(f"{op.name} is deprecated. {message}".strip())
+
+
+def _method_doc(op: OperationIR) -> str:
+    parts = [op.summary] if op.summary else []
+    if op.deprecated_params:
+        parts.append("Deprecated parameters: " + ", ".join(op.deprecated_params) + ".")
+    parts.append(op.doc_url)
+    return "\n\n".join(parts)
+
+
+def render_service(service: ServiceIR) -> dict[str, str]:
+    """The files of one service package, by path relative to ``multiregion/``."""
+    base = service.module_name
+    common = {
+        "service": _service_context(service),
+        "botocore_version": service.botocore_version,
+    }
+    return {
+        f"{base}/__init__.py": _template("service_init.py.jinja2").render(
+            **common, class_literal=py_string(service.class_name)
+        ),
+        f"{base}/client.py": _render_client(service, common),
+        f"{base}/type_defs.py": _render_type_defs(service, common),
+        f"{base}/literals.py": _template("literals.py.jinja2").render(
+            **common, literals=[render_literal(lit) for lit in service.literals]
+        ),
+    }
+
+
+def _service_context(service: ServiceIR) -> dict[str, str]:
+    full_name = docs.docstring_body(service.full_name, indent=0, width=10_000)
+    return {"class_name": service.class_name, "full_name_text": full_name}
+
+
+def _render_client(service: ServiceIR, common: dict[str, Any]) -> str:
+    type_names = set()
+    for op in service.operations:
+        type_names.add(op.response_type)
+        if op.request_type is not None:
+            type_names.add(op.request_type)
+    class_doc = service.summary or service.full_name
+    return _template("client.py.jinja2").render(
+        **common,
+        has_deprecated=any(op.deprecated for op in service.operations),
+        type_names=sorted(type_names),
+        class_literal=py_string(service.class_name),
+        class_doc=docstring(docs.docstring_body(class_doc, indent=4), indent=4),
+        service_literal=py_string(service.service_name),
+        version_literal=py_string(service.botocore_version),
+        methods=[render_method(op) for op in service.operations],
+    )
+
+
+def _render_type_defs(service: ServiceIR, common: dict[str, Any]) -> str:
+    used: set[str] = set()
+    for td in service.typed_dicts:
+        for f in td.fields:
+            used |= f.type.names()
+    literal_names = sorted(lit.name for lit in service.literals)
+    return _template("type_defs.py.jinja2").render(
+        **common,
+        shared_imports=sorted(SHARED_REEXPORTS | (used & SHARED_TYPES)),
+        literal_names=literal_names,
+        typed_dicts=[render_typed_dict(td) for td in service.typed_dicts],
+    )
+
+
+# Every type_defs re-exports these, as boto3-stubs' type_defs modules do.
+SHARED_REEXPORTS = frozenset(
+    {"EmptyResponseMetadataTypeDef", "ResponseMetadataTypeDef"}
+)
+SHARED_TYPES = frozenset(
+    {"DocumentOutputValue", "DocumentValue", "EventStream", "StreamingBody"}
+)
+
+
+def render_package(botocore_version: str, runtime_names: list[str]) -> dict[str, str]:
+    """``multiregion/__init__.py``, the shared ``type_defs.py`` and ``py.typed``."""
+    common = {"botocore_version": botocore_version}
+    return {
+        "__init__.py": _template("package_init.py.jinja2").render(
+            **common, names=runtime_names
+        ),
+        "type_defs.py": _template("shared_type_defs.py.jinja2").render(**common),
+        "py.typed": "",
+    }
