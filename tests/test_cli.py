@@ -469,3 +469,36 @@ def test_endpoint_password_is_never_printed() -> None:
         assert "EndpointConnectionError" in done.stdout + done.stderr
         assert "pw@" not in done.stdout + done.stderr
         assert "demo:****@127.0.0.1:9" in done.stderr
+
+
+def test_accounts_through_a_role_each_see_their_own_queues(server: str) -> None:
+    seeding = boto3.Session(aws_access_key_id="AKIASEED", aws_secret_access_key="s")
+    sts = seeding.client("sts", "eu-west-1", endpoint_url=server)
+    creds = sts.assume_role(
+        RoleArn="arn:aws:iam::111111111111:role/Reader", RoleSessionName="seed"
+    )["Credentials"]
+    boto3.client(
+        "sqs",
+        "eu-west-1",
+        endpoint_url=server,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    ).create_queue(QueueName="account-a-queue")
+    accounts = ["111111111111", "222222222222", "333333333333"]
+    done = cli(
+        "sqs", "list-queues", "--regions", "eu-west-1", "--accounts", *accounts,
+        "--exclude-accounts", "333333333333", "--role-name", "Reader",
+        "--output", "json", url=server,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "skipped 333333333333: excluded" in done.stderr
+    rows = json.loads(done.stdout)
+    assert [(r["account"], r["region"]) for r in rows] == [
+        ("111111111111", "eu-west-1"),
+        ("222222222222", "eu-west-1"),
+    ]
+    assert rows[0]["result"]["QueueUrls"][0].endswith("/111111111111/account-a-queue")
+    assert "QueueUrls" not in rows[1]["result"]
+    missing_role = cli("sqs", "list-queues", "--accounts", accounts[0], url=server)
+    assert missing_role.returncode == 2 and "--role-name" in missing_role.stderr

@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from ._regions import check_region, partition_of_region
+from ._regions import check_region, partition_endpoint_names, partition_of_region
 from ._targets import Target
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -213,4 +213,5 @@ def _check_list(name: str, values: Sequence[str]) -> None:
 def _check_regions(regions: Sequence[str]) -> None:
     _check_list("regions", regions)
     for region in regions:
-        check_region(region, partition_of_region(region) or "aws")
+        if region not in partition_endpoint_names():  # a global service's endpoint
+            check_region(region, partition_of_region(region) or "aws")

@@ -46,6 +46,36 @@ GLOBAL_OPTIONS = (
         "NAME",
     ),
     GlobalOption(
+        "--accounts",
+        "many",
+        "account ids to call, each through --role-name (with every region)",
+        "ID",
+    ),
+    GlobalOption(
+        "--organization",
+        "flag",
+        "every ACTIVE account of the organization, through --role-name",
+    ),
+    GlobalOption(
+        "--ous",
+        "many",
+        "with --organization: only accounts under these OUs (recursively)",
+        "OU",
+    ),
+    GlobalOption("--exclude-accounts", "many", "account ids to leave out", "ID"),
+    GlobalOption(
+        "--role-name",
+        "one",
+        "the IAM role to assume in each account (your own account uses your credentials)",
+        "NAME",
+    ),
+    GlobalOption("--external-id", "one", "the external id the role requires", "ID"),
+    GlobalOption(
+        "--enabled-regions-only",
+        "flag",
+        "skip regions an account has not enabled (asks EC2 once per account)",
+    ),
+    GlobalOption(
         "--endpoint-url",
         "one",
         "send every call to this URL (an emulator such as moto, or a proxy)",
@@ -99,6 +129,16 @@ _ALIASES = {"--region": "--regions", "-h": "--help"}
 # What a region argument looks like, so `--regions eu-west-1 sqs list-queues` stops
 # at "sqs": a name ending in a number, "all", or a pattern.
 _REGION_WORD = re.compile(r"^(all|[a-z]{2,}(-[a-z0-9]+)*-\d+|.*[*?\[].*)$")
+_ACCOUNT_WORD = re.compile(r"^\d{12}(,\d{12})*$")
+_OU_WORD = re.compile(r"^(ou|r)-[a-z0-9-]+(,(ou|r)-[a-z0-9-]+)*$")
+# What the further words of a many-valued option look like (the service name after
+# them must not be swallowed).
+_MORE_WORDS = {
+    "--regions": _REGION_WORD,
+    "--accounts": _ACCOUNT_WORD,
+    "--exclude-accounts": _ACCOUNT_WORD,
+    "--ous": _OU_WORD,
+}
 
 
 @dataclass
@@ -171,7 +211,8 @@ def _take_global(
     else:
         raise UsageError(f"{option.name} needs a value: {option.metavar}")
     if option.arity == "many" and inline is None:
-        while i < len(argv) and _REGION_WORD.match(argv[i]):
+        more = _MORE_WORDS[option.name]
+        while i < len(argv) and more.match(argv[i]):
             values.append(argv[i])
             i += 1
     return i

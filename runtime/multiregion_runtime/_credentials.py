@@ -15,6 +15,7 @@ from botocore.credentials import (
     DeferredRefreshableCredentials,
 )
 
+from ._regions import partition_endpoint_names
 from ._targets import Target
 
 Lock = AbstractContextManager[Any]
@@ -70,13 +71,18 @@ def _assumed_role_session(
         raise ValueError(
             f"no credentials to assume {target.role_arn} from: configure a profile"
         )
-    sts_region = target.region if target.endpoint_url is None else base.region_name
+    sts_region = (
+        target.region if target.region not in partition_endpoint_names() else None
+    )
 
     def create_sts(service: str, **kwargs: Any) -> Any:
+        # A custom endpoint (moto, LocalStack) answers STS itself.
+        if target.endpoint_url is not None:
+            kwargs["endpoint_url"] = target.endpoint_url
         with lock:  # creating clients from one Session is not thread-safe
             return base.client(  # type: ignore[call-overload]
                 service,
-                region_name=sts_region or "us-east-1",
+                region_name=sts_region or base.region_name or "us-east-1",
                 config=_STS_CONFIG,
                 **kwargs,
             )

@@ -62,6 +62,17 @@ def known_regions() -> list[str]:
     return sorted(r for p in _partitions() for r in p["regions"])
 
 
+@functools.lru_cache(maxsize=1)
+def partition_endpoint_names() -> frozenset[str]:
+    """Names of the partition-wide endpoints of global services ("aws-global"...)."""
+    return frozenset(
+        str(service["partitionEndpoint"])
+        for partition in _partitions()
+        for service in partition["services"].values()
+        if "partitionEndpoint" in service
+    )
+
+
 def global_endpoint(endpoint_prefix: str, partition: str) -> str | None:
     """The partition endpoint ("aws-global") of a non-regionalized service, else None."""
     service = _partition(partition)["services"].get(endpoint_prefix, {})

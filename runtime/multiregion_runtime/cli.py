@@ -13,6 +13,7 @@ import sys
 import time
 import traceback
 import urllib.parse
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -45,6 +46,12 @@ from ._cli_help import (
 from ._cli_output import Renderer, error_fields, target_columns
 from ._cli_params import build_params
 from ._cli_progress import LiveLine, Tracker
+from ._accounts import (
+    TargetPlan,
+    account_targets,
+    only_enabled_regions,
+    organization_targets,
+)
 from ._results import RegionResult, RegionResults
 from ._service_set import ServiceSet
 from ._targets import Target
@@ -202,6 +209,11 @@ def _service_set(
             timeout=positive_float(line, "--timeout"),
             ignore_error_codes=codes,
         )
+        account_plan = _account_plan(line, session, services.regions, profiles)
+        if account_plan is not None:
+            return services.with_targets(
+                [replace(t, endpoint_url=endpoint) for t in account_plan]
+            )
         if endpoint is None and not profiles:
             return services
         sources: list[str | None] = [*profiles] or [None]
@@ -214,6 +226,51 @@ def _service_set(
         )
     except (ValueError, TypeError) as error:
         raise UsageError(str(error)) from None
+
+
+def _account_plan(
+    line: CommandLine, session: boto3.Session, regions: list[str], profiles: list[str]
+) -> list[Target] | None:
+    """Targets from --accounts or --organization (None when neither is given).
+
+    Accounts and regions left out (suspended, excluded, region not enabled) are
+    listed on stderr: never silently.
+    """
+    accounts = region_args(line.values("--accounts"))
+    organization = line.flag("--organization")
+    if not accounts and not organization:
+        return None
+    role = line.value("--role-name")
+    if role is None:
+        raise UsageError("--accounts and --organization need --role-name NAME")
+    if len(profiles) > 1:
+        raise UsageError("--accounts and --organization take at most one --profile")
+    base = boto3.Session(profile_name=profiles[0]) if profiles else session
+    external_id = line.value("--external-id")
+    exclude = region_args(line.values("--exclude-accounts"))
+    if organization:
+        ous = region_args(line.values("--ous"))
+        plan = organization_targets(
+            base, regions, role, ous=ous, exclude=exclude, external_id=external_id
+        )
+    else:
+        chosen = [a for a in accounts if a not in exclude]
+        targets = account_targets(
+            regions,
+            chosen,
+            role,
+            profile=profiles[0] if profiles else None,
+            external_id=external_id,
+        )
+        plan = TargetPlan(targets, {a: "excluded" for a in accounts if a in exclude})
+    if line.flag("--enabled-regions-only"):
+        enabled = only_enabled_regions(plan.targets, session=base)
+        plan = TargetPlan(enabled.targets, {**plan.skipped, **enabled.skipped})
+    for name, reason in plan.skipped.items():
+        _err(f"skipped {name}: {reason}")
+    if not plan.targets:
+        raise UsageError("no targets left to call (see the skipped lines above)")
+    return plan.targets
 
 
 def _check_profiles(session: boto3.Session, profiles: list[str]) -> None:
