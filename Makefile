@@ -23,10 +23,10 @@ pytest: setup
 	$(PY) -m pytest -q
 
 fmt: setup
-	$(PY) -m black runtime codegen tests benchmarks
+	$(PY) -m black runtime codegen tests benchmarks examples
 
 fmt-check: setup
-	$(PY) -m black --check -q runtime codegen tests benchmarks
+	$(PY) -m black --check -q runtime codegen tests benchmarks examples
 
 typecheck: setup
 	$(PY) -m mypy --strict --exclude '^tests/typing/' runtime/multiregion_runtime codegen tests \
