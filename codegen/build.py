@@ -12,9 +12,9 @@ gains ``ResponseMetadata``) is also used elsewhere.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from botocore.model import (
     ListShape,
@@ -25,16 +25,19 @@ from botocore.model import (
     StringShape,
     StructureShape,
 )
+from botocore.waiter import WaiterModel
 
 from codegen import docs, names
 from codegen.ir import (
     FieldIR,
     LiteralIR,
     OperationIR,
+    PaginatorIR,
     ServiceIR,
     TypedDictIR,
     TypeExpr,
     UnionExpr,
+    WaiterIR,
 )
 
 Direction = Literal["in", "out"]
@@ -321,8 +324,143 @@ def _collect_usage(model: ServiceModel) -> _Usage:
     return usage
 
 
-def build_service(model: ServiceModel, botocore_version: str) -> ServiceIR:
-    """The whole IR of one service: its operations and every type they reach."""
+def _paginators(
+    model: ServiceModel,
+    config: Mapping[str, Any],
+    operations: Mapping[str, OperationIR],
+    mapper: _TypeMapper,
+) -> tuple[PaginatorIR, ...]:
+    """A PaginatorIR per operation of botocore's paginator model (``paginators-1``)."""
+    found = []
+    for operation_name, paginator in config.get("pagination", {}).items():
+        op = _operation_named(model, operations, operation_name, "paginator")
+        result_key = paginator["result_key"]
+        if isinstance(result_key, list):
+            result_key = result_key[0]
+        operation_model = model.operation_model(operation_name)
+        _check_parameters(op, operation_model.input_shape, names.PAGINATE_PARAMS)
+        item_type = _item_type(operation_model.output_shape, result_key, mapper)
+        iter_method = names.iter_method_name(operation_name)
+        found.append(
+            PaginatorIR(
+                operation=op,
+                paginate_method=names.paginate_method_name(operation_name),
+                iter_method=iter_method if item_type is not None else None,
+                result_key=result_key,
+                item_type=item_type,
+            )
+        )
+    return tuple(sorted(found, key=lambda p: p.paginate_method))
+
+
+def _item_type(
+    output_shape: Shape | None, result_key: str, mapper: _TypeMapper
+) -> TypeExpr | None:
+    """The element type of the list ``result_key`` names (``DistributionList.Items``
+    walks through a structure), or None if it names no list."""
+    shape = output_shape
+    for part in result_key.split("."):
+        if not isinstance(shape, StructureShape) or part not in shape.members:
+            return None
+        shape = shape.members[part]
+    if not isinstance(shape, ListShape):
+        return None
+    return mapper.expr(shape.member, "out")
+
+
+def _waiters(
+    model: ServiceModel,
+    config: Mapping[str, Any],
+    operations: Mapping[str, OperationIR],
+) -> tuple[WaiterIR, ...]:
+    """A WaiterIR per waiter of botocore's waiter model (``waiters-2``)."""
+    if not config:
+        return ()
+    waiter_model = WaiterModel(dict(config))
+    found = []
+    for waiter_name in waiter_model.waiter_names:
+        waiter = waiter_model.get_waiter(waiter_name)
+        op = _operation_named(model, operations, waiter.operation, "waiter")
+        input_shape = model.operation_model(waiter.operation).input_shape
+        _check_parameters(op, input_shape, names.WAIT_PARAMS)
+        found.append(
+            WaiterIR(
+                name=waiter_name,
+                method_name=names.wait_method_name(waiter_name),
+                operation=op,
+                description=docs.first_paragraph(waiter.description or ""),
+                delay=waiter.delay,
+                max_attempts=waiter.max_attempts,
+            )
+        )
+    return tuple(sorted(found, key=lambda w: w.method_name))
+
+
+def _operation_named(
+    model: ServiceModel,
+    operations: Mapping[str, OperationIR],
+    operation_name: str,
+    kind: str,
+) -> OperationIR:
+    try:
+        return operations[operation_name]
+    except KeyError:
+        raise ValueError(
+            f"{model.service_name}: a {kind} names operation {operation_name!r}, "
+            "which the service model does not have"
+        ) from None
+
+
+def _check_parameters(
+    op: OperationIR, input_shape: StructureShape | None, ours: Sequence[str]
+) -> None:
+    """Fail if a request key has the name of one of our keyword parameters."""
+    keys = input_shape.members if input_shape is not None else {}
+    clashing = sorted(set(ours) & set(keys))
+    if clashing:
+        raise ValueError(
+            f"operation {op.name!r} has parameter(s) {', '.join(clashing)}, which "
+            f"clash with the keyword parameters ({', '.join(ours)}) of its generated "
+            "paginate_/iter_/wait_ methods: rename those in codegen/names.py"
+        )
+
+
+def _check_method_names(
+    model: ServiceModel,
+    operations: Sequence[OperationIR],
+    paginators: Sequence[PaginatorIR],
+    waiters: Sequence[WaiterIR],
+) -> None:
+    """Fail if two methods of the class, or a method and the runtime, share a name."""
+    taken: dict[str, str] = {
+        n: "the runtime's MultiRegionClient" for n in names.RESERVED_METHOD_NAMES
+    }
+    generated = [(op.method_name, f"operation {op.name}") for op in operations]
+    for p in paginators:
+        generated.append((p.paginate_method, f"the paginator of {p.operation.name}"))
+        if p.iter_method is not None:
+            generated.append((p.iter_method, f"the paginator of {p.operation.name}"))
+    generated += [(w.method_name, f"waiter {w.name}") for w in waiters]
+    for method, origin in generated:
+        if method in taken:
+            raise ValueError(
+                f"{model.service_name}: method name {method!r} of {origin} is "
+                f"already taken by {taken[method]}"
+            )
+        taken[method] = origin
+
+
+def build_service(
+    model: ServiceModel,
+    botocore_version: str,
+    paginators: Mapping[str, Any] | None = None,
+    waiters: Mapping[str, Any] | None = None,
+) -> ServiceIR:
+    """The whole IR of one service: its operations and every type they reach.
+
+    ``paginators`` and ``waiters`` are botocore's ``paginators-1`` and ``waiters-2``
+    data for the service (``loader.load_paginators``), if it has any.
+    """
     usage = _collect_usage(model)
     differing = _differing_structures(usage.structures)
     namer = _Namer(usage, differing)
@@ -342,6 +480,10 @@ def build_service(model: ServiceModel, botocore_version: str) -> ServiceIR:
         ),
         key=lambda op: op.method_name,
     )
+    by_name = {op.name: op for op in operations}
+    paginator_irs = _paginators(model, paginators or {}, by_name, mapper)
+    waiter_irs = _waiters(model, waiters or {}, by_name)
+    _check_method_names(model, operations, paginator_irs, waiter_irs)
     return ServiceIR(
         service_name=model.service_name,
         module_name=names.module_name(model.service_name),
@@ -354,4 +496,6 @@ def build_service(model: ServiceModel, botocore_version: str) -> ServiceIR:
         operations=tuple(operations),
         typed_dicts=typed_dicts,
         literals=literals,
+        paginators=paginator_irs,
+        waiters=waiter_irs,
     )

@@ -65,7 +65,7 @@ class LiteralIR:
 
 @dataclass(frozen=True)
 class OperationIR:
-    """One API operation. Pagination and waiters will hang off this (see README)."""
+    """One API operation (its paginator and waiters: ``PaginatorIR``, ``WaiterIR``)."""
 
     name: str  # botocore's PascalCase name, passed to MultiRegionClient._call
     method_name: str
@@ -81,6 +81,31 @@ class OperationIR:
 
 
 @dataclass(frozen=True)
+class PaginatorIR:
+    """An operation botocore can paginate: ``paginate_<op>`` and ``iter_<op>``."""
+
+    operation: OperationIR
+    paginate_method: str  # "paginate_describe_instances"
+    # Items of the paginator's first result key: None when that key is not a list
+    # (a map, a structure, a string), so the operation has no iter_ method.
+    iter_method: str | None  # "iter_describe_instances"
+    result_key: str  # the first result key, a JMESPath: "Reservations", "A.Items"
+    item_type: TypeExpr | None  # the list's element type, output form
+
+
+@dataclass(frozen=True)
+class WaiterIR:
+    """One of botocore's waiters: ``wait_<waiter>``."""
+
+    name: str  # botocore's PascalCase name, passed to MultiRegionClient._wait
+    method_name: str  # "wait_instance_running"
+    operation: OperationIR  # the operation it polls (its parameters are the waiter's)
+    description: str  # plain text, often empty
+    delay: float  # botocore's defaults: seconds between polls, polls at most
+    max_attempts: int
+
+
+@dataclass(frozen=True)
 class ServiceIR:
     service_name: str  # botocore's: "sqs", "lambda", "sdb"
     module_name: str  # "sqs", "lambda_", "sdb"
@@ -91,4 +116,6 @@ class ServiceIR:
     operations: tuple[OperationIR, ...]
     typed_dicts: tuple[TypedDictIR, ...]
     literals: tuple[LiteralIR, ...]
+    paginators: tuple[PaginatorIR, ...] = ()  # sorted by operation method name
+    waiters: tuple[WaiterIR, ...] = ()  # sorted by method name
     shared_imports: tuple[str, ...] = field(default=())  # from multiregion.type_defs

@@ -6,9 +6,11 @@ import ast
 import functools
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import botocore
 import botocore.session
+from botocore.exceptions import DataNotFoundError
 from botocore.model import ServiceModel
 
 # The runtime API the generated package re-exports at least; the rest comes from the
@@ -41,6 +43,28 @@ def available_services() -> list[str]:
 
 def load_service(service_name: str) -> ServiceModel:
     return _session().get_service_model(service_name)
+
+
+def load_paginators(model: ServiceModel) -> dict[str, Any]:
+    """The service's ``paginators-1`` data, as ``Session.get_paginator_model`` and
+    clients load it: same API version, ``.sdk-extras`` merged in; {} if it has none."""
+    return _load_extra(model, "paginators-1")
+
+
+def load_waiters(model: ServiceModel) -> dict[str, Any]:
+    """The service's ``waiters-2`` data (see ``load_paginators``); {} if it has none."""
+    return _load_extra(model, "waiters-2")
+
+
+def _load_extra(model: ServiceModel, type_name: str) -> dict[str, Any]:
+    data_loader = _session().get_component("data_loader")
+    try:
+        data = data_loader.load_service_model(
+            model.service_name, type_name, model.api_version
+        )
+    except DataNotFoundError:
+        return {}
+    return dict(data)
 
 
 def runtime_public_names() -> list[str]:

@@ -27,6 +27,12 @@ RESERVED_METHOD_NAMES = frozenset(
     }
 )
 
+# Keyword parameters of the generated paginate_ (iter_: the first two) and wait_
+# methods, beside the operation's own (**kwargs): a request key with one of these
+# names would clash with them, so generation fails on one.
+PAGINATE_PARAMS = ("max_items", "page_size", "starting_tokens")
+WAIT_PARAMS = ("delay", "max_attempts")
+
 _NOT_IDENTIFIER_CHARS = re.compile(r"\W")
 
 
@@ -47,6 +53,20 @@ def method_name(operation_name: str) -> str:
     if keyword.iskeyword(name) or name in RESERVED_METHOD_NAMES:
         return name + "_"
     return name
+
+
+def paginate_method_name(operation_name: str) -> str:
+    """``DescribeInstances`` -> ``paginate_describe_instances`` (never a keyword)."""
+    return "paginate_" + xform_name(operation_name)
+
+
+def iter_method_name(operation_name: str) -> str:
+    return "iter_" + xform_name(operation_name)
+
+
+def wait_method_name(waiter_name: str) -> str:
+    """``InstanceRunning`` -> ``wait_instance_running`` (boto3's waiter name, prefixed)."""
+    return "wait_" + xform_name(waiter_name)
 
 
 def identifier(name: str) -> str:

@@ -9,13 +9,23 @@ from typing import Any
 import jinja2
 
 from codegen import docs
-from codegen.ir import FieldIR, LiteralIR, OperationIR, ServiceIR, TypedDictIR, TypeExpr
+from codegen.ir import (
+    FieldIR,
+    LiteralIR,
+    OperationIR,
+    PaginatorIR,
+    ServiceIR,
+    TypedDictIR,
+    TypeExpr,
+    WaiterIR,
+)
 from codegen.pystyle import (
     LINE_LENGTH,
     black_stable,
     docstring,
     fits,
     py_string,
+    render_type,
     split_type,
 )
 
@@ -96,18 +106,124 @@ def render_method(op: OperationIR) -> str:
     params = ["self"]
     if op.request_type is not None:
         params.append(f"**kwargs: Unpack[{op.request_type}]")
-    returns = f"RegionResults[{op.response_type}]"
+    return _render_def(
+        op,
+        op.method_name,
+        params,
+        f"RegionResults[{op.response_type}]",
+        _method_doc(op),
+        "self._call",
+        [py_string(op.name), _params_arg(op)],
+    )
+
+
+def render_paginate_method(paginator: PaginatorIR) -> str:
+    """``paginate_<op>``: every page in every target, merged per target."""
+    op = paginator.operation
+    params = ["self", "*", *_PAGE_PARAMS, _STARTING_TOKENS_PARAM]
+    if op.request_type is not None:
+        params.append(f"**kwargs: Unpack[{op.request_type}]")
+    lead = (
+        f"Every page of {op.name} in every target, merged per target "
+        "(botocore's build_full_result)."
+    )
+    return _render_def(
+        op,
+        paginator.paginate_method,
+        params,
+        f"RegionResults[{op.response_type}]",
+        _method_doc(op, lead),
+        "self._paginate",
+        [py_string(op.name), _params_arg(op), *_PASS_PAGE_PARAMS, _PASS_TOKENS],
+    )
+
+
+def render_iter_method(paginator: PaginatorIR) -> str:
+    """``iter_<op>``: the elements of the first result key, as pages arrive."""
+    op = paginator.operation
+    assert paginator.iter_method is not None and paginator.item_type is not None
+    params = ["self", "*", *_PAGE_PARAMS]
+    if op.request_type is not None:
+        params.append(f"**kwargs: Unpack[{op.request_type}]")
+    lead = (
+        f"Each element of {paginator.result_key} in every page of {op.name}, from "
+        "every target, as its page arrives (tagged with its target)."
+    )
+    return _render_def(
+        op,
+        paginator.iter_method,
+        params,
+        f"Items[{render_type(paginator.item_type)}]",
+        f"{lead}\n\n{op.doc_url}",
+        "self._items",
+        [py_string(op.name), _params_arg(op), *_PASS_PAGE_PARAMS],
+    )
+
+
+def render_wait_method(waiter: WaiterIR) -> str:
+    """``wait_<waiter>``: polls the waiter's operation in every target at once."""
+    op = waiter.operation
+    params = [
+        "self",
+        "*",
+        "delay: float | None = None",
+        "max_attempts: int | None = None",
+    ]
+    if op.request_type is not None:
+        params.append(f"**kwargs: Unpack[{op.request_type}]")
+    polls = (
+        f"Polls {op.name} in every target at once, every {waiter.delay:g} seconds "
+        f"and at most {waiter.max_attempts} times unless delay and max_attempts say "
+        "otherwise; a failure or time-out is that target's error."
+    )
+    parts = [waiter.description or f"Waits until {waiter.name}.", polls, op.doc_url]
+    return _render_def(
+        op,
+        waiter.method_name,
+        params,
+        "RegionResults[None]",
+        "\n\n".join(parts),
+        "self._wait",
+        [
+            py_string(waiter.name),
+            _params_arg(op),
+            "delay=delay",
+            "max_attempts=max_attempts",
+        ],
+    )
+
+
+_PAGE_PARAMS = ("max_items: int | None = None", "page_size: int | None = None")
+_STARTING_TOKENS_PARAM = "starting_tokens: Mapping[Target, str] | None = None"
+_PASS_PAGE_PARAMS = ("max_items=max_items", "page_size=page_size")
+_PASS_TOKENS = "starting_tokens=starting_tokens"
+
+
+def _params_arg(op: OperationIR) -> str:
+    return "kwargs" if op.request_type is not None else "{}"
+
+
+def _render_def(
+    op: OperationIR,
+    name: str,
+    params: list[str],
+    returns: str,
+    doc: str,
+    call: str,
+    args: list[str],
+) -> str:
+    """A method that documents itself and returns ``call(*args)``, as black lays it
+    out; it carries the operation's deprecation."""
     context = {
-        "name": op.method_name,
+        "name": name,
         "params": params,
         "returns": returns,
-        "layout": _def_layout(op.method_name, params, returns),
+        "layout": _def_layout(name, params, returns),
         "deprecated": _deprecation(op),
-        "docstring": docstring(
-            docs.docstring_body(_method_doc(op), indent=8), indent=8
-        ),
-        "operation_literal": py_string(op.name),
-        "params_arg": "kwargs" if op.request_type is not None else "{}",
+        "docstring": docstring(docs.docstring_body(doc, indent=8), indent=8),
+        "call": call,
+        "args": args,
+        "call_layout": _call_layout(call, args),
     }
     # The code lines only: black leaves long docstring lines (URLs) alone.
     checked = _template("method.py.jinja2").render(m={**context, "docstring": ""})
@@ -123,6 +239,15 @@ def _def_layout(name: str, params: list[str], returns: str) -> str:
     return "exploded"
 
 
+def _call_layout(call: str, args: list[str]) -> str:
+    """How black splits ``return call(args)`` (right-hand split, then explode)."""
+    if fits(f"        return {call}({', '.join(args)})"):
+        return "one_line"
+    if fits(f"            {', '.join(args)}"):
+        return "split"
+    return "exploded"
+
+
 def _deprecation(op: OperationIR) -> str | None:
     if not op.deprecated:
         return None
@@ -132,8 +257,10 @@ def _deprecation(op: OperationIR) -> str | None:
     return py_string(f"{op.name} is deprecated. {message}".strip())
 
 
-def _method_doc(op: OperationIR) -> str:
-    parts = [op.summary] if op.summary else []
+def _method_doc(op: OperationIR, lead: str = "") -> str:
+    parts = [lead] if lead else []
+    if op.summary:
+        parts.append(op.summary)
     if op.deprecated_params:
         parts.append("Deprecated parameters: " + ", ".join(op.deprecated_params) + ".")
     parts.append(op.doc_url)
@@ -170,17 +297,48 @@ def _render_client(service: ServiceIR, common: dict[str, Any]) -> str:
         type_names.add(op.response_type)
         if op.request_type is not None:
             type_names.add(op.request_type)
+    item_names: set[str] = set()
+    for paginator in service.paginators:
+        if paginator.item_type is not None:
+            item_names |= paginator.item_type.names()
+    literal_names = {lit.name for lit in service.literals}
+    type_names |= item_names - _BUILTIN_NAMES - literal_names - {"datetime"}
+    has_iter = any(p.iter_method is not None for p in service.paginators)
     class_doc = service.summary or service.full_name
     return _template("client.py.jinja2").render(
         **common,
         has_deprecated=any(op.deprecated for op in service.operations),
+        # Type-only imports (under TYPE_CHECKING): importing a client stays as light.
+        uses_mapping=bool(service.paginators),
+        uses_datetime="datetime" in item_names,
+        runtime_type_names=[
+            name
+            for name, used in (("Items", has_iter), ("Target", service.paginators))
+            if used
+        ],
+        literal_names=sorted(item_names & literal_names),
         type_names=sorted(type_names),
         class_literal=py_string(service.class_name),
         class_doc=docstring(docs.docstring_body(class_doc, indent=4), indent=4),
         service_literal=py_string(service.service_name),
         version_literal=py_string(service.botocore_version),
-        methods=[render_method(op) for op in service.operations],
+        methods=_methods(service),
     )
+
+
+# Names a response's element type may use that need no import.
+_BUILTIN_NAMES = frozenset({"bool", "bytes", "dict", "float", "int", "list", "str"})
+
+
+def _methods(service: ServiceIR) -> list[str]:
+    """The class body: operations, then paginate_, iter_ and wait_ methods."""
+    methods = [render_method(op) for op in service.operations]
+    methods += [render_paginate_method(p) for p in service.paginators]
+    methods += [
+        render_iter_method(p) for p in service.paginators if p.iter_method is not None
+    ]
+    methods += [render_wait_method(w) for w in service.waiters]
+    return methods
 
 
 def _render_type_defs(service: ServiceIR, common: dict[str, Any]) -> str:

@@ -19,7 +19,13 @@ _IGNORED_PARTS = frozenset({"__pycache__"})
 def render_one_service(service_name: str) -> dict[str, str]:
     """The files of one service, by path relative to the output directory."""
     model = loader.load_service(service_name)
-    files = render_service(build_service(model, loader.botocore_version()))
+    service = build_service(
+        model,
+        loader.botocore_version(),
+        paginators=loader.load_paginators(model),
+        waiters=loader.load_waiters(model),
+    )
+    files = render_service(service)
     return {f"{PACKAGE}/{path}": text for path, text in files.items()}
 
 

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
         PutAccountNameRequestTypeDef,
         PutAlternateContactRequestTypeDef,
         PutContactInformationRequestTypeDef,
+        RegionTypeDef,
         StartPrimaryEmailUpdateRequestTypeDef,
         StartPrimaryEmailUpdateResponseTypeDef,
     )
@@ -198,3 +202,44 @@ class MultiRegionAccount(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/StartPrimaryEmailUpdate
         """
         return self._call("StartPrimaryEmailUpdate", kwargs)
+
+    def paginate_list_regions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRegionsRequestTypeDef],
+    ) -> RegionResults[ListRegionsResponseTypeDef]:
+        """Every page of ListRegions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all the Regions for a given account and their respective opt-in
+        statuses. Optionally, this list can be filtered by the
+        region-opt-status-contains parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/ListRegions
+        """
+        return self._paginate(
+            "ListRegions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_regions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRegionsRequestTypeDef],
+    ) -> Items[RegionTypeDef]:
+        """Each element of Regions in every page of ListRegions, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/ListRegions
+        """
+        return self._items(
+            "ListRegions", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,10 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AddTagsToCertificateRequestTypeDef,
+        CertificateSearchResultTypeDef,
+        CertificateSummaryTypeDef,
         DeleteCertificateRequestTypeDef,
         DescribeCertificateRequestTypeDef,
         DescribeCertificateResponseTypeDef,
@@ -265,3 +270,107 @@ class MultiRegionACM(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/UpdateCertificateOptions
         """
         return self._call("UpdateCertificateOptions", kwargs)
+
+    def paginate_list_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCertificatesRequestTypeDef],
+    ) -> RegionResults[ListCertificatesResponseTypeDef]:
+        """Every page of ListCertificates in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of certificate ARNs and domain names. You can request
+        that only certificates that match a specific status be listed. You can
+        also filter by specific attributes of the certificate. Default filtering
+        returns only RSA_2048 certificates. For more information, see Filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListCertificates
+        """
+        return self._paginate(
+            "ListCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchCertificatesRequestTypeDef],
+    ) -> RegionResults[SearchCertificatesResponseTypeDef]:
+        """Every page of SearchCertificates in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of certificates matching search criteria. You can filter
+        certificates by X.509 attributes and ACM specific properties like
+        certificate status, type and renewal eligibility. This operation provides
+        more flexible filtering than ListCertificates by supporting complex filter
+        statements.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/SearchCertificates
+        """
+        return self._paginate(
+            "SearchCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCertificatesRequestTypeDef],
+    ) -> Items[CertificateSummaryTypeDef]:
+        """Each element of CertificateSummaryList in every page of ListCertificates,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListCertificates
+        """
+        return self._items(
+            "ListCertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchCertificatesRequestTypeDef],
+    ) -> Items[CertificateSearchResultTypeDef]:
+        """Each element of Results in every page of SearchCertificates, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/SearchCertificates
+        """
+        return self._items(
+            "SearchCertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_certificate_validated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeCertificateRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until CertificateValidated.
+
+        Polls DescribeCertificate in every target at once, every 60 seconds and at
+        most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DescribeCertificate
+        """
+        return self._wait(
+            "CertificateValidated", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        CertificateAuthorityTypeDef,
         CreateCertificateAuthorityAuditReportRequestTypeDef,
         CreateCertificateAuthorityAuditReportResponseTypeDef,
         CreateCertificateAuthorityRequestTypeDef,
@@ -42,10 +46,12 @@ if TYPE_CHECKING:
         ListPermissionsResponseTypeDef,
         ListTagsRequestTypeDef,
         ListTagsResponseTypeDef,
+        PermissionTypeDef,
         PutPolicyRequestTypeDef,
         RestoreCertificateAuthorityRequestTypeDef,
         RevokeCertificateRequestTypeDef,
         TagCertificateAuthorityRequestTypeDef,
+        TagTypeDef,
         UntagCertificateAuthorityRequestTypeDef,
         UpdateCertificateAuthorityRequestTypeDef,
     )
@@ -370,3 +376,188 @@ class MultiRegionACMPCA(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/acm-pca-2017-08-22/UpdateCertificateAuthority
         """
         return self._call("UpdateCertificateAuthority", kwargs)
+
+    def paginate_list_certificate_authorities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCertificateAuthoritiesRequestTypeDef],
+    ) -> RegionResults[ListCertificateAuthoritiesResponseTypeDef]:
+        """Every page of ListCertificateAuthorities in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the private certificate authorities that you created by using the
+        CreateCertificateAuthority action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-pca-2017-08-22/ListCertificateAuthorities
+        """
+        return self._paginate(
+            "ListCertificateAuthorities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPermissionsRequestTypeDef],
+    ) -> RegionResults[ListPermissionsResponseTypeDef]:
+        """Every page of ListPermissions in every target, merged per target
+        (botocore's build_full_result).
+
+        List all permissions on a private CA, if any, granted to the Certificate
+        Manager (ACM) service principal (acm.amazonaws.com).
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-pca-2017-08-22/ListPermissions
+        """
+        return self._paginate(
+            "ListPermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsRequestTypeDef],
+    ) -> RegionResults[ListTagsResponseTypeDef]:
+        """Every page of ListTags in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the tags, if any, that are associated with your private CA or one
+        that has been shared with you. Tags are labels that you can use to
+        identify and organize your CAs. Each tag consists of a key and an optional
+        value. Call the TagCertificateAuthority action to add one or more tags to
+        your CA. Call the UntagCertificateAuthority action to remove tags.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-pca-2017-08-22/ListTags
+        """
+        return self._paginate(
+            "ListTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_certificate_authorities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCertificateAuthoritiesRequestTypeDef],
+    ) -> Items[CertificateAuthorityTypeDef]:
+        """Each element of CertificateAuthorities in every page of
+        ListCertificateAuthorities, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-pca-2017-08-22/ListCertificateAuthorities
+        """
+        return self._items(
+            "ListCertificateAuthorities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPermissionsRequestTypeDef],
+    ) -> Items[PermissionTypeDef]:
+        """Each element of Permissions in every page of ListPermissions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-pca-2017-08-22/ListPermissions
+        """
+        return self._items(
+            "ListPermissions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTags, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-pca-2017-08-22/ListTags
+        """
+        return self._items("ListTags", kwargs, max_items=max_items, page_size=page_size)
+
+    def wait_audit_report_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeCertificateAuthorityAuditReportRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a Audit Report is created
+
+        Polls DescribeCertificateAuthorityAuditReport in every target at once,
+        every 3 seconds and at most 60 times unless delay and max_attempts say
+        otherwise; a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-pca-2017-08-22/DescribeCertificateAuthorityAuditReport
+        """
+        return self._wait(
+            "AuditReportCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_certificate_authority_csr_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetCertificateAuthorityCsrRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a Certificate Authority CSR is created
+
+        Polls GetCertificateAuthorityCsr in every target at once, every 3 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-pca-2017-08-22/GetCertificateAuthorityCsr
+        """
+        return self._wait(
+            "CertificateAuthorityCSRCreated",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_certificate_issued(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetCertificateRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a certificate is issued
+
+        Polls GetCertificate in every target at once, every 1 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-pca-2017-08-22/GetCertificate
+        """
+        return self._wait(
+            "CertificateIssued", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
         GetInvestigationGroupRequestTypeDef,
         GetInvestigationGroupResponseTypeDef,
         ListInvestigationGroupsInputTypeDef,
+        ListInvestigationGroupsModelTypeDef,
         ListInvestigationGroupsOutputTypeDef,
         ListTagsForResourceOutputTypeDef,
         ListTagsForResourceRequestTypeDef,
@@ -159,3 +163,43 @@ class MultiRegionAIOps(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/aiops-2018-05-10/UpdateInvestigationGroup
         """
         return self._call("UpdateInvestigationGroup", kwargs)
+
+    def paginate_list_investigation_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInvestigationGroupsInputTypeDef],
+    ) -> RegionResults[ListInvestigationGroupsOutputTypeDef]:
+        """Every page of ListInvestigationGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the ARN and name of each investigation group in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/aiops-2018-05-10/ListInvestigationGroups
+        """
+        return self._paginate(
+            "ListInvestigationGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_investigation_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInvestigationGroupsInputTypeDef],
+    ) -> Items[ListInvestigationGroupsModelTypeDef]:
+        """Each element of investigationGroups in every page of
+        ListInvestigationGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/aiops-2018-05-10/ListInvestigationGroups
+        """
+        return self._items(
+            "ListInvestigationGroups", kwargs, max_items=max_items, page_size=page_size
+        )

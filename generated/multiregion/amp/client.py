@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AnomalyDetectorSummaryTypeDef,
         CreateAlertManagerDefinitionRequestTypeDef,
         CreateAlertManagerDefinitionResponseTypeDef,
         CreateAnomalyDetectorRequestTypeDef,
@@ -76,6 +80,8 @@ if TYPE_CHECKING:
         PutResourcePolicyResponseTypeDef,
         PutRuleGroupsNamespaceRequestTypeDef,
         PutRuleGroupsNamespaceResponseTypeDef,
+        RuleGroupsNamespaceSummaryTypeDef,
+        ScraperSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -91,6 +97,7 @@ if TYPE_CHECKING:
         UpdateWorkspaceAliasRequestTypeDef,
         UpdateWorkspaceConfigurationRequestTypeDef,
         UpdateWorkspaceConfigurationResponseTypeDef,
+        WorkspaceSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionPrometheusService"]
@@ -568,3 +575,278 @@ class MultiRegionPrometheusService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/UpdateWorkspaceConfiguration
         """
         return self._call("UpdateWorkspaceConfiguration", kwargs)
+
+    def paginate_list_anomaly_detectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAnomalyDetectorsRequestTypeDef],
+    ) -> RegionResults[ListAnomalyDetectorsResponseTypeDef]:
+        """Every page of ListAnomalyDetectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of anomaly detectors for a workspace with
+        optional filtering by alias.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/ListAnomalyDetectors
+        """
+        return self._paginate(
+            "ListAnomalyDetectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rule_groups_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRuleGroupsNamespacesRequestTypeDef],
+    ) -> RegionResults[ListRuleGroupsNamespacesResponseTypeDef]:
+        """Every page of ListRuleGroupsNamespaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of rule groups namespaces in a workspace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/ListRuleGroupsNamespaces
+        """
+        return self._paginate(
+            "ListRuleGroupsNamespaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_scrapers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListScrapersRequestTypeDef],
+    ) -> RegionResults[ListScrapersResponseTypeDef]:
+        """Every page of ListScrapers in every target, merged per target (botocore's
+        build_full_result).
+
+        The ListScrapers operation lists all of the scrapers in your account. This
+        includes scrapers being created or deleted. You can optionally filter the
+        returned list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/ListScrapers
+        """
+        return self._paginate(
+            "ListScrapers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkspacesRequestTypeDef],
+    ) -> RegionResults[ListWorkspacesResponseTypeDef]:
+        """Every page of ListWorkspaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all of the Amazon Managed Service for Prometheus workspaces in your
+        account. This includes workspaces being created or deleted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/ListWorkspaces
+        """
+        return self._paginate(
+            "ListWorkspaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_anomaly_detectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAnomalyDetectorsRequestTypeDef],
+    ) -> Items[AnomalyDetectorSummaryTypeDef]:
+        """Each element of anomalyDetectors in every page of ListAnomalyDetectors,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/ListAnomalyDetectors
+        """
+        return self._items(
+            "ListAnomalyDetectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rule_groups_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRuleGroupsNamespacesRequestTypeDef],
+    ) -> Items[RuleGroupsNamespaceSummaryTypeDef]:
+        """Each element of ruleGroupsNamespaces in every page of
+        ListRuleGroupsNamespaces, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/ListRuleGroupsNamespaces
+        """
+        return self._items(
+            "ListRuleGroupsNamespaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_scrapers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListScrapersRequestTypeDef],
+    ) -> Items[ScraperSummaryTypeDef]:
+        """Each element of scrapers in every page of ListScrapers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/ListScrapers
+        """
+        return self._items(
+            "ListScrapers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkspacesRequestTypeDef],
+    ) -> Items[WorkspaceSummaryTypeDef]:
+        """Each element of workspaces in every page of ListWorkspaces, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/ListWorkspaces
+        """
+        return self._items(
+            "ListWorkspaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_anomaly_detector_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeAnomalyDetectorRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the anomaly detector reaches ACTIVE status
+
+        Polls DescribeAnomalyDetector in every target at once, every 2 seconds and
+        at most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DescribeAnomalyDetector
+        """
+        return self._wait(
+            "AnomalyDetectorActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_anomaly_detector_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeAnomalyDetectorRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the anomaly detector reaches DELETED status
+
+        Polls DescribeAnomalyDetector in every target at once, every 2 seconds and
+        at most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DescribeAnomalyDetector
+        """
+        return self._wait(
+            "AnomalyDetectorDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_scraper_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeScraperRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a scraper reaches ACTIVE status
+
+        Polls DescribeScraper in every target at once, every 2 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DescribeScraper
+        """
+        return self._wait(
+            "ScraperActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_scraper_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeScraperRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a scraper reaches DELETED status
+
+        Polls DescribeScraper in every target at once, every 2 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DescribeScraper
+        """
+        return self._wait(
+            "ScraperDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_workspace_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeWorkspaceRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a workspace reaches ACTIVE status
+
+        Polls DescribeWorkspace in every target at once, every 2 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DescribeWorkspace
+        """
+        return self._wait(
+            "WorkspaceActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_workspace_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeWorkspaceRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a workspace reaches DELETED status
+
+        Polls DescribeWorkspace in every target at once, every 2 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DescribeWorkspace
+        """
+        return self._wait(
+            "WorkspaceDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AppTypeDef,
+        BranchTypeDef,
         CreateAppRequestTypeDef,
         CreateAppResultTypeDef,
         CreateBackendEnvironmentRequestTypeDef,
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
         DeleteJobResultTypeDef,
         DeleteWebhookRequestTypeDef,
         DeleteWebhookResultTypeDef,
+        DomainAssociationTypeDef,
         GenerateAccessLogsRequestTypeDef,
         GenerateAccessLogsResultTypeDef,
         GetAppRequestTypeDef,
@@ -52,6 +58,7 @@ if TYPE_CHECKING:
         GetJobResultTypeDef,
         GetWebhookRequestTypeDef,
         GetWebhookResultTypeDef,
+        JobSummaryTypeDef,
         ListAppsRequestTypeDef,
         ListAppsResultTypeDef,
         ListArtifactsRequestTypeDef,
@@ -441,3 +448,156 @@ class MultiRegionAmplify(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/UpdateWebhook
         """
         return self._call("UpdateWebhook", kwargs)
+
+    def paginate_list_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAppsRequestTypeDef],
+    ) -> RegionResults[ListAppsResultTypeDef]:
+        """Every page of ListApps in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of the existing Amplify apps.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListApps
+        """
+        return self._paginate(
+            "ListApps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_branches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBranchesRequestTypeDef],
+    ) -> RegionResults[ListBranchesResultTypeDef]:
+        """Every page of ListBranches in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the branches of an Amplify app.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListBranches
+        """
+        return self._paginate(
+            "ListBranches",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_domain_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainAssociationsRequestTypeDef],
+    ) -> RegionResults[ListDomainAssociationsResultTypeDef]:
+        """Every page of ListDomainAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the domain associations for an Amplify app.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListDomainAssociations
+        """
+        return self._paginate(
+            "ListDomainAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> RegionResults[ListJobsResultTypeDef]:
+        """Every page of ListJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the jobs for a branch of an Amplify app.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListJobs
+        """
+        return self._paginate(
+            "ListJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAppsRequestTypeDef],
+    ) -> Items[AppTypeDef]:
+        """Each element of apps in every page of ListApps, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListApps
+        """
+        return self._items("ListApps", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_branches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBranchesRequestTypeDef],
+    ) -> Items[BranchTypeDef]:
+        """Each element of branches in every page of ListBranches, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListBranches
+        """
+        return self._items(
+            "ListBranches", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_domain_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainAssociationsRequestTypeDef],
+    ) -> Items[DomainAssociationTypeDef]:
+        """Each element of domainAssociations in every page of
+        ListDomainAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListDomainAssociations
+        """
+        return self._items(
+            "ListDomainAssociations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> Items[JobSummaryTypeDef]:
+        """Each element of jobSummaries in every page of ListJobs, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListJobs
+        """
+        return self._items("ListJobs", kwargs, max_items=max_items, page_size=page_size)

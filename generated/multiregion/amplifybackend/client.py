@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        BackendJobRespObjTypeDef,
         CloneBackendRequestTypeDef,
         CloneBackendResponseTypeDef,
         CreateBackendAPIRequestTypeDef,
@@ -365,3 +369,42 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/UpdateBackendStorage
         """
         return self._call("UpdateBackendStorage", kwargs)
+
+    def paginate_list_backend_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBackendJobsRequestTypeDef],
+    ) -> RegionResults[ListBackendJobsResponseTypeDef]:
+        """Every page of ListBackendJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the jobs for the backend of an Amplify app.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/ListBackendJobs
+        """
+        return self._paginate(
+            "ListBackendJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_backend_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBackendJobsRequestTypeDef],
+    ) -> Items[BackendJobRespObjTypeDef]:
+        """Each element of Jobs in every page of ListBackendJobs, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/ListBackendJobs
+        """
+        return self._items(
+            "ListBackendJobs", kwargs, max_items=max_items, page_size=page_size
+        )

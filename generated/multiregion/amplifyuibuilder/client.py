@@ -9,9 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        CodegenJobSummaryTypeDef,
+        ComponentSummaryTypeDef,
+        ComponentTypeDef,
         CreateComponentRequestTypeDef,
         CreateComponentResponseTypeDef,
         CreateFormRequestTypeDef,
@@ -30,6 +36,8 @@ if TYPE_CHECKING:
         ExportFormsResponseTypeDef,
         ExportThemesRequestTypeDef,
         ExportThemesResponseTypeDef,
+        FormSummaryTypeDef,
+        FormTypeDef,
         GetCodegenJobRequestTypeDef,
         GetCodegenJobResponseTypeDef,
         GetComponentRequestTypeDef,
@@ -57,6 +65,8 @@ if TYPE_CHECKING:
         StartCodegenJobResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        ThemeSummaryTypeDef,
+        ThemeTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateComponentRequestTypeDef,
@@ -339,3 +349,283 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/UpdateTheme
         """
         return self._call("UpdateTheme", kwargs)
+
+    def paginate_export_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ExportComponentsRequestTypeDef],
+    ) -> RegionResults[ExportComponentsResponseTypeDef]:
+        """Every page of ExportComponents in every target, merged per target
+        (botocore's build_full_result).
+
+        Exports component configurations to code that is ready to integrate into
+        an Amplify app.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ExportComponents
+        """
+        return self._paginate(
+            "ExportComponents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_export_forms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ExportFormsRequestTypeDef],
+    ) -> RegionResults[ExportFormsResponseTypeDef]:
+        """Every page of ExportForms in every target, merged per target (botocore's
+        build_full_result).
+
+        Exports form configurations to code that is ready to integrate into an
+        Amplify app.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ExportForms
+        """
+        return self._paginate(
+            "ExportForms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_export_themes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ExportThemesRequestTypeDef],
+    ) -> RegionResults[ExportThemesResponseTypeDef]:
+        """Every page of ExportThemes in every target, merged per target (botocore's
+        build_full_result).
+
+        Exports theme configurations to code that is ready to integrate into an
+        Amplify app.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ExportThemes
+        """
+        return self._paginate(
+            "ExportThemes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_codegen_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCodegenJobsRequestTypeDef],
+    ) -> RegionResults[ListCodegenJobsResponseTypeDef]:
+        """Every page of ListCodegenJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of code generation jobs for a specified Amplify app and
+        backend environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ListCodegenJobs
+        """
+        return self._paginate(
+            "ListCodegenJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComponentsRequestTypeDef],
+    ) -> RegionResults[ListComponentsResponseTypeDef]:
+        """Every page of ListComponents in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of components for a specified Amplify app and backend
+        environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ListComponents
+        """
+        return self._paginate(
+            "ListComponents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_forms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFormsRequestTypeDef],
+    ) -> RegionResults[ListFormsResponseTypeDef]:
+        """Every page of ListForms in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of forms for a specified Amplify app and backend
+        environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ListForms
+        """
+        return self._paginate(
+            "ListForms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_themes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThemesRequestTypeDef],
+    ) -> RegionResults[ListThemesResponseTypeDef]:
+        """Every page of ListThemes in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of themes for a specified Amplify app and backend
+        environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ListThemes
+        """
+        return self._paginate(
+            "ListThemes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_export_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ExportComponentsRequestTypeDef],
+    ) -> Items[ComponentTypeDef]:
+        """Each element of entities in every page of ExportComponents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ExportComponents
+        """
+        return self._items(
+            "ExportComponents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_export_forms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ExportFormsRequestTypeDef],
+    ) -> Items[FormTypeDef]:
+        """Each element of entities in every page of ExportForms, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ExportForms
+        """
+        return self._items(
+            "ExportForms", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_export_themes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ExportThemesRequestTypeDef],
+    ) -> Items[ThemeTypeDef]:
+        """Each element of entities in every page of ExportThemes, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ExportThemes
+        """
+        return self._items(
+            "ExportThemes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_codegen_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCodegenJobsRequestTypeDef],
+    ) -> Items[CodegenJobSummaryTypeDef]:
+        """Each element of entities in every page of ListCodegenJobs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ListCodegenJobs
+        """
+        return self._items(
+            "ListCodegenJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComponentsRequestTypeDef],
+    ) -> Items[ComponentSummaryTypeDef]:
+        """Each element of entities in every page of ListComponents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ListComponents
+        """
+        return self._items(
+            "ListComponents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_forms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFormsRequestTypeDef],
+    ) -> Items[FormSummaryTypeDef]:
+        """Each element of entities in every page of ListForms, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ListForms
+        """
+        return self._items(
+            "ListForms", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_themes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThemesRequestTypeDef],
+    ) -> Items[ThemeSummaryTypeDef]:
+        """Each element of entities in every page of ListThemes, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ListThemes
+        """
+        return self._items(
+            "ListThemes", kwargs, max_items=max_items, page_size=page_size
+        )

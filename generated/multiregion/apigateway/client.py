@@ -9,18 +9,25 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AccountTypeDef,
         ApiKeyIdsTypeDef,
         ApiKeyResponseTypeDef,
+        ApiKeyTypeDef,
         ApiKeysTypeDef,
         AuthorizerResponseTypeDef,
+        AuthorizerTypeDef,
         AuthorizersTypeDef,
         BasePathMappingResponseTypeDef,
+        BasePathMappingTypeDef,
         BasePathMappingsTypeDef,
         ClientCertificateResponseTypeDef,
+        ClientCertificateTypeDef,
         ClientCertificatesTypeDef,
         CreateApiKeyRequestTypeDef,
         CreateAuthorizerRequestTypeDef,
@@ -61,21 +68,26 @@ if TYPE_CHECKING:
         DeleteUsagePlanRequestTypeDef,
         DeleteVpcLinkRequestTypeDef,
         DeploymentResponseTypeDef,
+        DeploymentTypeDef,
         DeploymentsTypeDef,
         DocumentationPartIdsTypeDef,
         DocumentationPartResponseTypeDef,
+        DocumentationPartTypeDef,
         DocumentationPartsTypeDef,
         DocumentationVersionResponseTypeDef,
+        DocumentationVersionTypeDef,
         DocumentationVersionsTypeDef,
         DomainNameAccessAssociationResponseTypeDef,
         DomainNameAccessAssociationsTypeDef,
         DomainNameResponseTypeDef,
+        DomainNameTypeDef,
         DomainNamesTypeDef,
         EmptyResponseMetadataTypeDef,
         ExportResponseTypeDef,
         FlushStageAuthorizersCacheRequestTypeDef,
         FlushStageCacheRequestTypeDef,
         GatewayResponseResponseTypeDef,
+        GatewayResponseTypeDef,
         GatewayResponsesTypeDef,
         GenerateClientCertificateRequestTypeDef,
         GetApiKeyRequestTypeDef,
@@ -132,6 +144,7 @@ if TYPE_CHECKING:
         MethodResponse2TypeDef,
         MethodResponseResponseTypeDef,
         ModelResponseTypeDef,
+        ModelTypeDef,
         ModelsTypeDef,
         PutGatewayResponseRequestTypeDef,
         PutIntegrationRequestTypeDef,
@@ -141,13 +154,17 @@ if TYPE_CHECKING:
         PutRestApiRequestTypeDef,
         RejectDomainNameAccessAssociationRequestTypeDef,
         RequestValidatorResponseTypeDef,
+        RequestValidatorTypeDef,
         RequestValidatorsTypeDef,
         ResourceResponseTypeDef,
+        ResourceTypeDef,
         ResourcesTypeDef,
         RestApiResponseTypeDef,
+        RestApiTypeDef,
         RestApisTypeDef,
         SdkResponseTypeDef,
         SdkTypeResponseTypeDef,
+        SdkTypeTypeDef,
         SdkTypesTypeDef,
         StageResponseTypeDef,
         StagesTypeDef,
@@ -182,11 +199,14 @@ if TYPE_CHECKING:
         UpdateUsageRequestTypeDef,
         UpdateVpcLinkRequestTypeDef,
         UsagePlanKeyResponseTypeDef,
+        UsagePlanKeyTypeDef,
         UsagePlanKeysTypeDef,
         UsagePlanResponseTypeDef,
+        UsagePlanTypeDef,
         UsagePlansTypeDef,
         UsageTypeDef,
         VpcLinkResponseTypeDef,
+        VpcLinkTypeDef,
         VpcLinksTypeDef,
     )
 
@@ -1340,3 +1360,694 @@ class MultiRegionAPIGateway(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateVpcLink
         """
         return self._call("UpdateVpcLink", kwargs)
+
+    def paginate_get_api_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetApiKeysRequestTypeDef],
+    ) -> RegionResults[ApiKeysTypeDef]:
+        """Every page of GetApiKeys in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets information about the current ApiKeys resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetApiKeys
+        """
+        return self._paginate(
+            "GetApiKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_authorizers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAuthorizersRequestTypeDef],
+    ) -> RegionResults[AuthorizersTypeDef]:
+        """Every page of GetAuthorizers in every target, merged per target
+        (botocore's build_full_result).
+
+        Describe an existing Authorizers resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetAuthorizers
+        """
+        return self._paginate(
+            "GetAuthorizers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_base_path_mappings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetBasePathMappingsRequestTypeDef],
+    ) -> RegionResults[BasePathMappingsTypeDef]:
+        """Every page of GetBasePathMappings in every target, merged per target
+        (botocore's build_full_result).
+
+        Represents a collection of BasePathMapping resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetBasePathMappings
+        """
+        return self._paginate(
+            "GetBasePathMappings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_client_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetClientCertificatesRequestTypeDef],
+    ) -> RegionResults[ClientCertificatesTypeDef]:
+        """Every page of GetClientCertificates in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a collection of ClientCertificate resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetClientCertificates
+        """
+        return self._paginate(
+            "GetClientCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDeploymentsRequestTypeDef],
+    ) -> RegionResults[DeploymentsTypeDef]:
+        """Every page of GetDeployments in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about a Deployments collection.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDeployments
+        """
+        return self._paginate(
+            "GetDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_documentation_parts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDocumentationPartsRequestTypeDef],
+    ) -> RegionResults[DocumentationPartsTypeDef]:
+        """Every page of GetDocumentationParts in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets documentation parts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDocumentationParts
+        """
+        return self._paginate(
+            "GetDocumentationParts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_documentation_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDocumentationVersionsRequestTypeDef],
+    ) -> RegionResults[DocumentationVersionsTypeDef]:
+        """Every page of GetDocumentationVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets documentation versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDocumentationVersions
+        """
+        return self._paginate(
+            "GetDocumentationVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_domain_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDomainNamesRequestTypeDef],
+    ) -> RegionResults[DomainNamesTypeDef]:
+        """Every page of GetDomainNames in every target, merged per target
+        (botocore's build_full_result).
+
+        Represents a collection of DomainName resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDomainNames
+        """
+        return self._paginate(
+            "GetDomainNames",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_gateway_responses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetGatewayResponsesRequestTypeDef],
+    ) -> RegionResults[GatewayResponsesTypeDef]:
+        """Every page of GetGatewayResponses in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the GatewayResponses collection on the given RestApi. If an API
+        developer has not added any definitions for gateway responses, the result
+        will be the API Gateway-generated default GatewayResponses collection for
+        the supported response types.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetGatewayResponses
+        """
+        return self._paginate(
+            "GetGatewayResponses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetModelsRequestTypeDef],
+    ) -> RegionResults[ModelsTypeDef]:
+        """Every page of GetModels in every target, merged per target (botocore's
+        build_full_result).
+
+        Describes existing Models defined for a RestApi resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetModels
+        """
+        return self._paginate(
+            "GetModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_request_validators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRequestValidatorsRequestTypeDef],
+    ) -> RegionResults[RequestValidatorsTypeDef]:
+        """Every page of GetRequestValidators in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the RequestValidators collection of a given RestApi.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetRequestValidators
+        """
+        return self._paginate(
+            "GetRequestValidators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetResourcesRequestTypeDef],
+    ) -> RegionResults[ResourcesTypeDef]:
+        """Every page of GetResources in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists information about a collection of Resource resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetResources
+        """
+        return self._paginate(
+            "GetResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_rest_apis(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRestApisRequestTypeDef],
+    ) -> RegionResults[RestApisTypeDef]:
+        """Every page of GetRestApis in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the RestApis resources for your collection.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetRestApis
+        """
+        return self._paginate(
+            "GetRestApis",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_sdk_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetSdkTypesRequestTypeDef],
+    ) -> RegionResults[SdkTypesTypeDef]:
+        """Every page of GetSdkTypes in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets SDK types
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetSdkTypes
+        """
+        return self._paginate(
+            "GetSdkTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_usage(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetUsageRequestTypeDef],
+    ) -> RegionResults[UsageTypeDef]:
+        """Every page of GetUsage in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets the usage data of a usage plan in a specified time interval.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetUsage
+        """
+        return self._paginate(
+            "GetUsage",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_usage_plan_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetUsagePlanKeysRequestTypeDef],
+    ) -> RegionResults[UsagePlanKeysTypeDef]:
+        """Every page of GetUsagePlanKeys in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets all the usage plan keys representing the API keys added to a
+        specified usage plan.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetUsagePlanKeys
+        """
+        return self._paginate(
+            "GetUsagePlanKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_usage_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetUsagePlansRequestTypeDef],
+    ) -> RegionResults[UsagePlansTypeDef]:
+        """Every page of GetUsagePlans in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets all the usage plans of the caller's account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetUsagePlans
+        """
+        return self._paginate(
+            "GetUsagePlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_vpc_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetVpcLinksRequestTypeDef],
+    ) -> RegionResults[VpcLinksTypeDef]:
+        """Every page of GetVpcLinks in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets the VpcLinks collection under the caller's account in a selected
+        region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetVpcLinks
+        """
+        return self._paginate(
+            "GetVpcLinks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_api_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetApiKeysRequestTypeDef],
+    ) -> Items[ApiKeyTypeDef]:
+        """Each element of items in every page of GetApiKeys, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetApiKeys
+        """
+        return self._items(
+            "GetApiKeys", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_authorizers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAuthorizersRequestTypeDef],
+    ) -> Items[AuthorizerTypeDef]:
+        """Each element of items in every page of GetAuthorizers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetAuthorizers
+        """
+        return self._items(
+            "GetAuthorizers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_base_path_mappings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetBasePathMappingsRequestTypeDef],
+    ) -> Items[BasePathMappingTypeDef]:
+        """Each element of items in every page of GetBasePathMappings, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetBasePathMappings
+        """
+        return self._items(
+            "GetBasePathMappings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_client_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetClientCertificatesRequestTypeDef],
+    ) -> Items[ClientCertificateTypeDef]:
+        """Each element of items in every page of GetClientCertificates, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetClientCertificates
+        """
+        return self._items(
+            "GetClientCertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDeploymentsRequestTypeDef],
+    ) -> Items[DeploymentTypeDef]:
+        """Each element of items in every page of GetDeployments, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDeployments
+        """
+        return self._items(
+            "GetDeployments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_documentation_parts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDocumentationPartsRequestTypeDef],
+    ) -> Items[DocumentationPartTypeDef]:
+        """Each element of items in every page of GetDocumentationParts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDocumentationParts
+        """
+        return self._items(
+            "GetDocumentationParts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_documentation_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDocumentationVersionsRequestTypeDef],
+    ) -> Items[DocumentationVersionTypeDef]:
+        """Each element of items in every page of GetDocumentationVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDocumentationVersions
+        """
+        return self._items(
+            "GetDocumentationVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_domain_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDomainNamesRequestTypeDef],
+    ) -> Items[DomainNameTypeDef]:
+        """Each element of items in every page of GetDomainNames, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDomainNames
+        """
+        return self._items(
+            "GetDomainNames", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_gateway_responses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetGatewayResponsesRequestTypeDef],
+    ) -> Items[GatewayResponseTypeDef]:
+        """Each element of items in every page of GetGatewayResponses, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetGatewayResponses
+        """
+        return self._items(
+            "GetGatewayResponses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetModelsRequestTypeDef],
+    ) -> Items[ModelTypeDef]:
+        """Each element of items in every page of GetModels, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetModels
+        """
+        return self._items(
+            "GetModels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_request_validators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRequestValidatorsRequestTypeDef],
+    ) -> Items[RequestValidatorTypeDef]:
+        """Each element of items in every page of GetRequestValidators, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetRequestValidators
+        """
+        return self._items(
+            "GetRequestValidators", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetResourcesRequestTypeDef],
+    ) -> Items[ResourceTypeDef]:
+        """Each element of items in every page of GetResources, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetResources
+        """
+        return self._items(
+            "GetResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_rest_apis(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRestApisRequestTypeDef],
+    ) -> Items[RestApiTypeDef]:
+        """Each element of items in every page of GetRestApis, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetRestApis
+        """
+        return self._items(
+            "GetRestApis", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_sdk_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetSdkTypesRequestTypeDef],
+    ) -> Items[SdkTypeTypeDef]:
+        """Each element of items in every page of GetSdkTypes, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetSdkTypes
+        """
+        return self._items(
+            "GetSdkTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_usage_plan_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetUsagePlanKeysRequestTypeDef],
+    ) -> Items[UsagePlanKeyTypeDef]:
+        """Each element of items in every page of GetUsagePlanKeys, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetUsagePlanKeys
+        """
+        return self._items(
+            "GetUsagePlanKeys", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_usage_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetUsagePlansRequestTypeDef],
+    ) -> Items[UsagePlanTypeDef]:
+        """Each element of items in every page of GetUsagePlans, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetUsagePlans
+        """
+        return self._items(
+            "GetUsagePlans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_vpc_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetVpcLinksRequestTypeDef],
+    ) -> Items[VpcLinkTypeDef]:
+        """Each element of items in every page of GetVpcLinks, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetVpcLinks
+        """
+        return self._items(
+            "GetVpcLinks", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ApiTypeDef,
+        AuthorizerTypeDef,
         CreateApiMappingRequestTypeDef,
         CreateApiMappingResponseTypeDef,
         CreateApiRequestTypeDef,
@@ -69,7 +74,9 @@ if TYPE_CHECKING:
         DeleteStageRequestTypeDef,
         DeleteVpcLinkRequestTypeDef,
         DeleteVpcLinkResponseTypeDef,
+        DeploymentTypeDef,
         DisablePortalRequestTypeDef,
+        DomainNameTypeDef,
         EmptyResponseMetadataTypeDef,
         ExportApiRequestTypeDef,
         ExportApiResponseTypeDef,
@@ -139,6 +146,8 @@ if TYPE_CHECKING:
         GetVpcLinksResponseTypeDef,
         ImportApiRequestTypeDef,
         ImportApiResponseTypeDef,
+        IntegrationResponseTypeDef,
+        IntegrationTypeDef,
         ListPortalProductsRequestTypeDef,
         ListPortalProductsResponseTypeDef,
         ListPortalsRequestTypeDef,
@@ -149,8 +158,13 @@ if TYPE_CHECKING:
         ListProductRestEndpointPagesResponseTypeDef,
         ListRoutingRulesRequestTypeDef,
         ListRoutingRulesResponseTypeDef,
+        ModelTypeDef,
+        PortalProductSummaryTypeDef,
+        PortalSummaryTypeDef,
         PreviewPortalRequestTypeDef,
         PreviewPortalResponseTypeDef,
+        ProductPageSummaryNoBodyTypeDef,
+        ProductRestEndpointPageSummaryNoBodyTypeDef,
         PublishPortalRequestTypeDef,
         PublishPortalResponseTypeDef,
         PutPortalProductSharingPolicyRequestTypeDef,
@@ -160,6 +174,10 @@ if TYPE_CHECKING:
         ReimportApiRequestTypeDef,
         ReimportApiResponseTypeDef,
         ResetAuthorizersCacheRequestTypeDef,
+        RouteResponseTypeDef,
+        RouteTypeDef,
+        RoutingRuleTypeDef,
+        StageTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -1131,3 +1149,589 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateVpcLink
         """
         return self._call("UpdateVpcLink", kwargs)
+
+    def paginate_get_apis(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetApisRequestTypeDef],
+    ) -> RegionResults[GetApisResponseTypeDef]:
+        """Every page of GetApis in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a collection of Api resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetApis
+        """
+        return self._paginate(
+            "GetApis",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_authorizers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAuthorizersRequestTypeDef],
+    ) -> RegionResults[GetAuthorizersResponseTypeDef]:
+        """Every page of GetAuthorizers in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the Authorizers for an API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetAuthorizers
+        """
+        return self._paginate(
+            "GetAuthorizers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDeploymentsRequestTypeDef],
+    ) -> RegionResults[GetDeploymentsResponseTypeDef]:
+        """Every page of GetDeployments in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the Deployments for an API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetDeployments
+        """
+        return self._paginate(
+            "GetDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_domain_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDomainNamesRequestTypeDef],
+    ) -> RegionResults[GetDomainNamesResponseTypeDef]:
+        """Every page of GetDomainNames in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the domain names for an AWS account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetDomainNames
+        """
+        return self._paginate(
+            "GetDomainNames",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_integration_responses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetIntegrationResponsesRequestTypeDef],
+    ) -> RegionResults[GetIntegrationResponsesResponseTypeDef]:
+        """Every page of GetIntegrationResponses in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the IntegrationResponses for an Integration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetIntegrationResponses
+        """
+        return self._paginate(
+            "GetIntegrationResponses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetIntegrationsRequestTypeDef],
+    ) -> RegionResults[GetIntegrationsResponseTypeDef]:
+        """Every page of GetIntegrations in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the Integrations for an API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetIntegrations
+        """
+        return self._paginate(
+            "GetIntegrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetModelsRequestTypeDef],
+    ) -> RegionResults[GetModelsResponseTypeDef]:
+        """Every page of GetModels in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets the Models for an API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetModels
+        """
+        return self._paginate(
+            "GetModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_route_responses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRouteResponsesRequestTypeDef],
+    ) -> RegionResults[GetRouteResponsesResponseTypeDef]:
+        """Every page of GetRouteResponses in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the RouteResponses for a Route.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetRouteResponses
+        """
+        return self._paginate(
+            "GetRouteResponses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRoutesRequestTypeDef],
+    ) -> RegionResults[GetRoutesResponseTypeDef]:
+        """Every page of GetRoutes in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets the Routes for an API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetRoutes
+        """
+        return self._paginate(
+            "GetRoutes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_stages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetStagesRequestTypeDef],
+    ) -> RegionResults[GetStagesResponseTypeDef]:
+        """Every page of GetStages in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets the Stages for an API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetStages
+        """
+        return self._paginate(
+            "GetStages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_portal_products(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPortalProductsRequestTypeDef],
+    ) -> RegionResults[ListPortalProductsResponseTypeDef]:
+        """Every page of ListPortalProducts in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists portal products.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListPortalProducts
+        """
+        return self._paginate(
+            "ListPortalProducts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_portals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPortalsRequestTypeDef],
+    ) -> RegionResults[ListPortalsResponseTypeDef]:
+        """Every page of ListPortals in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists portals.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListPortals
+        """
+        return self._paginate(
+            "ListPortals",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_product_pages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProductPagesRequestTypeDef],
+    ) -> RegionResults[ListProductPagesResponseTypeDef]:
+        """Every page of ListProductPages in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the product pages for a portal product.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListProductPages
+        """
+        return self._paginate(
+            "ListProductPages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_product_rest_endpoint_pages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProductRestEndpointPagesRequestTypeDef],
+    ) -> RegionResults[ListProductRestEndpointPagesResponseTypeDef]:
+        """Every page of ListProductRestEndpointPages in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the product REST endpoint pages of a portal product.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListProductRestEndpointPages
+        """
+        return self._paginate(
+            "ListProductRestEndpointPages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_routing_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRoutingRulesRequestTypeDef],
+    ) -> RegionResults[ListRoutingRulesResponseTypeDef]:
+        """Every page of ListRoutingRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists routing rules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListRoutingRules
+        """
+        return self._paginate(
+            "ListRoutingRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_apis(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetApisRequestTypeDef],
+    ) -> Items[ApiTypeDef]:
+        """Each element of Items in every page of GetApis, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetApis
+        """
+        return self._items("GetApis", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_get_authorizers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAuthorizersRequestTypeDef],
+    ) -> Items[AuthorizerTypeDef]:
+        """Each element of Items in every page of GetAuthorizers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetAuthorizers
+        """
+        return self._items(
+            "GetAuthorizers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDeploymentsRequestTypeDef],
+    ) -> Items[DeploymentTypeDef]:
+        """Each element of Items in every page of GetDeployments, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetDeployments
+        """
+        return self._items(
+            "GetDeployments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_domain_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDomainNamesRequestTypeDef],
+    ) -> Items[DomainNameTypeDef]:
+        """Each element of Items in every page of GetDomainNames, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetDomainNames
+        """
+        return self._items(
+            "GetDomainNames", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_integration_responses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetIntegrationResponsesRequestTypeDef],
+    ) -> Items[IntegrationResponseTypeDef]:
+        """Each element of Items in every page of GetIntegrationResponses, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetIntegrationResponses
+        """
+        return self._items(
+            "GetIntegrationResponses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetIntegrationsRequestTypeDef],
+    ) -> Items[IntegrationTypeDef]:
+        """Each element of Items in every page of GetIntegrations, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetIntegrations
+        """
+        return self._items(
+            "GetIntegrations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetModelsRequestTypeDef],
+    ) -> Items[ModelTypeDef]:
+        """Each element of Items in every page of GetModels, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetModels
+        """
+        return self._items(
+            "GetModels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_route_responses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRouteResponsesRequestTypeDef],
+    ) -> Items[RouteResponseTypeDef]:
+        """Each element of Items in every page of GetRouteResponses, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetRouteResponses
+        """
+        return self._items(
+            "GetRouteResponses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRoutesRequestTypeDef],
+    ) -> Items[RouteTypeDef]:
+        """Each element of Items in every page of GetRoutes, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetRoutes
+        """
+        return self._items(
+            "GetRoutes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_stages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetStagesRequestTypeDef],
+    ) -> Items[StageTypeDef]:
+        """Each element of Items in every page of GetStages, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetStages
+        """
+        return self._items(
+            "GetStages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_portal_products(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPortalProductsRequestTypeDef],
+    ) -> Items[PortalProductSummaryTypeDef]:
+        """Each element of Items in every page of ListPortalProducts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListPortalProducts
+        """
+        return self._items(
+            "ListPortalProducts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_portals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPortalsRequestTypeDef],
+    ) -> Items[PortalSummaryTypeDef]:
+        """Each element of Items in every page of ListPortals, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListPortals
+        """
+        return self._items(
+            "ListPortals", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_product_pages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProductPagesRequestTypeDef],
+    ) -> Items[ProductPageSummaryNoBodyTypeDef]:
+        """Each element of Items in every page of ListProductPages, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListProductPages
+        """
+        return self._items(
+            "ListProductPages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_product_rest_endpoint_pages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProductRestEndpointPagesRequestTypeDef],
+    ) -> Items[ProductRestEndpointPageSummaryNoBodyTypeDef]:
+        """Each element of Items in every page of ListProductRestEndpointPages, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListProductRestEndpointPages
+        """
+        return self._items(
+            "ListProductRestEndpointPages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_routing_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRoutingRulesRequestTypeDef],
+    ) -> Items[RoutingRuleTypeDef]:
+        """Each element of RoutingRules in every page of ListRoutingRules, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListRoutingRules
+        """
+        return self._items(
+            "ListRoutingRules", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -10,12 +10,17 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AccountSettingsTypeDef,
         ApplicationResponseTypeDef,
+        ApplicationTypeDef,
         ApplicationsTypeDef,
+        ConfigurationProfileSummaryTypeDef,
         ConfigurationProfileTypeDef,
         ConfigurationProfilesTypeDef,
         ConfigurationTypeDef,
@@ -35,13 +40,18 @@ if TYPE_CHECKING:
         DeleteHostedConfigurationVersionRequestTypeDef,
         DeploymentStrategiesTypeDef,
         DeploymentStrategyResponseTypeDef,
+        DeploymentStrategyTypeDef,
+        DeploymentSummaryTypeDef,
         DeploymentTypeDef,
         DeploymentsTypeDef,
         EmptyResponseMetadataTypeDef,
         EnvironmentResponseTypeDef,
+        EnvironmentTypeDef,
         EnvironmentsTypeDef,
+        ExtensionAssociationSummaryTypeDef,
         ExtensionAssociationTypeDef,
         ExtensionAssociationsTypeDef,
+        ExtensionSummaryTypeDef,
         ExtensionTypeDef,
         ExtensionsTypeDef,
         GetApplicationRequestTypeDef,
@@ -53,6 +63,7 @@ if TYPE_CHECKING:
         GetExtensionAssociationRequestTypeDef,
         GetExtensionRequestTypeDef,
         GetHostedConfigurationVersionRequestTypeDef,
+        HostedConfigurationVersionSummaryTypeDef,
         HostedConfigurationVersionTypeDef,
         HostedConfigurationVersionsTypeDef,
         ListApplicationsRequestTypeDef,
@@ -567,3 +578,371 @@ class MultiRegionAppConfig(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ValidateConfiguration
         """
         return self._call("ValidateConfiguration", kwargs)
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> RegionResults[ApplicationsTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all applications in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configuration_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationProfilesRequestTypeDef],
+    ) -> RegionResults[ConfigurationProfilesTypeDef]:
+        """Every page of ListConfigurationProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the configuration profiles for an application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListConfigurationProfiles
+        """
+        return self._paginate(
+            "ListConfigurationProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_deployment_strategies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeploymentStrategiesRequestTypeDef],
+    ) -> RegionResults[DeploymentStrategiesTypeDef]:
+        """Every page of ListDeploymentStrategies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists deployment strategies.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListDeploymentStrategies
+        """
+        return self._paginate(
+            "ListDeploymentStrategies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
+    ) -> RegionResults[DeploymentsTypeDef]:
+        """Every page of ListDeployments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the deployments for an environment in descending deployment number
+        order.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListDeployments
+        """
+        return self._paginate(
+            "ListDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+    ) -> RegionResults[EnvironmentsTypeDef]:
+        """Every page of ListEnvironments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the environments for an application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListEnvironments
+        """
+        return self._paginate(
+            "ListEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_extension_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExtensionAssociationsRequestTypeDef],
+    ) -> RegionResults[ExtensionAssociationsTypeDef]:
+        """Every page of ListExtensionAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all AppConfig extension associations in the account. For more
+        information about extensions and associations, see Extending workflows in
+        the AppConfig User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListExtensionAssociations
+        """
+        return self._paginate(
+            "ListExtensionAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_extensions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExtensionsRequestTypeDef],
+    ) -> RegionResults[ExtensionsTypeDef]:
+        """Every page of ListExtensions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all custom and Amazon Web Services authored AppConfig extensions in
+        the account. For more information about extensions, see Extending
+        workflows in the AppConfig User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListExtensions
+        """
+        return self._paginate(
+            "ListExtensions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_hosted_configuration_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHostedConfigurationVersionsRequestTypeDef],
+    ) -> RegionResults[HostedConfigurationVersionsTypeDef]:
+        """Every page of ListHostedConfigurationVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists configurations stored in the AppConfig hosted configuration store by
+        version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListHostedConfigurationVersions
+        """
+        return self._paginate(
+            "ListHostedConfigurationVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> Items[ApplicationTypeDef]:
+        """Each element of Items in every page of ListApplications, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_configuration_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationProfilesRequestTypeDef],
+    ) -> Items[ConfigurationProfileSummaryTypeDef]:
+        """Each element of Items in every page of ListConfigurationProfiles, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListConfigurationProfiles
+        """
+        return self._items(
+            "ListConfigurationProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_deployment_strategies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeploymentStrategiesRequestTypeDef],
+    ) -> Items[DeploymentStrategyTypeDef]:
+        """Each element of Items in every page of ListDeploymentStrategies, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListDeploymentStrategies
+        """
+        return self._items(
+            "ListDeploymentStrategies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
+    ) -> Items[DeploymentSummaryTypeDef]:
+        """Each element of Items in every page of ListDeployments, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListDeployments
+        """
+        return self._items(
+            "ListDeployments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+    ) -> Items[EnvironmentTypeDef]:
+        """Each element of Items in every page of ListEnvironments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListEnvironments
+        """
+        return self._items(
+            "ListEnvironments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_extension_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExtensionAssociationsRequestTypeDef],
+    ) -> Items[ExtensionAssociationSummaryTypeDef]:
+        """Each element of Items in every page of ListExtensionAssociations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListExtensionAssociations
+        """
+        return self._items(
+            "ListExtensionAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_extensions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExtensionsRequestTypeDef],
+    ) -> Items[ExtensionSummaryTypeDef]:
+        """Each element of Items in every page of ListExtensions, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListExtensions
+        """
+        return self._items(
+            "ListExtensions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_hosted_configuration_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHostedConfigurationVersionsRequestTypeDef],
+    ) -> Items[HostedConfigurationVersionSummaryTypeDef]:
+        """Each element of Items in every page of ListHostedConfigurationVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListHostedConfigurationVersions
+        """
+        return self._items(
+            "ListHostedConfigurationVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def wait_deployment_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetDeploymentRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DeploymentComplete.
+
+        Polls GetDeployment in every target at once, every 30 seconds and at most
+        999 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetDeployment
+        """
+        return self._wait(
+            "DeploymentComplete", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_environment_ready_for_deployment(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetEnvironmentRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until EnvironmentReadyForDeployment.
+
+        Polls GetEnvironment in every target at once, every 30 seconds and at most
+        999 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetEnvironment
+        """
+        return self._wait(
+            "EnvironmentReadyForDeployment",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )

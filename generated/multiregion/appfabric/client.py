@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AppAuthorizationSummaryTypeDef,
+        AppBundleSummaryTypeDef,
         BatchGetUserAccessTasksRequestTypeDef,
         BatchGetUserAccessTasksResponseTypeDef,
         ConnectAppAuthorizationRequestTypeDef,
@@ -40,6 +45,8 @@ if TYPE_CHECKING:
         GetIngestionDestinationResponseTypeDef,
         GetIngestionRequestTypeDef,
         GetIngestionResponseTypeDef,
+        IngestionDestinationSummaryTypeDef,
+        IngestionSummaryTypeDef,
         ListAppAuthorizationsRequestTypeDef,
         ListAppAuthorizationsResponseTypeDef,
         ListAppBundlesRequestTypeDef,
@@ -330,3 +337,164 @@ class MultiRegionAppFabric(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/UpdateIngestionDestination
         """
         return self._call("UpdateIngestionDestination", kwargs)
+
+    def paginate_list_app_authorizations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAppAuthorizationsRequestTypeDef],
+    ) -> RegionResults[ListAppAuthorizationsResponseTypeDef]:
+        """Every page of ListAppAuthorizations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all app authorizations configured for an app bundle.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListAppAuthorizations
+        """
+        return self._paginate(
+            "ListAppAuthorizations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_app_bundles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAppBundlesRequestTypeDef],
+    ) -> RegionResults[ListAppBundlesResponseTypeDef]:
+        """Every page of ListAppBundles in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of app bundles.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListAppBundles
+        """
+        return self._paginate(
+            "ListAppBundles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ingestion_destinations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIngestionDestinationsRequestTypeDef],
+    ) -> RegionResults[ListIngestionDestinationsResponseTypeDef]:
+        """Every page of ListIngestionDestinations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all ingestion destinations configured for an ingestion.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListIngestionDestinations
+        """
+        return self._paginate(
+            "ListIngestionDestinations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ingestions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIngestionsRequestTypeDef],
+    ) -> RegionResults[ListIngestionsResponseTypeDef]:
+        """Every page of ListIngestions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all ingestions configured for an app bundle.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListIngestions
+        """
+        return self._paginate(
+            "ListIngestions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_app_authorizations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAppAuthorizationsRequestTypeDef],
+    ) -> Items[AppAuthorizationSummaryTypeDef]:
+        """Each element of appAuthorizationSummaryList in every page of
+        ListAppAuthorizations, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListAppAuthorizations
+        """
+        return self._items(
+            "ListAppAuthorizations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_app_bundles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAppBundlesRequestTypeDef],
+    ) -> Items[AppBundleSummaryTypeDef]:
+        """Each element of appBundleSummaryList in every page of ListAppBundles, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListAppBundles
+        """
+        return self._items(
+            "ListAppBundles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ingestion_destinations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIngestionDestinationsRequestTypeDef],
+    ) -> Items[IngestionDestinationSummaryTypeDef]:
+        """Each element of ingestionDestinations in every page of
+        ListIngestionDestinations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListIngestionDestinations
+        """
+        return self._items(
+            "ListIngestionDestinations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_ingestions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIngestionsRequestTypeDef],
+    ) -> Items[IngestionSummaryTypeDef]:
+        """Each element of ingestions in every page of ListIngestions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListIngestions
+        """
+        return self._items(
+            "ListIngestions", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ApplicationAssociationSummaryTypeDef,
+        ApplicationSummaryTypeDef,
         CreateApplicationRequestTypeDef,
         CreateApplicationResponseTypeDef,
         CreateDataIntegrationAssociationRequestTypeDef,
@@ -20,12 +25,16 @@ if TYPE_CHECKING:
         CreateDataIntegrationResponseTypeDef,
         CreateEventIntegrationRequestTypeDef,
         CreateEventIntegrationResponseTypeDef,
+        DataIntegrationAssociationSummaryTypeDef,
+        DataIntegrationSummaryTypeDef,
         DeleteApplicationRequestTypeDef,
         DeleteApplicationResponseTypeDef,
         DeleteDataIntegrationRequestTypeDef,
         DeleteDataIntegrationResponseTypeDef,
         DeleteEventIntegrationRequestTypeDef,
         DeleteEventIntegrationResponseTypeDef,
+        EventIntegrationAssociationTypeDef,
+        EventIntegrationTypeDef,
         GetApplicationRequestTypeDef,
         GetApplicationResponseTypeDef,
         GetDataIntegrationRequestTypeDef,
@@ -287,3 +296,249 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/UpdateEventIntegration
         """
         return self._call("UpdateEventIntegration", kwargs)
+
+    def paginate_list_application_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationAssociationsRequestTypeDef],
+    ) -> RegionResults[ListApplicationAssociationsResponseTypeDef]:
+        """Every page of ListApplicationAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a paginated list of application associations for an application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListApplicationAssociations
+        """
+        return self._paginate(
+            "ListApplicationAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists applications in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_integration_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataIntegrationAssociationsRequestTypeDef],
+    ) -> RegionResults[ListDataIntegrationAssociationsResponseTypeDef]:
+        """Every page of ListDataIntegrationAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a paginated list of DataIntegration associations in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListDataIntegrationAssociations
+        """
+        return self._paginate(
+            "ListDataIntegrationAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataIntegrationsRequestTypeDef],
+    ) -> RegionResults[ListDataIntegrationsResponseTypeDef]:
+        """Every page of ListDataIntegrations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of DataIntegrations in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListDataIntegrations
+        """
+        return self._paginate(
+            "ListDataIntegrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_event_integration_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventIntegrationAssociationsRequestTypeDef],
+    ) -> RegionResults[ListEventIntegrationAssociationsResponseTypeDef]:
+        """Every page of ListEventIntegrationAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a paginated list of event integration associations in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListEventIntegrationAssociations
+        """
+        return self._paginate(
+            "ListEventIntegrationAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_event_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventIntegrationsRequestTypeDef],
+    ) -> RegionResults[ListEventIntegrationsResponseTypeDef]:
+        """Every page of ListEventIntegrations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of event integrations in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListEventIntegrations
+        """
+        return self._paginate(
+            "ListEventIntegrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_application_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationAssociationsRequestTypeDef],
+    ) -> Items[ApplicationAssociationSummaryTypeDef]:
+        """Each element of ApplicationAssociations in every page of
+        ListApplicationAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListApplicationAssociations
+        """
+        return self._items(
+            "ListApplicationAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> Items[ApplicationSummaryTypeDef]:
+        """Each element of Applications in every page of ListApplications, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_integration_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataIntegrationAssociationsRequestTypeDef],
+    ) -> Items[DataIntegrationAssociationSummaryTypeDef]:
+        """Each element of DataIntegrationAssociations in every page of
+        ListDataIntegrationAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListDataIntegrationAssociations
+        """
+        return self._items(
+            "ListDataIntegrationAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_data_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataIntegrationsRequestTypeDef],
+    ) -> Items[DataIntegrationSummaryTypeDef]:
+        """Each element of DataIntegrations in every page of ListDataIntegrations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListDataIntegrations
+        """
+        return self._items(
+            "ListDataIntegrations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_event_integration_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventIntegrationAssociationsRequestTypeDef],
+    ) -> Items[EventIntegrationAssociationTypeDef]:
+        """Each element of EventIntegrationAssociations in every page of
+        ListEventIntegrationAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListEventIntegrationAssociations
+        """
+        return self._items(
+            "ListEventIntegrationAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_event_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventIntegrationsRequestTypeDef],
+    ) -> Items[EventIntegrationTypeDef]:
+        """Each element of EventIntegrations in every page of ListEventIntegrations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListEventIntegrations
+        """
+        return self._items(
+            "ListEventIntegrations", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -36,6 +39,10 @@ if TYPE_CHECKING:
         PutScheduledActionResponseTypeDef,
         RegisterScalableTargetRequestTypeDef,
         RegisterScalableTargetResponseTypeDef,
+        ScalableTargetTypeDef,
+        ScalingActivityTypeDef,
+        ScalingPolicyTypeDef,
+        ScheduledActionTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -190,3 +197,167 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_describe_scalable_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeScalableTargetsRequestTypeDef],
+    ) -> RegionResults[DescribeScalableTargetsResponseTypeDef]:
+        """Every page of DescribeScalableTargets in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about the scalable targets in the specified namespace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/DescribeScalableTargets
+        """
+        return self._paginate(
+            "DescribeScalableTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_scaling_activities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeScalingActivitiesRequestTypeDef],
+    ) -> RegionResults[DescribeScalingActivitiesResponseTypeDef]:
+        """Every page of DescribeScalingActivities in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides descriptive information about the scaling activities in the
+        specified namespace from the previous six weeks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/DescribeScalingActivities
+        """
+        return self._paginate(
+            "DescribeScalingActivities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_scaling_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeScalingPoliciesRequestTypeDef],
+    ) -> RegionResults[DescribeScalingPoliciesResponseTypeDef]:
+        """Every page of DescribeScalingPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the Application Auto Scaling scaling policies for the specified
+        service namespace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/DescribeScalingPolicies
+        """
+        return self._paginate(
+            "DescribeScalingPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_scheduled_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeScheduledActionsRequestTypeDef],
+    ) -> RegionResults[DescribeScheduledActionsResponseTypeDef]:
+        """Every page of DescribeScheduledActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the Application Auto Scaling scheduled actions for the specified
+        service namespace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/DescribeScheduledActions
+        """
+        return self._paginate(
+            "DescribeScheduledActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_scalable_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeScalableTargetsRequestTypeDef],
+    ) -> Items[ScalableTargetTypeDef]:
+        """Each element of ScalableTargets in every page of DescribeScalableTargets,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/DescribeScalableTargets
+        """
+        return self._items(
+            "DescribeScalableTargets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_scaling_activities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeScalingActivitiesRequestTypeDef],
+    ) -> Items[ScalingActivityTypeDef]:
+        """Each element of ScalingActivities in every page of
+        DescribeScalingActivities, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/DescribeScalingActivities
+        """
+        return self._items(
+            "DescribeScalingActivities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_scaling_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeScalingPoliciesRequestTypeDef],
+    ) -> Items[ScalingPolicyTypeDef]:
+        """Each element of ScalingPolicies in every page of DescribeScalingPolicies,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/DescribeScalingPolicies
+        """
+        return self._items(
+            "DescribeScalingPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_scheduled_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeScheduledActionsRequestTypeDef],
+    ) -> Items[ScheduledActionTypeDef]:
+        """Each element of ScheduledActions in every page of
+        DescribeScheduledActions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/DescribeScheduledActions
+        """
+        return self._items(
+            "DescribeScheduledActions", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,11 +19,13 @@ if TYPE_CHECKING:
         BatchGetServiceLevelObjectiveBudgetReportOutputTypeDef,
         BatchUpdateExclusionWindowsInputTypeDef,
         BatchUpdateExclusionWindowsOutputTypeDef,
+        ChangeEventTypeDef,
         CreateServiceLevelObjectiveInputTypeDef,
         CreateServiceLevelObjectiveOutputTypeDef,
         DeleteGroupingConfigurationOutputTypeDef,
         DeleteServiceLevelObjectiveInputTypeDef,
         DeleteServiceLevelObjectiveOutputTypeDef,
+        ExclusionWindowOutputTypeDef,
         GetServiceInputTypeDef,
         GetServiceLevelObjectiveInputTypeDef,
         GetServiceLevelObjectiveOutputTypeDef,
@@ -49,6 +54,12 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         PutGroupingConfigurationInputTypeDef,
         PutGroupingConfigurationOutputTypeDef,
+        ServiceDependencyTypeDef,
+        ServiceDependentTypeDef,
+        ServiceLevelObjectiveSummaryTypeDef,
+        ServiceOperationTypeDef,
+        ServiceStateTypeDef,
+        ServiceSummaryTypeDef,
         StartDiscoveryOutputTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
@@ -321,3 +332,340 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/UpdateServiceLevelObjective
         """
         return self._call("UpdateServiceLevelObjective", kwargs)
+
+    def paginate_list_entity_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEntityEventsInputTypeDef],
+    ) -> RegionResults[ListEntityEventsOutputTypeDef]:
+        """Every page of ListEntityEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of change events for a specific entity, such as
+        deployments, configuration changes, or other state-changing activities.
+        This operation helps track the history of changes that may have affected
+        service performance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListEntityEvents
+        """
+        return self._paginate(
+            "ListEntityEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_dependencies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceDependenciesInputTypeDef],
+    ) -> RegionResults[ListServiceDependenciesOutputTypeDef]:
+        """Every page of ListServiceDependencies in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of service dependencies of the service that you specify. A
+        dependency is an infrastructure component that an operation of this
+        service connects with. Dependencies can include Amazon Web Services
+        services, Amazon Web Services resources, and third-party services.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceDependencies
+        """
+        return self._paginate(
+            "ListServiceDependencies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_dependents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceDependentsInputTypeDef],
+    ) -> RegionResults[ListServiceDependentsOutputTypeDef]:
+        """Every page of ListServiceDependents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the list of dependents that invoked the specified service during
+        the provided time range. Dependents include other services, CloudWatch
+        Synthetics canaries, and clients that are instrumented with CloudWatch RUM
+        app monitors.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceDependents
+        """
+        return self._paginate(
+            "ListServiceDependents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_level_objective_exclusion_windows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceLevelObjectiveExclusionWindowsInputTypeDef],
+    ) -> RegionResults[ListServiceLevelObjectiveExclusionWindowsOutputTypeDef]:
+        """Every page of ListServiceLevelObjectiveExclusionWindows in every target,
+        merged per target (botocore's build_full_result).
+
+        Retrieves all exclusion windows configured for a specific SLO.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceLevelObjectiveExclusionWindows
+        """
+        return self._paginate(
+            "ListServiceLevelObjectiveExclusionWindows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_level_objectives(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceLevelObjectivesInputTypeDef],
+    ) -> RegionResults[ListServiceLevelObjectivesOutputTypeDef]:
+        """Every page of ListServiceLevelObjectives in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of SLOs created in this account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceLevelObjectives
+        """
+        return self._paginate(
+            "ListServiceLevelObjectives",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceOperationsInputTypeDef],
+    ) -> RegionResults[ListServiceOperationsOutputTypeDef]:
+        """Every page of ListServiceOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the operations of this service that have been discovered
+        by Application Signals. Only the operations that were invoked during the
+        specified time range are returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceOperations
+        """
+        return self._paginate(
+            "ListServiceOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_states(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceStatesInputTypeDef],
+    ) -> RegionResults[ListServiceStatesOutputTypeDef]:
+        """Every page of ListServiceStates in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the last deployment and other change states of
+        services. This API provides visibility into recent changes that may have
+        affected service performance, helping with troubleshooting and change
+        correlation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceStates
+        """
+        return self._paginate(
+            "ListServiceStates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServicesInputTypeDef],
+    ) -> RegionResults[ListServicesOutputTypeDef]:
+        """Every page of ListServices in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of services that have been discovered by Application
+        Signals. A service represents a minimum logical and transactional unit
+        that completes a business function. Services are discovered through
+        Application Signals instrumentation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServices
+        """
+        return self._paginate(
+            "ListServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_entity_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEntityEventsInputTypeDef],
+    ) -> Items[ChangeEventTypeDef]:
+        """Each element of ChangeEvents in every page of ListEntityEvents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListEntityEvents
+        """
+        return self._items(
+            "ListEntityEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_service_dependencies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceDependenciesInputTypeDef],
+    ) -> Items[ServiceDependencyTypeDef]:
+        """Each element of ServiceDependencies in every page of
+        ListServiceDependencies, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceDependencies
+        """
+        return self._items(
+            "ListServiceDependencies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_service_dependents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceDependentsInputTypeDef],
+    ) -> Items[ServiceDependentTypeDef]:
+        """Each element of ServiceDependents in every page of ListServiceDependents,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceDependents
+        """
+        return self._items(
+            "ListServiceDependents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_service_level_objective_exclusion_windows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceLevelObjectiveExclusionWindowsInputTypeDef],
+    ) -> Items[ExclusionWindowOutputTypeDef]:
+        """Each element of ExclusionWindows in every page of
+        ListServiceLevelObjectiveExclusionWindows, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceLevelObjectiveExclusionWindows
+        """
+        return self._items(
+            "ListServiceLevelObjectiveExclusionWindows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_service_level_objectives(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceLevelObjectivesInputTypeDef],
+    ) -> Items[ServiceLevelObjectiveSummaryTypeDef]:
+        """Each element of SloSummaries in every page of ListServiceLevelObjectives,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceLevelObjectives
+        """
+        return self._items(
+            "ListServiceLevelObjectives",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_service_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceOperationsInputTypeDef],
+    ) -> Items[ServiceOperationTypeDef]:
+        """Each element of ServiceOperations in every page of ListServiceOperations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceOperations
+        """
+        return self._items(
+            "ListServiceOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_service_states(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceStatesInputTypeDef],
+    ) -> Items[ServiceStateTypeDef]:
+        """Each element of ServiceStates in every page of ListServiceStates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceStates
+        """
+        return self._items(
+            "ListServiceStates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServicesInputTypeDef],
+    ) -> Items[ServiceSummaryTypeDef]:
+        """Each element of ServiceSummaries in every page of ListServices, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServices
+        """
+        return self._items(
+            "ListServices", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
         ListReportDefinitionsResultTypeDef,
         PutReportDefinitionRequestTypeDef,
         PutReportDefinitionResultTypeDef,
+        ReportDefinitionTypeDef,
         UpdateReportDefinitionRequestTypeDef,
         UpdateReportDefinitionResultTypeDef,
     )
@@ -92,3 +96,43 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/AWSApplicationCostProfiler-2020-09-10/UpdateReportDefinition
         """
         return self._call("UpdateReportDefinition", kwargs)
+
+    def paginate_list_report_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReportDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListReportDefinitionsResultTypeDef]:
+        """Every page of ListReportDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of all reports and their configurations for your AWS
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSApplicationCostProfiler-2020-09-10/ListReportDefinitions
+        """
+        return self._paginate(
+            "ListReportDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_report_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReportDefinitionsRequestTypeDef],
+    ) -> Items[ReportDefinitionTypeDef]:
+        """Each element of reportDefinitions in every page of ListReportDefinitions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSApplicationCostProfiler-2020-09-10/ListReportDefinitions
+        """
+        return self._items(
+            "ListReportDefinitions", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
         DescribeVirtualRouterOutputTypeDef,
         DescribeVirtualServiceInputTypeDef,
         DescribeVirtualServiceOutputTypeDef,
+        GatewayRouteRefTypeDef,
         ListGatewayRoutesInputTypeDef,
         ListGatewayRoutesOutputTypeDef,
         ListMeshesInputTypeDef,
@@ -70,6 +74,9 @@ if TYPE_CHECKING:
         ListVirtualRoutersOutputTypeDef,
         ListVirtualServicesInputTypeDef,
         ListVirtualServicesOutputTypeDef,
+        MeshRefTypeDef,
+        RouteRefTypeDef,
+        TagRefTypeDef,
         TagResourceInputTypeDef,
         TagResourceOutputTypeDef,
         UntagResourceInputTypeDef,
@@ -88,6 +95,10 @@ if TYPE_CHECKING:
         UpdateVirtualRouterOutputTypeDef,
         UpdateVirtualServiceInputTypeDef,
         UpdateVirtualServiceOutputTypeDef,
+        VirtualGatewayRefTypeDef,
+        VirtualNodeRefTypeDef,
+        VirtualRouterRefTypeDef,
+        VirtualServiceRefTypeDef,
     )
 
 __all__ = ["MultiRegionAppMesh"]
@@ -450,3 +461,316 @@ class MultiRegionAppMesh(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UpdateVirtualService
         """
         return self._call("UpdateVirtualService", kwargs)
+
+    def paginate_list_gateway_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGatewayRoutesInputTypeDef],
+    ) -> RegionResults[ListGatewayRoutesOutputTypeDef]:
+        """Every page of ListGatewayRoutes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of existing gateway routes that are associated to a virtual
+        gateway.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListGatewayRoutes
+        """
+        return self._paginate(
+            "ListGatewayRoutes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_meshes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMeshesInputTypeDef],
+    ) -> RegionResults[ListMeshesOutputTypeDef]:
+        """Every page of ListMeshes in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of existing service meshes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListMeshes
+        """
+        return self._paginate(
+            "ListMeshes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRoutesInputTypeDef],
+    ) -> RegionResults[ListRoutesOutputTypeDef]:
+        """Every page of ListRoutes in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of existing routes in a service mesh.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListRoutes
+        """
+        return self._paginate(
+            "ListRoutes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
+    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        List the tags for an App Mesh resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_virtual_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVirtualGatewaysInputTypeDef],
+    ) -> RegionResults[ListVirtualGatewaysOutputTypeDef]:
+        """Every page of ListVirtualGateways in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of existing virtual gateways in a service mesh.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualGateways
+        """
+        return self._paginate(
+            "ListVirtualGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_virtual_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVirtualNodesInputTypeDef],
+    ) -> RegionResults[ListVirtualNodesOutputTypeDef]:
+        """Every page of ListVirtualNodes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of existing virtual nodes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualNodes
+        """
+        return self._paginate(
+            "ListVirtualNodes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_virtual_routers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVirtualRoutersInputTypeDef],
+    ) -> RegionResults[ListVirtualRoutersOutputTypeDef]:
+        """Every page of ListVirtualRouters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of existing virtual routers in a service mesh.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualRouters
+        """
+        return self._paginate(
+            "ListVirtualRouters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_virtual_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVirtualServicesInputTypeDef],
+    ) -> RegionResults[ListVirtualServicesOutputTypeDef]:
+        """Every page of ListVirtualServices in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of existing virtual services in a service mesh.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualServices
+        """
+        return self._paginate(
+            "ListVirtualServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_gateway_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGatewayRoutesInputTypeDef],
+    ) -> Items[GatewayRouteRefTypeDef]:
+        """Each element of gatewayRoutes in every page of ListGatewayRoutes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListGatewayRoutes
+        """
+        return self._items(
+            "ListGatewayRoutes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_meshes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMeshesInputTypeDef],
+    ) -> Items[MeshRefTypeDef]:
+        """Each element of meshes in every page of ListMeshes, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListMeshes
+        """
+        return self._items(
+            "ListMeshes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRoutesInputTypeDef],
+    ) -> Items[RouteRefTypeDef]:
+        """Each element of routes in every page of ListRoutes, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListRoutes
+        """
+        return self._items(
+            "ListRoutes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
+    ) -> Items[TagRefTypeDef]:
+        """Each element of tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_virtual_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVirtualGatewaysInputTypeDef],
+    ) -> Items[VirtualGatewayRefTypeDef]:
+        """Each element of virtualGateways in every page of ListVirtualGateways, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualGateways
+        """
+        return self._items(
+            "ListVirtualGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_virtual_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVirtualNodesInputTypeDef],
+    ) -> Items[VirtualNodeRefTypeDef]:
+        """Each element of virtualNodes in every page of ListVirtualNodes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualNodes
+        """
+        return self._items(
+            "ListVirtualNodes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_virtual_routers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVirtualRoutersInputTypeDef],
+    ) -> Items[VirtualRouterRefTypeDef]:
+        """Each element of virtualRouters in every page of ListVirtualRouters, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualRouters
+        """
+        return self._items(
+            "ListVirtualRouters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_virtual_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVirtualServicesInputTypeDef],
+    ) -> Items[VirtualServiceRefTypeDef]:
+        """Each element of virtualServices in every page of ListVirtualServices, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualServices
+        """
+        return self._items(
+            "ListVirtualServices", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -124,6 +127,7 @@ if TYPE_CHECKING:
         DescribeUserStackAssociationsResultTypeDef,
         DescribeUsersRequestTypeDef,
         DescribeUsersResultTypeDef,
+        DirectoryConfigTypeDef,
         DisableUserRequestTypeDef,
         DisableUserResultTypeDef,
         DisassociateAppBlockBuilderAppBlockRequestTypeDef,
@@ -142,8 +146,11 @@ if TYPE_CHECKING:
         EnableUserResultTypeDef,
         ExpireSessionRequestTypeDef,
         ExpireSessionResultTypeDef,
+        FleetTypeDef,
         GetExportImageTaskRequestTypeDef,
         GetExportImageTaskResultTypeDef,
+        ImageBuilderTypeDef,
+        ImageTypeDef,
         ListAssociatedFleetsRequestTypeDef,
         ListAssociatedFleetsResultTypeDef,
         ListAssociatedStacksRequestTypeDef,
@@ -154,6 +161,8 @@ if TYPE_CHECKING:
         ListExportImageTasksResultTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        SessionTypeDef,
+        StackTypeDef,
         StartAppBlockBuilderRequestTypeDef,
         StartAppBlockBuilderResultTypeDef,
         StartFleetRequestTypeDef,
@@ -188,6 +197,8 @@ if TYPE_CHECKING:
         UpdateStackResultTypeDef,
         UpdateThemeForStackRequestTypeDef,
         UpdateThemeForStackResultTypeDef,
+        UserStackAssociationTypeDef,
+        UserTypeDef,
     )
 
 __all__ = ["MultiRegionAppStream"]
@@ -1082,3 +1093,454 @@ class MultiRegionAppStream(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/UpdateThemeForStack
         """
         return self._call("UpdateThemeForStack", kwargs)
+
+    def paginate_describe_directory_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDirectoryConfigsRequestTypeDef],
+    ) -> RegionResults[DescribeDirectoryConfigsResultTypeDef]:
+        """Every page of DescribeDirectoryConfigs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list that describes one or more specified Directory Config
+        objects for WorkSpaces Applications, if the names for these objects are
+        provided. Otherwise, all Directory Config objects in the account are
+        described. These objects include the configuration information required to
+        join fleets and image builders to Microsoft Active Directory domains.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeDirectoryConfigs
+        """
+        return self._paginate(
+            "DescribeDirectoryConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFleetsRequestTypeDef],
+    ) -> RegionResults[DescribeFleetsResultTypeDef]:
+        """Every page of DescribeFleets in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list that describes one or more specified fleets, if the fleet
+        names are provided. Otherwise, all fleets in the account are described.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeFleets
+        """
+        return self._paginate(
+            "DescribeFleets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_image_builders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeImageBuildersRequestTypeDef],
+    ) -> RegionResults[DescribeImageBuildersResultTypeDef]:
+        """Every page of DescribeImageBuilders in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list that describes one or more specified image builders, if
+        the image builder names are provided. Otherwise, all image builders in the
+        account are described.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeImageBuilders
+        """
+        return self._paginate(
+            "DescribeImageBuilders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeImagesRequestTypeDef],
+    ) -> RegionResults[DescribeImagesResultTypeDef]:
+        """Every page of DescribeImages in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list that describes one or more specified images, if the image
+        names or image ARNs are provided. Otherwise, all images in the account are
+        described.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeImages
+        """
+        return self._paginate(
+            "DescribeImages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSessionsRequestTypeDef],
+    ) -> RegionResults[DescribeSessionsResultTypeDef]:
+        """Every page of DescribeSessions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list that describes the streaming sessions for a specified
+        stack and fleet. If a UserId is provided for the stack and fleet, only
+        streaming sessions for that user are described. If an authentication type
+        is not provided, the default is to authenticate users using a streaming
+        URL.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeSessions
+        """
+        return self._paginate(
+            "DescribeSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_stacks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeStacksRequestTypeDef],
+    ) -> RegionResults[DescribeStacksResultTypeDef]:
+        """Every page of DescribeStacks in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list that describes one or more specified stacks, if the stack
+        names are provided. Otherwise, all stacks in the account are described.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeStacks
+        """
+        return self._paginate(
+            "DescribeStacks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_user_stack_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeUserStackAssociationsRequestTypeDef],
+    ) -> RegionResults[DescribeUserStackAssociationsResultTypeDef]:
+        """Every page of DescribeUserStackAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list that describes the UserStackAssociation objects. You must
+        specify either or both of the following:
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeUserStackAssociations
+        """
+        return self._paginate(
+            "DescribeUserStackAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeUsersRequestTypeDef],
+    ) -> RegionResults[DescribeUsersResultTypeDef]:
+        """Every page of DescribeUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list that describes one or more specified users in the user
+        pool.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeUsers
+        """
+        return self._paginate(
+            "DescribeUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_associated_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssociatedFleetsRequestTypeDef],
+    ) -> RegionResults[ListAssociatedFleetsResultTypeDef]:
+        """Every page of ListAssociatedFleets in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the name of the fleet that is associated with the specified
+        stack.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/ListAssociatedFleets
+        """
+        return self._paginate(
+            "ListAssociatedFleets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_associated_stacks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssociatedStacksRequestTypeDef],
+    ) -> RegionResults[ListAssociatedStacksResultTypeDef]:
+        """Every page of ListAssociatedStacks in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the name of the stack with which the specified fleet is
+        associated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/ListAssociatedStacks
+        """
+        return self._paginate(
+            "ListAssociatedStacks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_directory_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDirectoryConfigsRequestTypeDef],
+    ) -> Items[DirectoryConfigTypeDef]:
+        """Each element of DirectoryConfigs in every page of
+        DescribeDirectoryConfigs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeDirectoryConfigs
+        """
+        return self._items(
+            "DescribeDirectoryConfigs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFleetsRequestTypeDef],
+    ) -> Items[FleetTypeDef]:
+        """Each element of Fleets in every page of DescribeFleets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeFleets
+        """
+        return self._items(
+            "DescribeFleets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_image_builders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeImageBuildersRequestTypeDef],
+    ) -> Items[ImageBuilderTypeDef]:
+        """Each element of ImageBuilders in every page of DescribeImageBuilders, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeImageBuilders
+        """
+        return self._items(
+            "DescribeImageBuilders", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeImagesRequestTypeDef],
+    ) -> Items[ImageTypeDef]:
+        """Each element of Images in every page of DescribeImages, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeImages
+        """
+        return self._items(
+            "DescribeImages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSessionsRequestTypeDef],
+    ) -> Items[SessionTypeDef]:
+        """Each element of Sessions in every page of DescribeSessions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeSessions
+        """
+        return self._items(
+            "DescribeSessions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_stacks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeStacksRequestTypeDef],
+    ) -> Items[StackTypeDef]:
+        """Each element of Stacks in every page of DescribeStacks, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeStacks
+        """
+        return self._items(
+            "DescribeStacks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_user_stack_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeUserStackAssociationsRequestTypeDef],
+    ) -> Items[UserStackAssociationTypeDef]:
+        """Each element of UserStackAssociations in every page of
+        DescribeUserStackAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeUserStackAssociations
+        """
+        return self._items(
+            "DescribeUserStackAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeUsersRequestTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of Users in every page of DescribeUsers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeUsers
+        """
+        return self._items(
+            "DescribeUsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_associated_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssociatedFleetsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Names in every page of ListAssociatedFleets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/ListAssociatedFleets
+        """
+        return self._items(
+            "ListAssociatedFleets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_associated_stacks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssociatedStacksRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Names in every page of ListAssociatedStacks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/ListAssociatedStacks
+        """
+        return self._items(
+            "ListAssociatedStacks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_fleet_started(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeFleetsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until FleetStarted.
+
+        Polls DescribeFleets in every target at once, every 30 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeFleets
+        """
+        return self._wait(
+            "FleetStarted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_fleet_stopped(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeFleetsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until FleetStopped.
+
+        Polls DescribeFleets in every target at once, every 30 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeFleets
+        """
+        return self._wait(
+            "FleetStopped", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,15 +9,21 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ApiKeyTypeDef,
+        ApiTypeDef,
         AssociateApiRequestTypeDef,
         AssociateApiResponseTypeDef,
         AssociateMergedGraphqlApiRequestTypeDef,
         AssociateMergedGraphqlApiResponseTypeDef,
         AssociateSourceGraphqlApiRequestTypeDef,
         AssociateSourceGraphqlApiResponseTypeDef,
+        ChannelNamespaceTypeDef,
         CreateApiCacheRequestTypeDef,
         CreateApiCacheResponseTypeDef,
         CreateApiKeyRequestTypeDef,
@@ -38,6 +44,7 @@ if TYPE_CHECKING:
         CreateResolverResponseTypeDef,
         CreateTypeRequestTypeDef,
         CreateTypeResponseTypeDef,
+        DataSourceTypeDef,
         DeleteApiCacheRequestTypeDef,
         DeleteApiCacheResponseTypeDef,
         DeleteApiKeyRequestTypeDef,
@@ -64,12 +71,14 @@ if TYPE_CHECKING:
         DisassociateMergedGraphqlApiResponseTypeDef,
         DisassociateSourceGraphqlApiRequestTypeDef,
         DisassociateSourceGraphqlApiResponseTypeDef,
+        DomainNameConfigTypeDef,
         EvaluateCodeRequestTypeDef,
         EvaluateCodeResponseTypeDef,
         EvaluateMappingTemplateRequestTypeDef,
         EvaluateMappingTemplateResponseTypeDef,
         FlushApiCacheRequestTypeDef,
         FlushApiCacheResponseTypeDef,
+        FunctionConfigurationTypeDef,
         GetApiAssociationRequestTypeDef,
         GetApiAssociationResponseTypeDef,
         GetApiCacheRequestTypeDef,
@@ -100,6 +109,7 @@ if TYPE_CHECKING:
         GetSourceApiAssociationResponseTypeDef,
         GetTypeRequestTypeDef,
         GetTypeResponseTypeDef,
+        GraphqlApiTypeDef,
         ListApiKeysRequestTypeDef,
         ListApiKeysResponseTypeDef,
         ListApisRequestTypeDef,
@@ -128,6 +138,8 @@ if TYPE_CHECKING:
         ListTypesResponseTypeDef,
         PutGraphqlApiEnvironmentVariablesRequestTypeDef,
         PutGraphqlApiEnvironmentVariablesResponseTypeDef,
+        ResolverTypeDef,
+        SourceApiAssociationSummaryTypeDef,
         StartDataSourceIntrospectionRequestTypeDef,
         StartDataSourceIntrospectionResponseTypeDef,
         StartSchemaCreationRequestTypeDef,
@@ -136,6 +148,7 @@ if TYPE_CHECKING:
         StartSchemaMergeResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TypeTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateApiCacheRequestTypeDef,
@@ -860,3 +873,473 @@ class MultiRegionAppSync(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateType
         """
         return self._call("UpdateType", kwargs)
+
+    def paginate_list_api_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApiKeysRequestTypeDef],
+    ) -> RegionResults[ListApiKeysResponseTypeDef]:
+        """Every page of ListApiKeys in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the API keys for a given API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListApiKeys
+        """
+        return self._paginate(
+            "ListApiKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_apis(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApisRequestTypeDef],
+    ) -> RegionResults[ListApisResponseTypeDef]:
+        """Every page of ListApis in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the APIs in your AppSync account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListApis
+        """
+        return self._paginate(
+            "ListApis",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_channel_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChannelNamespacesRequestTypeDef],
+    ) -> RegionResults[ListChannelNamespacesResponseTypeDef]:
+        """Every page of ListChannelNamespaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the channel namespaces for a specified Api.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListChannelNamespaces
+        """
+        return self._paginate(
+            "ListChannelNamespaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
+    ) -> RegionResults[ListDataSourcesResponseTypeDef]:
+        """Every page of ListDataSources in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the data sources for a given API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListDataSources
+        """
+        return self._paginate(
+            "ListDataSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_domain_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainNamesRequestTypeDef],
+    ) -> RegionResults[ListDomainNamesResponseTypeDef]:
+        """Every page of ListDomainNames in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists multiple custom domain names.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListDomainNames
+        """
+        return self._paginate(
+            "ListDomainNames",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_functions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFunctionsRequestTypeDef],
+    ) -> RegionResults[ListFunctionsResponseTypeDef]:
+        """Every page of ListFunctions in every target, merged per target (botocore's
+        build_full_result).
+
+        List multiple functions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListFunctions
+        """
+        return self._paginate(
+            "ListFunctions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_graphql_apis(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGraphqlApisRequestTypeDef],
+    ) -> RegionResults[ListGraphqlApisResponseTypeDef]:
+        """Every page of ListGraphqlApis in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists your GraphQL APIs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListGraphqlApis
+        """
+        return self._paginate(
+            "ListGraphqlApis",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resolvers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResolversRequestTypeDef],
+    ) -> RegionResults[ListResolversResponseTypeDef]:
+        """Every page of ListResolvers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the resolvers for a given API and type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListResolvers
+        """
+        return self._paginate(
+            "ListResolvers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resolvers_by_function(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResolversByFunctionRequestTypeDef],
+    ) -> RegionResults[ListResolversByFunctionResponseTypeDef]:
+        """Every page of ListResolversByFunction in every target, merged per target
+        (botocore's build_full_result).
+
+        List the resolvers that are associated with a specific function.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListResolversByFunction
+        """
+        return self._paginate(
+            "ListResolversByFunction",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_source_api_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSourceApiAssociationsRequestTypeDef],
+    ) -> RegionResults[ListSourceApiAssociationsResponseTypeDef]:
+        """Every page of ListSourceApiAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the SourceApiAssociationSummary data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListSourceApiAssociations
+        """
+        return self._paginate(
+            "ListSourceApiAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTypesRequestTypeDef],
+    ) -> RegionResults[ListTypesResponseTypeDef]:
+        """Every page of ListTypes in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the types for a given API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListTypes
+        """
+        return self._paginate(
+            "ListTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_types_by_association(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTypesByAssociationRequestTypeDef],
+    ) -> RegionResults[ListTypesByAssociationResponseTypeDef]:
+        """Every page of ListTypesByAssociation in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists Type objects by the source API association ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListTypesByAssociation
+        """
+        return self._paginate(
+            "ListTypesByAssociation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_api_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApiKeysRequestTypeDef],
+    ) -> Items[ApiKeyTypeDef]:
+        """Each element of apiKeys in every page of ListApiKeys, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListApiKeys
+        """
+        return self._items(
+            "ListApiKeys", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_apis(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApisRequestTypeDef],
+    ) -> Items[ApiTypeDef]:
+        """Each element of apis in every page of ListApis, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListApis
+        """
+        return self._items("ListApis", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_channel_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChannelNamespacesRequestTypeDef],
+    ) -> Items[ChannelNamespaceTypeDef]:
+        """Each element of channelNamespaces in every page of ListChannelNamespaces,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListChannelNamespaces
+        """
+        return self._items(
+            "ListChannelNamespaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
+    ) -> Items[DataSourceTypeDef]:
+        """Each element of dataSources in every page of ListDataSources, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListDataSources
+        """
+        return self._items(
+            "ListDataSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_domain_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainNamesRequestTypeDef],
+    ) -> Items[DomainNameConfigTypeDef]:
+        """Each element of domainNameConfigs in every page of ListDomainNames, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListDomainNames
+        """
+        return self._items(
+            "ListDomainNames", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_functions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFunctionsRequestTypeDef],
+    ) -> Items[FunctionConfigurationTypeDef]:
+        """Each element of functions in every page of ListFunctions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListFunctions
+        """
+        return self._items(
+            "ListFunctions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_graphql_apis(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGraphqlApisRequestTypeDef],
+    ) -> Items[GraphqlApiTypeDef]:
+        """Each element of graphqlApis in every page of ListGraphqlApis, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListGraphqlApis
+        """
+        return self._items(
+            "ListGraphqlApis", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resolvers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResolversRequestTypeDef],
+    ) -> Items[ResolverTypeDef]:
+        """Each element of resolvers in every page of ListResolvers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListResolvers
+        """
+        return self._items(
+            "ListResolvers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resolvers_by_function(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResolversByFunctionRequestTypeDef],
+    ) -> Items[ResolverTypeDef]:
+        """Each element of resolvers in every page of ListResolversByFunction, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListResolversByFunction
+        """
+        return self._items(
+            "ListResolversByFunction", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_source_api_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSourceApiAssociationsRequestTypeDef],
+    ) -> Items[SourceApiAssociationSummaryTypeDef]:
+        """Each element of sourceApiAssociationSummaries in every page of
+        ListSourceApiAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListSourceApiAssociations
+        """
+        return self._items(
+            "ListSourceApiAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTypesRequestTypeDef],
+    ) -> Items[TypeTypeDef]:
+        """Each element of types in every page of ListTypes, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListTypes
+        """
+        return self._items(
+            "ListTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_types_by_association(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTypesByAssociationRequestTypeDef],
+    ) -> Items[TypeTypeDef]:
+        """Each element of types in every page of ListTypesByAssociation, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListTypesByAssociation
+        """
+        return self._items(
+            "ListTypesByAssociation", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AbbreviatedExecutionTypeDef,
+        AbbreviatedPlanTypeDef,
         ApprovePlanExecutionStepRequestTypeDef,
         ApprovePlanExecutionStepResponseTypeDef,
         CancelPlanExecutionRequestTypeDef,
@@ -20,6 +25,7 @@ if TYPE_CHECKING:
         CreatePlanResponseTypeDef,
         DeletePlanRequestTypeDef,
         DeletePlanResponseTypeDef,
+        ExecutionEventTypeDef,
         GetPlanEvaluationStatusRequestTypeDef,
         GetPlanEvaluationStatusResponseTypeDef,
         GetPlanExecutionRequestTypeDef,
@@ -42,8 +48,11 @@ if TYPE_CHECKING:
         ListRoute53HealthChecksResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ResourceWarningTypeDef,
+        Route53HealthCheckTypeDef,
         StartPlanExecutionRequestTypeDef,
         StartPlanExecutionResponseTypeDef,
+        StepStateTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -281,3 +290,364 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/UpdatePlanExecutionStep
         """
         return self._call("UpdatePlanExecutionStep", kwargs)
+
+    def paginate_get_plan_evaluation_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetPlanEvaluationStatusRequestTypeDef],
+    ) -> RegionResults[GetPlanEvaluationStatusResponseTypeDef]:
+        """Every page of GetPlanEvaluationStatus in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the evaluation status of a Region switch plan. The evaluation
+        status provides information about the last time the plan was evaluated and
+        any warnings or issues detected.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/GetPlanEvaluationStatus
+        """
+        return self._paginate(
+            "GetPlanEvaluationStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_plan_execution(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetPlanExecutionRequestTypeDef],
+    ) -> RegionResults[GetPlanExecutionResponseTypeDef]:
+        """Every page of GetPlanExecution in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves detailed information about a specific plan execution. You must
+        specify the plan ARN and execution ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/GetPlanExecution
+        """
+        return self._paginate(
+            "GetPlanExecution",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_plan_execution_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPlanExecutionEventsRequestTypeDef],
+    ) -> RegionResults[ListPlanExecutionEventsResponseTypeDef]:
+        """Every page of ListPlanExecutionEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the events that occurred during a plan execution. These events
+        provide a detailed timeline of the execution process.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListPlanExecutionEvents
+        """
+        return self._paginate(
+            "ListPlanExecutionEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_plan_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPlanExecutionsRequestTypeDef],
+    ) -> RegionResults[ListPlanExecutionsResponseTypeDef]:
+        """Every page of ListPlanExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the executions of a Region switch plan. This operation returns
+        information about both current and historical executions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListPlanExecutions
+        """
+        return self._paginate(
+            "ListPlanExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPlansRequestTypeDef],
+    ) -> RegionResults[ListPlansResponseTypeDef]:
+        """Every page of ListPlans in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all Region switch plans in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListPlans
+        """
+        return self._paginate(
+            "ListPlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_plans_in_region(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPlansInRegionRequestTypeDef],
+    ) -> RegionResults[ListPlansInRegionResponseTypeDef]:
+        """Every page of ListPlansInRegion in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Region switch plans in your Amazon Web Services account that are
+        available in the current Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListPlansInRegion
+        """
+        return self._paginate(
+            "ListPlansInRegion",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_route53_health_checks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRoute53HealthChecksRequestTypeDef],
+    ) -> RegionResults[ListRoute53HealthChecksResponseTypeDef]:
+        """Every page of ListRoute53HealthChecks in every target, merged per target
+        (botocore's build_full_result).
+
+        List the Amazon Route 53 health checks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListRoute53HealthChecks
+        """
+        return self._paginate(
+            "ListRoute53HealthChecks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_route53_health_checks_in_region(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRoute53HealthChecksInRegionRequestTypeDef],
+    ) -> RegionResults[ListRoute53HealthChecksInRegionResponseTypeDef]:
+        """Every page of ListRoute53HealthChecksInRegion in every target, merged per
+        target (botocore's build_full_result).
+
+        List the Amazon Route 53 health checks in a specific Amazon Web Services
+        Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListRoute53HealthChecksInRegion
+        """
+        return self._paginate(
+            "ListRoute53HealthChecksInRegion",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_plan_evaluation_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetPlanEvaluationStatusRequestTypeDef],
+    ) -> Items[ResourceWarningTypeDef]:
+        """Each element of warnings in every page of GetPlanEvaluationStatus, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/GetPlanEvaluationStatus
+        """
+        return self._items(
+            "GetPlanEvaluationStatus", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_plan_execution(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetPlanExecutionRequestTypeDef],
+    ) -> Items[StepStateTypeDef]:
+        """Each element of stepStates in every page of GetPlanExecution, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/GetPlanExecution
+        """
+        return self._items(
+            "GetPlanExecution", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_plan_execution_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPlanExecutionEventsRequestTypeDef],
+    ) -> Items[ExecutionEventTypeDef]:
+        """Each element of items in every page of ListPlanExecutionEvents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListPlanExecutionEvents
+        """
+        return self._items(
+            "ListPlanExecutionEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_plan_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPlanExecutionsRequestTypeDef],
+    ) -> Items[AbbreviatedExecutionTypeDef]:
+        """Each element of items in every page of ListPlanExecutions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListPlanExecutions
+        """
+        return self._items(
+            "ListPlanExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPlansRequestTypeDef],
+    ) -> Items[AbbreviatedPlanTypeDef]:
+        """Each element of plans in every page of ListPlans, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListPlans
+        """
+        return self._items(
+            "ListPlans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_plans_in_region(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPlansInRegionRequestTypeDef],
+    ) -> Items[AbbreviatedPlanTypeDef]:
+        """Each element of plans in every page of ListPlansInRegion, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListPlansInRegion
+        """
+        return self._items(
+            "ListPlansInRegion", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_route53_health_checks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRoute53HealthChecksRequestTypeDef],
+    ) -> Items[Route53HealthCheckTypeDef]:
+        """Each element of healthChecks in every page of ListRoute53HealthChecks,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListRoute53HealthChecks
+        """
+        return self._items(
+            "ListRoute53HealthChecks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_route53_health_checks_in_region(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRoute53HealthChecksInRegionRequestTypeDef],
+    ) -> Items[Route53HealthCheckTypeDef]:
+        """Each element of healthChecks in every page of
+        ListRoute53HealthChecksInRegion, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListRoute53HealthChecksInRegion
+        """
+        return self._items(
+            "ListRoute53HealthChecksInRegion",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def wait_plan_evaluation_status_passed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetPlanEvaluationStatusRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until PlanEvaluationStatusPassed.
+
+        Polls GetPlanEvaluationStatus in every target at once, every 30 seconds
+        and at most 5 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/GetPlanEvaluationStatus
+        """
+        return self._wait(
+            "PlanEvaluationStatusPassed", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_plan_execution_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetPlanExecutionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until PlanExecutionCompleted.
+
+        Polls GetPlanExecution in every target at once, every 30 seconds and at
+        most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/GetPlanExecution
+        """
+        return self._wait(
+            "PlanExecutionCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AutoshiftSummaryTypeDef,
         CancelPracticeRunRequestTypeDef,
         CancelPracticeRunResponseTypeDef,
         CancelZonalShiftRequestTypeDef,
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
         ListManagedResourcesResponseTypeDef,
         ListZonalShiftsRequestTypeDef,
         ListZonalShiftsResponseTypeDef,
+        ManagedResourceSummaryTypeDef,
         StartPracticeRunRequestTypeDef,
         StartPracticeRunResponseTypeDef,
         StartZonalShiftRequestTypeDef,
@@ -38,6 +43,7 @@ if TYPE_CHECKING:
         UpdateZonalAutoshiftConfigurationRequestTypeDef,
         UpdateZonalAutoshiftConfigurationResponseTypeDef,
         UpdateZonalShiftRequestTypeDef,
+        ZonalShiftSummaryTypeDef,
         ZonalShiftTypeDef,
     )
 
@@ -239,3 +245,131 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/arc-zonal-shift-2022-10-30/UpdateZonalShift
         """
         return self._call("UpdateZonalShift", kwargs)
+
+    def paginate_list_autoshifts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAutoshiftsRequestTypeDef],
+    ) -> RegionResults[ListAutoshiftsResponseTypeDef]:
+        """Every page of ListAutoshifts in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the autoshifts for an Amazon Web Services Region. By default, the
+        call returns only ACTIVE autoshifts. Optionally, you can specify the
+        status parameter to return COMPLETED autoshifts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-zonal-shift-2022-10-30/ListAutoshifts
+        """
+        return self._paginate(
+            "ListAutoshifts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedResourcesRequestTypeDef],
+    ) -> RegionResults[ListManagedResourcesResponseTypeDef]:
+        """Every page of ListManagedResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the resources in your Amazon Web Services account in this Amazon
+        Web Services Region that are managed for zonal shifts in Amazon
+        Application Recovery Controller, and information about them. The
+        information includes the zonal autoshift status for the resource, as well
+        as the Amazon Resource Name (ARN), the Availability Zones that each
+        resource is deployed in, and the resource name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-zonal-shift-2022-10-30/ListManagedResources
+        """
+        return self._paginate(
+            "ListManagedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_zonal_shifts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListZonalShiftsRequestTypeDef],
+    ) -> RegionResults[ListZonalShiftsResponseTypeDef]:
+        """Every page of ListZonalShifts in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all active and completed zonal shifts in Amazon Application Recovery
+        Controller in your Amazon Web Services account in this Amazon Web Services
+        Region. ListZonalShifts returns customer-initiated zonal shifts, as well
+        as practice run zonal shifts that ARC started on your behalf for zonal
+        autoshift.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-zonal-shift-2022-10-30/ListZonalShifts
+        """
+        return self._paginate(
+            "ListZonalShifts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_autoshifts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAutoshiftsRequestTypeDef],
+    ) -> Items[AutoshiftSummaryTypeDef]:
+        """Each element of items in every page of ListAutoshifts, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-zonal-shift-2022-10-30/ListAutoshifts
+        """
+        return self._items(
+            "ListAutoshifts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_managed_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedResourcesRequestTypeDef],
+    ) -> Items[ManagedResourceSummaryTypeDef]:
+        """Each element of items in every page of ListManagedResources, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-zonal-shift-2022-10-30/ListManagedResources
+        """
+        return self._items(
+            "ListManagedResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_zonal_shifts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListZonalShiftsRequestTypeDef],
+    ) -> Items[ZonalShiftSummaryTypeDef]:
+        """Each element of items in every page of ListZonalShifts, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-zonal-shift-2022-10-30/ListZonalShifts
+        """
+        return self._items(
+            "ListZonalShifts", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        CustomerAgreementSummaryTypeDef,
         GetAccountSettingsResponseTypeDef,
         GetReportMetadataRequestTypeDef,
         GetReportMetadataResponseTypeDef,
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
         ListReportsResponseTypeDef,
         PutAccountSettingsRequestTypeDef,
         PutAccountSettingsResponseTypeDef,
+        ReportSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionArtifact"]
@@ -109,3 +114,121 @@ class MultiRegionArtifact(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/PutAccountSettings
         """
         return self._call("PutAccountSettings", kwargs)
+
+    def paginate_list_customer_agreements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomerAgreementsRequestTypeDef],
+    ) -> RegionResults[ListCustomerAgreementsResponseTypeDef]:
+        """Every page of ListCustomerAgreements in every target, merged per target
+        (botocore's build_full_result).
+
+        List active customer-agreements applicable to calling identity.
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListCustomerAgreements
+        """
+        return self._paginate(
+            "ListCustomerAgreements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_report_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReportVersionsRequestTypeDef],
+    ) -> RegionResults[ListReportVersionsResponseTypeDef]:
+        """Every page of ListReportVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        List available report versions for a given report.
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListReportVersions
+        """
+        return self._paginate(
+            "ListReportVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReportsRequestTypeDef],
+    ) -> RegionResults[ListReportsResponseTypeDef]:
+        """Every page of ListReports in every target, merged per target (botocore's
+        build_full_result).
+
+        List available reports.
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListReports
+        """
+        return self._paginate(
+            "ListReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_customer_agreements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomerAgreementsRequestTypeDef],
+    ) -> Items[CustomerAgreementSummaryTypeDef]:
+        """Each element of customerAgreements in every page of
+        ListCustomerAgreements, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListCustomerAgreements
+        """
+        return self._items(
+            "ListCustomerAgreements", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_report_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReportVersionsRequestTypeDef],
+    ) -> Items[ReportSummaryTypeDef]:
+        """Each element of reports in every page of ListReportVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListReportVersions
+        """
+        return self._items(
+            "ListReportVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReportsRequestTypeDef],
+    ) -> Items[ReportSummaryTypeDef]:
+        """Each element of reports in every page of ListReports, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListReports
+        """
+        return self._items(
+            "ListReports", kwargs, max_items=max_items, page_size=page_size
+        )

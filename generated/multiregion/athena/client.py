@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -34,6 +37,8 @@ if TYPE_CHECKING:
         CreatePresignedNotebookUrlResponseTypeDef,
         CreateWorkGroupInputTypeDef,
         CreateWorkGroupOutputTypeDef,
+        DataCatalogSummaryTypeDef,
+        DatabaseTypeDef,
         DeleteCapacityReservationInputTypeDef,
         DeleteCapacityReservationOutputTypeDef,
         DeleteDataCatalogInputTypeDef,
@@ -122,6 +127,7 @@ if TYPE_CHECKING:
         ListWorkGroupsOutputTypeDef,
         PutCapacityAssignmentConfigurationInputTypeDef,
         PutCapacityAssignmentConfigurationOutputTypeDef,
+        RowTypeDef,
         StartCalculationExecutionRequestTypeDef,
         StartCalculationExecutionResponseTypeDef,
         StartQueryExecutionInputTypeDef,
@@ -132,8 +138,10 @@ if TYPE_CHECKING:
         StopCalculationExecutionResponseTypeDef,
         StopQueryExecutionInputTypeDef,
         StopQueryExecutionOutputTypeDef,
+        TableMetadataTypeDef,
         TagResourceInputTypeDef,
         TagResourceOutputTypeDef,
+        TagTypeDef,
         TerminateSessionRequestTypeDef,
         TerminateSessionResponseTypeDef,
         UntagResourceInputTypeDef,
@@ -918,3 +926,288 @@ class MultiRegionAthena(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/UpdateWorkGroup
         """
         return self._call("UpdateWorkGroup", kwargs)
+
+    def paginate_get_query_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetQueryResultsInputTypeDef],
+    ) -> RegionResults[GetQueryResultsOutputTypeDef]:
+        """Every page of GetQueryResults in every target, merged per target
+        (botocore's build_full_result).
+
+        Streams the results of a single query execution specified by
+        QueryExecutionId from the Athena query results location in Amazon S3. For
+        more information, see Working with query results, recent queries, and
+        output files in the Amazon Athena User Guide. This request does not
+        execute the query but returns results. Use StartQueryExecution to run a
+        query.
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetQueryResults
+        """
+        return self._paginate(
+            "GetQueryResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_catalogs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataCatalogsInputTypeDef],
+    ) -> RegionResults[ListDataCatalogsOutputTypeDef]:
+        """Every page of ListDataCatalogs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the data catalogs in the current Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListDataCatalogs
+        """
+        return self._paginate(
+            "ListDataCatalogs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatabasesInputTypeDef],
+    ) -> RegionResults[ListDatabasesOutputTypeDef]:
+        """Every page of ListDatabases in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the databases in the specified data catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListDatabases
+        """
+        return self._paginate(
+            "ListDatabases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_named_queries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNamedQueriesInputTypeDef],
+    ) -> RegionResults[ListNamedQueriesOutputTypeDef]:
+        """Every page of ListNamedQueries in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides a list of available query IDs only for queries saved in the
+        specified workgroup. Requires that you have access to the specified
+        workgroup. If a workgroup is not specified, lists the saved queries for
+        the primary workgroup.
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListNamedQueries
+        """
+        return self._paginate(
+            "ListNamedQueries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_query_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQueryExecutionsInputTypeDef],
+    ) -> RegionResults[ListQueryExecutionsOutputTypeDef]:
+        """Every page of ListQueryExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides a list of available query execution IDs for the queries in the
+        specified workgroup. Athena keeps a query history for 45 days. If a
+        workgroup is not specified, returns a list of query execution IDs for the
+        primary workgroup. Requires you to have access to the workgroup in which
+        the queries ran.
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListQueryExecutions
+        """
+        return self._paginate(
+            "ListQueryExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_table_metadata(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTableMetadataInputTypeDef],
+    ) -> RegionResults[ListTableMetadataOutputTypeDef]:
+        """Every page of ListTableMetadata in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the metadata for the tables in the specified data catalog database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListTableMetadata
+        """
+        return self._paginate(
+            "ListTableMetadata",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
+    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the tags associated with an Athena resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_query_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetQueryResultsInputTypeDef],
+    ) -> Items[RowTypeDef]:
+        """Each element of ResultSet.Rows in every page of GetQueryResults, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetQueryResults
+        """
+        return self._items(
+            "GetQueryResults", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_catalogs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataCatalogsInputTypeDef],
+    ) -> Items[DataCatalogSummaryTypeDef]:
+        """Each element of DataCatalogsSummary in every page of ListDataCatalogs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListDataCatalogs
+        """
+        return self._items(
+            "ListDataCatalogs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatabasesInputTypeDef],
+    ) -> Items[DatabaseTypeDef]:
+        """Each element of DatabaseList in every page of ListDatabases, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListDatabases
+        """
+        return self._items(
+            "ListDatabases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_named_queries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNamedQueriesInputTypeDef],
+    ) -> Items[str]:
+        """Each element of NamedQueryIds in every page of ListNamedQueries, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListNamedQueries
+        """
+        return self._items(
+            "ListNamedQueries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_query_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQueryExecutionsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of QueryExecutionIds in every page of ListQueryExecutions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListQueryExecutions
+        """
+        return self._items(
+            "ListQueryExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_table_metadata(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTableMetadataInputTypeDef],
+    ) -> Items[TableMetadataTypeDef]:
+        """Each element of TableMetadataList in every page of ListTableMetadata, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListTableMetadata
+        """
+        return self._items(
+            "ListTableMetadata", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )

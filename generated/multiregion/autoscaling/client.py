@@ -9,10 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         ActivitiesTypeTypeDef,
+        ActivityTypeDef,
         ActivityTypeTypeDef,
         AttachInstancesQueryTypeDef,
         AttachLoadBalancerTargetGroupsResultTypeTypeDef,
@@ -22,7 +26,9 @@ if TYPE_CHECKING:
         AttachTrafficSourcesResultTypeTypeDef,
         AttachTrafficSourcesTypeTypeDef,
         AutoScalingGroupNamesTypeTypeDef,
+        AutoScalingGroupTypeDef,
         AutoScalingGroupsTypeTypeDef,
+        AutoScalingInstanceDetailsTypeDef,
         AutoScalingInstancesTypeTypeDef,
         BatchDeleteScheduledActionAnswerTypeDef,
         BatchDeleteScheduledActionTypeTypeDef,
@@ -87,11 +93,16 @@ if TYPE_CHECKING:
         ExitStandbyQueryTypeDef,
         GetPredictiveScalingForecastAnswerTypeDef,
         GetPredictiveScalingForecastTypeTypeDef,
+        InstanceTypeDef,
         LaunchConfigurationNameTypeTypeDef,
         LaunchConfigurationNamesTypeTypeDef,
+        LaunchConfigurationTypeDef,
         LaunchConfigurationsTypeTypeDef,
         LaunchInstancesRequestTypeDef,
         LaunchInstancesResultTypeDef,
+        LoadBalancerStateTypeDef,
+        LoadBalancerTargetGroupStateTypeDef,
+        NotificationConfigurationTypeDef,
         PoliciesTypeTypeDef,
         PolicyARNTypeTypeDef,
         ProcessesTypeTypeDef,
@@ -106,14 +117,17 @@ if TYPE_CHECKING:
         RecordLifecycleActionHeartbeatTypeTypeDef,
         RollbackInstanceRefreshAnswerTypeDef,
         RollbackInstanceRefreshTypeTypeDef,
+        ScalingPolicyTypeDef,
         ScalingProcessQueryTypeDef,
         ScheduledActionsTypeTypeDef,
+        ScheduledUpdateGroupActionTypeDef,
         SetDesiredCapacityTypeTypeDef,
         SetInstanceHealthQueryTypeDef,
         SetInstanceProtectionAnswerTypeDef,
         SetInstanceProtectionQueryTypeDef,
         StartInstanceRefreshAnswerTypeDef,
         StartInstanceRefreshTypeTypeDef,
+        TagDescriptionTypeDef,
         TagsTypeTypeDef,
         TerminateInstanceInAutoScalingGroupTypeTypeDef,
         UpdateAutoScalingGroupTypeTypeDef,
@@ -790,3 +804,470 @@ class MultiRegionAutoScaling(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/UpdateAutoScalingGroup
         """
         return self._call("UpdateAutoScalingGroup", kwargs)
+
+    def paginate_describe_auto_scaling_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[AutoScalingGroupNamesTypeTypeDef],
+    ) -> RegionResults[AutoScalingGroupsTypeTypeDef]:
+        """Every page of DescribeAutoScalingGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about the Auto Scaling groups in the account and Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeAutoScalingGroups
+        """
+        return self._paginate(
+            "DescribeAutoScalingGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_auto_scaling_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAutoScalingInstancesTypeTypeDef],
+    ) -> RegionResults[AutoScalingInstancesTypeTypeDef]:
+        """Every page of DescribeAutoScalingInstances in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets information about the Auto Scaling instances in the account and
+        Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeAutoScalingInstances
+        """
+        return self._paginate(
+            "DescribeAutoScalingInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_launch_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[LaunchConfigurationNamesTypeTypeDef],
+    ) -> RegionResults[LaunchConfigurationsTypeTypeDef]:
+        """Every page of DescribeLaunchConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets information about the launch configurations in the account and
+        Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeLaunchConfigurations
+        """
+        return self._paginate(
+            "DescribeLaunchConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_load_balancer_target_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLoadBalancerTargetGroupsRequestTypeDef],
+    ) -> RegionResults[DescribeLoadBalancerTargetGroupsResponseTypeDef]:
+        """Every page of DescribeLoadBalancerTargetGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        This API operation is superseded by DescribeTrafficSources, which can
+        describe multiple traffic sources types. We recommend using
+        DetachTrafficSources to simplify how you manage traffic sources. However,
+        we continue to support DescribeLoadBalancerTargetGroups. You can use both
+        the original DescribeLoadBalancerTargetGroups API operation and
+        DescribeTrafficSources on the same Auto Scaling group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeLoadBalancerTargetGroups
+        """
+        return self._paginate(
+            "DescribeLoadBalancerTargetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_load_balancers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLoadBalancersRequestTypeDef],
+    ) -> RegionResults[DescribeLoadBalancersResponseTypeDef]:
+        """Every page of DescribeLoadBalancers in every target, merged per target
+        (botocore's build_full_result).
+
+        This API operation is superseded by DescribeTrafficSources, which can
+        describe multiple traffic sources types. We recommend using
+        DescribeTrafficSources to simplify how you manage traffic sources.
+        However, we continue to support DescribeLoadBalancers. You can use both
+        the original DescribeLoadBalancers API operation and
+        DescribeTrafficSources on the same Auto Scaling group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeLoadBalancers
+        """
+        return self._paginate(
+            "DescribeLoadBalancers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_notification_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeNotificationConfigurationsTypeTypeDef],
+    ) -> RegionResults[DescribeNotificationConfigurationsAnswerTypeDef]:
+        """Every page of DescribeNotificationConfigurations in every target, merged
+        per target (botocore's build_full_result).
+
+        Gets information about the Amazon SNS notifications that are configured
+        for one or more Auto Scaling groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeNotificationConfigurations
+        """
+        return self._paginate(
+            "DescribeNotificationConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePoliciesTypeTypeDef],
+    ) -> RegionResults[PoliciesTypeTypeDef]:
+        """Every page of DescribePolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about the scaling policies in the account and Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribePolicies
+        """
+        return self._paginate(
+            "DescribePolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_scaling_activities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeScalingActivitiesTypeTypeDef],
+    ) -> RegionResults[ActivitiesTypeTypeDef]:
+        """Every page of DescribeScalingActivities in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about the scaling activities in the account and Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeScalingActivities
+        """
+        return self._paginate(
+            "DescribeScalingActivities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_scheduled_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeScheduledActionsTypeTypeDef],
+    ) -> RegionResults[ScheduledActionsTypeTypeDef]:
+        """Every page of DescribeScheduledActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about the scheduled actions that haven't run or that have
+        not reached their end time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeScheduledActions
+        """
+        return self._paginate(
+            "DescribeScheduledActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTagsTypeTypeDef],
+    ) -> RegionResults[TagsTypeTypeDef]:
+        """Every page of DescribeTags in every target, merged per target (botocore's
+        build_full_result).
+
+        Describes the specified tags.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeTags
+        """
+        return self._paginate(
+            "DescribeTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_warm_pool(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeWarmPoolTypeTypeDef],
+    ) -> RegionResults[DescribeWarmPoolAnswerTypeDef]:
+        """Every page of DescribeWarmPool in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about a warm pool and its instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeWarmPool
+        """
+        return self._paginate(
+            "DescribeWarmPool",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_auto_scaling_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[AutoScalingGroupNamesTypeTypeDef],
+    ) -> Items[AutoScalingGroupTypeDef]:
+        """Each element of AutoScalingGroups in every page of
+        DescribeAutoScalingGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeAutoScalingGroups
+        """
+        return self._items(
+            "DescribeAutoScalingGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_auto_scaling_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAutoScalingInstancesTypeTypeDef],
+    ) -> Items[AutoScalingInstanceDetailsTypeDef]:
+        """Each element of AutoScalingInstances in every page of
+        DescribeAutoScalingInstances, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeAutoScalingInstances
+        """
+        return self._items(
+            "DescribeAutoScalingInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_launch_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[LaunchConfigurationNamesTypeTypeDef],
+    ) -> Items[LaunchConfigurationTypeDef]:
+        """Each element of LaunchConfigurations in every page of
+        DescribeLaunchConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeLaunchConfigurations
+        """
+        return self._items(
+            "DescribeLaunchConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_load_balancer_target_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLoadBalancerTargetGroupsRequestTypeDef],
+    ) -> Items[LoadBalancerTargetGroupStateTypeDef]:
+        """Each element of LoadBalancerTargetGroups in every page of
+        DescribeLoadBalancerTargetGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeLoadBalancerTargetGroups
+        """
+        return self._items(
+            "DescribeLoadBalancerTargetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_load_balancers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLoadBalancersRequestTypeDef],
+    ) -> Items[LoadBalancerStateTypeDef]:
+        """Each element of LoadBalancers in every page of DescribeLoadBalancers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeLoadBalancers
+        """
+        return self._items(
+            "DescribeLoadBalancers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_notification_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeNotificationConfigurationsTypeTypeDef],
+    ) -> Items[NotificationConfigurationTypeDef]:
+        """Each element of NotificationConfigurations in every page of
+        DescribeNotificationConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeNotificationConfigurations
+        """
+        return self._items(
+            "DescribeNotificationConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePoliciesTypeTypeDef],
+    ) -> Items[ScalingPolicyTypeDef]:
+        """Each element of ScalingPolicies in every page of DescribePolicies, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribePolicies
+        """
+        return self._items(
+            "DescribePolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_scaling_activities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeScalingActivitiesTypeTypeDef],
+    ) -> Items[ActivityTypeDef]:
+        """Each element of Activities in every page of DescribeScalingActivities,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeScalingActivities
+        """
+        return self._items(
+            "DescribeScalingActivities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_scheduled_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeScheduledActionsTypeTypeDef],
+    ) -> Items[ScheduledUpdateGroupActionTypeDef]:
+        """Each element of ScheduledUpdateGroupActions in every page of
+        DescribeScheduledActions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeScheduledActions
+        """
+        return self._items(
+            "DescribeScheduledActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTagsTypeTypeDef],
+    ) -> Items[TagDescriptionTypeDef]:
+        """Each element of Tags in every page of DescribeTags, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeTags
+        """
+        return self._items(
+            "DescribeTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_warm_pool(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeWarmPoolTypeTypeDef],
+    ) -> Items[InstanceTypeDef]:
+        """Each element of Instances in every page of DescribeWarmPool, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeWarmPool
+        """
+        return self._items(
+            "DescribeWarmPool", kwargs, max_items=max_items, page_size=page_size
+        )

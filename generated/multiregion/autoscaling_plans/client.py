@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
         DescribeScalingPlansResponseTypeDef,
         GetScalingPlanResourceForecastDataRequestTypeDef,
         GetScalingPlanResourceForecastDataResponseTypeDef,
+        ScalingPlanResourceTypeDef,
+        ScalingPlanTypeDef,
         UpdateScalingPlanRequestTypeDef,
         UpdateScalingPlanResponseTypeDef,
     )
@@ -88,3 +93,85 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/UpdateScalingPlan
         """
         return self._call("UpdateScalingPlan", kwargs)
+
+    def paginate_describe_scaling_plan_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeScalingPlanResourcesRequestTypeDef],
+    ) -> RegionResults[DescribeScalingPlanResourcesResponseTypeDef]:
+        """Every page of DescribeScalingPlanResources in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the scalable resources in the specified scaling plan.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/DescribeScalingPlanResources
+        """
+        return self._paginate(
+            "DescribeScalingPlanResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_scaling_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeScalingPlansRequestTypeDef],
+    ) -> RegionResults[DescribeScalingPlansResponseTypeDef]:
+        """Every page of DescribeScalingPlans in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more of your scaling plans.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/DescribeScalingPlans
+        """
+        return self._paginate(
+            "DescribeScalingPlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_scaling_plan_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeScalingPlanResourcesRequestTypeDef],
+    ) -> Items[ScalingPlanResourceTypeDef]:
+        """Each element of ScalingPlanResources in every page of
+        DescribeScalingPlanResources, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/DescribeScalingPlanResources
+        """
+        return self._items(
+            "DescribeScalingPlanResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_scaling_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeScalingPlansRequestTypeDef],
+    ) -> Items[ScalingPlanTypeDef]:
+        """Each element of ScalingPlans in every page of DescribeScalingPlans, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/DescribeScalingPlans
+        """
+        return self._items(
+            "DescribeScalingPlans", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        CapabilitySummaryTypeDef,
         CreateCapabilityRequestTypeDef,
         CreateCapabilityResponseTypeDef,
         CreatePartnershipRequestTypeDef,
@@ -49,6 +53,8 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListTransformersRequestTypeDef,
         ListTransformersResponseTypeDef,
+        PartnershipSummaryTypeDef,
+        ProfileSummaryTypeDef,
         StartTransformerJobRequestTypeDef,
         StartTransformerJobResponseTypeDef,
         TagResourceRequestTypeDef,
@@ -58,6 +64,7 @@ if TYPE_CHECKING:
         TestMappingResponseTypeDef,
         TestParsingRequestTypeDef,
         TestParsingResponseTypeDef,
+        TransformerSummaryTypeDef,
         UntagResourceRequestTypeDef,
         UpdateCapabilityRequestTypeDef,
         UpdateCapabilityResponseTypeDef,
@@ -419,3 +426,189 @@ class MultiRegionB2BI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/b2bi-2022-06-23/UpdateTransformer
         """
         return self._call("UpdateTransformer", kwargs)
+
+    def paginate_list_capabilities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCapabilitiesRequestTypeDef],
+    ) -> RegionResults[ListCapabilitiesResponseTypeDef]:
+        """Every page of ListCapabilities in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the capabilities associated with your Amazon Web Services account
+        for your current or specified region. A trading capability contains the
+        information required to transform incoming EDI documents into JSON or XML
+        outputs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/b2bi-2022-06-23/ListCapabilities
+        """
+        return self._paginate(
+            "ListCapabilities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_partnerships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPartnershipsRequestTypeDef],
+    ) -> RegionResults[ListPartnershipsResponseTypeDef]:
+        """Every page of ListPartnerships in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the partnerships associated with your Amazon Web Services account
+        for your current or specified region. A partnership represents the
+        connection between you and your trading partner. It ties together a
+        profile and one or more trading capabilities.
+
+        https://docs.aws.amazon.com/goto/WebAPI/b2bi-2022-06-23/ListPartnerships
+        """
+        return self._paginate(
+            "ListPartnerships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProfilesRequestTypeDef],
+    ) -> RegionResults[ListProfilesResponseTypeDef]:
+        """Every page of ListProfiles in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the profiles associated with your Amazon Web Services account for
+        your current or specified region. A profile is the mechanism used to
+        create the concept of a private network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/b2bi-2022-06-23/ListProfiles
+        """
+        return self._paginate(
+            "ListProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_transformers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTransformersRequestTypeDef],
+    ) -> RegionResults[ListTransformersResponseTypeDef]:
+        """Every page of ListTransformers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the available transformers. A transformer can take an EDI file as
+        input and transform it into a JSON-or XML-formatted document.
+        Alternatively, a transformer can take a JSON-or XML-formatted document as
+        input and transform it into an EDI file.
+
+        https://docs.aws.amazon.com/goto/WebAPI/b2bi-2022-06-23/ListTransformers
+        """
+        return self._paginate(
+            "ListTransformers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_capabilities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCapabilitiesRequestTypeDef],
+    ) -> Items[CapabilitySummaryTypeDef]:
+        """Each element of capabilities in every page of ListCapabilities, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/b2bi-2022-06-23/ListCapabilities
+        """
+        return self._items(
+            "ListCapabilities", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_partnerships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPartnershipsRequestTypeDef],
+    ) -> Items[PartnershipSummaryTypeDef]:
+        """Each element of partnerships in every page of ListPartnerships, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/b2bi-2022-06-23/ListPartnerships
+        """
+        return self._items(
+            "ListPartnerships", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProfilesRequestTypeDef],
+    ) -> Items[ProfileSummaryTypeDef]:
+        """Each element of profiles in every page of ListProfiles, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/b2bi-2022-06-23/ListProfiles
+        """
+        return self._items(
+            "ListProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_transformers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTransformersRequestTypeDef],
+    ) -> Items[TransformerSummaryTypeDef]:
+        """Each element of transformers in every page of ListTransformers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/b2bi-2022-06-23/ListTransformers
+        """
+        return self._items(
+            "ListTransformers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_transformer_job_succeeded(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetTransformerJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until TransformerJobSucceeded.
+
+        Polls GetTransformerJob in every target at once, every 10 seconds and at
+        most 12 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/b2bi-2022-06-23/GetTransformerJob
+        """
+        return self._wait(
+            "TransformerJobSucceeded", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,12 +9,21 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AssociateBackupVaultMpaApprovalTeamInputTypeDef,
+        BackupJobTypeDef,
+        BackupPlanTemplatesListMemberTypeDef,
+        BackupPlansListMemberTypeDef,
+        BackupSelectionsListMemberTypeDef,
+        BackupVaultListMemberTypeDef,
         CancelLegalHoldInputTypeDef,
         CancelLegalHoldOutputTypeDef,
+        CopyJobTypeDef,
         CreateBackupPlanInputTypeDef,
         CreateBackupPlanOutputTypeDef,
         CreateBackupSelectionInputTypeDef,
@@ -108,6 +117,8 @@ if TYPE_CHECKING:
         GetSupportedResourceTypesOutputTypeDef,
         GetTieringConfigurationInputTypeDef,
         GetTieringConfigurationOutputTypeDef,
+        IndexedRecoveryPointTypeDef,
+        LegalHoldTypeDef,
         ListBackupJobSummariesInputTypeDef,
         ListBackupJobSummariesOutputTypeDef,
         ListBackupJobsInputTypeDef,
@@ -166,11 +177,21 @@ if TYPE_CHECKING:
         ListTagsOutputTypeDef,
         ListTieringConfigurationsInputTypeDef,
         ListTieringConfigurationsOutputTypeDef,
+        ProtectedResourceTypeDef,
         PutBackupVaultAccessPolicyInputTypeDef,
         PutBackupVaultLockConfigurationInputTypeDef,
         PutBackupVaultNotificationsInputTypeDef,
         PutRestoreValidationResultInputTypeDef,
+        RecoveryPointByBackupVaultTypeDef,
+        RecoveryPointByResourceTypeDef,
+        RecoveryPointMemberTypeDef,
+        RestoreAccessBackupVaultListMemberTypeDef,
+        RestoreJobsListMemberTypeDef,
+        RestoreTestingPlanForListTypeDef,
+        RestoreTestingSelectionForListTypeDef,
         RevokeRestoreAccessBackupVaultInputTypeDef,
+        ScanJobSummaryTypeDef,
+        ScanJobTypeDef,
         StartBackupJobInputTypeDef,
         StartBackupJobOutputTypeDef,
         StartCopyJobInputTypeDef,
@@ -183,6 +204,7 @@ if TYPE_CHECKING:
         StartScanJobOutputTypeDef,
         StopBackupJobInputTypeDef,
         TagResourceInputTypeDef,
+        TieringConfigurationsListMemberTypeDef,
         UntagResourceInputTypeDef,
         UpdateBackupPlanInputTypeDef,
         UpdateBackupPlanOutputTypeDef,
@@ -1296,3 +1318,919 @@ class MultiRegionBackup(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/UpdateTieringConfiguration
         """
         return self._call("UpdateTieringConfiguration", kwargs)
+
+    def paginate_list_backup_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBackupJobsInputTypeDef],
+    ) -> RegionResults[ListBackupJobsOutputTypeDef]:
+        """Every page of ListBackupJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of existing backup jobs for an authenticated account for
+        the last 30 days. For a longer period of time, consider using these
+        monitoring tools.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupJobs
+        """
+        return self._paginate(
+            "ListBackupJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_backup_plan_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBackupPlanTemplatesInputTypeDef],
+    ) -> RegionResults[ListBackupPlanTemplatesOutputTypeDef]:
+        """Every page of ListBackupPlanTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the backup plan templates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupPlanTemplates
+        """
+        return self._paginate(
+            "ListBackupPlanTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_backup_plan_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBackupPlanVersionsInputTypeDef],
+    ) -> RegionResults[ListBackupPlanVersionsOutputTypeDef]:
+        """Every page of ListBackupPlanVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns version metadata of your backup plans, including Amazon Resource
+        Names (ARNs), backup plan IDs, creation and deletion dates, plan names,
+        and version IDs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupPlanVersions
+        """
+        return self._paginate(
+            "ListBackupPlanVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_backup_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBackupPlansInputTypeDef],
+    ) -> RegionResults[ListBackupPlansOutputTypeDef]:
+        """Every page of ListBackupPlans in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the active backup plans for the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupPlans
+        """
+        return self._paginate(
+            "ListBackupPlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_backup_selections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBackupSelectionsInputTypeDef],
+    ) -> RegionResults[ListBackupSelectionsOutputTypeDef]:
+        """Every page of ListBackupSelections in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an array containing metadata of the resources associated with the
+        target backup plan.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupSelections
+        """
+        return self._paginate(
+            "ListBackupSelections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_backup_vaults(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBackupVaultsInputTypeDef],
+    ) -> RegionResults[ListBackupVaultsOutputTypeDef]:
+        """Every page of ListBackupVaults in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of recovery point storage containers along with information
+        about them.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupVaults
+        """
+        return self._paginate(
+            "ListBackupVaults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_copy_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCopyJobsInputTypeDef],
+    ) -> RegionResults[ListCopyJobsOutputTypeDef]:
+        """Every page of ListCopyJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns metadata about your copy jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListCopyJobs
+        """
+        return self._paginate(
+            "ListCopyJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_indexed_recovery_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIndexedRecoveryPointsInputTypeDef],
+    ) -> RegionResults[ListIndexedRecoveryPointsOutputTypeDef]:
+        """Every page of ListIndexedRecoveryPoints in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation returns a list of recovery points that have an associated
+        index, belonging to the specified account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListIndexedRecoveryPoints
+        """
+        return self._paginate(
+            "ListIndexedRecoveryPoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_legal_holds(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLegalHoldsInputTypeDef],
+    ) -> RegionResults[ListLegalHoldsOutputTypeDef]:
+        """Every page of ListLegalHolds in every target, merged per target
+        (botocore's build_full_result).
+
+        This action returns metadata about active and previous legal holds.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListLegalHolds
+        """
+        return self._paginate(
+            "ListLegalHolds",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_protected_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProtectedResourcesInputTypeDef],
+    ) -> RegionResults[ListProtectedResourcesOutputTypeDef]:
+        """Every page of ListProtectedResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an array of resources successfully backed up by Backup, including
+        the time the resource was saved, an Amazon Resource Name (ARN) of the
+        resource, and a resource type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListProtectedResources
+        """
+        return self._paginate(
+            "ListProtectedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_protected_resources_by_backup_vault(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProtectedResourcesByBackupVaultInputTypeDef],
+    ) -> RegionResults[ListProtectedResourcesByBackupVaultOutputTypeDef]:
+        """Every page of ListProtectedResourcesByBackupVault in every target, merged
+        per target (botocore's build_full_result).
+
+        This request lists the protected resources corresponding to each backup
+        vault.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListProtectedResourcesByBackupVault
+        """
+        return self._paginate(
+            "ListProtectedResourcesByBackupVault",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recovery_points_by_backup_vault(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecoveryPointsByBackupVaultInputTypeDef],
+    ) -> RegionResults[ListRecoveryPointsByBackupVaultOutputTypeDef]:
+        """Every page of ListRecoveryPointsByBackupVault in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns detailed information about the recovery points stored in a backup
+        vault.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRecoveryPointsByBackupVault
+        """
+        return self._paginate(
+            "ListRecoveryPointsByBackupVault",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recovery_points_by_legal_hold(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecoveryPointsByLegalHoldInputTypeDef],
+    ) -> RegionResults[ListRecoveryPointsByLegalHoldOutputTypeDef]:
+        """Every page of ListRecoveryPointsByLegalHold in every target, merged per
+        target (botocore's build_full_result).
+
+        This action returns recovery point ARNs (Amazon Resource Names) of the
+        specified legal hold.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRecoveryPointsByLegalHold
+        """
+        return self._paginate(
+            "ListRecoveryPointsByLegalHold",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recovery_points_by_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecoveryPointsByResourceInputTypeDef],
+    ) -> RegionResults[ListRecoveryPointsByResourceOutputTypeDef]:
+        """Every page of ListRecoveryPointsByResource in every target, merged per
+        target (botocore's build_full_result).
+
+        The information about the recovery points of the type specified by a
+        resource Amazon Resource Name (ARN).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRecoveryPointsByResource
+        """
+        return self._paginate(
+            "ListRecoveryPointsByResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_restore_access_backup_vaults(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRestoreAccessBackupVaultsInputTypeDef],
+    ) -> RegionResults[ListRestoreAccessBackupVaultsOutputTypeDef]:
+        """Every page of ListRestoreAccessBackupVaults in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of restore access backup vaults associated with a specified
+        backup vault.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRestoreAccessBackupVaults
+        """
+        return self._paginate(
+            "ListRestoreAccessBackupVaults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_restore_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRestoreJobsInputTypeDef],
+    ) -> RegionResults[ListRestoreJobsOutputTypeDef]:
+        """Every page of ListRestoreJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of jobs that Backup initiated to restore a saved resource,
+        including details about the recovery process.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRestoreJobs
+        """
+        return self._paginate(
+            "ListRestoreJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_restore_jobs_by_protected_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRestoreJobsByProtectedResourceInputTypeDef],
+    ) -> RegionResults[ListRestoreJobsByProtectedResourceOutputTypeDef]:
+        """Every page of ListRestoreJobsByProtectedResource in every target, merged
+        per target (botocore's build_full_result).
+
+        This returns restore jobs that contain the specified protected resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRestoreJobsByProtectedResource
+        """
+        return self._paginate(
+            "ListRestoreJobsByProtectedResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_restore_testing_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRestoreTestingPlansInputTypeDef],
+    ) -> RegionResults[ListRestoreTestingPlansOutputTypeDef]:
+        """Every page of ListRestoreTestingPlans in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of restore testing plans.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRestoreTestingPlans
+        """
+        return self._paginate(
+            "ListRestoreTestingPlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_restore_testing_selections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRestoreTestingSelectionsInputTypeDef],
+    ) -> RegionResults[ListRestoreTestingSelectionsOutputTypeDef]:
+        """Every page of ListRestoreTestingSelections in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of restore testing selections. Can be filtered by
+        MaxResults and RestoreTestingPlanName.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRestoreTestingSelections
+        """
+        return self._paginate(
+            "ListRestoreTestingSelections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_scan_job_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListScanJobSummariesInputTypeDef],
+    ) -> RegionResults[ListScanJobSummariesOutputTypeDef]:
+        """Every page of ListScanJobSummaries in every target, merged per target
+        (botocore's build_full_result).
+
+        This is a request for a summary of scan jobs created or running within the
+        most recent 30 days.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListScanJobSummaries
+        """
+        return self._paginate(
+            "ListScanJobSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_scan_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListScanJobsInputTypeDef],
+    ) -> RegionResults[ListScanJobsOutputTypeDef]:
+        """Every page of ListScanJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of existing scan jobs for an authenticated account for the
+        last 30 days.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListScanJobs
+        """
+        return self._paginate(
+            "ListScanJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tiering_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTieringConfigurationsInputTypeDef],
+    ) -> RegionResults[ListTieringConfigurationsOutputTypeDef]:
+        """Every page of ListTieringConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of tiering configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListTieringConfigurations
+        """
+        return self._paginate(
+            "ListTieringConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_backup_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBackupJobsInputTypeDef],
+    ) -> Items[BackupJobTypeDef]:
+        """Each element of BackupJobs in every page of ListBackupJobs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupJobs
+        """
+        return self._items(
+            "ListBackupJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_backup_plan_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBackupPlanTemplatesInputTypeDef],
+    ) -> Items[BackupPlanTemplatesListMemberTypeDef]:
+        """Each element of BackupPlanTemplatesList in every page of
+        ListBackupPlanTemplates, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupPlanTemplates
+        """
+        return self._items(
+            "ListBackupPlanTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_backup_plan_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBackupPlanVersionsInputTypeDef],
+    ) -> Items[BackupPlansListMemberTypeDef]:
+        """Each element of BackupPlanVersionsList in every page of
+        ListBackupPlanVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupPlanVersions
+        """
+        return self._items(
+            "ListBackupPlanVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_backup_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBackupPlansInputTypeDef],
+    ) -> Items[BackupPlansListMemberTypeDef]:
+        """Each element of BackupPlansList in every page of ListBackupPlans, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupPlans
+        """
+        return self._items(
+            "ListBackupPlans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_backup_selections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBackupSelectionsInputTypeDef],
+    ) -> Items[BackupSelectionsListMemberTypeDef]:
+        """Each element of BackupSelectionsList in every page of
+        ListBackupSelections, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupSelections
+        """
+        return self._items(
+            "ListBackupSelections", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_backup_vaults(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBackupVaultsInputTypeDef],
+    ) -> Items[BackupVaultListMemberTypeDef]:
+        """Each element of BackupVaultList in every page of ListBackupVaults, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupVaults
+        """
+        return self._items(
+            "ListBackupVaults", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_copy_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCopyJobsInputTypeDef],
+    ) -> Items[CopyJobTypeDef]:
+        """Each element of CopyJobs in every page of ListCopyJobs, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListCopyJobs
+        """
+        return self._items(
+            "ListCopyJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_indexed_recovery_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIndexedRecoveryPointsInputTypeDef],
+    ) -> Items[IndexedRecoveryPointTypeDef]:
+        """Each element of IndexedRecoveryPoints in every page of
+        ListIndexedRecoveryPoints, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListIndexedRecoveryPoints
+        """
+        return self._items(
+            "ListIndexedRecoveryPoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_legal_holds(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLegalHoldsInputTypeDef],
+    ) -> Items[LegalHoldTypeDef]:
+        """Each element of LegalHolds in every page of ListLegalHolds, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListLegalHolds
+        """
+        return self._items(
+            "ListLegalHolds", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_protected_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProtectedResourcesInputTypeDef],
+    ) -> Items[ProtectedResourceTypeDef]:
+        """Each element of Results in every page of ListProtectedResources, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListProtectedResources
+        """
+        return self._items(
+            "ListProtectedResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_protected_resources_by_backup_vault(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProtectedResourcesByBackupVaultInputTypeDef],
+    ) -> Items[ProtectedResourceTypeDef]:
+        """Each element of Results in every page of
+        ListProtectedResourcesByBackupVault, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListProtectedResourcesByBackupVault
+        """
+        return self._items(
+            "ListProtectedResourcesByBackupVault",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_recovery_points_by_backup_vault(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecoveryPointsByBackupVaultInputTypeDef],
+    ) -> Items[RecoveryPointByBackupVaultTypeDef]:
+        """Each element of RecoveryPoints in every page of
+        ListRecoveryPointsByBackupVault, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRecoveryPointsByBackupVault
+        """
+        return self._items(
+            "ListRecoveryPointsByBackupVault",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_recovery_points_by_legal_hold(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecoveryPointsByLegalHoldInputTypeDef],
+    ) -> Items[RecoveryPointMemberTypeDef]:
+        """Each element of RecoveryPoints in every page of
+        ListRecoveryPointsByLegalHold, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRecoveryPointsByLegalHold
+        """
+        return self._items(
+            "ListRecoveryPointsByLegalHold",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_recovery_points_by_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecoveryPointsByResourceInputTypeDef],
+    ) -> Items[RecoveryPointByResourceTypeDef]:
+        """Each element of RecoveryPoints in every page of
+        ListRecoveryPointsByResource, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRecoveryPointsByResource
+        """
+        return self._items(
+            "ListRecoveryPointsByResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_restore_access_backup_vaults(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRestoreAccessBackupVaultsInputTypeDef],
+    ) -> Items[RestoreAccessBackupVaultListMemberTypeDef]:
+        """Each element of RestoreAccessBackupVaults in every page of
+        ListRestoreAccessBackupVaults, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRestoreAccessBackupVaults
+        """
+        return self._items(
+            "ListRestoreAccessBackupVaults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_restore_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRestoreJobsInputTypeDef],
+    ) -> Items[RestoreJobsListMemberTypeDef]:
+        """Each element of RestoreJobs in every page of ListRestoreJobs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRestoreJobs
+        """
+        return self._items(
+            "ListRestoreJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_restore_jobs_by_protected_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRestoreJobsByProtectedResourceInputTypeDef],
+    ) -> Items[RestoreJobsListMemberTypeDef]:
+        """Each element of RestoreJobs in every page of
+        ListRestoreJobsByProtectedResource, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRestoreJobsByProtectedResource
+        """
+        return self._items(
+            "ListRestoreJobsByProtectedResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_restore_testing_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRestoreTestingPlansInputTypeDef],
+    ) -> Items[RestoreTestingPlanForListTypeDef]:
+        """Each element of RestoreTestingPlans in every page of
+        ListRestoreTestingPlans, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRestoreTestingPlans
+        """
+        return self._items(
+            "ListRestoreTestingPlans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_restore_testing_selections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRestoreTestingSelectionsInputTypeDef],
+    ) -> Items[RestoreTestingSelectionForListTypeDef]:
+        """Each element of RestoreTestingSelections in every page of
+        ListRestoreTestingSelections, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRestoreTestingSelections
+        """
+        return self._items(
+            "ListRestoreTestingSelections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_scan_job_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListScanJobSummariesInputTypeDef],
+    ) -> Items[ScanJobSummaryTypeDef]:
+        """Each element of ScanJobSummaries in every page of ListScanJobSummaries,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListScanJobSummaries
+        """
+        return self._items(
+            "ListScanJobSummaries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_scan_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListScanJobsInputTypeDef],
+    ) -> Items[ScanJobTypeDef]:
+        """Each element of ScanJobs in every page of ListScanJobs, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListScanJobs
+        """
+        return self._items(
+            "ListScanJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tiering_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTieringConfigurationsInputTypeDef],
+    ) -> Items[TieringConfigurationsListMemberTypeDef]:
+        """Each element of TieringConfigurations in every page of
+        ListTieringConfigurations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListTieringConfigurations
+        """
+        return self._items(
+            "ListTieringConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

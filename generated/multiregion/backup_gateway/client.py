@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
         DeleteHypervisorOutputTypeDef,
         DisassociateGatewayFromServerInputTypeDef,
         DisassociateGatewayFromServerOutputTypeDef,
+        GatewayTypeDef,
         GetBandwidthRateLimitScheduleInputTypeDef,
         GetBandwidthRateLimitScheduleOutputTypeDef,
         GetGatewayInputTypeDef,
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
         GetHypervisorPropertyMappingsOutputTypeDef,
         GetVirtualMachineInputTypeDef,
         GetVirtualMachineOutputTypeDef,
+        HypervisorTypeDef,
         ImportHypervisorConfigurationInputTypeDef,
         ImportHypervisorConfigurationOutputTypeDef,
         ListGatewaysInputTypeDef,
@@ -62,6 +67,7 @@ if TYPE_CHECKING:
         UpdateGatewaySoftwareNowOutputTypeDef,
         UpdateHypervisorInputTypeDef,
         UpdateHypervisorOutputTypeDef,
+        VirtualMachineTypeDef,
     )
 
 __all__ = ["MultiRegionBackupGateway"]
@@ -327,3 +333,122 @@ class MultiRegionBackupGateway(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/UpdateHypervisor
         """
         return self._call("UpdateHypervisor", kwargs)
+
+    def paginate_list_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGatewaysInputTypeDef],
+    ) -> RegionResults[ListGatewaysOutputTypeDef]:
+        """Every page of ListGateways in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists backup gateways owned by an Amazon Web Services account in an Amazon
+        Web Services Region. The returned list is ordered by gateway Amazon
+        Resource Name (ARN).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/ListGateways
+        """
+        return self._paginate(
+            "ListGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_hypervisors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHypervisorsInputTypeDef],
+    ) -> RegionResults[ListHypervisorsOutputTypeDef]:
+        """Every page of ListHypervisors in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists your hypervisors.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/ListHypervisors
+        """
+        return self._paginate(
+            "ListHypervisors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_virtual_machines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVirtualMachinesInputTypeDef],
+    ) -> RegionResults[ListVirtualMachinesOutputTypeDef]:
+        """Every page of ListVirtualMachines in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists your virtual machines.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/ListVirtualMachines
+        """
+        return self._paginate(
+            "ListVirtualMachines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGatewaysInputTypeDef],
+    ) -> Items[GatewayTypeDef]:
+        """Each element of Gateways in every page of ListGateways, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/ListGateways
+        """
+        return self._items(
+            "ListGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_hypervisors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHypervisorsInputTypeDef],
+    ) -> Items[HypervisorTypeDef]:
+        """Each element of Hypervisors in every page of ListHypervisors, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/ListHypervisors
+        """
+        return self._items(
+            "ListHypervisors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_virtual_machines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVirtualMachinesInputTypeDef],
+    ) -> Items[VirtualMachineTypeDef]:
+        """Each element of VirtualMachines in every page of ListVirtualMachines, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/ListVirtualMachines
+        """
+        return self._items(
+            "ListVirtualMachines", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ExportJobSummaryTypeDef,
         GetSearchJobInputTypeDef,
         GetSearchJobOutputTypeDef,
         GetSearchResultExportJobInputTypeDef,
@@ -26,6 +30,9 @@ if TYPE_CHECKING:
         ListSearchResultExportJobsOutputTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ResultItemTypeDef,
+        SearchJobBackupsResultTypeDef,
+        SearchJobSummaryTypeDef,
         StartSearchJobInputTypeDef,
         StartSearchJobOutputTypeDef,
         StartSearchResultExportJobInputTypeDef,
@@ -158,3 +165,164 @@ class MultiRegionBackupSearch(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_search_job_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSearchJobBackupsInputTypeDef],
+    ) -> RegionResults[ListSearchJobBackupsOutputTypeDef]:
+        """Every page of ListSearchJobBackups in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation returns a list of all backups (recovery points) in a
+        paginated format that were included in the search job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/ListSearchJobBackups
+        """
+        return self._paginate(
+            "ListSearchJobBackups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_search_job_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSearchJobResultsInputTypeDef],
+    ) -> RegionResults[ListSearchJobResultsOutputTypeDef]:
+        """Every page of ListSearchJobResults in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation returns a list of a specified search job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/ListSearchJobResults
+        """
+        return self._paginate(
+            "ListSearchJobResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_search_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSearchJobsInputTypeDef],
+    ) -> RegionResults[ListSearchJobsOutputTypeDef]:
+        """Every page of ListSearchJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation returns a list of search jobs belonging to an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/ListSearchJobs
+        """
+        return self._paginate(
+            "ListSearchJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_search_result_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSearchResultExportJobsInputTypeDef],
+    ) -> RegionResults[ListSearchResultExportJobsOutputTypeDef]:
+        """Every page of ListSearchResultExportJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        This operation exports search results of a search job to a specified
+        destination S3 bucket.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/ListSearchResultExportJobs
+        """
+        return self._paginate(
+            "ListSearchResultExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_search_job_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSearchJobBackupsInputTypeDef],
+    ) -> Items[SearchJobBackupsResultTypeDef]:
+        """Each element of Results in every page of ListSearchJobBackups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/ListSearchJobBackups
+        """
+        return self._items(
+            "ListSearchJobBackups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_search_job_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSearchJobResultsInputTypeDef],
+    ) -> Items[ResultItemTypeDef]:
+        """Each element of Results in every page of ListSearchJobResults, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/ListSearchJobResults
+        """
+        return self._items(
+            "ListSearchJobResults", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_search_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSearchJobsInputTypeDef],
+    ) -> Items[SearchJobSummaryTypeDef]:
+        """Each element of SearchJobs in every page of ListSearchJobs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/ListSearchJobs
+        """
+        return self._items(
+            "ListSearchJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_search_result_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSearchResultExportJobsInputTypeDef],
+    ) -> Items[ExportJobSummaryTypeDef]:
+        """Each element of ExportJobs in every page of ListSearchResultExportJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/ListSearchResultExportJobs
+        """
+        return self._items(
+            "ListSearchResultExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         CancelJobRequestTypeDef,
         CancelJobResponseTypeDef,
+        ComputeEnvironmentDetailTypeDef,
+        ConsumableResourceSummaryTypeDef,
         CreateComputeEnvironmentRequestTypeDef,
         CreateComputeEnvironmentResponseTypeDef,
         CreateConsumableResourceRequestTypeDef,
@@ -60,10 +65,14 @@ if TYPE_CHECKING:
         DescribeServiceJobResponseTypeDef,
         GetJobQueueSnapshotRequestTypeDef,
         GetJobQueueSnapshotResponseTypeDef,
+        JobDefinitionTypeDef,
+        JobQueueDetailTypeDef,
+        JobSummaryTypeDef,
         ListConsumableResourcesRequestTypeDef,
         ListConsumableResourcesResponseTypeDef,
         ListJobsByConsumableResourceRequestTypeDef,
         ListJobsByConsumableResourceResponseTypeDef,
+        ListJobsByConsumableResourceSummaryTypeDef,
         ListJobsRequestTypeDef,
         ListJobsResponseTypeDef,
         ListQuotaSharesRequestTypeDef,
@@ -74,8 +83,12 @@ if TYPE_CHECKING:
         ListServiceJobsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        QuotaShareDetailTypeDef,
         RegisterJobDefinitionRequestTypeDef,
         RegisterJobDefinitionResponseTypeDef,
+        SchedulingPolicyListingDetailTypeDef,
+        ServiceEnvironmentDetailTypeDef,
+        ServiceJobSummaryTypeDef,
         SubmitJobRequestTypeDef,
         SubmitJobResponseTypeDef,
         SubmitServiceJobRequestTypeDef,
@@ -565,3 +578,405 @@ class MultiRegionBatch(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UpdateServiceJob
         """
         return self._call("UpdateServiceJob", kwargs)
+
+    def paginate_describe_compute_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeComputeEnvironmentsRequestTypeDef],
+    ) -> RegionResults[DescribeComputeEnvironmentsResponseTypeDef]:
+        """Every page of DescribeComputeEnvironments in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more of your compute environments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeComputeEnvironments
+        """
+        return self._paginate(
+            "DescribeComputeEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_job_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeJobDefinitionsRequestTypeDef],
+    ) -> RegionResults[DescribeJobDefinitionsResponseTypeDef]:
+        """Every page of DescribeJobDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes a list of job definitions. You can specify a status (such as
+        ACTIVE) to only return job definitions that match that status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeJobDefinitions
+        """
+        return self._paginate(
+            "DescribeJobDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_job_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeJobQueuesRequestTypeDef],
+    ) -> RegionResults[DescribeJobQueuesResponseTypeDef]:
+        """Every page of DescribeJobQueues in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more of your job queues.
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeJobQueues
+        """
+        return self._paginate(
+            "DescribeJobQueues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_service_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeServiceEnvironmentsRequestTypeDef],
+    ) -> RegionResults[DescribeServiceEnvironmentsResponseTypeDef]:
+        """Every page of DescribeServiceEnvironments in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more of your service environments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeServiceEnvironments
+        """
+        return self._paginate(
+            "DescribeServiceEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_consumable_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConsumableResourcesRequestTypeDef],
+    ) -> RegionResults[ListConsumableResourcesResponseTypeDef]:
+        """Every page of ListConsumableResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Batch consumable resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListConsumableResources
+        """
+        return self._paginate(
+            "ListConsumableResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> RegionResults[ListJobsResponseTypeDef]:
+        """Every page of ListJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of Batch jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListJobs
+        """
+        return self._paginate(
+            "ListJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_jobs_by_consumable_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobsByConsumableResourceRequestTypeDef],
+    ) -> RegionResults[ListJobsByConsumableResourceResponseTypeDef]:
+        """Every page of ListJobsByConsumableResource in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of Batch jobs that require a specific consumable resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListJobsByConsumableResource
+        """
+        return self._paginate(
+            "ListJobsByConsumableResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_quota_shares(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQuotaSharesRequestTypeDef],
+    ) -> RegionResults[ListQuotaSharesResponseTypeDef]:
+        """Every page of ListQuotaShares in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Batch quota shares associated with a job queue.
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListQuotaShares
+        """
+        return self._paginate(
+            "ListQuotaShares",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_scheduling_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSchedulingPoliciesRequestTypeDef],
+    ) -> RegionResults[ListSchedulingPoliciesResponseTypeDef]:
+        """Every page of ListSchedulingPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Batch scheduling policies.
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListSchedulingPolicies
+        """
+        return self._paginate(
+            "ListSchedulingPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceJobsRequestTypeDef],
+    ) -> RegionResults[ListServiceJobsResponseTypeDef]:
+        """Every page of ListServiceJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of service jobs for a specified job queue.
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListServiceJobs
+        """
+        return self._paginate(
+            "ListServiceJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_compute_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeComputeEnvironmentsRequestTypeDef],
+    ) -> Items[ComputeEnvironmentDetailTypeDef]:
+        """Each element of computeEnvironments in every page of
+        DescribeComputeEnvironments, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeComputeEnvironments
+        """
+        return self._items(
+            "DescribeComputeEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_job_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeJobDefinitionsRequestTypeDef],
+    ) -> Items[JobDefinitionTypeDef]:
+        """Each element of jobDefinitions in every page of DescribeJobDefinitions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeJobDefinitions
+        """
+        return self._items(
+            "DescribeJobDefinitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_job_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeJobQueuesRequestTypeDef],
+    ) -> Items[JobQueueDetailTypeDef]:
+        """Each element of jobQueues in every page of DescribeJobQueues, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeJobQueues
+        """
+        return self._items(
+            "DescribeJobQueues", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_service_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeServiceEnvironmentsRequestTypeDef],
+    ) -> Items[ServiceEnvironmentDetailTypeDef]:
+        """Each element of serviceEnvironments in every page of
+        DescribeServiceEnvironments, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeServiceEnvironments
+        """
+        return self._items(
+            "DescribeServiceEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_consumable_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConsumableResourcesRequestTypeDef],
+    ) -> Items[ConsumableResourceSummaryTypeDef]:
+        """Each element of consumableResources in every page of
+        ListConsumableResources, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListConsumableResources
+        """
+        return self._items(
+            "ListConsumableResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> Items[JobSummaryTypeDef]:
+        """Each element of jobSummaryList in every page of ListJobs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListJobs
+        """
+        return self._items("ListJobs", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_jobs_by_consumable_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobsByConsumableResourceRequestTypeDef],
+    ) -> Items[ListJobsByConsumableResourceSummaryTypeDef]:
+        """Each element of jobs in every page of ListJobsByConsumableResource, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListJobsByConsumableResource
+        """
+        return self._items(
+            "ListJobsByConsumableResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_quota_shares(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQuotaSharesRequestTypeDef],
+    ) -> Items[QuotaShareDetailTypeDef]:
+        """Each element of quotaShares in every page of ListQuotaShares, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListQuotaShares
+        """
+        return self._items(
+            "ListQuotaShares", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_scheduling_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSchedulingPoliciesRequestTypeDef],
+    ) -> Items[SchedulingPolicyListingDetailTypeDef]:
+        """Each element of schedulingPolicies in every page of
+        ListSchedulingPolicies, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListSchedulingPolicies
+        """
+        return self._items(
+            "ListSchedulingPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_service_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceJobsRequestTypeDef],
+    ) -> Items[ServiceJobSummaryTypeDef]:
+        """Each element of jobSummaryList in every page of ListServiceJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListServiceJobs
+        """
+        return self._items(
+            "ListServiceJobs", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,7 @@ if TYPE_CHECKING:
         CreateDashboardResponseTypeDef,
         CreateScheduledReportRequestTypeDef,
         CreateScheduledReportResponseTypeDef,
+        DashboardReferenceTypeDef,
         DeleteDashboardRequestTypeDef,
         DeleteDashboardResponseTypeDef,
         DeleteScheduledReportRequestTypeDef,
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
         ListScheduledReportsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ScheduledReportSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -207,3 +212,81 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/UpdateScheduledReport
         """
         return self._call("UpdateScheduledReport", kwargs)
+
+    def paginate_list_dashboards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDashboardsRequestTypeDef],
+    ) -> RegionResults[ListDashboardsResponseTypeDef]:
+        """Every page of ListDashboards in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all dashboards in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/ListDashboards
+        """
+        return self._paginate(
+            "ListDashboards",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_scheduled_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListScheduledReportsRequestTypeDef],
+    ) -> RegionResults[ListScheduledReportsResponseTypeDef]:
+        """Every page of ListScheduledReports in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of scheduled reports in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/ListScheduledReports
+        """
+        return self._paginate(
+            "ListScheduledReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_dashboards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDashboardsRequestTypeDef],
+    ) -> Items[DashboardReferenceTypeDef]:
+        """Each element of dashboards in every page of ListDashboards, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/ListDashboards
+        """
+        return self._items(
+            "ListDashboards", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_scheduled_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListScheduledReportsRequestTypeDef],
+    ) -> Items[ScheduledReportSummaryTypeDef]:
+        """Each element of scheduledReports in every page of ListScheduledReports,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/ListScheduledReports
+        """
+        return self._items(
+            "ListScheduledReports", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,8 @@ if TYPE_CHECKING:
         CreateExportResponseTypeDef,
         DeleteExportRequestTypeDef,
         DeleteExportResponseTypeDef,
+        ExecutionReferenceTypeDef,
+        ExportReferenceTypeDef,
         GetExecutionRequestTypeDef,
         GetExecutionResponseTypeDef,
         GetExportRequestTypeDef,
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
         ListTablesResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        TableTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -161,3 +167,120 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/UpdateExport
         """
         return self._call("UpdateExport", kwargs)
+
+    def paginate_list_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExecutionsRequestTypeDef],
+    ) -> RegionResults[ListExecutionsResponseTypeDef]:
+        """Every page of ListExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the historical executions for the export.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/ListExecutions
+        """
+        return self._paginate(
+            "ListExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExportsRequestTypeDef],
+    ) -> RegionResults[ListExportsResponseTypeDef]:
+        """Every page of ListExports in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all data export definitions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/ListExports
+        """
+        return self._paginate(
+            "ListExports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTablesRequestTypeDef],
+    ) -> RegionResults[ListTablesResponseTypeDef]:
+        """Every page of ListTables in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all available tables in data exports.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/ListTables
+        """
+        return self._paginate(
+            "ListTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExecutionsRequestTypeDef],
+    ) -> Items[ExecutionReferenceTypeDef]:
+        """Each element of Executions in every page of ListExecutions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/ListExecutions
+        """
+        return self._items(
+            "ListExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExportsRequestTypeDef],
+    ) -> Items[ExportReferenceTypeDef]:
+        """Each element of Exports in every page of ListExports, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/ListExports
+        """
+        return self._items(
+            "ListExports", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTablesRequestTypeDef],
+    ) -> Items[TableTypeDef]:
+        """Each element of Tables in every page of ListTables, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/ListTables
+        """
+        return self._items(
+            "ListTables", kwargs, max_items=max_items, page_size=page_size
+        )

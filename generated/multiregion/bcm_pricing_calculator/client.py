@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -30,6 +33,14 @@ if TYPE_CHECKING:
         BatchUpdateBillScenarioUsageModificationResponseTypeDef,
         BatchUpdateWorkloadEstimateUsageRequestTypeDef,
         BatchUpdateWorkloadEstimateUsageResponseTypeDef,
+        BillEstimateCommitmentSummaryTypeDef,
+        BillEstimateInputCommitmentModificationSummaryTypeDef,
+        BillEstimateInputUsageModificationSummaryTypeDef,
+        BillEstimateLineItemSummaryTypeDef,
+        BillEstimateSummaryTypeDef,
+        BillScenarioCommitmentModificationItemTypeDef,
+        BillScenarioSummaryTypeDef,
+        BillScenarioUsageModificationItemTypeDef,
         CreateBillEstimateRequestTypeDef,
         CreateBillEstimateResponseTypeDef,
         CreateBillScenarioRequestTypeDef,
@@ -83,6 +94,8 @@ if TYPE_CHECKING:
         UpdatePreferencesResponseTypeDef,
         UpdateWorkloadEstimateRequestTypeDef,
         UpdateWorkloadEstimateResponseTypeDef,
+        WorkloadEstimateSummaryTypeDef,
+        WorkloadEstimateUsageItemTypeDef,
     )
 
 __all__ = ["MultiRegionBillingandCostManagementPricingCalculator"]
@@ -450,3 +463,417 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/UpdateWorkloadEstimate
         """
         return self._call("UpdateWorkloadEstimate", kwargs)
+
+    def paginate_list_bill_estimate_commitments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBillEstimateCommitmentsRequestTypeDef],
+    ) -> RegionResults[ListBillEstimateCommitmentsResponseTypeDef]:
+        """Every page of ListBillEstimateCommitments in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the commitments associated with a bill estimate.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateCommitments
+        """
+        return self._paginate(
+            "ListBillEstimateCommitments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_bill_estimate_input_commitment_modifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBillEstimateInputCommitmentModificationsRequestTypeDef],
+    ) -> RegionResults[ListBillEstimateInputCommitmentModificationsResponseTypeDef]:
+        """Every page of ListBillEstimateInputCommitmentModifications in every
+        target, merged per target (botocore's build_full_result).
+
+        Lists the input commitment modifications associated with a bill estimate.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateInputCommitmentModifications
+        """
+        return self._paginate(
+            "ListBillEstimateInputCommitmentModifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_bill_estimate_input_usage_modifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBillEstimateInputUsageModificationsRequestTypeDef],
+    ) -> RegionResults[ListBillEstimateInputUsageModificationsResponseTypeDef]:
+        """Every page of ListBillEstimateInputUsageModifications in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the input usage modifications associated with a bill estimate.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateInputUsageModifications
+        """
+        return self._paginate(
+            "ListBillEstimateInputUsageModifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_bill_estimate_line_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBillEstimateLineItemsRequestTypeDef],
+    ) -> RegionResults[ListBillEstimateLineItemsResponseTypeDef]:
+        """Every page of ListBillEstimateLineItems in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the line items associated with a bill estimate.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateLineItems
+        """
+        return self._paginate(
+            "ListBillEstimateLineItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_bill_estimates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBillEstimatesRequestTypeDef],
+    ) -> RegionResults[ListBillEstimatesResponseTypeDef]:
+        """Every page of ListBillEstimates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all bill estimates for the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimates
+        """
+        return self._paginate(
+            "ListBillEstimates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_bill_scenario_commitment_modifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBillScenarioCommitmentModificationsRequestTypeDef],
+    ) -> RegionResults[ListBillScenarioCommitmentModificationsResponseTypeDef]:
+        """Every page of ListBillScenarioCommitmentModifications in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the commitment modifications associated with a bill scenario.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillScenarioCommitmentModifications
+        """
+        return self._paginate(
+            "ListBillScenarioCommitmentModifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_bill_scenario_usage_modifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBillScenarioUsageModificationsRequestTypeDef],
+    ) -> RegionResults[ListBillScenarioUsageModificationsResponseTypeDef]:
+        """Every page of ListBillScenarioUsageModifications in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the usage modifications associated with a bill scenario.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillScenarioUsageModifications
+        """
+        return self._paginate(
+            "ListBillScenarioUsageModifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_bill_scenarios(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBillScenariosRequestTypeDef],
+    ) -> RegionResults[ListBillScenariosResponseTypeDef]:
+        """Every page of ListBillScenarios in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all bill scenarios for the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillScenarios
+        """
+        return self._paginate(
+            "ListBillScenarios",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workload_estimate_usage(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkloadEstimateUsageRequestTypeDef],
+    ) -> RegionResults[ListWorkloadEstimateUsageResponseTypeDef]:
+        """Every page of ListWorkloadEstimateUsage in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the usage associated with a workload estimate.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListWorkloadEstimateUsage
+        """
+        return self._paginate(
+            "ListWorkloadEstimateUsage",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workload_estimates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkloadEstimatesRequestTypeDef],
+    ) -> RegionResults[ListWorkloadEstimatesResponseTypeDef]:
+        """Every page of ListWorkloadEstimates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all workload estimates for the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListWorkloadEstimates
+        """
+        return self._paginate(
+            "ListWorkloadEstimates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_bill_estimate_commitments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBillEstimateCommitmentsRequestTypeDef],
+    ) -> Items[BillEstimateCommitmentSummaryTypeDef]:
+        """Each element of items in every page of ListBillEstimateCommitments, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateCommitments
+        """
+        return self._items(
+            "ListBillEstimateCommitments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_bill_estimate_input_commitment_modifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBillEstimateInputCommitmentModificationsRequestTypeDef],
+    ) -> Items[BillEstimateInputCommitmentModificationSummaryTypeDef]:
+        """Each element of items in every page of
+        ListBillEstimateInputCommitmentModifications, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateInputCommitmentModifications
+        """
+        return self._items(
+            "ListBillEstimateInputCommitmentModifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_bill_estimate_input_usage_modifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBillEstimateInputUsageModificationsRequestTypeDef],
+    ) -> Items[BillEstimateInputUsageModificationSummaryTypeDef]:
+        """Each element of items in every page of
+        ListBillEstimateInputUsageModifications, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateInputUsageModifications
+        """
+        return self._items(
+            "ListBillEstimateInputUsageModifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_bill_estimate_line_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBillEstimateLineItemsRequestTypeDef],
+    ) -> Items[BillEstimateLineItemSummaryTypeDef]:
+        """Each element of items in every page of ListBillEstimateLineItems, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateLineItems
+        """
+        return self._items(
+            "ListBillEstimateLineItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_bill_estimates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBillEstimatesRequestTypeDef],
+    ) -> Items[BillEstimateSummaryTypeDef]:
+        """Each element of items in every page of ListBillEstimates, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimates
+        """
+        return self._items(
+            "ListBillEstimates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_bill_scenario_commitment_modifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBillScenarioCommitmentModificationsRequestTypeDef],
+    ) -> Items[BillScenarioCommitmentModificationItemTypeDef]:
+        """Each element of items in every page of
+        ListBillScenarioCommitmentModifications, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillScenarioCommitmentModifications
+        """
+        return self._items(
+            "ListBillScenarioCommitmentModifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_bill_scenario_usage_modifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBillScenarioUsageModificationsRequestTypeDef],
+    ) -> Items[BillScenarioUsageModificationItemTypeDef]:
+        """Each element of items in every page of ListBillScenarioUsageModifications,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillScenarioUsageModifications
+        """
+        return self._items(
+            "ListBillScenarioUsageModifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_bill_scenarios(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBillScenariosRequestTypeDef],
+    ) -> Items[BillScenarioSummaryTypeDef]:
+        """Each element of items in every page of ListBillScenarios, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillScenarios
+        """
+        return self._items(
+            "ListBillScenarios", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workload_estimate_usage(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkloadEstimateUsageRequestTypeDef],
+    ) -> Items[WorkloadEstimateUsageItemTypeDef]:
+        """Each element of items in every page of ListWorkloadEstimateUsage, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListWorkloadEstimateUsage
+        """
+        return self._items(
+            "ListWorkloadEstimateUsage",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_workload_estimates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkloadEstimatesRequestTypeDef],
+    ) -> Items[WorkloadEstimateSummaryTypeDef]:
+        """Each element of items in every page of ListWorkloadEstimates, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListWorkloadEstimates
+        """
+        return self._items(
+            "ListWorkloadEstimates", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,11 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         ListRecommendedActionsRequestTypeDef,
         ListRecommendedActionsResponseTypeDef,
+        RecommendedActionTypeDef,
     )
 
 __all__ = ["MultiRegionBillingandCostManagementRecommendedActions"]
@@ -36,3 +40,43 @@ class MultiRegionBillingandCostManagementRecommendedActions(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bcm-recommended-actions-2024-11-14/ListRecommendedActions
         """
         return self._call("ListRecommendedActions", kwargs)
+
+    def paginate_list_recommended_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommendedActionsRequestTypeDef],
+    ) -> RegionResults[ListRecommendedActionsResponseTypeDef]:
+        """Every page of ListRecommendedActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of recommended actions that match the filter criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-recommended-actions-2024-11-14/ListRecommendedActions
+        """
+        return self._paginate(
+            "ListRecommendedActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_recommended_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommendedActionsRequestTypeDef],
+    ) -> Items[RecommendedActionTypeDef]:
+        """Each element of recommendedActions in every page of
+        ListRecommendedActions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-recommended-actions-2024-11-14/ListRecommendedActions
+        """
+        return self._items(
+            "ListRecommendedActions", kwargs, max_items=max_items, page_size=page_size
+        )

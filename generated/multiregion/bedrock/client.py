@@ -9,9 +9,18 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccountEnforcedGuardrailOutputConfigurationTypeDef,
+        AdvancedPromptOptimizationJobSummaryTypeDef,
+        AutomatedReasoningPolicyBuildWorkflowSummaryTypeDef,
+        AutomatedReasoningPolicySummaryTypeDef,
+        AutomatedReasoningPolicyTestCaseTypeDef,
+        AutomatedReasoningPolicyTestResultTypeDef,
         BatchDeleteAdvancedPromptOptimizationJobRequestTypeDef,
         BatchDeleteAdvancedPromptOptimizationJobResponseTypeDef,
         BatchDeleteEvaluationJobRequestTypeDef,
@@ -54,6 +63,8 @@ if TYPE_CHECKING:
         CreatePromptRouterResponseTypeDef,
         CreateProvisionedModelThroughputRequestTypeDef,
         CreateProvisionedModelThroughputResponseTypeDef,
+        CustomModelDeploymentSummaryTypeDef,
+        CustomModelSummaryTypeDef,
         DeleteAutomatedReasoningPolicyBuildWorkflowRequestTypeDef,
         DeleteAutomatedReasoningPolicyBuildWorkflowResponseTypeDef,
         DeleteAutomatedReasoningPolicyRequestTypeDef,
@@ -85,6 +96,7 @@ if TYPE_CHECKING:
         DeleteResourcePolicyResponseTypeDef,
         DeregisterMarketplaceModelEndpointRequestTypeDef,
         DeregisterMarketplaceModelEndpointResponseTypeDef,
+        EvaluationSummaryTypeDef,
         ExportAutomatedReasoningPolicyVersionRequestTypeDef,
         ExportAutomatedReasoningPolicyVersionResponseTypeDef,
         GetAdvancedPromptOptimizationJobRequestTypeDef,
@@ -137,6 +149,9 @@ if TYPE_CHECKING:
         GetResourcePolicyRequestTypeDef,
         GetResourcePolicyResponseTypeDef,
         GetUseCaseForModelAccessResponseTypeDef,
+        GuardrailSummaryTypeDef,
+        ImportedModelSummaryTypeDef,
+        InferenceProfileSummaryTypeDef,
         ListAdvancedPromptOptimizationJobsRequestTypeDef,
         ListAdvancedPromptOptimizationJobsResponseTypeDef,
         ListAutomatedReasoningPoliciesRequestTypeDef,
@@ -181,6 +196,13 @@ if TYPE_CHECKING:
         ListProvisionedModelThroughputsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        MarketplaceModelEndpointSummaryTypeDef,
+        ModelCopyJobSummaryTypeDef,
+        ModelCustomizationJobSummaryTypeDef,
+        ModelImportJobSummaryTypeDef,
+        ModelInvocationJobSummaryTypeDef,
+        PromptRouterSummaryTypeDef,
+        ProvisionedModelSummaryTypeDef,
         PutEnforcedGuardrailConfigurationRequestTypeDef,
         PutEnforcedGuardrailConfigurationResponseTypeDef,
         PutModelInvocationLoggingConfigurationRequestTypeDef,
@@ -1319,3 +1341,811 @@ class MultiRegionBedrock(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/UpdateProvisionedModelThroughput
         """
         return self._call("UpdateProvisionedModelThroughput", kwargs)
+
+    def paginate_list_advanced_prompt_optimization_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAdvancedPromptOptimizationJobsRequestTypeDef],
+    ) -> RegionResults[ListAdvancedPromptOptimizationJobsResponseTypeDef]:
+        """Every page of ListAdvancedPromptOptimizationJobs in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists all advanced prompt optimization jobs for the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListAdvancedPromptOptimizationJobs
+        """
+        return self._paginate(
+            "ListAdvancedPromptOptimizationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_automated_reasoning_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAutomatedReasoningPoliciesRequestTypeDef],
+    ) -> RegionResults[ListAutomatedReasoningPoliciesResponseTypeDef]:
+        """Every page of ListAutomatedReasoningPolicies in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all Automated Reasoning policies in your account, with optional
+        filtering by policy ARN. This helps you manage and discover existing
+        policies.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListAutomatedReasoningPolicies
+        """
+        return self._paginate(
+            "ListAutomatedReasoningPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_automated_reasoning_policy_build_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAutomatedReasoningPolicyBuildWorkflowsRequestTypeDef],
+    ) -> RegionResults[ListAutomatedReasoningPolicyBuildWorkflowsResponseTypeDef]:
+        """Every page of ListAutomatedReasoningPolicyBuildWorkflows in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists all build workflows for an Automated Reasoning policy, showing the
+        history of policy creation and modification attempts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListAutomatedReasoningPolicyBuildWorkflows
+        """
+        return self._paginate(
+            "ListAutomatedReasoningPolicyBuildWorkflows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_automated_reasoning_policy_test_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAutomatedReasoningPolicyTestCasesRequestTypeDef],
+    ) -> RegionResults[ListAutomatedReasoningPolicyTestCasesResponseTypeDef]:
+        """Every page of ListAutomatedReasoningPolicyTestCases in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists tests for an Automated Reasoning policy. We recommend using
+        pagination to ensure that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListAutomatedReasoningPolicyTestCases
+        """
+        return self._paginate(
+            "ListAutomatedReasoningPolicyTestCases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_automated_reasoning_policy_test_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAutomatedReasoningPolicyTestResultsRequestTypeDef],
+    ) -> RegionResults[ListAutomatedReasoningPolicyTestResultsResponseTypeDef]:
+        """Every page of ListAutomatedReasoningPolicyTestResults in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists test results for an Automated Reasoning policy, showing how the
+        policy performed against various test scenarios and validation checks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListAutomatedReasoningPolicyTestResults
+        """
+        return self._paginate(
+            "ListAutomatedReasoningPolicyTestResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_model_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomModelDeploymentsRequestTypeDef],
+    ) -> RegionResults[ListCustomModelDeploymentsResponseTypeDef]:
+        """Every page of ListCustomModelDeployments in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists custom model deployments in your account. You can filter the results
+        by creation time, name, status, and associated model. Use this operation
+        to manage and monitor your custom model deployments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListCustomModelDeployments
+        """
+        return self._paginate(
+            "ListCustomModelDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomModelsRequestTypeDef],
+    ) -> RegionResults[ListCustomModelsResponseTypeDef]:
+        """Every page of ListCustomModels in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the custom models that you have created with the
+        CreateModelCustomizationJob operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListCustomModels
+        """
+        return self._paginate(
+            "ListCustomModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_enforced_guardrails_configuration(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnforcedGuardrailsConfigurationRequestTypeDef],
+    ) -> RegionResults[ListEnforcedGuardrailsConfigurationResponseTypeDef]:
+        """Every page of ListEnforcedGuardrailsConfiguration in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the account-level enforced guardrail configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListEnforcedGuardrailsConfiguration
+        """
+        return self._paginate(
+            "ListEnforcedGuardrailsConfiguration",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_evaluation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEvaluationJobsRequestTypeDef],
+    ) -> RegionResults[ListEvaluationJobsResponseTypeDef]:
+        """Every page of ListEvaluationJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all existing evaluation jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListEvaluationJobs
+        """
+        return self._paginate(
+            "ListEvaluationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_guardrails(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGuardrailsRequestTypeDef],
+    ) -> RegionResults[ListGuardrailsResponseTypeDef]:
+        """Every page of ListGuardrails in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists details about all the guardrails in an account. To list the DRAFT
+        version of all your guardrails, don't specify the guardrailIdentifier
+        field. To list all versions of a guardrail, specify the ARN of the
+        guardrail in the guardrailIdentifier field.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListGuardrails
+        """
+        return self._paginate(
+            "ListGuardrails",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_imported_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImportedModelsRequestTypeDef],
+    ) -> RegionResults[ListImportedModelsResponseTypeDef]:
+        """Every page of ListImportedModels in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of models you've imported. You can filter the results to
+        return based on one or more criteria. For more information, see Import a
+        customized model in the Amazon Bedrock User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListImportedModels
+        """
+        return self._paginate(
+            "ListImportedModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_inference_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInferenceProfilesRequestTypeDef],
+    ) -> RegionResults[ListInferenceProfilesResponseTypeDef]:
+        """Every page of ListInferenceProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of inference profiles that you can use. For more
+        information, see Increase throughput and resilience with cross-region
+        inference in Amazon Bedrock. in the Amazon Bedrock User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListInferenceProfiles
+        """
+        return self._paginate(
+            "ListInferenceProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_marketplace_model_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMarketplaceModelEndpointsRequestTypeDef],
+    ) -> RegionResults[ListMarketplaceModelEndpointsResponseTypeDef]:
+        """Every page of ListMarketplaceModelEndpoints in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the endpoints for models from Amazon Bedrock Marketplace in your
+        Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListMarketplaceModelEndpoints
+        """
+        return self._paginate(
+            "ListMarketplaceModelEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_copy_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelCopyJobsRequestTypeDef],
+    ) -> RegionResults[ListModelCopyJobsResponseTypeDef]:
+        """Every page of ListModelCopyJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of model copy jobs that you have submitted. You can filter
+        the jobs to return based on one or more criteria. For more information,
+        see Copy models to be used in other regions in the Amazon Bedrock User
+        Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListModelCopyJobs
+        """
+        return self._paginate(
+            "ListModelCopyJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_customization_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelCustomizationJobsRequestTypeDef],
+    ) -> RegionResults[ListModelCustomizationJobsResponseTypeDef]:
+        """Every page of ListModelCustomizationJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of model customization jobs that you have submitted. You
+        can filter the jobs to return based on one or more criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListModelCustomizationJobs
+        """
+        return self._paginate(
+            "ListModelCustomizationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelImportJobsRequestTypeDef],
+    ) -> RegionResults[ListModelImportJobsResponseTypeDef]:
+        """Every page of ListModelImportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of import jobs you've submitted. You can filter the results
+        to return based on one or more criteria. For more information, see Import
+        a customized model in the Amazon Bedrock User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListModelImportJobs
+        """
+        return self._paginate(
+            "ListModelImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_invocation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelInvocationJobsRequestTypeDef],
+    ) -> RegionResults[ListModelInvocationJobsResponseTypeDef]:
+        """Every page of ListModelInvocationJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all batch inference jobs in the account. For more information, see
+        View details about a batch inference job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListModelInvocationJobs
+        """
+        return self._paginate(
+            "ListModelInvocationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_prompt_routers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPromptRoutersRequestTypeDef],
+    ) -> RegionResults[ListPromptRoutersResponseTypeDef]:
+        """Every page of ListPromptRouters in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of prompt routers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListPromptRouters
+        """
+        return self._paginate(
+            "ListPromptRouters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_provisioned_model_throughputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProvisionedModelThroughputsRequestTypeDef],
+    ) -> RegionResults[ListProvisionedModelThroughputsResponseTypeDef]:
+        """Every page of ListProvisionedModelThroughputs in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the Provisioned Throughputs in the account. For more information,
+        see Provisioned Throughput in the Amazon Bedrock User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListProvisionedModelThroughputs
+        """
+        return self._paginate(
+            "ListProvisionedModelThroughputs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_advanced_prompt_optimization_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAdvancedPromptOptimizationJobsRequestTypeDef],
+    ) -> Items[AdvancedPromptOptimizationJobSummaryTypeDef]:
+        """Each element of jobSummaries in every page of
+        ListAdvancedPromptOptimizationJobs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListAdvancedPromptOptimizationJobs
+        """
+        return self._items(
+            "ListAdvancedPromptOptimizationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_automated_reasoning_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAutomatedReasoningPoliciesRequestTypeDef],
+    ) -> Items[AutomatedReasoningPolicySummaryTypeDef]:
+        """Each element of automatedReasoningPolicySummaries in every page of
+        ListAutomatedReasoningPolicies, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListAutomatedReasoningPolicies
+        """
+        return self._items(
+            "ListAutomatedReasoningPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_automated_reasoning_policy_build_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAutomatedReasoningPolicyBuildWorkflowsRequestTypeDef],
+    ) -> Items[AutomatedReasoningPolicyBuildWorkflowSummaryTypeDef]:
+        """Each element of automatedReasoningPolicyBuildWorkflowSummaries in every
+        page of ListAutomatedReasoningPolicyBuildWorkflows, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListAutomatedReasoningPolicyBuildWorkflows
+        """
+        return self._items(
+            "ListAutomatedReasoningPolicyBuildWorkflows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_automated_reasoning_policy_test_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAutomatedReasoningPolicyTestCasesRequestTypeDef],
+    ) -> Items[AutomatedReasoningPolicyTestCaseTypeDef]:
+        """Each element of testCases in every page of
+        ListAutomatedReasoningPolicyTestCases, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListAutomatedReasoningPolicyTestCases
+        """
+        return self._items(
+            "ListAutomatedReasoningPolicyTestCases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_automated_reasoning_policy_test_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAutomatedReasoningPolicyTestResultsRequestTypeDef],
+    ) -> Items[AutomatedReasoningPolicyTestResultTypeDef]:
+        """Each element of testResults in every page of
+        ListAutomatedReasoningPolicyTestResults, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListAutomatedReasoningPolicyTestResults
+        """
+        return self._items(
+            "ListAutomatedReasoningPolicyTestResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_custom_model_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomModelDeploymentsRequestTypeDef],
+    ) -> Items[CustomModelDeploymentSummaryTypeDef]:
+        """Each element of modelDeploymentSummaries in every page of
+        ListCustomModelDeployments, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListCustomModelDeployments
+        """
+        return self._items(
+            "ListCustomModelDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_custom_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomModelsRequestTypeDef],
+    ) -> Items[CustomModelSummaryTypeDef]:
+        """Each element of modelSummaries in every page of ListCustomModels, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListCustomModels
+        """
+        return self._items(
+            "ListCustomModels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_enforced_guardrails_configuration(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnforcedGuardrailsConfigurationRequestTypeDef],
+    ) -> Items[AccountEnforcedGuardrailOutputConfigurationTypeDef]:
+        """Each element of guardrailsConfig in every page of
+        ListEnforcedGuardrailsConfiguration, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListEnforcedGuardrailsConfiguration
+        """
+        return self._items(
+            "ListEnforcedGuardrailsConfiguration",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_evaluation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEvaluationJobsRequestTypeDef],
+    ) -> Items[EvaluationSummaryTypeDef]:
+        """Each element of jobSummaries in every page of ListEvaluationJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListEvaluationJobs
+        """
+        return self._items(
+            "ListEvaluationJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_guardrails(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGuardrailsRequestTypeDef],
+    ) -> Items[GuardrailSummaryTypeDef]:
+        """Each element of guardrails in every page of ListGuardrails, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListGuardrails
+        """
+        return self._items(
+            "ListGuardrails", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_imported_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImportedModelsRequestTypeDef],
+    ) -> Items[ImportedModelSummaryTypeDef]:
+        """Each element of modelSummaries in every page of ListImportedModels, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListImportedModels
+        """
+        return self._items(
+            "ListImportedModels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_inference_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInferenceProfilesRequestTypeDef],
+    ) -> Items[InferenceProfileSummaryTypeDef]:
+        """Each element of inferenceProfileSummaries in every page of
+        ListInferenceProfiles, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListInferenceProfiles
+        """
+        return self._items(
+            "ListInferenceProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_marketplace_model_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMarketplaceModelEndpointsRequestTypeDef],
+    ) -> Items[MarketplaceModelEndpointSummaryTypeDef]:
+        """Each element of marketplaceModelEndpoints in every page of
+        ListMarketplaceModelEndpoints, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListMarketplaceModelEndpoints
+        """
+        return self._items(
+            "ListMarketplaceModelEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_model_copy_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelCopyJobsRequestTypeDef],
+    ) -> Items[ModelCopyJobSummaryTypeDef]:
+        """Each element of modelCopyJobSummaries in every page of ListModelCopyJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListModelCopyJobs
+        """
+        return self._items(
+            "ListModelCopyJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_model_customization_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelCustomizationJobsRequestTypeDef],
+    ) -> Items[ModelCustomizationJobSummaryTypeDef]:
+        """Each element of modelCustomizationJobSummaries in every page of
+        ListModelCustomizationJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListModelCustomizationJobs
+        """
+        return self._items(
+            "ListModelCustomizationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_model_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelImportJobsRequestTypeDef],
+    ) -> Items[ModelImportJobSummaryTypeDef]:
+        """Each element of modelImportJobSummaries in every page of
+        ListModelImportJobs, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListModelImportJobs
+        """
+        return self._items(
+            "ListModelImportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_model_invocation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelInvocationJobsRequestTypeDef],
+    ) -> Items[ModelInvocationJobSummaryTypeDef]:
+        """Each element of invocationJobSummaries in every page of
+        ListModelInvocationJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListModelInvocationJobs
+        """
+        return self._items(
+            "ListModelInvocationJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_prompt_routers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPromptRoutersRequestTypeDef],
+    ) -> Items[PromptRouterSummaryTypeDef]:
+        """Each element of promptRouterSummaries in every page of ListPromptRouters,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListPromptRouters
+        """
+        return self._items(
+            "ListPromptRouters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_provisioned_model_throughputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProvisionedModelThroughputsRequestTypeDef],
+    ) -> Items[ProvisionedModelSummaryTypeDef]:
+        """Each element of provisionedModelSummaries in every page of
+        ListProvisionedModelThroughputs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListProvisionedModelThroughputs
+        """
+        return self._items(
+            "ListProvisionedModelThroughputs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

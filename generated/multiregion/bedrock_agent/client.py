@@ -9,9 +9,18 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ActionGroupSummaryTypeDef,
+        AgentAliasSummaryTypeDef,
+        AgentCollaboratorSummaryTypeDef,
+        AgentKnowledgeBaseSummaryTypeDef,
+        AgentSummaryTypeDef,
+        AgentVersionSummaryTypeDef,
         AssociateAgentCollaboratorRequestTypeDef,
         AssociateAgentCollaboratorResponseTypeDef,
         AssociateAgentKnowledgeBaseRequestTypeDef,
@@ -36,6 +45,7 @@ if TYPE_CHECKING:
         CreatePromptResponseTypeDef,
         CreatePromptVersionRequestTypeDef,
         CreatePromptVersionResponseTypeDef,
+        DataSourceSummaryTypeDef,
         DeleteAgentActionGroupRequestTypeDef,
         DeleteAgentActionGroupResponseTypeDef,
         DeleteAgentAliasRequestTypeDef,
@@ -62,6 +72,9 @@ if TYPE_CHECKING:
         DisassociateAgentCollaboratorResponseTypeDef,
         DisassociateAgentKnowledgeBaseRequestTypeDef,
         DisassociateAgentKnowledgeBaseResponseTypeDef,
+        FlowAliasSummaryTypeDef,
+        FlowSummaryTypeDef,
+        FlowVersionSummaryTypeDef,
         GetAgentActionGroupRequestTypeDef,
         GetAgentActionGroupResponseTypeDef,
         GetAgentAliasRequestTypeDef,
@@ -92,6 +105,9 @@ if TYPE_CHECKING:
         GetPromptResponseTypeDef,
         IngestKnowledgeBaseDocumentsRequestTypeDef,
         IngestKnowledgeBaseDocumentsResponseTypeDef,
+        IngestionJobSummaryTypeDef,
+        KnowledgeBaseDocumentDetailTypeDef,
+        KnowledgeBaseSummaryTypeDef,
         ListAgentActionGroupsRequestTypeDef,
         ListAgentActionGroupsResponseTypeDef,
         ListAgentAliasesRequestTypeDef,
@@ -126,6 +142,7 @@ if TYPE_CHECKING:
         PrepareAgentResponseTypeDef,
         PrepareFlowRequestTypeDef,
         PrepareFlowResponseTypeDef,
+        PromptSummaryTypeDef,
         StartIngestionJobRequestTypeDef,
         StartIngestionJobResponseTypeDef,
         StopIngestionJobRequestTypeDef,
@@ -886,3 +903,569 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ValidateFlowDefinition
         """
         return self._call("ValidateFlowDefinition", kwargs)
+
+    def paginate_list_agent_action_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgentActionGroupsRequestTypeDef],
+    ) -> RegionResults[ListAgentActionGroupsResponseTypeDef]:
+        """Every page of ListAgentActionGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the action groups for an agent and information about each one.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentActionGroups
+        """
+        return self._paginate(
+            "ListAgentActionGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agent_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgentAliasesRequestTypeDef],
+    ) -> RegionResults[ListAgentAliasesResponseTypeDef]:
+        """Every page of ListAgentAliases in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the aliases of an agent and information about each one.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentAliases
+        """
+        return self._paginate(
+            "ListAgentAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agent_collaborators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgentCollaboratorsRequestTypeDef],
+    ) -> RegionResults[ListAgentCollaboratorsResponseTypeDef]:
+        """Every page of ListAgentCollaborators in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieve a list of an agent's collaborators.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentCollaborators
+        """
+        return self._paginate(
+            "ListAgentCollaborators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agent_knowledge_bases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgentKnowledgeBasesRequestTypeDef],
+    ) -> RegionResults[ListAgentKnowledgeBasesResponseTypeDef]:
+        """Every page of ListAgentKnowledgeBases in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists knowledge bases associated with an agent and information about each
+        one.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentKnowledgeBases
+        """
+        return self._paginate(
+            "ListAgentKnowledgeBases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agent_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgentVersionsRequestTypeDef],
+    ) -> RegionResults[ListAgentVersionsResponseTypeDef]:
+        """Every page of ListAgentVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the versions of an agent and information about each version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentVersions
+        """
+        return self._paginate(
+            "ListAgentVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgentsRequestTypeDef],
+    ) -> RegionResults[ListAgentsResponseTypeDef]:
+        """Every page of ListAgents in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the agents belonging to an account and information about each agent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgents
+        """
+        return self._paginate(
+            "ListAgents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
+    ) -> RegionResults[ListDataSourcesResponseTypeDef]:
+        """Every page of ListDataSources in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the data sources in a knowledge base and information about each one.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListDataSources
+        """
+        return self._paginate(
+            "ListDataSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_flow_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFlowAliasesRequestTypeDef],
+    ) -> RegionResults[ListFlowAliasesResponseTypeDef]:
+        """Every page of ListFlowAliases in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of aliases for a flow.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListFlowAliases
+        """
+        return self._paginate(
+            "ListFlowAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_flow_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFlowVersionsRequestTypeDef],
+    ) -> RegionResults[ListFlowVersionsResponseTypeDef]:
+        """Every page of ListFlowVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of information about each flow. For more information, see
+        Deploy a flow in Amazon Bedrock in the Amazon Bedrock User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListFlowVersions
+        """
+        return self._paginate(
+            "ListFlowVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFlowsRequestTypeDef],
+    ) -> RegionResults[ListFlowsResponseTypeDef]:
+        """Every page of ListFlows in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of flows and information about each flow. For more
+        information, see Manage a flow in Amazon Bedrock in the Amazon Bedrock
+        User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListFlows
+        """
+        return self._paginate(
+            "ListFlows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ingestion_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIngestionJobsRequestTypeDef],
+    ) -> RegionResults[ListIngestionJobsResponseTypeDef]:
+        """Every page of ListIngestionJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the data ingestion jobs for a data source. The list also includes
+        information about each job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListIngestionJobs
+        """
+        return self._paginate(
+            "ListIngestionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_knowledge_base_documents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKnowledgeBaseDocumentsRequestTypeDef],
+    ) -> RegionResults[ListKnowledgeBaseDocumentsResponseTypeDef]:
+        """Every page of ListKnowledgeBaseDocuments in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves all the documents contained in a data source that is connected
+        to a knowledge base. For more information, see Ingest changes directly
+        into a knowledge base in the Amazon Bedrock User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListKnowledgeBaseDocuments
+        """
+        return self._paginate(
+            "ListKnowledgeBaseDocuments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_knowledge_bases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
+    ) -> RegionResults[ListKnowledgeBasesResponseTypeDef]:
+        """Every page of ListKnowledgeBases in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the knowledge bases in an account. The list also includesinformation
+        about each knowledge base.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListKnowledgeBases
+        """
+        return self._paginate(
+            "ListKnowledgeBases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_prompts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPromptsRequestTypeDef],
+    ) -> RegionResults[ListPromptsResponseTypeDef]:
+        """Every page of ListPrompts in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns either information about the working draft (DRAFT version) of each
+        prompt in an account, or information about of all versions of a prompt,
+        depending on whether you include the promptIdentifier field or not. For
+        more information, see View information about prompts using Prompt
+        management in the Amazon Bedrock User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListPrompts
+        """
+        return self._paginate(
+            "ListPrompts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_agent_action_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgentActionGroupsRequestTypeDef],
+    ) -> Items[ActionGroupSummaryTypeDef]:
+        """Each element of actionGroupSummaries in every page of
+        ListAgentActionGroups, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentActionGroups
+        """
+        return self._items(
+            "ListAgentActionGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agent_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgentAliasesRequestTypeDef],
+    ) -> Items[AgentAliasSummaryTypeDef]:
+        """Each element of agentAliasSummaries in every page of ListAgentAliases,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentAliases
+        """
+        return self._items(
+            "ListAgentAliases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agent_collaborators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgentCollaboratorsRequestTypeDef],
+    ) -> Items[AgentCollaboratorSummaryTypeDef]:
+        """Each element of agentCollaboratorSummaries in every page of
+        ListAgentCollaborators, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentCollaborators
+        """
+        return self._items(
+            "ListAgentCollaborators", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agent_knowledge_bases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgentKnowledgeBasesRequestTypeDef],
+    ) -> Items[AgentKnowledgeBaseSummaryTypeDef]:
+        """Each element of agentKnowledgeBaseSummaries in every page of
+        ListAgentKnowledgeBases, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentKnowledgeBases
+        """
+        return self._items(
+            "ListAgentKnowledgeBases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agent_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgentVersionsRequestTypeDef],
+    ) -> Items[AgentVersionSummaryTypeDef]:
+        """Each element of agentVersionSummaries in every page of ListAgentVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentVersions
+        """
+        return self._items(
+            "ListAgentVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgentsRequestTypeDef],
+    ) -> Items[AgentSummaryTypeDef]:
+        """Each element of agentSummaries in every page of ListAgents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgents
+        """
+        return self._items(
+            "ListAgents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
+    ) -> Items[DataSourceSummaryTypeDef]:
+        """Each element of dataSourceSummaries in every page of ListDataSources, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListDataSources
+        """
+        return self._items(
+            "ListDataSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_flow_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFlowAliasesRequestTypeDef],
+    ) -> Items[FlowAliasSummaryTypeDef]:
+        """Each element of flowAliasSummaries in every page of ListFlowAliases, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListFlowAliases
+        """
+        return self._items(
+            "ListFlowAliases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_flow_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFlowVersionsRequestTypeDef],
+    ) -> Items[FlowVersionSummaryTypeDef]:
+        """Each element of flowVersionSummaries in every page of ListFlowVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListFlowVersions
+        """
+        return self._items(
+            "ListFlowVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFlowsRequestTypeDef],
+    ) -> Items[FlowSummaryTypeDef]:
+        """Each element of flowSummaries in every page of ListFlows, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListFlows
+        """
+        return self._items(
+            "ListFlows", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ingestion_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIngestionJobsRequestTypeDef],
+    ) -> Items[IngestionJobSummaryTypeDef]:
+        """Each element of ingestionJobSummaries in every page of ListIngestionJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListIngestionJobs
+        """
+        return self._items(
+            "ListIngestionJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_knowledge_base_documents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKnowledgeBaseDocumentsRequestTypeDef],
+    ) -> Items[KnowledgeBaseDocumentDetailTypeDef]:
+        """Each element of documentDetails in every page of
+        ListKnowledgeBaseDocuments, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListKnowledgeBaseDocuments
+        """
+        return self._items(
+            "ListKnowledgeBaseDocuments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_knowledge_bases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
+    ) -> Items[KnowledgeBaseSummaryTypeDef]:
+        """Each element of knowledgeBaseSummaries in every page of
+        ListKnowledgeBases, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListKnowledgeBases
+        """
+        return self._items(
+            "ListKnowledgeBases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_prompts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPromptsRequestTypeDef],
+    ) -> Items[PromptSummaryTypeDef]:
+        """Each element of promptSummaries in every page of ListPrompts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListPrompts
+        """
+        return self._items(
+            "ListPrompts", kwargs, max_items=max_items, page_size=page_size
+        )

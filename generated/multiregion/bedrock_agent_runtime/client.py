@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
         DeleteSessionResponseTypeDef,
         EndSessionRequestTypeDef,
         EndSessionResponseTypeDef,
+        FlowExecutionEventTypeDef,
+        FlowExecutionSummaryTypeDef,
         GenerateQueryRequestTypeDef,
         GenerateQueryResponseTypeDef,
         GetAgentMemoryRequestTypeDef,
@@ -34,12 +39,15 @@ if TYPE_CHECKING:
         GetInvocationStepResponseTypeDef,
         GetSessionRequestTypeDef,
         GetSessionResponseTypeDef,
+        InvocationStepSummaryTypeDef,
+        InvocationSummaryTypeDef,
         InvokeAgentRequestTypeDef,
         InvokeAgentResponseTypeDef,
         InvokeFlowRequestTypeDef,
         InvokeFlowResponseTypeDef,
         InvokeInlineAgentRequestTypeDef,
         InvokeInlineAgentResponseTypeDef,
+        KnowledgeBaseRetrievalResultTypeDef,
         ListFlowExecutionEventsRequestTypeDef,
         ListFlowExecutionEventsResponseTypeDef,
         ListFlowExecutionsRequestTypeDef,
@@ -52,18 +60,21 @@ if TYPE_CHECKING:
         ListSessionsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        MemoryTypeDef,
         OptimizePromptRequestTypeDef,
         OptimizePromptResponseTypeDef,
         PutInvocationStepRequestTypeDef,
         PutInvocationStepResponseTypeDef,
         RerankRequestTypeDef,
         RerankResponseTypeDef,
+        RerankResultTypeDef,
         RetrieveAndGenerateRequestTypeDef,
         RetrieveAndGenerateResponseTypeDef,
         RetrieveAndGenerateStreamRequestTypeDef,
         RetrieveAndGenerateStreamResponseTypeDef,
         RetrieveRequestTypeDef,
         RetrieveResponseTypeDef,
+        SessionSummaryTypeDef,
         StartFlowExecutionRequestTypeDef,
         StartFlowExecutionResponseTypeDef,
         StopFlowExecutionRequestTypeDef,
@@ -422,3 +433,327 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/UpdateSession
         """
         return self._call("UpdateSession", kwargs)
+
+    def paginate_get_agent_memory(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAgentMemoryRequestTypeDef],
+    ) -> RegionResults[GetAgentMemoryResponseTypeDef]:
+        """Every page of GetAgentMemory in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the sessions stored in the memory of the agent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/GetAgentMemory
+        """
+        return self._paginate(
+            "GetAgentMemory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_flow_execution_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFlowExecutionEventsRequestTypeDef],
+    ) -> RegionResults[ListFlowExecutionEventsResponseTypeDef]:
+        """Every page of ListFlowExecutionEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists events that occurred during a flow execution. Events provide
+        detailed information about the execution progress, including node inputs
+        and outputs, flow inputs and outputs, condition results, and failure
+        events.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/ListFlowExecutionEvents
+        """
+        return self._paginate(
+            "ListFlowExecutionEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_flow_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFlowExecutionsRequestTypeDef],
+    ) -> RegionResults[ListFlowExecutionsResponseTypeDef]:
+        """Every page of ListFlowExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all executions of a flow. Results can be paginated and include
+        summary information about each execution, such as status, start and end
+        times, and the execution's Amazon Resource Name (ARN).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/ListFlowExecutions
+        """
+        return self._paginate(
+            "ListFlowExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_invocation_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInvocationStepsRequestTypeDef],
+    ) -> RegionResults[ListInvocationStepsResponseTypeDef]:
+        """Every page of ListInvocationSteps in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all invocation steps associated with a session and optionally, an
+        invocation within the session. For more information about sessions, see
+        Store and retrieve conversation history and context with Amazon Bedrock
+        sessions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/ListInvocationSteps
+        """
+        return self._paginate(
+            "ListInvocationSteps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_invocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInvocationsRequestTypeDef],
+    ) -> RegionResults[ListInvocationsResponseTypeDef]:
+        """Every page of ListInvocations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all invocations associated with a specific session. For more
+        information about sessions, see Store and retrieve conversation history
+        and context with Amazon Bedrock sessions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/ListInvocations
+        """
+        return self._paginate(
+            "ListInvocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSessionsRequestTypeDef],
+    ) -> RegionResults[ListSessionsResponseTypeDef]:
+        """Every page of ListSessions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all sessions in your Amazon Web Services account. For more
+        information about sessions, see Store and retrieve conversation history
+        and context with Amazon Bedrock sessions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/ListSessions
+        """
+        return self._paginate(
+            "ListSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_rerank(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[RerankRequestTypeDef],
+    ) -> RegionResults[RerankResponseTypeDef]:
+        """Every page of Rerank in every target, merged per target (botocore's
+        build_full_result).
+
+        Reranks the relevance of sources based on queries. For more information,
+        see Improve the relevance of query responses with a reranker model.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/Rerank
+        """
+        return self._paginate(
+            "Rerank",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_retrieve(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[RetrieveRequestTypeDef],
+    ) -> RegionResults[RetrieveResponseTypeDef]:
+        """Every page of Retrieve in every target, merged per target (botocore's
+        build_full_result).
+
+        Queries a knowledge base and retrieves information from it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/Retrieve
+        """
+        return self._paginate(
+            "Retrieve",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_agent_memory(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAgentMemoryRequestTypeDef],
+    ) -> Items[MemoryTypeDef]:
+        """Each element of memoryContents in every page of GetAgentMemory, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/GetAgentMemory
+        """
+        return self._items(
+            "GetAgentMemory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_flow_execution_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFlowExecutionEventsRequestTypeDef],
+    ) -> Items[FlowExecutionEventTypeDef]:
+        """Each element of flowExecutionEvents in every page of
+        ListFlowExecutionEvents, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/ListFlowExecutionEvents
+        """
+        return self._items(
+            "ListFlowExecutionEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_flow_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFlowExecutionsRequestTypeDef],
+    ) -> Items[FlowExecutionSummaryTypeDef]:
+        """Each element of flowExecutionSummaries in every page of
+        ListFlowExecutions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/ListFlowExecutions
+        """
+        return self._items(
+            "ListFlowExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_invocation_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInvocationStepsRequestTypeDef],
+    ) -> Items[InvocationStepSummaryTypeDef]:
+        """Each element of invocationStepSummaries in every page of
+        ListInvocationSteps, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/ListInvocationSteps
+        """
+        return self._items(
+            "ListInvocationSteps", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_invocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInvocationsRequestTypeDef],
+    ) -> Items[InvocationSummaryTypeDef]:
+        """Each element of invocationSummaries in every page of ListInvocations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/ListInvocations
+        """
+        return self._items(
+            "ListInvocations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSessionsRequestTypeDef],
+    ) -> Items[SessionSummaryTypeDef]:
+        """Each element of sessionSummaries in every page of ListSessions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/ListSessions
+        """
+        return self._items(
+            "ListSessions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_rerank(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[RerankRequestTypeDef],
+    ) -> Items[RerankResultTypeDef]:
+        """Each element of results in every page of Rerank, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/Rerank
+        """
+        return self._items("Rerank", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_retrieve(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[RetrieveRequestTypeDef],
+    ) -> Items[KnowledgeBaseRetrievalResultTypeDef]:
+        """Each element of retrievalResults in every page of Retrieve, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/Retrieve
+        """
+        return self._items("Retrieve", kwargs, max_items=max_items, page_size=page_size)

@@ -9,13 +9,19 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ABTestSummaryTypeDef,
+        ActorSummaryTypeDef,
         BatchCreateMemoryRecordsInputTypeDef,
         BatchCreateMemoryRecordsOutputTypeDef,
         BatchDeleteMemoryRecordsInputTypeDef,
         BatchDeleteMemoryRecordsOutputTypeDef,
+        BatchEvaluationSummaryTypeDef,
         BatchUpdateMemoryRecordsInputTypeDef,
         BatchUpdateMemoryRecordsOutputTypeDef,
         CompleteResourceTokenAuthRequestTypeDef,
@@ -44,6 +50,8 @@ if TYPE_CHECKING:
         DeleteRecommendationResponseTypeDef,
         EvaluateRequestTypeDef,
         EvaluateResponseTypeDef,
+        EventTypeDef,
+        ExtractionJobMetadataTypeDef,
         GetABTestRequestTypeDef,
         GetABTestResponseTypeDef,
         GetAgentCardRequestTypeDef,
@@ -112,14 +120,19 @@ if TYPE_CHECKING:
         ListRecommendationsResponseTypeDef,
         ListSessionsInputTypeDef,
         ListSessionsOutputTypeDef,
+        MemoryRecordSummaryTypeDef,
+        PaymentInstrumentSummaryTypeDef,
+        PaymentSessionSummaryTypeDef,
         ProcessPaymentRequestTypeDef,
         ProcessPaymentResponseTypeDef,
+        RecommendationSummaryTypeDef,
         RetrieveMemoryRecordsInputTypeDef,
         RetrieveMemoryRecordsOutputTypeDef,
         SaveBrowserSessionProfileRequestTypeDef,
         SaveBrowserSessionProfileResponseTypeDef,
         SearchRegistryRecordsRequestTypeDef,
         SearchRegistryRecordsResponseTypeDef,
+        SessionSummaryTypeDef,
         StartBatchEvaluationRequestTypeDef,
         StartBatchEvaluationResponseTypeDef,
         StartBrowserSessionRequestTypeDef,
@@ -822,3 +835,447 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/UpdateBrowserStream
         """
         return self._call("UpdateBrowserStream", kwargs)
+
+    def paginate_list_ab_tests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListABTestsRequestTypeDef],
+    ) -> RegionResults[ListABTestsResponseTypeDef]:
+        """Every page of ListABTests in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all A/B tests in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListABTests
+        """
+        return self._paginate(
+            "ListABTests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_actors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListActorsInputTypeDef],
+    ) -> RegionResults[ListActorsOutputTypeDef]:
+        """Every page of ListActors in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all actors in an AgentCore Memory resource. We recommend using
+        pagination to ensure that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListActors
+        """
+        return self._paginate(
+            "ListActors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_batch_evaluations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBatchEvaluationsRequestTypeDef],
+    ) -> RegionResults[ListBatchEvaluationsResponseTypeDef]:
+        """Every page of ListBatchEvaluations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all batch evaluations in the account, providing summary information
+        about each evaluation's status and configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListBatchEvaluations
+        """
+        return self._paginate(
+            "ListBatchEvaluations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventsInputTypeDef],
+    ) -> RegionResults[ListEventsOutputTypeDef]:
+        """Every page of ListEvents in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists events in an AgentCore Memory resource based on specified criteria.
+        We recommend using pagination to ensure that the operation returns quickly
+        and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListEvents
+        """
+        return self._paginate(
+            "ListEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_memory_extraction_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMemoryExtractionJobsInputTypeDef],
+    ) -> RegionResults[ListMemoryExtractionJobsOutputTypeDef]:
+        """Every page of ListMemoryExtractionJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all long-term memory extraction jobs that are eligible to be started
+        with optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListMemoryExtractionJobs
+        """
+        return self._paginate(
+            "ListMemoryExtractionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_memory_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMemoryRecordsInputTypeDef],
+    ) -> RegionResults[ListMemoryRecordsOutputTypeDef]:
+        """Every page of ListMemoryRecords in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists memory records in an AgentCore Memory resource based on specified
+        criteria. We recommend using pagination to ensure that the operation
+        returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListMemoryRecords
+        """
+        return self._paginate(
+            "ListMemoryRecords",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_payment_instruments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPaymentInstrumentsRequestTypeDef],
+    ) -> RegionResults[ListPaymentInstrumentsResponseTypeDef]:
+        """Every page of ListPaymentInstruments in every target, merged per target
+        (botocore's build_full_result).
+
+        List payment instruments for a manager.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListPaymentInstruments
+        """
+        return self._paginate(
+            "ListPaymentInstruments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_payment_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPaymentSessionsRequestTypeDef],
+    ) -> RegionResults[ListPaymentSessionsResponseTypeDef]:
+        """Every page of ListPaymentSessions in every target, merged per target
+        (botocore's build_full_result).
+
+        List payment sessions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListPaymentSessions
+        """
+        return self._paginate(
+            "ListPaymentSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
+    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+        """Every page of ListRecommendations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all recommendations in the account, with optional filtering by
+        status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListRecommendations
+        """
+        return self._paginate(
+            "ListRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSessionsInputTypeDef],
+    ) -> RegionResults[ListSessionsOutputTypeDef]:
+        """Every page of ListSessions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists sessions in an AgentCore Memory resource based on specified
+        criteria. We recommend using pagination to ensure that the operation
+        returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListSessions
+        """
+        return self._paginate(
+            "ListSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_retrieve_memory_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[RetrieveMemoryRecordsInputTypeDef],
+    ) -> RegionResults[RetrieveMemoryRecordsOutputTypeDef]:
+        """Every page of RetrieveMemoryRecords in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for and retrieves memory records from an AgentCore Memory
+        resource based on specified search criteria. We recommend using pagination
+        to ensure that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/RetrieveMemoryRecords
+        """
+        return self._paginate(
+            "RetrieveMemoryRecords",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_ab_tests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListABTestsRequestTypeDef],
+    ) -> Items[ABTestSummaryTypeDef]:
+        """Each element of abTests in every page of ListABTests, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListABTests
+        """
+        return self._items(
+            "ListABTests", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_actors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListActorsInputTypeDef],
+    ) -> Items[ActorSummaryTypeDef]:
+        """Each element of actorSummaries in every page of ListActors, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListActors
+        """
+        return self._items(
+            "ListActors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_batch_evaluations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBatchEvaluationsRequestTypeDef],
+    ) -> Items[BatchEvaluationSummaryTypeDef]:
+        """Each element of batchEvaluations in every page of ListBatchEvaluations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListBatchEvaluations
+        """
+        return self._items(
+            "ListBatchEvaluations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventsInputTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of events in every page of ListEvents, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListEvents
+        """
+        return self._items(
+            "ListEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_memory_extraction_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMemoryExtractionJobsInputTypeDef],
+    ) -> Items[ExtractionJobMetadataTypeDef]:
+        """Each element of jobs in every page of ListMemoryExtractionJobs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListMemoryExtractionJobs
+        """
+        return self._items(
+            "ListMemoryExtractionJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_memory_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMemoryRecordsInputTypeDef],
+    ) -> Items[MemoryRecordSummaryTypeDef]:
+        """Each element of memoryRecordSummaries in every page of ListMemoryRecords,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListMemoryRecords
+        """
+        return self._items(
+            "ListMemoryRecords", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_payment_instruments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPaymentInstrumentsRequestTypeDef],
+    ) -> Items[PaymentInstrumentSummaryTypeDef]:
+        """Each element of paymentInstruments in every page of
+        ListPaymentInstruments, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListPaymentInstruments
+        """
+        return self._items(
+            "ListPaymentInstruments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_payment_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPaymentSessionsRequestTypeDef],
+    ) -> Items[PaymentSessionSummaryTypeDef]:
+        """Each element of paymentSessions in every page of ListPaymentSessions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListPaymentSessions
+        """
+        return self._items(
+            "ListPaymentSessions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
+    ) -> Items[RecommendationSummaryTypeDef]:
+        """Each element of recommendationSummaries in every page of
+        ListRecommendations, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListRecommendations
+        """
+        return self._items(
+            "ListRecommendations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSessionsInputTypeDef],
+    ) -> Items[SessionSummaryTypeDef]:
+        """Each element of sessionSummaries in every page of ListSessions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListSessions
+        """
+        return self._items(
+            "ListSessions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_retrieve_memory_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[RetrieveMemoryRecordsInputTypeDef],
+    ) -> Items[MemoryRecordSummaryTypeDef]:
+        """Each element of memoryRecordSummaries in every page of
+        RetrieveMemoryRecords, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/RetrieveMemoryRecords
+        """
+        return self._items(
+            "RetrieveMemoryRecords", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,20 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AgentRuntimeEndpointTypeDef,
+        AgentRuntimeTypeDef,
+        ApiKeyCredentialProviderItemTypeDef,
+        BrowserProfileSummaryTypeDef,
+        BrowserSummaryTypeDef,
+        CodeInterpreterSummaryTypeDef,
+        ConfigurationBundleSummaryTypeDef,
+        ConfigurationBundleVersionSummaryTypeDef,
         CreateAgentRuntimeEndpointRequestTypeDef,
         CreateAgentRuntimeEndpointResponseTypeDef,
         CreateAgentRuntimeRequestTypeDef,
@@ -106,6 +117,9 @@ if TYPE_CHECKING:
         DeleteResourcePolicyResponseTypeDef,
         DeleteWorkloadIdentityRequestTypeDef,
         DeleteWorkloadIdentityResponseTypeDef,
+        EvaluatorSummaryTypeDef,
+        GatewayRuleDetailTypeDef,
+        GatewaySummaryTypeDef,
         GetAgentRuntimeEndpointRequestTypeDef,
         GetAgentRuntimeEndpointResponseTypeDef,
         GetAgentRuntimeRequestTypeDef,
@@ -166,6 +180,7 @@ if TYPE_CHECKING:
         GetTokenVaultResponseTypeDef,
         GetWorkloadIdentityRequestTypeDef,
         GetWorkloadIdentityResponseTypeDef,
+        HarnessSummaryTypeDef,
         ListAgentRuntimeEndpointsRequestTypeDef,
         ListAgentRuntimeEndpointsResponseTypeDef,
         ListAgentRuntimeVersionsRequestTypeDef,
@@ -228,8 +243,23 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListWorkloadIdentitiesRequestTypeDef,
         ListWorkloadIdentitiesResponseTypeDef,
+        MemorySummaryTypeDef,
+        Oauth2CredentialProviderItemTypeDef,
+        OnlineEvaluationConfigSummaryTypeDef,
+        PaymentConnectorSummaryTypeDef,
+        PaymentCredentialProviderItemTypeDef,
+        PaymentManagerSummaryTypeDef,
+        PolicyEngineSummaryTypeDef,
+        PolicyEngineTypeDef,
+        PolicyGenerationAssetTypeDef,
+        PolicyGenerationSummaryTypeDef,
+        PolicyGenerationTypeDef,
+        PolicySummaryTypeDef,
+        PolicyTypeDef,
         PutResourcePolicyRequestTypeDef,
         PutResourcePolicyResponseTypeDef,
+        RegistryRecordSummaryTypeDef,
+        RegistrySummaryTypeDef,
         SetTokenVaultCMKRequestTypeDef,
         SetTokenVaultCMKResponseTypeDef,
         StartPolicyGenerationRequestTypeDef,
@@ -240,6 +270,7 @@ if TYPE_CHECKING:
         SynchronizeGatewayTargetsResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TargetSummaryTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateAgentRuntimeEndpointRequestTypeDef,
@@ -284,6 +315,7 @@ if TYPE_CHECKING:
         UpdateRegistryResponseTypeDef,
         UpdateWorkloadIdentityRequestTypeDef,
         UpdateWorkloadIdentityResponseTypeDef,
+        WorkloadIdentityTypeTypeDef,
     )
 
 __all__ = ["MultiRegionBedrockAgentCoreControl"]
@@ -1692,3 +1724,1361 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateWorkloadIdentity
         """
         return self._call("UpdateWorkloadIdentity", kwargs)
+
+    def paginate_list_agent_runtime_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgentRuntimeEndpointsRequestTypeDef],
+    ) -> RegionResults[ListAgentRuntimeEndpointsResponseTypeDef]:
+        """Every page of ListAgentRuntimeEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all endpoints for a specific Amazon Secure Agent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimeEndpoints
+        """
+        return self._paginate(
+            "ListAgentRuntimeEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agent_runtime_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgentRuntimeVersionsRequestTypeDef],
+    ) -> RegionResults[ListAgentRuntimeVersionsResponseTypeDef]:
+        """Every page of ListAgentRuntimeVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all versions of a specific Amazon Secure Agent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimeVersions
+        """
+        return self._paginate(
+            "ListAgentRuntimeVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agent_runtimes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgentRuntimesRequestTypeDef],
+    ) -> RegionResults[ListAgentRuntimesResponseTypeDef]:
+        """Every page of ListAgentRuntimes in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Amazon Secure Agents in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimes
+        """
+        return self._paginate(
+            "ListAgentRuntimes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_api_key_credential_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApiKeyCredentialProvidersRequestTypeDef],
+    ) -> RegionResults[ListApiKeyCredentialProvidersResponseTypeDef]:
+        """Every page of ListApiKeyCredentialProviders in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all API key credential providers in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListApiKeyCredentialProviders
+        """
+        return self._paginate(
+            "ListApiKeyCredentialProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_browser_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBrowserProfilesRequestTypeDef],
+    ) -> RegionResults[ListBrowserProfilesResponseTypeDef]:
+        """Every page of ListBrowserProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all browser profiles in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListBrowserProfiles
+        """
+        return self._paginate(
+            "ListBrowserProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_browsers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBrowsersRequestTypeDef],
+    ) -> RegionResults[ListBrowsersResponseTypeDef]:
+        """Every page of ListBrowsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all custom browsers in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListBrowsers
+        """
+        return self._paginate(
+            "ListBrowsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_code_interpreters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCodeInterpretersRequestTypeDef],
+    ) -> RegionResults[ListCodeInterpretersResponseTypeDef]:
+        """Every page of ListCodeInterpreters in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all custom code interpreters in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListCodeInterpreters
+        """
+        return self._paginate(
+            "ListCodeInterpreters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configuration_bundle_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationBundleVersionsRequestTypeDef],
+    ) -> RegionResults[ListConfigurationBundleVersionsResponseTypeDef]:
+        """Every page of ListConfigurationBundleVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all versions of a configuration bundle, with optional filtering by
+        branch name or creation source.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListConfigurationBundleVersions
+        """
+        return self._paginate(
+            "ListConfigurationBundleVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configuration_bundles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationBundlesRequestTypeDef],
+    ) -> RegionResults[ListConfigurationBundlesResponseTypeDef]:
+        """Every page of ListConfigurationBundles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all configuration bundles in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListConfigurationBundles
+        """
+        return self._paginate(
+            "ListConfigurationBundles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_evaluators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEvaluatorsRequestTypeDef],
+    ) -> RegionResults[ListEvaluatorsResponseTypeDef]:
+        """Every page of ListEvaluators in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all available evaluators, including both builtin evaluators provided
+        by the service and custom evaluators created by the user.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListEvaluators
+        """
+        return self._paginate(
+            "ListEvaluators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_gateway_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGatewayRulesRequestTypeDef],
+    ) -> RegionResults[ListGatewayRulesResponseTypeDef]:
+        """Every page of ListGatewayRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all rules for a gateway.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGatewayRules
+        """
+        return self._paginate(
+            "ListGatewayRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_gateway_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGatewayTargetsRequestTypeDef],
+    ) -> RegionResults[ListGatewayTargetsResponseTypeDef]:
+        """Every page of ListGatewayTargets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all targets for a specific gateway.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGatewayTargets
+        """
+        return self._paginate(
+            "ListGatewayTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGatewaysRequestTypeDef],
+    ) -> RegionResults[ListGatewaysResponseTypeDef]:
+        """Every page of ListGateways in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all gateways in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGateways
+        """
+        return self._paginate(
+            "ListGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_harnesses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHarnessesRequestTypeDef],
+    ) -> RegionResults[ListHarnessesResponseTypeDef]:
+        """Every page of ListHarnesses in every target, merged per target (botocore's
+        build_full_result).
+
+        Operation to list Harnesses.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListHarnesses
+        """
+        return self._paginate(
+            "ListHarnesses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_memories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMemoriesInputTypeDef],
+    ) -> RegionResults[ListMemoriesOutputTypeDef]:
+        """Every page of ListMemories in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the available Amazon Bedrock AgentCore Memory resources in the
+        current Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListMemories
+        """
+        return self._paginate(
+            "ListMemories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_oauth2_credential_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOauth2CredentialProvidersRequestTypeDef],
+    ) -> RegionResults[ListOauth2CredentialProvidersResponseTypeDef]:
+        """Every page of ListOauth2CredentialProviders in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all OAuth2 credential providers in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListOauth2CredentialProviders
+        """
+        return self._paginate(
+            "ListOauth2CredentialProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_online_evaluation_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOnlineEvaluationConfigsRequestTypeDef],
+    ) -> RegionResults[ListOnlineEvaluationConfigsResponseTypeDef]:
+        """Every page of ListOnlineEvaluationConfigs in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all online evaluation configurations in the account, providing
+        summary information about each configuration's status and settings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListOnlineEvaluationConfigs
+        """
+        return self._paginate(
+            "ListOnlineEvaluationConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_payment_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPaymentConnectorsRequestTypeDef],
+    ) -> RegionResults[ListPaymentConnectorsResponseTypeDef]:
+        """Every page of ListPaymentConnectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all payment connectors for a specified payment manager.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPaymentConnectors
+        """
+        return self._paginate(
+            "ListPaymentConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_payment_credential_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPaymentCredentialProvidersRequestTypeDef],
+    ) -> RegionResults[ListPaymentCredentialProvidersResponseTypeDef]:
+        """Every page of ListPaymentCredentialProviders in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all payment credential providers in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPaymentCredentialProviders
+        """
+        return self._paginate(
+            "ListPaymentCredentialProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_payment_managers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPaymentManagersRequestTypeDef],
+    ) -> RegionResults[ListPaymentManagersResponseTypeDef]:
+        """Every page of ListPaymentManagers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all payment managers in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPaymentManagers
+        """
+        return self._paginate(
+            "ListPaymentManagers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPoliciesRequestTypeDef],
+    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+        """Every page of ListPolicies in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of policies within the AgentCore Policy engine. This
+        operation supports pagination and filtering to help administrators manage
+        and discover policies across policy engines. Results can be filtered by
+        policy engine or resource associations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPolicies
+        """
+        return self._paginate(
+            "ListPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policy_engine_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicyEngineSummariesRequestTypeDef],
+    ) -> RegionResults[ListPolicyEngineSummariesResponseTypeDef]:
+        """Every page of ListPolicyEngineSummaries in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of metadata-only policy engine summaries
+        without decrypting customer content. This lightweight read operation
+        returns resource identifiers, status, and timestamps for each policy
+        engine, but does not include descriptions or status reasons. Because this
+        operation does not require access to the customer's KMS key, it is
+        suitable for resource discovery, inventory, and integration scenarios
+        where only metadata is needed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPolicyEngineSummaries
+        """
+        return self._paginate(
+            "ListPolicyEngineSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policy_engines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicyEnginesRequestTypeDef],
+    ) -> RegionResults[ListPolicyEnginesResponseTypeDef]:
+        """Every page of ListPolicyEngines in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of policy engines within the AgentCore Policy system.
+        This operation supports pagination to help administrators discover and
+        manage policy engines across their account. Each policy engine serves as a
+        container for related policies.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPolicyEngines
+        """
+        return self._paginate(
+            "ListPolicyEngines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policy_generation_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicyGenerationAssetsRequestTypeDef],
+    ) -> RegionResults[ListPolicyGenerationAssetsResponseTypeDef]:
+        """Every page of ListPolicyGenerationAssets in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list of generated policy assets from a policy generation
+        request within the AgentCore Policy system. This operation returns the
+        actual Cedar policies and related artifacts produced by the AI-powered
+        policy generation process, allowing users to review and select from
+        multiple generated policy options.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPolicyGenerationAssets
+        """
+        return self._paginate(
+            "ListPolicyGenerationAssets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policy_generation_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicyGenerationSummariesRequestTypeDef],
+    ) -> RegionResults[ListPolicyGenerationSummariesResponseTypeDef]:
+        """Every page of ListPolicyGenerationSummaries in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a paginated list of metadata-only policy generation summaries
+        within a policy engine without decrypting customer content. This
+        lightweight read operation returns resource identifiers, status,
+        timestamps, and findings for each policy generation, but does not include
+        status reasons. Because this operation does not require access to the
+        customer's KMS key, it is suitable for resource discovery, inventory, and
+        integration scenarios where only metadata is needed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPolicyGenerationSummaries
+        """
+        return self._paginate(
+            "ListPolicyGenerationSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policy_generations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicyGenerationsRequestTypeDef],
+    ) -> RegionResults[ListPolicyGenerationsResponseTypeDef]:
+        """Every page of ListPolicyGenerations in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of policy generation requests within the AgentCore Policy
+        system. This operation supports pagination and filtering to help track and
+        manage AI-powered policy generation operations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPolicyGenerations
+        """
+        return self._paginate(
+            "ListPolicyGenerations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policy_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicySummariesRequestTypeDef],
+    ) -> RegionResults[ListPolicySummariesResponseTypeDef]:
+        """Every page of ListPolicySummaries in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of metadata-only policy summaries within a
+        policy engine without decrypting customer content. This lightweight read
+        operation returns resource identifiers, status, and timestamps for each
+        policy, but does not include policy definitions, descriptions, or status
+        reasons. Because this operation does not require access to the customer's
+        KMS key, it is suitable for resource discovery, inventory, and integration
+        scenarios where only metadata is needed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPolicySummaries
+        """
+        return self._paginate(
+            "ListPolicySummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_registries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRegistriesRequestTypeDef],
+    ) -> RegionResults[ListRegistriesResponseTypeDef]:
+        """Every page of ListRegistries in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all registries in the account. You can optionally filter results by
+        status using the status parameter, or by authorizer type using the
+        authorizerType parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListRegistries
+        """
+        return self._paginate(
+            "ListRegistries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_registry_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRegistryRecordsRequestTypeDef],
+    ) -> RegionResults[ListRegistryRecordsResponseTypeDef]:
+        """Every page of ListRegistryRecords in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists registry records within a registry. You can optionally filter
+        results using the name, status, and descriptorType parameters. When
+        multiple filters are specified, they are combined using AND logic.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListRegistryRecords
+        """
+        return self._paginate(
+            "ListRegistryRecords",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workload_identities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkloadIdentitiesRequestTypeDef],
+    ) -> RegionResults[ListWorkloadIdentitiesResponseTypeDef]:
+        """Every page of ListWorkloadIdentities in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all workload identities in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListWorkloadIdentities
+        """
+        return self._paginate(
+            "ListWorkloadIdentities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_agent_runtime_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgentRuntimeEndpointsRequestTypeDef],
+    ) -> Items[AgentRuntimeEndpointTypeDef]:
+        """Each element of runtimeEndpoints in every page of
+        ListAgentRuntimeEndpoints, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimeEndpoints
+        """
+        return self._items(
+            "ListAgentRuntimeEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_agent_runtime_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgentRuntimeVersionsRequestTypeDef],
+    ) -> Items[AgentRuntimeTypeDef]:
+        """Each element of agentRuntimes in every page of ListAgentRuntimeVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimeVersions
+        """
+        return self._items(
+            "ListAgentRuntimeVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agent_runtimes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgentRuntimesRequestTypeDef],
+    ) -> Items[AgentRuntimeTypeDef]:
+        """Each element of agentRuntimes in every page of ListAgentRuntimes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimes
+        """
+        return self._items(
+            "ListAgentRuntimes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_api_key_credential_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApiKeyCredentialProvidersRequestTypeDef],
+    ) -> Items[ApiKeyCredentialProviderItemTypeDef]:
+        """Each element of credentialProviders in every page of
+        ListApiKeyCredentialProviders, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListApiKeyCredentialProviders
+        """
+        return self._items(
+            "ListApiKeyCredentialProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_browser_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBrowserProfilesRequestTypeDef],
+    ) -> Items[BrowserProfileSummaryTypeDef]:
+        """Each element of profileSummaries in every page of ListBrowserProfiles,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListBrowserProfiles
+        """
+        return self._items(
+            "ListBrowserProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_browsers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBrowsersRequestTypeDef],
+    ) -> Items[BrowserSummaryTypeDef]:
+        """Each element of browserSummaries in every page of ListBrowsers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListBrowsers
+        """
+        return self._items(
+            "ListBrowsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_code_interpreters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCodeInterpretersRequestTypeDef],
+    ) -> Items[CodeInterpreterSummaryTypeDef]:
+        """Each element of codeInterpreterSummaries in every page of
+        ListCodeInterpreters, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListCodeInterpreters
+        """
+        return self._items(
+            "ListCodeInterpreters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_configuration_bundle_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationBundleVersionsRequestTypeDef],
+    ) -> Items[ConfigurationBundleVersionSummaryTypeDef]:
+        """Each element of versions in every page of ListConfigurationBundleVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListConfigurationBundleVersions
+        """
+        return self._items(
+            "ListConfigurationBundleVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_configuration_bundles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationBundlesRequestTypeDef],
+    ) -> Items[ConfigurationBundleSummaryTypeDef]:
+        """Each element of bundles in every page of ListConfigurationBundles, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListConfigurationBundles
+        """
+        return self._items(
+            "ListConfigurationBundles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_evaluators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEvaluatorsRequestTypeDef],
+    ) -> Items[EvaluatorSummaryTypeDef]:
+        """Each element of evaluators in every page of ListEvaluators, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListEvaluators
+        """
+        return self._items(
+            "ListEvaluators", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_gateway_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGatewayRulesRequestTypeDef],
+    ) -> Items[GatewayRuleDetailTypeDef]:
+        """Each element of gatewayRules in every page of ListGatewayRules, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGatewayRules
+        """
+        return self._items(
+            "ListGatewayRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_gateway_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGatewayTargetsRequestTypeDef],
+    ) -> Items[TargetSummaryTypeDef]:
+        """Each element of items in every page of ListGatewayTargets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGatewayTargets
+        """
+        return self._items(
+            "ListGatewayTargets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGatewaysRequestTypeDef],
+    ) -> Items[GatewaySummaryTypeDef]:
+        """Each element of items in every page of ListGateways, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGateways
+        """
+        return self._items(
+            "ListGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_harnesses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHarnessesRequestTypeDef],
+    ) -> Items[HarnessSummaryTypeDef]:
+        """Each element of harnesses in every page of ListHarnesses, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListHarnesses
+        """
+        return self._items(
+            "ListHarnesses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_memories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMemoriesInputTypeDef],
+    ) -> Items[MemorySummaryTypeDef]:
+        """Each element of memories in every page of ListMemories, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListMemories
+        """
+        return self._items(
+            "ListMemories", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_oauth2_credential_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOauth2CredentialProvidersRequestTypeDef],
+    ) -> Items[Oauth2CredentialProviderItemTypeDef]:
+        """Each element of credentialProviders in every page of
+        ListOauth2CredentialProviders, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListOauth2CredentialProviders
+        """
+        return self._items(
+            "ListOauth2CredentialProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_online_evaluation_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOnlineEvaluationConfigsRequestTypeDef],
+    ) -> Items[OnlineEvaluationConfigSummaryTypeDef]:
+        """Each element of onlineEvaluationConfigs in every page of
+        ListOnlineEvaluationConfigs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListOnlineEvaluationConfigs
+        """
+        return self._items(
+            "ListOnlineEvaluationConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_payment_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPaymentConnectorsRequestTypeDef],
+    ) -> Items[PaymentConnectorSummaryTypeDef]:
+        """Each element of paymentConnectors in every page of ListPaymentConnectors,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPaymentConnectors
+        """
+        return self._items(
+            "ListPaymentConnectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_payment_credential_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPaymentCredentialProvidersRequestTypeDef],
+    ) -> Items[PaymentCredentialProviderItemTypeDef]:
+        """Each element of credentialProviders in every page of
+        ListPaymentCredentialProviders, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPaymentCredentialProviders
+        """
+        return self._items(
+            "ListPaymentCredentialProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_payment_managers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPaymentManagersRequestTypeDef],
+    ) -> Items[PaymentManagerSummaryTypeDef]:
+        """Each element of paymentManagers in every page of ListPaymentManagers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPaymentManagers
+        """
+        return self._items(
+            "ListPaymentManagers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPoliciesRequestTypeDef],
+    ) -> Items[PolicyTypeDef]:
+        """Each element of policies in every page of ListPolicies, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPolicies
+        """
+        return self._items(
+            "ListPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policy_engine_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicyEngineSummariesRequestTypeDef],
+    ) -> Items[PolicyEngineSummaryTypeDef]:
+        """Each element of policyEngines in every page of ListPolicyEngineSummaries,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPolicyEngineSummaries
+        """
+        return self._items(
+            "ListPolicyEngineSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_policy_engines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicyEnginesRequestTypeDef],
+    ) -> Items[PolicyEngineTypeDef]:
+        """Each element of policyEngines in every page of ListPolicyEngines, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPolicyEngines
+        """
+        return self._items(
+            "ListPolicyEngines", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policy_generation_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicyGenerationAssetsRequestTypeDef],
+    ) -> Items[PolicyGenerationAssetTypeDef]:
+        """Each element of policyGenerationAssets in every page of
+        ListPolicyGenerationAssets, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPolicyGenerationAssets
+        """
+        return self._items(
+            "ListPolicyGenerationAssets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_policy_generation_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicyGenerationSummariesRequestTypeDef],
+    ) -> Items[PolicyGenerationSummaryTypeDef]:
+        """Each element of policyGenerations in every page of
+        ListPolicyGenerationSummaries, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPolicyGenerationSummaries
+        """
+        return self._items(
+            "ListPolicyGenerationSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_policy_generations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicyGenerationsRequestTypeDef],
+    ) -> Items[PolicyGenerationTypeDef]:
+        """Each element of policyGenerations in every page of ListPolicyGenerations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPolicyGenerations
+        """
+        return self._items(
+            "ListPolicyGenerations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policy_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicySummariesRequestTypeDef],
+    ) -> Items[PolicySummaryTypeDef]:
+        """Each element of policies in every page of ListPolicySummaries, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPolicySummaries
+        """
+        return self._items(
+            "ListPolicySummaries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_registries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRegistriesRequestTypeDef],
+    ) -> Items[RegistrySummaryTypeDef]:
+        """Each element of registries in every page of ListRegistries, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListRegistries
+        """
+        return self._items(
+            "ListRegistries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_registry_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRegistryRecordsRequestTypeDef],
+    ) -> Items[RegistryRecordSummaryTypeDef]:
+        """Each element of registryRecords in every page of ListRegistryRecords, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListRegistryRecords
+        """
+        return self._items(
+            "ListRegistryRecords", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workload_identities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkloadIdentitiesRequestTypeDef],
+    ) -> Items[WorkloadIdentityTypeTypeDef]:
+        """Each element of workloadIdentities in every page of
+        ListWorkloadIdentities, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListWorkloadIdentities
+        """
+        return self._items(
+            "ListWorkloadIdentities", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_memory_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetMemoryInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until MemoryCreated.
+
+        Polls GetMemory in every target at once, every 2 seconds and at most 60
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetMemory
+        """
+        return self._wait(
+            "MemoryCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_policy_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetPolicyRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a Policy is active
+
+        Polls GetPolicy in every target at once, every 5 seconds and at most 24
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetPolicy
+        """
+        return self._wait(
+            "PolicyActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_policy_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetPolicyRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a Policy is deleted
+
+        Polls GetPolicy in every target at once, every 2 seconds and at most 60
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetPolicy
+        """
+        return self._wait(
+            "PolicyDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_policy_engine_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetPolicyEngineRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a PolicyEngine is active
+
+        Polls GetPolicyEngine in every target at once, every 5 seconds and at most
+        24 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetPolicyEngine
+        """
+        return self._wait(
+            "PolicyEngineActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_policy_engine_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetPolicyEngineRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a PolicyEngine is deleted
+
+        Polls GetPolicyEngine in every target at once, every 2 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetPolicyEngine
+        """
+        return self._wait(
+            "PolicyEngineDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_policy_generation_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetPolicyGenerationRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until policy generation is completed
+
+        Polls GetPolicyGeneration in every target at once, every 5 seconds and at
+        most 24 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetPolicyGeneration
+        """
+        return self._wait(
+            "PolicyGenerationCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

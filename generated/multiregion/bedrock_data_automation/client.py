@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        BlueprintSummaryTypeDef,
         CopyBlueprintStageRequestTypeDef,
         CopyBlueprintStageResponseTypeDef,
         CreateBlueprintRequestTypeDef,
@@ -22,6 +26,10 @@ if TYPE_CHECKING:
         CreateDataAutomationLibraryResponseTypeDef,
         CreateDataAutomationProjectRequestTypeDef,
         CreateDataAutomationProjectResponseTypeDef,
+        DataAutomationLibraryEntitySummaryTypeDef,
+        DataAutomationLibraryIngestionJobSummaryTypeDef,
+        DataAutomationLibrarySummaryTypeDef,
+        DataAutomationProjectSummaryTypeDef,
         DeleteBlueprintRequestTypeDef,
         DeleteBlueprintResponseTypeDef,
         DeleteDataAutomationLibraryRequestTypeDef,
@@ -320,3 +328,212 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/UpdateDataAutomationProject
         """
         return self._call("UpdateDataAutomationProject", kwargs)
+
+    def paginate_list_blueprints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBlueprintsRequestTypeDef],
+    ) -> RegionResults[ListBlueprintsResponseTypeDef]:
+        """Every page of ListBlueprints in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all existing Amazon Bedrock Data Automation Blueprints
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListBlueprints
+        """
+        return self._paginate(
+            "ListBlueprints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_automation_libraries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataAutomationLibrariesRequestTypeDef],
+    ) -> RegionResults[ListDataAutomationLibrariesResponseTypeDef]:
+        """Every page of ListDataAutomationLibraries in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all existing Amazon Bedrock Data Automation Libraries
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationLibraries
+        """
+        return self._paginate(
+            "ListDataAutomationLibraries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_automation_library_entities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataAutomationLibraryEntitiesRequestTypeDef],
+    ) -> RegionResults[ListDataAutomationLibraryEntitiesResponseTypeDef]:
+        """Every page of ListDataAutomationLibraryEntities in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists all stored entities in the library
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationLibraryEntities
+        """
+        return self._paginate(
+            "ListDataAutomationLibraryEntities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_automation_library_ingestion_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataAutomationLibraryIngestionJobsRequestTypeDef],
+    ) -> RegionResults[ListDataAutomationLibraryIngestionJobsResponseTypeDef]:
+        """Every page of ListDataAutomationLibraryIngestionJobs in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists all data automation library ingestion jobs
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationLibraryIngestionJobs
+        """
+        return self._paginate(
+            "ListDataAutomationLibraryIngestionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_automation_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataAutomationProjectsRequestTypeDef],
+    ) -> RegionResults[ListDataAutomationProjectsResponseTypeDef]:
+        """Every page of ListDataAutomationProjects in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all existing Amazon Bedrock Data Automation Projects
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationProjects
+        """
+        return self._paginate(
+            "ListDataAutomationProjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_blueprints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBlueprintsRequestTypeDef],
+    ) -> Items[BlueprintSummaryTypeDef]:
+        """Each element of blueprints in every page of ListBlueprints, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListBlueprints
+        """
+        return self._items(
+            "ListBlueprints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_automation_libraries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataAutomationLibrariesRequestTypeDef],
+    ) -> Items[DataAutomationLibrarySummaryTypeDef]:
+        """Each element of libraries in every page of ListDataAutomationLibraries,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationLibraries
+        """
+        return self._items(
+            "ListDataAutomationLibraries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_data_automation_library_entities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataAutomationLibraryEntitiesRequestTypeDef],
+    ) -> Items[DataAutomationLibraryEntitySummaryTypeDef]:
+        """Each element of entities in every page of
+        ListDataAutomationLibraryEntities, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationLibraryEntities
+        """
+        return self._items(
+            "ListDataAutomationLibraryEntities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_data_automation_library_ingestion_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataAutomationLibraryIngestionJobsRequestTypeDef],
+    ) -> Items[DataAutomationLibraryIngestionJobSummaryTypeDef]:
+        """Each element of jobs in every page of
+        ListDataAutomationLibraryIngestionJobs, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationLibraryIngestionJobs
+        """
+        return self._items(
+            "ListDataAutomationLibraryIngestionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_data_automation_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataAutomationProjectsRequestTypeDef],
+    ) -> Items[DataAutomationProjectSummaryTypeDef]:
+        """Each element of projects in every page of ListDataAutomationProjects, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationProjects
+        """
+        return self._items(
+            "ListDataAutomationProjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,11 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         ApplyGuardrailRequestTypeDef,
         ApplyGuardrailResponseTypeDef,
+        AsyncInvokeSummaryTypeDef,
         ConverseRequestTypeDef,
         ConverseResponseTypeDef,
         ConverseStreamRequestTypeDef,
@@ -155,3 +159,42 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-runtime-2023-09-30/StartAsyncInvoke
         """
         return self._call("StartAsyncInvoke", kwargs)
+
+    def paginate_list_async_invokes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAsyncInvokesRequestTypeDef],
+    ) -> RegionResults[ListAsyncInvokesResponseTypeDef]:
+        """Every page of ListAsyncInvokes in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists asynchronous invocations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-runtime-2023-09-30/ListAsyncInvokes
+        """
+        return self._paginate(
+            "ListAsyncInvokes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_async_invokes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAsyncInvokesRequestTypeDef],
+    ) -> Items[AsyncInvokeSummaryTypeDef]:
+        """Each element of asyncInvokeSummaries in every page of ListAsyncInvokes,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-runtime-2023-09-30/ListAsyncInvokes
+        """
+        return self._items(
+            "ListAsyncInvokes", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,11 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AssociateSourceViewsRequestTypeDef,
         AssociateSourceViewsResponseTypeDef,
+        BillingViewListElementTypeDef,
         CreateBillingViewRequestTypeDef,
         CreateBillingViewResponseTypeDef,
         DeleteBillingViewRequestTypeDef,
@@ -165,3 +169,86 @@ class MultiRegionBilling(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/UpdateBillingView
         """
         return self._call("UpdateBillingView", kwargs)
+
+    def paginate_list_billing_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBillingViewsRequestTypeDef],
+    ) -> RegionResults[ListBillingViewsResponseTypeDef]:
+        """Every page of ListBillingViews in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the billing views available for a given time period.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListBillingViews
+        """
+        return self._paginate(
+            "ListBillingViews",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_source_views_for_billing_view(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSourceViewsForBillingViewRequestTypeDef],
+    ) -> RegionResults[ListSourceViewsForBillingViewResponseTypeDef]:
+        """Every page of ListSourceViewsForBillingView in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the source views (managed Amazon Web Services billing views)
+        associated with the billing view.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListSourceViewsForBillingView
+        """
+        return self._paginate(
+            "ListSourceViewsForBillingView",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_billing_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBillingViewsRequestTypeDef],
+    ) -> Items[BillingViewListElementTypeDef]:
+        """Each element of billingViews in every page of ListBillingViews, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListBillingViews
+        """
+        return self._items(
+            "ListBillingViews", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_source_views_for_billing_view(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSourceViewsForBillingViewRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of sourceViews in every page of
+        ListSourceViewsForBillingView, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListSourceViewsForBillingView
+        """
+        return self._items(
+            "ListSourceViewsForBillingView",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccountAssociationsListElementTypeDef,
         AssociateAccountsInputTypeDef,
         AssociateAccountsOutputTypeDef,
         AssociatePricingRulesInputTypeDef,
@@ -20,6 +24,8 @@ if TYPE_CHECKING:
         BatchAssociateResourcesToCustomLineItemOutputTypeDef,
         BatchDisassociateResourcesFromCustomLineItemInputTypeDef,
         BatchDisassociateResourcesFromCustomLineItemOutputTypeDef,
+        BillingGroupCostReportElementTypeDef,
+        BillingGroupListElementTypeDef,
         CreateBillingGroupInputTypeDef,
         CreateBillingGroupOutputTypeDef,
         CreateCustomLineItemInputTypeDef,
@@ -28,6 +34,8 @@ if TYPE_CHECKING:
         CreatePricingPlanOutputTypeDef,
         CreatePricingRuleInputTypeDef,
         CreatePricingRuleOutputTypeDef,
+        CustomLineItemListElementTypeDef,
+        CustomLineItemVersionListElementTypeDef,
         DeleteBillingGroupInputTypeDef,
         DeleteBillingGroupOutputTypeDef,
         DeleteCustomLineItemInputTypeDef,
@@ -62,8 +70,11 @@ if TYPE_CHECKING:
         ListPricingRulesOutputTypeDef,
         ListResourcesAssociatedToCustomLineItemInputTypeDef,
         ListResourcesAssociatedToCustomLineItemOutputTypeDef,
+        ListResourcesAssociatedToCustomLineItemResponseElementTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        PricingPlanListElementTypeDef,
+        PricingRuleListElementTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -416,3 +427,424 @@ class MultiRegionBillingConductor(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/UpdatePricingRule
         """
         return self._call("UpdatePricingRule", kwargs)
+
+    def paginate_list_account_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountAssociationsInputTypeDef],
+    ) -> RegionResults[ListAccountAssociationsOutputTypeDef]:
+        """Every page of ListAccountAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        This is a paginated call to list linked accounts that are linked to the
+        payer account for the specified time period. If no information is
+        provided, the current billing period is used. The response will optionally
+        include the billing group that's associated with the linked account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListAccountAssociations
+        """
+        return self._paginate(
+            "ListAccountAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_billing_group_cost_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBillingGroupCostReportsInputTypeDef],
+    ) -> RegionResults[ListBillingGroupCostReportsOutputTypeDef]:
+        """Every page of ListBillingGroupCostReports in every target, merged per
+        target (botocore's build_full_result).
+
+        A paginated call to retrieve a summary report of actual Amazon Web
+        Services charges and the calculated Amazon Web Services charges based on
+        the associated pricing plan of a billing group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListBillingGroupCostReports
+        """
+        return self._paginate(
+            "ListBillingGroupCostReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_billing_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBillingGroupsInputTypeDef],
+    ) -> RegionResults[ListBillingGroupsOutputTypeDef]:
+        """Every page of ListBillingGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        A paginated call to retrieve a list of billing groups for the given
+        billing period. If you don't provide a billing group, the current billing
+        period is used.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListBillingGroups
+        """
+        return self._paginate(
+            "ListBillingGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_line_item_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomLineItemVersionsInputTypeDef],
+    ) -> RegionResults[ListCustomLineItemVersionsOutputTypeDef]:
+        """Every page of ListCustomLineItemVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        A paginated call to get a list of all custom line item versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListCustomLineItemVersions
+        """
+        return self._paginate(
+            "ListCustomLineItemVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_line_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomLineItemsInputTypeDef],
+    ) -> RegionResults[ListCustomLineItemsOutputTypeDef]:
+        """Every page of ListCustomLineItems in every target, merged per target
+        (botocore's build_full_result).
+
+        A paginated call to get a list of all custom line items (FFLIs) for the
+        given billing period. If you don't provide a billing period, the current
+        billing period is used.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListCustomLineItems
+        """
+        return self._paginate(
+            "ListCustomLineItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pricing_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPricingPlansInputTypeDef],
+    ) -> RegionResults[ListPricingPlansOutputTypeDef]:
+        """Every page of ListPricingPlans in every target, merged per target
+        (botocore's build_full_result).
+
+        A paginated call to get pricing plans for the given billing period. If you
+        don't provide a billing period, the current billing period is used.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListPricingPlans
+        """
+        return self._paginate(
+            "ListPricingPlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pricing_plans_associated_with_pricing_rule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPricingPlansAssociatedWithPricingRuleInputTypeDef],
+    ) -> RegionResults[ListPricingPlansAssociatedWithPricingRuleOutputTypeDef]:
+        """Every page of ListPricingPlansAssociatedWithPricingRule in every target,
+        merged per target (botocore's build_full_result).
+
+        A list of the pricing plans that are associated with a pricing rule.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListPricingPlansAssociatedWithPricingRule
+        """
+        return self._paginate(
+            "ListPricingPlansAssociatedWithPricingRule",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pricing_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPricingRulesInputTypeDef],
+    ) -> RegionResults[ListPricingRulesOutputTypeDef]:
+        """Every page of ListPricingRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes a pricing rule that can be associated to a pricing plan, or set
+        of pricing plans.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListPricingRules
+        """
+        return self._paginate(
+            "ListPricingRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pricing_rules_associated_to_pricing_plan(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPricingRulesAssociatedToPricingPlanInputTypeDef],
+    ) -> RegionResults[ListPricingRulesAssociatedToPricingPlanOutputTypeDef]:
+        """Every page of ListPricingRulesAssociatedToPricingPlan in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the pricing rules that are associated with a pricing plan.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListPricingRulesAssociatedToPricingPlan
+        """
+        return self._paginate(
+            "ListPricingRulesAssociatedToPricingPlan",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resources_associated_to_custom_line_item(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourcesAssociatedToCustomLineItemInputTypeDef],
+    ) -> RegionResults[ListResourcesAssociatedToCustomLineItemOutputTypeDef]:
+        """Every page of ListResourcesAssociatedToCustomLineItem in every target,
+        merged per target (botocore's build_full_result).
+
+        List the resources that are associated to a custom line item.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListResourcesAssociatedToCustomLineItem
+        """
+        return self._paginate(
+            "ListResourcesAssociatedToCustomLineItem",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_account_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountAssociationsInputTypeDef],
+    ) -> Items[AccountAssociationsListElementTypeDef]:
+        """Each element of LinkedAccounts in every page of ListAccountAssociations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListAccountAssociations
+        """
+        return self._items(
+            "ListAccountAssociations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_billing_group_cost_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBillingGroupCostReportsInputTypeDef],
+    ) -> Items[BillingGroupCostReportElementTypeDef]:
+        """Each element of BillingGroupCostReports in every page of
+        ListBillingGroupCostReports, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListBillingGroupCostReports
+        """
+        return self._items(
+            "ListBillingGroupCostReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_billing_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBillingGroupsInputTypeDef],
+    ) -> Items[BillingGroupListElementTypeDef]:
+        """Each element of BillingGroups in every page of ListBillingGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListBillingGroups
+        """
+        return self._items(
+            "ListBillingGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_custom_line_item_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomLineItemVersionsInputTypeDef],
+    ) -> Items[CustomLineItemVersionListElementTypeDef]:
+        """Each element of CustomLineItemVersions in every page of
+        ListCustomLineItemVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListCustomLineItemVersions
+        """
+        return self._items(
+            "ListCustomLineItemVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_custom_line_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomLineItemsInputTypeDef],
+    ) -> Items[CustomLineItemListElementTypeDef]:
+        """Each element of CustomLineItems in every page of ListCustomLineItems, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListCustomLineItems
+        """
+        return self._items(
+            "ListCustomLineItems", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pricing_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPricingPlansInputTypeDef],
+    ) -> Items[PricingPlanListElementTypeDef]:
+        """Each element of PricingPlans in every page of ListPricingPlans, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListPricingPlans
+        """
+        return self._items(
+            "ListPricingPlans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pricing_plans_associated_with_pricing_rule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPricingPlansAssociatedWithPricingRuleInputTypeDef],
+    ) -> Items[str]:
+        """Each element of PricingPlanArns in every page of
+        ListPricingPlansAssociatedWithPricingRule, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListPricingPlansAssociatedWithPricingRule
+        """
+        return self._items(
+            "ListPricingPlansAssociatedWithPricingRule",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_pricing_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPricingRulesInputTypeDef],
+    ) -> Items[PricingRuleListElementTypeDef]:
+        """Each element of PricingRules in every page of ListPricingRules, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListPricingRules
+        """
+        return self._items(
+            "ListPricingRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pricing_rules_associated_to_pricing_plan(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPricingRulesAssociatedToPricingPlanInputTypeDef],
+    ) -> Items[str]:
+        """Each element of PricingRuleArns in every page of
+        ListPricingRulesAssociatedToPricingPlan, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListPricingRulesAssociatedToPricingPlan
+        """
+        return self._items(
+            "ListPricingRulesAssociatedToPricingPlan",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resources_associated_to_custom_line_item(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourcesAssociatedToCustomLineItemInputTypeDef],
+    ) -> Items[ListResourcesAssociatedToCustomLineItemResponseElementTypeDef]:
+        """Each element of AssociatedResources in every page of
+        ListResourcesAssociatedToCustomLineItem, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListResourcesAssociatedToCustomLineItem
+        """
+        return self._items(
+            "ListResourcesAssociatedToCustomLineItem",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -24,14 +27,17 @@ if TYPE_CHECKING:
         CreateSpendingLimitResponseTypeDef,
         DeleteSpendingLimitRequestTypeDef,
         DeleteSpendingLimitResponseTypeDef,
+        DeviceSummaryTypeDef,
         GetDeviceRequestTypeDef,
         GetDeviceResponseTypeDef,
         GetJobRequestTypeDef,
         GetJobResponseTypeDef,
         GetQuantumTaskRequestTypeDef,
         GetQuantumTaskResponseTypeDef,
+        JobSummaryTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        QuantumTaskSummaryTypeDef,
         SearchDevicesRequestTypeDef,
         SearchDevicesResponseTypeDef,
         SearchJobsRequestTypeDef,
@@ -40,6 +46,7 @@ if TYPE_CHECKING:
         SearchQuantumTasksResponseTypeDef,
         SearchSpendingLimitsRequestTypeDef,
         SearchSpendingLimitsResponseTypeDef,
+        SpendingLimitSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -221,3 +228,163 @@ class MultiRegionBraket(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/UpdateSpendingLimit
         """
         return self._call("UpdateSpendingLimit", kwargs)
+
+    def paginate_search_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchDevicesRequestTypeDef],
+    ) -> RegionResults[SearchDevicesResponseTypeDef]:
+        """Every page of SearchDevices in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches for devices using the specified filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/SearchDevices
+        """
+        return self._paginate(
+            "SearchDevices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchJobsRequestTypeDef],
+    ) -> RegionResults[SearchJobsResponseTypeDef]:
+        """Every page of SearchJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches for Amazon Braket hybrid jobs that match the specified filter
+        values.
+
+        https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/SearchJobs
+        """
+        return self._paginate(
+            "SearchJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_quantum_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchQuantumTasksRequestTypeDef],
+    ) -> RegionResults[SearchQuantumTasksResponseTypeDef]:
+        """Every page of SearchQuantumTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for tasks that match the specified filter values.
+
+        https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/SearchQuantumTasks
+        """
+        return self._paginate(
+            "SearchQuantumTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_spending_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchSpendingLimitsRequestTypeDef],
+    ) -> RegionResults[SearchSpendingLimitsResponseTypeDef]:
+        """Every page of SearchSpendingLimits in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches and lists spending limits based on specified filters. This
+        operation supports pagination and allows filtering by various criteria to
+        find specific spending limits. We recommend using pagination to ensure
+        that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/SearchSpendingLimits
+        """
+        return self._paginate(
+            "SearchSpendingLimits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_search_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchDevicesRequestTypeDef],
+    ) -> Items[DeviceSummaryTypeDef]:
+        """Each element of devices in every page of SearchDevices, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/SearchDevices
+        """
+        return self._items(
+            "SearchDevices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchJobsRequestTypeDef],
+    ) -> Items[JobSummaryTypeDef]:
+        """Each element of jobs in every page of SearchJobs, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/SearchJobs
+        """
+        return self._items(
+            "SearchJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_quantum_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchQuantumTasksRequestTypeDef],
+    ) -> Items[QuantumTaskSummaryTypeDef]:
+        """Each element of quantumTasks in every page of SearchQuantumTasks, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/SearchQuantumTasks
+        """
+        return self._items(
+            "SearchQuantumTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_spending_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchSpendingLimitsRequestTypeDef],
+    ) -> Items[SpendingLimitSummaryTypeDef]:
+        """Each element of spendingLimits in every page of SearchSpendingLimits, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/SearchSpendingLimits
+        """
+        return self._items(
+            "SearchSpendingLimits", kwargs, max_items=max_items, page_size=page_size
+        )

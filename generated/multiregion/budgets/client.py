@@ -9,9 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ActionHistoryTypeDef,
+        ActionTypeDef,
+        BudgetNotificationsForAccountTypeDef,
+        BudgetOutputTypeDef,
         CreateBudgetActionRequestTypeDef,
         CreateBudgetActionResponseTypeDef,
         CreateBudgetRequestTypeDef,
@@ -52,6 +59,8 @@ if TYPE_CHECKING:
         ExecuteBudgetActionResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        NotificationTypeDef,
+        SubscriberTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -319,3 +328,323 @@ class MultiRegionBudgets(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/UpdateSubscriber
         """
         return self._call("UpdateSubscriber", kwargs)
+
+    def paginate_describe_budget_action_histories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeBudgetActionHistoriesRequestTypeDef],
+    ) -> RegionResults[DescribeBudgetActionHistoriesResponseTypeDef]:
+        """Every page of DescribeBudgetActionHistories in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes a budget action history detail.
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetActionHistories
+        """
+        return self._paginate(
+            "DescribeBudgetActionHistories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_budget_actions_for_account(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeBudgetActionsForAccountRequestTypeDef],
+    ) -> RegionResults[DescribeBudgetActionsForAccountResponseTypeDef]:
+        """Every page of DescribeBudgetActionsForAccount in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes all of the budget actions for an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetActionsForAccount
+        """
+        return self._paginate(
+            "DescribeBudgetActionsForAccount",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_budget_actions_for_budget(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeBudgetActionsForBudgetRequestTypeDef],
+    ) -> RegionResults[DescribeBudgetActionsForBudgetResponseTypeDef]:
+        """Every page of DescribeBudgetActionsForBudget in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes all of the budget actions for a budget.
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetActionsForBudget
+        """
+        return self._paginate(
+            "DescribeBudgetActionsForBudget",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_budget_notifications_for_account(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeBudgetNotificationsForAccountRequestTypeDef],
+    ) -> RegionResults[DescribeBudgetNotificationsForAccountResponseTypeDef]:
+        """Every page of DescribeBudgetNotificationsForAccount in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the budget names and notifications that are associated with an
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetNotificationsForAccount
+        """
+        return self._paginate(
+            "DescribeBudgetNotificationsForAccount",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_budget_performance_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeBudgetPerformanceHistoryRequestTypeDef],
+    ) -> RegionResults[DescribeBudgetPerformanceHistoryResponseTypeDef]:
+        """Every page of DescribeBudgetPerformanceHistory in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the history for DAILY, MONTHLY, and QUARTERLY budgets. Budget
+        history isn't available for ANNUAL budgets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetPerformanceHistory
+        """
+        return self._paginate(
+            "DescribeBudgetPerformanceHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_budgets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeBudgetsRequestTypeDef],
+    ) -> RegionResults[DescribeBudgetsResponseTypeDef]:
+        """Every page of DescribeBudgets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the budgets that are associated with an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgets
+        """
+        return self._paginate(
+            "DescribeBudgets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_notifications_for_budget(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeNotificationsForBudgetRequestTypeDef],
+    ) -> RegionResults[DescribeNotificationsForBudgetResponseTypeDef]:
+        """Every page of DescribeNotificationsForBudget in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the notifications that are associated with a budget.
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeNotificationsForBudget
+        """
+        return self._paginate(
+            "DescribeNotificationsForBudget",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_subscribers_for_notification(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSubscribersForNotificationRequestTypeDef],
+    ) -> RegionResults[DescribeSubscribersForNotificationResponseTypeDef]:
+        """Every page of DescribeSubscribersForNotification in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the subscribers that are associated with a notification.
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeSubscribersForNotification
+        """
+        return self._paginate(
+            "DescribeSubscribersForNotification",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_budget_action_histories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeBudgetActionHistoriesRequestTypeDef],
+    ) -> Items[ActionHistoryTypeDef]:
+        """Each element of ActionHistories in every page of
+        DescribeBudgetActionHistories, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetActionHistories
+        """
+        return self._items(
+            "DescribeBudgetActionHistories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_budget_actions_for_account(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeBudgetActionsForAccountRequestTypeDef],
+    ) -> Items[ActionTypeDef]:
+        """Each element of Actions in every page of DescribeBudgetActionsForAccount,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetActionsForAccount
+        """
+        return self._items(
+            "DescribeBudgetActionsForAccount",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_budget_actions_for_budget(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeBudgetActionsForBudgetRequestTypeDef],
+    ) -> Items[ActionTypeDef]:
+        """Each element of Actions in every page of DescribeBudgetActionsForBudget,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetActionsForBudget
+        """
+        return self._items(
+            "DescribeBudgetActionsForBudget",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_budget_notifications_for_account(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeBudgetNotificationsForAccountRequestTypeDef],
+    ) -> Items[BudgetNotificationsForAccountTypeDef]:
+        """Each element of BudgetNotificationsForAccount in every page of
+        DescribeBudgetNotificationsForAccount, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetNotificationsForAccount
+        """
+        return self._items(
+            "DescribeBudgetNotificationsForAccount",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_budgets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeBudgetsRequestTypeDef],
+    ) -> Items[BudgetOutputTypeDef]:
+        """Each element of Budgets in every page of DescribeBudgets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgets
+        """
+        return self._items(
+            "DescribeBudgets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_notifications_for_budget(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeNotificationsForBudgetRequestTypeDef],
+    ) -> Items[NotificationTypeDef]:
+        """Each element of Notifications in every page of
+        DescribeNotificationsForBudget, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeNotificationsForBudget
+        """
+        return self._items(
+            "DescribeNotificationsForBudget",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_subscribers_for_notification(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSubscribersForNotificationRequestTypeDef],
+    ) -> Items[SubscriberTypeDef]:
+        """Each element of Subscribers in every page of
+        DescribeSubscribersForNotification, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeSubscribersForNotification
+        """
+        return self._items(
+            "DescribeSubscribersForNotification",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

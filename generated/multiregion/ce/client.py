@@ -9,9 +9,22 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AnalysisSummaryTypeDef,
+        AnomalyMonitorOutputTypeDef,
+        AnomalySubscriptionOutputTypeDef,
+        AnomalyTypeDef,
+        CostAllocationTagBackfillRequestTypeDef,
+        CostAllocationTagTypeDef,
+        CostAndUsageComparisonTypeDef,
+        CostCategoryReferenceTypeDef,
+        CostCategoryResourceAssociationTypeDef,
+        CostComparisonDriverTypeDef,
         CreateAnomalyMonitorRequestTypeDef,
         CreateAnomalyMonitorResponseTypeDef,
         CreateAnomalySubscriptionRequestTypeDef,
@@ -26,6 +39,7 @@ if TYPE_CHECKING:
         DeleteCostCategoryDefinitionResponseTypeDef,
         DescribeCostCategoryDefinitionRequestTypeDef,
         DescribeCostCategoryDefinitionResponseTypeDef,
+        GenerationSummaryTypeDef,
         GetAnomaliesRequestTypeDef,
         GetAnomaliesResponseTypeDef,
         GetAnomalyMonitorsRequestTypeDef,
@@ -88,6 +102,8 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ProvideAnomalyFeedbackRequestTypeDef,
         ProvideAnomalyFeedbackResponseTypeDef,
+        ReservationPurchaseRecommendationTypeDef,
+        RightsizingRecommendationTypeDef,
         StartCommitmentPurchaseAnalysisRequestTypeDef,
         StartCommitmentPurchaseAnalysisResponseTypeDef,
         StartCostAllocationTagBackfillRequestTypeDef,
@@ -648,3 +664,573 @@ class MultiRegionCostExplorer(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/UpdateCostCategoryDefinition
         """
         return self._call("UpdateCostCategoryDefinition", kwargs)
+
+    def paginate_get_anomalies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAnomaliesRequestTypeDef],
+    ) -> RegionResults[GetAnomaliesResponseTypeDef]:
+        """Every page of GetAnomalies in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves all of the cost anomalies detected on your account during the
+        time period that's specified by the DateInterval object. Anomalies are
+        available for up to 90 days.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetAnomalies
+        """
+        return self._paginate(
+            "GetAnomalies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_anomaly_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAnomalyMonitorsRequestTypeDef],
+    ) -> RegionResults[GetAnomalyMonitorsResponseTypeDef]:
+        """Every page of GetAnomalyMonitors in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the cost anomaly monitor definitions for your account. You can
+        filter using a list of cost anomaly monitor Amazon Resource Names (ARNs).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetAnomalyMonitors
+        """
+        return self._paginate(
+            "GetAnomalyMonitors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_anomaly_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAnomalySubscriptionsRequestTypeDef],
+    ) -> RegionResults[GetAnomalySubscriptionsResponseTypeDef]:
+        """Every page of GetAnomalySubscriptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the cost anomaly subscription objects for your account. You can
+        filter using a list of cost anomaly monitor Amazon Resource Names (ARNs).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetAnomalySubscriptions
+        """
+        return self._paginate(
+            "GetAnomalySubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_cost_and_usage_comparisons(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCostAndUsageComparisonsRequestTypeDef],
+    ) -> RegionResults[GetCostAndUsageComparisonsResponseTypeDef]:
+        """Every page of GetCostAndUsageComparisons in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves cost and usage comparisons for your account between two periods
+        within the last 13 months. If you have enabled multi-year data at monthly
+        granularity, you can go back up to 38 months.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetCostAndUsageComparisons
+        """
+        return self._paginate(
+            "GetCostAndUsageComparisons",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_cost_comparison_drivers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCostComparisonDriversRequestTypeDef],
+    ) -> RegionResults[GetCostComparisonDriversResponseTypeDef]:
+        """Every page of GetCostComparisonDrivers in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves key factors driving cost changes between two time periods within
+        the last 13 months, such as usage changes, discount changes, and
+        commitment-based savings. If you have enabled multi-year data at monthly
+        granularity, you can go back up to 38 months.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetCostComparisonDrivers
+        """
+        return self._paginate(
+            "GetCostComparisonDrivers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_reservation_purchase_recommendation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetReservationPurchaseRecommendationRequestTypeDef],
+    ) -> RegionResults[GetReservationPurchaseRecommendationResponseTypeDef]:
+        """Every page of GetReservationPurchaseRecommendation in every target, merged
+        per target (botocore's build_full_result).
+
+        Gets recommendations for reservation purchases. These recommendations
+        might help you to reduce your costs. Reservations provide a discounted
+        hourly rate (up to 75%) compared to On-Demand pricing.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetReservationPurchaseRecommendation
+        """
+        return self._paginate(
+            "GetReservationPurchaseRecommendation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_rightsizing_recommendation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRightsizingRecommendationRequestTypeDef],
+    ) -> RegionResults[GetRightsizingRecommendationResponseTypeDef]:
+        """Every page of GetRightsizingRecommendation in every target, merged per
+        target (botocore's build_full_result).
+
+        Creates recommendations that help you save cost by identifying idle and
+        underutilized Amazon EC2 instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetRightsizingRecommendation
+        """
+        return self._paginate(
+            "GetRightsizingRecommendation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_commitment_purchase_analyses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCommitmentPurchaseAnalysesRequestTypeDef],
+    ) -> RegionResults[ListCommitmentPurchaseAnalysesResponseTypeDef]:
+        """Every page of ListCommitmentPurchaseAnalyses in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the commitment purchase analyses for your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListCommitmentPurchaseAnalyses
+        """
+        return self._paginate(
+            "ListCommitmentPurchaseAnalyses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cost_allocation_tag_backfill_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCostAllocationTagBackfillHistoryRequestTypeDef],
+    ) -> RegionResults[ListCostAllocationTagBackfillHistoryResponseTypeDef]:
+        """Every page of ListCostAllocationTagBackfillHistory in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves a list of your historical cost allocation tag backfill requests.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListCostAllocationTagBackfillHistory
+        """
+        return self._paginate(
+            "ListCostAllocationTagBackfillHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cost_allocation_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCostAllocationTagsRequestTypeDef],
+    ) -> RegionResults[ListCostAllocationTagsResponseTypeDef]:
+        """Every page of ListCostAllocationTags in every target, merged per target
+        (botocore's build_full_result).
+
+        Get a list of cost allocation tags. All inputs in the API are optional and
+        serve as filters. By default, all cost allocation tags are returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListCostAllocationTags
+        """
+        return self._paginate(
+            "ListCostAllocationTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cost_category_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCostCategoryDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListCostCategoryDefinitionsResponseTypeDef]:
+        """Every page of ListCostCategoryDefinitions in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the name, Amazon Resource Name (ARN), NumberOfRules and effective
+        dates of all cost categories defined in the account. You have the option
+        to use EffectiveOn and SupportedResourceTypes to return a list of cost
+        categories that were active on a specific date. If there is no EffectiveOn
+        specified, you’ll see cost categories that are effective on the current
+        date. If cost category is still effective, EffectiveEnd is omitted in the
+        response. ListCostCategoryDefinitions supports pagination. The request can
+        have a MaxResults range up to 100.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListCostCategoryDefinitions
+        """
+        return self._paginate(
+            "ListCostCategoryDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cost_category_resource_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCostCategoryResourceAssociationsRequestTypeDef],
+    ) -> RegionResults[ListCostCategoryResourceAssociationsResponseTypeDef]:
+        """Every page of ListCostCategoryResourceAssociations in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns resource associations of all cost categories defined in the
+        account. You have the option to use CostCategoryArn to get the association
+        for a specific cost category. ListCostCategoryResourceAssociations
+        supports pagination. The request can have a MaxResults range up to 100.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListCostCategoryResourceAssociations
+        """
+        return self._paginate(
+            "ListCostCategoryResourceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_savings_plans_purchase_recommendation_generation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            ListSavingsPlansPurchaseRecommendationGenerationRequestTypeDef
+        ],
+    ) -> RegionResults[ListSavingsPlansPurchaseRecommendationGenerationResponseTypeDef]:
+        """Every page of ListSavingsPlansPurchaseRecommendationGeneration in every
+        target, merged per target (botocore's build_full_result).
+
+        Retrieves a list of your historical recommendation generations within the
+        past 30 days.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListSavingsPlansPurchaseRecommendationGeneration
+        """
+        return self._paginate(
+            "ListSavingsPlansPurchaseRecommendationGeneration",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_anomalies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAnomaliesRequestTypeDef],
+    ) -> Items[AnomalyTypeDef]:
+        """Each element of Anomalies in every page of GetAnomalies, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetAnomalies
+        """
+        return self._items(
+            "GetAnomalies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_anomaly_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAnomalyMonitorsRequestTypeDef],
+    ) -> Items[AnomalyMonitorOutputTypeDef]:
+        """Each element of AnomalyMonitors in every page of GetAnomalyMonitors, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetAnomalyMonitors
+        """
+        return self._items(
+            "GetAnomalyMonitors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_anomaly_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAnomalySubscriptionsRequestTypeDef],
+    ) -> Items[AnomalySubscriptionOutputTypeDef]:
+        """Each element of AnomalySubscriptions in every page of
+        GetAnomalySubscriptions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetAnomalySubscriptions
+        """
+        return self._items(
+            "GetAnomalySubscriptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_cost_and_usage_comparisons(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCostAndUsageComparisonsRequestTypeDef],
+    ) -> Items[CostAndUsageComparisonTypeDef]:
+        """Each element of CostAndUsageComparisons in every page of
+        GetCostAndUsageComparisons, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetCostAndUsageComparisons
+        """
+        return self._items(
+            "GetCostAndUsageComparisons",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_cost_comparison_drivers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCostComparisonDriversRequestTypeDef],
+    ) -> Items[CostComparisonDriverTypeDef]:
+        """Each element of CostComparisonDrivers in every page of
+        GetCostComparisonDrivers, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetCostComparisonDrivers
+        """
+        return self._items(
+            "GetCostComparisonDrivers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_reservation_purchase_recommendation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetReservationPurchaseRecommendationRequestTypeDef],
+    ) -> Items[ReservationPurchaseRecommendationTypeDef]:
+        """Each element of Recommendations in every page of
+        GetReservationPurchaseRecommendation, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetReservationPurchaseRecommendation
+        """
+        return self._items(
+            "GetReservationPurchaseRecommendation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_rightsizing_recommendation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRightsizingRecommendationRequestTypeDef],
+    ) -> Items[RightsizingRecommendationTypeDef]:
+        """Each element of RightsizingRecommendations in every page of
+        GetRightsizingRecommendation, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetRightsizingRecommendation
+        """
+        return self._items(
+            "GetRightsizingRecommendation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_commitment_purchase_analyses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCommitmentPurchaseAnalysesRequestTypeDef],
+    ) -> Items[AnalysisSummaryTypeDef]:
+        """Each element of AnalysisSummaryList in every page of
+        ListCommitmentPurchaseAnalyses, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListCommitmentPurchaseAnalyses
+        """
+        return self._items(
+            "ListCommitmentPurchaseAnalyses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cost_allocation_tag_backfill_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCostAllocationTagBackfillHistoryRequestTypeDef],
+    ) -> Items[CostAllocationTagBackfillRequestTypeDef]:
+        """Each element of BackfillRequests in every page of
+        ListCostAllocationTagBackfillHistory, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListCostAllocationTagBackfillHistory
+        """
+        return self._items(
+            "ListCostAllocationTagBackfillHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cost_allocation_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCostAllocationTagsRequestTypeDef],
+    ) -> Items[CostAllocationTagTypeDef]:
+        """Each element of CostAllocationTags in every page of
+        ListCostAllocationTags, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListCostAllocationTags
+        """
+        return self._items(
+            "ListCostAllocationTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cost_category_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCostCategoryDefinitionsRequestTypeDef],
+    ) -> Items[CostCategoryReferenceTypeDef]:
+        """Each element of CostCategoryReferences in every page of
+        ListCostCategoryDefinitions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListCostCategoryDefinitions
+        """
+        return self._items(
+            "ListCostCategoryDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cost_category_resource_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCostCategoryResourceAssociationsRequestTypeDef],
+    ) -> Items[CostCategoryResourceAssociationTypeDef]:
+        """Each element of CostCategoryResourceAssociations in every page of
+        ListCostCategoryResourceAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListCostCategoryResourceAssociations
+        """
+        return self._items(
+            "ListCostCategoryResourceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_savings_plans_purchase_recommendation_generation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            ListSavingsPlansPurchaseRecommendationGenerationRequestTypeDef
+        ],
+    ) -> Items[GenerationSummaryTypeDef]:
+        """Each element of GenerationSummaryList in every page of
+        ListSavingsPlansPurchaseRecommendationGeneration, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListSavingsPlansPurchaseRecommendationGeneration
+        """
+        return self._items(
+            "ListSavingsPlansPurchaseRecommendationGeneration",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,11 +9,17 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AssociateToConfigurationRequestTypeDef,
         AssociateToConfigurationResultTypeDef,
+        AssociationListingTypeDef,
+        ChimeWebhookConfigurationTypeDef,
+        ConfiguredTeamTypeDef,
         CreateChimeWebhookConfigurationRequestTypeDef,
         CreateChimeWebhookConfigurationResultTypeDef,
         CreateCustomActionRequestTypeDef,
@@ -65,8 +71,13 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListTeamsChannelConfigurationsRequestTypeDef,
         ListTeamsChannelConfigurationsResultTypeDef,
+        SlackChannelConfigurationTypeDef,
+        SlackUserIdentityTypeDef,
+        SlackWorkspaceTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TeamsChannelConfigurationTypeDef,
+        TeamsUserIdentityTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateAccountPreferencesRequestTypeDef,
@@ -413,3 +424,382 @@ class MultiRegionChatbot(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/UpdateSlackChannelConfiguration
         """
         return self._call("UpdateSlackChannelConfiguration", kwargs)
+
+    def paginate_describe_chime_webhook_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeChimeWebhookConfigurationsRequestTypeDef],
+    ) -> RegionResults[DescribeChimeWebhookConfigurationsResultTypeDef]:
+        """Every page of DescribeChimeWebhookConfigurations in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists Amazon Chime webhook configurations optionally filtered by
+        ChatConfigurationArn
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DescribeChimeWebhookConfigurations
+        """
+        return self._paginate(
+            "DescribeChimeWebhookConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_slack_channel_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSlackChannelConfigurationsRequestTypeDef],
+    ) -> RegionResults[DescribeSlackChannelConfigurationsResultTypeDef]:
+        """Every page of DescribeSlackChannelConfigurations in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists Slack channel configurations optionally filtered by
+        ChatConfigurationArn
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DescribeSlackChannelConfigurations
+        """
+        return self._paginate(
+            "DescribeSlackChannelConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_slack_user_identities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSlackUserIdentitiesRequestTypeDef],
+    ) -> RegionResults[DescribeSlackUserIdentitiesResultTypeDef]:
+        """Every page of DescribeSlackUserIdentities in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all Slack user identities with a mapped role.
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DescribeSlackUserIdentities
+        """
+        return self._paginate(
+            "DescribeSlackUserIdentities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_slack_workspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSlackWorkspacesRequestTypeDef],
+    ) -> RegionResults[DescribeSlackWorkspacesResultTypeDef]:
+        """Every page of DescribeSlackWorkspaces in every target, merged per target
+        (botocore's build_full_result).
+
+        List all authorized Slack workspaces connected to the AWS Account
+        onboarded with AWS Chatbot.
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DescribeSlackWorkspaces
+        """
+        return self._paginate(
+            "DescribeSlackWorkspaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssociationsRequestTypeDef],
+    ) -> RegionResults[ListAssociationsResultTypeDef]:
+        """Every page of ListAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists resources associated with a channel configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListAssociations
+        """
+        return self._paginate(
+            "ListAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomActionsRequestTypeDef],
+    ) -> RegionResults[ListCustomActionsResultTypeDef]:
+        """Every page of ListCustomActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists custom actions defined in this account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListCustomActions
+        """
+        return self._paginate(
+            "ListCustomActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_microsoft_teams_channel_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTeamsChannelConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListTeamsChannelConfigurationsResultTypeDef]:
+        """Every page of ListMicrosoftTeamsChannelConfigurations in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists all AWS Chatbot Microsoft Teams channel configurations in an AWS
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListMicrosoftTeamsChannelConfigurations
+        """
+        return self._paginate(
+            "ListMicrosoftTeamsChannelConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_microsoft_teams_configured_teams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMicrosoftTeamsConfiguredTeamsRequestTypeDef],
+    ) -> RegionResults[ListMicrosoftTeamsConfiguredTeamsResultTypeDef]:
+        """Every page of ListMicrosoftTeamsConfiguredTeams in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists all authorized Microsoft Teams for an AWS Account
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListMicrosoftTeamsConfiguredTeams
+        """
+        return self._paginate(
+            "ListMicrosoftTeamsConfiguredTeams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_microsoft_teams_user_identities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMicrosoftTeamsUserIdentitiesRequestTypeDef],
+    ) -> RegionResults[ListMicrosoftTeamsUserIdentitiesResultTypeDef]:
+        """Every page of ListMicrosoftTeamsUserIdentities in every target, merged per
+        target (botocore's build_full_result).
+
+        A list all Microsoft Teams user identities with a mapped role.
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListMicrosoftTeamsUserIdentities
+        """
+        return self._paginate(
+            "ListMicrosoftTeamsUserIdentities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_chime_webhook_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeChimeWebhookConfigurationsRequestTypeDef],
+    ) -> Items[ChimeWebhookConfigurationTypeDef]:
+        """Each element of WebhookConfigurations in every page of
+        DescribeChimeWebhookConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DescribeChimeWebhookConfigurations
+        """
+        return self._items(
+            "DescribeChimeWebhookConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_slack_channel_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSlackChannelConfigurationsRequestTypeDef],
+    ) -> Items[SlackChannelConfigurationTypeDef]:
+        """Each element of SlackChannelConfigurations in every page of
+        DescribeSlackChannelConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DescribeSlackChannelConfigurations
+        """
+        return self._items(
+            "DescribeSlackChannelConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_slack_user_identities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSlackUserIdentitiesRequestTypeDef],
+    ) -> Items[SlackUserIdentityTypeDef]:
+        """Each element of SlackUserIdentities in every page of
+        DescribeSlackUserIdentities, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DescribeSlackUserIdentities
+        """
+        return self._items(
+            "DescribeSlackUserIdentities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_slack_workspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSlackWorkspacesRequestTypeDef],
+    ) -> Items[SlackWorkspaceTypeDef]:
+        """Each element of SlackWorkspaces in every page of DescribeSlackWorkspaces,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DescribeSlackWorkspaces
+        """
+        return self._items(
+            "DescribeSlackWorkspaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssociationsRequestTypeDef],
+    ) -> Items[AssociationListingTypeDef]:
+        """Each element of Associations in every page of ListAssociations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListAssociations
+        """
+        return self._items(
+            "ListAssociations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_custom_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomActionsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of CustomActions in every page of ListCustomActions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListCustomActions
+        """
+        return self._items(
+            "ListCustomActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_microsoft_teams_channel_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTeamsChannelConfigurationsRequestTypeDef],
+    ) -> Items[TeamsChannelConfigurationTypeDef]:
+        """Each element of TeamChannelConfigurations in every page of
+        ListMicrosoftTeamsChannelConfigurations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListMicrosoftTeamsChannelConfigurations
+        """
+        return self._items(
+            "ListMicrosoftTeamsChannelConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_microsoft_teams_configured_teams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMicrosoftTeamsConfiguredTeamsRequestTypeDef],
+    ) -> Items[ConfiguredTeamTypeDef]:
+        """Each element of ConfiguredTeams in every page of
+        ListMicrosoftTeamsConfiguredTeams, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListMicrosoftTeamsConfiguredTeams
+        """
+        return self._items(
+            "ListMicrosoftTeamsConfiguredTeams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_microsoft_teams_user_identities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMicrosoftTeamsUserIdentitiesRequestTypeDef],
+    ) -> Items[TeamsUserIdentityTypeDef]:
+        """Each element of TeamsUserIdentities in every page of
+        ListMicrosoftTeamsUserIdentities, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListMicrosoftTeamsUserIdentities
+        """
+        return self._items(
+            "ListMicrosoftTeamsUserIdentities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccountTypeDef,
         AssociatePhoneNumberWithUserRequestTypeDef,
         AssociatePhoneNumberWithUserResponseTypeDef,
         AssociateSigninDelegateGroupsWithAccountRequestTypeDef,
@@ -128,6 +132,7 @@ if TYPE_CHECKING:
         UpdateUserRequestTypeDef,
         UpdateUserResponseTypeDef,
         UpdateUserSettingsRequestTypeDef,
+        UserTypeDef,
     )
 
 __all__ = ["MultiRegionChime"]
@@ -793,3 +798,86 @@ class MultiRegionChime(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/UpdateUserSettings
         """
         return self._call("UpdateUserSettings", kwargs)
+
+    def paginate_list_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountsRequestTypeDef],
+    ) -> RegionResults[ListAccountsResponseTypeDef]:
+        """Every page of ListAccounts in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the Amazon Chime accounts under the administrator's AWS account. You
+        can filter accounts by account name prefix. To find out which Amazon Chime
+        account a user belongs to, you can filter by the user's email address,
+        which returns one account result.
+
+        https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/ListAccounts
+        """
+        return self._paginate(
+            "ListAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> RegionResults[ListUsersResponseTypeDef]:
+        """Every page of ListUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the users that belong to the specified Amazon Chime account. You can
+        specify an email address to list only the user that the email address
+        belongs to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/ListUsers
+        """
+        return self._paginate(
+            "ListUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountsRequestTypeDef],
+    ) -> Items[AccountTypeDef]:
+        """Each element of Accounts in every page of ListAccounts, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/ListAccounts
+        """
+        return self._items(
+            "ListAccounts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of Users in every page of ListUsers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/ListUsers
+        """
+        return self._items(
+            "ListUsers", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -10,6 +10,9 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -151,6 +154,8 @@ if TYPE_CHECKING:
         RestorePhoneNumberResponseTypeDef,
         SearchAvailablePhoneNumbersRequestTypeDef,
         SearchAvailablePhoneNumbersResponseTypeDef,
+        SipMediaApplicationTypeDef,
+        SipRuleTypeDef,
         StartSpeakerSearchTaskRequestTypeDef,
         StartSpeakerSearchTaskResponseTypeDef,
         StartVoiceToneAnalysisTaskRequestTypeDef,
@@ -1167,3 +1172,82 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ValidateE911Address
         """
         return self._call("ValidateE911Address", kwargs)
+
+    def paginate_list_sip_media_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSipMediaApplicationsRequestTypeDef],
+    ) -> RegionResults[ListSipMediaApplicationsResponseTypeDef]:
+        """Every page of ListSipMediaApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the SIP media applications under the administrator's AWS account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListSipMediaApplications
+        """
+        return self._paginate(
+            "ListSipMediaApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sip_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSipRulesRequestTypeDef],
+    ) -> RegionResults[ListSipRulesResponseTypeDef]:
+        """Every page of ListSipRules in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the SIP rules under the administrator's AWS account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListSipRules
+        """
+        return self._paginate(
+            "ListSipRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_sip_media_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSipMediaApplicationsRequestTypeDef],
+    ) -> Items[SipMediaApplicationTypeDef]:
+        """Each element of SipMediaApplications in every page of
+        ListSipMediaApplications, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListSipMediaApplications
+        """
+        return self._items(
+            "ListSipMediaApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sip_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSipRulesRequestTypeDef],
+    ) -> Items[SipRuleTypeDef]:
+        """Each element of SipRules in every page of ListSipRules, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListSipRules
+        """
+        return self._items(
+            "ListSipRules", kwargs, max_items=max_items, page_size=page_size
+        )

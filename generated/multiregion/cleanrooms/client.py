@@ -9,15 +9,29 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AnalysisTemplateSummaryTypeDef,
         BatchGetCollaborationAnalysisTemplateInputTypeDef,
         BatchGetCollaborationAnalysisTemplateOutputTypeDef,
         BatchGetSchemaAnalysisRuleInputTypeDef,
         BatchGetSchemaAnalysisRuleOutputTypeDef,
         BatchGetSchemaInputTypeDef,
         BatchGetSchemaOutputTypeDef,
+        CollaborationAnalysisTemplateSummaryTypeDef,
+        CollaborationChangeRequestSummaryTypeDef,
+        CollaborationConfiguredAudienceModelAssociationSummaryTypeDef,
+        CollaborationIdNamespaceAssociationSummaryTypeDef,
+        CollaborationPrivacyBudgetSummaryTypeDef,
+        CollaborationPrivacyBudgetTemplateSummaryTypeDef,
+        CollaborationSummaryTypeDef,
+        ConfiguredAudienceModelAssociationSummaryTypeDef,
+        ConfiguredTableAssociationSummaryTypeDef,
+        ConfiguredTableSummaryTypeDef,
         CreateAnalysisTemplateInputTypeDef,
         CreateAnalysisTemplateOutputTypeDef,
         CreateCollaborationChangeRequestInputTypeDef,
@@ -106,6 +120,8 @@ if TYPE_CHECKING:
         GetSchemaAnalysisRuleOutputTypeDef,
         GetSchemaInputTypeDef,
         GetSchemaOutputTypeDef,
+        IdMappingTableSummaryTypeDef,
+        IdNamespaceAssociationSummaryTypeDef,
         ListAnalysisTemplatesInputTypeDef,
         ListAnalysisTemplatesOutputTypeDef,
         ListCollaborationAnalysisTemplatesInputTypeDef,
@@ -148,10 +164,17 @@ if TYPE_CHECKING:
         ListSchemasOutputTypeDef,
         ListTagsForResourceInputTypeDef,
         ListTagsForResourceOutputTypeDef,
+        MemberSummaryTypeDef,
+        MembershipSummaryTypeDef,
         PopulateIdMappingTableInputTypeDef,
         PopulateIdMappingTableOutputTypeDef,
         PreviewPrivacyImpactInputTypeDef,
         PreviewPrivacyImpactOutputTypeDef,
+        PrivacyBudgetSummaryTypeDef,
+        PrivacyBudgetTemplateSummaryTypeDef,
+        ProtectedJobSummaryTypeDef,
+        ProtectedQuerySummaryTypeDef,
+        SchemaSummaryTypeDef,
         StartProtectedJobInputTypeDef,
         StartProtectedJobOutputTypeDef,
         StartProtectedQueryInputTypeDef,
@@ -1029,3 +1052,840 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateProtectedQuery
         """
         return self._call("UpdateProtectedQuery", kwargs)
+
+    def paginate_list_analysis_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAnalysisTemplatesInputTypeDef],
+    ) -> RegionResults[ListAnalysisTemplatesOutputTypeDef]:
+        """Every page of ListAnalysisTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists analysis templates that the caller owns.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListAnalysisTemplates
+        """
+        return self._paginate(
+            "ListAnalysisTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_collaboration_analysis_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCollaborationAnalysisTemplatesInputTypeDef],
+    ) -> RegionResults[ListCollaborationAnalysisTemplatesOutputTypeDef]:
+        """Every page of ListCollaborationAnalysisTemplates in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists analysis templates within a collaboration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationAnalysisTemplates
+        """
+        return self._paginate(
+            "ListCollaborationAnalysisTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_collaboration_change_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCollaborationChangeRequestsInputTypeDef],
+    ) -> RegionResults[ListCollaborationChangeRequestsOutputTypeDef]:
+        """Every page of ListCollaborationChangeRequests in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all change requests for a collaboration with pagination support.
+        Returns change requests sorted by creation time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationChangeRequests
+        """
+        return self._paginate(
+            "ListCollaborationChangeRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_collaboration_configured_audience_model_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            ListCollaborationConfiguredAudienceModelAssociationsInputTypeDef
+        ],
+    ) -> RegionResults[
+        ListCollaborationConfiguredAudienceModelAssociationsOutputTypeDef
+    ]:
+        """Every page of ListCollaborationConfiguredAudienceModelAssociations in
+        every target, merged per target (botocore's build_full_result).
+
+        Lists configured audience model associations within a collaboration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationConfiguredAudienceModelAssociations
+        """
+        return self._paginate(
+            "ListCollaborationConfiguredAudienceModelAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_collaboration_id_namespace_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCollaborationIdNamespaceAssociationsInputTypeDef],
+    ) -> RegionResults[ListCollaborationIdNamespaceAssociationsOutputTypeDef]:
+        """Every page of ListCollaborationIdNamespaceAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns a list of the ID namespace associations in a collaboration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationIdNamespaceAssociations
+        """
+        return self._paginate(
+            "ListCollaborationIdNamespaceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_collaboration_privacy_budget_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCollaborationPrivacyBudgetTemplatesInputTypeDef],
+    ) -> RegionResults[ListCollaborationPrivacyBudgetTemplatesOutputTypeDef]:
+        """Every page of ListCollaborationPrivacyBudgetTemplates in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns an array that summarizes each privacy budget template in a
+        specified collaboration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationPrivacyBudgetTemplates
+        """
+        return self._paginate(
+            "ListCollaborationPrivacyBudgetTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_collaboration_privacy_budgets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCollaborationPrivacyBudgetsInputTypeDef],
+    ) -> RegionResults[ListCollaborationPrivacyBudgetsOutputTypeDef]:
+        """Every page of ListCollaborationPrivacyBudgets in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns an array that summarizes each privacy budget in a specified
+        collaboration. The summary includes the collaboration ARN, creation time,
+        creating account, and privacy budget details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationPrivacyBudgets
+        """
+        return self._paginate(
+            "ListCollaborationPrivacyBudgets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_collaborations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCollaborationsInputTypeDef],
+    ) -> RegionResults[ListCollaborationsOutputTypeDef]:
+        """Every page of ListCollaborations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists collaborations the caller owns, is active in, or has been invited
+        to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborations
+        """
+        return self._paginate(
+            "ListCollaborations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configured_audience_model_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfiguredAudienceModelAssociationsInputTypeDef],
+    ) -> RegionResults[ListConfiguredAudienceModelAssociationsOutputTypeDef]:
+        """Every page of ListConfiguredAudienceModelAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists information about requested configured audience model associations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListConfiguredAudienceModelAssociations
+        """
+        return self._paginate(
+            "ListConfiguredAudienceModelAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configured_table_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfiguredTableAssociationsInputTypeDef],
+    ) -> RegionResults[ListConfiguredTableAssociationsOutputTypeDef]:
+        """Every page of ListConfiguredTableAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists configured table associations for a membership.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListConfiguredTableAssociations
+        """
+        return self._paginate(
+            "ListConfiguredTableAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configured_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfiguredTablesInputTypeDef],
+    ) -> RegionResults[ListConfiguredTablesOutputTypeDef]:
+        """Every page of ListConfiguredTables in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists configured tables.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListConfiguredTables
+        """
+        return self._paginate(
+            "ListConfiguredTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_id_mapping_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIdMappingTablesInputTypeDef],
+    ) -> RegionResults[ListIdMappingTablesOutputTypeDef]:
+        """Every page of ListIdMappingTables in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of ID mapping tables.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListIdMappingTables
+        """
+        return self._paginate(
+            "ListIdMappingTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_id_namespace_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIdNamespaceAssociationsInputTypeDef],
+    ) -> RegionResults[ListIdNamespaceAssociationsOutputTypeDef]:
+        """Every page of ListIdNamespaceAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of ID namespace associations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListIdNamespaceAssociations
+        """
+        return self._paginate(
+            "ListIdNamespaceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMembersInputTypeDef],
+    ) -> RegionResults[ListMembersOutputTypeDef]:
+        """Every page of ListMembers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all members within a collaboration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListMembers
+        """
+        return self._paginate(
+            "ListMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMembershipsInputTypeDef],
+    ) -> RegionResults[ListMembershipsOutputTypeDef]:
+        """Every page of ListMemberships in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all memberships resources within the caller's account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListMemberships
+        """
+        return self._paginate(
+            "ListMemberships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_privacy_budget_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPrivacyBudgetTemplatesInputTypeDef],
+    ) -> RegionResults[ListPrivacyBudgetTemplatesOutputTypeDef]:
+        """Every page of ListPrivacyBudgetTemplates in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns detailed information about the privacy budget templates in a
+        specified membership.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListPrivacyBudgetTemplates
+        """
+        return self._paginate(
+            "ListPrivacyBudgetTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_privacy_budgets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPrivacyBudgetsInputTypeDef],
+    ) -> RegionResults[ListPrivacyBudgetsOutputTypeDef]:
+        """Every page of ListPrivacyBudgets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns detailed information about the privacy budgets in a specified
+        membership.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListPrivacyBudgets
+        """
+        return self._paginate(
+            "ListPrivacyBudgets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_protected_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProtectedJobsInputTypeDef],
+    ) -> RegionResults[ListProtectedJobsOutputTypeDef]:
+        """Every page of ListProtectedJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists protected jobs, sorted by most recent job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListProtectedJobs
+        """
+        return self._paginate(
+            "ListProtectedJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_protected_queries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProtectedQueriesInputTypeDef],
+    ) -> RegionResults[ListProtectedQueriesOutputTypeDef]:
+        """Every page of ListProtectedQueries in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists protected queries, sorted by the most recent query.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListProtectedQueries
+        """
+        return self._paginate(
+            "ListProtectedQueries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSchemasInputTypeDef],
+    ) -> RegionResults[ListSchemasOutputTypeDef]:
+        """Every page of ListSchemas in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the schemas for relations within a collaboration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListSchemas
+        """
+        return self._paginate(
+            "ListSchemas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_analysis_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAnalysisTemplatesInputTypeDef],
+    ) -> Items[AnalysisTemplateSummaryTypeDef]:
+        """Each element of analysisTemplateSummaries in every page of
+        ListAnalysisTemplates, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListAnalysisTemplates
+        """
+        return self._items(
+            "ListAnalysisTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_collaboration_analysis_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCollaborationAnalysisTemplatesInputTypeDef],
+    ) -> Items[CollaborationAnalysisTemplateSummaryTypeDef]:
+        """Each element of collaborationAnalysisTemplateSummaries in every page of
+        ListCollaborationAnalysisTemplates, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationAnalysisTemplates
+        """
+        return self._items(
+            "ListCollaborationAnalysisTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_collaboration_change_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCollaborationChangeRequestsInputTypeDef],
+    ) -> Items[CollaborationChangeRequestSummaryTypeDef]:
+        """Each element of collaborationChangeRequestSummaries in every page of
+        ListCollaborationChangeRequests, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationChangeRequests
+        """
+        return self._items(
+            "ListCollaborationChangeRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_collaboration_configured_audience_model_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            ListCollaborationConfiguredAudienceModelAssociationsInputTypeDef
+        ],
+    ) -> Items[CollaborationConfiguredAudienceModelAssociationSummaryTypeDef]:
+        """Each element of collaborationConfiguredAudienceModelAssociationSummaries
+        in every page of ListCollaborationConfiguredAudienceModelAssociations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationConfiguredAudienceModelAssociations
+        """
+        return self._items(
+            "ListCollaborationConfiguredAudienceModelAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_collaboration_id_namespace_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCollaborationIdNamespaceAssociationsInputTypeDef],
+    ) -> Items[CollaborationIdNamespaceAssociationSummaryTypeDef]:
+        """Each element of collaborationIdNamespaceAssociationSummaries in every page
+        of ListCollaborationIdNamespaceAssociations, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationIdNamespaceAssociations
+        """
+        return self._items(
+            "ListCollaborationIdNamespaceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_collaboration_privacy_budget_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCollaborationPrivacyBudgetTemplatesInputTypeDef],
+    ) -> Items[CollaborationPrivacyBudgetTemplateSummaryTypeDef]:
+        """Each element of collaborationPrivacyBudgetTemplateSummaries in every page
+        of ListCollaborationPrivacyBudgetTemplates, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationPrivacyBudgetTemplates
+        """
+        return self._items(
+            "ListCollaborationPrivacyBudgetTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_collaboration_privacy_budgets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCollaborationPrivacyBudgetsInputTypeDef],
+    ) -> Items[CollaborationPrivacyBudgetSummaryTypeDef]:
+        """Each element of collaborationPrivacyBudgetSummaries in every page of
+        ListCollaborationPrivacyBudgets, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationPrivacyBudgets
+        """
+        return self._items(
+            "ListCollaborationPrivacyBudgets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_collaborations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCollaborationsInputTypeDef],
+    ) -> Items[CollaborationSummaryTypeDef]:
+        """Each element of collaborationList in every page of ListCollaborations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborations
+        """
+        return self._items(
+            "ListCollaborations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_configured_audience_model_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfiguredAudienceModelAssociationsInputTypeDef],
+    ) -> Items[ConfiguredAudienceModelAssociationSummaryTypeDef]:
+        """Each element of configuredAudienceModelAssociationSummaries in every page
+        of ListConfiguredAudienceModelAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListConfiguredAudienceModelAssociations
+        """
+        return self._items(
+            "ListConfiguredAudienceModelAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_configured_table_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfiguredTableAssociationsInputTypeDef],
+    ) -> Items[ConfiguredTableAssociationSummaryTypeDef]:
+        """Each element of configuredTableAssociationSummaries in every page of
+        ListConfiguredTableAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListConfiguredTableAssociations
+        """
+        return self._items(
+            "ListConfiguredTableAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_configured_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfiguredTablesInputTypeDef],
+    ) -> Items[ConfiguredTableSummaryTypeDef]:
+        """Each element of configuredTableSummaries in every page of
+        ListConfiguredTables, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListConfiguredTables
+        """
+        return self._items(
+            "ListConfiguredTables", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_id_mapping_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIdMappingTablesInputTypeDef],
+    ) -> Items[IdMappingTableSummaryTypeDef]:
+        """Each element of idMappingTableSummaries in every page of
+        ListIdMappingTables, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListIdMappingTables
+        """
+        return self._items(
+            "ListIdMappingTables", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_id_namespace_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIdNamespaceAssociationsInputTypeDef],
+    ) -> Items[IdNamespaceAssociationSummaryTypeDef]:
+        """Each element of idNamespaceAssociationSummaries in every page of
+        ListIdNamespaceAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListIdNamespaceAssociations
+        """
+        return self._items(
+            "ListIdNamespaceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMembersInputTypeDef],
+    ) -> Items[MemberSummaryTypeDef]:
+        """Each element of memberSummaries in every page of ListMembers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListMembers
+        """
+        return self._items(
+            "ListMembers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMembershipsInputTypeDef],
+    ) -> Items[MembershipSummaryTypeDef]:
+        """Each element of membershipSummaries in every page of ListMemberships, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListMemberships
+        """
+        return self._items(
+            "ListMemberships", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_privacy_budget_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPrivacyBudgetTemplatesInputTypeDef],
+    ) -> Items[PrivacyBudgetTemplateSummaryTypeDef]:
+        """Each element of privacyBudgetTemplateSummaries in every page of
+        ListPrivacyBudgetTemplates, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListPrivacyBudgetTemplates
+        """
+        return self._items(
+            "ListPrivacyBudgetTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_privacy_budgets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPrivacyBudgetsInputTypeDef],
+    ) -> Items[PrivacyBudgetSummaryTypeDef]:
+        """Each element of privacyBudgetSummaries in every page of
+        ListPrivacyBudgets, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListPrivacyBudgets
+        """
+        return self._items(
+            "ListPrivacyBudgets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_protected_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProtectedJobsInputTypeDef],
+    ) -> Items[ProtectedJobSummaryTypeDef]:
+        """Each element of protectedJobs in every page of ListProtectedJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListProtectedJobs
+        """
+        return self._items(
+            "ListProtectedJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_protected_queries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProtectedQueriesInputTypeDef],
+    ) -> Items[ProtectedQuerySummaryTypeDef]:
+        """Each element of protectedQueries in every page of ListProtectedQueries,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListProtectedQueries
+        """
+        return self._items(
+            "ListProtectedQueries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSchemasInputTypeDef],
+    ) -> Items[SchemaSummaryTypeDef]:
+        """Each element of schemaSummaries in every page of ListSchemas, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListSchemas
+        """
+        return self._items(
+            "ListSchemas", kwargs, max_items=max_items, page_size=page_size
+        )

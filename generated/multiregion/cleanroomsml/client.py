@@ -9,11 +9,25 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AudienceExportJobSummaryTypeDef,
+        AudienceGenerationJobSummaryTypeDef,
+        AudienceModelSummaryTypeDef,
         CancelTrainedModelInferenceJobRequestTypeDef,
         CancelTrainedModelRequestTypeDef,
+        CollaborationConfiguredModelAlgorithmAssociationSummaryTypeDef,
+        CollaborationMLInputChannelSummaryTypeDef,
+        CollaborationTrainedModelExportJobSummaryTypeDef,
+        CollaborationTrainedModelInferenceJobSummaryTypeDef,
+        CollaborationTrainedModelSummaryTypeDef,
+        ConfiguredAudienceModelSummaryTypeDef,
+        ConfiguredModelAlgorithmAssociationSummaryTypeDef,
+        ConfiguredModelAlgorithmSummaryTypeDef,
         CreateAudienceModelRequestTypeDef,
         CreateAudienceModelResponseTypeDef,
         CreateConfiguredAudienceModelRequestTypeDef,
@@ -101,6 +115,7 @@ if TYPE_CHECKING:
         ListTrainedModelsResponseTypeDef,
         ListTrainingDatasetsRequestTypeDef,
         ListTrainingDatasetsResponseTypeDef,
+        MLInputChannelSummaryTypeDef,
         PutConfiguredAudienceModelPolicyRequestTypeDef,
         PutConfiguredAudienceModelPolicyResponseTypeDef,
         PutMLConfigurationRequestTypeDef,
@@ -112,6 +127,9 @@ if TYPE_CHECKING:
         StartTrainedModelInferenceJobResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TrainedModelInferenceJobSummaryTypeDef,
+        TrainedModelSummaryTypeDef,
+        TrainingDatasetSummaryTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateConfiguredAudienceModelRequestTypeDef,
@@ -700,3 +718,681 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/UpdateConfiguredAudienceModel
         """
         return self._call("UpdateConfiguredAudienceModel", kwargs)
+
+    def paginate_list_audience_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAudienceExportJobsRequestTypeDef],
+    ) -> RegionResults[ListAudienceExportJobsResponseTypeDef]:
+        """Every page of ListAudienceExportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the audience export jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListAudienceExportJobs
+        """
+        return self._paginate(
+            "ListAudienceExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_audience_generation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAudienceGenerationJobsRequestTypeDef],
+    ) -> RegionResults[ListAudienceGenerationJobsResponseTypeDef]:
+        """Every page of ListAudienceGenerationJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of audience generation jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListAudienceGenerationJobs
+        """
+        return self._paginate(
+            "ListAudienceGenerationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_audience_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAudienceModelsRequestTypeDef],
+    ) -> RegionResults[ListAudienceModelsResponseTypeDef]:
+        """Every page of ListAudienceModels in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of audience models.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListAudienceModels
+        """
+        return self._paginate(
+            "ListAudienceModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_collaboration_configured_model_algorithm_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            ListCollaborationConfiguredModelAlgorithmAssociationsRequestTypeDef
+        ],
+    ) -> RegionResults[
+        ListCollaborationConfiguredModelAlgorithmAssociationsResponseTypeDef
+    ]:
+        """Every page of ListCollaborationConfiguredModelAlgorithmAssociations in
+        every target, merged per target (botocore's build_full_result).
+
+        Returns a list of the configured model algorithm associations in a
+        collaboration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationConfiguredModelAlgorithmAssociations
+        """
+        return self._paginate(
+            "ListCollaborationConfiguredModelAlgorithmAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_collaboration_ml_input_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCollaborationMLInputChannelsRequestTypeDef],
+    ) -> RegionResults[ListCollaborationMLInputChannelsResponseTypeDef]:
+        """Every page of ListCollaborationMLInputChannels in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of the ML input channels in a collaboration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationMLInputChannels
+        """
+        return self._paginate(
+            "ListCollaborationMLInputChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_collaboration_trained_model_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCollaborationTrainedModelExportJobsRequestTypeDef],
+    ) -> RegionResults[ListCollaborationTrainedModelExportJobsResponseTypeDef]:
+        """Every page of ListCollaborationTrainedModelExportJobs in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns a list of the export jobs for a trained model in a collaboration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationTrainedModelExportJobs
+        """
+        return self._paginate(
+            "ListCollaborationTrainedModelExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_collaboration_trained_model_inference_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCollaborationTrainedModelInferenceJobsRequestTypeDef],
+    ) -> RegionResults[ListCollaborationTrainedModelInferenceJobsResponseTypeDef]:
+        """Every page of ListCollaborationTrainedModelInferenceJobs in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns a list of trained model inference jobs in a specified
+        collaboration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationTrainedModelInferenceJobs
+        """
+        return self._paginate(
+            "ListCollaborationTrainedModelInferenceJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_collaboration_trained_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCollaborationTrainedModelsRequestTypeDef],
+    ) -> RegionResults[ListCollaborationTrainedModelsResponseTypeDef]:
+        """Every page of ListCollaborationTrainedModels in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of the trained models in a collaboration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationTrainedModels
+        """
+        return self._paginate(
+            "ListCollaborationTrainedModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configured_audience_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfiguredAudienceModelsRequestTypeDef],
+    ) -> RegionResults[ListConfiguredAudienceModelsResponseTypeDef]:
+        """Every page of ListConfiguredAudienceModels in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of the configured audience models.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListConfiguredAudienceModels
+        """
+        return self._paginate(
+            "ListConfiguredAudienceModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configured_model_algorithm_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfiguredModelAlgorithmAssociationsRequestTypeDef],
+    ) -> RegionResults[ListConfiguredModelAlgorithmAssociationsResponseTypeDef]:
+        """Every page of ListConfiguredModelAlgorithmAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns a list of configured model algorithm associations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListConfiguredModelAlgorithmAssociations
+        """
+        return self._paginate(
+            "ListConfiguredModelAlgorithmAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configured_model_algorithms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfiguredModelAlgorithmsRequestTypeDef],
+    ) -> RegionResults[ListConfiguredModelAlgorithmsResponseTypeDef]:
+        """Every page of ListConfiguredModelAlgorithms in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of configured model algorithms.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListConfiguredModelAlgorithms
+        """
+        return self._paginate(
+            "ListConfiguredModelAlgorithms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ml_input_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMLInputChannelsRequestTypeDef],
+    ) -> RegionResults[ListMLInputChannelsResponseTypeDef]:
+        """Every page of ListMLInputChannels in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of ML input channels.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListMLInputChannels
+        """
+        return self._paginate(
+            "ListMLInputChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_trained_model_inference_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrainedModelInferenceJobsRequestTypeDef],
+    ) -> RegionResults[ListTrainedModelInferenceJobsResponseTypeDef]:
+        """Every page of ListTrainedModelInferenceJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of trained model inference jobs that match the request
+        parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListTrainedModelInferenceJobs
+        """
+        return self._paginate(
+            "ListTrainedModelInferenceJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_trained_model_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrainedModelVersionsRequestTypeDef],
+    ) -> RegionResults[ListTrainedModelVersionsResponseTypeDef]:
+        """Every page of ListTrainedModelVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of trained model versions for a specified trained model.
+        This operation allows you to view all versions of a trained model,
+        including information about their status and creation details. You can use
+        this to track the evolution of your trained models and select specific
+        versions for inference or further training.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListTrainedModelVersions
+        """
+        return self._paginate(
+            "ListTrainedModelVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_trained_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrainedModelsRequestTypeDef],
+    ) -> RegionResults[ListTrainedModelsResponseTypeDef]:
+        """Every page of ListTrainedModels in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of trained models.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListTrainedModels
+        """
+        return self._paginate(
+            "ListTrainedModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_training_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrainingDatasetsRequestTypeDef],
+    ) -> RegionResults[ListTrainingDatasetsResponseTypeDef]:
+        """Every page of ListTrainingDatasets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of training datasets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListTrainingDatasets
+        """
+        return self._paginate(
+            "ListTrainingDatasets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_audience_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAudienceExportJobsRequestTypeDef],
+    ) -> Items[AudienceExportJobSummaryTypeDef]:
+        """Each element of audienceExportJobs in every page of
+        ListAudienceExportJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListAudienceExportJobs
+        """
+        return self._items(
+            "ListAudienceExportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_audience_generation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAudienceGenerationJobsRequestTypeDef],
+    ) -> Items[AudienceGenerationJobSummaryTypeDef]:
+        """Each element of audienceGenerationJobs in every page of
+        ListAudienceGenerationJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListAudienceGenerationJobs
+        """
+        return self._items(
+            "ListAudienceGenerationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_audience_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAudienceModelsRequestTypeDef],
+    ) -> Items[AudienceModelSummaryTypeDef]:
+        """Each element of audienceModels in every page of ListAudienceModels, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListAudienceModels
+        """
+        return self._items(
+            "ListAudienceModels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_collaboration_configured_model_algorithm_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            ListCollaborationConfiguredModelAlgorithmAssociationsRequestTypeDef
+        ],
+    ) -> Items[CollaborationConfiguredModelAlgorithmAssociationSummaryTypeDef]:
+        """Each element of collaborationConfiguredModelAlgorithmAssociations in every
+        page of ListCollaborationConfiguredModelAlgorithmAssociations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationConfiguredModelAlgorithmAssociations
+        """
+        return self._items(
+            "ListCollaborationConfiguredModelAlgorithmAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_collaboration_ml_input_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCollaborationMLInputChannelsRequestTypeDef],
+    ) -> Items[CollaborationMLInputChannelSummaryTypeDef]:
+        """Each element of collaborationMLInputChannelsList in every page of
+        ListCollaborationMLInputChannels, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationMLInputChannels
+        """
+        return self._items(
+            "ListCollaborationMLInputChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_collaboration_trained_model_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCollaborationTrainedModelExportJobsRequestTypeDef],
+    ) -> Items[CollaborationTrainedModelExportJobSummaryTypeDef]:
+        """Each element of collaborationTrainedModelExportJobs in every page of
+        ListCollaborationTrainedModelExportJobs, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationTrainedModelExportJobs
+        """
+        return self._items(
+            "ListCollaborationTrainedModelExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_collaboration_trained_model_inference_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCollaborationTrainedModelInferenceJobsRequestTypeDef],
+    ) -> Items[CollaborationTrainedModelInferenceJobSummaryTypeDef]:
+        """Each element of collaborationTrainedModelInferenceJobs in every page of
+        ListCollaborationTrainedModelInferenceJobs, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationTrainedModelInferenceJobs
+        """
+        return self._items(
+            "ListCollaborationTrainedModelInferenceJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_collaboration_trained_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCollaborationTrainedModelsRequestTypeDef],
+    ) -> Items[CollaborationTrainedModelSummaryTypeDef]:
+        """Each element of collaborationTrainedModels in every page of
+        ListCollaborationTrainedModels, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationTrainedModels
+        """
+        return self._items(
+            "ListCollaborationTrainedModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_configured_audience_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfiguredAudienceModelsRequestTypeDef],
+    ) -> Items[ConfiguredAudienceModelSummaryTypeDef]:
+        """Each element of configuredAudienceModels in every page of
+        ListConfiguredAudienceModels, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListConfiguredAudienceModels
+        """
+        return self._items(
+            "ListConfiguredAudienceModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_configured_model_algorithm_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfiguredModelAlgorithmAssociationsRequestTypeDef],
+    ) -> Items[ConfiguredModelAlgorithmAssociationSummaryTypeDef]:
+        """Each element of configuredModelAlgorithmAssociations in every page of
+        ListConfiguredModelAlgorithmAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListConfiguredModelAlgorithmAssociations
+        """
+        return self._items(
+            "ListConfiguredModelAlgorithmAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_configured_model_algorithms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfiguredModelAlgorithmsRequestTypeDef],
+    ) -> Items[ConfiguredModelAlgorithmSummaryTypeDef]:
+        """Each element of configuredModelAlgorithms in every page of
+        ListConfiguredModelAlgorithms, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListConfiguredModelAlgorithms
+        """
+        return self._items(
+            "ListConfiguredModelAlgorithms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_ml_input_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMLInputChannelsRequestTypeDef],
+    ) -> Items[MLInputChannelSummaryTypeDef]:
+        """Each element of mlInputChannelsList in every page of ListMLInputChannels,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListMLInputChannels
+        """
+        return self._items(
+            "ListMLInputChannels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_trained_model_inference_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrainedModelInferenceJobsRequestTypeDef],
+    ) -> Items[TrainedModelInferenceJobSummaryTypeDef]:
+        """Each element of trainedModelInferenceJobs in every page of
+        ListTrainedModelInferenceJobs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListTrainedModelInferenceJobs
+        """
+        return self._items(
+            "ListTrainedModelInferenceJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_trained_model_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrainedModelVersionsRequestTypeDef],
+    ) -> Items[TrainedModelSummaryTypeDef]:
+        """Each element of trainedModels in every page of ListTrainedModelVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListTrainedModelVersions
+        """
+        return self._items(
+            "ListTrainedModelVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_trained_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrainedModelsRequestTypeDef],
+    ) -> Items[TrainedModelSummaryTypeDef]:
+        """Each element of trainedModels in every page of ListTrainedModels, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListTrainedModels
+        """
+        return self._items(
+            "ListTrainedModels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_training_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrainingDatasetsRequestTypeDef],
+    ) -> Items[TrainingDatasetSummaryTypeDef]:
+        """Each element of trainingDatasets in every page of ListTrainingDatasets,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListTrainingDatasets
+        """
+        return self._items(
+            "ListTrainingDatasets", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
         DescribeEnvironmentStatusResultTypeDef,
         DescribeEnvironmentsRequestTypeDef,
         DescribeEnvironmentsResultTypeDef,
+        EnvironmentMemberTypeDef,
         ListEnvironmentsRequestTypeDef,
         ListEnvironmentsResultTypeDef,
         ListTagsForResourceRequestTypeDef,
@@ -170,3 +174,86 @@ class MultiRegionCloud9(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/UpdateEnvironmentMembership
         """
         return self._call("UpdateEnvironmentMembership", kwargs)
+
+    def paginate_describe_environment_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEnvironmentMembershipsRequestTypeDef],
+    ) -> RegionResults[DescribeEnvironmentMembershipsResultTypeDef]:
+        """Every page of DescribeEnvironmentMemberships in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets information about environment members for an Cloud9 development
+        environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/DescribeEnvironmentMemberships
+        """
+        return self._paginate(
+            "DescribeEnvironmentMemberships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+    ) -> RegionResults[ListEnvironmentsResultTypeDef]:
+        """Every page of ListEnvironments in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of Cloud9 development environment identifiers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/ListEnvironments
+        """
+        return self._paginate(
+            "ListEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_environment_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEnvironmentMembershipsRequestTypeDef],
+    ) -> Items[EnvironmentMemberTypeDef]:
+        """Each element of memberships in every page of
+        DescribeEnvironmentMemberships, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/DescribeEnvironmentMemberships
+        """
+        return self._items(
+            "DescribeEnvironmentMemberships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of environmentIds in every page of ListEnvironments, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/ListEnvironments
+        """
+        return self._items(
+            "ListEnvironments", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
         ListResourceRequestsOutputTypeDef,
         ListResourcesInputTypeDef,
         ListResourcesOutputTypeDef,
+        ProgressEventTypeDef,
+        ResourceDescriptionTypeDef,
         UpdateResourceInputTypeDef,
         UpdateResourceOutputTypeDef,
     )
@@ -124,3 +129,106 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cloudcontrol-2021-09-30/UpdateResource
         """
         return self._call("UpdateResource", kwargs)
+
+    def paginate_list_resource_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceRequestsInputTypeDef],
+    ) -> RegionResults[ListResourceRequestsOutputTypeDef]:
+        """Every page of ListResourceRequests in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns existing resource operation requests. This includes requests of
+        all status types. For more information, see Listing active resource
+        operation requests in the Amazon Web Services Cloud Control API User
+        Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudcontrol-2021-09-30/ListResourceRequests
+        """
+        return self._paginate(
+            "ListResourceRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourcesInputTypeDef],
+    ) -> RegionResults[ListResourcesOutputTypeDef]:
+        """Every page of ListResources in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns information about the specified resources. For more information,
+        see Discovering resources in the Amazon Web Services Cloud Control API
+        User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudcontrol-2021-09-30/ListResources
+        """
+        return self._paginate(
+            "ListResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_resource_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceRequestsInputTypeDef],
+    ) -> Items[ProgressEventTypeDef]:
+        """Each element of ResourceRequestStatusSummaries in every page of
+        ListResourceRequests, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudcontrol-2021-09-30/ListResourceRequests
+        """
+        return self._items(
+            "ListResourceRequests", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourcesInputTypeDef],
+    ) -> Items[ResourceDescriptionTypeDef]:
+        """Each element of ResourceDescriptions in every page of ListResources, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudcontrol-2021-09-30/ListResources
+        """
+        return self._items(
+            "ListResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_resource_request_success(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetResourceRequestStatusInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until resource operation request is successful
+
+        Polls GetResourceRequestStatus in every target at once, every 5 seconds
+        and at most 24 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudcontrol-2021-09-30/GetResourceRequestStatus
+        """
+        return self._wait(
+            "ResourceRequestSuccess", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
         AttachToIndexResponseTypeDef,
         AttachTypedLinkRequestTypeDef,
         AttachTypedLinkResponseTypeDef,
+        AttributeKeyAndValueOutputTypeDef,
         BatchReadRequestTypeDef,
         BatchReadResponseTypeDef,
         BatchWriteRequestTypeDef,
@@ -57,11 +61,13 @@ if TYPE_CHECKING:
         DetachPolicyRequestTypeDef,
         DetachPolicyResponseTypeDef,
         DetachTypedLinkRequestTypeDef,
+        DirectoryTypeDef,
         DisableDirectoryRequestTypeDef,
         DisableDirectoryResponseTypeDef,
         EmptyResponseMetadataTypeDef,
         EnableDirectoryRequestTypeDef,
         EnableDirectoryResponseTypeDef,
+        FacetAttributeOutputTypeDef,
         GetAppliedSchemaVersionRequestTypeDef,
         GetAppliedSchemaVersionResponseTypeDef,
         GetDirectoryRequestTypeDef,
@@ -78,6 +84,7 @@ if TYPE_CHECKING:
         GetSchemaAsJsonResponseTypeDef,
         GetTypedLinkFacetInformationRequestTypeDef,
         GetTypedLinkFacetInformationResponseTypeDef,
+        IndexAttachmentTypeDef,
         ListAppliedSchemaArnsRequestTypeDef,
         ListAppliedSchemaArnsResponseTypeDef,
         ListAttachedIndicesRequestTypeDef,
@@ -120,6 +127,8 @@ if TYPE_CHECKING:
         ListTypedLinkFacetNamesResponseTypeDef,
         LookupPolicyRequestTypeDef,
         LookupPolicyResponseTypeDef,
+        PathToObjectIdentifiersTypeDef,
+        PolicyToPathTypeDef,
         PublishSchemaRequestTypeDef,
         PublishSchemaResponseTypeDef,
         PutSchemaFromJsonRequestTypeDef,
@@ -128,6 +137,9 @@ if TYPE_CHECKING:
         RemoveFacetFromObjectResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TagTypeDef,
+        TypedLinkAttributeDefinitionOutputTypeDef,
+        TypedLinkSpecifierOutputTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateFacetRequestTypeDef,
@@ -814,3 +826,774 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/UpgradePublishedSchema
         """
         return self._call("UpgradePublishedSchema", kwargs)
+
+    def paginate_list_applied_schema_arns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAppliedSchemaArnsRequestTypeDef],
+    ) -> RegionResults[ListAppliedSchemaArnsResponseTypeDef]:
+        """Every page of ListAppliedSchemaArns in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists schema major versions applied to a directory. If SchemaArn is
+        provided, lists the minor version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListAppliedSchemaArns
+        """
+        return self._paginate(
+            "ListAppliedSchemaArns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_attached_indices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttachedIndicesRequestTypeDef],
+    ) -> RegionResults[ListAttachedIndicesResponseTypeDef]:
+        """Every page of ListAttachedIndices in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists indices attached to the specified object.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListAttachedIndices
+        """
+        return self._paginate(
+            "ListAttachedIndices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_development_schema_arns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDevelopmentSchemaArnsRequestTypeDef],
+    ) -> RegionResults[ListDevelopmentSchemaArnsResponseTypeDef]:
+        """Every page of ListDevelopmentSchemaArns in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves each Amazon Resource Name (ARN) of schemas in the development
+        state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListDevelopmentSchemaArns
+        """
+        return self._paginate(
+            "ListDevelopmentSchemaArns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_directories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDirectoriesRequestTypeDef],
+    ) -> RegionResults[ListDirectoriesResponseTypeDef]:
+        """Every page of ListDirectories in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists directories created within an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListDirectories
+        """
+        return self._paginate(
+            "ListDirectories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_facet_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFacetAttributesRequestTypeDef],
+    ) -> RegionResults[ListFacetAttributesResponseTypeDef]:
+        """Every page of ListFacetAttributes in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves attributes attached to the facet.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListFacetAttributes
+        """
+        return self._paginate(
+            "ListFacetAttributes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_facet_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFacetNamesRequestTypeDef],
+    ) -> RegionResults[ListFacetNamesResponseTypeDef]:
+        """Every page of ListFacetNames in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the names of facets that exist in a schema.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListFacetNames
+        """
+        return self._paginate(
+            "ListFacetNames",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_incoming_typed_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIncomingTypedLinksRequestTypeDef],
+    ) -> RegionResults[ListIncomingTypedLinksResponseTypeDef]:
+        """Every page of ListIncomingTypedLinks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of all the incoming TypedLinkSpecifier
+        information for an object. It also supports filtering by typed link facet
+        and identity attributes. For more information, see Typed Links.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListIncomingTypedLinks
+        """
+        return self._paginate(
+            "ListIncomingTypedLinks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_index(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIndexRequestTypeDef],
+    ) -> RegionResults[ListIndexResponseTypeDef]:
+        """Every page of ListIndex in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists objects attached to the specified index.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListIndex
+        """
+        return self._paginate(
+            "ListIndex",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_schema_arns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedSchemaArnsRequestTypeDef],
+    ) -> RegionResults[ListManagedSchemaArnsResponseTypeDef]:
+        """Every page of ListManagedSchemaArns in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the major version families of each managed schema. If a major
+        version ARN is provided as SchemaArn, the minor version revisions in that
+        family are listed instead.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListManagedSchemaArns
+        """
+        return self._paginate(
+            "ListManagedSchemaArns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_object_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListObjectAttributesRequestTypeDef],
+    ) -> RegionResults[ListObjectAttributesResponseTypeDef]:
+        """Every page of ListObjectAttributes in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all attributes that are associated with an object.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListObjectAttributes
+        """
+        return self._paginate(
+            "ListObjectAttributes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_object_parent_paths(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListObjectParentPathsRequestTypeDef],
+    ) -> RegionResults[ListObjectParentPathsResponseTypeDef]:
+        """Every page of ListObjectParentPaths in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves all available parent paths for any object type such as node,
+        leaf node, policy node, and index node objects. For more information about
+        objects, see Directory Structure.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListObjectParentPaths
+        """
+        return self._paginate(
+            "ListObjectParentPaths",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_object_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListObjectPoliciesRequestTypeDef],
+    ) -> RegionResults[ListObjectPoliciesResponseTypeDef]:
+        """Every page of ListObjectPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns policies attached to an object in pagination fashion.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListObjectPolicies
+        """
+        return self._paginate(
+            "ListObjectPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_outgoing_typed_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOutgoingTypedLinksRequestTypeDef],
+    ) -> RegionResults[ListOutgoingTypedLinksResponseTypeDef]:
+        """Every page of ListOutgoingTypedLinks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of all the outgoing TypedLinkSpecifier
+        information for an object. It also supports filtering by typed link facet
+        and identity attributes. For more information, see Typed Links.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListOutgoingTypedLinks
+        """
+        return self._paginate(
+            "ListOutgoingTypedLinks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policy_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicyAttachmentsRequestTypeDef],
+    ) -> RegionResults[ListPolicyAttachmentsResponseTypeDef]:
+        """Every page of ListPolicyAttachments in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns all of the ObjectIdentifiers to which a given policy is attached.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListPolicyAttachments
+        """
+        return self._paginate(
+            "ListPolicyAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_published_schema_arns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPublishedSchemaArnsRequestTypeDef],
+    ) -> RegionResults[ListPublishedSchemaArnsResponseTypeDef]:
+        """Every page of ListPublishedSchemaArns in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the major version families of each published schema. If a major
+        version ARN is provided as SchemaArn, the minor version revisions in that
+        family are listed instead.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListPublishedSchemaArns
+        """
+        return self._paginate(
+            "ListPublishedSchemaArns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns tags for a resource. Tagging is currently supported only for
+        directories with a limit of 50 tags per directory. All 50 tags are
+        returned for a given directory with this API call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_typed_link_facet_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTypedLinkFacetAttributesRequestTypeDef],
+    ) -> RegionResults[ListTypedLinkFacetAttributesResponseTypeDef]:
+        """Every page of ListTypedLinkFacetAttributes in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a paginated list of all attribute definitions for a particular
+        TypedLinkFacet. For more information, see Typed Links.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListTypedLinkFacetAttributes
+        """
+        return self._paginate(
+            "ListTypedLinkFacetAttributes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_typed_link_facet_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTypedLinkFacetNamesRequestTypeDef],
+    ) -> RegionResults[ListTypedLinkFacetNamesResponseTypeDef]:
+        """Every page of ListTypedLinkFacetNames in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of TypedLink facet names for a particular schema.
+        For more information, see Typed Links.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListTypedLinkFacetNames
+        """
+        return self._paginate(
+            "ListTypedLinkFacetNames",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_lookup_policy(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[LookupPolicyRequestTypeDef],
+    ) -> RegionResults[LookupPolicyResponseTypeDef]:
+        """Every page of LookupPolicy in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all policies from the root of the Directory to the object specified.
+        If there are no policies present, an empty list is returned. If policies
+        are present, and if some objects don't have the policies attached, it
+        returns the ObjectIdentifier for such objects. If policies are present, it
+        returns ObjectIdentifier, policyId, and policyType. Paths that don't lead
+        to the root from the target object are ignored. For more information, see
+        Policies.
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/LookupPolicy
+        """
+        return self._paginate(
+            "LookupPolicy",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_applied_schema_arns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAppliedSchemaArnsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of SchemaArns in every page of ListAppliedSchemaArns, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListAppliedSchemaArns
+        """
+        return self._items(
+            "ListAppliedSchemaArns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_attached_indices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttachedIndicesRequestTypeDef],
+    ) -> Items[IndexAttachmentTypeDef]:
+        """Each element of IndexAttachments in every page of ListAttachedIndices,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListAttachedIndices
+        """
+        return self._items(
+            "ListAttachedIndices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_development_schema_arns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDevelopmentSchemaArnsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of SchemaArns in every page of ListDevelopmentSchemaArns,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListDevelopmentSchemaArns
+        """
+        return self._items(
+            "ListDevelopmentSchemaArns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_directories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDirectoriesRequestTypeDef],
+    ) -> Items[DirectoryTypeDef]:
+        """Each element of Directories in every page of ListDirectories, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListDirectories
+        """
+        return self._items(
+            "ListDirectories", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_facet_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFacetAttributesRequestTypeDef],
+    ) -> Items[FacetAttributeOutputTypeDef]:
+        """Each element of Attributes in every page of ListFacetAttributes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListFacetAttributes
+        """
+        return self._items(
+            "ListFacetAttributes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_facet_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFacetNamesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of FacetNames in every page of ListFacetNames, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListFacetNames
+        """
+        return self._items(
+            "ListFacetNames", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_incoming_typed_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIncomingTypedLinksRequestTypeDef],
+    ) -> Items[TypedLinkSpecifierOutputTypeDef]:
+        """Each element of LinkSpecifiers in every page of ListIncomingTypedLinks,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListIncomingTypedLinks
+        """
+        return self._items(
+            "ListIncomingTypedLinks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_index(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIndexRequestTypeDef],
+    ) -> Items[IndexAttachmentTypeDef]:
+        """Each element of IndexAttachments in every page of ListIndex, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListIndex
+        """
+        return self._items(
+            "ListIndex", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_managed_schema_arns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedSchemaArnsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of SchemaArns in every page of ListManagedSchemaArns, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListManagedSchemaArns
+        """
+        return self._items(
+            "ListManagedSchemaArns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_object_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListObjectAttributesRequestTypeDef],
+    ) -> Items[AttributeKeyAndValueOutputTypeDef]:
+        """Each element of Attributes in every page of ListObjectAttributes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListObjectAttributes
+        """
+        return self._items(
+            "ListObjectAttributes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_object_parent_paths(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListObjectParentPathsRequestTypeDef],
+    ) -> Items[PathToObjectIdentifiersTypeDef]:
+        """Each element of PathToObjectIdentifiersList in every page of
+        ListObjectParentPaths, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListObjectParentPaths
+        """
+        return self._items(
+            "ListObjectParentPaths", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_object_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListObjectPoliciesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of AttachedPolicyIds in every page of ListObjectPolicies,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListObjectPolicies
+        """
+        return self._items(
+            "ListObjectPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_outgoing_typed_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOutgoingTypedLinksRequestTypeDef],
+    ) -> Items[TypedLinkSpecifierOutputTypeDef]:
+        """Each element of TypedLinkSpecifiers in every page of
+        ListOutgoingTypedLinks, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListOutgoingTypedLinks
+        """
+        return self._items(
+            "ListOutgoingTypedLinks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policy_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicyAttachmentsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of ObjectIdentifiers in every page of ListPolicyAttachments,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListPolicyAttachments
+        """
+        return self._items(
+            "ListPolicyAttachments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_published_schema_arns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPublishedSchemaArnsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of SchemaArns in every page of ListPublishedSchemaArns, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListPublishedSchemaArns
+        """
+        return self._items(
+            "ListPublishedSchemaArns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_typed_link_facet_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTypedLinkFacetAttributesRequestTypeDef],
+    ) -> Items[TypedLinkAttributeDefinitionOutputTypeDef]:
+        """Each element of Attributes in every page of ListTypedLinkFacetAttributes,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListTypedLinkFacetAttributes
+        """
+        return self._items(
+            "ListTypedLinkFacetAttributes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_typed_link_facet_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTypedLinkFacetNamesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of FacetNames in every page of ListTypedLinkFacetNames, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListTypedLinkFacetNames
+        """
+        return self._items(
+            "ListTypedLinkFacetNames", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_lookup_policy(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[LookupPolicyRequestTypeDef],
+    ) -> Items[PolicyToPathTypeDef]:
+        """Each element of PolicyToPathList in every page of LookupPolicy, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/LookupPolicy
+        """
+        return self._items(
+            "LookupPolicy", kwargs, max_items=max_items, page_size=page_size
+        )

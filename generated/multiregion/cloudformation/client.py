@@ -9,15 +9,21 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccountLimitTypeDef,
         ActivateOrganizationsAccessOutputTypeDef,
         ActivateTypeInputTypeDef,
         ActivateTypeOutputTypeDef,
         BatchDescribeTypeConfigurationsInputTypeDef,
         BatchDescribeTypeConfigurationsOutputTypeDef,
         CancelUpdateStackInputTypeDef,
+        ChangeSetSummaryTypeDef,
+        ChangeTypeDef,
         ContinueUpdateRollbackInputTypeDef,
         ContinueUpdateRollbackOutputTypeDef,
         CreateChangeSetInputTypeDef,
@@ -97,6 +103,7 @@ if TYPE_CHECKING:
         ExecuteChangeSetInputTypeDef,
         ExecuteChangeSetOutputTypeDef,
         ExecuteStackRefactorInputTypeDef,
+        ExportTypeDef,
         GetGeneratedTemplateInputTypeDef,
         GetGeneratedTemplateOutputTypeDef,
         GetHookResultInputTypeDef,
@@ -151,6 +158,7 @@ if TYPE_CHECKING:
         ListTypeVersionsOutputTypeDef,
         ListTypesInputTypeDef,
         ListTypesOutputTypeDef,
+        OperationEventTypeDef,
         PublishTypeInputTypeDef,
         PublishTypeOutputTypeDef,
         RecordHandlerProgressInputTypeDef,
@@ -159,20 +167,34 @@ if TYPE_CHECKING:
         RegisterPublisherOutputTypeDef,
         RegisterTypeInputTypeDef,
         RegisterTypeOutputTypeDef,
+        ResourceScanSummaryTypeDef,
         RollbackStackInputTypeDef,
         RollbackStackOutputTypeDef,
+        ScannedResourceTypeDef,
         SetStackPolicyInputTypeDef,
         SetTypeConfigurationInputTypeDef,
         SetTypeConfigurationOutputTypeDef,
         SetTypeDefaultVersionInputTypeDef,
         SetTypeDefaultVersionOutputTypeDef,
         SignalResourceInputTypeDef,
+        StackEventTypeDef,
+        StackInstanceSummaryTypeDef,
+        StackRefactorActionTypeDef,
+        StackRefactorSummaryTypeDef,
+        StackResourceSummaryTypeDef,
+        StackSetOperationResultSummaryTypeDef,
+        StackSetOperationSummaryTypeDef,
+        StackSetSummaryTypeDef,
+        StackSummaryTypeDef,
+        StackTypeDef,
         StartResourceScanInputTypeDef,
         StartResourceScanOutputTypeDef,
         StopStackSetOperationInputTypeDef,
         StopStackSetOperationOutputTypeDef,
+        TemplateSummaryTypeDef,
         TestTypeInputTypeDef,
         TestTypeOutputTypeDef,
+        TypeSummaryTypeDef,
         UpdateGeneratedTemplateInputTypeDef,
         UpdateGeneratedTemplateOutputTypeDef,
         UpdateStackInputTypeDef,
@@ -1187,3 +1209,1069 @@ class MultiRegionCloudFormation(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ValidateTemplate
         """
         return self._call("ValidateTemplate", kwargs)
+
+    def paginate_describe_account_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
+    ) -> RegionResults[DescribeAccountLimitsOutputTypeDef]:
+        """Every page of DescribeAccountLimits in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves your account's CloudFormation limits, such as the maximum number
+        of stacks that you can create in your account. For more information about
+        account limits, see Understand CloudFormation quotas in the CloudFormation
+        User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeAccountLimits
+        """
+        return self._paginate(
+            "DescribeAccountLimits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_change_set(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeChangeSetInputTypeDef],
+    ) -> RegionResults[DescribeChangeSetOutputTypeDef]:
+        """Every page of DescribeChangeSet in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the inputs for the change set and a list of changes that
+        CloudFormation will make if you execute the change set. For more
+        information, see Update CloudFormation stacks using change sets in the
+        CloudFormation User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeChangeSet
+        """
+        return self._paginate(
+            "DescribeChangeSet",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventsInputTypeDef],
+    ) -> RegionResults[DescribeEventsOutputTypeDef]:
+        """Every page of DescribeEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns CloudFormation events based on flexible query criteria. Groups
+        events by operation ID, enabling you to focus on individual stack
+        operations during deployment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeEvents
+        """
+        return self._paginate(
+            "DescribeEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_stack_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeStackEventsInputTypeDef],
+    ) -> RegionResults[DescribeStackEventsOutputTypeDef]:
+        """Every page of DescribeStackEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns all stack related events for a specified stack in reverse
+        chronological order. For more information about a stack's event history,
+        see Understand CloudFormation stack creation events in the CloudFormation
+        User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStackEvents
+        """
+        return self._paginate(
+            "DescribeStackEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_stacks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeStacksInputTypeDef],
+    ) -> RegionResults[DescribeStacksOutputTypeDef]:
+        """Every page of DescribeStacks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the description for the specified stack; if no stack name was
+        specified, then it returns the description for all the stacks created. For
+        more information about a stack's event history, see Understand
+        CloudFormation stack creation events in the CloudFormation User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStacks
+        """
+        return self._paginate(
+            "DescribeStacks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_change_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChangeSetsInputTypeDef],
+    ) -> RegionResults[ListChangeSetsOutputTypeDef]:
+        """Every page of ListChangeSets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the ID and status of each active change set for a stack. For
+        example, CloudFormation lists change sets that are in the
+        CREATE_IN_PROGRESS or CREATE_PENDING state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListChangeSets
+        """
+        return self._paginate(
+            "ListChangeSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExportsInputTypeDef],
+    ) -> RegionResults[ListExportsOutputTypeDef]:
+        """Every page of ListExports in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all exported output values in the account and Region in which you
+        call this action. Use this action to see the exported output values that
+        you can import into other stacks. To import values, use the
+        Fn::ImportValue function.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListExports
+        """
+        return self._paginate(
+            "ListExports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_generated_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGeneratedTemplatesInputTypeDef],
+    ) -> RegionResults[ListGeneratedTemplatesOutputTypeDef]:
+        """Every page of ListGeneratedTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists your generated templates in this Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListGeneratedTemplates
+        """
+        return self._paginate(
+            "ListGeneratedTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_imports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImportsInputTypeDef],
+    ) -> RegionResults[ListImportsOutputTypeDef]:
+        """Every page of ListImports in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all stacks that are importing an exported output value. To modify or
+        remove an exported output value, first use this action to see which stacks
+        are using it. To see the exported output values in your account, see
+        ListExports.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListImports
+        """
+        return self._paginate(
+            "ListImports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_scan_related_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceScanRelatedResourcesInputTypeDef],
+    ) -> RegionResults[ListResourceScanRelatedResourcesOutputTypeDef]:
+        """Every page of ListResourceScanRelatedResources in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the related resources for a list of resources from a resource scan.
+        The response indicates whether each returned resource is already managed
+        by CloudFormation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListResourceScanRelatedResources
+        """
+        return self._paginate(
+            "ListResourceScanRelatedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_scan_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceScanResourcesInputTypeDef],
+    ) -> RegionResults[ListResourceScanResourcesOutputTypeDef]:
+        """Every page of ListResourceScanResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the resources from a resource scan. The results can be filtered by
+        resource identifier, resource type prefix, tag key, and tag value. Only
+        resources that match all specified filters are returned. The response
+        indicates whether each returned resource is already managed by
+        CloudFormation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListResourceScanResources
+        """
+        return self._paginate(
+            "ListResourceScanResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_scans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceScansInputTypeDef],
+    ) -> RegionResults[ListResourceScansOutputTypeDef]:
+        """Every page of ListResourceScans in every target, merged per target
+        (botocore's build_full_result).
+
+        List the resource scans from newest to oldest. By default it will return
+        up to 10 resource scans.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListResourceScans
+        """
+        return self._paginate(
+            "ListResourceScans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stack_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStackInstancesInputTypeDef],
+    ) -> RegionResults[ListStackInstancesOutputTypeDef]:
+        """Every page of ListStackInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns summary information about stack instances that are associated with
+        the specified StackSet. You can filter for stack instances that are
+        associated with a specific Amazon Web Services account name or Region, or
+        that have a specific status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackInstances
+        """
+        return self._paginate(
+            "ListStackInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stack_refactor_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStackRefactorActionsInputTypeDef],
+    ) -> RegionResults[ListStackRefactorActionsOutputTypeDef]:
+        """Every page of ListStackRefactorActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the stack refactor actions that will be taken after calling the
+        ExecuteStackRefactor action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackRefactorActions
+        """
+        return self._paginate(
+            "ListStackRefactorActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stack_refactors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStackRefactorsInputTypeDef],
+    ) -> RegionResults[ListStackRefactorsOutputTypeDef]:
+        """Every page of ListStackRefactors in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all account stack refactor operations and their statuses.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackRefactors
+        """
+        return self._paginate(
+            "ListStackRefactors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stack_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStackResourcesInputTypeDef],
+    ) -> RegionResults[ListStackResourcesOutputTypeDef]:
+        """Every page of ListStackResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns descriptions of all resources of the specified stack.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackResources
+        """
+        return self._paginate(
+            "ListStackResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stack_set_operation_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStackSetOperationResultsInputTypeDef],
+    ) -> RegionResults[ListStackSetOperationResultsOutputTypeDef]:
+        """Every page of ListStackSetOperationResults in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns summary information about the results of a StackSet operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackSetOperationResults
+        """
+        return self._paginate(
+            "ListStackSetOperationResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stack_set_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStackSetOperationsInputTypeDef],
+    ) -> RegionResults[ListStackSetOperationsOutputTypeDef]:
+        """Every page of ListStackSetOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns summary information about operations performed on a StackSet.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackSetOperations
+        """
+        return self._paginate(
+            "ListStackSetOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stack_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStackSetsInputTypeDef],
+    ) -> RegionResults[ListStackSetsOutputTypeDef]:
+        """Every page of ListStackSets in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns summary information about StackSets that are associated with the
+        user.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackSets
+        """
+        return self._paginate(
+            "ListStackSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stacks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStacksInputTypeDef],
+    ) -> RegionResults[ListStacksOutputTypeDef]:
+        """Every page of ListStacks in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns the summary information for stacks whose status matches the
+        specified StackStatusFilter. Summary information for stacks that have been
+        deleted is kept for 90 days after the stack is deleted. If no
+        StackStatusFilter is specified, summary information for all stacks is
+        returned (including existing stacks and stacks that have been deleted).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStacks
+        """
+        return self._paginate(
+            "ListStacks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTypesInputTypeDef],
+    ) -> RegionResults[ListTypesOutputTypeDef]:
+        """Every page of ListTypes in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns summary information about all extensions, including your private
+        resource types, modules, and Hooks as well as all public extensions from
+        Amazon Web Services and third-party publishers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListTypes
+        """
+        return self._paginate(
+            "ListTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_account_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
+    ) -> Items[AccountLimitTypeDef]:
+        """Each element of AccountLimits in every page of DescribeAccountLimits, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeAccountLimits
+        """
+        return self._items(
+            "DescribeAccountLimits", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_change_set(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeChangeSetInputTypeDef],
+    ) -> Items[ChangeTypeDef]:
+        """Each element of Changes in every page of DescribeChangeSet, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeChangeSet
+        """
+        return self._items(
+            "DescribeChangeSet", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventsInputTypeDef],
+    ) -> Items[OperationEventTypeDef]:
+        """Each element of OperationEvents in every page of DescribeEvents, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeEvents
+        """
+        return self._items(
+            "DescribeEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_stack_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeStackEventsInputTypeDef],
+    ) -> Items[StackEventTypeDef]:
+        """Each element of StackEvents in every page of DescribeStackEvents, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStackEvents
+        """
+        return self._items(
+            "DescribeStackEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_stacks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeStacksInputTypeDef],
+    ) -> Items[StackTypeDef]:
+        """Each element of Stacks in every page of DescribeStacks, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStacks
+        """
+        return self._items(
+            "DescribeStacks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_change_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChangeSetsInputTypeDef],
+    ) -> Items[ChangeSetSummaryTypeDef]:
+        """Each element of Summaries in every page of ListChangeSets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListChangeSets
+        """
+        return self._items(
+            "ListChangeSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExportsInputTypeDef],
+    ) -> Items[ExportTypeDef]:
+        """Each element of Exports in every page of ListExports, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListExports
+        """
+        return self._items(
+            "ListExports", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_generated_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGeneratedTemplatesInputTypeDef],
+    ) -> Items[TemplateSummaryTypeDef]:
+        """Each element of Summaries in every page of ListGeneratedTemplates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListGeneratedTemplates
+        """
+        return self._items(
+            "ListGeneratedTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_imports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImportsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of Imports in every page of ListImports, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListImports
+        """
+        return self._items(
+            "ListImports", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_scan_related_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceScanRelatedResourcesInputTypeDef],
+    ) -> Items[ScannedResourceTypeDef]:
+        """Each element of RelatedResources in every page of
+        ListResourceScanRelatedResources, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListResourceScanRelatedResources
+        """
+        return self._items(
+            "ListResourceScanRelatedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resource_scan_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceScanResourcesInputTypeDef],
+    ) -> Items[ScannedResourceTypeDef]:
+        """Each element of Resources in every page of ListResourceScanResources, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListResourceScanResources
+        """
+        return self._items(
+            "ListResourceScanResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resource_scans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceScansInputTypeDef],
+    ) -> Items[ResourceScanSummaryTypeDef]:
+        """Each element of ResourceScanSummaries in every page of ListResourceScans,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListResourceScans
+        """
+        return self._items(
+            "ListResourceScans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_stack_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStackInstancesInputTypeDef],
+    ) -> Items[StackInstanceSummaryTypeDef]:
+        """Each element of Summaries in every page of ListStackInstances, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackInstances
+        """
+        return self._items(
+            "ListStackInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_stack_refactor_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStackRefactorActionsInputTypeDef],
+    ) -> Items[StackRefactorActionTypeDef]:
+        """Each element of StackRefactorActions in every page of
+        ListStackRefactorActions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackRefactorActions
+        """
+        return self._items(
+            "ListStackRefactorActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_stack_refactors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStackRefactorsInputTypeDef],
+    ) -> Items[StackRefactorSummaryTypeDef]:
+        """Each element of StackRefactorSummaries in every page of
+        ListStackRefactors, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackRefactors
+        """
+        return self._items(
+            "ListStackRefactors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_stack_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStackResourcesInputTypeDef],
+    ) -> Items[StackResourceSummaryTypeDef]:
+        """Each element of StackResourceSummaries in every page of
+        ListStackResources, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackResources
+        """
+        return self._items(
+            "ListStackResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_stack_set_operation_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStackSetOperationResultsInputTypeDef],
+    ) -> Items[StackSetOperationResultSummaryTypeDef]:
+        """Each element of Summaries in every page of ListStackSetOperationResults,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackSetOperationResults
+        """
+        return self._items(
+            "ListStackSetOperationResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_stack_set_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStackSetOperationsInputTypeDef],
+    ) -> Items[StackSetOperationSummaryTypeDef]:
+        """Each element of Summaries in every page of ListStackSetOperations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackSetOperations
+        """
+        return self._items(
+            "ListStackSetOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_stack_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStackSetsInputTypeDef],
+    ) -> Items[StackSetSummaryTypeDef]:
+        """Each element of Summaries in every page of ListStackSets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackSets
+        """
+        return self._items(
+            "ListStackSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_stacks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStacksInputTypeDef],
+    ) -> Items[StackSummaryTypeDef]:
+        """Each element of StackSummaries in every page of ListStacks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStacks
+        """
+        return self._items(
+            "ListStacks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTypesInputTypeDef],
+    ) -> Items[TypeSummaryTypeDef]:
+        """Each element of TypeSummaries in every page of ListTypes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListTypes
+        """
+        return self._items(
+            "ListTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_change_set_create_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeChangeSetInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until change set status is CREATE_COMPLETE.
+
+        Polls DescribeChangeSet in every target at once, every 30 seconds and at
+        most 120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeChangeSet
+        """
+        return self._wait(
+            "ChangeSetCreateComplete", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_stack_create_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeStacksInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until stack status is CREATE_COMPLETE.
+
+        Polls DescribeStacks in every target at once, every 30 seconds and at most
+        120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStacks
+        """
+        return self._wait(
+            "StackCreateComplete", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_stack_delete_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeStacksInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until stack status is DELETE_COMPLETE.
+
+        Polls DescribeStacks in every target at once, every 30 seconds and at most
+        120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStacks
+        """
+        return self._wait(
+            "StackDeleteComplete", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_stack_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeStacksInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until StackExists.
+
+        Polls DescribeStacks in every target at once, every 5 seconds and at most
+        20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStacks
+        """
+        return self._wait("StackExists", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_stack_import_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeStacksInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until stack status is IMPORT_COMPLETE.
+
+        Polls DescribeStacks in every target at once, every 30 seconds and at most
+        120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStacks
+        """
+        return self._wait(
+            "StackImportComplete", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_stack_refactor_create_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeStackRefactorInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the stack refactor status is CREATE_COMPLETE.
+
+        Polls DescribeStackRefactor in every target at once, every 5 seconds and
+        at most 120 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStackRefactor
+        """
+        return self._wait(
+            "StackRefactorCreateComplete",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_stack_refactor_execute_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeStackRefactorInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the stack refactor status is EXECUTE_COMPLETE.
+
+        Polls DescribeStackRefactor in every target at once, every 15 seconds and
+        at most 120 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStackRefactor
+        """
+        return self._wait(
+            "StackRefactorExecuteComplete",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_stack_rollback_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeStacksInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until stack status is UPDATE_ROLLBACK_COMPLETE.
+
+        Polls DescribeStacks in every target at once, every 30 seconds and at most
+        120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStacks
+        """
+        return self._wait(
+            "StackRollbackComplete", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_stack_update_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeStacksInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until stack status is UPDATE_COMPLETE.
+
+        Polls DescribeStacks in every target at once, every 30 seconds and at most
+        120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStacks
+        """
+        return self._wait(
+            "StackUpdateComplete", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_type_registration_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeTypeRegistrationInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until type registration is COMPLETE.
+
+        Polls DescribeTypeRegistration in every target at once, every 30 seconds
+        and at most 120 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeTypeRegistration
+        """
+        return self._wait(
+            "TypeRegistrationComplete", kwargs, delay=delay, max_attempts=max_attempts
+        )

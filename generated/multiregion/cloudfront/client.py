@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -17,6 +20,9 @@ if TYPE_CHECKING:
         AssociateDistributionTenantWebACLResultTypeDef,
         AssociateDistributionWebACLRequestTypeDef,
         AssociateDistributionWebACLResultTypeDef,
+        CloudFrontOriginAccessIdentitySummaryTypeDef,
+        ConnectionFunctionSummaryTypeDef,
+        ConnectionGroupSummaryTypeDef,
         CopyDistributionRequestTypeDef,
         CopyDistributionResultTypeDef,
         CreateAnycastIpListRequestTypeDef,
@@ -106,6 +112,9 @@ if TYPE_CHECKING:
         DisassociateDistributionTenantWebACLResultTypeDef,
         DisassociateDistributionWebACLRequestTypeDef,
         DisassociateDistributionWebACLResultTypeDef,
+        DistributionSummaryTypeDef,
+        DistributionTenantSummaryTypeDef,
+        DomainConflictTypeDef,
         EmptyResponseMetadataTypeDef,
         GetAnycastIpListRequestTypeDef,
         GetAnycastIpListResultTypeDef,
@@ -185,6 +194,8 @@ if TYPE_CHECKING:
         GetTrustStoreResultTypeDef,
         GetVpcOriginRequestTypeDef,
         GetVpcOriginResultTypeDef,
+        InvalidationSummaryTypeDef,
+        KeyValueStoreTypeDef,
         ListAnycastIpListsRequestTypeDef,
         ListAnycastIpListsResultTypeDef,
         ListCachePoliciesRequestTypeDef,
@@ -263,17 +274,21 @@ if TYPE_CHECKING:
         ListTrustStoresResultTypeDef,
         ListVpcOriginsRequestTypeDef,
         ListVpcOriginsResultTypeDef,
+        OriginAccessControlSummaryTypeDef,
+        PublicKeySummaryTypeDef,
         PublishConnectionFunctionRequestTypeDef,
         PublishConnectionFunctionResultTypeDef,
         PublishFunctionRequestTypeDef,
         PublishFunctionResultTypeDef,
         PutResourcePolicyRequestTypeDef,
         PutResourcePolicyResultTypeDef,
+        StreamingDistributionSummaryTypeDef,
         TagResourceRequestTypeDef,
         TestConnectionFunctionRequestTypeDef,
         TestConnectionFunctionResultTypeDef,
         TestFunctionRequestTypeDef,
         TestFunctionResultTypeDef,
+        TrustStoreSummaryTypeDef,
         UntagResourceRequestTypeDef,
         UpdateAnycastIpListRequestTypeDef,
         UpdateAnycastIpListResultTypeDef,
@@ -1915,3 +1930,784 @@ class MultiRegionCloudFront(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/VerifyDnsConfiguration
         """
         return self._call("VerifyDnsConfiguration", kwargs)
+
+    def paginate_list_cloud_front_origin_access_identities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCloudFrontOriginAccessIdentitiesRequestTypeDef],
+    ) -> RegionResults[ListCloudFrontOriginAccessIdentitiesResultTypeDef]:
+        """Every page of ListCloudFrontOriginAccessIdentities in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists origin access identities.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListCloudFrontOriginAccessIdentities
+        """
+        return self._paginate(
+            "ListCloudFrontOriginAccessIdentities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connection_functions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectionFunctionsRequestTypeDef],
+    ) -> RegionResults[ListConnectionFunctionsResultTypeDef]:
+        """Every page of ListConnectionFunctions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists connection functions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListConnectionFunctions
+        """
+        return self._paginate(
+            "ListConnectionFunctions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connection_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectionGroupsRequestTypeDef],
+    ) -> RegionResults[ListConnectionGroupsResultTypeDef]:
+        """Every page of ListConnectionGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the connection groups in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListConnectionGroups
+        """
+        return self._paginate(
+            "ListConnectionGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_distribution_tenants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDistributionTenantsRequestTypeDef],
+    ) -> RegionResults[ListDistributionTenantsResultTypeDef]:
+        """Every page of ListDistributionTenants in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the distribution tenants in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionTenants
+        """
+        return self._paginate(
+            "ListDistributionTenants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_distribution_tenants_by_customization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDistributionTenantsByCustomizationRequestTypeDef],
+    ) -> RegionResults[ListDistributionTenantsByCustomizationResultTypeDef]:
+        """Every page of ListDistributionTenantsByCustomization in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists distribution tenants by the customization that you specify.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionTenantsByCustomization
+        """
+        return self._paginate(
+            "ListDistributionTenantsByCustomization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_distributions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDistributionsRequestTypeDef],
+    ) -> RegionResults[ListDistributionsResultTypeDef]:
+        """Every page of ListDistributions in every target, merged per target
+        (botocore's build_full_result).
+
+        List CloudFront distributions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributions
+        """
+        return self._paginate(
+            "ListDistributions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_distributions_by_connection_function(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDistributionsByConnectionFunctionRequestTypeDef],
+    ) -> RegionResults[ListDistributionsByConnectionFunctionResultTypeDef]:
+        """Every page of ListDistributionsByConnectionFunction in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists distributions by connection function.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByConnectionFunction
+        """
+        return self._paginate(
+            "ListDistributionsByConnectionFunction",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_distributions_by_connection_mode(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDistributionsByConnectionModeRequestTypeDef],
+    ) -> RegionResults[ListDistributionsByConnectionModeResultTypeDef]:
+        """Every page of ListDistributionsByConnectionMode in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the distributions by the connection mode that you specify.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByConnectionMode
+        """
+        return self._paginate(
+            "ListDistributionsByConnectionMode",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_distributions_by_trust_store(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDistributionsByTrustStoreRequestTypeDef],
+    ) -> RegionResults[ListDistributionsByTrustStoreResultTypeDef]:
+        """Every page of ListDistributionsByTrustStore in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists distributions by trust store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByTrustStore
+        """
+        return self._paginate(
+            "ListDistributionsByTrustStore",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_domain_conflicts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainConflictsRequestTypeDef],
+    ) -> RegionResults[ListDomainConflictsResultTypeDef]:
+        """Every page of ListDomainConflicts in every target, merged per target
+        (botocore's build_full_result).
+
+        We recommend that you use the ListDomainConflicts API operation to check
+        for domain conflicts, as it supports both standard distributions and
+        distribution tenants. ListConflictingAliases performs similar checks but
+        only supports standard distributions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDomainConflicts
+        """
+        return self._paginate(
+            "ListDomainConflicts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_invalidations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInvalidationsRequestTypeDef],
+    ) -> RegionResults[ListInvalidationsResultTypeDef]:
+        """Every page of ListInvalidations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists invalidation batches.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListInvalidations
+        """
+        return self._paginate(
+            "ListInvalidations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_invalidations_for_distribution_tenant(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInvalidationsForDistributionTenantRequestTypeDef],
+    ) -> RegionResults[ListInvalidationsForDistributionTenantResultTypeDef]:
+        """Every page of ListInvalidationsForDistributionTenant in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the invalidations for a distribution tenant.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListInvalidationsForDistributionTenant
+        """
+        return self._paginate(
+            "ListInvalidationsForDistributionTenant",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_key_value_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKeyValueStoresRequestTypeDef],
+    ) -> RegionResults[ListKeyValueStoresResultTypeDef]:
+        """Every page of ListKeyValueStores in every target, merged per target
+        (botocore's build_full_result).
+
+        Specifies the key value stores to list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListKeyValueStores
+        """
+        return self._paginate(
+            "ListKeyValueStores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_origin_access_controls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOriginAccessControlsRequestTypeDef],
+    ) -> RegionResults[ListOriginAccessControlsResultTypeDef]:
+        """Every page of ListOriginAccessControls in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the list of CloudFront origin access controls (OACs) in this Amazon
+        Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListOriginAccessControls
+        """
+        return self._paginate(
+            "ListOriginAccessControls",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_public_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPublicKeysRequestTypeDef],
+    ) -> RegionResults[ListPublicKeysResultTypeDef]:
+        """Every page of ListPublicKeys in every target, merged per target
+        (botocore's build_full_result).
+
+        List all public keys that have been added to CloudFront for this account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListPublicKeys
+        """
+        return self._paginate(
+            "ListPublicKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_streaming_distributions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStreamingDistributionsRequestTypeDef],
+    ) -> RegionResults[ListStreamingDistributionsResultTypeDef]:
+        """Every page of ListStreamingDistributions in every target, merged per
+        target (botocore's build_full_result).
+
+        List streaming distributions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListStreamingDistributions
+        """
+        return self._paginate(
+            "ListStreamingDistributions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_trust_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrustStoresRequestTypeDef],
+    ) -> RegionResults[ListTrustStoresResultTypeDef]:
+        """Every page of ListTrustStores in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists trust stores.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListTrustStores
+        """
+        return self._paginate(
+            "ListTrustStores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_cloud_front_origin_access_identities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCloudFrontOriginAccessIdentitiesRequestTypeDef],
+    ) -> Items[CloudFrontOriginAccessIdentitySummaryTypeDef]:
+        """Each element of CloudFrontOriginAccessIdentityList.Items in every page of
+        ListCloudFrontOriginAccessIdentities, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListCloudFrontOriginAccessIdentities
+        """
+        return self._items(
+            "ListCloudFrontOriginAccessIdentities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_connection_functions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectionFunctionsRequestTypeDef],
+    ) -> Items[ConnectionFunctionSummaryTypeDef]:
+        """Each element of ConnectionFunctions in every page of
+        ListConnectionFunctions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListConnectionFunctions
+        """
+        return self._items(
+            "ListConnectionFunctions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_connection_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectionGroupsRequestTypeDef],
+    ) -> Items[ConnectionGroupSummaryTypeDef]:
+        """Each element of ConnectionGroups in every page of ListConnectionGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListConnectionGroups
+        """
+        return self._items(
+            "ListConnectionGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_distribution_tenants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDistributionTenantsRequestTypeDef],
+    ) -> Items[DistributionTenantSummaryTypeDef]:
+        """Each element of DistributionTenantList in every page of
+        ListDistributionTenants, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionTenants
+        """
+        return self._items(
+            "ListDistributionTenants", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_distribution_tenants_by_customization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDistributionTenantsByCustomizationRequestTypeDef],
+    ) -> Items[DistributionTenantSummaryTypeDef]:
+        """Each element of DistributionTenantList in every page of
+        ListDistributionTenantsByCustomization, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionTenantsByCustomization
+        """
+        return self._items(
+            "ListDistributionTenantsByCustomization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_distributions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDistributionsRequestTypeDef],
+    ) -> Items[DistributionSummaryTypeDef]:
+        """Each element of DistributionList.Items in every page of ListDistributions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributions
+        """
+        return self._items(
+            "ListDistributions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_distributions_by_connection_function(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDistributionsByConnectionFunctionRequestTypeDef],
+    ) -> Items[DistributionSummaryTypeDef]:
+        """Each element of DistributionList.Items in every page of
+        ListDistributionsByConnectionFunction, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByConnectionFunction
+        """
+        return self._items(
+            "ListDistributionsByConnectionFunction",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_distributions_by_connection_mode(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDistributionsByConnectionModeRequestTypeDef],
+    ) -> Items[DistributionSummaryTypeDef]:
+        """Each element of DistributionList.Items in every page of
+        ListDistributionsByConnectionMode, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByConnectionMode
+        """
+        return self._items(
+            "ListDistributionsByConnectionMode",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_distributions_by_trust_store(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDistributionsByTrustStoreRequestTypeDef],
+    ) -> Items[DistributionSummaryTypeDef]:
+        """Each element of DistributionList.Items in every page of
+        ListDistributionsByTrustStore, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByTrustStore
+        """
+        return self._items(
+            "ListDistributionsByTrustStore",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_domain_conflicts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainConflictsRequestTypeDef],
+    ) -> Items[DomainConflictTypeDef]:
+        """Each element of DomainConflicts in every page of ListDomainConflicts, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDomainConflicts
+        """
+        return self._items(
+            "ListDomainConflicts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_invalidations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInvalidationsRequestTypeDef],
+    ) -> Items[InvalidationSummaryTypeDef]:
+        """Each element of InvalidationList.Items in every page of ListInvalidations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListInvalidations
+        """
+        return self._items(
+            "ListInvalidations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_invalidations_for_distribution_tenant(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInvalidationsForDistributionTenantRequestTypeDef],
+    ) -> Items[InvalidationSummaryTypeDef]:
+        """Each element of InvalidationList.Items in every page of
+        ListInvalidationsForDistributionTenant, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListInvalidationsForDistributionTenant
+        """
+        return self._items(
+            "ListInvalidationsForDistributionTenant",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_key_value_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKeyValueStoresRequestTypeDef],
+    ) -> Items[KeyValueStoreTypeDef]:
+        """Each element of KeyValueStoreList.Items in every page of
+        ListKeyValueStores, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListKeyValueStores
+        """
+        return self._items(
+            "ListKeyValueStores", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_origin_access_controls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOriginAccessControlsRequestTypeDef],
+    ) -> Items[OriginAccessControlSummaryTypeDef]:
+        """Each element of OriginAccessControlList.Items in every page of
+        ListOriginAccessControls, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListOriginAccessControls
+        """
+        return self._items(
+            "ListOriginAccessControls", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_public_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPublicKeysRequestTypeDef],
+    ) -> Items[PublicKeySummaryTypeDef]:
+        """Each element of PublicKeyList.Items in every page of ListPublicKeys, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListPublicKeys
+        """
+        return self._items(
+            "ListPublicKeys", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_streaming_distributions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStreamingDistributionsRequestTypeDef],
+    ) -> Items[StreamingDistributionSummaryTypeDef]:
+        """Each element of StreamingDistributionList.Items in every page of
+        ListStreamingDistributions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListStreamingDistributions
+        """
+        return self._items(
+            "ListStreamingDistributions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_trust_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrustStoresRequestTypeDef],
+    ) -> Items[TrustStoreSummaryTypeDef]:
+        """Each element of TrustStoreList in every page of ListTrustStores, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListTrustStores
+        """
+        return self._items(
+            "ListTrustStores", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_distribution_deployed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetDistributionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a distribution is deployed.
+
+        Polls GetDistribution in every target at once, every 60 seconds and at
+        most 35 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetDistribution
+        """
+        return self._wait(
+            "DistributionDeployed", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_invalidation_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetInvalidationRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an invalidation has completed.
+
+        Polls GetInvalidation in every target at once, every 20 seconds and at
+        most 30 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetInvalidation
+        """
+        return self._wait(
+            "InvalidationCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_invalidation_for_distribution_tenant_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetInvalidationForDistributionTenantRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an invalidation for distribution tenant has completed.
+
+        Polls GetInvalidationForDistributionTenant in every target at once, every
+        20 seconds and at most 30 times unless delay and max_attempts say
+        otherwise; a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetInvalidationForDistributionTenant
+        """
+        return self._wait(
+            "InvalidationForDistributionTenantCompleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_streaming_distribution_deployed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetStreamingDistributionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a streaming distribution is deployed.
+
+        Polls GetStreamingDistribution in every target at once, every 60 seconds
+        and at most 25 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetStreamingDistribution
+        """
+        return self._wait(
+            "StreamingDistributionDeployed",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )

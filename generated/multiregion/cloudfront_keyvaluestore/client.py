@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
         GetKeyRequestTypeDef,
         GetKeyResponseTypeDef,
         ListKeysRequestTypeDef,
+        ListKeysResponseListItemTypeDef,
         ListKeysResponseTypeDef,
         PutKeyRequestTypeDef,
         PutKeyResponseTypeDef,
@@ -91,3 +95,40 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-keyvaluestore-2022-07-26/UpdateKeys
         """
         return self._call("UpdateKeys", kwargs)
+
+    def paginate_list_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKeysRequestTypeDef],
+    ) -> RegionResults[ListKeysResponseTypeDef]:
+        """Every page of ListKeys in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of key value pairs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-keyvaluestore-2022-07-26/ListKeys
+        """
+        return self._paginate(
+            "ListKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKeysRequestTypeDef],
+    ) -> Items[ListKeysResponseListItemTypeDef]:
+        """Each element of Items in every page of ListKeys, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudfront-keyvaluestore-2022-07-26/ListKeys
+        """
+        return self._items("ListKeys", kwargs, max_items=max_items, page_size=page_size)

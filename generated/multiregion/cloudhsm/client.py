@@ -10,6 +10,9 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -300,3 +303,130 @@ class MultiRegionCloudHSM(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsm-2014-05-30/RemoveTagsFromResource
         """
         return self._call("RemoveTagsFromResource", kwargs)
+
+    @deprecated("ListHapgs is deprecated. This API is deprecated.")
+    def paginate_list_hapgs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHapgsRequestTypeDef],
+    ) -> RegionResults[ListHapgsResponseTypeDef]:
+        """Every page of ListHapgs in every target, merged per target (botocore's
+        build_full_result).
+
+        This is documentation for AWS CloudHSM Classic. For more information, see
+        AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
+        AWS CloudHSM Classic API Reference.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudhsm-2014-05-30/ListHapgs
+        """
+        return self._paginate(
+            "ListHapgs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("ListHsms is deprecated. This API is deprecated.")
+    def paginate_list_hsms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHsmsRequestTypeDef],
+    ) -> RegionResults[ListHsmsResponseTypeDef]:
+        """Every page of ListHsms in every target, merged per target (botocore's
+        build_full_result).
+
+        This is documentation for AWS CloudHSM Classic. For more information, see
+        AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
+        AWS CloudHSM Classic API Reference.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudhsm-2014-05-30/ListHsms
+        """
+        return self._paginate(
+            "ListHsms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("ListLunaClients is deprecated. This API is deprecated.")
+    def paginate_list_luna_clients(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLunaClientsRequestTypeDef],
+    ) -> RegionResults[ListLunaClientsResponseTypeDef]:
+        """Every page of ListLunaClients in every target, merged per target
+        (botocore's build_full_result).
+
+        This is documentation for AWS CloudHSM Classic. For more information, see
+        AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
+        AWS CloudHSM Classic API Reference.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudhsm-2014-05-30/ListLunaClients
+        """
+        return self._paginate(
+            "ListLunaClients",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("ListHapgs is deprecated. This API is deprecated.")
+    def iter_list_hapgs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHapgsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of HapgList in every page of ListHapgs, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudhsm-2014-05-30/ListHapgs
+        """
+        return self._items(
+            "ListHapgs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated("ListHsms is deprecated. This API is deprecated.")
+    def iter_list_hsms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHsmsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of HsmList in every page of ListHsms, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudhsm-2014-05-30/ListHsms
+        """
+        return self._items("ListHsms", kwargs, max_items=max_items, page_size=page_size)
+
+    @deprecated("ListLunaClients is deprecated. This API is deprecated.")
+    def iter_list_luna_clients(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLunaClientsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of ClientList in every page of ListLunaClients, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudhsm-2014-05-30/ListLunaClients
+        """
+        return self._items(
+            "ListLunaClients", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        BackupTypeDef,
+        ClusterTypeDef,
         CopyBackupToRegionRequestTypeDef,
         CopyBackupToRegionResponseTypeDef,
         CreateClusterRequestTypeDef,
@@ -46,6 +51,7 @@ if TYPE_CHECKING:
         RestoreBackupResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TagTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
     )
@@ -241,3 +247,120 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_describe_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeBackupsRequestTypeDef],
+    ) -> RegionResults[DescribeBackupsResponseTypeDef]:
+        """Every page of DescribeBackups in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about backups of CloudHSM clusters. Lists either the
+        backups you own or the backups shared with you when the Shared parameter
+        is true.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/DescribeBackups
+        """
+        return self._paginate(
+            "DescribeBackups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClustersRequestTypeDef],
+    ) -> RegionResults[DescribeClustersResponseTypeDef]:
+        """Every page of DescribeClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about CloudHSM clusters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/DescribeClusters
+        """
+        return self._paginate(
+            "DescribeClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsRequestTypeDef],
+    ) -> RegionResults[ListTagsResponseTypeDef]:
+        """Every page of ListTags in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a list of tags for the specified CloudHSM cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/ListTags
+        """
+        return self._paginate(
+            "ListTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeBackupsRequestTypeDef],
+    ) -> Items[BackupTypeDef]:
+        """Each element of Backups in every page of DescribeBackups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/DescribeBackups
+        """
+        return self._items(
+            "DescribeBackups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClustersRequestTypeDef],
+    ) -> Items[ClusterTypeDef]:
+        """Each element of Clusters in every page of DescribeClusters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/DescribeClusters
+        """
+        return self._items(
+            "DescribeClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of TagList in every page of ListTags, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/ListTags
+        """
+        return self._items("ListTags", kwargs, max_items=max_items, page_size=page_size)

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
         DisableFederationResponseTypeDef,
         EnableFederationRequestTypeDef,
         EnableFederationResponseTypeDef,
+        EventTypeDef,
         GenerateQueryRequestTypeDef,
         GenerateQueryResponseTypeDef,
         GetChannelRequestTypeDef,
@@ -68,6 +72,8 @@ if TYPE_CHECKING:
         GetTrailResponseTypeDef,
         GetTrailStatusRequestTypeDef,
         GetTrailStatusResponseTypeDef,
+        ImportFailureListItemTypeDef,
+        ImportsListItemTypeDef,
         ListChannelsRequestTypeDef,
         ListChannelsResponseTypeDef,
         ListDashboardsRequestTypeDef,
@@ -92,6 +98,7 @@ if TYPE_CHECKING:
         ListTrailsResponseTypeDef,
         LookupEventsRequestTypeDef,
         LookupEventsResponseTypeDef,
+        PublicKeyTypeDef,
         PutEventConfigurationRequestTypeDef,
         PutEventConfigurationResponseTypeDef,
         PutEventSelectorsRequestTypeDef,
@@ -104,6 +111,7 @@ if TYPE_CHECKING:
         RegisterOrganizationDelegatedAdminResponseTypeDef,
         RemoveTagsRequestTypeDef,
         RemoveTagsResponseTypeDef,
+        ResourceTagTypeDef,
         RestoreEventDataStoreRequestTypeDef,
         RestoreEventDataStoreResponseTypeDef,
         SearchSampleQueriesRequestTypeDef,
@@ -124,6 +132,7 @@ if TYPE_CHECKING:
         StopImportResponseTypeDef,
         StopLoggingRequestTypeDef,
         StopLoggingResponseTypeDef,
+        TrailInfoTypeDef,
         UpdateChannelRequestTypeDef,
         UpdateChannelResponseTypeDef,
         UpdateDashboardRequestTypeDef,
@@ -825,3 +834,282 @@ class MultiRegionCloudTrail(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/UpdateTrail
         """
         return self._call("UpdateTrail", kwargs)
+
+    def paginate_list_import_failures(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImportFailuresRequestTypeDef],
+    ) -> RegionResults[ListImportFailuresResponseTypeDef]:
+        """Every page of ListImportFailures in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of failures for the specified import.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListImportFailures
+        """
+        return self._paginate(
+            "ListImportFailures",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_imports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImportsRequestTypeDef],
+    ) -> RegionResults[ListImportsResponseTypeDef]:
+        """Every page of ListImports in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns information on all imports, or a select set of imports by
+        ImportStatus or Destination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListImports
+        """
+        return self._paginate(
+            "ListImports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_insights_data(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInsightsDataRequestTypeDef],
+    ) -> RegionResults[ListInsightsDataResponseTypeDef]:
+        """Every page of ListInsightsData in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns Insights events generated on a trail that logs data events. You
+        can list Insights events that occurred in a Region within the last 90
+        days.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListInsightsData
+        """
+        return self._paginate(
+            "ListInsightsData",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_public_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPublicKeysRequestTypeDef],
+    ) -> RegionResults[ListPublicKeysResponseTypeDef]:
+        """Every page of ListPublicKeys in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns all public keys whose private keys were used to sign the digest
+        files within the specified time range. The public key is needed to
+        validate digest files that were signed with its corresponding private key.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListPublicKeys
+        """
+        return self._paginate(
+            "ListPublicKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsRequestTypeDef],
+    ) -> RegionResults[ListTagsResponseTypeDef]:
+        """Every page of ListTags in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the tags for the specified trails, event data stores, dashboards, or
+        channels in the current Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListTags
+        """
+        return self._paginate(
+            "ListTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_trails(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrailsRequestTypeDef],
+    ) -> RegionResults[ListTrailsResponseTypeDef]:
+        """Every page of ListTrails in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists trails that are in the current account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListTrails
+        """
+        return self._paginate(
+            "ListTrails",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_lookup_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[LookupEventsRequestTypeDef],
+    ) -> RegionResults[LookupEventsResponseTypeDef]:
+        """Every page of LookupEvents in every target, merged per target (botocore's
+        build_full_result).
+
+        Looks up management events or CloudTrail Insights events that are captured
+        by CloudTrail. You can look up events that occurred in a Region within the
+        last 90 days.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/LookupEvents
+        """
+        return self._paginate(
+            "LookupEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_import_failures(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImportFailuresRequestTypeDef],
+    ) -> Items[ImportFailureListItemTypeDef]:
+        """Each element of Failures in every page of ListImportFailures, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListImportFailures
+        """
+        return self._items(
+            "ListImportFailures", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_imports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImportsRequestTypeDef],
+    ) -> Items[ImportsListItemTypeDef]:
+        """Each element of Imports in every page of ListImports, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListImports
+        """
+        return self._items(
+            "ListImports", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_insights_data(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInsightsDataRequestTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of Events in every page of ListInsightsData, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListInsightsData
+        """
+        return self._items(
+            "ListInsightsData", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_public_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPublicKeysRequestTypeDef],
+    ) -> Items[PublicKeyTypeDef]:
+        """Each element of PublicKeyList in every page of ListPublicKeys, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListPublicKeys
+        """
+        return self._items(
+            "ListPublicKeys", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsRequestTypeDef],
+    ) -> Items[ResourceTagTypeDef]:
+        """Each element of ResourceTagList in every page of ListTags, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListTags
+        """
+        return self._items("ListTags", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_trails(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrailsRequestTypeDef],
+    ) -> Items[TrailInfoTypeDef]:
+        """Each element of Trails in every page of ListTrails, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListTrails
+        """
+        return self._items(
+            "ListTrails", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_lookup_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[LookupEventsRequestTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of Events in every page of LookupEvents, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/LookupEvents
+        """
+        return self._items(
+            "LookupEvents", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AlarmHistoryItemTypeDef,
+        AlarmMuteRuleSummaryTypeDef,
+        AnomalyDetectorTypeDef,
+        DashboardEntryTypeDef,
         DeleteAlarmMuteRuleInputTypeDef,
         DeleteAlarmsInputTypeDef,
         DeleteAnomalyDetectorInputTypeDef,
@@ -68,6 +75,9 @@ if TYPE_CHECKING:
         ListMetricsOutputTypeDef,
         ListTagsForResourceInputTypeDef,
         ListTagsForResourceOutputTypeDef,
+        MetricAlarmTypeDef,
+        MetricDataResultTypeDef,
+        MetricOutputTypeDef,
         PutAlarmMuteRuleInputTypeDef,
         PutAnomalyDetectorInputTypeDef,
         PutAnomalyDetectorOutputTypeDef,
@@ -601,3 +611,348 @@ class MultiRegionCloudWatch(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_describe_alarm_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAlarmHistoryInputTypeDef],
+    ) -> RegionResults[DescribeAlarmHistoryOutputTypeDef]:
+        """Every page of DescribeAlarmHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the history for the specified alarm. You can filter the results
+        by date range or item type. If an alarm name is not specified, the
+        histories for either all metric alarms or all composite alarms are
+        returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DescribeAlarmHistory
+        """
+        return self._paginate(
+            "DescribeAlarmHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_alarms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAlarmsInputTypeDef],
+    ) -> RegionResults[DescribeAlarmsOutputTypeDef]:
+        """Every page of DescribeAlarms in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the specified alarms. You can filter the results by specifying a
+        prefix for the alarm name, the alarm state, or a prefix for any action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DescribeAlarms
+        """
+        return self._paginate(
+            "DescribeAlarms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_anomaly_detectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAnomalyDetectorsInputTypeDef],
+    ) -> RegionResults[DescribeAnomalyDetectorsOutputTypeDef]:
+        """Every page of DescribeAnomalyDetectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the anomaly detection models that you have created in your account.
+        For single metric anomaly detectors, you can list all of the models in
+        your account or filter the results to only the models that are related to
+        a certain namespace, metric name, or metric dimension. For metric math
+        anomaly detectors, you can list them by adding METRIC_MATH to the
+        AnomalyDetectorTypes array. This will return all metric math anomaly
+        detectors in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DescribeAnomalyDetectors
+        """
+        return self._paginate(
+            "DescribeAnomalyDetectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_metric_data(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetMetricDataInputTypeDef],
+    ) -> RegionResults[GetMetricDataOutputTypeDef]:
+        """Every page of GetMetricData in every target, merged per target (botocore's
+        build_full_result).
+
+        You can use the GetMetricData API to retrieve CloudWatch metric values.
+        The operation can also include a CloudWatch Metrics Insights query, and
+        one or more metric math functions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetMetricData
+        """
+        return self._paginate(
+            "GetMetricData",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_alarm_mute_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAlarmMuteRulesInputTypeDef],
+    ) -> RegionResults[ListAlarmMuteRulesOutputTypeDef]:
+        """Every page of ListAlarmMuteRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists alarm mute rules in your Amazon Web Services account and region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/ListAlarmMuteRules
+        """
+        return self._paginate(
+            "ListAlarmMuteRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dashboards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDashboardsInputTypeDef],
+    ) -> RegionResults[ListDashboardsOutputTypeDef]:
+        """Every page of ListDashboards in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the dashboards for your account. If you include
+        DashboardNamePrefix, only those dashboards with names starting with the
+        prefix are listed. Otherwise, all dashboards in your account are listed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/ListDashboards
+        """
+        return self._paginate(
+            "ListDashboards",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMetricsInputTypeDef],
+    ) -> RegionResults[ListMetricsOutputTypeDef]:
+        """Every page of ListMetrics in every target, merged per target (botocore's
+        build_full_result).
+
+        List the specified metrics. You can use the returned metrics with
+        GetMetricData or GetMetricStatistics to get statistical data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/ListMetrics
+        """
+        return self._paginate(
+            "ListMetrics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_alarm_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAlarmHistoryInputTypeDef],
+    ) -> Items[AlarmHistoryItemTypeDef]:
+        """Each element of AlarmHistoryItems in every page of DescribeAlarmHistory,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DescribeAlarmHistory
+        """
+        return self._items(
+            "DescribeAlarmHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_alarms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAlarmsInputTypeDef],
+    ) -> Items[MetricAlarmTypeDef]:
+        """Each element of MetricAlarms in every page of DescribeAlarms, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DescribeAlarms
+        """
+        return self._items(
+            "DescribeAlarms", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_anomaly_detectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAnomalyDetectorsInputTypeDef],
+    ) -> Items[AnomalyDetectorTypeDef]:
+        """Each element of AnomalyDetectors in every page of
+        DescribeAnomalyDetectors, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DescribeAnomalyDetectors
+        """
+        return self._items(
+            "DescribeAnomalyDetectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_metric_data(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetMetricDataInputTypeDef],
+    ) -> Items[MetricDataResultTypeDef]:
+        """Each element of MetricDataResults in every page of GetMetricData, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetMetricData
+        """
+        return self._items(
+            "GetMetricData", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_alarm_mute_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAlarmMuteRulesInputTypeDef],
+    ) -> Items[AlarmMuteRuleSummaryTypeDef]:
+        """Each element of AlarmMuteRuleSummaries in every page of
+        ListAlarmMuteRules, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/ListAlarmMuteRules
+        """
+        return self._items(
+            "ListAlarmMuteRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dashboards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDashboardsInputTypeDef],
+    ) -> Items[DashboardEntryTypeDef]:
+        """Each element of DashboardEntries in every page of ListDashboards, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/ListDashboards
+        """
+        return self._items(
+            "ListDashboards", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMetricsInputTypeDef],
+    ) -> Items[MetricOutputTypeDef]:
+        """Each element of Metrics in every page of ListMetrics, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/ListMetrics
+        """
+        return self._items(
+            "ListMetrics", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_alarm_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeAlarmsInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until AlarmExists.
+
+        Polls DescribeAlarms in every target at once, every 5 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DescribeAlarms
+        """
+        return self._wait("AlarmExists", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_alarm_mute_rule_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetAlarmMuteRuleInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until AlarmMuteRuleExists.
+
+        Polls GetAlarmMuteRule in every target at once, every 5 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetAlarmMuteRule
+        """
+        return self._wait(
+            "AlarmMuteRuleExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_composite_alarm_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeAlarmsInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until CompositeAlarmExists.
+
+        Polls DescribeAlarms in every target at once, every 5 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DescribeAlarms
+        """
+        return self._wait(
+            "CompositeAlarmExists", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AssetSummaryTypeDef,
         AssociateExternalConnectionRequestTypeDef,
         AssociateExternalConnectionResultTypeDef,
+        AssociatedPackageTypeDef,
         CopyPackageVersionsRequestTypeDef,
         CopyPackageVersionsResultTypeDef,
         CreateDomainRequestTypeDef,
@@ -50,6 +55,7 @@ if TYPE_CHECKING:
         DisassociateExternalConnectionResultTypeDef,
         DisposePackageVersionsRequestTypeDef,
         DisposePackageVersionsResultTypeDef,
+        DomainSummaryTypeDef,
         GetAssociatedPackageGroupRequestTypeDef,
         GetAssociatedPackageGroupResultTypeDef,
         GetAuthorizationTokenRequestTypeDef,
@@ -88,6 +94,9 @@ if TYPE_CHECKING:
         ListSubPackageGroupsResultTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResultTypeDef,
+        PackageGroupSummaryTypeDef,
+        PackageSummaryTypeDef,
+        PackageVersionSummaryTypeDef,
         PublishPackageVersionRequestTypeDef,
         PublishPackageVersionResultTypeDef,
         PutDomainPermissionsPolicyRequestTypeDef,
@@ -96,6 +105,7 @@ if TYPE_CHECKING:
         PutPackageOriginConfigurationResultTypeDef,
         PutRepositoryPermissionsPolicyRequestTypeDef,
         PutRepositoryPermissionsPolicyResultTypeDef,
+        RepositorySummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResultTypeDef,
         UntagResourceRequestTypeDef,
@@ -629,3 +639,412 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/UpdateRepository
         """
         return self._call("UpdateRepository", kwargs)
+
+    def paginate_list_allowed_repositories_for_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAllowedRepositoriesForGroupRequestTypeDef],
+    ) -> RegionResults[ListAllowedRepositoriesForGroupResultTypeDef]:
+        """Every page of ListAllowedRepositoriesForGroup in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the repositories in the added repositories list of the specified
+        restriction type for a package group. For more information about
+        restriction types and added repository lists, see Package group origin
+        controls in the CodeArtifact User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListAllowedRepositoriesForGroup
+        """
+        return self._paginate(
+            "ListAllowedRepositoriesForGroup",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_associated_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssociatedPackagesRequestTypeDef],
+    ) -> RegionResults[ListAssociatedPackagesResultTypeDef]:
+        """Every page of ListAssociatedPackages in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of packages associated with the requested package group.
+        For information package group association and matching, see Package group
+        definition syntax and matching behavior in the CodeArtifact User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListAssociatedPackages
+        """
+        return self._paginate(
+            "ListAssociatedPackages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainsRequestTypeDef],
+    ) -> RegionResults[ListDomainsResultTypeDef]:
+        """Every page of ListDomains in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of DomainSummary objects for all domains owned by the
+        Amazon Web Services account that makes this call. Each returned
+        DomainSummary object contains information about a domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListDomains
+        """
+        return self._paginate(
+            "ListDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_package_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPackageGroupsRequestTypeDef],
+    ) -> RegionResults[ListPackageGroupsResultTypeDef]:
+        """Every page of ListPackageGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of package groups in the requested domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListPackageGroups
+        """
+        return self._paginate(
+            "ListPackageGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_package_version_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPackageVersionAssetsRequestTypeDef],
+    ) -> RegionResults[ListPackageVersionAssetsResultTypeDef]:
+        """Every page of ListPackageVersionAssets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of AssetSummary objects for assets in a package version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListPackageVersionAssets
+        """
+        return self._paginate(
+            "ListPackageVersionAssets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_package_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPackageVersionsRequestTypeDef],
+    ) -> RegionResults[ListPackageVersionsResultTypeDef]:
+        """Every page of ListPackageVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of PackageVersionSummary objects for package versions in a
+        repository that match the request parameters. Package versions of all
+        statuses will be returned by default when calling list-package-versions
+        with no --status parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListPackageVersions
+        """
+        return self._paginate(
+            "ListPackageVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPackagesRequestTypeDef],
+    ) -> RegionResults[ListPackagesResultTypeDef]:
+        """Every page of ListPackages in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of PackageSummary objects for packages in a repository that
+        match the request parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListPackages
+        """
+        return self._paginate(
+            "ListPackages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_repositories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRepositoriesRequestTypeDef],
+    ) -> RegionResults[ListRepositoriesResultTypeDef]:
+        """Every page of ListRepositories in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of RepositorySummary objects. Each RepositorySummary
+        contains information about a repository in the specified Amazon Web
+        Services account and that matches the input parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListRepositories
+        """
+        return self._paginate(
+            "ListRepositories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_repositories_in_domain(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRepositoriesInDomainRequestTypeDef],
+    ) -> RegionResults[ListRepositoriesInDomainResultTypeDef]:
+        """Every page of ListRepositoriesInDomain in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of RepositorySummary objects. Each RepositorySummary
+        contains information about a repository in the specified domain and that
+        matches the input parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListRepositoriesInDomain
+        """
+        return self._paginate(
+            "ListRepositoriesInDomain",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sub_package_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubPackageGroupsRequestTypeDef],
+    ) -> RegionResults[ListSubPackageGroupsResultTypeDef]:
+        """Every page of ListSubPackageGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of direct children of the specified package group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListSubPackageGroups
+        """
+        return self._paginate(
+            "ListSubPackageGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_allowed_repositories_for_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAllowedRepositoriesForGroupRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of allowedRepositories in every page of
+        ListAllowedRepositoriesForGroup, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListAllowedRepositoriesForGroup
+        """
+        return self._items(
+            "ListAllowedRepositoriesForGroup",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_associated_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssociatedPackagesRequestTypeDef],
+    ) -> Items[AssociatedPackageTypeDef]:
+        """Each element of packages in every page of ListAssociatedPackages, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListAssociatedPackages
+        """
+        return self._items(
+            "ListAssociatedPackages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainsRequestTypeDef],
+    ) -> Items[DomainSummaryTypeDef]:
+        """Each element of domains in every page of ListDomains, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListDomains
+        """
+        return self._items(
+            "ListDomains", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_package_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPackageGroupsRequestTypeDef],
+    ) -> Items[PackageGroupSummaryTypeDef]:
+        """Each element of packageGroups in every page of ListPackageGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListPackageGroups
+        """
+        return self._items(
+            "ListPackageGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_package_version_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPackageVersionAssetsRequestTypeDef],
+    ) -> Items[AssetSummaryTypeDef]:
+        """Each element of assets in every page of ListPackageVersionAssets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListPackageVersionAssets
+        """
+        return self._items(
+            "ListPackageVersionAssets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_package_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPackageVersionsRequestTypeDef],
+    ) -> Items[PackageVersionSummaryTypeDef]:
+        """Each element of versions in every page of ListPackageVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListPackageVersions
+        """
+        return self._items(
+            "ListPackageVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPackagesRequestTypeDef],
+    ) -> Items[PackageSummaryTypeDef]:
+        """Each element of packages in every page of ListPackages, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListPackages
+        """
+        return self._items(
+            "ListPackages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_repositories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRepositoriesRequestTypeDef],
+    ) -> Items[RepositorySummaryTypeDef]:
+        """Each element of repositories in every page of ListRepositories, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListRepositories
+        """
+        return self._items(
+            "ListRepositories", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_repositories_in_domain(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRepositoriesInDomainRequestTypeDef],
+    ) -> Items[RepositorySummaryTypeDef]:
+        """Each element of repositories in every page of ListRepositoriesInDomain,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListRepositoriesInDomain
+        """
+        return self._items(
+            "ListRepositoriesInDomain", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sub_package_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubPackageGroupsRequestTypeDef],
+    ) -> Items[PackageGroupSummaryTypeDef]:
+        """Each element of packageGroups in every page of ListSubPackageGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListSubPackageGroups
+        """
+        return self._items(
+            "ListSubPackageGroups", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -30,6 +33,8 @@ if TYPE_CHECKING:
         BatchGetReportsOutputTypeDef,
         BatchGetSandboxesInputTypeDef,
         BatchGetSandboxesOutputTypeDef,
+        CodeCoverageTypeDef,
+        CommandExecutionTypeDef,
         CreateFleetInputTypeDef,
         CreateFleetOutputTypeDef,
         CreateProjectInputTypeDef,
@@ -118,6 +123,7 @@ if TYPE_CHECKING:
         StopBuildOutputTypeDef,
         StopSandboxInputTypeDef,
         StopSandboxOutputTypeDef,
+        TestCaseTypeDef,
         UpdateFleetInputTypeDef,
         UpdateFleetOutputTypeDef,
         UpdateProjectInputTypeDef,
@@ -693,3 +699,604 @@ class MultiRegionCodeBuild(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/UpdateWebhook
         """
         return self._call("UpdateWebhook", kwargs)
+
+    def paginate_describe_code_coverages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCodeCoveragesInputTypeDef],
+    ) -> RegionResults[DescribeCodeCoveragesOutputTypeDef]:
+        """Every page of DescribeCodeCoverages in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves one or more code coverage reports.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/DescribeCodeCoverages
+        """
+        return self._paginate(
+            "DescribeCodeCoverages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_test_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTestCasesInputTypeDef],
+    ) -> RegionResults[DescribeTestCasesOutputTypeDef]:
+        """Every page of DescribeTestCases in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of details about test cases for a report.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/DescribeTestCases
+        """
+        return self._paginate(
+            "DescribeTestCases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_build_batches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBuildBatchesInputTypeDef],
+    ) -> RegionResults[ListBuildBatchesOutputTypeDef]:
+        """Every page of ListBuildBatches in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the identifiers of your build batches in the current region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListBuildBatches
+        """
+        return self._paginate(
+            "ListBuildBatches",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_build_batches_for_project(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBuildBatchesForProjectInputTypeDef],
+    ) -> RegionResults[ListBuildBatchesForProjectOutputTypeDef]:
+        """Every page of ListBuildBatchesForProject in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the identifiers of the build batches for a specific project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListBuildBatchesForProject
+        """
+        return self._paginate(
+            "ListBuildBatchesForProject",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_builds(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBuildsInputTypeDef],
+    ) -> RegionResults[ListBuildsOutputTypeDef]:
+        """Every page of ListBuilds in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a list of build IDs, with each build ID representing a single build.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListBuilds
+        """
+        return self._paginate(
+            "ListBuilds",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_builds_for_project(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBuildsForProjectInputTypeDef],
+    ) -> RegionResults[ListBuildsForProjectOutputTypeDef]:
+        """Every page of ListBuildsForProject in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of build identifiers for the specified build project, with
+        each build identifier representing a single build.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListBuildsForProject
+        """
+        return self._paginate(
+            "ListBuildsForProject",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_command_executions_for_sandbox(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCommandExecutionsForSandboxInputTypeDef],
+    ) -> RegionResults[ListCommandExecutionsForSandboxOutputTypeDef]:
+        """Every page of ListCommandExecutionsForSandbox in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a list of command executions for a sandbox.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListCommandExecutionsForSandbox
+        """
+        return self._paginate(
+            "ListCommandExecutionsForSandbox",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProjectsInputTypeDef],
+    ) -> RegionResults[ListProjectsOutputTypeDef]:
+        """Every page of ListProjects in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a list of build project names, with each build project name
+        representing a single build project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListProjects
+        """
+        return self._paginate(
+            "ListProjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_report_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReportGroupsInputTypeDef],
+    ) -> RegionResults[ListReportGroupsOutputTypeDef]:
+        """Every page of ListReportGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list ARNs for the report groups in the current Amazon Web Services
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListReportGroups
+        """
+        return self._paginate(
+            "ListReportGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReportsInputTypeDef],
+    ) -> RegionResults[ListReportsOutputTypeDef]:
+        """Every page of ListReports in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of ARNs for the reports in the current Amazon Web Services
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListReports
+        """
+        return self._paginate(
+            "ListReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_reports_for_report_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReportsForReportGroupInputTypeDef],
+    ) -> RegionResults[ListReportsForReportGroupOutputTypeDef]:
+        """Every page of ListReportsForReportGroup in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of ARNs for the reports that belong to a ReportGroup.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListReportsForReportGroup
+        """
+        return self._paginate(
+            "ListReportsForReportGroup",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sandboxes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSandboxesInputTypeDef],
+    ) -> RegionResults[ListSandboxesOutputTypeDef]:
+        """Every page of ListSandboxes in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a list of sandboxes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListSandboxes
+        """
+        return self._paginate(
+            "ListSandboxes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sandboxes_for_project(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSandboxesForProjectInputTypeDef],
+    ) -> RegionResults[ListSandboxesForProjectOutputTypeDef]:
+        """Every page of ListSandboxesForProject in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of sandboxes for a given project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListSandboxesForProject
+        """
+        return self._paginate(
+            "ListSandboxesForProject",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_shared_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSharedProjectsInputTypeDef],
+    ) -> RegionResults[ListSharedProjectsOutputTypeDef]:
+        """Every page of ListSharedProjects in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of projects that are shared with other Amazon Web Services
+        accounts or users.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListSharedProjects
+        """
+        return self._paginate(
+            "ListSharedProjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_shared_report_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSharedReportGroupsInputTypeDef],
+    ) -> RegionResults[ListSharedReportGroupsOutputTypeDef]:
+        """Every page of ListSharedReportGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of report groups that are shared with other Amazon Web
+        Services accounts or users.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListSharedReportGroups
+        """
+        return self._paginate(
+            "ListSharedReportGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_code_coverages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCodeCoveragesInputTypeDef],
+    ) -> Items[CodeCoverageTypeDef]:
+        """Each element of codeCoverages in every page of DescribeCodeCoverages, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/DescribeCodeCoverages
+        """
+        return self._items(
+            "DescribeCodeCoverages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_test_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTestCasesInputTypeDef],
+    ) -> Items[TestCaseTypeDef]:
+        """Each element of testCases in every page of DescribeTestCases, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/DescribeTestCases
+        """
+        return self._items(
+            "DescribeTestCases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_build_batches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBuildBatchesInputTypeDef],
+    ) -> Items[str]:
+        """Each element of ids in every page of ListBuildBatches, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListBuildBatches
+        """
+        return self._items(
+            "ListBuildBatches", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_build_batches_for_project(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBuildBatchesForProjectInputTypeDef],
+    ) -> Items[str]:
+        """Each element of ids in every page of ListBuildBatchesForProject, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListBuildBatchesForProject
+        """
+        return self._items(
+            "ListBuildBatchesForProject",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_builds(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBuildsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of ids in every page of ListBuilds, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListBuilds
+        """
+        return self._items(
+            "ListBuilds", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_builds_for_project(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBuildsForProjectInputTypeDef],
+    ) -> Items[str]:
+        """Each element of ids in every page of ListBuildsForProject, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListBuildsForProject
+        """
+        return self._items(
+            "ListBuildsForProject", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_command_executions_for_sandbox(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCommandExecutionsForSandboxInputTypeDef],
+    ) -> Items[CommandExecutionTypeDef]:
+        """Each element of commandExecutions in every page of
+        ListCommandExecutionsForSandbox, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListCommandExecutionsForSandbox
+        """
+        return self._items(
+            "ListCommandExecutionsForSandbox",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProjectsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of projects in every page of ListProjects, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListProjects
+        """
+        return self._items(
+            "ListProjects", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_report_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReportGroupsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of reportGroups in every page of ListReportGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListReportGroups
+        """
+        return self._items(
+            "ListReportGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReportsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of reports in every page of ListReports, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListReports
+        """
+        return self._items(
+            "ListReports", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_reports_for_report_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReportsForReportGroupInputTypeDef],
+    ) -> Items[str]:
+        """Each element of reports in every page of ListReportsForReportGroup, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListReportsForReportGroup
+        """
+        return self._items(
+            "ListReportsForReportGroup",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_sandboxes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSandboxesInputTypeDef],
+    ) -> Items[str]:
+        """Each element of ids in every page of ListSandboxes, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListSandboxes
+        """
+        return self._items(
+            "ListSandboxes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sandboxes_for_project(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSandboxesForProjectInputTypeDef],
+    ) -> Items[str]:
+        """Each element of ids in every page of ListSandboxesForProject, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListSandboxesForProject
+        """
+        return self._items(
+            "ListSandboxesForProject", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_shared_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSharedProjectsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of projects in every page of ListSharedProjects, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListSharedProjects
+        """
+        return self._items(
+            "ListSharedProjects", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_shared_report_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSharedReportGroupsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of reportGroups in every page of ListSharedReportGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListSharedReportGroups
+        """
+        return self._items(
+            "ListSharedReportGroups", kwargs, max_items=max_items, page_size=page_size
+        )

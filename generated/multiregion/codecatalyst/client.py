@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccessTokenSummaryTypeDef,
         CreateAccessTokenRequestTypeDef,
         CreateAccessTokenResponseTypeDef,
         CreateDevEnvironmentRequestTypeDef,
@@ -32,6 +36,9 @@ if TYPE_CHECKING:
         DeleteSourceRepositoryResponseTypeDef,
         DeleteSpaceRequestTypeDef,
         DeleteSpaceResponseTypeDef,
+        DevEnvironmentSessionSummaryTypeDef,
+        DevEnvironmentSummaryTypeDef,
+        EventLogEntryTypeDef,
         GetDevEnvironmentRequestTypeDef,
         GetDevEnvironmentResponseTypeDef,
         GetProjectRequestTypeDef,
@@ -60,8 +67,10 @@ if TYPE_CHECKING:
         ListEventLogsResponseTypeDef,
         ListProjectsRequestTypeDef,
         ListProjectsResponseTypeDef,
+        ListSourceRepositoriesItemTypeDef,
         ListSourceRepositoriesRequestTypeDef,
         ListSourceRepositoriesResponseTypeDef,
+        ListSourceRepositoryBranchesItemTypeDef,
         ListSourceRepositoryBranchesRequestTypeDef,
         ListSourceRepositoryBranchesResponseTypeDef,
         ListSpacesRequestTypeDef,
@@ -70,6 +79,8 @@ if TYPE_CHECKING:
         ListWorkflowRunsResponseTypeDef,
         ListWorkflowsRequestTypeDef,
         ListWorkflowsResponseTypeDef,
+        ProjectSummaryTypeDef,
+        SpaceSummaryTypeDef,
         StartDevEnvironmentRequestTypeDef,
         StartDevEnvironmentResponseTypeDef,
         StartDevEnvironmentSessionRequestTypeDef,
@@ -87,6 +98,8 @@ if TYPE_CHECKING:
         UpdateSpaceRequestTypeDef,
         UpdateSpaceResponseTypeDef,
         VerifySessionResponseTypeDef,
+        WorkflowRunSummaryTypeDef,
+        WorkflowSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionCodeCatalyst"]
@@ -466,3 +479,404 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/VerifySession
         """
         return self._call("VerifySession", {})
+
+    def paginate_list_access_tokens(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccessTokensRequestTypeDef],
+    ) -> RegionResults[ListAccessTokensResponseTypeDef]:
+        """Every page of ListAccessTokens in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all personal access tokens (PATs) associated with the user who calls
+        the API. You can only list PATs associated with your Amazon Web Services
+        Builder ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListAccessTokens
+        """
+        return self._paginate(
+            "ListAccessTokens",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dev_environment_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDevEnvironmentSessionsRequestTypeDef],
+    ) -> RegionResults[ListDevEnvironmentSessionsResponseTypeDef]:
+        """Every page of ListDevEnvironmentSessions in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list of active sessions for a Dev Environment in a project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListDevEnvironmentSessions
+        """
+        return self._paginate(
+            "ListDevEnvironmentSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dev_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDevEnvironmentsRequestTypeDef],
+    ) -> RegionResults[ListDevEnvironmentsResponseTypeDef]:
+        """Every page of ListDevEnvironments in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of Dev Environments in a project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListDevEnvironments
+        """
+        return self._paginate(
+            "ListDevEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_event_logs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventLogsRequestTypeDef],
+    ) -> RegionResults[ListEventLogsResponseTypeDef]:
+        """Every page of ListEventLogs in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of events that occurred during a specific time in a
+        space. You can use these events to audit user and system activity in a
+        space. For more information, see Monitoring in the Amazon CodeCatalyst
+        User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListEventLogs
+        """
+        return self._paginate(
+            "ListEventLogs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProjectsRequestTypeDef],
+    ) -> RegionResults[ListProjectsResponseTypeDef]:
+        """Every page of ListProjects in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of projects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListProjects
+        """
+        return self._paginate(
+            "ListProjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_source_repositories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSourceRepositoriesRequestTypeDef],
+    ) -> RegionResults[ListSourceRepositoriesResponseTypeDef]:
+        """Every page of ListSourceRepositories in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of source repositories in a project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListSourceRepositories
+        """
+        return self._paginate(
+            "ListSourceRepositories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_source_repository_branches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSourceRepositoryBranchesRequestTypeDef],
+    ) -> RegionResults[ListSourceRepositoryBranchesResponseTypeDef]:
+        """Every page of ListSourceRepositoryBranches in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list of branches in a specified source repository.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListSourceRepositoryBranches
+        """
+        return self._paginate(
+            "ListSourceRepositoryBranches",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_spaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSpacesRequestTypeDef],
+    ) -> RegionResults[ListSpacesResponseTypeDef]:
+        """Every page of ListSpaces in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of spaces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListSpaces
+        """
+        return self._paginate(
+            "ListSpaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflow_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowRunsResponseTypeDef]:
+        """Every page of ListWorkflowRuns in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of workflow runs of a specified workflow.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListWorkflowRuns
+        """
+        return self._paginate(
+            "ListWorkflowRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+        """Every page of ListWorkflows in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of workflows in a specified project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListWorkflows
+        """
+        return self._paginate(
+            "ListWorkflows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_access_tokens(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccessTokensRequestTypeDef],
+    ) -> Items[AccessTokenSummaryTypeDef]:
+        """Each element of items in every page of ListAccessTokens, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListAccessTokens
+        """
+        return self._items(
+            "ListAccessTokens", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dev_environment_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDevEnvironmentSessionsRequestTypeDef],
+    ) -> Items[DevEnvironmentSessionSummaryTypeDef]:
+        """Each element of items in every page of ListDevEnvironmentSessions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListDevEnvironmentSessions
+        """
+        return self._items(
+            "ListDevEnvironmentSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_dev_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDevEnvironmentsRequestTypeDef],
+    ) -> Items[DevEnvironmentSummaryTypeDef]:
+        """Each element of items in every page of ListDevEnvironments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListDevEnvironments
+        """
+        return self._items(
+            "ListDevEnvironments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_event_logs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventLogsRequestTypeDef],
+    ) -> Items[EventLogEntryTypeDef]:
+        """Each element of items in every page of ListEventLogs, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListEventLogs
+        """
+        return self._items(
+            "ListEventLogs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProjectsRequestTypeDef],
+    ) -> Items[ProjectSummaryTypeDef]:
+        """Each element of items in every page of ListProjects, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListProjects
+        """
+        return self._items(
+            "ListProjects", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_source_repositories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSourceRepositoriesRequestTypeDef],
+    ) -> Items[ListSourceRepositoriesItemTypeDef]:
+        """Each element of items in every page of ListSourceRepositories, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListSourceRepositories
+        """
+        return self._items(
+            "ListSourceRepositories", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_source_repository_branches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSourceRepositoryBranchesRequestTypeDef],
+    ) -> Items[ListSourceRepositoryBranchesItemTypeDef]:
+        """Each element of items in every page of ListSourceRepositoryBranches, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListSourceRepositoryBranches
+        """
+        return self._items(
+            "ListSourceRepositoryBranches",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_spaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSpacesRequestTypeDef],
+    ) -> Items[SpaceSummaryTypeDef]:
+        """Each element of items in every page of ListSpaces, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListSpaces
+        """
+        return self._items(
+            "ListSpaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflow_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
+    ) -> Items[WorkflowRunSummaryTypeDef]:
+        """Each element of items in every page of ListWorkflowRuns, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListWorkflowRuns
+        """
+        return self._items(
+            "ListWorkflowRuns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
+    ) -> Items[WorkflowSummaryTypeDef]:
+        """Each element of items in every page of ListWorkflows, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListWorkflows
+        """
+        return self._items(
+            "ListWorkflows", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -23,6 +26,8 @@ if TYPE_CHECKING:
         BatchGetCommitsOutputTypeDef,
         BatchGetRepositoriesInputTypeDef,
         BatchGetRepositoriesOutputTypeDef,
+        CommentsForComparedCommitTypeDef,
+        CommentsForPullRequestTypeDef,
         CreateApprovalRuleTemplateInputTypeDef,
         CreateApprovalRuleTemplateOutputTypeDef,
         CreateBranchInputTypeDef,
@@ -52,6 +57,7 @@ if TYPE_CHECKING:
         DescribeMergeConflictsOutputTypeDef,
         DescribePullRequestEventsInputTypeDef,
         DescribePullRequestEventsOutputTypeDef,
+        DifferenceTypeDef,
         DisassociateApprovalRuleTemplateFromRepositoryInputTypeDef,
         EmptyResponseMetadataTypeDef,
         EvaluatePullRequestApprovalRulesInputTypeDef,
@@ -129,11 +135,13 @@ if TYPE_CHECKING:
         PostCommentForPullRequestOutputTypeDef,
         PostCommentReplyInputTypeDef,
         PostCommentReplyOutputTypeDef,
+        PullRequestEventTypeDef,
         PutCommentReactionInputTypeDef,
         PutFileInputTypeDef,
         PutFileOutputTypeDef,
         PutRepositoryTriggersInputTypeDef,
         PutRepositoryTriggersOutputTypeDef,
+        RepositoryNameIdPairTypeDef,
         TagResourceInputTypeDef,
         TestRepositoryTriggersInputTypeDef,
         TestRepositoryTriggersOutputTypeDef,
@@ -989,3 +997,292 @@ class MultiRegionCodeCommit(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdateRepositoryName
         """
         return self._call("UpdateRepositoryName", kwargs)
+
+    def paginate_describe_pull_request_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePullRequestEventsInputTypeDef],
+    ) -> RegionResults[DescribePullRequestEventsOutputTypeDef]:
+        """Every page of DescribePullRequestEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about one or more pull request events.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/DescribePullRequestEvents
+        """
+        return self._paginate(
+            "DescribePullRequestEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_comments_for_compared_commit(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCommentsForComparedCommitInputTypeDef],
+    ) -> RegionResults[GetCommentsForComparedCommitOutputTypeDef]:
+        """Every page of GetCommentsForComparedCommit in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about comments made on the comparison between two
+        commits.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetCommentsForComparedCommit
+        """
+        return self._paginate(
+            "GetCommentsForComparedCommit",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_comments_for_pull_request(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCommentsForPullRequestInputTypeDef],
+    ) -> RegionResults[GetCommentsForPullRequestOutputTypeDef]:
+        """Every page of GetCommentsForPullRequest in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns comments made on a pull request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetCommentsForPullRequest
+        """
+        return self._paginate(
+            "GetCommentsForPullRequest",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_differences(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDifferencesInputTypeDef],
+    ) -> RegionResults[GetDifferencesOutputTypeDef]:
+        """Every page of GetDifferences in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the differences in a valid commit specifier
+        (such as a branch, tag, HEAD, commit ID, or other fully qualified
+        reference). Results can be limited to a specified path.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetDifferences
+        """
+        return self._paginate(
+            "GetDifferences",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_branches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBranchesInputTypeDef],
+    ) -> RegionResults[ListBranchesOutputTypeDef]:
+        """Every page of ListBranches in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets information about one or more branches in a repository.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/ListBranches
+        """
+        return self._paginate(
+            "ListBranches",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pull_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPullRequestsInputTypeDef],
+    ) -> RegionResults[ListPullRequestsOutputTypeDef]:
+        """Every page of ListPullRequests in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of pull requests for a specified repository. The return
+        list can be refined by pull request status or pull request author ARN.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/ListPullRequests
+        """
+        return self._paginate(
+            "ListPullRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_repositories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRepositoriesInputTypeDef],
+    ) -> RegionResults[ListRepositoriesOutputTypeDef]:
+        """Every page of ListRepositories in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about one or more repositories.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/ListRepositories
+        """
+        return self._paginate(
+            "ListRepositories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_pull_request_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePullRequestEventsInputTypeDef],
+    ) -> Items[PullRequestEventTypeDef]:
+        """Each element of pullRequestEvents in every page of
+        DescribePullRequestEvents, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/DescribePullRequestEvents
+        """
+        return self._items(
+            "DescribePullRequestEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_comments_for_compared_commit(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCommentsForComparedCommitInputTypeDef],
+    ) -> Items[CommentsForComparedCommitTypeDef]:
+        """Each element of commentsForComparedCommitData in every page of
+        GetCommentsForComparedCommit, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetCommentsForComparedCommit
+        """
+        return self._items(
+            "GetCommentsForComparedCommit",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_comments_for_pull_request(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCommentsForPullRequestInputTypeDef],
+    ) -> Items[CommentsForPullRequestTypeDef]:
+        """Each element of commentsForPullRequestData in every page of
+        GetCommentsForPullRequest, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetCommentsForPullRequest
+        """
+        return self._items(
+            "GetCommentsForPullRequest",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_differences(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDifferencesInputTypeDef],
+    ) -> Items[DifferenceTypeDef]:
+        """Each element of differences in every page of GetDifferences, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetDifferences
+        """
+        return self._items(
+            "GetDifferences", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_branches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBranchesInputTypeDef],
+    ) -> Items[str]:
+        """Each element of branches in every page of ListBranches, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/ListBranches
+        """
+        return self._items(
+            "ListBranches", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pull_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPullRequestsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of pullRequestIds in every page of ListPullRequests, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/ListPullRequests
+        """
+        return self._items(
+            "ListPullRequests", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_repositories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRepositoriesInputTypeDef],
+    ) -> Items[RepositoryNameIdPairTypeDef]:
+        """Each element of repositories in every page of ListRepositories, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/ListRepositories
+        """
+        return self._items(
+            "ListRepositories", kwargs, max_items=max_items, page_size=page_size
+        )

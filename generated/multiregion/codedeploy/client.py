@@ -10,6 +10,9 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -88,6 +91,7 @@ if TYPE_CHECKING:
         RegisterApplicationRevisionInputTypeDef,
         RegisterOnPremisesInstanceInputTypeDef,
         RemoveTagsFromOnPremisesInstancesInputTypeDef,
+        RevisionLocationTypeDef,
         SkipWaitTimeForInstanceTerminationInputTypeDef,
         StopDeploymentInputTypeDef,
         StopDeploymentOutputTypeDef,
@@ -581,3 +585,391 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/UpdateDeploymentGroup
         """
         return self._call("UpdateDeploymentGroup", kwargs)
+
+    def paginate_list_application_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationRevisionsInputTypeDef],
+    ) -> RegionResults[ListApplicationRevisionsOutputTypeDef]:
+        """Every page of ListApplicationRevisions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about revisions for an application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListApplicationRevisions
+        """
+        return self._paginate(
+            "ListApplicationRevisions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsInputTypeDef],
+    ) -> RegionResults[ListApplicationsOutputTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the applications registered with the user or Amazon Web Services
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_deployment_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeploymentConfigsInputTypeDef],
+    ) -> RegionResults[ListDeploymentConfigsOutputTypeDef]:
+        """Every page of ListDeploymentConfigs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the deployment configurations with the user or Amazon Web Services
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListDeploymentConfigs
+        """
+        return self._paginate(
+            "ListDeploymentConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_deployment_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeploymentGroupsInputTypeDef],
+    ) -> RegionResults[ListDeploymentGroupsOutputTypeDef]:
+        """Every page of ListDeploymentGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the deployment groups for an application registered with the Amazon
+        Web Services user or Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListDeploymentGroups
+        """
+        return self._paginate(
+            "ListDeploymentGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListDeploymentInstances is deprecated. This operation is deprecated, use ListDeploymentTargets instead."
+    )
+    def paginate_list_deployment_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeploymentInstancesInputTypeDef],
+    ) -> RegionResults[ListDeploymentInstancesOutputTypeDef]:
+        """Every page of ListDeploymentInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        The newer BatchGetDeploymentTargets should be used instead because it
+        works with all compute types. ListDeploymentInstances throws an exception
+        if it is used with a compute platform other than EC2/On-premises or
+        Lambda.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListDeploymentInstances
+        """
+        return self._paginate(
+            "ListDeploymentInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_deployment_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeploymentTargetsInputTypeDef],
+    ) -> RegionResults[ListDeploymentTargetsOutputTypeDef]:
+        """Every page of ListDeploymentTargets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an array of target IDs that are associated a deployment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListDeploymentTargets
+        """
+        return self._paginate(
+            "ListDeploymentTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeploymentsInputTypeDef],
+    ) -> RegionResults[ListDeploymentsOutputTypeDef]:
+        """Every page of ListDeployments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the deployments in a deployment group for an application registered
+        with the user or Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListDeployments
+        """
+        return self._paginate(
+            "ListDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_git_hub_account_token_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGitHubAccountTokenNamesInputTypeDef],
+    ) -> RegionResults[ListGitHubAccountTokenNamesOutputTypeDef]:
+        """Every page of ListGitHubAccountTokenNames in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the names of stored connections to GitHub accounts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListGitHubAccountTokenNames
+        """
+        return self._paginate(
+            "ListGitHubAccountTokenNames",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_on_premises_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOnPremisesInstancesInputTypeDef],
+    ) -> RegionResults[ListOnPremisesInstancesOutputTypeDef]:
+        """Every page of ListOnPremisesInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of names for one or more on-premises instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListOnPremisesInstances
+        """
+        return self._paginate(
+            "ListOnPremisesInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_application_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationRevisionsInputTypeDef],
+    ) -> Items[RevisionLocationTypeDef]:
+        """Each element of revisions in every page of ListApplicationRevisions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListApplicationRevisions
+        """
+        return self._items(
+            "ListApplicationRevisions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of applications in every page of ListApplications, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_deployment_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeploymentConfigsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of deploymentConfigsList in every page of
+        ListDeploymentConfigs, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListDeploymentConfigs
+        """
+        return self._items(
+            "ListDeploymentConfigs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_deployment_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeploymentGroupsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of deploymentGroups in every page of ListDeploymentGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListDeploymentGroups
+        """
+        return self._items(
+            "ListDeploymentGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "ListDeploymentInstances is deprecated. This operation is deprecated, use ListDeploymentTargets instead."
+    )
+    def iter_list_deployment_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeploymentInstancesInputTypeDef],
+    ) -> Items[str]:
+        """Each element of instancesList in every page of ListDeploymentInstances,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListDeploymentInstances
+        """
+        return self._items(
+            "ListDeploymentInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_deployment_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeploymentTargetsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of targetIds in every page of ListDeploymentTargets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListDeploymentTargets
+        """
+        return self._items(
+            "ListDeploymentTargets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeploymentsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of deployments in every page of ListDeployments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListDeployments
+        """
+        return self._items(
+            "ListDeployments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_git_hub_account_token_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGitHubAccountTokenNamesInputTypeDef],
+    ) -> Items[str]:
+        """Each element of tokenNameList in every page of
+        ListGitHubAccountTokenNames, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListGitHubAccountTokenNames
+        """
+        return self._items(
+            "ListGitHubAccountTokenNames",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_on_premises_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOnPremisesInstancesInputTypeDef],
+    ) -> Items[str]:
+        """Each element of instanceNames in every page of ListOnPremisesInstances,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListOnPremisesInstances
+        """
+        return self._items(
+            "ListOnPremisesInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_deployment_successful(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetDeploymentInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DeploymentSuccessful.
+
+        Polls GetDeployment in every target at once, every 15 seconds and at most
+        120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetDeployment
+        """
+        return self._wait(
+            "DeploymentSuccessful", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         PutRecommendationFeedbackRequestTypeDef,
         PutRecommendationFeedbackResponseTypeDef,
+        RepositoryAssociationSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -198,3 +202,89 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_repository_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRepositoryAssociationsRequestTypeDef],
+    ) -> RegionResults[ListRepositoryAssociationsResponseTypeDef]:
+        """Every page of ListRepositoryAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of RepositoryAssociationSummary objects that contain
+        summary information about a repository association. You can filter the
+        returned list by ProviderType, Name, State, and Owner.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/ListRepositoryAssociations
+        """
+        return self._paginate(
+            "ListRepositoryAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_repository_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRepositoryAssociationsRequestTypeDef],
+    ) -> Items[RepositoryAssociationSummaryTypeDef]:
+        """Each element of RepositoryAssociationSummaries in every page of
+        ListRepositoryAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/ListRepositoryAssociations
+        """
+        return self._items(
+            "ListRepositoryAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def wait_code_review_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeCodeReviewRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a code review is complete.
+
+        Polls DescribeCodeReview in every target at once, every 10 seconds and at
+        most 180 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/DescribeCodeReview
+        """
+        return self._wait(
+            "CodeReviewCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_repository_association_succeeded(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeRepositoryAssociationRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a repository association is complete.
+
+        Polls DescribeRepositoryAssociation in every target at once, every 10
+        seconds and at most 30 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/DescribeRepositoryAssociation
+        """
+        return self._wait(
+            "RepositoryAssociationSucceeded",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         PostAgentProfileRequestTypeDef,
         PostAgentProfileResponseTypeDef,
+        ProfileTimeTypeDef,
         PutPermissionRequestTypeDef,
         PutPermissionResponseTypeDef,
         RemoveNotificationChannelRequestTypeDef,
@@ -302,3 +306,43 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/UpdateProfilingGroup
         """
         return self._call("UpdateProfilingGroup", kwargs)
+
+    def paginate_list_profile_times(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProfileTimesRequestTypeDef],
+    ) -> RegionResults[ListProfileTimesResponseTypeDef]:
+        """Every page of ListProfileTimes in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the start times of the available aggregated profiles of a profiling
+        group for an aggregation period within the specified time range.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/ListProfileTimes
+        """
+        return self._paginate(
+            "ListProfileTimes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_profile_times(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProfileTimesRequestTypeDef],
+    ) -> Items[ProfileTimeTypeDef]:
+        """Each element of profileTimes in every page of ListProfileTimes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/ListProfileTimes
+        """
+        return self._items(
+            "ListProfileTimes", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,8 @@ if TYPE_CHECKING:
         AcknowledgeJobOutputTypeDef,
         AcknowledgeThirdPartyJobInputTypeDef,
         AcknowledgeThirdPartyJobOutputTypeDef,
+        ActionExecutionDetailTypeDef,
+        ActionTypeTypeDef,
         CreateCustomActionTypeInputTypeDef,
         CreateCustomActionTypeOutputTypeDef,
         CreatePipelineInputTypeDef,
@@ -24,6 +29,7 @@ if TYPE_CHECKING:
         DeletePipelineInputTypeDef,
         DeleteWebhookInputTypeDef,
         DeleteWebhookOutputTypeDef,
+        DeployActionExecutionTargetTypeDef,
         DeregisterWebhookWithThirdPartyInputTypeDef,
         DeregisterWebhookWithThirdPartyOutputTypeDef,
         DisableStageTransitionInputTypeDef,
@@ -57,9 +63,12 @@ if TYPE_CHECKING:
         ListRuleTypesOutputTypeDef,
         ListTagsForResourceInputTypeDef,
         ListTagsForResourceOutputTypeDef,
+        ListWebhookItemTypeDef,
         ListWebhooksInputTypeDef,
         ListWebhooksOutputTypeDef,
         OverrideStageConditionInputTypeDef,
+        PipelineExecutionSummaryTypeDef,
+        PipelineSummaryTypeDef,
         PollForJobsInputTypeDef,
         PollForJobsOutputTypeDef,
         PollForThirdPartyJobsInputTypeDef,
@@ -80,12 +89,14 @@ if TYPE_CHECKING:
         RetryStageExecutionOutputTypeDef,
         RollbackStageInputTypeDef,
         RollbackStageOutputTypeDef,
+        RuleExecutionDetailTypeDef,
         StartPipelineExecutionInputTypeDef,
         StartPipelineExecutionOutputTypeDef,
         StopPipelineExecutionInputTypeDef,
         StopPipelineExecutionOutputTypeDef,
         TagResourceInputTypeDef,
         TagResourceOutputTypeDef,
+        TagTypeDef,
         UntagResourceInputTypeDef,
         UntagResourceOutputTypeDef,
         UpdateActionTypeInputTypeDef,
@@ -564,3 +575,325 @@ class MultiRegionCodePipeline(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/UpdatePipeline
         """
         return self._call("UpdatePipeline", kwargs)
+
+    def paginate_list_action_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListActionExecutionsInputTypeDef],
+    ) -> RegionResults[ListActionExecutionsOutputTypeDef]:
+        """Every page of ListActionExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the action executions that have occurred in a pipeline.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListActionExecutions
+        """
+        return self._paginate(
+            "ListActionExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_action_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListActionTypesInputTypeDef],
+    ) -> RegionResults[ListActionTypesOutputTypeDef]:
+        """Every page of ListActionTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a summary of all CodePipeline action types associated with your
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListActionTypes
+        """
+        return self._paginate(
+            "ListActionTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_deploy_action_execution_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeployActionExecutionTargetsInputTypeDef],
+    ) -> RegionResults[ListDeployActionExecutionTargetsOutputTypeDef]:
+        """Every page of ListDeployActionExecutionTargets in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the targets for the deploy action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListDeployActionExecutionTargets
+        """
+        return self._paginate(
+            "ListDeployActionExecutionTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pipeline_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPipelineExecutionsInputTypeDef],
+    ) -> RegionResults[ListPipelineExecutionsOutputTypeDef]:
+        """Every page of ListPipelineExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a summary of the most recent executions for a pipeline.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListPipelineExecutions
+        """
+        return self._paginate(
+            "ListPipelineExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pipelines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPipelinesInputTypeDef],
+    ) -> RegionResults[ListPipelinesOutputTypeDef]:
+        """Every page of ListPipelines in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a summary of all of the pipelines associated with your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListPipelines
+        """
+        return self._paginate(
+            "ListPipelines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rule_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRuleExecutionsInputTypeDef],
+    ) -> RegionResults[ListRuleExecutionsOutputTypeDef]:
+        """Every page of ListRuleExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the rule executions that have occurred in a pipeline configured for
+        conditions with rules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListRuleExecutions
+        """
+        return self._paginate(
+            "ListRuleExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
+    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the set of key-value pairs (metadata) that are used to manage the
+        resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_webhooks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWebhooksInputTypeDef],
+    ) -> RegionResults[ListWebhooksOutputTypeDef]:
+        """Every page of ListWebhooks in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a listing of all the webhooks in this Amazon Web Services Region for
+        this account. The output lists all webhooks and includes the webhook URL
+        and ARN and the configuration for each webhook.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListWebhooks
+        """
+        return self._paginate(
+            "ListWebhooks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_action_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListActionExecutionsInputTypeDef],
+    ) -> Items[ActionExecutionDetailTypeDef]:
+        """Each element of actionExecutionDetails in every page of
+        ListActionExecutions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListActionExecutions
+        """
+        return self._items(
+            "ListActionExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_action_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListActionTypesInputTypeDef],
+    ) -> Items[ActionTypeTypeDef]:
+        """Each element of actionTypes in every page of ListActionTypes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListActionTypes
+        """
+        return self._items(
+            "ListActionTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_deploy_action_execution_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeployActionExecutionTargetsInputTypeDef],
+    ) -> Items[DeployActionExecutionTargetTypeDef]:
+        """Each element of targets in every page of ListDeployActionExecutionTargets,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListDeployActionExecutionTargets
+        """
+        return self._items(
+            "ListDeployActionExecutionTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_pipeline_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPipelineExecutionsInputTypeDef],
+    ) -> Items[PipelineExecutionSummaryTypeDef]:
+        """Each element of pipelineExecutionSummaries in every page of
+        ListPipelineExecutions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListPipelineExecutions
+        """
+        return self._items(
+            "ListPipelineExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pipelines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPipelinesInputTypeDef],
+    ) -> Items[PipelineSummaryTypeDef]:
+        """Each element of pipelines in every page of ListPipelines, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListPipelines
+        """
+        return self._items(
+            "ListPipelines", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rule_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRuleExecutionsInputTypeDef],
+    ) -> Items[RuleExecutionDetailTypeDef]:
+        """Each element of ruleExecutionDetails in every page of ListRuleExecutions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListRuleExecutions
+        """
+        return self._items(
+            "ListRuleExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_webhooks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWebhooksInputTypeDef],
+    ) -> Items[ListWebhookItemTypeDef]:
+        """Each element of webhooks in every page of ListWebhooks, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListWebhooks
+        """
+        return self._items(
+            "ListWebhooks", kwargs, max_items=max_items, page_size=page_size
+        )

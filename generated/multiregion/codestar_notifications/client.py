@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
         DeleteTargetResultTypeDef,
         DescribeNotificationRuleRequestTypeDef,
         DescribeNotificationRuleResultTypeDef,
+        EventTypeSummaryTypeDef,
         ListEventTypesRequestTypeDef,
         ListEventTypesResultTypeDef,
         ListNotificationRulesRequestTypeDef,
@@ -28,10 +32,12 @@ if TYPE_CHECKING:
         ListTagsForResourceResultTypeDef,
         ListTargetsRequestTypeDef,
         ListTargetsResultTypeDef,
+        NotificationRuleSummaryTypeDef,
         SubscribeRequestTypeDef,
         SubscribeResultTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResultTypeDef,
+        TargetSummaryTypeDef,
         UnsubscribeRequestTypeDef,
         UnsubscribeResultTypeDef,
         UntagResourceRequestTypeDef,
@@ -183,3 +189,123 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/UpdateNotificationRule
         """
         return self._call("UpdateNotificationRule", kwargs)
+
+    def paginate_list_event_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventTypesRequestTypeDef],
+    ) -> RegionResults[ListEventTypesResultTypeDef]:
+        """Every page of ListEventTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the event types available for configuring
+        notifications.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/ListEventTypes
+        """
+        return self._paginate(
+            "ListEventTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_notification_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNotificationRulesRequestTypeDef],
+    ) -> RegionResults[ListNotificationRulesResultTypeDef]:
+        """Every page of ListNotificationRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the notification rules for an Amazon Web Services
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/ListNotificationRules
+        """
+        return self._paginate(
+            "ListNotificationRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTargetsRequestTypeDef],
+    ) -> RegionResults[ListTargetsResultTypeDef]:
+        """Every page of ListTargets in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of the notification rule targets for an Amazon Web Services
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/ListTargets
+        """
+        return self._paginate(
+            "ListTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_event_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventTypesRequestTypeDef],
+    ) -> Items[EventTypeSummaryTypeDef]:
+        """Each element of EventTypes in every page of ListEventTypes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/ListEventTypes
+        """
+        return self._items(
+            "ListEventTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_notification_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNotificationRulesRequestTypeDef],
+    ) -> Items[NotificationRuleSummaryTypeDef]:
+        """Each element of NotificationRules in every page of ListNotificationRules,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/ListNotificationRules
+        """
+        return self._items(
+            "ListNotificationRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTargetsRequestTypeDef],
+    ) -> Items[TargetSummaryTypeDef]:
+        """Each element of Targets in every page of ListTargets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/ListTargets
+        """
+        return self._items(
+            "ListTargets", kwargs, max_items=max_items, page_size=page_size
+        )

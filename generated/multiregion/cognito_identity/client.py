@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
         GetPrincipalTagAttributeMapResponseTypeDef,
         IdentityDescriptionResponseTypeDef,
         IdentityPoolResponseTypeDef,
+        IdentityPoolShortDescriptionTypeDef,
         IdentityPoolTypeDef,
         ListIdentitiesInputTypeDef,
         ListIdentitiesResponseTypeDef,
@@ -314,3 +318,42 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-identity-2014-06-30/UpdateIdentityPool
         """
         return self._call("UpdateIdentityPool", kwargs)
+
+    def paginate_list_identity_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIdentityPoolsInputTypeDef],
+    ) -> RegionResults[ListIdentityPoolsResponseTypeDef]:
+        """Every page of ListIdentityPools in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all of the Cognito identity pools registered for your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-identity-2014-06-30/ListIdentityPools
+        """
+        return self._paginate(
+            "ListIdentityPools",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_identity_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIdentityPoolsInputTypeDef],
+    ) -> Items[IdentityPoolShortDescriptionTypeDef]:
+        """Each element of IdentityPools in every page of ListIdentityPools, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-identity-2014-06-30/ListIdentityPools
+        """
+        return self._items(
+            "ListIdentityPools", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -66,6 +69,7 @@ if TYPE_CHECKING:
         AdminUserGlobalSignOutResponseTypeDef,
         AssociateSoftwareTokenRequestTypeDef,
         AssociateSoftwareTokenResponseTypeDef,
+        AuthEventTypeTypeDef,
         ChangePasswordRequestTypeDef,
         ChangePasswordResponseTypeDef,
         CompleteWebAuthnRegistrationRequestTypeDef,
@@ -160,6 +164,7 @@ if TYPE_CHECKING:
         GetUserResponseTypeDef,
         GlobalSignOutRequestTypeDef,
         GlobalSignOutResponseTypeDef,
+        GroupTypeTypeDef,
         InitiateAuthRequestTypeDef,
         InitiateAuthResponseTypeDef,
         ListDevicesRequestTypeDef,
@@ -188,8 +193,10 @@ if TYPE_CHECKING:
         ListUsersResponseTypeDef,
         ListWebAuthnCredentialsRequestTypeDef,
         ListWebAuthnCredentialsResponseTypeDef,
+        ProviderDescriptionTypeDef,
         ResendConfirmationCodeRequestTypeDef,
         ResendConfirmationCodeResponseTypeDef,
+        ResourceServerTypeTypeDef,
         RespondToAuthChallengeRequestTypeDef,
         RespondToAuthChallengeResponseTypeDef,
         RevokeTokenRequestTypeDef,
@@ -240,6 +247,9 @@ if TYPE_CHECKING:
         UpdateUserPoolDomainResponseTypeDef,
         UpdateUserPoolRequestTypeDef,
         UpdateUserPoolResponseTypeDef,
+        UserPoolClientDescriptionTypeDef,
+        UserPoolDescriptionTypeTypeDef,
+        UserTypeTypeDef,
         VerifySoftwareTokenRequestTypeDef,
         VerifySoftwareTokenResponseTypeDef,
         VerifyUserAttributeRequestTypeDef,
@@ -1657,3 +1667,369 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/VerifyUserAttribute
         """
         return self._call("VerifyUserAttribute", kwargs)
+
+    def paginate_admin_list_groups_for_user(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[AdminListGroupsForUserRequestTypeDef],
+    ) -> RegionResults[AdminListGroupsForUserResponseTypeDef]:
+        """Every page of AdminListGroupsForUser in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the groups that a user belongs to. User pool groups are identifiers
+        that you can reference from the contents of ID and access tokens, and set
+        preferred IAM roles for identity-pool authentication. For more
+        information, see Adding groups to a user pool.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminListGroupsForUser
+        """
+        return self._paginate(
+            "AdminListGroupsForUser",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_admin_list_user_auth_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[AdminListUserAuthEventsRequestTypeDef],
+    ) -> RegionResults[AdminListUserAuthEventsResponseTypeDef]:
+        """Every page of AdminListUserAuthEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Requests a history of user activity and any risks detected as part of
+        Amazon Cognito threat protection. For more information, see Viewing user
+        event history.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminListUserAuthEvents
+        """
+        return self._paginate(
+            "AdminListUserAuthEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> RegionResults[ListGroupsResponseTypeDef]:
+        """Every page of ListGroups in every target, merged per target (botocore's
+        build_full_result).
+
+        Given a user pool ID, returns user pool groups and their details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListGroups
+        """
+        return self._paginate(
+            "ListGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_identity_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIdentityProvidersRequestTypeDef],
+    ) -> RegionResults[ListIdentityProvidersResponseTypeDef]:
+        """Every page of ListIdentityProviders in every target, merged per target
+        (botocore's build_full_result).
+
+        Given a user pool ID, returns information about configured identity
+        providers (IdPs). For more information about IdPs, see Third-party IdP
+        sign-in.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListIdentityProviders
+        """
+        return self._paginate(
+            "ListIdentityProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceServersRequestTypeDef],
+    ) -> RegionResults[ListResourceServersResponseTypeDef]:
+        """Every page of ListResourceServers in every target, merged per target
+        (botocore's build_full_result).
+
+        Given a user pool ID, returns all resource servers and their details. For
+        more information about resource servers, see Access control with resource
+        servers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListResourceServers
+        """
+        return self._paginate(
+            "ListResourceServers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_user_pool_clients(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUserPoolClientsRequestTypeDef],
+    ) -> RegionResults[ListUserPoolClientsResponseTypeDef]:
+        """Every page of ListUserPoolClients in every target, merged per target
+        (botocore's build_full_result).
+
+        Given a user pool ID, lists app clients. App clients are sets of rules for
+        the access that you want a user pool to grant to one application. For more
+        information, see App clients.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListUserPoolClients
+        """
+        return self._paginate(
+            "ListUserPoolClients",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_user_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUserPoolsRequestTypeDef],
+    ) -> RegionResults[ListUserPoolsResponseTypeDef]:
+        """Every page of ListUserPools in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists user pools and their details in the current Amazon Web Services
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListUserPools
+        """
+        return self._paginate(
+            "ListUserPools",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> RegionResults[ListUsersResponseTypeDef]:
+        """Every page of ListUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Given a user pool ID, returns a list of users and their basic details in a
+        user pool.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListUsers
+        """
+        return self._paginate(
+            "ListUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_users_in_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsersInGroupRequestTypeDef],
+    ) -> RegionResults[ListUsersInGroupResponseTypeDef]:
+        """Every page of ListUsersInGroup in every target, merged per target
+        (botocore's build_full_result).
+
+        Given a user pool ID and a group name, returns a list of users in the
+        group. For more information about user pool groups, see Adding groups to a
+        user pool.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListUsersInGroup
+        """
+        return self._paginate(
+            "ListUsersInGroup",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_admin_list_groups_for_user(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[AdminListGroupsForUserRequestTypeDef],
+    ) -> Items[GroupTypeTypeDef]:
+        """Each element of Groups in every page of AdminListGroupsForUser, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminListGroupsForUser
+        """
+        return self._items(
+            "AdminListGroupsForUser", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_admin_list_user_auth_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[AdminListUserAuthEventsRequestTypeDef],
+    ) -> Items[AuthEventTypeTypeDef]:
+        """Each element of AuthEvents in every page of AdminListUserAuthEvents, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminListUserAuthEvents
+        """
+        return self._items(
+            "AdminListUserAuthEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> Items[GroupTypeTypeDef]:
+        """Each element of Groups in every page of ListGroups, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListGroups
+        """
+        return self._items(
+            "ListGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_identity_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIdentityProvidersRequestTypeDef],
+    ) -> Items[ProviderDescriptionTypeDef]:
+        """Each element of Providers in every page of ListIdentityProviders, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListIdentityProviders
+        """
+        return self._items(
+            "ListIdentityProviders", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceServersRequestTypeDef],
+    ) -> Items[ResourceServerTypeTypeDef]:
+        """Each element of ResourceServers in every page of ListResourceServers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListResourceServers
+        """
+        return self._items(
+            "ListResourceServers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_user_pool_clients(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUserPoolClientsRequestTypeDef],
+    ) -> Items[UserPoolClientDescriptionTypeDef]:
+        """Each element of UserPoolClients in every page of ListUserPoolClients, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListUserPoolClients
+        """
+        return self._items(
+            "ListUserPoolClients", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_user_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUserPoolsRequestTypeDef],
+    ) -> Items[UserPoolDescriptionTypeTypeDef]:
+        """Each element of UserPools in every page of ListUserPools, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListUserPools
+        """
+        return self._items(
+            "ListUserPools", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> Items[UserTypeTypeDef]:
+        """Each element of Users in every page of ListUsers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListUsers
+        """
+        return self._items(
+            "ListUsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_users_in_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsersInGroupRequestTypeDef],
+    ) -> Items[UserTypeTypeDef]:
+        """Each element of Users in every page of ListUsersInGroup, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListUsersInGroup
+        """
+        return self._items(
+            "ListUsersInGroup", kwargs, max_items=max_items, page_size=page_size
+        )

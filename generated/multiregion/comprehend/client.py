@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -96,8 +99,15 @@ if TYPE_CHECKING:
         DetectTargetedSentimentResponseTypeDef,
         DetectToxicContentRequestTypeDef,
         DetectToxicContentResponseTypeDef,
+        DocumentClassificationJobPropertiesTypeDef,
+        DocumentClassifierPropertiesTypeDef,
+        DominantLanguageDetectionJobPropertiesTypeDef,
+        EndpointPropertiesTypeDef,
+        EntitiesDetectionJobPropertiesTypeDef,
+        EntityRecognizerPropertiesTypeDef,
         ImportModelRequestTypeDef,
         ImportModelResponseTypeDef,
+        KeyPhrasesDetectionJobPropertiesTypeDef,
         ListDatasetsRequestTypeDef,
         ListDatasetsResponseTypeDef,
         ListDocumentClassificationJobsRequestTypeDef,
@@ -134,8 +144,10 @@ if TYPE_CHECKING:
         ListTargetedSentimentDetectionJobsResponseTypeDef,
         ListTopicsDetectionJobsRequestTypeDef,
         ListTopicsDetectionJobsResponseTypeDef,
+        PiiEntitiesDetectionJobPropertiesTypeDef,
         PutResourcePolicyRequestTypeDef,
         PutResourcePolicyResponseTypeDef,
+        SentimentDetectionJobPropertiesTypeDef,
         StartDocumentClassificationJobRequestTypeDef,
         StartDocumentClassificationJobResponseTypeDef,
         StartDominantLanguageDetectionJobRequestTypeDef,
@@ -176,6 +188,7 @@ if TYPE_CHECKING:
         StopTrainingEntityRecognizerResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TopicsDetectionJobPropertiesTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateEndpointRequestTypeDef,
@@ -1048,3 +1061,427 @@ class MultiRegionComprehend(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/UpdateFlywheel
         """
         return self._call("UpdateFlywheel", kwargs)
+
+    def paginate_list_document_classification_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDocumentClassificationJobsRequestTypeDef],
+    ) -> RegionResults[ListDocumentClassificationJobsResponseTypeDef]:
+        """Every page of ListDocumentClassificationJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a list of the documentation classification jobs that you have
+        submitted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListDocumentClassificationJobs
+        """
+        return self._paginate(
+            "ListDocumentClassificationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_document_classifiers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDocumentClassifiersRequestTypeDef],
+    ) -> RegionResults[ListDocumentClassifiersResponseTypeDef]:
+        """Every page of ListDocumentClassifiers in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of the document classifiers that you have created.
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListDocumentClassifiers
+        """
+        return self._paginate(
+            "ListDocumentClassifiers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dominant_language_detection_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDominantLanguageDetectionJobsRequestTypeDef],
+    ) -> RegionResults[ListDominantLanguageDetectionJobsResponseTypeDef]:
+        """Every page of ListDominantLanguageDetectionJobs in every target, merged
+        per target (botocore's build_full_result).
+
+        Gets a list of the dominant language detection jobs that you have
+        submitted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListDominantLanguageDetectionJobs
+        """
+        return self._paginate(
+            "ListDominantLanguageDetectionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEndpointsRequestTypeDef],
+    ) -> RegionResults[ListEndpointsResponseTypeDef]:
+        """Every page of ListEndpoints in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a list of all existing endpoints that you've created. For information
+        about endpoints, see Managing endpoints.
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListEndpoints
+        """
+        return self._paginate(
+            "ListEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_entities_detection_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEntitiesDetectionJobsRequestTypeDef],
+    ) -> RegionResults[ListEntitiesDetectionJobsResponseTypeDef]:
+        """Every page of ListEntitiesDetectionJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of the entity detection jobs that you have submitted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListEntitiesDetectionJobs
+        """
+        return self._paginate(
+            "ListEntitiesDetectionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_entity_recognizers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEntityRecognizersRequestTypeDef],
+    ) -> RegionResults[ListEntityRecognizersResponseTypeDef]:
+        """Every page of ListEntityRecognizers in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of the properties of all entity recognizers that you created,
+        including recognizers currently in training. Allows you to filter the list
+        of recognizers based on criteria such as status and submission time. This
+        call returns up to 500 entity recognizers in the list, with a default
+        number of 100 recognizers in the list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListEntityRecognizers
+        """
+        return self._paginate(
+            "ListEntityRecognizers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_key_phrases_detection_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKeyPhrasesDetectionJobsRequestTypeDef],
+    ) -> RegionResults[ListKeyPhrasesDetectionJobsResponseTypeDef]:
+        """Every page of ListKeyPhrasesDetectionJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Get a list of key phrase detection jobs that you have submitted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListKeyPhrasesDetectionJobs
+        """
+        return self._paginate(
+            "ListKeyPhrasesDetectionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pii_entities_detection_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPiiEntitiesDetectionJobsRequestTypeDef],
+    ) -> RegionResults[ListPiiEntitiesDetectionJobsResponseTypeDef]:
+        """Every page of ListPiiEntitiesDetectionJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a list of the PII entity detection jobs that you have submitted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListPiiEntitiesDetectionJobs
+        """
+        return self._paginate(
+            "ListPiiEntitiesDetectionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sentiment_detection_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSentimentDetectionJobsRequestTypeDef],
+    ) -> RegionResults[ListSentimentDetectionJobsResponseTypeDef]:
+        """Every page of ListSentimentDetectionJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a list of sentiment detection jobs that you have submitted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListSentimentDetectionJobs
+        """
+        return self._paginate(
+            "ListSentimentDetectionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_topics_detection_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTopicsDetectionJobsRequestTypeDef],
+    ) -> RegionResults[ListTopicsDetectionJobsResponseTypeDef]:
+        """Every page of ListTopicsDetectionJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of the topic detection jobs that you have submitted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListTopicsDetectionJobs
+        """
+        return self._paginate(
+            "ListTopicsDetectionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_document_classification_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDocumentClassificationJobsRequestTypeDef],
+    ) -> Items[DocumentClassificationJobPropertiesTypeDef]:
+        """Each element of DocumentClassificationJobPropertiesList in every page of
+        ListDocumentClassificationJobs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListDocumentClassificationJobs
+        """
+        return self._items(
+            "ListDocumentClassificationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_document_classifiers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDocumentClassifiersRequestTypeDef],
+    ) -> Items[DocumentClassifierPropertiesTypeDef]:
+        """Each element of DocumentClassifierPropertiesList in every page of
+        ListDocumentClassifiers, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListDocumentClassifiers
+        """
+        return self._items(
+            "ListDocumentClassifiers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dominant_language_detection_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDominantLanguageDetectionJobsRequestTypeDef],
+    ) -> Items[DominantLanguageDetectionJobPropertiesTypeDef]:
+        """Each element of DominantLanguageDetectionJobPropertiesList in every page
+        of ListDominantLanguageDetectionJobs, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListDominantLanguageDetectionJobs
+        """
+        return self._items(
+            "ListDominantLanguageDetectionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEndpointsRequestTypeDef],
+    ) -> Items[EndpointPropertiesTypeDef]:
+        """Each element of EndpointPropertiesList in every page of ListEndpoints,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListEndpoints
+        """
+        return self._items(
+            "ListEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_entities_detection_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEntitiesDetectionJobsRequestTypeDef],
+    ) -> Items[EntitiesDetectionJobPropertiesTypeDef]:
+        """Each element of EntitiesDetectionJobPropertiesList in every page of
+        ListEntitiesDetectionJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListEntitiesDetectionJobs
+        """
+        return self._items(
+            "ListEntitiesDetectionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_entity_recognizers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEntityRecognizersRequestTypeDef],
+    ) -> Items[EntityRecognizerPropertiesTypeDef]:
+        """Each element of EntityRecognizerPropertiesList in every page of
+        ListEntityRecognizers, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListEntityRecognizers
+        """
+        return self._items(
+            "ListEntityRecognizers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_key_phrases_detection_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKeyPhrasesDetectionJobsRequestTypeDef],
+    ) -> Items[KeyPhrasesDetectionJobPropertiesTypeDef]:
+        """Each element of KeyPhrasesDetectionJobPropertiesList in every page of
+        ListKeyPhrasesDetectionJobs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListKeyPhrasesDetectionJobs
+        """
+        return self._items(
+            "ListKeyPhrasesDetectionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_pii_entities_detection_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPiiEntitiesDetectionJobsRequestTypeDef],
+    ) -> Items[PiiEntitiesDetectionJobPropertiesTypeDef]:
+        """Each element of PiiEntitiesDetectionJobPropertiesList in every page of
+        ListPiiEntitiesDetectionJobs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListPiiEntitiesDetectionJobs
+        """
+        return self._items(
+            "ListPiiEntitiesDetectionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_sentiment_detection_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSentimentDetectionJobsRequestTypeDef],
+    ) -> Items[SentimentDetectionJobPropertiesTypeDef]:
+        """Each element of SentimentDetectionJobPropertiesList in every page of
+        ListSentimentDetectionJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListSentimentDetectionJobs
+        """
+        return self._items(
+            "ListSentimentDetectionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_topics_detection_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTopicsDetectionJobsRequestTypeDef],
+    ) -> Items[TopicsDetectionJobPropertiesTypeDef]:
+        """Each element of TopicsDetectionJobPropertiesList in every page of
+        ListTopicsDetectionJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListTopicsDetectionJobs
+        """
+        return self._items(
+            "ListTopicsDetectionJobs", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccountEnrollmentStatusTypeDef,
         DeleteRecommendationPreferencesRequestTypeDef,
         DeleteRecommendationPreferencesResponseTypeDef,
         DescribeRecommendationExportJobsRequestTypeDef,
@@ -63,8 +67,12 @@ if TYPE_CHECKING:
         GetRecommendationPreferencesResponseTypeDef,
         GetRecommendationSummariesRequestTypeDef,
         GetRecommendationSummariesResponseTypeDef,
+        LambdaFunctionRecommendationTypeDef,
         PutRecommendationPreferencesRequestTypeDef,
         PutRecommendationPreferencesResponseTypeDef,
+        RecommendationExportJobTypeDef,
+        RecommendationPreferencesDetailTypeDef,
+        RecommendationSummaryTypeDef,
         UpdateEnrollmentStatusRequestTypeDef,
         UpdateEnrollmentStatusResponseTypeDef,
     )
@@ -359,3 +367,220 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/UpdateEnrollmentStatus
         """
         return self._call("UpdateEnrollmentStatus", kwargs)
+
+    def paginate_describe_recommendation_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRecommendationExportJobsRequestTypeDef],
+    ) -> RegionResults[DescribeRecommendationExportJobsResponseTypeDef]:
+        """Every page of DescribeRecommendationExportJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes recommendation export jobs created in the last seven days.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/DescribeRecommendationExportJobs
+        """
+        return self._paginate(
+            "DescribeRecommendationExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_enrollment_statuses_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetEnrollmentStatusesForOrganizationRequestTypeDef],
+    ) -> RegionResults[GetEnrollmentStatusesForOrganizationResponseTypeDef]:
+        """Every page of GetEnrollmentStatusesForOrganization in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns the Compute Optimizer enrollment (opt-in) status of organization
+        member accounts, if your account is an organization management account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetEnrollmentStatusesForOrganization
+        """
+        return self._paginate(
+            "GetEnrollmentStatusesForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_lambda_function_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetLambdaFunctionRecommendationsRequestTypeDef],
+    ) -> RegionResults[GetLambdaFunctionRecommendationsResponseTypeDef]:
+        """Every page of GetLambdaFunctionRecommendations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns Lambda function recommendations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetLambdaFunctionRecommendations
+        """
+        return self._paginate(
+            "GetLambdaFunctionRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_recommendation_preferences(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRecommendationPreferencesRequestTypeDef],
+    ) -> RegionResults[GetRecommendationPreferencesResponseTypeDef]:
+        """Every page of GetRecommendationPreferences in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns existing recommendation preferences, such as enhanced
+        infrastructure metrics.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetRecommendationPreferences
+        """
+        return self._paginate(
+            "GetRecommendationPreferences",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_recommendation_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRecommendationSummariesRequestTypeDef],
+    ) -> RegionResults[GetRecommendationSummariesResponseTypeDef]:
+        """Every page of GetRecommendationSummaries in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the optimization findings for an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetRecommendationSummaries
+        """
+        return self._paginate(
+            "GetRecommendationSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_recommendation_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRecommendationExportJobsRequestTypeDef],
+    ) -> Items[RecommendationExportJobTypeDef]:
+        """Each element of recommendationExportJobs in every page of
+        DescribeRecommendationExportJobs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/DescribeRecommendationExportJobs
+        """
+        return self._items(
+            "DescribeRecommendationExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_enrollment_statuses_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetEnrollmentStatusesForOrganizationRequestTypeDef],
+    ) -> Items[AccountEnrollmentStatusTypeDef]:
+        """Each element of accountEnrollmentStatuses in every page of
+        GetEnrollmentStatusesForOrganization, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetEnrollmentStatusesForOrganization
+        """
+        return self._items(
+            "GetEnrollmentStatusesForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_lambda_function_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetLambdaFunctionRecommendationsRequestTypeDef],
+    ) -> Items[LambdaFunctionRecommendationTypeDef]:
+        """Each element of lambdaFunctionRecommendations in every page of
+        GetLambdaFunctionRecommendations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetLambdaFunctionRecommendations
+        """
+        return self._items(
+            "GetLambdaFunctionRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_recommendation_preferences(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRecommendationPreferencesRequestTypeDef],
+    ) -> Items[RecommendationPreferencesDetailTypeDef]:
+        """Each element of recommendationPreferencesDetails in every page of
+        GetRecommendationPreferences, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetRecommendationPreferences
+        """
+        return self._items(
+            "GetRecommendationPreferences",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_recommendation_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRecommendationSummariesRequestTypeDef],
+    ) -> Items[RecommendationSummaryTypeDef]:
+        """Each element of recommendationSummaries in every page of
+        GetRecommendationSummaries, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetRecommendationSummaries
+        """
+        return self._items(
+            "GetRecommendationSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,11 +9,19 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccountInfoTypeDef,
         AssociateAccountsRequestTypeDef,
         AssociateAccountsResponseTypeDef,
+        AutomationEventStepTypeDef,
+        AutomationEventSummaryTypeDef,
+        AutomationEventTypeDef,
+        AutomationRuleTypeDef,
         CreateAutomationRuleRequestTypeDef,
         CreateAutomationRuleResponseTypeDef,
         DeleteAutomationRuleRequestTypeDef,
@@ -45,6 +53,10 @@ if TYPE_CHECKING:
         ListRecommendedActionsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        PreviewResultSummaryTypeDef,
+        PreviewResultTypeDef,
+        RecommendedActionSummaryTypeDef,
+        RecommendedActionTypeDef,
         RollbackAutomationEventRequestTypeDef,
         RollbackAutomationEventResponseTypeDef,
         StartAutomationEventRequestTypeDef,
@@ -307,3 +319,377 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/UpdateEnrollmentConfiguration
         """
         return self._call("UpdateEnrollmentConfiguration", kwargs)
+
+    def paginate_list_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountsRequestTypeDef],
+    ) -> RegionResults[ListAccountsResponseTypeDef]:
+        """Every page of ListAccounts in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the accounts in your organization that are enrolled in Compute
+        Optimizer and whether they have enabled Automation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAccounts
+        """
+        return self._paginate(
+            "ListAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_automation_event_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAutomationEventStepsRequestTypeDef],
+    ) -> RegionResults[ListAutomationEventStepsResponseTypeDef]:
+        """Every page of ListAutomationEventSteps in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the steps for a specific automation event. You can only list steps
+        for events created within the past year.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAutomationEventSteps
+        """
+        return self._paginate(
+            "ListAutomationEventSteps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_automation_event_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAutomationEventSummariesRequestTypeDef],
+    ) -> RegionResults[ListAutomationEventSummariesResponseTypeDef]:
+        """Every page of ListAutomationEventSummaries in every target, merged per
+        target (botocore's build_full_result).
+
+        Provides a summary of automation events based on specified filters. Only
+        events created within the past year will be included in the summary.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAutomationEventSummaries
+        """
+        return self._paginate(
+            "ListAutomationEventSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_automation_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAutomationEventsRequestTypeDef],
+    ) -> RegionResults[ListAutomationEventsResponseTypeDef]:
+        """Every page of ListAutomationEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists automation events based on specified filters. You can retrieve
+        events that were created within the past year.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAutomationEvents
+        """
+        return self._paginate(
+            "ListAutomationEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_automation_rule_preview(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAutomationRulePreviewRequestTypeDef],
+    ) -> RegionResults[ListAutomationRulePreviewResponseTypeDef]:
+        """Every page of ListAutomationRulePreview in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a preview of the recommended actions that match your Automation
+        rule's configuration and criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAutomationRulePreview
+        """
+        return self._paginate(
+            "ListAutomationRulePreview",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_automation_rule_preview_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAutomationRulePreviewSummariesRequestTypeDef],
+    ) -> RegionResults[ListAutomationRulePreviewSummariesResponseTypeDef]:
+        """Every page of ListAutomationRulePreviewSummaries in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a summary of the recommended actions that match your rule preview
+        configuration and criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAutomationRulePreviewSummaries
+        """
+        return self._paginate(
+            "ListAutomationRulePreviewSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_automation_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAutomationRulesRequestTypeDef],
+    ) -> RegionResults[ListAutomationRulesResponseTypeDef]:
+        """Every page of ListAutomationRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the automation rules that match specified filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAutomationRules
+        """
+        return self._paginate(
+            "ListAutomationRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recommended_action_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommendedActionSummariesRequestTypeDef],
+    ) -> RegionResults[ListRecommendedActionSummariesResponseTypeDef]:
+        """Every page of ListRecommendedActionSummaries in every target, merged per
+        target (botocore's build_full_result).
+
+        Provides a summary of recommended actions based on specified filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListRecommendedActionSummaries
+        """
+        return self._paginate(
+            "ListRecommendedActionSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recommended_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommendedActionsRequestTypeDef],
+    ) -> RegionResults[ListRecommendedActionsResponseTypeDef]:
+        """Every page of ListRecommendedActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the recommended actions based that match specified filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListRecommendedActions
+        """
+        return self._paginate(
+            "ListRecommendedActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountsRequestTypeDef],
+    ) -> Items[AccountInfoTypeDef]:
+        """Each element of accounts in every page of ListAccounts, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAccounts
+        """
+        return self._items(
+            "ListAccounts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_automation_event_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAutomationEventStepsRequestTypeDef],
+    ) -> Items[AutomationEventStepTypeDef]:
+        """Each element of automationEventSteps in every page of
+        ListAutomationEventSteps, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAutomationEventSteps
+        """
+        return self._items(
+            "ListAutomationEventSteps", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_automation_event_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAutomationEventSummariesRequestTypeDef],
+    ) -> Items[AutomationEventSummaryTypeDef]:
+        """Each element of automationEventSummaries in every page of
+        ListAutomationEventSummaries, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAutomationEventSummaries
+        """
+        return self._items(
+            "ListAutomationEventSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_automation_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAutomationEventsRequestTypeDef],
+    ) -> Items[AutomationEventTypeDef]:
+        """Each element of automationEvents in every page of ListAutomationEvents,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAutomationEvents
+        """
+        return self._items(
+            "ListAutomationEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_automation_rule_preview(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAutomationRulePreviewRequestTypeDef],
+    ) -> Items[PreviewResultTypeDef]:
+        """Each element of previewResults in every page of ListAutomationRulePreview,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAutomationRulePreview
+        """
+        return self._items(
+            "ListAutomationRulePreview",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_automation_rule_preview_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAutomationRulePreviewSummariesRequestTypeDef],
+    ) -> Items[PreviewResultSummaryTypeDef]:
+        """Each element of previewResultSummaries in every page of
+        ListAutomationRulePreviewSummaries, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAutomationRulePreviewSummaries
+        """
+        return self._items(
+            "ListAutomationRulePreviewSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_automation_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAutomationRulesRequestTypeDef],
+    ) -> Items[AutomationRuleTypeDef]:
+        """Each element of automationRules in every page of ListAutomationRules, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAutomationRules
+        """
+        return self._items(
+            "ListAutomationRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recommended_action_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommendedActionSummariesRequestTypeDef],
+    ) -> Items[RecommendedActionSummaryTypeDef]:
+        """Each element of recommendedActionSummaries in every page of
+        ListRecommendedActionSummaries, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListRecommendedActionSummaries
+        """
+        return self._items(
+            "ListRecommendedActionSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_recommended_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommendedActionsRequestTypeDef],
+    ) -> Items[RecommendedActionTypeDef]:
+        """Each element of recommendedActions in every page of
+        ListRecommendedActions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListRecommendedActions
+        """
+        return self._items(
+            "ListRecommendedActions", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,15 +9,35 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AggregateComplianceByConfigRuleTypeDef,
+        AggregateComplianceByConformancePackTypeDef,
+        AggregateEvaluationResultTypeDef,
+        AggregateResourceIdentifierTypeDef,
+        AggregatedSourceStatusTypeDef,
+        AggregationAuthorizationTypeDef,
         AssociateResourceTypesRequestTypeDef,
         AssociateResourceTypesResponseTypeDef,
         BatchGetAggregateResourceConfigRequestTypeDef,
         BatchGetAggregateResourceConfigResponseTypeDef,
         BatchGetResourceConfigRequestTypeDef,
         BatchGetResourceConfigResponseTypeDef,
+        ComplianceByConfigRuleTypeDef,
+        ComplianceByResourceTypeDef,
+        ConfigRuleEvaluationStatusTypeDef,
+        ConfigRuleOutputTypeDef,
+        ConfigurationAggregatorTypeDef,
+        ConfigurationItemTypeDef,
+        ConfigurationRecorderSummaryTypeDef,
+        ConformancePackComplianceSummaryTypeDef,
+        ConformancePackDetailTypeDef,
+        ConformancePackRuleComplianceTypeDef,
+        ConformancePackStatusDetailTypeDef,
         DeleteAggregationAuthorizationRequestTypeDef,
         DeleteConfigRuleRequestTypeDef,
         DeleteConfigurationAggregatorRequestTypeDef,
@@ -94,6 +114,7 @@ if TYPE_CHECKING:
         DisassociateResourceTypesRequestTypeDef,
         DisassociateResourceTypesResponseTypeDef,
         EmptyResponseMetadataTypeDef,
+        EvaluationResultTypeDef,
         GetAggregateComplianceDetailsByConfigRuleRequestTypeDef,
         GetAggregateComplianceDetailsByConfigRuleResponseTypeDef,
         GetAggregateConfigRuleComplianceSummaryRequestTypeDef,
@@ -145,6 +166,13 @@ if TYPE_CHECKING:
         ListStoredQueriesResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        MemberAccountStatusTypeDef,
+        OrganizationConfigRuleStatusTypeDef,
+        OrganizationConfigRuleTypeDef,
+        OrganizationConformancePackDetailedStatusTypeDef,
+        OrganizationConformancePackStatusTypeDef,
+        OrganizationConformancePackTypeDef,
+        PendingAggregationRequestTypeDef,
         PutAggregationAuthorizationRequestTypeDef,
         PutAggregationAuthorizationResponseTypeDef,
         PutConfigRuleRequestTypeDef,
@@ -173,6 +201,10 @@ if TYPE_CHECKING:
         PutServiceLinkedConfigurationRecorderResponseTypeDef,
         PutStoredQueryRequestTypeDef,
         PutStoredQueryResponseTypeDef,
+        RemediationExecutionStatusTypeDef,
+        ResourceEvaluationTypeDef,
+        ResourceIdentifierTypeDef,
+        RetentionConfigurationTypeDef,
         SelectAggregateResourceConfigRequestTypeDef,
         SelectAggregateResourceConfigResponseTypeDef,
         SelectResourceConfigRequestTypeDef,
@@ -186,6 +218,7 @@ if TYPE_CHECKING:
         StartResourceEvaluationResponseTypeDef,
         StopConfigurationRecorderRequestTypeDef,
         TagResourceRequestTypeDef,
+        TagTypeDef,
         UntagResourceRequestTypeDef,
     )
 
@@ -1250,3 +1283,1448 @@ class MultiRegionConfigService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_describe_aggregate_compliance_by_config_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAggregateComplianceByConfigRulesRequestTypeDef],
+    ) -> RegionResults[DescribeAggregateComplianceByConfigRulesResponseTypeDef]:
+        """Every page of DescribeAggregateComplianceByConfigRules in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns a list of compliant and noncompliant rules with the number of
+        resources for compliant and noncompliant rules. Does not display rules
+        that do not have compliance results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeAggregateComplianceByConfigRules
+        """
+        return self._paginate(
+            "DescribeAggregateComplianceByConfigRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_aggregate_compliance_by_conformance_packs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAggregateComplianceByConformancePacksRequestTypeDef],
+    ) -> RegionResults[DescribeAggregateComplianceByConformancePacksResponseTypeDef]:
+        """Every page of DescribeAggregateComplianceByConformancePacks in every
+        target, merged per target (botocore's build_full_result).
+
+        Returns a list of the existing and deleted conformance packs and their
+        associated compliance status with the count of compliant and noncompliant
+        Config rules within each conformance pack. Also returns the total rule
+        count which includes compliant rules, noncompliant rules, and rules that
+        cannot be evaluated due to insufficient data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeAggregateComplianceByConformancePacks
+        """
+        return self._paginate(
+            "DescribeAggregateComplianceByConformancePacks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_aggregation_authorizations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAggregationAuthorizationsRequestTypeDef],
+    ) -> RegionResults[DescribeAggregationAuthorizationsResponseTypeDef]:
+        """Every page of DescribeAggregationAuthorizations in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of authorizations granted to various aggregator accounts
+        and regions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeAggregationAuthorizations
+        """
+        return self._paginate(
+            "DescribeAggregationAuthorizations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_compliance_by_config_rule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeComplianceByConfigRuleRequestTypeDef],
+    ) -> RegionResults[DescribeComplianceByConfigRuleResponseTypeDef]:
+        """Every page of DescribeComplianceByConfigRule in every target, merged per
+        target (botocore's build_full_result).
+
+        Indicates whether the specified Config rules are compliant. If a rule is
+        noncompliant, this operation returns the number of Amazon Web Services
+        resources that do not comply with the rule.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeComplianceByConfigRule
+        """
+        return self._paginate(
+            "DescribeComplianceByConfigRule",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_compliance_by_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeComplianceByResourceRequestTypeDef],
+    ) -> RegionResults[DescribeComplianceByResourceResponseTypeDef]:
+        """Every page of DescribeComplianceByResource in every target, merged per
+        target (botocore's build_full_result).
+
+        Indicates whether the specified Amazon Web Services resources are
+        compliant. If a resource is noncompliant, this operation returns the
+        number of Config rules that the resource does not comply with.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeComplianceByResource
+        """
+        return self._paginate(
+            "DescribeComplianceByResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_config_rule_evaluation_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeConfigRuleEvaluationStatusRequestTypeDef],
+    ) -> RegionResults[DescribeConfigRuleEvaluationStatusResponseTypeDef]:
+        """Every page of DescribeConfigRuleEvaluationStatus in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns status information for each of your Config managed rules. The
+        status includes information such as the last time Config invoked the rule,
+        the last time Config failed to invoke the rule, and the related error for
+        the last failure.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConfigRuleEvaluationStatus
+        """
+        return self._paginate(
+            "DescribeConfigRuleEvaluationStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_config_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeConfigRulesRequestTypeDef],
+    ) -> RegionResults[DescribeConfigRulesResponseTypeDef]:
+        """Every page of DescribeConfigRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns details about your Config rules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConfigRules
+        """
+        return self._paginate(
+            "DescribeConfigRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_configuration_aggregator_sources_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeConfigurationAggregatorSourcesStatusRequestTypeDef],
+    ) -> RegionResults[DescribeConfigurationAggregatorSourcesStatusResponseTypeDef]:
+        """Every page of DescribeConfigurationAggregatorSourcesStatus in every
+        target, merged per target (botocore's build_full_result).
+
+        Returns status information for sources within an aggregator. The status
+        includes information about the last time Config verified authorization
+        between the source account and an aggregator account. In case of a
+        failure, the status contains the related error code or message.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConfigurationAggregatorSourcesStatus
+        """
+        return self._paginate(
+            "DescribeConfigurationAggregatorSourcesStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_configuration_aggregators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeConfigurationAggregatorsRequestTypeDef],
+    ) -> RegionResults[DescribeConfigurationAggregatorsResponseTypeDef]:
+        """Every page of DescribeConfigurationAggregators in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the details of one or more configuration aggregators. If the
+        configuration aggregator is not specified, this operation returns the
+        details for all the configuration aggregators associated with the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConfigurationAggregators
+        """
+        return self._paginate(
+            "DescribeConfigurationAggregators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_conformance_pack_compliance(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeConformancePackComplianceRequestTypeDef],
+    ) -> RegionResults[DescribeConformancePackComplianceResponseTypeDef]:
+        """Every page of DescribeConformancePackCompliance in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns compliance details for each rule in that conformance pack.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConformancePackCompliance
+        """
+        return self._paginate(
+            "DescribeConformancePackCompliance",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_conformance_pack_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeConformancePackStatusRequestTypeDef],
+    ) -> RegionResults[DescribeConformancePackStatusResponseTypeDef]:
+        """Every page of DescribeConformancePackStatus in every target, merged per
+        target (botocore's build_full_result).
+
+        Provides one or more conformance packs deployment status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConformancePackStatus
+        """
+        return self._paginate(
+            "DescribeConformancePackStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_conformance_packs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeConformancePacksRequestTypeDef],
+    ) -> RegionResults[DescribeConformancePacksResponseTypeDef]:
+        """Every page of DescribeConformancePacks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of one or more conformance packs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConformancePacks
+        """
+        return self._paginate(
+            "DescribeConformancePacks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_organization_config_rule_statuses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOrganizationConfigRuleStatusesRequestTypeDef],
+    ) -> RegionResults[DescribeOrganizationConfigRuleStatusesResponseTypeDef]:
+        """Every page of DescribeOrganizationConfigRuleStatuses in every target,
+        merged per target (botocore's build_full_result).
+
+        Provides organization Config rule deployment status for an organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeOrganizationConfigRuleStatuses
+        """
+        return self._paginate(
+            "DescribeOrganizationConfigRuleStatuses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_organization_config_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOrganizationConfigRulesRequestTypeDef],
+    ) -> RegionResults[DescribeOrganizationConfigRulesResponseTypeDef]:
+        """Every page of DescribeOrganizationConfigRules in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of organization Config rules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeOrganizationConfigRules
+        """
+        return self._paginate(
+            "DescribeOrganizationConfigRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_organization_conformance_pack_statuses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOrganizationConformancePackStatusesRequestTypeDef],
+    ) -> RegionResults[DescribeOrganizationConformancePackStatusesResponseTypeDef]:
+        """Every page of DescribeOrganizationConformancePackStatuses in every target,
+        merged per target (botocore's build_full_result).
+
+        Provides organization conformance pack deployment status for an
+        organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeOrganizationConformancePackStatuses
+        """
+        return self._paginate(
+            "DescribeOrganizationConformancePackStatuses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_organization_conformance_packs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOrganizationConformancePacksRequestTypeDef],
+    ) -> RegionResults[DescribeOrganizationConformancePacksResponseTypeDef]:
+        """Every page of DescribeOrganizationConformancePacks in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of organization conformance packs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeOrganizationConformancePacks
+        """
+        return self._paginate(
+            "DescribeOrganizationConformancePacks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_pending_aggregation_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePendingAggregationRequestsRequestTypeDef],
+    ) -> RegionResults[DescribePendingAggregationRequestsResponseTypeDef]:
+        """Every page of DescribePendingAggregationRequests in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of all pending aggregation requests.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribePendingAggregationRequests
+        """
+        return self._paginate(
+            "DescribePendingAggregationRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_remediation_execution_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRemediationExecutionStatusRequestTypeDef],
+    ) -> RegionResults[DescribeRemediationExecutionStatusResponseTypeDef]:
+        """Every page of DescribeRemediationExecutionStatus in every target, merged
+        per target (botocore's build_full_result).
+
+        Provides a detailed view of a Remediation Execution for a set of resources
+        including state, timestamps for when steps for the remediation execution
+        occur, and any error messages for steps that have failed. When you specify
+        the limit and the next token, you receive a paginated response.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeRemediationExecutionStatus
+        """
+        return self._paginate(
+            "DescribeRemediationExecutionStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_retention_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRetentionConfigurationsRequestTypeDef],
+    ) -> RegionResults[DescribeRetentionConfigurationsResponseTypeDef]:
+        """Every page of DescribeRetentionConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the details of one or more retention configurations. If the
+        retention configuration name is not specified, this operation returns the
+        details for all the retention configurations for that account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeRetentionConfigurations
+        """
+        return self._paginate(
+            "DescribeRetentionConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_aggregate_compliance_details_by_config_rule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAggregateComplianceDetailsByConfigRuleRequestTypeDef],
+    ) -> RegionResults[GetAggregateComplianceDetailsByConfigRuleResponseTypeDef]:
+        """Every page of GetAggregateComplianceDetailsByConfigRule in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns the evaluation results for the specified Config rule for a
+        specific resource in a rule. The results indicate which Amazon Web
+        Services resources were evaluated by the rule, when each resource was last
+        evaluated, and whether each resource complies with the rule.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetAggregateComplianceDetailsByConfigRule
+        """
+        return self._paginate(
+            "GetAggregateComplianceDetailsByConfigRule",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_compliance_details_by_config_rule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetComplianceDetailsByConfigRuleRequestTypeDef],
+    ) -> RegionResults[GetComplianceDetailsByConfigRuleResponseTypeDef]:
+        """Every page of GetComplianceDetailsByConfigRule in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the evaluation results for the specified Config rule. The results
+        indicate which Amazon Web Services resources were evaluated by the rule,
+        when each resource was last evaluated, and whether each resource complies
+        with the rule.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetComplianceDetailsByConfigRule
+        """
+        return self._paginate(
+            "GetComplianceDetailsByConfigRule",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_compliance_details_by_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetComplianceDetailsByResourceRequestTypeDef],
+    ) -> RegionResults[GetComplianceDetailsByResourceResponseTypeDef]:
+        """Every page of GetComplianceDetailsByResource in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the evaluation results for the specified Amazon Web Services
+        resource. The results indicate which Config rules were used to evaluate
+        the resource, when each rule was last invoked, and whether the resource
+        complies with each rule.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetComplianceDetailsByResource
+        """
+        return self._paginate(
+            "GetComplianceDetailsByResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_conformance_pack_compliance_summary(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetConformancePackComplianceSummaryRequestTypeDef],
+    ) -> RegionResults[GetConformancePackComplianceSummaryResponseTypeDef]:
+        """Every page of GetConformancePackComplianceSummary in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns compliance details for the conformance pack based on the
+        cumulative compliance results of all the rules in that conformance pack.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetConformancePackComplianceSummary
+        """
+        return self._paginate(
+            "GetConformancePackComplianceSummary",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_organization_config_rule_detailed_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetOrganizationConfigRuleDetailedStatusRequestTypeDef],
+    ) -> RegionResults[GetOrganizationConfigRuleDetailedStatusResponseTypeDef]:
+        """Every page of GetOrganizationConfigRuleDetailedStatus in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns detailed status for each member account within an organization for
+        a given organization Config rule.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetOrganizationConfigRuleDetailedStatus
+        """
+        return self._paginate(
+            "GetOrganizationConfigRuleDetailedStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_organization_conformance_pack_detailed_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetOrganizationConformancePackDetailedStatusRequestTypeDef],
+    ) -> RegionResults[GetOrganizationConformancePackDetailedStatusResponseTypeDef]:
+        """Every page of GetOrganizationConformancePackDetailedStatus in every
+        target, merged per target (botocore's build_full_result).
+
+        Returns detailed status for each member account within an organization for
+        a given organization conformance pack.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetOrganizationConformancePackDetailedStatus
+        """
+        return self._paginate(
+            "GetOrganizationConformancePackDetailedStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_resource_config_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetResourceConfigHistoryRequestTypeDef],
+    ) -> RegionResults[GetResourceConfigHistoryResponseTypeDef]:
+        """Every page of GetResourceConfigHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        For accurate reporting on the compliance status, you must record the
+        AWS::Config::ResourceCompliance resource type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetResourceConfigHistory
+        """
+        return self._paginate(
+            "GetResourceConfigHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_aggregate_discovered_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAggregateDiscoveredResourcesRequestTypeDef],
+    ) -> RegionResults[ListAggregateDiscoveredResourcesResponseTypeDef]:
+        """Every page of ListAggregateDiscoveredResources in every target, merged per
+        target (botocore's build_full_result).
+
+        Accepts a resource type and returns a list of resource identifiers that
+        are aggregated for a specific resource type across accounts and regions. A
+        resource identifier includes the resource type, ID, (if available) the
+        custom resource name, source account, and source region. You can narrow
+        the results to include only resources that have specific resource IDs, or
+        a resource name, or source account ID, or source region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListAggregateDiscoveredResources
+        """
+        return self._paginate(
+            "ListAggregateDiscoveredResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configuration_recorders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationRecordersRequestTypeDef],
+    ) -> RegionResults[ListConfigurationRecordersResponseTypeDef]:
+        """Every page of ListConfigurationRecorders in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of configuration recorders depending on the filters you
+        specify.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListConfigurationRecorders
+        """
+        return self._paginate(
+            "ListConfigurationRecorders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_discovered_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef],
+    ) -> RegionResults[ListDiscoveredResourcesResponseTypeDef]:
+        """Every page of ListDiscoveredResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of resource resource identifiers for the specified resource
+        types for the resources of that type. A resource identifier includes the
+        resource type, ID, and (if available) the custom resource name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListDiscoveredResources
+        """
+        return self._paginate(
+            "ListDiscoveredResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_evaluations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceEvaluationsRequestTypeDef],
+    ) -> RegionResults[ListResourceEvaluationsResponseTypeDef]:
+        """Every page of ListResourceEvaluations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of proactive resource evaluations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListResourceEvaluations
+        """
+        return self._paginate(
+            "ListResourceEvaluations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        List the tags for Config resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_select_aggregate_resource_config(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SelectAggregateResourceConfigRequestTypeDef],
+    ) -> RegionResults[SelectAggregateResourceConfigResponseTypeDef]:
+        """Every page of SelectAggregateResourceConfig in every target, merged per
+        target (botocore's build_full_result).
+
+        Accepts a structured query language (SQL) SELECT command and an aggregator
+        to query configuration state of Amazon Web Services resources across
+        multiple accounts and regions, performs the corresponding search, and
+        returns resource configurations matching the properties.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/SelectAggregateResourceConfig
+        """
+        return self._paginate(
+            "SelectAggregateResourceConfig",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_select_resource_config(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SelectResourceConfigRequestTypeDef],
+    ) -> RegionResults[SelectResourceConfigResponseTypeDef]:
+        """Every page of SelectResourceConfig in every target, merged per target
+        (botocore's build_full_result).
+
+        Accepts a structured query language (SQL) SELECT command, performs the
+        corresponding search, and returns resource configurations matching the
+        properties.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/SelectResourceConfig
+        """
+        return self._paginate(
+            "SelectResourceConfig",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_aggregate_compliance_by_config_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAggregateComplianceByConfigRulesRequestTypeDef],
+    ) -> Items[AggregateComplianceByConfigRuleTypeDef]:
+        """Each element of AggregateComplianceByConfigRules in every page of
+        DescribeAggregateComplianceByConfigRules, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeAggregateComplianceByConfigRules
+        """
+        return self._items(
+            "DescribeAggregateComplianceByConfigRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_aggregate_compliance_by_conformance_packs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAggregateComplianceByConformancePacksRequestTypeDef],
+    ) -> Items[AggregateComplianceByConformancePackTypeDef]:
+        """Each element of AggregateComplianceByConformancePacks in every page of
+        DescribeAggregateComplianceByConformancePacks, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeAggregateComplianceByConformancePacks
+        """
+        return self._items(
+            "DescribeAggregateComplianceByConformancePacks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_aggregation_authorizations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAggregationAuthorizationsRequestTypeDef],
+    ) -> Items[AggregationAuthorizationTypeDef]:
+        """Each element of AggregationAuthorizations in every page of
+        DescribeAggregationAuthorizations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeAggregationAuthorizations
+        """
+        return self._items(
+            "DescribeAggregationAuthorizations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_compliance_by_config_rule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeComplianceByConfigRuleRequestTypeDef],
+    ) -> Items[ComplianceByConfigRuleTypeDef]:
+        """Each element of ComplianceByConfigRules in every page of
+        DescribeComplianceByConfigRule, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeComplianceByConfigRule
+        """
+        return self._items(
+            "DescribeComplianceByConfigRule",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_compliance_by_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeComplianceByResourceRequestTypeDef],
+    ) -> Items[ComplianceByResourceTypeDef]:
+        """Each element of ComplianceByResources in every page of
+        DescribeComplianceByResource, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeComplianceByResource
+        """
+        return self._items(
+            "DescribeComplianceByResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_config_rule_evaluation_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeConfigRuleEvaluationStatusRequestTypeDef],
+    ) -> Items[ConfigRuleEvaluationStatusTypeDef]:
+        """Each element of ConfigRulesEvaluationStatus in every page of
+        DescribeConfigRuleEvaluationStatus, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConfigRuleEvaluationStatus
+        """
+        return self._items(
+            "DescribeConfigRuleEvaluationStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_config_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeConfigRulesRequestTypeDef],
+    ) -> Items[ConfigRuleOutputTypeDef]:
+        """Each element of ConfigRules in every page of DescribeConfigRules, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConfigRules
+        """
+        return self._items(
+            "DescribeConfigRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_configuration_aggregator_sources_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeConfigurationAggregatorSourcesStatusRequestTypeDef],
+    ) -> Items[AggregatedSourceStatusTypeDef]:
+        """Each element of AggregatedSourceStatusList in every page of
+        DescribeConfigurationAggregatorSourcesStatus, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConfigurationAggregatorSourcesStatus
+        """
+        return self._items(
+            "DescribeConfigurationAggregatorSourcesStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_configuration_aggregators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeConfigurationAggregatorsRequestTypeDef],
+    ) -> Items[ConfigurationAggregatorTypeDef]:
+        """Each element of ConfigurationAggregators in every page of
+        DescribeConfigurationAggregators, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConfigurationAggregators
+        """
+        return self._items(
+            "DescribeConfigurationAggregators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_conformance_pack_compliance(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeConformancePackComplianceRequestTypeDef],
+    ) -> Items[ConformancePackRuleComplianceTypeDef]:
+        """Each element of ConformancePackRuleComplianceList in every page of
+        DescribeConformancePackCompliance, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConformancePackCompliance
+        """
+        return self._items(
+            "DescribeConformancePackCompliance",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_conformance_pack_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeConformancePackStatusRequestTypeDef],
+    ) -> Items[ConformancePackStatusDetailTypeDef]:
+        """Each element of ConformancePackStatusDetails in every page of
+        DescribeConformancePackStatus, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConformancePackStatus
+        """
+        return self._items(
+            "DescribeConformancePackStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_conformance_packs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeConformancePacksRequestTypeDef],
+    ) -> Items[ConformancePackDetailTypeDef]:
+        """Each element of ConformancePackDetails in every page of
+        DescribeConformancePacks, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConformancePacks
+        """
+        return self._items(
+            "DescribeConformancePacks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_organization_config_rule_statuses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOrganizationConfigRuleStatusesRequestTypeDef],
+    ) -> Items[OrganizationConfigRuleStatusTypeDef]:
+        """Each element of OrganizationConfigRuleStatuses in every page of
+        DescribeOrganizationConfigRuleStatuses, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeOrganizationConfigRuleStatuses
+        """
+        return self._items(
+            "DescribeOrganizationConfigRuleStatuses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_organization_config_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOrganizationConfigRulesRequestTypeDef],
+    ) -> Items[OrganizationConfigRuleTypeDef]:
+        """Each element of OrganizationConfigRules in every page of
+        DescribeOrganizationConfigRules, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeOrganizationConfigRules
+        """
+        return self._items(
+            "DescribeOrganizationConfigRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_organization_conformance_pack_statuses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOrganizationConformancePackStatusesRequestTypeDef],
+    ) -> Items[OrganizationConformancePackStatusTypeDef]:
+        """Each element of OrganizationConformancePackStatuses in every page of
+        DescribeOrganizationConformancePackStatuses, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeOrganizationConformancePackStatuses
+        """
+        return self._items(
+            "DescribeOrganizationConformancePackStatuses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_organization_conformance_packs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOrganizationConformancePacksRequestTypeDef],
+    ) -> Items[OrganizationConformancePackTypeDef]:
+        """Each element of OrganizationConformancePacks in every page of
+        DescribeOrganizationConformancePacks, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeOrganizationConformancePacks
+        """
+        return self._items(
+            "DescribeOrganizationConformancePacks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_pending_aggregation_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePendingAggregationRequestsRequestTypeDef],
+    ) -> Items[PendingAggregationRequestTypeDef]:
+        """Each element of PendingAggregationRequests in every page of
+        DescribePendingAggregationRequests, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribePendingAggregationRequests
+        """
+        return self._items(
+            "DescribePendingAggregationRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_remediation_execution_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRemediationExecutionStatusRequestTypeDef],
+    ) -> Items[RemediationExecutionStatusTypeDef]:
+        """Each element of RemediationExecutionStatuses in every page of
+        DescribeRemediationExecutionStatus, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeRemediationExecutionStatus
+        """
+        return self._items(
+            "DescribeRemediationExecutionStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_retention_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRetentionConfigurationsRequestTypeDef],
+    ) -> Items[RetentionConfigurationTypeDef]:
+        """Each element of RetentionConfigurations in every page of
+        DescribeRetentionConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeRetentionConfigurations
+        """
+        return self._items(
+            "DescribeRetentionConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_aggregate_compliance_details_by_config_rule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAggregateComplianceDetailsByConfigRuleRequestTypeDef],
+    ) -> Items[AggregateEvaluationResultTypeDef]:
+        """Each element of AggregateEvaluationResults in every page of
+        GetAggregateComplianceDetailsByConfigRule, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetAggregateComplianceDetailsByConfigRule
+        """
+        return self._items(
+            "GetAggregateComplianceDetailsByConfigRule",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_compliance_details_by_config_rule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetComplianceDetailsByConfigRuleRequestTypeDef],
+    ) -> Items[EvaluationResultTypeDef]:
+        """Each element of EvaluationResults in every page of
+        GetComplianceDetailsByConfigRule, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetComplianceDetailsByConfigRule
+        """
+        return self._items(
+            "GetComplianceDetailsByConfigRule",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_compliance_details_by_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetComplianceDetailsByResourceRequestTypeDef],
+    ) -> Items[EvaluationResultTypeDef]:
+        """Each element of EvaluationResults in every page of
+        GetComplianceDetailsByResource, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetComplianceDetailsByResource
+        """
+        return self._items(
+            "GetComplianceDetailsByResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_conformance_pack_compliance_summary(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetConformancePackComplianceSummaryRequestTypeDef],
+    ) -> Items[ConformancePackComplianceSummaryTypeDef]:
+        """Each element of ConformancePackComplianceSummaryList in every page of
+        GetConformancePackComplianceSummary, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetConformancePackComplianceSummary
+        """
+        return self._items(
+            "GetConformancePackComplianceSummary",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_organization_config_rule_detailed_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetOrganizationConfigRuleDetailedStatusRequestTypeDef],
+    ) -> Items[MemberAccountStatusTypeDef]:
+        """Each element of OrganizationConfigRuleDetailedStatus in every page of
+        GetOrganizationConfigRuleDetailedStatus, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetOrganizationConfigRuleDetailedStatus
+        """
+        return self._items(
+            "GetOrganizationConfigRuleDetailedStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_organization_conformance_pack_detailed_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetOrganizationConformancePackDetailedStatusRequestTypeDef],
+    ) -> Items[OrganizationConformancePackDetailedStatusTypeDef]:
+        """Each element of OrganizationConformancePackDetailedStatuses in every page
+        of GetOrganizationConformancePackDetailedStatus, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetOrganizationConformancePackDetailedStatus
+        """
+        return self._items(
+            "GetOrganizationConformancePackDetailedStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_resource_config_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetResourceConfigHistoryRequestTypeDef],
+    ) -> Items[ConfigurationItemTypeDef]:
+        """Each element of configurationItems in every page of
+        GetResourceConfigHistory, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetResourceConfigHistory
+        """
+        return self._items(
+            "GetResourceConfigHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_aggregate_discovered_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAggregateDiscoveredResourcesRequestTypeDef],
+    ) -> Items[AggregateResourceIdentifierTypeDef]:
+        """Each element of ResourceIdentifiers in every page of
+        ListAggregateDiscoveredResources, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListAggregateDiscoveredResources
+        """
+        return self._items(
+            "ListAggregateDiscoveredResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_configuration_recorders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationRecordersRequestTypeDef],
+    ) -> Items[ConfigurationRecorderSummaryTypeDef]:
+        """Each element of ConfigurationRecorderSummaries in every page of
+        ListConfigurationRecorders, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListConfigurationRecorders
+        """
+        return self._items(
+            "ListConfigurationRecorders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_discovered_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef],
+    ) -> Items[ResourceIdentifierTypeDef]:
+        """Each element of resourceIdentifiers in every page of
+        ListDiscoveredResources, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListDiscoveredResources
+        """
+        return self._items(
+            "ListDiscoveredResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_evaluations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceEvaluationsRequestTypeDef],
+    ) -> Items[ResourceEvaluationTypeDef]:
+        """Each element of ResourceEvaluations in every page of
+        ListResourceEvaluations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListResourceEvaluations
+        """
+        return self._items(
+            "ListResourceEvaluations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_select_aggregate_resource_config(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SelectAggregateResourceConfigRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Results in every page of SelectAggregateResourceConfig,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/SelectAggregateResourceConfig
+        """
+        return self._items(
+            "SelectAggregateResourceConfig",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_select_resource_config(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SelectResourceConfigRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Results in every page of SelectResourceConfig, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/SelectResourceConfig
+        """
+        return self._items(
+            "SelectResourceConfig", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,11 +9,17 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         ActivateEvaluationFormRequestTypeDef,
         ActivateEvaluationFormResponseTypeDef,
+        AgentStatusSummaryTypeDef,
+        AgentStatusTypeDef,
+        ApplicationOutputTypeDef,
         AssociateAnalyticsDataSetRequestTypeDef,
         AssociateAnalyticsDataSetResponseTypeDef,
         AssociateApprovedOriginRequestTypeDef,
@@ -43,6 +49,10 @@ if TYPE_CHECKING:
         AssociateUserProficienciesRequestTypeDef,
         AssociateWorkspaceRequestTypeDef,
         AssociateWorkspaceResponseTypeDef,
+        AttachedFilesConfigurationSummaryTypeDef,
+        AttributeTypeDef,
+        AuthenticationProfileSummaryTypeDef,
+        AvailableNumberSummaryTypeDef,
         BatchAssociateAnalyticsDataSetRequestTypeDef,
         BatchAssociateAnalyticsDataSetResponseTypeDef,
         BatchCreateDataTableValueRequestTypeDef,
@@ -65,6 +75,14 @@ if TYPE_CHECKING:
         ClaimPhoneNumberResponseTypeDef,
         CompleteAttachedFileUploadRequestTypeDef,
         CompleteAttachedFileUploadResponseTypeDef,
+        ContactFlowModuleAliasSummaryTypeDef,
+        ContactFlowModuleSummaryTypeDef,
+        ContactFlowModuleTypeDef,
+        ContactFlowModuleVersionSummaryTypeDef,
+        ContactFlowSummaryTypeDef,
+        ContactFlowTypeDef,
+        ContactFlowVersionSummaryTypeDef,
+        ContactSearchSummaryTypeDef,
         CreateAgentStatusRequestTypeDef,
         CreateAgentStatusResponseTypeDef,
         CreateContactFlowModuleAliasRequestTypeDef,
@@ -138,8 +156,13 @@ if TYPE_CHECKING:
         CreateWorkspacePageResponseTypeDef,
         CreateWorkspaceRequestTypeDef,
         CreateWorkspaceResponseTypeDef,
+        DataTableAttributeTypeDef,
+        DataTableSummaryTypeDef,
+        DataTableTypeDef,
+        DataTableValueSummaryTypeDef,
         DeactivateEvaluationFormRequestTypeDef,
         DeactivateEvaluationFormResponseTypeDef,
+        DefaultVocabularyTypeDef,
         DeleteAttachedFileRequestTypeDef,
         DeleteAttachedFileResponseTypeDef,
         DeleteContactEvaluationRequestTypeDef,
@@ -291,6 +314,11 @@ if TYPE_CHECKING:
         EmptyResponseMetadataTypeDef,
         EvaluateDataTableValuesRequestTypeDef,
         EvaluateDataTableValuesResponseTypeDef,
+        EvaluationFormSummaryTypeDef,
+        EvaluationFormVersionSummaryTypeDef,
+        EvaluationSummaryTypeDef,
+        FlowAssociationSummaryTypeDef,
+        FlowModuleTypeDef,
         GetAttachedFileRequestTypeDef,
         GetAttachedFileResponseTypeDef,
         GetContactAttributesRequestTypeDef,
@@ -319,10 +347,22 @@ if TYPE_CHECKING:
         GetTestCaseExecutionSummaryResponseTypeDef,
         GetTrafficDistributionRequestTypeDef,
         GetTrafficDistributionResponseTypeDef,
+        HierarchyGroupSummaryTypeDef,
+        HierarchyGroupTypeDef,
+        HistoricalMetricResultTypeDef,
+        HoursOfOperationOverrideTypeDef,
+        HoursOfOperationSummaryTypeDef,
+        HoursOfOperationTypeDef,
+        HoursOfOperationsIdentifierTypeDef,
         ImportPhoneNumberRequestTypeDef,
         ImportPhoneNumberResponseTypeDef,
         ImportWorkspaceMediaRequestTypeDef,
         ImportWorkspaceMediaResponseTypeDef,
+        InstanceStorageConfigTypeDef,
+        InstanceSummaryTypeDef,
+        IntegrationAssociationSummaryTypeDef,
+        LexBotConfigTypeDef,
+        LexBotTypeDef,
         ListAgentStatusRequestTypeDef,
         ListAgentStatusResponseTypeDef,
         ListAnalyticsDataAssociationsRequestTypeDef,
@@ -393,6 +433,7 @@ if TYPE_CHECKING:
         ListNotificationsResponseTypeDef,
         ListPhoneNumbersRequestTypeDef,
         ListPhoneNumbersResponseTypeDef,
+        ListPhoneNumbersSummaryTypeDef,
         ListPhoneNumbersV2RequestTypeDef,
         ListPhoneNumbersV2ResponseTypeDef,
         ListPredefinedAttributesRequestTypeDef,
@@ -465,8 +506,19 @@ if TYPE_CHECKING:
         MonitorContactResponseTypeDef,
         PauseContactRequestTypeDef,
         PauseContactResponseTypeDef,
+        PhoneNumberSummaryTypeDef,
+        PredefinedAttributeSummaryTypeDef,
+        PredefinedAttributeTypeDef,
+        PromptSummaryTypeDef,
+        PromptTypeDef,
         PutUserStatusRequestTypeDef,
         PutUserStatusResponseTypeDef,
+        QueueSummaryTypeDef,
+        QueueTypeDef,
+        QuickConnectSummaryTypeDef,
+        QuickConnectTypeDef,
+        RecordPrimaryValueTypeDef,
+        ReferenceSummaryTypeDef,
         ReleasePhoneNumberRequestTypeDef,
         ReplicateInstanceRequestTypeDef,
         ReplicateInstanceResponseTypeDef,
@@ -474,6 +526,11 @@ if TYPE_CHECKING:
         ResumeContactRecordingResponseTypeDef,
         ResumeContactRequestTypeDef,
         ResumeContactResponseTypeDef,
+        RoutingProfileManualAssignmentQueueConfigSummaryTypeDef,
+        RoutingProfileQueueConfigSummaryTypeDef,
+        RoutingProfileSummaryTypeDef,
+        RoutingProfileTypeDef,
+        RuleSummaryTypeDef,
         SearchAgentStatusesRequestTypeDef,
         SearchAgentStatusesResponseTypeDef,
         SearchAvailablePhoneNumbersRequestTypeDef,
@@ -526,6 +583,10 @@ if TYPE_CHECKING:
         SearchWorkspaceAssociationsResponseTypeDef,
         SearchWorkspacesRequestTypeDef,
         SearchWorkspacesResponseTypeDef,
+        SecurityKeyTypeDef,
+        SecurityProfileItemTypeDef,
+        SecurityProfileSearchSummaryTypeDef,
+        SecurityProfileSummaryTypeDef,
         SendChatIntegrationEventRequestTypeDef,
         SendChatIntegrationEventResponseTypeDef,
         SendOutboundEmailRequestTypeDef,
@@ -575,6 +636,12 @@ if TYPE_CHECKING:
         TagContactRequestTypeDef,
         TagContactResponseTypeDef,
         TagResourceRequestTypeDef,
+        TagSetTypeDef,
+        TaskTemplateMetadataTypeDef,
+        TestCaseSummaryTypeDef,
+        TestCaseTypeDef,
+        TrafficDistributionGroupSummaryTypeDef,
+        TrafficDistributionGroupUserSummaryTypeDef,
         TransferContactRequestTypeDef,
         TransferContactResponseTypeDef,
         UntagContactRequestTypeDef,
@@ -676,6 +743,18 @@ if TYPE_CHECKING:
         UpdateWorkspaceThemeResponseTypeDef,
         UpdateWorkspaceVisibilityRequestTypeDef,
         UpdateWorkspaceVisibilityResponseTypeDef,
+        UseCaseTypeDef,
+        UserProficiencyTypeDef,
+        UserSearchSummaryTypeDef,
+        UserSummaryTypeDef,
+        ViewSummaryTypeDef,
+        ViewTypeDef,
+        ViewVersionSummaryTypeDef,
+        VocabularySummaryTypeDef,
+        WorkspaceAssociationSearchSummaryTypeDef,
+        WorkspacePageTypeDef,
+        WorkspaceSearchSummaryTypeDef,
+        WorkspaceSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionConnect"]
@@ -4431,3 +4510,3335 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateWorkspaceVisibility
         """
         return self._call("UpdateWorkspaceVisibility", kwargs)
+
+    def paginate_get_metric_data(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetMetricDataRequestTypeDef],
+    ) -> RegionResults[GetMetricDataResponseTypeDef]:
+        """Every page of GetMetricData in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets historical metric data from the specified Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetMetricData
+        """
+        return self._paginate(
+            "GetMetricData",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agent_statuses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgentStatusRequestTypeDef],
+    ) -> RegionResults[ListAgentStatusResponseTypeDef]:
+        """Every page of ListAgentStatuses in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists agent statuses.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListAgentStatuses
+        """
+        return self._paginate(
+            "ListAgentStatuses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_approved_origins(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApprovedOriginsRequestTypeDef],
+    ) -> RegionResults[ListApprovedOriginsResponseTypeDef]:
+        """Every page of ListApprovedOrigins in every target, merged per target
+        (botocore's build_full_result).
+
+        This API is in preview release for Connect Customer and is subject to
+        change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListApprovedOrigins
+        """
+        return self._paginate(
+            "ListApprovedOrigins",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_attached_files_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttachedFilesConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListAttachedFilesConfigurationsResponseTypeDef]:
+        """Every page of ListAttachedFilesConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Provides summary information about the attached files configurations for
+        the specified Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListAttachedFilesConfigurations
+        """
+        return self._paginate(
+            "ListAttachedFilesConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_authentication_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAuthenticationProfilesRequestTypeDef],
+    ) -> RegionResults[ListAuthenticationProfilesResponseTypeDef]:
+        """Every page of ListAuthenticationProfiles in every target, merged per
+        target (botocore's build_full_result).
+
+        This API is in preview release for Connect Customer and is subject to
+        change. To request access to this API, contact Amazon Web Services
+        Support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListAuthenticationProfiles
+        """
+        return self._paginate(
+            "ListAuthenticationProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_bots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBotsRequestTypeDef],
+    ) -> RegionResults[ListBotsResponseTypeDef]:
+        """Every page of ListBots in every target, merged per target (botocore's
+        build_full_result).
+
+        This API is in preview release for Connect Customer and is subject to
+        change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListBots
+        """
+        return self._paginate(
+            "ListBots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_child_hours_of_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChildHoursOfOperationsRequestTypeDef],
+    ) -> RegionResults[ListChildHoursOfOperationsResponseTypeDef]:
+        """Every page of ListChildHoursOfOperations in every target, merged per
+        target (botocore's build_full_result).
+
+        Provides information about the child hours of operations for the specified
+        parent hours of operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListChildHoursOfOperations
+        """
+        return self._paginate(
+            "ListChildHoursOfOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contact_evaluations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContactEvaluationsRequestTypeDef],
+    ) -> RegionResults[ListContactEvaluationsResponseTypeDef]:
+        """Every page of ListContactEvaluations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists contact evaluations in the specified Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactEvaluations
+        """
+        return self._paginate(
+            "ListContactEvaluations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contact_flow_module_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContactFlowModuleAliasesRequestTypeDef],
+    ) -> RegionResults[ListContactFlowModuleAliasesResponseTypeDef]:
+        """Every page of ListContactFlowModuleAliases in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all aliases associated with a contact flow module, showing their
+        current version mappings and metadata.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactFlowModuleAliases
+        """
+        return self._paginate(
+            "ListContactFlowModuleAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contact_flow_module_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContactFlowModuleVersionsRequestTypeDef],
+    ) -> RegionResults[ListContactFlowModuleVersionsResponseTypeDef]:
+        """Every page of ListContactFlowModuleVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a paginated list of all versions for a specific contact flow
+        module.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactFlowModuleVersions
+        """
+        return self._paginate(
+            "ListContactFlowModuleVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contact_flow_modules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContactFlowModulesRequestTypeDef],
+    ) -> RegionResults[ListContactFlowModulesResponseTypeDef]:
+        """Every page of ListContactFlowModules in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides information about the flow modules for the specified Connect
+        Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactFlowModules
+        """
+        return self._paginate(
+            "ListContactFlowModules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contact_flow_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContactFlowVersionsRequestTypeDef],
+    ) -> RegionResults[ListContactFlowVersionsResponseTypeDef]:
+        """Every page of ListContactFlowVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns all the available versions for the specified Connect Customer
+        instance and flow identifier.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactFlowVersions
+        """
+        return self._paginate(
+            "ListContactFlowVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contact_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContactFlowsRequestTypeDef],
+    ) -> RegionResults[ListContactFlowsResponseTypeDef]:
+        """Every page of ListContactFlows in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides information about the flows for the specified Connect Customer
+        instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactFlows
+        """
+        return self._paginate(
+            "ListContactFlows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contact_references(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContactReferencesRequestTypeDef],
+    ) -> RegionResults[ListContactReferencesResponseTypeDef]:
+        """Every page of ListContactReferences in every target, merged per target
+        (botocore's build_full_result).
+
+        This API is in preview release for Connect Customer and is subject to
+        change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactReferences
+        """
+        return self._paginate(
+            "ListContactReferences",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_table_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataTableAttributesRequestTypeDef],
+    ) -> RegionResults[ListDataTableAttributesResponseTypeDef]:
+        """Every page of ListDataTableAttributes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns all attributes for a specified data table. A maximum of 100
+        attributes per data table is allowed. Customers can request an increase by
+        using Amazon Web Services Service Quotas. The response can be filtered by
+        specific attribute IDs for CloudFormation integration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListDataTableAttributes
+        """
+        return self._paginate(
+            "ListDataTableAttributes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_table_primary_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataTablePrimaryValuesRequestTypeDef],
+    ) -> RegionResults[ListDataTablePrimaryValuesResponseTypeDef]:
+        """Every page of ListDataTablePrimaryValues in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all primary value combinations for a given data table. Returns the
+        unique combinations of primary attribute values that identify records in
+        the table. Up to 100 records are returned per request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListDataTablePrimaryValues
+        """
+        return self._paginate(
+            "ListDataTablePrimaryValues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_table_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataTableValuesRequestTypeDef],
+    ) -> RegionResults[ListDataTableValuesResponseTypeDef]:
+        """Every page of ListDataTableValues in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists values stored in a data table with optional filtering by record IDs
+        or primary attribute values. Returns the raw stored values along with
+        metadata such as lock versions and modification timestamps.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListDataTableValues
+        """
+        return self._paginate(
+            "ListDataTableValues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataTablesRequestTypeDef],
+    ) -> RegionResults[ListDataTablesResponseTypeDef]:
+        """Every page of ListDataTables in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all data tables for the specified Amazon Connect instance. Returns
+        summary information for each table including basic metadata and
+        modification details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListDataTables
+        """
+        return self._paginate(
+            "ListDataTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_default_vocabularies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDefaultVocabulariesRequestTypeDef],
+    ) -> RegionResults[ListDefaultVocabulariesResponseTypeDef]:
+        """Every page of ListDefaultVocabularies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the default vocabularies for the specified Connect Customer
+        instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListDefaultVocabularies
+        """
+        return self._paginate(
+            "ListDefaultVocabularies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_entity_security_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEntitySecurityProfilesRequestTypeDef],
+    ) -> RegionResults[ListEntitySecurityProfilesResponseTypeDef]:
+        """Every page of ListEntitySecurityProfiles in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all security profiles attached to a Q in Connect AIAgent Entity in
+        an Amazon Connect instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListEntitySecurityProfiles
+        """
+        return self._paginate(
+            "ListEntitySecurityProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_evaluation_form_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEvaluationFormVersionsRequestTypeDef],
+    ) -> RegionResults[ListEvaluationFormVersionsResponseTypeDef]:
+        """Every page of ListEvaluationFormVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists versions of an evaluation form in the specified Connect Customer
+        instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListEvaluationFormVersions
+        """
+        return self._paginate(
+            "ListEvaluationFormVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_evaluation_forms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEvaluationFormsRequestTypeDef],
+    ) -> RegionResults[ListEvaluationFormsResponseTypeDef]:
+        """Every page of ListEvaluationForms in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists evaluation forms in the specified Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListEvaluationForms
+        """
+        return self._paginate(
+            "ListEvaluationForms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_flow_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFlowAssociationsRequestTypeDef],
+    ) -> RegionResults[ListFlowAssociationsResponseTypeDef]:
+        """Every page of ListFlowAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        List the flow association based on the filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListFlowAssociations
+        """
+        return self._paginate(
+            "ListFlowAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_hours_of_operation_overrides(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHoursOfOperationOverridesRequestTypeDef],
+    ) -> RegionResults[ListHoursOfOperationOverridesResponseTypeDef]:
+        """Every page of ListHoursOfOperationOverrides in every target, merged per
+        target (botocore's build_full_result).
+
+        List the hours of operation overrides.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListHoursOfOperationOverrides
+        """
+        return self._paginate(
+            "ListHoursOfOperationOverrides",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_hours_of_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHoursOfOperationsRequestTypeDef],
+    ) -> RegionResults[ListHoursOfOperationsResponseTypeDef]:
+        """Every page of ListHoursOfOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides information about the hours of operation for the specified
+        Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListHoursOfOperations
+        """
+        return self._paginate(
+            "ListHoursOfOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_instance_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstanceAttributesRequestTypeDef],
+    ) -> RegionResults[ListInstanceAttributesResponseTypeDef]:
+        """Every page of ListInstanceAttributes in every target, merged per target
+        (botocore's build_full_result).
+
+        This API is in preview release for Connect Customer and is subject to
+        change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListInstanceAttributes
+        """
+        return self._paginate(
+            "ListInstanceAttributes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_instance_storage_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstanceStorageConfigsRequestTypeDef],
+    ) -> RegionResults[ListInstanceStorageConfigsResponseTypeDef]:
+        """Every page of ListInstanceStorageConfigs in every target, merged per
+        target (botocore's build_full_result).
+
+        This API is in preview release for Connect Customer and is subject to
+        change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListInstanceStorageConfigs
+        """
+        return self._paginate(
+            "ListInstanceStorageConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstancesRequestTypeDef],
+    ) -> RegionResults[ListInstancesResponseTypeDef]:
+        """Every page of ListInstances in every target, merged per target (botocore's
+        build_full_result).
+
+        This API is in preview release for Connect Customer and is subject to
+        change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListInstances
+        """
+        return self._paginate(
+            "ListInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_integration_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIntegrationAssociationsRequestTypeDef],
+    ) -> RegionResults[ListIntegrationAssociationsResponseTypeDef]:
+        """Every page of ListIntegrationAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Provides summary information about the Amazon Web Services resource
+        associations for the specified Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListIntegrationAssociations
+        """
+        return self._paginate(
+            "ListIntegrationAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_lambda_functions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLambdaFunctionsRequestTypeDef],
+    ) -> RegionResults[ListLambdaFunctionsResponseTypeDef]:
+        """Every page of ListLambdaFunctions in every target, merged per target
+        (botocore's build_full_result).
+
+        This API is in preview release for Connect Customer and is subject to
+        change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListLambdaFunctions
+        """
+        return self._paginate(
+            "ListLambdaFunctions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_lex_bots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLexBotsRequestTypeDef],
+    ) -> RegionResults[ListLexBotsResponseTypeDef]:
+        """Every page of ListLexBots in every target, merged per target (botocore's
+        build_full_result).
+
+        This API is in preview release for Connect Customer and is subject to
+        change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListLexBots
+        """
+        return self._paginate(
+            "ListLexBots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_phone_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPhoneNumbersRequestTypeDef],
+    ) -> RegionResults[ListPhoneNumbersResponseTypeDef]:
+        """Every page of ListPhoneNumbers in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides information about the phone numbers for the specified Connect
+        Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListPhoneNumbers
+        """
+        return self._paginate(
+            "ListPhoneNumbers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_phone_numbers_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPhoneNumbersV2RequestTypeDef],
+    ) -> RegionResults[ListPhoneNumbersV2ResponseTypeDef]:
+        """Every page of ListPhoneNumbersV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists phone numbers claimed to your Connect Customer instance or traffic
+        distribution group. If the provided TargetArn is a traffic distribution
+        group, you can call this API in both Amazon Web Services Regions
+        associated with traffic distribution group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListPhoneNumbersV2
+        """
+        return self._paginate(
+            "ListPhoneNumbersV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_predefined_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPredefinedAttributesRequestTypeDef],
+    ) -> RegionResults[ListPredefinedAttributesResponseTypeDef]:
+        """Every page of ListPredefinedAttributes in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists predefined attributes for the specified Connect Customer instance. A
+        predefined attribute is made up of a name and a value. You can use
+        predefined attributes for:
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListPredefinedAttributes
+        """
+        return self._paginate(
+            "ListPredefinedAttributes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_prompts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPromptsRequestTypeDef],
+    ) -> RegionResults[ListPromptsResponseTypeDef]:
+        """Every page of ListPrompts in every target, merged per target (botocore's
+        build_full_result).
+
+        Provides information about the prompts for the specified Connect Customer
+        instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListPrompts
+        """
+        return self._paginate(
+            "ListPrompts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_queue_quick_connects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQueueQuickConnectsRequestTypeDef],
+    ) -> RegionResults[ListQueueQuickConnectsResponseTypeDef]:
+        """Every page of ListQueueQuickConnects in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the quick connects associated with a queue.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListQueueQuickConnects
+        """
+        return self._paginate(
+            "ListQueueQuickConnects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQueuesRequestTypeDef],
+    ) -> RegionResults[ListQueuesResponseTypeDef]:
+        """Every page of ListQueues in every target, merged per target (botocore's
+        build_full_result).
+
+        Provides information about the queues for the specified Connect Customer
+        instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListQueues
+        """
+        return self._paginate(
+            "ListQueues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_quick_connects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQuickConnectsRequestTypeDef],
+    ) -> RegionResults[ListQuickConnectsResponseTypeDef]:
+        """Every page of ListQuickConnects in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides information about the quick connects for the specified Connect
+        Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListQuickConnects
+        """
+        return self._paginate(
+            "ListQuickConnects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_routing_profile_manual_assignment_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRoutingProfileManualAssignmentQueuesRequestTypeDef],
+    ) -> RegionResults[ListRoutingProfileManualAssignmentQueuesResponseTypeDef]:
+        """Every page of ListRoutingProfileManualAssignmentQueues in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the manual assignment queues associated with a routing profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListRoutingProfileManualAssignmentQueues
+        """
+        return self._paginate(
+            "ListRoutingProfileManualAssignmentQueues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_routing_profile_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRoutingProfileQueuesRequestTypeDef],
+    ) -> RegionResults[ListRoutingProfileQueuesResponseTypeDef]:
+        """Every page of ListRoutingProfileQueues in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the queues associated with a routing profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListRoutingProfileQueues
+        """
+        return self._paginate(
+            "ListRoutingProfileQueues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_routing_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRoutingProfilesRequestTypeDef],
+    ) -> RegionResults[ListRoutingProfilesResponseTypeDef]:
+        """Every page of ListRoutingProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides summary information about the routing profiles for the specified
+        Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListRoutingProfiles
+        """
+        return self._paginate(
+            "ListRoutingProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRulesRequestTypeDef],
+    ) -> RegionResults[ListRulesResponseTypeDef]:
+        """Every page of ListRules in every target, merged per target (botocore's
+        build_full_result).
+
+        List all rules for the specified Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListRules
+        """
+        return self._paginate(
+            "ListRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSecurityKeysRequestTypeDef],
+    ) -> RegionResults[ListSecurityKeysResponseTypeDef]:
+        """Every page of ListSecurityKeys in every target, merged per target
+        (botocore's build_full_result).
+
+        This API is in preview release for Connect Customer and is subject to
+        change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityKeys
+        """
+        return self._paginate(
+            "ListSecurityKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_profile_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSecurityProfileApplicationsRequestTypeDef],
+    ) -> RegionResults[ListSecurityProfileApplicationsResponseTypeDef]:
+        """Every page of ListSecurityProfileApplications in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of third-party applications or MCP Servers in a specific
+        security profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfileApplications
+        """
+        return self._paginate(
+            "ListSecurityProfileApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_profile_flow_modules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSecurityProfileFlowModulesRequestTypeDef],
+    ) -> RegionResults[ListSecurityProfileFlowModulesResponseTypeDef]:
+        """Every page of ListSecurityProfileFlowModules in every target, merged per
+        target (botocore's build_full_result).
+
+        A list of Flow Modules an AI Agent can invoke as a tool
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfileFlowModules
+        """
+        return self._paginate(
+            "ListSecurityProfileFlowModules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_profile_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSecurityProfilePermissionsRequestTypeDef],
+    ) -> RegionResults[ListSecurityProfilePermissionsResponseTypeDef]:
+        """Every page of ListSecurityProfilePermissions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the permissions granted to a security profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfilePermissions
+        """
+        return self._paginate(
+            "ListSecurityProfilePermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSecurityProfilesRequestTypeDef],
+    ) -> RegionResults[ListSecurityProfilesResponseTypeDef]:
+        """Every page of ListSecurityProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides summary information about the security profiles for the specified
+        Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfiles
+        """
+        return self._paginate(
+            "ListSecurityProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_task_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTaskTemplatesRequestTypeDef],
+    ) -> RegionResults[ListTaskTemplatesResponseTypeDef]:
+        """Every page of ListTaskTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists task templates for the specified Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTaskTemplates
+        """
+        return self._paginate(
+            "ListTaskTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_test_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTestCasesRequestTypeDef],
+    ) -> RegionResults[ListTestCasesResponseTypeDef]:
+        """Every page of ListTestCases in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the test cases present in the specific Amazon Connect instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTestCases
+        """
+        return self._paginate(
+            "ListTestCases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_traffic_distribution_group_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrafficDistributionGroupUsersRequestTypeDef],
+    ) -> RegionResults[ListTrafficDistributionGroupUsersResponseTypeDef]:
+        """Every page of ListTrafficDistributionGroupUsers in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists traffic distribution group users.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTrafficDistributionGroupUsers
+        """
+        return self._paginate(
+            "ListTrafficDistributionGroupUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_traffic_distribution_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrafficDistributionGroupsRequestTypeDef],
+    ) -> RegionResults[ListTrafficDistributionGroupsResponseTypeDef]:
+        """Every page of ListTrafficDistributionGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists traffic distribution groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTrafficDistributionGroups
+        """
+        return self._paginate(
+            "ListTrafficDistributionGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_use_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUseCasesRequestTypeDef],
+    ) -> RegionResults[ListUseCasesResponseTypeDef]:
+        """Every page of ListUseCases in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the use cases for the integration association.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListUseCases
+        """
+        return self._paginate(
+            "ListUseCases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_user_hierarchy_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUserHierarchyGroupsRequestTypeDef],
+    ) -> RegionResults[ListUserHierarchyGroupsResponseTypeDef]:
+        """Every page of ListUserHierarchyGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides summary information about the hierarchy groups for the specified
+        Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListUserHierarchyGroups
+        """
+        return self._paginate(
+            "ListUserHierarchyGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_user_proficiencies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUserProficienciesRequestTypeDef],
+    ) -> RegionResults[ListUserProficienciesResponseTypeDef]:
+        """Every page of ListUserProficiencies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists proficiencies associated with a user.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListUserProficiencies
+        """
+        return self._paginate(
+            "ListUserProficiencies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> RegionResults[ListUsersResponseTypeDef]:
+        """Every page of ListUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Provides summary information about the users for the specified Connect
+        Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListUsers
+        """
+        return self._paginate(
+            "ListUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_view_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListViewVersionsRequestTypeDef],
+    ) -> RegionResults[ListViewVersionsResponseTypeDef]:
+        """Every page of ListViewVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns all the available versions for the specified Connect Customer
+        instance and view identifier.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListViewVersions
+        """
+        return self._paginate(
+            "ListViewVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListViewsRequestTypeDef],
+    ) -> RegionResults[ListViewsResponseTypeDef]:
+        """Every page of ListViews in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns views in the given instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListViews
+        """
+        return self._paginate(
+            "ListViews",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workspace_pages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkspacePagesRequestTypeDef],
+    ) -> RegionResults[ListWorkspacePagesResponseTypeDef]:
+        """Every page of ListWorkspacePages in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the page configurations in a workspace, including the views assigned
+        to each page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListWorkspacePages
+        """
+        return self._paginate(
+            "ListWorkspacePages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkspacesRequestTypeDef],
+    ) -> RegionResults[ListWorkspacesResponseTypeDef]:
+        """Every page of ListWorkspaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the workspaces in an Amazon Connect instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListWorkspaces
+        """
+        return self._paginate(
+            "ListWorkspaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_agent_statuses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchAgentStatusesRequestTypeDef],
+    ) -> RegionResults[SearchAgentStatusesResponseTypeDef]:
+        """Every page of SearchAgentStatuses in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches AgentStatuses in an Connect Customer instance, with optional
+        filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchAgentStatuses
+        """
+        return self._paginate(
+            "SearchAgentStatuses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_available_phone_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchAvailablePhoneNumbersRequestTypeDef],
+    ) -> RegionResults[SearchAvailablePhoneNumbersResponseTypeDef]:
+        """Every page of SearchAvailablePhoneNumbers in every target, merged per
+        target (botocore's build_full_result).
+
+        Searches for available phone numbers that you can claim to your Connect
+        Customer instance or traffic distribution group. If the provided TargetArn
+        is a traffic distribution group, you can call this API in both Amazon Web
+        Services Regions associated with the traffic distribution group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchAvailablePhoneNumbers
+        """
+        return self._paginate(
+            "SearchAvailablePhoneNumbers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_contact_flow_modules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchContactFlowModulesRequestTypeDef],
+    ) -> RegionResults[SearchContactFlowModulesResponseTypeDef]:
+        """Every page of SearchContactFlowModules in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches the flow modules in an Connect Customer instance, with optional
+        filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchContactFlowModules
+        """
+        return self._paginate(
+            "SearchContactFlowModules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_contact_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchContactFlowsRequestTypeDef],
+    ) -> RegionResults[SearchContactFlowsResponseTypeDef]:
+        """Every page of SearchContactFlows in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches the flows in an Connect Customer instance, with optional
+        filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchContactFlows
+        """
+        return self._paginate(
+            "SearchContactFlows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_contacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchContactsRequestTypeDef],
+    ) -> RegionResults[SearchContactsResponseTypeDef]:
+        """Every page of SearchContacts in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches contacts in an Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchContacts
+        """
+        return self._paginate(
+            "SearchContacts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_data_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchDataTablesRequestTypeDef],
+    ) -> RegionResults[SearchDataTablesResponseTypeDef]:
+        """Every page of SearchDataTables in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for data tables based on the table's ID, name, and description.
+        In the future, this operation can support searching on attribute names and
+        possibly primary values. Follows other search operations closely and
+        supports both search criteria and filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchDataTables
+        """
+        return self._paginate(
+            "SearchDataTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_hours_of_operation_overrides(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchHoursOfOperationOverridesRequestTypeDef],
+    ) -> RegionResults[SearchHoursOfOperationOverridesResponseTypeDef]:
+        """Every page of SearchHoursOfOperationOverrides in every target, merged per
+        target (botocore's build_full_result).
+
+        Searches the hours of operation overrides.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchHoursOfOperationOverrides
+        """
+        return self._paginate(
+            "SearchHoursOfOperationOverrides",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_hours_of_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchHoursOfOperationsRequestTypeDef],
+    ) -> RegionResults[SearchHoursOfOperationsResponseTypeDef]:
+        """Every page of SearchHoursOfOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches the hours of operation in an Connect Customer instance, with
+        optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchHoursOfOperations
+        """
+        return self._paginate(
+            "SearchHoursOfOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_predefined_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchPredefinedAttributesRequestTypeDef],
+    ) -> RegionResults[SearchPredefinedAttributesResponseTypeDef]:
+        """Every page of SearchPredefinedAttributes in every target, merged per
+        target (botocore's build_full_result).
+
+        Searches predefined attributes that meet certain criteria. A predefined
+        attribute is made up of a name and a value. You can use predefined
+        attributes for:
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchPredefinedAttributes
+        """
+        return self._paginate(
+            "SearchPredefinedAttributes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_prompts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchPromptsRequestTypeDef],
+    ) -> RegionResults[SearchPromptsResponseTypeDef]:
+        """Every page of SearchPrompts in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches prompts in an Connect Customer instance, with optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchPrompts
+        """
+        return self._paginate(
+            "SearchPrompts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchQueuesRequestTypeDef],
+    ) -> RegionResults[SearchQueuesResponseTypeDef]:
+        """Every page of SearchQueues in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches queues in an Connect Customer instance, with optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchQueues
+        """
+        return self._paginate(
+            "SearchQueues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_quick_connects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchQuickConnectsRequestTypeDef],
+    ) -> RegionResults[SearchQuickConnectsResponseTypeDef]:
+        """Every page of SearchQuickConnects in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches quick connects in an Connect Customer instance, with optional
+        filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchQuickConnects
+        """
+        return self._paginate(
+            "SearchQuickConnects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_resource_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchResourceTagsRequestTypeDef],
+    ) -> RegionResults[SearchResourceTagsResponseTypeDef]:
+        """Every page of SearchResourceTags in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches tags used in an Connect Customer instance using optional search
+        criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchResourceTags
+        """
+        return self._paginate(
+            "SearchResourceTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_routing_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchRoutingProfilesRequestTypeDef],
+    ) -> RegionResults[SearchRoutingProfilesResponseTypeDef]:
+        """Every page of SearchRoutingProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches routing profiles in an Connect Customer instance, with optional
+        filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchRoutingProfiles
+        """
+        return self._paginate(
+            "SearchRoutingProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_security_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchSecurityProfilesRequestTypeDef],
+    ) -> RegionResults[SearchSecurityProfilesResponseTypeDef]:
+        """Every page of SearchSecurityProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches security profiles in an Connect Customer instance, with optional
+        filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchSecurityProfiles
+        """
+        return self._paginate(
+            "SearchSecurityProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_test_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchTestCasesRequestTypeDef],
+    ) -> RegionResults[SearchTestCasesResponseTypeDef]:
+        """Every page of SearchTestCases in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for test cases in the specified Amazon Connect instance, with
+        optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchTestCases
+        """
+        return self._paginate(
+            "SearchTestCases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_user_hierarchy_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchUserHierarchyGroupsRequestTypeDef],
+    ) -> RegionResults[SearchUserHierarchyGroupsResponseTypeDef]:
+        """Every page of SearchUserHierarchyGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches UserHierarchyGroups in an Connect Customer instance, with
+        optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchUserHierarchyGroups
+        """
+        return self._paginate(
+            "SearchUserHierarchyGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchUsersRequestTypeDef],
+    ) -> RegionResults[SearchUsersResponseTypeDef]:
+        """Every page of SearchUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches users in an Connect Customer instance, with optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchUsers
+        """
+        return self._paginate(
+            "SearchUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchViewsRequestTypeDef],
+    ) -> RegionResults[SearchViewsResponseTypeDef]:
+        """Every page of SearchViews in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches views based on name, description, or tags.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchViews
+        """
+        return self._paginate(
+            "SearchViews",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_vocabularies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchVocabulariesRequestTypeDef],
+    ) -> RegionResults[SearchVocabulariesResponseTypeDef]:
+        """Every page of SearchVocabularies in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for vocabularies within a specific Connect Customer instance
+        using State, NameStartsWith, and LanguageCode.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchVocabularies
+        """
+        return self._paginate(
+            "SearchVocabularies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_workspace_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchWorkspaceAssociationsRequestTypeDef],
+    ) -> RegionResults[SearchWorkspaceAssociationsResponseTypeDef]:
+        """Every page of SearchWorkspaceAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Searches for workspace associations with users or routing profiles based
+        on various criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchWorkspaceAssociations
+        """
+        return self._paginate(
+            "SearchWorkspaceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_workspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchWorkspacesRequestTypeDef],
+    ) -> RegionResults[SearchWorkspacesResponseTypeDef]:
+        """Every page of SearchWorkspaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches workspaces based on name, description, visibility, or tags.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchWorkspaces
+        """
+        return self._paginate(
+            "SearchWorkspaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_metric_data(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetMetricDataRequestTypeDef],
+    ) -> Items[HistoricalMetricResultTypeDef]:
+        """Each element of MetricResults in every page of GetMetricData, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetMetricData
+        """
+        return self._items(
+            "GetMetricData", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agent_statuses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgentStatusRequestTypeDef],
+    ) -> Items[AgentStatusSummaryTypeDef]:
+        """Each element of AgentStatusSummaryList in every page of ListAgentStatuses,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListAgentStatuses
+        """
+        return self._items(
+            "ListAgentStatuses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_approved_origins(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApprovedOriginsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Origins in every page of ListApprovedOrigins, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListApprovedOrigins
+        """
+        return self._items(
+            "ListApprovedOrigins", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_attached_files_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttachedFilesConfigurationsRequestTypeDef],
+    ) -> Items[AttachedFilesConfigurationSummaryTypeDef]:
+        """Each element of AttachedFilesConfigurations in every page of
+        ListAttachedFilesConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListAttachedFilesConfigurations
+        """
+        return self._items(
+            "ListAttachedFilesConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_authentication_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAuthenticationProfilesRequestTypeDef],
+    ) -> Items[AuthenticationProfileSummaryTypeDef]:
+        """Each element of AuthenticationProfileSummaryList in every page of
+        ListAuthenticationProfiles, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListAuthenticationProfiles
+        """
+        return self._items(
+            "ListAuthenticationProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_bots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBotsRequestTypeDef],
+    ) -> Items[LexBotConfigTypeDef]:
+        """Each element of LexBots in every page of ListBots, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListBots
+        """
+        return self._items("ListBots", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_child_hours_of_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChildHoursOfOperationsRequestTypeDef],
+    ) -> Items[HoursOfOperationsIdentifierTypeDef]:
+        """Each element of ChildHoursOfOperationsSummaryList in every page of
+        ListChildHoursOfOperations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListChildHoursOfOperations
+        """
+        return self._items(
+            "ListChildHoursOfOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_contact_evaluations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContactEvaluationsRequestTypeDef],
+    ) -> Items[EvaluationSummaryTypeDef]:
+        """Each element of EvaluationSummaryList in every page of
+        ListContactEvaluations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactEvaluations
+        """
+        return self._items(
+            "ListContactEvaluations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_contact_flow_module_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContactFlowModuleAliasesRequestTypeDef],
+    ) -> Items[ContactFlowModuleAliasSummaryTypeDef]:
+        """Each element of ContactFlowModuleAliasSummaryList in every page of
+        ListContactFlowModuleAliases, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactFlowModuleAliases
+        """
+        return self._items(
+            "ListContactFlowModuleAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_contact_flow_module_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContactFlowModuleVersionsRequestTypeDef],
+    ) -> Items[ContactFlowModuleVersionSummaryTypeDef]:
+        """Each element of ContactFlowModuleVersionSummaryList in every page of
+        ListContactFlowModuleVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactFlowModuleVersions
+        """
+        return self._items(
+            "ListContactFlowModuleVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_contact_flow_modules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContactFlowModulesRequestTypeDef],
+    ) -> Items[ContactFlowModuleSummaryTypeDef]:
+        """Each element of ContactFlowModulesSummaryList in every page of
+        ListContactFlowModules, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactFlowModules
+        """
+        return self._items(
+            "ListContactFlowModules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_contact_flow_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContactFlowVersionsRequestTypeDef],
+    ) -> Items[ContactFlowVersionSummaryTypeDef]:
+        """Each element of ContactFlowVersionSummaryList in every page of
+        ListContactFlowVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactFlowVersions
+        """
+        return self._items(
+            "ListContactFlowVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_contact_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContactFlowsRequestTypeDef],
+    ) -> Items[ContactFlowSummaryTypeDef]:
+        """Each element of ContactFlowSummaryList in every page of ListContactFlows,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactFlows
+        """
+        return self._items(
+            "ListContactFlows", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_contact_references(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContactReferencesRequestTypeDef],
+    ) -> Items[ReferenceSummaryTypeDef]:
+        """Each element of ReferenceSummaryList in every page of
+        ListContactReferences, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactReferences
+        """
+        return self._items(
+            "ListContactReferences", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_table_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataTableAttributesRequestTypeDef],
+    ) -> Items[DataTableAttributeTypeDef]:
+        """Each element of Attributes in every page of ListDataTableAttributes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListDataTableAttributes
+        """
+        return self._items(
+            "ListDataTableAttributes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_table_primary_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataTablePrimaryValuesRequestTypeDef],
+    ) -> Items[RecordPrimaryValueTypeDef]:
+        """Each element of PrimaryValuesList in every page of
+        ListDataTablePrimaryValues, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListDataTablePrimaryValues
+        """
+        return self._items(
+            "ListDataTablePrimaryValues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_data_table_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataTableValuesRequestTypeDef],
+    ) -> Items[DataTableValueSummaryTypeDef]:
+        """Each element of Values in every page of ListDataTableValues, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListDataTableValues
+        """
+        return self._items(
+            "ListDataTableValues", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataTablesRequestTypeDef],
+    ) -> Items[DataTableSummaryTypeDef]:
+        """Each element of DataTableSummaryList in every page of ListDataTables, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListDataTables
+        """
+        return self._items(
+            "ListDataTables", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_default_vocabularies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDefaultVocabulariesRequestTypeDef],
+    ) -> Items[DefaultVocabularyTypeDef]:
+        """Each element of DefaultVocabularyList in every page of
+        ListDefaultVocabularies, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListDefaultVocabularies
+        """
+        return self._items(
+            "ListDefaultVocabularies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_entity_security_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEntitySecurityProfilesRequestTypeDef],
+    ) -> Items[SecurityProfileItemTypeDef]:
+        """Each element of SecurityProfiles in every page of
+        ListEntitySecurityProfiles, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListEntitySecurityProfiles
+        """
+        return self._items(
+            "ListEntitySecurityProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_evaluation_form_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEvaluationFormVersionsRequestTypeDef],
+    ) -> Items[EvaluationFormVersionSummaryTypeDef]:
+        """Each element of EvaluationFormVersionSummaryList in every page of
+        ListEvaluationFormVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListEvaluationFormVersions
+        """
+        return self._items(
+            "ListEvaluationFormVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_evaluation_forms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEvaluationFormsRequestTypeDef],
+    ) -> Items[EvaluationFormSummaryTypeDef]:
+        """Each element of EvaluationFormSummaryList in every page of
+        ListEvaluationForms, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListEvaluationForms
+        """
+        return self._items(
+            "ListEvaluationForms", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_flow_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFlowAssociationsRequestTypeDef],
+    ) -> Items[FlowAssociationSummaryTypeDef]:
+        """Each element of FlowAssociationSummaryList in every page of
+        ListFlowAssociations, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListFlowAssociations
+        """
+        return self._items(
+            "ListFlowAssociations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_hours_of_operation_overrides(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHoursOfOperationOverridesRequestTypeDef],
+    ) -> Items[HoursOfOperationOverrideTypeDef]:
+        """Each element of HoursOfOperationOverrideList in every page of
+        ListHoursOfOperationOverrides, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListHoursOfOperationOverrides
+        """
+        return self._items(
+            "ListHoursOfOperationOverrides",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_hours_of_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHoursOfOperationsRequestTypeDef],
+    ) -> Items[HoursOfOperationSummaryTypeDef]:
+        """Each element of HoursOfOperationSummaryList in every page of
+        ListHoursOfOperations, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListHoursOfOperations
+        """
+        return self._items(
+            "ListHoursOfOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_instance_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstanceAttributesRequestTypeDef],
+    ) -> Items[AttributeTypeDef]:
+        """Each element of Attributes in every page of ListInstanceAttributes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListInstanceAttributes
+        """
+        return self._items(
+            "ListInstanceAttributes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_instance_storage_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstanceStorageConfigsRequestTypeDef],
+    ) -> Items[InstanceStorageConfigTypeDef]:
+        """Each element of StorageConfigs in every page of
+        ListInstanceStorageConfigs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListInstanceStorageConfigs
+        """
+        return self._items(
+            "ListInstanceStorageConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstancesRequestTypeDef],
+    ) -> Items[InstanceSummaryTypeDef]:
+        """Each element of InstanceSummaryList in every page of ListInstances, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListInstances
+        """
+        return self._items(
+            "ListInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_integration_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIntegrationAssociationsRequestTypeDef],
+    ) -> Items[IntegrationAssociationSummaryTypeDef]:
+        """Each element of IntegrationAssociationSummaryList in every page of
+        ListIntegrationAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListIntegrationAssociations
+        """
+        return self._items(
+            "ListIntegrationAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_lambda_functions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLambdaFunctionsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of LambdaFunctions in every page of ListLambdaFunctions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListLambdaFunctions
+        """
+        return self._items(
+            "ListLambdaFunctions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_lex_bots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLexBotsRequestTypeDef],
+    ) -> Items[LexBotTypeDef]:
+        """Each element of LexBots in every page of ListLexBots, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListLexBots
+        """
+        return self._items(
+            "ListLexBots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_phone_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPhoneNumbersRequestTypeDef],
+    ) -> Items[PhoneNumberSummaryTypeDef]:
+        """Each element of PhoneNumberSummaryList in every page of ListPhoneNumbers,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListPhoneNumbers
+        """
+        return self._items(
+            "ListPhoneNumbers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_phone_numbers_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPhoneNumbersV2RequestTypeDef],
+    ) -> Items[ListPhoneNumbersSummaryTypeDef]:
+        """Each element of ListPhoneNumbersSummaryList in every page of
+        ListPhoneNumbersV2, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListPhoneNumbersV2
+        """
+        return self._items(
+            "ListPhoneNumbersV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_predefined_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPredefinedAttributesRequestTypeDef],
+    ) -> Items[PredefinedAttributeSummaryTypeDef]:
+        """Each element of PredefinedAttributeSummaryList in every page of
+        ListPredefinedAttributes, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListPredefinedAttributes
+        """
+        return self._items(
+            "ListPredefinedAttributes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_prompts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPromptsRequestTypeDef],
+    ) -> Items[PromptSummaryTypeDef]:
+        """Each element of PromptSummaryList in every page of ListPrompts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListPrompts
+        """
+        return self._items(
+            "ListPrompts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_queue_quick_connects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQueueQuickConnectsRequestTypeDef],
+    ) -> Items[QuickConnectSummaryTypeDef]:
+        """Each element of QuickConnectSummaryList in every page of
+        ListQueueQuickConnects, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListQueueQuickConnects
+        """
+        return self._items(
+            "ListQueueQuickConnects", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQueuesRequestTypeDef],
+    ) -> Items[QueueSummaryTypeDef]:
+        """Each element of QueueSummaryList in every page of ListQueues, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListQueues
+        """
+        return self._items(
+            "ListQueues", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_quick_connects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQuickConnectsRequestTypeDef],
+    ) -> Items[QuickConnectSummaryTypeDef]:
+        """Each element of QuickConnectSummaryList in every page of
+        ListQuickConnects, from every target, as its page arrives (tagged with its
+        target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListQuickConnects
+        """
+        return self._items(
+            "ListQuickConnects", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_routing_profile_manual_assignment_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRoutingProfileManualAssignmentQueuesRequestTypeDef],
+    ) -> Items[RoutingProfileManualAssignmentQueueConfigSummaryTypeDef]:
+        """Each element of RoutingProfileManualAssignmentQueueConfigSummaryList in
+        every page of ListRoutingProfileManualAssignmentQueues, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListRoutingProfileManualAssignmentQueues
+        """
+        return self._items(
+            "ListRoutingProfileManualAssignmentQueues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_routing_profile_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRoutingProfileQueuesRequestTypeDef],
+    ) -> Items[RoutingProfileQueueConfigSummaryTypeDef]:
+        """Each element of RoutingProfileQueueConfigSummaryList in every page of
+        ListRoutingProfileQueues, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListRoutingProfileQueues
+        """
+        return self._items(
+            "ListRoutingProfileQueues", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_routing_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRoutingProfilesRequestTypeDef],
+    ) -> Items[RoutingProfileSummaryTypeDef]:
+        """Each element of RoutingProfileSummaryList in every page of
+        ListRoutingProfiles, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListRoutingProfiles
+        """
+        return self._items(
+            "ListRoutingProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRulesRequestTypeDef],
+    ) -> Items[RuleSummaryTypeDef]:
+        """Each element of RuleSummaryList in every page of ListRules, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListRules
+        """
+        return self._items(
+            "ListRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_security_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSecurityKeysRequestTypeDef],
+    ) -> Items[SecurityKeyTypeDef]:
+        """Each element of SecurityKeys in every page of ListSecurityKeys, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityKeys
+        """
+        return self._items(
+            "ListSecurityKeys", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_security_profile_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSecurityProfileApplicationsRequestTypeDef],
+    ) -> Items[ApplicationOutputTypeDef]:
+        """Each element of Applications in every page of
+        ListSecurityProfileApplications, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfileApplications
+        """
+        return self._items(
+            "ListSecurityProfileApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_security_profile_flow_modules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSecurityProfileFlowModulesRequestTypeDef],
+    ) -> Items[FlowModuleTypeDef]:
+        """Each element of AllowedFlowModules in every page of
+        ListSecurityProfileFlowModules, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfileFlowModules
+        """
+        return self._items(
+            "ListSecurityProfileFlowModules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_security_profile_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSecurityProfilePermissionsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Permissions in every page of
+        ListSecurityProfilePermissions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfilePermissions
+        """
+        return self._items(
+            "ListSecurityProfilePermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_security_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSecurityProfilesRequestTypeDef],
+    ) -> Items[SecurityProfileSummaryTypeDef]:
+        """Each element of SecurityProfileSummaryList in every page of
+        ListSecurityProfiles, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfiles
+        """
+        return self._items(
+            "ListSecurityProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_task_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTaskTemplatesRequestTypeDef],
+    ) -> Items[TaskTemplateMetadataTypeDef]:
+        """Each element of TaskTemplates in every page of ListTaskTemplates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTaskTemplates
+        """
+        return self._items(
+            "ListTaskTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_test_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTestCasesRequestTypeDef],
+    ) -> Items[TestCaseSummaryTypeDef]:
+        """Each element of TestCaseSummaryList in every page of ListTestCases, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTestCases
+        """
+        return self._items(
+            "ListTestCases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_traffic_distribution_group_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrafficDistributionGroupUsersRequestTypeDef],
+    ) -> Items[TrafficDistributionGroupUserSummaryTypeDef]:
+        """Each element of TrafficDistributionGroupUserSummaryList in every page of
+        ListTrafficDistributionGroupUsers, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTrafficDistributionGroupUsers
+        """
+        return self._items(
+            "ListTrafficDistributionGroupUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_traffic_distribution_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrafficDistributionGroupsRequestTypeDef],
+    ) -> Items[TrafficDistributionGroupSummaryTypeDef]:
+        """Each element of TrafficDistributionGroupSummaryList in every page of
+        ListTrafficDistributionGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTrafficDistributionGroups
+        """
+        return self._items(
+            "ListTrafficDistributionGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_use_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUseCasesRequestTypeDef],
+    ) -> Items[UseCaseTypeDef]:
+        """Each element of UseCaseSummaryList in every page of ListUseCases, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListUseCases
+        """
+        return self._items(
+            "ListUseCases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_user_hierarchy_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUserHierarchyGroupsRequestTypeDef],
+    ) -> Items[HierarchyGroupSummaryTypeDef]:
+        """Each element of UserHierarchyGroupSummaryList in every page of
+        ListUserHierarchyGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListUserHierarchyGroups
+        """
+        return self._items(
+            "ListUserHierarchyGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_user_proficiencies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUserProficienciesRequestTypeDef],
+    ) -> Items[UserProficiencyTypeDef]:
+        """Each element of UserProficiencyList in every page of
+        ListUserProficiencies, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListUserProficiencies
+        """
+        return self._items(
+            "ListUserProficiencies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> Items[UserSummaryTypeDef]:
+        """Each element of UserSummaryList in every page of ListUsers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListUsers
+        """
+        return self._items(
+            "ListUsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_view_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListViewVersionsRequestTypeDef],
+    ) -> Items[ViewVersionSummaryTypeDef]:
+        """Each element of ViewVersionSummaryList in every page of ListViewVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListViewVersions
+        """
+        return self._items(
+            "ListViewVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListViewsRequestTypeDef],
+    ) -> Items[ViewSummaryTypeDef]:
+        """Each element of ViewsSummaryList in every page of ListViews, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListViews
+        """
+        return self._items(
+            "ListViews", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workspace_pages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkspacePagesRequestTypeDef],
+    ) -> Items[WorkspacePageTypeDef]:
+        """Each element of WorkspacePageList in every page of ListWorkspacePages,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListWorkspacePages
+        """
+        return self._items(
+            "ListWorkspacePages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkspacesRequestTypeDef],
+    ) -> Items[WorkspaceSummaryTypeDef]:
+        """Each element of WorkspaceSummaryList in every page of ListWorkspaces, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListWorkspaces
+        """
+        return self._items(
+            "ListWorkspaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_agent_statuses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchAgentStatusesRequestTypeDef],
+    ) -> Items[AgentStatusTypeDef]:
+        """Each element of AgentStatuses in every page of SearchAgentStatuses, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchAgentStatuses
+        """
+        return self._items(
+            "SearchAgentStatuses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_available_phone_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchAvailablePhoneNumbersRequestTypeDef],
+    ) -> Items[AvailableNumberSummaryTypeDef]:
+        """Each element of AvailableNumbersList in every page of
+        SearchAvailablePhoneNumbers, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchAvailablePhoneNumbers
+        """
+        return self._items(
+            "SearchAvailablePhoneNumbers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_search_contact_flow_modules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchContactFlowModulesRequestTypeDef],
+    ) -> Items[ContactFlowModuleTypeDef]:
+        """Each element of ContactFlowModules in every page of
+        SearchContactFlowModules, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchContactFlowModules
+        """
+        return self._items(
+            "SearchContactFlowModules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_contact_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchContactFlowsRequestTypeDef],
+    ) -> Items[ContactFlowTypeDef]:
+        """Each element of ContactFlows in every page of SearchContactFlows, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchContactFlows
+        """
+        return self._items(
+            "SearchContactFlows", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_contacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchContactsRequestTypeDef],
+    ) -> Items[ContactSearchSummaryTypeDef]:
+        """Each element of Contacts in every page of SearchContacts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchContacts
+        """
+        return self._items(
+            "SearchContacts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_data_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchDataTablesRequestTypeDef],
+    ) -> Items[DataTableTypeDef]:
+        """Each element of DataTables in every page of SearchDataTables, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchDataTables
+        """
+        return self._items(
+            "SearchDataTables", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_hours_of_operation_overrides(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchHoursOfOperationOverridesRequestTypeDef],
+    ) -> Items[HoursOfOperationOverrideTypeDef]:
+        """Each element of HoursOfOperationOverrides in every page of
+        SearchHoursOfOperationOverrides, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchHoursOfOperationOverrides
+        """
+        return self._items(
+            "SearchHoursOfOperationOverrides",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_search_hours_of_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchHoursOfOperationsRequestTypeDef],
+    ) -> Items[HoursOfOperationTypeDef]:
+        """Each element of HoursOfOperations in every page of
+        SearchHoursOfOperations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchHoursOfOperations
+        """
+        return self._items(
+            "SearchHoursOfOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_predefined_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchPredefinedAttributesRequestTypeDef],
+    ) -> Items[PredefinedAttributeTypeDef]:
+        """Each element of PredefinedAttributes in every page of
+        SearchPredefinedAttributes, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchPredefinedAttributes
+        """
+        return self._items(
+            "SearchPredefinedAttributes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_search_prompts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchPromptsRequestTypeDef],
+    ) -> Items[PromptTypeDef]:
+        """Each element of Prompts in every page of SearchPrompts, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchPrompts
+        """
+        return self._items(
+            "SearchPrompts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchQueuesRequestTypeDef],
+    ) -> Items[QueueTypeDef]:
+        """Each element of Queues in every page of SearchQueues, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchQueues
+        """
+        return self._items(
+            "SearchQueues", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_quick_connects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchQuickConnectsRequestTypeDef],
+    ) -> Items[QuickConnectTypeDef]:
+        """Each element of QuickConnects in every page of SearchQuickConnects, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchQuickConnects
+        """
+        return self._items(
+            "SearchQuickConnects", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_resource_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchResourceTagsRequestTypeDef],
+    ) -> Items[TagSetTypeDef]:
+        """Each element of Tags in every page of SearchResourceTags, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchResourceTags
+        """
+        return self._items(
+            "SearchResourceTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_routing_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchRoutingProfilesRequestTypeDef],
+    ) -> Items[RoutingProfileTypeDef]:
+        """Each element of RoutingProfiles in every page of SearchRoutingProfiles,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchRoutingProfiles
+        """
+        return self._items(
+            "SearchRoutingProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_security_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchSecurityProfilesRequestTypeDef],
+    ) -> Items[SecurityProfileSearchSummaryTypeDef]:
+        """Each element of SecurityProfiles in every page of SearchSecurityProfiles,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchSecurityProfiles
+        """
+        return self._items(
+            "SearchSecurityProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_test_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchTestCasesRequestTypeDef],
+    ) -> Items[TestCaseTypeDef]:
+        """Each element of TestCases in every page of SearchTestCases, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchTestCases
+        """
+        return self._items(
+            "SearchTestCases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_user_hierarchy_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchUserHierarchyGroupsRequestTypeDef],
+    ) -> Items[HierarchyGroupTypeDef]:
+        """Each element of UserHierarchyGroups in every page of
+        SearchUserHierarchyGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchUserHierarchyGroups
+        """
+        return self._items(
+            "SearchUserHierarchyGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_search_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchUsersRequestTypeDef],
+    ) -> Items[UserSearchSummaryTypeDef]:
+        """Each element of Users in every page of SearchUsers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchUsers
+        """
+        return self._items(
+            "SearchUsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchViewsRequestTypeDef],
+    ) -> Items[ViewTypeDef]:
+        """Each element of Views in every page of SearchViews, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchViews
+        """
+        return self._items(
+            "SearchViews", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_vocabularies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchVocabulariesRequestTypeDef],
+    ) -> Items[VocabularySummaryTypeDef]:
+        """Each element of VocabularySummaryList in every page of SearchVocabularies,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchVocabularies
+        """
+        return self._items(
+            "SearchVocabularies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_workspace_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchWorkspaceAssociationsRequestTypeDef],
+    ) -> Items[WorkspaceAssociationSearchSummaryTypeDef]:
+        """Each element of WorkspaceAssociations in every page of
+        SearchWorkspaceAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchWorkspaceAssociations
+        """
+        return self._items(
+            "SearchWorkspaceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_search_workspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchWorkspacesRequestTypeDef],
+    ) -> Items[WorkspaceSearchSummaryTypeDef]:
+        """Each element of Workspaces in every page of SearchWorkspaces, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchWorkspaces
+        """
+        return self._items(
+            "SearchWorkspaces", kwargs, max_items=max_items, page_size=page_size
+        )

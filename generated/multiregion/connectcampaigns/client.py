@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        CampaignSummaryTypeDef,
         CreateCampaignRequestTypeDef,
         CreateCampaignResponseTypeDef,
         DeleteCampaignRequestTypeDef,
@@ -257,3 +261,43 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/UpdateCampaignOutboundCallConfig
         """
         return self._call("UpdateCampaignOutboundCallConfig", kwargs)
+
+    def paginate_list_campaigns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCampaignsRequestTypeDef],
+    ) -> RegionResults[ListCampaignsResponseTypeDef]:
+        """Every page of ListCampaigns in every target, merged per target (botocore's
+        build_full_result).
+
+        Provides summary information about the campaigns under the specified
+        Amazon Connect account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/ListCampaigns
+        """
+        return self._paginate(
+            "ListCampaigns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_campaigns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCampaignsRequestTypeDef],
+    ) -> Items[CampaignSummaryTypeDef]:
+        """Each element of campaignSummaryList in every page of ListCampaigns, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/ListCampaigns
+        """
+        return self._items(
+            "ListCampaigns", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
         BatchGetFieldResponseTypeDef,
         BatchPutFieldOptionsRequestTypeDef,
         BatchPutFieldOptionsResponseTypeDef,
+        CaseRuleSummaryTypeDef,
         CreateCaseRequestTypeDef,
         CreateCaseResponseTypeDef,
         CreateCaseRuleRequestTypeDef,
@@ -78,10 +82,13 @@ if TYPE_CHECKING:
         PutCaseEventConfigurationRequestTypeDef,
         PutCaseEventConfigurationResponseTypeDef,
         SearchAllRelatedItemsRequestTypeDef,
+        SearchAllRelatedItemsResponseItemTypeDef,
         SearchAllRelatedItemsResponseTypeDef,
         SearchCasesRequestTypeDef,
+        SearchCasesResponseItemTypeDef,
         SearchCasesResponseTypeDef,
         SearchRelatedItemsRequestTypeDef,
+        SearchRelatedItemsResponseItemTypeDef,
         SearchRelatedItemsResponseTypeDef,
         TagResourceRequestTypeDef,
         UntagResourceRequestTypeDef,
@@ -537,3 +544,165 @@ class MultiRegionConnectCases(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/UpdateTemplate
         """
         return self._call("UpdateTemplate", kwargs)
+
+    def paginate_list_case_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCaseRulesRequestTypeDef],
+    ) -> RegionResults[ListCaseRulesResponseTypeDef]:
+        """Every page of ListCaseRules in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all case rules in a Cases domain. In the Amazon Connect admin
+        website, case rules are known as case field conditions. For more
+        information about case field conditions, see Add case field conditions to
+        a case template.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/ListCaseRules
+        """
+        return self._paginate(
+            "ListCaseRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_all_related_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchAllRelatedItemsRequestTypeDef],
+    ) -> RegionResults[SearchAllRelatedItemsResponseTypeDef]:
+        """Every page of SearchAllRelatedItems in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for related items across all cases within a domain. This is a
+        global search operation that returns related items from multiple cases,
+        unlike the case-specific SearchRelatedItems API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/SearchAllRelatedItems
+        """
+        return self._paginate(
+            "SearchAllRelatedItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchCasesRequestTypeDef],
+    ) -> RegionResults[SearchCasesResponseTypeDef]:
+        """Every page of SearchCases in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches for cases within their associated Cases domain. Search results
+        are returned as a paginated list of abridged case documents.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/SearchCases
+        """
+        return self._paginate(
+            "SearchCases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_related_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchRelatedItemsRequestTypeDef],
+    ) -> RegionResults[SearchRelatedItemsResponseTypeDef]:
+        """Every page of SearchRelatedItems in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for related items that are associated with a case.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/SearchRelatedItems
+        """
+        return self._paginate(
+            "SearchRelatedItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_case_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCaseRulesRequestTypeDef],
+    ) -> Items[CaseRuleSummaryTypeDef]:
+        """Each element of caseRules in every page of ListCaseRules, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/ListCaseRules
+        """
+        return self._items(
+            "ListCaseRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_all_related_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchAllRelatedItemsRequestTypeDef],
+    ) -> Items[SearchAllRelatedItemsResponseItemTypeDef]:
+        """Each element of relatedItems in every page of SearchAllRelatedItems, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/SearchAllRelatedItems
+        """
+        return self._items(
+            "SearchAllRelatedItems", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchCasesRequestTypeDef],
+    ) -> Items[SearchCasesResponseItemTypeDef]:
+        """Each element of cases in every page of SearchCases, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/SearchCases
+        """
+        return self._items(
+            "SearchCases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_related_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchRelatedItemsRequestTypeDef],
+    ) -> Items[SearchRelatedItemsResponseItemTypeDef]:
+        """Each element of relatedItems in every page of SearchRelatedItems, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/SearchRelatedItems
+        """
+        return self._items(
+            "SearchRelatedItems", kwargs, max_items=max_items, page_size=page_size
+        )

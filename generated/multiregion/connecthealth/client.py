@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
         DeactivateSubscriptionOutputTypeDef,
         DeleteDomainInputTypeDef,
         DeleteDomainOutputTypeDef,
+        DomainSummaryTypeDef,
         EmptyResponseMetadataTypeDef,
         GetDomainInputTypeDef,
         GetDomainOutputTypeDef,
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
         StartMedicalScribeListeningSessionOutputTypeDef,
         StartPatientInsightsJobRequestTypeDef,
         StartPatientInsightsJobResponseTypeDef,
+        SubscriptionDescriptionTypeDef,
         TagResourceInputTypeDef,
         UntagResourceInputTypeDef,
     )
@@ -199,3 +204,81 @@ class MultiRegionConnectHealth(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainsInputTypeDef],
+    ) -> RegionResults[ListDomainsOutputTypeDef]:
+        """Every page of ListDomains in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists Domains for a given account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ListDomains
+        """
+        return self._paginate(
+            "ListDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubscriptionsInputTypeDef],
+    ) -> RegionResults[ListSubscriptionsOutputTypeDef]:
+        """Every page of ListSubscriptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Subscriptions within a Domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ListSubscriptions
+        """
+        return self._paginate(
+            "ListSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainsInputTypeDef],
+    ) -> Items[DomainSummaryTypeDef]:
+        """Each element of domains in every page of ListDomains, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ListDomains
+        """
+        return self._items(
+            "ListDomains", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubscriptionsInputTypeDef],
+    ) -> Items[SubscriptionDescriptionTypeDef]:
+        """Each element of subscriptions in every page of ListSubscriptions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ListSubscriptions
+        """
+        return self._items(
+            "ListSubscriptions", kwargs, max_items=max_items, page_size=page_size
+        )

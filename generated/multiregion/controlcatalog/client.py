@@ -9,9 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        CommonControlSummaryTypeDef,
+        ControlMappingTypeDef,
+        ControlSummaryTypeDef,
+        DomainSummaryTypeDef,
         GetControlRequestTypeDef,
         GetControlResponseTypeDef,
         ListCommonControlsRequestTypeDef,
@@ -24,6 +31,7 @@ if TYPE_CHECKING:
         ListDomainsResponseTypeDef,
         ListObjectivesRequestTypeDef,
         ListObjectivesResponseTypeDef,
+        ObjectiveSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionControlCatalog"]
@@ -103,3 +111,204 @@ class MultiRegionControlCatalog(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListObjectives
         """
         return self._call("ListObjectives", kwargs)
+
+    def paginate_list_common_controls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCommonControlsRequestTypeDef],
+    ) -> RegionResults[ListCommonControlsResponseTypeDef]:
+        """Every page of ListCommonControls in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of common controls from the Amazon Web Services
+        Control Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListCommonControls
+        """
+        return self._paginate(
+            "ListCommonControls",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_control_mappings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListControlMappingsRequestTypeDef],
+    ) -> RegionResults[ListControlMappingsResponseTypeDef]:
+        """Every page of ListControlMappings in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of control mappings from the Control Catalog.
+        Control mappings show relationships between controls and other entities,
+        such as common controls or compliance frameworks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListControlMappings
+        """
+        return self._paginate(
+            "ListControlMappings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_controls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListControlsRequestTypeDef],
+    ) -> RegionResults[ListControlsResponseTypeDef]:
+        """Every page of ListControls in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a paginated list of all available controls in the Control Catalog
+        library. Allows you to discover available controls. The list of controls
+        is given as structures of type controlSummary. The ARN is returned in the
+        global controlcatalog format, as shown in the examples.
+
+        https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListControls
+        """
+        return self._paginate(
+            "ListControls",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainsRequestTypeDef],
+    ) -> RegionResults[ListDomainsResponseTypeDef]:
+        """Every page of ListDomains in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a paginated list of domains from the Control Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListDomains
+        """
+        return self._paginate(
+            "ListDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_objectives(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListObjectivesRequestTypeDef],
+    ) -> RegionResults[ListObjectivesResponseTypeDef]:
+        """Every page of ListObjectives in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of objectives from the Control Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListObjectives
+        """
+        return self._paginate(
+            "ListObjectives",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_common_controls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCommonControlsRequestTypeDef],
+    ) -> Items[CommonControlSummaryTypeDef]:
+        """Each element of CommonControls in every page of ListCommonControls, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListCommonControls
+        """
+        return self._items(
+            "ListCommonControls", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_control_mappings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListControlMappingsRequestTypeDef],
+    ) -> Items[ControlMappingTypeDef]:
+        """Each element of ControlMappings in every page of ListControlMappings, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListControlMappings
+        """
+        return self._items(
+            "ListControlMappings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_controls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListControlsRequestTypeDef],
+    ) -> Items[ControlSummaryTypeDef]:
+        """Each element of Controls in every page of ListControls, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListControls
+        """
+        return self._items(
+            "ListControls", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainsRequestTypeDef],
+    ) -> Items[DomainSummaryTypeDef]:
+        """Each element of Domains in every page of ListDomains, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListDomains
+        """
+        return self._items(
+            "ListDomains", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_objectives(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListObjectivesRequestTypeDef],
+    ) -> Items[ObjectiveSummaryTypeDef]:
+        """Each element of Objectives in every page of ListObjectives, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListObjectives
+        """
+        return self._items(
+            "ListObjectives", kwargs, max_items=max_items, page_size=page_size
+        )

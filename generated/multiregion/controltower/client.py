@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        BaselineSummaryTypeDef,
+        ControlOperationSummaryTypeDef,
         CreateLandingZoneInputTypeDef,
         CreateLandingZoneOutputTypeDef,
         DeleteLandingZoneInputTypeDef,
@@ -24,6 +29,8 @@ if TYPE_CHECKING:
         EnableBaselineOutputTypeDef,
         EnableControlInputTypeDef,
         EnableControlOutputTypeDef,
+        EnabledBaselineSummaryTypeDef,
+        EnabledControlSummaryTypeDef,
         GetBaselineInputTypeDef,
         GetBaselineOperationInputTypeDef,
         GetBaselineOperationOutputTypeDef,
@@ -38,6 +45,8 @@ if TYPE_CHECKING:
         GetLandingZoneOperationInputTypeDef,
         GetLandingZoneOperationOutputTypeDef,
         GetLandingZoneOutputTypeDef,
+        LandingZoneOperationSummaryTypeDef,
+        LandingZoneSummaryTypeDef,
         ListBaselinesInputTypeDef,
         ListBaselinesOutputTypeDef,
         ListControlOperationsInputTypeDef,
@@ -391,3 +400,251 @@ class MultiRegionControlTower(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/UpdateLandingZone
         """
         return self._call("UpdateLandingZone", kwargs)
+
+    def paginate_list_baselines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBaselinesInputTypeDef],
+    ) -> RegionResults[ListBaselinesOutputTypeDef]:
+        """Every page of ListBaselines in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a summary list of all available baselines. For usage examples, see
+        the Amazon Web Services Control Tower User Guide .
+
+        https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/ListBaselines
+        """
+        return self._paginate(
+            "ListBaselines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_control_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListControlOperationsInputTypeDef],
+    ) -> RegionResults[ListControlOperationsOutputTypeDef]:
+        """Every page of ListControlOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides a list of operations in progress or queued. For usage examples,
+        see ListControlOperation examples.
+
+        https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/ListControlOperations
+        """
+        return self._paginate(
+            "ListControlOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_enabled_baselines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnabledBaselinesInputTypeDef],
+    ) -> RegionResults[ListEnabledBaselinesOutputTypeDef]:
+        """Every page of ListEnabledBaselines in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of summaries describing EnabledBaseline resources. You can
+        filter the list by the corresponding Baseline or Target of the
+        EnabledBaseline resources. For usage examples, see the Amazon Web Services
+        Control Tower User Guide .
+
+        https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/ListEnabledBaselines
+        """
+        return self._paginate(
+            "ListEnabledBaselines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_enabled_controls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnabledControlsInputTypeDef],
+    ) -> RegionResults[ListEnabledControlsOutputTypeDef]:
+        """Every page of ListEnabledControls in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the controls enabled by Amazon Web Services Control Tower on the
+        specified organizational unit and the accounts it contains. For usage
+        examples, see the Controls Reference Guide .
+
+        https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/ListEnabledControls
+        """
+        return self._paginate(
+            "ListEnabledControls",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_landing_zone_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLandingZoneOperationsInputTypeDef],
+    ) -> RegionResults[ListLandingZoneOperationsOutputTypeDef]:
+        """Every page of ListLandingZoneOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all landing zone operations from the past 90 days. Results are
+        sorted by time, with the most recent operation first.
+
+        https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/ListLandingZoneOperations
+        """
+        return self._paginate(
+            "ListLandingZoneOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_landing_zones(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLandingZonesInputTypeDef],
+    ) -> RegionResults[ListLandingZonesOutputTypeDef]:
+        """Every page of ListLandingZones in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the landing zone ARN for the landing zone deployed in your managed
+        account. This API also creates an ARN for existing accounts that do not
+        yet have a landing zone ARN.
+
+        https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/ListLandingZones
+        """
+        return self._paginate(
+            "ListLandingZones",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_baselines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBaselinesInputTypeDef],
+    ) -> Items[BaselineSummaryTypeDef]:
+        """Each element of baselines in every page of ListBaselines, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/ListBaselines
+        """
+        return self._items(
+            "ListBaselines", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_control_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListControlOperationsInputTypeDef],
+    ) -> Items[ControlOperationSummaryTypeDef]:
+        """Each element of controlOperations in every page of ListControlOperations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/ListControlOperations
+        """
+        return self._items(
+            "ListControlOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_enabled_baselines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnabledBaselinesInputTypeDef],
+    ) -> Items[EnabledBaselineSummaryTypeDef]:
+        """Each element of enabledBaselines in every page of ListEnabledBaselines,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/ListEnabledBaselines
+        """
+        return self._items(
+            "ListEnabledBaselines", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_enabled_controls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnabledControlsInputTypeDef],
+    ) -> Items[EnabledControlSummaryTypeDef]:
+        """Each element of enabledControls in every page of ListEnabledControls, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/ListEnabledControls
+        """
+        return self._items(
+            "ListEnabledControls", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_landing_zone_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLandingZoneOperationsInputTypeDef],
+    ) -> Items[LandingZoneOperationSummaryTypeDef]:
+        """Each element of landingZoneOperations in every page of
+        ListLandingZoneOperations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/ListLandingZoneOperations
+        """
+        return self._items(
+            "ListLandingZoneOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_landing_zones(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLandingZonesInputTypeDef],
+    ) -> Items[LandingZoneSummaryTypeDef]:
+        """Each element of landingZones in every page of ListLandingZones, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/ListLandingZones
+        """
+        return self._items(
+            "ListLandingZones", kwargs, max_items=max_items, page_size=page_size
+        )

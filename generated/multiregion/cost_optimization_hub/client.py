@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccountEnrollmentStatusTypeDef,
+        EfficiencyMetricsByGroupTypeDef,
         GetPreferencesResponseTypeDef,
         GetRecommendationRequestTypeDef,
         GetRecommendationResponseTypeDef,
@@ -23,6 +28,8 @@ if TYPE_CHECKING:
         ListRecommendationSummariesResponseTypeDef,
         ListRecommendationsRequestTypeDef,
         ListRecommendationsResponseTypeDef,
+        RecommendationSummaryTypeDef,
+        RecommendationTypeDef,
         UpdateEnrollmentStatusRequestTypeDef,
         UpdateEnrollmentStatusResponseTypeDef,
         UpdatePreferencesRequestTypeDef,
@@ -124,3 +131,168 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cost-optimization-hub-2022-07-26/UpdatePreferences
         """
         return self._call("UpdatePreferences", kwargs)
+
+    def paginate_list_efficiency_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEfficiencyMetricsRequestTypeDef],
+    ) -> RegionResults[ListEfficiencyMetricsResponseTypeDef]:
+        """Every page of ListEfficiencyMetrics in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns cost efficiency metrics aggregated over time and optionally
+        grouped by a specified dimension. The metrics provide insights into your
+        cost optimization progress by tracking estimated savings, spending, and
+        measures how effectively you're optimizing your Cloud resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cost-optimization-hub-2022-07-26/ListEfficiencyMetrics
+        """
+        return self._paginate(
+            "ListEfficiencyMetrics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_enrollment_statuses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnrollmentStatusesRequestTypeDef],
+    ) -> RegionResults[ListEnrollmentStatusesResponseTypeDef]:
+        """Every page of ListEnrollmentStatuses in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the enrollment status for an account. It can also return the
+        list of accounts that are enrolled under the organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cost-optimization-hub-2022-07-26/ListEnrollmentStatuses
+        """
+        return self._paginate(
+            "ListEnrollmentStatuses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recommendation_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommendationSummariesRequestTypeDef],
+    ) -> RegionResults[ListRecommendationSummariesResponseTypeDef]:
+        """Every page of ListRecommendationSummaries in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a concise representation of savings estimates for resources. Also
+        returns de-duped savings across different types of recommendations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cost-optimization-hub-2022-07-26/ListRecommendationSummaries
+        """
+        return self._paginate(
+            "ListRecommendationSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
+    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+        """Every page of ListRecommendations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of recommendations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cost-optimization-hub-2022-07-26/ListRecommendations
+        """
+        return self._paginate(
+            "ListRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_efficiency_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEfficiencyMetricsRequestTypeDef],
+    ) -> Items[EfficiencyMetricsByGroupTypeDef]:
+        """Each element of efficiencyMetricsByGroup in every page of
+        ListEfficiencyMetrics, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cost-optimization-hub-2022-07-26/ListEfficiencyMetrics
+        """
+        return self._items(
+            "ListEfficiencyMetrics", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_enrollment_statuses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnrollmentStatusesRequestTypeDef],
+    ) -> Items[AccountEnrollmentStatusTypeDef]:
+        """Each element of items in every page of ListEnrollmentStatuses, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cost-optimization-hub-2022-07-26/ListEnrollmentStatuses
+        """
+        return self._items(
+            "ListEnrollmentStatuses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recommendation_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommendationSummariesRequestTypeDef],
+    ) -> Items[RecommendationSummaryTypeDef]:
+        """Each element of items in every page of ListRecommendationSummaries, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cost-optimization-hub-2022-07-26/ListRecommendationSummaries
+        """
+        return self._items(
+            "ListRecommendationSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
+    ) -> Items[RecommendationTypeDef]:
+        """Each element of items in every page of ListRecommendations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cost-optimization-hub-2022-07-26/ListRecommendations
+        """
+        return self._items(
+            "ListRecommendations", kwargs, max_items=max_items, page_size=page_size
+        )

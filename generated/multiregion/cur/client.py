@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
         ModifyReportDefinitionResponseTypeDef,
         PutReportDefinitionRequestTypeDef,
         PutReportDefinitionResponseTypeDef,
+        ReportDefinitionOutputTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -104,3 +108,47 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cur-2017-01-06/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_describe_report_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReportDefinitionsRequestTypeDef],
+    ) -> RegionResults[DescribeReportDefinitionsResponseTypeDef]:
+        """Every page of DescribeReportDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Amazon Web Services Cost and Usage Report available to this
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cur-2017-01-06/DescribeReportDefinitions
+        """
+        return self._paginate(
+            "DescribeReportDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_report_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReportDefinitionsRequestTypeDef],
+    ) -> Items[ReportDefinitionOutputTypeDef]:
+        """Each element of ReportDefinitions in every page of
+        DescribeReportDefinitions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cur-2017-01-06/DescribeReportDefinitions
+        """
+        return self._items(
+            "DescribeReportDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -80,6 +83,9 @@ if TYPE_CHECKING:
         DeleteWorkflowResponseTypeDef,
         DetectProfileObjectTypeRequestTypeDef,
         DetectProfileObjectTypeResponseTypeDef,
+        DomainObjectTypesListItemTypeDef,
+        EventStreamSummaryTypeDef,
+        EventTriggerSummaryItemTypeDef,
         GetAutoMergingPreviewRequestTypeDef,
         GetAutoMergingPreviewResponseTypeDef,
         GetCalculatedAttributeDefinitionRequestTypeDef,
@@ -136,6 +142,7 @@ if TYPE_CHECKING:
         GetWorkflowResponseTypeDef,
         GetWorkflowStepsRequestTypeDef,
         GetWorkflowStepsResponseTypeDef,
+        LayoutItemTypeDef,
         ListAccountIntegrationsRequestTypeDef,
         ListAccountIntegrationsResponseTypeDef,
         ListCalculatedAttributeDefinitionsRequestTypeDef,
@@ -156,6 +163,7 @@ if TYPE_CHECKING:
         ListIdentityResolutionJobsResponseTypeDef,
         ListIntegrationsRequestTypeDef,
         ListIntegrationsResponseTypeDef,
+        ListObjectTypeAttributeItemTypeDef,
         ListObjectTypeAttributeValuesRequestTypeDef,
         ListObjectTypeAttributeValuesResponseTypeDef,
         ListObjectTypeAttributesRequestTypeDef,
@@ -198,8 +206,13 @@ if TYPE_CHECKING:
         PutProfileObjectResponseTypeDef,
         PutProfileObjectTypeRequestTypeDef,
         PutProfileObjectTypeResponseTypeDef,
+        RecommenderFilterSummaryTypeDef,
+        RecommenderRecipeTypeDef,
+        RecommenderSchemaSummaryTypeDef,
+        RecommenderSummaryTypeDef,
         SearchProfilesRequestTypeDef,
         SearchProfilesResponseTypeDef,
+        SegmentDefinitionItemTypeDef,
         StartRecommenderRequestTypeDef,
         StartRecommenderResponseTypeDef,
         StartUploadJobRequestTypeDef,
@@ -224,6 +237,7 @@ if TYPE_CHECKING:
         UpdateProfileResponseTypeDef,
         UpdateRecommenderRequestTypeDef,
         UpdateRecommenderResponseTypeDef,
+        UploadJobItemTypeDef,
     )
 
 __all__ = ["MultiRegionCustomerProfiles"]
@@ -1280,3 +1294,519 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/UpdateRecommender
         """
         return self._call("UpdateRecommender", kwargs)
+
+    def paginate_get_similar_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetSimilarProfilesRequestTypeDef],
+    ) -> RegionResults[GetSimilarProfilesResponseTypeDef]:
+        """Every page of GetSimilarProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a set of profiles that belong to the same matching group using the
+        matchId or profileId. You can also specify the type of matching that you
+        want for finding similar profiles using either RULE_BASED_MATCHING or
+        ML_BASED_MATCHING.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetSimilarProfiles
+        """
+        return self._paginate(
+            "GetSimilarProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_domain_layouts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainLayoutsRequestTypeDef],
+    ) -> RegionResults[ListDomainLayoutsResponseTypeDef]:
+        """Every page of ListDomainLayouts in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the existing layouts that can be used to view data for a specific
+        domain. This API can only be invoked from the Amazon Connect admin
+        website.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListDomainLayouts
+        """
+        return self._paginate(
+            "ListDomainLayouts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_domain_object_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainObjectTypesRequestTypeDef],
+    ) -> RegionResults[ListDomainObjectTypesResponseTypeDef]:
+        """Every page of ListDomainObjectTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        List all DomainObjectType(s) in a Customer Profiles domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListDomainObjectTypes
+        """
+        return self._paginate(
+            "ListDomainObjectTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_event_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventStreamsRequestTypeDef],
+    ) -> RegionResults[ListEventStreamsResponseTypeDef]:
+        """Every page of ListEventStreams in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the event streams in a specific domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListEventStreams
+        """
+        return self._paginate(
+            "ListEventStreams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_event_triggers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventTriggersRequestTypeDef],
+    ) -> RegionResults[ListEventTriggersResponseTypeDef]:
+        """Every page of ListEventTriggers in every target, merged per target
+        (botocore's build_full_result).
+
+        List all Event Triggers under a domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListEventTriggers
+        """
+        return self._paginate(
+            "ListEventTriggers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_object_type_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListObjectTypeAttributesRequestTypeDef],
+    ) -> RegionResults[ListObjectTypeAttributesResponseTypeDef]:
+        """Every page of ListObjectTypeAttributes in every target, merged per target
+        (botocore's build_full_result).
+
+        Fetch the possible attribute values given the attribute name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListObjectTypeAttributes
+        """
+        return self._paginate(
+            "ListObjectTypeAttributes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recommender_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommenderFiltersRequestTypeDef],
+    ) -> RegionResults[ListRecommenderFiltersResponseTypeDef]:
+        """Every page of ListRecommenderFilters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of recommender filters in the specified domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRecommenderFilters
+        """
+        return self._paginate(
+            "ListRecommenderFilters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recommender_recipes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommenderRecipesRequestTypeDef],
+    ) -> RegionResults[ListRecommenderRecipesResponseTypeDef]:
+        """Every page of ListRecommenderRecipes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of available recommender recipes that can be used to create
+        recommenders.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRecommenderRecipes
+        """
+        return self._paginate(
+            "ListRecommenderRecipes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recommender_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommenderSchemasRequestTypeDef],
+    ) -> RegionResults[ListRecommenderSchemasResponseTypeDef]:
+        """Every page of ListRecommenderSchemas in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of recommender schemas in the specified domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRecommenderSchemas
+        """
+        return self._paginate(
+            "ListRecommenderSchemas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recommenders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommendersRequestTypeDef],
+    ) -> RegionResults[ListRecommendersResponseTypeDef]:
+        """Every page of ListRecommenders in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of recommenders in the specified domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRecommenders
+        """
+        return self._paginate(
+            "ListRecommenders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rule_based_matches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRuleBasedMatchesRequestTypeDef],
+    ) -> RegionResults[ListRuleBasedMatchesResponseTypeDef]:
+        """Every page of ListRuleBasedMatches in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a set of MatchIds that belong to the given domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRuleBasedMatches
+        """
+        return self._paginate(
+            "ListRuleBasedMatches",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_segment_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSegmentDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListSegmentDefinitionsResponseTypeDef]:
+        """Every page of ListSegmentDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all segment definitions under a domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListSegmentDefinitions
+        """
+        return self._paginate(
+            "ListSegmentDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_upload_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUploadJobsRequestTypeDef],
+    ) -> RegionResults[ListUploadJobsResponseTypeDef]:
+        """Every page of ListUploadJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        This API retrieves a list of upload jobs for the specified domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListUploadJobs
+        """
+        return self._paginate(
+            "ListUploadJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_similar_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetSimilarProfilesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of ProfileIds in every page of GetSimilarProfiles, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetSimilarProfiles
+        """
+        return self._items(
+            "GetSimilarProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_domain_layouts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainLayoutsRequestTypeDef],
+    ) -> Items[LayoutItemTypeDef]:
+        """Each element of Items in every page of ListDomainLayouts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListDomainLayouts
+        """
+        return self._items(
+            "ListDomainLayouts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_domain_object_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainObjectTypesRequestTypeDef],
+    ) -> Items[DomainObjectTypesListItemTypeDef]:
+        """Each element of Items in every page of ListDomainObjectTypes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListDomainObjectTypes
+        """
+        return self._items(
+            "ListDomainObjectTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_event_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventStreamsRequestTypeDef],
+    ) -> Items[EventStreamSummaryTypeDef]:
+        """Each element of Items in every page of ListEventStreams, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListEventStreams
+        """
+        return self._items(
+            "ListEventStreams", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_event_triggers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventTriggersRequestTypeDef],
+    ) -> Items[EventTriggerSummaryItemTypeDef]:
+        """Each element of Items in every page of ListEventTriggers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListEventTriggers
+        """
+        return self._items(
+            "ListEventTriggers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_object_type_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListObjectTypeAttributesRequestTypeDef],
+    ) -> Items[ListObjectTypeAttributeItemTypeDef]:
+        """Each element of Items in every page of ListObjectTypeAttributes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListObjectTypeAttributes
+        """
+        return self._items(
+            "ListObjectTypeAttributes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recommender_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommenderFiltersRequestTypeDef],
+    ) -> Items[RecommenderFilterSummaryTypeDef]:
+        """Each element of RecommenderFilters in every page of
+        ListRecommenderFilters, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRecommenderFilters
+        """
+        return self._items(
+            "ListRecommenderFilters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recommender_recipes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommenderRecipesRequestTypeDef],
+    ) -> Items[RecommenderRecipeTypeDef]:
+        """Each element of RecommenderRecipes in every page of
+        ListRecommenderRecipes, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRecommenderRecipes
+        """
+        return self._items(
+            "ListRecommenderRecipes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recommender_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommenderSchemasRequestTypeDef],
+    ) -> Items[RecommenderSchemaSummaryTypeDef]:
+        """Each element of RecommenderSchemas in every page of
+        ListRecommenderSchemas, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRecommenderSchemas
+        """
+        return self._items(
+            "ListRecommenderSchemas", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recommenders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommendersRequestTypeDef],
+    ) -> Items[RecommenderSummaryTypeDef]:
+        """Each element of Recommenders in every page of ListRecommenders, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRecommenders
+        """
+        return self._items(
+            "ListRecommenders", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rule_based_matches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRuleBasedMatchesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of MatchIds in every page of ListRuleBasedMatches, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRuleBasedMatches
+        """
+        return self._items(
+            "ListRuleBasedMatches", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_segment_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSegmentDefinitionsRequestTypeDef],
+    ) -> Items[SegmentDefinitionItemTypeDef]:
+        """Each element of Items in every page of ListSegmentDefinitions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListSegmentDefinitions
+        """
+        return self._items(
+            "ListSegmentDefinitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_upload_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUploadJobsRequestTypeDef],
+    ) -> Items[UploadJobItemTypeDef]:
+        """Each element of Items in every page of ListUploadJobs, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListUploadJobs
+        """
+        return self._items(
+            "ListUploadJobs", kwargs, max_items=max_items, page_size=page_size
+        )

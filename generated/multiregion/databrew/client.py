@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
         CreateRulesetResponseTypeDef,
         CreateScheduleRequestTypeDef,
         CreateScheduleResponseTypeDef,
+        DatasetTypeDef,
         DeleteDatasetRequestTypeDef,
         DeleteDatasetResponseTypeDef,
         DeleteJobRequestTypeDef,
@@ -54,6 +58,8 @@ if TYPE_CHECKING:
         DescribeRulesetResponseTypeDef,
         DescribeScheduleRequestTypeDef,
         DescribeScheduleResponseTypeDef,
+        JobRunTypeDef,
+        JobTypeDef,
         ListDatasetsRequestTypeDef,
         ListDatasetsResponseTypeDef,
         ListJobRunsRequestTypeDef,
@@ -72,8 +78,12 @@ if TYPE_CHECKING:
         ListSchedulesResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ProjectTypeDef,
         PublishRecipeRequestTypeDef,
         PublishRecipeResponseTypeDef,
+        RecipeTypeDef,
+        RulesetItemTypeDef,
+        ScheduleTypeDef,
         SendProjectSessionActionRequestTypeDef,
         SendProjectSessionActionResponseTypeDef,
         StartJobRunRequestTypeDef,
@@ -521,3 +531,315 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UpdateSchedule
         """
         return self._call("UpdateSchedule", kwargs)
+
+    def paginate_list_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatasetsRequestTypeDef],
+    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+        """Every page of ListDatasets in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all of the DataBrew datasets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListDatasets
+        """
+        return self._paginate(
+            "ListDatasets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_job_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobRunsRequestTypeDef],
+    ) -> RegionResults[ListJobRunsResponseTypeDef]:
+        """Every page of ListJobRuns in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all of the previous runs of a particular DataBrew job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListJobRuns
+        """
+        return self._paginate(
+            "ListJobRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> RegionResults[ListJobsResponseTypeDef]:
+        """Every page of ListJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all of the DataBrew jobs that are defined.
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListJobs
+        """
+        return self._paginate(
+            "ListJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProjectsRequestTypeDef],
+    ) -> RegionResults[ListProjectsResponseTypeDef]:
+        """Every page of ListProjects in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all of the DataBrew projects that are defined.
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListProjects
+        """
+        return self._paginate(
+            "ListProjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recipe_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecipeVersionsRequestTypeDef],
+    ) -> RegionResults[ListRecipeVersionsResponseTypeDef]:
+        """Every page of ListRecipeVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the versions of a particular DataBrew recipe, except for
+        LATEST_WORKING.
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListRecipeVersions
+        """
+        return self._paginate(
+            "ListRecipeVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recipes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecipesRequestTypeDef],
+    ) -> RegionResults[ListRecipesResponseTypeDef]:
+        """Every page of ListRecipes in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all of the DataBrew recipes that are defined.
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListRecipes
+        """
+        return self._paginate(
+            "ListRecipes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rulesets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRulesetsRequestTypeDef],
+    ) -> RegionResults[ListRulesetsResponseTypeDef]:
+        """Every page of ListRulesets in every target, merged per target (botocore's
+        build_full_result).
+
+        List all rulesets available in the current account or rulesets associated
+        with a specific resource (dataset).
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListRulesets
+        """
+        return self._paginate(
+            "ListRulesets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_schedules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSchedulesRequestTypeDef],
+    ) -> RegionResults[ListSchedulesResponseTypeDef]:
+        """Every page of ListSchedules in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the DataBrew schedules that are defined.
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListSchedules
+        """
+        return self._paginate(
+            "ListSchedules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatasetsRequestTypeDef],
+    ) -> Items[DatasetTypeDef]:
+        """Each element of Datasets in every page of ListDatasets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListDatasets
+        """
+        return self._items(
+            "ListDatasets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_job_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobRunsRequestTypeDef],
+    ) -> Items[JobRunTypeDef]:
+        """Each element of JobRuns in every page of ListJobRuns, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListJobRuns
+        """
+        return self._items(
+            "ListJobRuns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> Items[JobTypeDef]:
+        """Each element of Jobs in every page of ListJobs, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListJobs
+        """
+        return self._items("ListJobs", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProjectsRequestTypeDef],
+    ) -> Items[ProjectTypeDef]:
+        """Each element of Projects in every page of ListProjects, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListProjects
+        """
+        return self._items(
+            "ListProjects", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recipe_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecipeVersionsRequestTypeDef],
+    ) -> Items[RecipeTypeDef]:
+        """Each element of Recipes in every page of ListRecipeVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListRecipeVersions
+        """
+        return self._items(
+            "ListRecipeVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recipes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecipesRequestTypeDef],
+    ) -> Items[RecipeTypeDef]:
+        """Each element of Recipes in every page of ListRecipes, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListRecipes
+        """
+        return self._items(
+            "ListRecipes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rulesets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRulesetsRequestTypeDef],
+    ) -> Items[RulesetItemTypeDef]:
+        """Each element of Rulesets in every page of ListRulesets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListRulesets
+        """
+        return self._items(
+            "ListRulesets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_schedules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSchedulesRequestTypeDef],
+    ) -> Items[ScheduleTypeDef]:
+        """Each element of Schedules in every page of ListSchedules, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListSchedules
+        """
+        return self._items(
+            "ListSchedules", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,11 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AcceptDataGrantRequestTypeDef,
         AcceptDataGrantResponseTypeDef,
+        AssetEntryTypeDef,
         CancelJobRequestTypeDef,
         CreateDataGrantRequestTypeDef,
         CreateDataGrantResponseTypeDef,
@@ -25,12 +29,15 @@ if TYPE_CHECKING:
         CreateJobResponseTypeDef,
         CreateRevisionRequestTypeDef,
         CreateRevisionResponseTypeDef,
+        DataGrantSummaryEntryTypeDef,
+        DataSetEntryTypeDef,
         DeleteAssetRequestTypeDef,
         DeleteDataGrantRequestTypeDef,
         DeleteDataSetRequestTypeDef,
         DeleteEventActionRequestTypeDef,
         DeleteRevisionRequestTypeDef,
         EmptyResponseMetadataTypeDef,
+        EventActionEntryTypeDef,
         GetAssetRequestTypeDef,
         GetAssetResponseTypeDef,
         GetDataGrantRequestTypeDef,
@@ -45,6 +52,7 @@ if TYPE_CHECKING:
         GetReceivedDataGrantResponseTypeDef,
         GetRevisionRequestTypeDef,
         GetRevisionResponseTypeDef,
+        JobEntryTypeDef,
         ListDataGrantsRequestTypeDef,
         ListDataGrantsResponseTypeDef,
         ListDataSetRevisionsRequestTypeDef,
@@ -61,6 +69,8 @@ if TYPE_CHECKING:
         ListRevisionAssetsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ReceivedDataGrantSummariesEntryTypeDef,
+        RevisionEntryTypeDef,
         RevokeRevisionRequestTypeDef,
         RevokeRevisionResponseTypeDef,
         SendApiAssetRequestTypeDef,
@@ -431,3 +441,279 @@ class MultiRegionDataExchange(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/UpdateRevision
         """
         return self._call("UpdateRevision", kwargs)
+
+    def paginate_list_data_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataGrantsRequestTypeDef],
+    ) -> RegionResults[ListDataGrantsResponseTypeDef]:
+        """Every page of ListDataGrants in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation returns information about all data grants.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListDataGrants
+        """
+        return self._paginate(
+            "ListDataGrants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_set_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataSetRevisionsRequestTypeDef],
+    ) -> RegionResults[ListDataSetRevisionsResponseTypeDef]:
+        """Every page of ListDataSetRevisions in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation lists a data set's revisions sorted by CreatedAt in
+        descending order.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListDataSetRevisions
+        """
+        return self._paginate(
+            "ListDataSetRevisions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataSetsRequestTypeDef],
+    ) -> RegionResults[ListDataSetsResponseTypeDef]:
+        """Every page of ListDataSets in every target, merged per target (botocore's
+        build_full_result).
+
+        This operation lists your data sets. When listing by origin OWNED, results
+        are sorted by CreatedAt in descending order. When listing by origin
+        ENTITLED, there is no order.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListDataSets
+        """
+        return self._paginate(
+            "ListDataSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_event_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventActionsRequestTypeDef],
+    ) -> RegionResults[ListEventActionsResponseTypeDef]:
+        """Every page of ListEventActions in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation lists your event actions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListEventActions
+        """
+        return self._paginate(
+            "ListEventActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> RegionResults[ListJobsResponseTypeDef]:
+        """Every page of ListJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        This operation lists your jobs sorted by CreatedAt in descending order.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListJobs
+        """
+        return self._paginate(
+            "ListJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_received_data_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReceivedDataGrantsRequestTypeDef],
+    ) -> RegionResults[ListReceivedDataGrantsResponseTypeDef]:
+        """Every page of ListReceivedDataGrants in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation returns information about all received data grants.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListReceivedDataGrants
+        """
+        return self._paginate(
+            "ListReceivedDataGrants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_revision_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRevisionAssetsRequestTypeDef],
+    ) -> RegionResults[ListRevisionAssetsResponseTypeDef]:
+        """Every page of ListRevisionAssets in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation lists a revision's assets sorted alphabetically in
+        descending order.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListRevisionAssets
+        """
+        return self._paginate(
+            "ListRevisionAssets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_data_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataGrantsRequestTypeDef],
+    ) -> Items[DataGrantSummaryEntryTypeDef]:
+        """Each element of DataGrantSummaries in every page of ListDataGrants, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListDataGrants
+        """
+        return self._items(
+            "ListDataGrants", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_set_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataSetRevisionsRequestTypeDef],
+    ) -> Items[RevisionEntryTypeDef]:
+        """Each element of Revisions in every page of ListDataSetRevisions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListDataSetRevisions
+        """
+        return self._items(
+            "ListDataSetRevisions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataSetsRequestTypeDef],
+    ) -> Items[DataSetEntryTypeDef]:
+        """Each element of DataSets in every page of ListDataSets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListDataSets
+        """
+        return self._items(
+            "ListDataSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_event_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventActionsRequestTypeDef],
+    ) -> Items[EventActionEntryTypeDef]:
+        """Each element of EventActions in every page of ListEventActions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListEventActions
+        """
+        return self._items(
+            "ListEventActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> Items[JobEntryTypeDef]:
+        """Each element of Jobs in every page of ListJobs, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListJobs
+        """
+        return self._items("ListJobs", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_received_data_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReceivedDataGrantsRequestTypeDef],
+    ) -> Items[ReceivedDataGrantSummariesEntryTypeDef]:
+        """Each element of DataGrantSummaries in every page of
+        ListReceivedDataGrants, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListReceivedDataGrants
+        """
+        return self._items(
+            "ListReceivedDataGrants", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_revision_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRevisionAssetsRequestTypeDef],
+    ) -> Items[AssetEntryTypeDef]:
+        """Each element of Assets in every page of ListRevisionAssets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListRevisionAssets
+        """
+        return self._items(
+            "ListRevisionAssets", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
         GetPipelineDefinitionOutputTypeDef,
         ListPipelinesInputTypeDef,
         ListPipelinesOutputTypeDef,
+        PipelineIdNameTypeDef,
+        PipelineObjectOutputTypeDef,
         PollForTaskInputTypeDef,
         PollForTaskOutputTypeDef,
         PutPipelineDefinitionInputTypeDef,
@@ -279,3 +284,124 @@ class MultiRegionDataPipeline(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/datapipeline-2012-10-29/ValidatePipelineDefinition
         """
         return self._call("ValidatePipelineDefinition", kwargs)
+
+    def paginate_describe_objects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeObjectsInputTypeDef],
+    ) -> RegionResults[DescribeObjectsOutputTypeDef]:
+        """Every page of DescribeObjects in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the object definitions for a set of objects associated with the
+        pipeline. Object definitions are composed of a set of fields that define
+        the properties of the object.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datapipeline-2012-10-29/DescribeObjects
+        """
+        return self._paginate(
+            "DescribeObjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pipelines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPipelinesInputTypeDef],
+    ) -> RegionResults[ListPipelinesOutputTypeDef]:
+        """Every page of ListPipelines in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the pipeline identifiers for all active pipelines that you have
+        permission to access.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datapipeline-2012-10-29/ListPipelines
+        """
+        return self._paginate(
+            "ListPipelines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_query_objects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[QueryObjectsInputTypeDef],
+    ) -> RegionResults[QueryObjectsOutputTypeDef]:
+        """Every page of QueryObjects in every target, merged per target (botocore's
+        build_full_result).
+
+        Queries the specified pipeline for the names of objects that match the
+        specified set of conditions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datapipeline-2012-10-29/QueryObjects
+        """
+        return self._paginate(
+            "QueryObjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_objects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeObjectsInputTypeDef],
+    ) -> Items[PipelineObjectOutputTypeDef]:
+        """Each element of pipelineObjects in every page of DescribeObjects, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datapipeline-2012-10-29/DescribeObjects
+        """
+        return self._items(
+            "DescribeObjects", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pipelines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPipelinesInputTypeDef],
+    ) -> Items[PipelineIdNameTypeDef]:
+        """Each element of pipelineIdList in every page of ListPipelines, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datapipeline-2012-10-29/ListPipelines
+        """
+        return self._items(
+            "ListPipelines", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_query_objects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[QueryObjectsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of ids in every page of QueryObjects, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datapipeline-2012-10-29/QueryObjects
+        """
+        return self._items(
+            "QueryObjects", kwargs, max_items=max_items, page_size=page_size
+        )

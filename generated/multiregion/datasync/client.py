@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AgentListEntryTypeDef,
         CancelTaskExecutionRequestTypeDef,
         CancelTaskExecutionResponseTypeDef,
         CreateAgentRequestTypeDef,
@@ -84,10 +88,14 @@ if TYPE_CHECKING:
         ListTaskExecutionsResponseTypeDef,
         ListTasksRequestTypeDef,
         ListTasksResponseTypeDef,
+        LocationListEntryTypeDef,
         StartTaskExecutionRequestTypeDef,
         StartTaskExecutionResponseTypeDef,
+        TagListEntryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TaskExecutionListEntryTypeDef,
+        TaskListEntryTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateAgentRequestTypeDef,
@@ -661,3 +669,199 @@ class MultiRegionDataSync(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/UpdateTaskExecution
         """
         return self._call("UpdateTaskExecution", kwargs)
+
+    def paginate_list_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgentsRequestTypeDef],
+    ) -> RegionResults[ListAgentsResponseTypeDef]:
+        """Every page of ListAgents in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of DataSync agents that belong to an Amazon Web Services
+        account in the Amazon Web Services Region specified in the request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListAgents
+        """
+        return self._paginate(
+            "ListAgents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_locations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLocationsRequestTypeDef],
+    ) -> RegionResults[ListLocationsResponseTypeDef]:
+        """Every page of ListLocations in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of source and destination locations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListLocations
+        """
+        return self._paginate(
+            "ListLocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns all the tags associated with an Amazon Web Services resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_task_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTaskExecutionsRequestTypeDef],
+    ) -> RegionResults[ListTaskExecutionsResponseTypeDef]:
+        """Every page of ListTaskExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of executions for an DataSync transfer task.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListTaskExecutions
+        """
+        return self._paginate(
+            "ListTaskExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTasksRequestTypeDef],
+    ) -> RegionResults[ListTasksResponseTypeDef]:
+        """Every page of ListTasks in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of the DataSync tasks you created.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListTasks
+        """
+        return self._paginate(
+            "ListTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgentsRequestTypeDef],
+    ) -> Items[AgentListEntryTypeDef]:
+        """Each element of Agents in every page of ListAgents, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListAgents
+        """
+        return self._items(
+            "ListAgents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_locations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLocationsRequestTypeDef],
+    ) -> Items[LocationListEntryTypeDef]:
+        """Each element of Locations in every page of ListLocations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListLocations
+        """
+        return self._items(
+            "ListLocations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagListEntryTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_task_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTaskExecutionsRequestTypeDef],
+    ) -> Items[TaskExecutionListEntryTypeDef]:
+        """Each element of TaskExecutions in every page of ListTaskExecutions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListTaskExecutions
+        """
+        return self._items(
+            "ListTaskExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTasksRequestTypeDef],
+    ) -> Items[TaskListEntryTypeDef]:
+        """Each element of Tasks in every page of ListTasks, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListTasks
+        """
+        return self._items(
+            "ListTasks", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,10 +19,14 @@ if TYPE_CHECKING:
         AcceptPredictionsOutputTypeDef,
         AcceptSubscriptionRequestInputTypeDef,
         AcceptSubscriptionRequestOutputTypeDef,
+        AccountInfoOutputTypeDef,
+        AccountPoolSummaryTypeDef,
         AddEntityOwnerInputTypeDef,
         AddEntityOwnerOutputTypeDef,
         AddPolicyGrantInputTypeDef,
         AddPolicyGrantOutputTypeDef,
+        AssetFilterSummaryTypeDef,
+        AssetRevisionTypeDef,
         AssociateEnvironmentRoleInputTypeDef,
         AssociateEnvironmentRoleOutputTypeDef,
         AssociateGovernedTermsInputTypeDef,
@@ -32,6 +39,7 @@ if TYPE_CHECKING:
         CancelMetadataGenerationRunOutputTypeDef,
         CancelSubscriptionInputTypeDef,
         CancelSubscriptionOutputTypeDef,
+        ConnectionSummaryTypeDef,
         CreateAccountPoolInputTypeDef,
         CreateAccountPoolOutputTypeDef,
         CreateAssetFilterInputTypeDef,
@@ -90,6 +98,10 @@ if TYPE_CHECKING:
         CreateSubscriptionTargetOutputTypeDef,
         CreateUserProfileInputTypeDef,
         CreateUserProfileOutputTypeDef,
+        DataProductRevisionTypeDef,
+        DataSourceRunActivityTypeDef,
+        DataSourceRunSummaryTypeDef,
+        DataSourceSummaryTypeDef,
         DeleteAccountPoolInputTypeDef,
         DeleteAccountPoolOutputTypeDef,
         DeleteAssetFilterInputTypeDef,
@@ -143,7 +155,14 @@ if TYPE_CHECKING:
         DisassociateEnvironmentRoleOutputTypeDef,
         DisassociateGovernedTermsInputTypeDef,
         DisassociateGovernedTermsOutputTypeDef,
+        DomainSummaryTypeDef,
+        DomainUnitSummaryTypeDef,
         EmptyResponseMetadataTypeDef,
+        EnvironmentActionSummaryTypeDef,
+        EnvironmentBlueprintConfigurationItemTypeDef,
+        EnvironmentBlueprintSummaryTypeDef,
+        EnvironmentProfileSummaryTypeDef,
+        EnvironmentSummaryTypeDef,
         GetAccountPoolInputTypeDef,
         GetAccountPoolOutputTypeDef,
         GetAssetFilterInputTypeDef,
@@ -222,6 +241,10 @@ if TYPE_CHECKING:
         GetTimeSeriesDataPointOutputTypeDef,
         GetUserProfileInputTypeDef,
         GetUserProfileOutputTypeDef,
+        GroupProfileSummaryTypeDef,
+        JobRunSummaryTypeDef,
+        LineageEventSummaryTypeDef,
+        LineageNodeSummaryTypeDef,
         ListAccountPoolsInputTypeDef,
         ListAccountPoolsOutputTypeDef,
         ListAccountsInAccountPoolInputTypeDef,
@@ -292,10 +315,19 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListTimeSeriesDataPointsInputTypeDef,
         ListTimeSeriesDataPointsOutputTypeDef,
+        MetadataGenerationRunItemTypeDef,
+        NotebookRunSummaryTypeDef,
+        NotebookSummaryTypeDef,
+        NotificationOutputTypeDef,
+        OwnerPropertiesOutputTypeDef,
+        PolicyGrantMemberTypeDef,
         PostLineageEventInputTypeDef,
         PostLineageEventOutputTypeDef,
         PostTimeSeriesDataPointsInputTypeDef,
         PostTimeSeriesDataPointsOutputTypeDef,
+        ProjectMemberTypeDef,
+        ProjectProfileSummaryTypeDef,
+        ProjectSummaryTypeDef,
         PutDataExportConfigurationInputTypeDef,
         PutDataExportConfigurationOutputTypeDef,
         PutEnvironmentBlueprintConfigurationInputTypeDef,
@@ -310,16 +342,21 @@ if TYPE_CHECKING:
         RemoveEntityOwnerOutputTypeDef,
         RemovePolicyGrantInputTypeDef,
         RemovePolicyGrantOutputTypeDef,
+        ResultItemTypeDef,
         RevokeSubscriptionInputTypeDef,
         RevokeSubscriptionOutputTypeDef,
+        RuleSummaryTypeDef,
         SearchGroupProfilesInputTypeDef,
         SearchGroupProfilesOutputTypeDef,
         SearchInputTypeDef,
+        SearchInventoryResultItemTypeDef,
         SearchListingsInputTypeDef,
         SearchListingsOutputTypeDef,
         SearchOutputTypeDef,
+        SearchResultItemTypeDef,
         SearchTypesInputTypeDef,
         SearchTypesOutputTypeDef,
+        SearchTypesResultItemTypeDef,
         SearchUserProfilesInputTypeDef,
         SearchUserProfilesOutputTypeDef,
         StartDataSourceRunInputTypeDef,
@@ -334,8 +371,13 @@ if TYPE_CHECKING:
         StartNotebookRunOutputTypeDef,
         StopNotebookRunInputTypeDef,
         StopNotebookRunOutputTypeDef,
+        SubscriptionGrantSummaryTypeDef,
+        SubscriptionRequestSummaryTypeDef,
+        SubscriptionSummaryTypeDef,
+        SubscriptionTargetSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TimeSeriesDataPointSummaryFormOutputTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateAccountPoolInputTypeDef,
@@ -382,6 +424,7 @@ if TYPE_CHECKING:
         UpdateSubscriptionTargetOutputTypeDef,
         UpdateUserProfileInputTypeDef,
         UpdateUserProfileOutputTypeDef,
+        UserProfileSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionDataZone"]
@@ -2170,3 +2213,1593 @@ class MultiRegionDataZone(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateUserProfile
         """
         return self._call("UpdateUserProfile", kwargs)
+
+    def paginate_list_account_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountPoolsInputTypeDef],
+    ) -> RegionResults[ListAccountPoolsOutputTypeDef]:
+        """Every page of ListAccountPools in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists existing account pools.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAccountPools
+        """
+        return self._paginate(
+            "ListAccountPools",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_accounts_in_account_pool(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountsInAccountPoolInputTypeDef],
+    ) -> RegionResults[ListAccountsInAccountPoolOutputTypeDef]:
+        """Every page of ListAccountsInAccountPool in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the accounts in the specified account pool.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAccountsInAccountPool
+        """
+        return self._paginate(
+            "ListAccountsInAccountPool",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_asset_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssetFiltersInputTypeDef],
+    ) -> RegionResults[ListAssetFiltersOutputTypeDef]:
+        """Every page of ListAssetFilters in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists asset filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAssetFilters
+        """
+        return self._paginate(
+            "ListAssetFilters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_asset_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssetRevisionsInputTypeDef],
+    ) -> RegionResults[ListAssetRevisionsOutputTypeDef]:
+        """Every page of ListAssetRevisions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the revisions for the asset.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAssetRevisions
+        """
+        return self._paginate(
+            "ListAssetRevisions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectionsInputTypeDef],
+    ) -> RegionResults[ListConnectionsOutputTypeDef]:
+        """Every page of ListConnections in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists connections. In Amazon DataZone, a connection enables you to connect
+        your resources (domains, projects, and environments) to external resources
+        and services.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListConnections
+        """
+        return self._paginate(
+            "ListConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_product_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataProductRevisionsInputTypeDef],
+    ) -> RegionResults[ListDataProductRevisionsOutputTypeDef]:
+        """Every page of ListDataProductRevisions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists data product revisions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataProductRevisions
+        """
+        return self._paginate(
+            "ListDataProductRevisions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_source_run_activities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataSourceRunActivitiesInputTypeDef],
+    ) -> RegionResults[ListDataSourceRunActivitiesOutputTypeDef]:
+        """Every page of ListDataSourceRunActivities in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists data source run activities.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataSourceRunActivities
+        """
+        return self._paginate(
+            "ListDataSourceRunActivities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_source_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataSourceRunsInputTypeDef],
+    ) -> RegionResults[ListDataSourceRunsOutputTypeDef]:
+        """Every page of ListDataSourceRuns in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists data source runs in Amazon DataZone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataSourceRuns
+        """
+        return self._paginate(
+            "ListDataSourceRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataSourcesInputTypeDef],
+    ) -> RegionResults[ListDataSourcesOutputTypeDef]:
+        """Every page of ListDataSources in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists data sources in Amazon DataZone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataSources
+        """
+        return self._paginate(
+            "ListDataSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_domain_units_for_parent(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainUnitsForParentInputTypeDef],
+    ) -> RegionResults[ListDomainUnitsForParentOutputTypeDef]:
+        """Every page of ListDomainUnitsForParent in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists child domain units for the specified parent domain unit.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDomainUnitsForParent
+        """
+        return self._paginate(
+            "ListDomainUnitsForParent",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainsInputTypeDef],
+    ) -> RegionResults[ListDomainsOutputTypeDef]:
+        """Every page of ListDomains in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists Amazon DataZone domains.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDomains
+        """
+        return self._paginate(
+            "ListDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_entity_owners(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEntityOwnersInputTypeDef],
+    ) -> RegionResults[ListEntityOwnersOutputTypeDef]:
+        """Every page of ListEntityOwners in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the entity (domain units) owners.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEntityOwners
+        """
+        return self._paginate(
+            "ListEntityOwners",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environment_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentActionsInputTypeDef],
+    ) -> RegionResults[ListEnvironmentActionsOutputTypeDef]:
+        """Every page of ListEnvironmentActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists existing environment actions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentActions
+        """
+        return self._paginate(
+            "ListEnvironmentActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environment_blueprint_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentBlueprintConfigurationsInputTypeDef],
+    ) -> RegionResults[ListEnvironmentBlueprintConfigurationsOutputTypeDef]:
+        """Every page of ListEnvironmentBlueprintConfigurations in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists blueprint configurations for a Amazon DataZone environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentBlueprintConfigurations
+        """
+        return self._paginate(
+            "ListEnvironmentBlueprintConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environment_blueprints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentBlueprintsInputTypeDef],
+    ) -> RegionResults[ListEnvironmentBlueprintsOutputTypeDef]:
+        """Every page of ListEnvironmentBlueprints in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists blueprints in an Amazon DataZone environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentBlueprints
+        """
+        return self._paginate(
+            "ListEnvironmentBlueprints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environment_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentProfilesInputTypeDef],
+    ) -> RegionResults[ListEnvironmentProfilesOutputTypeDef]:
+        """Every page of ListEnvironmentProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists Amazon DataZone environment profiles.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentProfiles
+        """
+        return self._paginate(
+            "ListEnvironmentProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentsInputTypeDef],
+    ) -> RegionResults[ListEnvironmentsOutputTypeDef]:
+        """Every page of ListEnvironments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists Amazon DataZone environments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironments
+        """
+        return self._paginate(
+            "ListEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_job_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobRunsInputTypeDef],
+    ) -> RegionResults[ListJobRunsOutputTypeDef]:
+        """Every page of ListJobRuns in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists job runs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListJobRuns
+        """
+        return self._paginate(
+            "ListJobRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_lineage_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLineageEventsInputTypeDef],
+    ) -> RegionResults[ListLineageEventsOutputTypeDef]:
+        """Every page of ListLineageEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists lineage events.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListLineageEvents
+        """
+        return self._paginate(
+            "ListLineageEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_lineage_node_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLineageNodeHistoryInputTypeDef],
+    ) -> RegionResults[ListLineageNodeHistoryOutputTypeDef]:
+        """Every page of ListLineageNodeHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the history of the specified data lineage node.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListLineageNodeHistory
+        """
+        return self._paginate(
+            "ListLineageNodeHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_metadata_generation_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMetadataGenerationRunsInputTypeDef],
+    ) -> RegionResults[ListMetadataGenerationRunsOutputTypeDef]:
+        """Every page of ListMetadataGenerationRuns in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all metadata generation runs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListMetadataGenerationRuns
+        """
+        return self._paginate(
+            "ListMetadataGenerationRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_notebook_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNotebookRunsInputTypeDef],
+    ) -> RegionResults[ListNotebookRunsOutputTypeDef]:
+        """Every page of ListNotebookRuns in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists notebook runs in Amazon SageMaker Unified Studio.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListNotebookRuns
+        """
+        return self._paginate(
+            "ListNotebookRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_notebooks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNotebooksInputTypeDef],
+    ) -> RegionResults[ListNotebooksOutputTypeDef]:
+        """Every page of ListNotebooks in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists notebooks in Amazon SageMaker Unified Studio.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListNotebooks
+        """
+        return self._paginate(
+            "ListNotebooks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_notifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNotificationsInputTypeDef],
+    ) -> RegionResults[ListNotificationsOutputTypeDef]:
+        """Every page of ListNotifications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Amazon DataZone notifications.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListNotifications
+        """
+        return self._paginate(
+            "ListNotifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policy_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicyGrantsInputTypeDef],
+    ) -> RegionResults[ListPolicyGrantsOutputTypeDef]:
+        """Every page of ListPolicyGrants in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists policy grants.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListPolicyGrants
+        """
+        return self._paginate(
+            "ListPolicyGrants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_project_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProjectMembershipsInputTypeDef],
+    ) -> RegionResults[ListProjectMembershipsOutputTypeDef]:
+        """Every page of ListProjectMemberships in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all members of the specified project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListProjectMemberships
+        """
+        return self._paginate(
+            "ListProjectMemberships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_project_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProjectProfilesInputTypeDef],
+    ) -> RegionResults[ListProjectProfilesOutputTypeDef]:
+        """Every page of ListProjectProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists project profiles.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListProjectProfiles
+        """
+        return self._paginate(
+            "ListProjectProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProjectsInputTypeDef],
+    ) -> RegionResults[ListProjectsOutputTypeDef]:
+        """Every page of ListProjects in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists Amazon DataZone projects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListProjects
+        """
+        return self._paginate(
+            "ListProjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRulesInputTypeDef],
+    ) -> RegionResults[ListRulesOutputTypeDef]:
+        """Every page of ListRules in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists existing rules. In Amazon DataZone, a rule is a formal agreement
+        that enforces specific requirements across user workflows (e.g.,
+        publishing assets to the catalog, requesting subscriptions, creating
+        projects) within the Amazon DataZone data portal. These rules help
+        maintain consistency, ensure compliance, and uphold governance standards
+        in data management processes. For instance, a metadata enforcement rule
+        can specify the required information for creating a subscription request
+        or publishing a data asset to the catalog, ensuring alignment with
+        organizational standards.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListRules
+        """
+        return self._paginate(
+            "ListRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_subscription_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubscriptionGrantsInputTypeDef],
+    ) -> RegionResults[ListSubscriptionGrantsOutputTypeDef]:
+        """Every page of ListSubscriptionGrants in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists subscription grants.
+
+        Deprecated parameters: sortBy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListSubscriptionGrants
+        """
+        return self._paginate(
+            "ListSubscriptionGrants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_subscription_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubscriptionRequestsInputTypeDef],
+    ) -> RegionResults[ListSubscriptionRequestsOutputTypeDef]:
+        """Every page of ListSubscriptionRequests in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists Amazon DataZone subscription requests.
+
+        Deprecated parameters: sortBy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListSubscriptionRequests
+        """
+        return self._paginate(
+            "ListSubscriptionRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_subscription_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubscriptionTargetsInputTypeDef],
+    ) -> RegionResults[ListSubscriptionTargetsOutputTypeDef]:
+        """Every page of ListSubscriptionTargets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists subscription targets in Amazon DataZone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListSubscriptionTargets
+        """
+        return self._paginate(
+            "ListSubscriptionTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubscriptionsInputTypeDef],
+    ) -> RegionResults[ListSubscriptionsOutputTypeDef]:
+        """Every page of ListSubscriptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists subscriptions in Amazon DataZone.
+
+        Deprecated parameters: sortBy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListSubscriptions
+        """
+        return self._paginate(
+            "ListSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_time_series_data_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTimeSeriesDataPointsInputTypeDef],
+    ) -> RegionResults[ListTimeSeriesDataPointsOutputTypeDef]:
+        """Every page of ListTimeSeriesDataPoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists time series data points.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListTimeSeriesDataPoints
+        """
+        return self._paginate(
+            "ListTimeSeriesDataPoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_query_graph(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[QueryGraphInputTypeDef],
+    ) -> RegionResults[QueryGraphOutputTypeDef]:
+        """Every page of QueryGraph in every target, merged per target (botocore's
+        build_full_result).
+
+        Queries entities in the graph store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/QueryGraph
+        """
+        return self._paginate(
+            "QueryGraph",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchInputTypeDef],
+    ) -> RegionResults[SearchOutputTypeDef]:
+        """Every page of Search in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches for assets in Amazon DataZone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/Search
+        """
+        return self._paginate(
+            "Search",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_group_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchGroupProfilesInputTypeDef],
+    ) -> RegionResults[SearchGroupProfilesOutputTypeDef]:
+        """Every page of SearchGroupProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches group profiles in Amazon DataZone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchGroupProfiles
+        """
+        return self._paginate(
+            "SearchGroupProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_listings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchListingsInputTypeDef],
+    ) -> RegionResults[SearchListingsOutputTypeDef]:
+        """Every page of SearchListings in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches listings in Amazon DataZone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchListings
+        """
+        return self._paginate(
+            "SearchListings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchTypesInputTypeDef],
+    ) -> RegionResults[SearchTypesOutputTypeDef]:
+        """Every page of SearchTypes in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches for types in Amazon DataZone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchTypes
+        """
+        return self._paginate(
+            "SearchTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_user_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchUserProfilesInputTypeDef],
+    ) -> RegionResults[SearchUserProfilesOutputTypeDef]:
+        """Every page of SearchUserProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches user profiles in Amazon DataZone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchUserProfiles
+        """
+        return self._paginate(
+            "SearchUserProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_account_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountPoolsInputTypeDef],
+    ) -> Items[AccountPoolSummaryTypeDef]:
+        """Each element of items in every page of ListAccountPools, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAccountPools
+        """
+        return self._items(
+            "ListAccountPools", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_accounts_in_account_pool(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountsInAccountPoolInputTypeDef],
+    ) -> Items[AccountInfoOutputTypeDef]:
+        """Each element of items in every page of ListAccountsInAccountPool, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAccountsInAccountPool
+        """
+        return self._items(
+            "ListAccountsInAccountPool",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_asset_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssetFiltersInputTypeDef],
+    ) -> Items[AssetFilterSummaryTypeDef]:
+        """Each element of items in every page of ListAssetFilters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAssetFilters
+        """
+        return self._items(
+            "ListAssetFilters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_asset_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssetRevisionsInputTypeDef],
+    ) -> Items[AssetRevisionTypeDef]:
+        """Each element of items in every page of ListAssetRevisions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAssetRevisions
+        """
+        return self._items(
+            "ListAssetRevisions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectionsInputTypeDef],
+    ) -> Items[ConnectionSummaryTypeDef]:
+        """Each element of items in every page of ListConnections, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListConnections
+        """
+        return self._items(
+            "ListConnections", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_product_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataProductRevisionsInputTypeDef],
+    ) -> Items[DataProductRevisionTypeDef]:
+        """Each element of items in every page of ListDataProductRevisions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataProductRevisions
+        """
+        return self._items(
+            "ListDataProductRevisions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_source_run_activities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataSourceRunActivitiesInputTypeDef],
+    ) -> Items[DataSourceRunActivityTypeDef]:
+        """Each element of items in every page of ListDataSourceRunActivities, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataSourceRunActivities
+        """
+        return self._items(
+            "ListDataSourceRunActivities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_data_source_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataSourceRunsInputTypeDef],
+    ) -> Items[DataSourceRunSummaryTypeDef]:
+        """Each element of items in every page of ListDataSourceRuns, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataSourceRuns
+        """
+        return self._items(
+            "ListDataSourceRuns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataSourcesInputTypeDef],
+    ) -> Items[DataSourceSummaryTypeDef]:
+        """Each element of items in every page of ListDataSources, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataSources
+        """
+        return self._items(
+            "ListDataSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_domain_units_for_parent(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainUnitsForParentInputTypeDef],
+    ) -> Items[DomainUnitSummaryTypeDef]:
+        """Each element of items in every page of ListDomainUnitsForParent, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDomainUnitsForParent
+        """
+        return self._items(
+            "ListDomainUnitsForParent", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainsInputTypeDef],
+    ) -> Items[DomainSummaryTypeDef]:
+        """Each element of items in every page of ListDomains, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDomains
+        """
+        return self._items(
+            "ListDomains", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_entity_owners(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEntityOwnersInputTypeDef],
+    ) -> Items[OwnerPropertiesOutputTypeDef]:
+        """Each element of owners in every page of ListEntityOwners, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEntityOwners
+        """
+        return self._items(
+            "ListEntityOwners", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_environment_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentActionsInputTypeDef],
+    ) -> Items[EnvironmentActionSummaryTypeDef]:
+        """Each element of items in every page of ListEnvironmentActions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentActions
+        """
+        return self._items(
+            "ListEnvironmentActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_environment_blueprint_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentBlueprintConfigurationsInputTypeDef],
+    ) -> Items[EnvironmentBlueprintConfigurationItemTypeDef]:
+        """Each element of items in every page of
+        ListEnvironmentBlueprintConfigurations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentBlueprintConfigurations
+        """
+        return self._items(
+            "ListEnvironmentBlueprintConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_environment_blueprints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentBlueprintsInputTypeDef],
+    ) -> Items[EnvironmentBlueprintSummaryTypeDef]:
+        """Each element of items in every page of ListEnvironmentBlueprints, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentBlueprints
+        """
+        return self._items(
+            "ListEnvironmentBlueprints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_environment_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentProfilesInputTypeDef],
+    ) -> Items[EnvironmentProfileSummaryTypeDef]:
+        """Each element of items in every page of ListEnvironmentProfiles, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentProfiles
+        """
+        return self._items(
+            "ListEnvironmentProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentsInputTypeDef],
+    ) -> Items[EnvironmentSummaryTypeDef]:
+        """Each element of items in every page of ListEnvironments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironments
+        """
+        return self._items(
+            "ListEnvironments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_job_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobRunsInputTypeDef],
+    ) -> Items[JobRunSummaryTypeDef]:
+        """Each element of items in every page of ListJobRuns, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListJobRuns
+        """
+        return self._items(
+            "ListJobRuns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_lineage_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLineageEventsInputTypeDef],
+    ) -> Items[LineageEventSummaryTypeDef]:
+        """Each element of items in every page of ListLineageEvents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListLineageEvents
+        """
+        return self._items(
+            "ListLineageEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_lineage_node_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLineageNodeHistoryInputTypeDef],
+    ) -> Items[LineageNodeSummaryTypeDef]:
+        """Each element of nodes in every page of ListLineageNodeHistory, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListLineageNodeHistory
+        """
+        return self._items(
+            "ListLineageNodeHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_metadata_generation_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMetadataGenerationRunsInputTypeDef],
+    ) -> Items[MetadataGenerationRunItemTypeDef]:
+        """Each element of items in every page of ListMetadataGenerationRuns, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListMetadataGenerationRuns
+        """
+        return self._items(
+            "ListMetadataGenerationRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_notebook_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNotebookRunsInputTypeDef],
+    ) -> Items[NotebookRunSummaryTypeDef]:
+        """Each element of items in every page of ListNotebookRuns, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListNotebookRuns
+        """
+        return self._items(
+            "ListNotebookRuns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_notebooks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNotebooksInputTypeDef],
+    ) -> Items[NotebookSummaryTypeDef]:
+        """Each element of items in every page of ListNotebooks, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListNotebooks
+        """
+        return self._items(
+            "ListNotebooks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_notifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNotificationsInputTypeDef],
+    ) -> Items[NotificationOutputTypeDef]:
+        """Each element of notifications in every page of ListNotifications, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListNotifications
+        """
+        return self._items(
+            "ListNotifications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policy_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicyGrantsInputTypeDef],
+    ) -> Items[PolicyGrantMemberTypeDef]:
+        """Each element of grantList in every page of ListPolicyGrants, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListPolicyGrants
+        """
+        return self._items(
+            "ListPolicyGrants", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_project_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProjectMembershipsInputTypeDef],
+    ) -> Items[ProjectMemberTypeDef]:
+        """Each element of members in every page of ListProjectMemberships, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListProjectMemberships
+        """
+        return self._items(
+            "ListProjectMemberships", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_project_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProjectProfilesInputTypeDef],
+    ) -> Items[ProjectProfileSummaryTypeDef]:
+        """Each element of items in every page of ListProjectProfiles, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListProjectProfiles
+        """
+        return self._items(
+            "ListProjectProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProjectsInputTypeDef],
+    ) -> Items[ProjectSummaryTypeDef]:
+        """Each element of items in every page of ListProjects, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListProjects
+        """
+        return self._items(
+            "ListProjects", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRulesInputTypeDef],
+    ) -> Items[RuleSummaryTypeDef]:
+        """Each element of items in every page of ListRules, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListRules
+        """
+        return self._items(
+            "ListRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_subscription_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubscriptionGrantsInputTypeDef],
+    ) -> Items[SubscriptionGrantSummaryTypeDef]:
+        """Each element of items in every page of ListSubscriptionGrants, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListSubscriptionGrants
+        """
+        return self._items(
+            "ListSubscriptionGrants", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_subscription_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubscriptionRequestsInputTypeDef],
+    ) -> Items[SubscriptionRequestSummaryTypeDef]:
+        """Each element of items in every page of ListSubscriptionRequests, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListSubscriptionRequests
+        """
+        return self._items(
+            "ListSubscriptionRequests", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_subscription_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubscriptionTargetsInputTypeDef],
+    ) -> Items[SubscriptionTargetSummaryTypeDef]:
+        """Each element of items in every page of ListSubscriptionTargets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListSubscriptionTargets
+        """
+        return self._items(
+            "ListSubscriptionTargets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubscriptionsInputTypeDef],
+    ) -> Items[SubscriptionSummaryTypeDef]:
+        """Each element of items in every page of ListSubscriptions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListSubscriptions
+        """
+        return self._items(
+            "ListSubscriptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_time_series_data_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTimeSeriesDataPointsInputTypeDef],
+    ) -> Items[TimeSeriesDataPointSummaryFormOutputTypeDef]:
+        """Each element of items in every page of ListTimeSeriesDataPoints, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListTimeSeriesDataPoints
+        """
+        return self._items(
+            "ListTimeSeriesDataPoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_query_graph(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[QueryGraphInputTypeDef],
+    ) -> Items[ResultItemTypeDef]:
+        """Each element of items in every page of QueryGraph, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/QueryGraph
+        """
+        return self._items(
+            "QueryGraph", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchInputTypeDef],
+    ) -> Items[SearchInventoryResultItemTypeDef]:
+        """Each element of items in every page of Search, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/Search
+        """
+        return self._items("Search", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_search_group_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchGroupProfilesInputTypeDef],
+    ) -> Items[GroupProfileSummaryTypeDef]:
+        """Each element of items in every page of SearchGroupProfiles, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchGroupProfiles
+        """
+        return self._items(
+            "SearchGroupProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_listings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchListingsInputTypeDef],
+    ) -> Items[SearchResultItemTypeDef]:
+        """Each element of items in every page of SearchListings, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchListings
+        """
+        return self._items(
+            "SearchListings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchTypesInputTypeDef],
+    ) -> Items[SearchTypesResultItemTypeDef]:
+        """Each element of items in every page of SearchTypes, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchTypes
+        """
+        return self._items(
+            "SearchTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_user_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchUserProfilesInputTypeDef],
+    ) -> Items[UserProfileSummaryTypeDef]:
+        """Each element of items in every page of SearchUserProfiles, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchUserProfiles
+        """
+        return self._items(
+            "SearchUserProfiles", kwargs, max_items=max_items, page_size=page_size
+        )

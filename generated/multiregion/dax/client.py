@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ClusterTypeDef,
         CreateClusterRequestTypeDef,
         CreateClusterResponseTypeDef,
         CreateParameterGroupRequestTypeDef,
@@ -38,14 +42,19 @@ if TYPE_CHECKING:
         DescribeParametersResponseTypeDef,
         DescribeSubnetGroupsRequestTypeDef,
         DescribeSubnetGroupsResponseTypeDef,
+        EventTypeDef,
         IncreaseReplicationFactorRequestTypeDef,
         IncreaseReplicationFactorResponseTypeDef,
         ListTagsRequestTypeDef,
         ListTagsResponseTypeDef,
+        ParameterGroupTypeDef,
+        ParameterTypeDef,
         RebootNodeRequestTypeDef,
         RebootNodeResponseTypeDef,
+        SubnetGroupTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TagTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateClusterRequestTypeDef,
@@ -281,3 +290,285 @@ class MultiRegionDAX(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/UpdateSubnetGroup
         """
         return self._call("UpdateSubnetGroup", kwargs)
+
+    def paginate_describe_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClustersRequestTypeDef],
+    ) -> RegionResults[DescribeClustersResponseTypeDef]:
+        """Every page of DescribeClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about all provisioned DAX clusters if no cluster
+        identifier is specified, or about a specific DAX cluster if a cluster
+        identifier is supplied.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DescribeClusters
+        """
+        return self._paginate(
+            "DescribeClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_default_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDefaultParametersRequestTypeDef],
+    ) -> RegionResults[DescribeDefaultParametersResponseTypeDef]:
+        """Every page of DescribeDefaultParameters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the default system parameter information for the DAX caching
+        software.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DescribeDefaultParameters
+        """
+        return self._paginate(
+            "DescribeDefaultParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventsRequestTypeDef],
+    ) -> RegionResults[DescribeEventsResponseTypeDef]:
+        """Every page of DescribeEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns events related to DAX clusters and parameter groups. You can
+        obtain events specific to a particular DAX cluster or parameter group by
+        providing the name as a parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DescribeEvents
+        """
+        return self._paginate(
+            "DescribeEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeParameterGroupsRequestTypeDef],
+    ) -> RegionResults[DescribeParameterGroupsResponseTypeDef]:
+        """Every page of DescribeParameterGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of parameter group descriptions. If a parameter group name
+        is specified, the list will contain only the descriptions for that group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DescribeParameterGroups
+        """
+        return self._paginate(
+            "DescribeParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeParametersRequestTypeDef],
+    ) -> RegionResults[DescribeParametersResponseTypeDef]:
+        """Every page of DescribeParameters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the detailed parameter list for a particular parameter group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DescribeParameters
+        """
+        return self._paginate(
+            "DescribeParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSubnetGroupsRequestTypeDef],
+    ) -> RegionResults[DescribeSubnetGroupsResponseTypeDef]:
+        """Every page of DescribeSubnetGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of subnet group descriptions. If a subnet group name is
+        specified, the list will contain only the description of that group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DescribeSubnetGroups
+        """
+        return self._paginate(
+            "DescribeSubnetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsRequestTypeDef],
+    ) -> RegionResults[ListTagsResponseTypeDef]:
+        """Every page of ListTags in every target, merged per target (botocore's
+        build_full_result).
+
+        List all of the tags for a DAX cluster. You can call ListTags up to 10
+        times per second, per account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/ListTags
+        """
+        return self._paginate(
+            "ListTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClustersRequestTypeDef],
+    ) -> Items[ClusterTypeDef]:
+        """Each element of Clusters in every page of DescribeClusters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DescribeClusters
+        """
+        return self._items(
+            "DescribeClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_default_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDefaultParametersRequestTypeDef],
+    ) -> Items[ParameterTypeDef]:
+        """Each element of Parameters in every page of DescribeDefaultParameters,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DescribeDefaultParameters
+        """
+        return self._items(
+            "DescribeDefaultParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventsRequestTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of Events in every page of DescribeEvents, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DescribeEvents
+        """
+        return self._items(
+            "DescribeEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeParameterGroupsRequestTypeDef],
+    ) -> Items[ParameterGroupTypeDef]:
+        """Each element of ParameterGroups in every page of DescribeParameterGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DescribeParameterGroups
+        """
+        return self._items(
+            "DescribeParameterGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeParametersRequestTypeDef],
+    ) -> Items[ParameterTypeDef]:
+        """Each element of Parameters in every page of DescribeParameters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DescribeParameters
+        """
+        return self._items(
+            "DescribeParameters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSubnetGroupsRequestTypeDef],
+    ) -> Items[SubnetGroupTypeDef]:
+        """Each element of SubnetGroups in every page of DescribeSubnetGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DescribeSubnetGroups
+        """
+        return self._items(
+            "DescribeSubnetGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTags, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/ListTags
+        """
+        return self._items("ListTags", kwargs, max_items=max_items, page_size=page_size)

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
         BatchUpdateJobResponseTypeDef,
         BatchUpdateTaskRequestTypeDef,
         BatchUpdateTaskResponseTypeDef,
+        BudgetSummaryTypeDef,
         CopyJobTemplateRequestTypeDef,
         CopyJobTemplateResponseTypeDef,
         CreateBudgetRequestTypeDef,
@@ -110,6 +114,11 @@ if TYPE_CHECKING:
         DisassociateMemberFromJobResponseTypeDef,
         DisassociateMemberFromQueueRequestTypeDef,
         DisassociateMemberFromQueueResponseTypeDef,
+        DocumentOutputValue,
+        FarmMemberTypeDef,
+        FarmSummaryTypeDef,
+        FleetMemberTypeDef,
+        FleetSummaryTypeDef,
         GetBudgetRequestTypeDef,
         GetBudgetResponseTypeDef,
         GetFarmRequestTypeDef,
@@ -150,6 +159,10 @@ if TYPE_CHECKING:
         GetTaskResponseTypeDef,
         GetWorkerRequestTypeDef,
         GetWorkerResponseTypeDef,
+        JobMemberTypeDef,
+        JobSummaryTypeDef,
+        LicenseEndpointSummaryTypeDef,
+        LimitSummaryTypeDef,
         ListAvailableMeteredProductsRequestTypeDef,
         ListAvailableMeteredProductsResponseTypeDef,
         ListBudgetsRequestTypeDef,
@@ -208,8 +221,15 @@ if TYPE_CHECKING:
         ListTasksResponseTypeDef,
         ListWorkersRequestTypeDef,
         ListWorkersResponseTypeDef,
+        MeteredProductSummaryTypeDef,
+        MonitorSummaryTypeDef,
         PutMeteredProductRequestTypeDef,
         PutMeteredProductResponseTypeDef,
+        QueueEnvironmentSummaryTypeDef,
+        QueueFleetAssociationSummaryTypeDef,
+        QueueLimitAssociationSummaryTypeDef,
+        QueueMemberTypeDef,
+        QueueSummaryTypeDef,
         SearchJobsRequestTypeDef,
         SearchJobsResponseTypeDef,
         SearchStepsRequestTypeDef,
@@ -218,10 +238,18 @@ if TYPE_CHECKING:
         SearchTasksResponseTypeDef,
         SearchWorkersRequestTypeDef,
         SearchWorkersResponseTypeDef,
+        SessionActionSummaryTypeDef,
+        SessionSummaryTypeDef,
         StartSessionsStatisticsAggregationRequestTypeDef,
         StartSessionsStatisticsAggregationResponseTypeDef,
+        StatisticsTypeDef,
+        StepConsumerTypeDef,
+        StepDependencyTypeDef,
+        StepSummaryTypeDef,
+        StorageProfileSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TaskSummaryTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateBudgetRequestTypeDef,
@@ -258,6 +286,8 @@ if TYPE_CHECKING:
         UpdateWorkerResponseTypeDef,
         UpdateWorkerScheduleRequestTypeDef,
         UpdateWorkerScheduleResponseTypeDef,
+        WorkerSessionSummaryTypeDef,
+        WorkerSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionDeadlineCloud"]
@@ -1435,3 +1465,1363 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateWorkerSchedule
         """
         return self._call("UpdateWorkerSchedule", kwargs)
+
+    def paginate_get_sessions_statistics_aggregation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetSessionsStatisticsAggregationRequestTypeDef],
+    ) -> RegionResults[GetSessionsStatisticsAggregationResponseTypeDef]:
+        """Every page of GetSessionsStatisticsAggregation in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a set of statistics for queues or farms. Before you can call the
+        GetSessionStatisticsAggregation operation, you must first call the
+        StartSessionsStatisticsAggregation operation. Statistics are available for
+        1 hour after you call the StartSessionsStatisticsAggregation operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetSessionsStatisticsAggregation
+        """
+        return self._paginate(
+            "GetSessionsStatisticsAggregation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_available_metered_products(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAvailableMeteredProductsRequestTypeDef],
+    ) -> RegionResults[ListAvailableMeteredProductsResponseTypeDef]:
+        """Every page of ListAvailableMeteredProducts in every target, merged per
+        target (botocore's build_full_result).
+
+        A list of the available metered products.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListAvailableMeteredProducts
+        """
+        return self._paginate(
+            "ListAvailableMeteredProducts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_budgets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBudgetsRequestTypeDef],
+    ) -> RegionResults[ListBudgetsResponseTypeDef]:
+        """Every page of ListBudgets in every target, merged per target (botocore's
+        build_full_result).
+
+        A list of budgets in a farm.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListBudgets
+        """
+        return self._paginate(
+            "ListBudgets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_farm_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFarmMembersRequestTypeDef],
+    ) -> RegionResults[ListFarmMembersResponseTypeDef]:
+        """Every page of ListFarmMembers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the members of a farm.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFarmMembers
+        """
+        return self._paginate(
+            "ListFarmMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_farms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFarmsRequestTypeDef],
+    ) -> RegionResults[ListFarmsResponseTypeDef]:
+        """Every page of ListFarms in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists farms.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFarms
+        """
+        return self._paginate(
+            "ListFarms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_fleet_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFleetMembersRequestTypeDef],
+    ) -> RegionResults[ListFleetMembersResponseTypeDef]:
+        """Every page of ListFleetMembers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists fleet members.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFleetMembers
+        """
+        return self._paginate(
+            "ListFleetMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFleetsRequestTypeDef],
+    ) -> RegionResults[ListFleetsResponseTypeDef]:
+        """Every page of ListFleets in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists fleets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFleets
+        """
+        return self._paginate(
+            "ListFleets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_job_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobMembersRequestTypeDef],
+    ) -> RegionResults[ListJobMembersResponseTypeDef]:
+        """Every page of ListJobMembers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists members on a job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListJobMembers
+        """
+        return self._paginate(
+            "ListJobMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_job_parameter_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobParameterDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListJobParameterDefinitionsResponseTypeDef]:
+        """Every page of ListJobParameterDefinitions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists parameter definitions of a job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListJobParameterDefinitions
+        """
+        return self._paginate(
+            "ListJobParameterDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> RegionResults[ListJobsResponseTypeDef]:
+        """Every page of ListJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListJobs
+        """
+        return self._paginate(
+            "ListJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_license_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLicenseEndpointsRequestTypeDef],
+    ) -> RegionResults[ListLicenseEndpointsResponseTypeDef]:
+        """Every page of ListLicenseEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists license endpoints.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListLicenseEndpoints
+        """
+        return self._paginate(
+            "ListLicenseEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLimitsRequestTypeDef],
+    ) -> RegionResults[ListLimitsResponseTypeDef]:
+        """Every page of ListLimits in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a list of limits defined in the specified farm.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListLimits
+        """
+        return self._paginate(
+            "ListLimits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_metered_products(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMeteredProductsRequestTypeDef],
+    ) -> RegionResults[ListMeteredProductsResponseTypeDef]:
+        """Every page of ListMeteredProducts in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists metered products.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListMeteredProducts
+        """
+        return self._paginate(
+            "ListMeteredProducts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMonitorsRequestTypeDef],
+    ) -> RegionResults[ListMonitorsResponseTypeDef]:
+        """Every page of ListMonitors in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a list of your monitors in Deadline Cloud.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListMonitors
+        """
+        return self._paginate(
+            "ListMonitors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_queue_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQueueEnvironmentsRequestTypeDef],
+    ) -> RegionResults[ListQueueEnvironmentsResponseTypeDef]:
+        """Every page of ListQueueEnvironments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists queue environments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueueEnvironments
+        """
+        return self._paginate(
+            "ListQueueEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_queue_fleet_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQueueFleetAssociationsRequestTypeDef],
+    ) -> RegionResults[ListQueueFleetAssociationsResponseTypeDef]:
+        """Every page of ListQueueFleetAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists queue-fleet associations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueueFleetAssociations
+        """
+        return self._paginate(
+            "ListQueueFleetAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_queue_limit_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQueueLimitAssociationsRequestTypeDef],
+    ) -> RegionResults[ListQueueLimitAssociationsResponseTypeDef]:
+        """Every page of ListQueueLimitAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a list of the associations between queues and limits defined in a
+        farm.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueueLimitAssociations
+        """
+        return self._paginate(
+            "ListQueueLimitAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_queue_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQueueMembersRequestTypeDef],
+    ) -> RegionResults[ListQueueMembersResponseTypeDef]:
+        """Every page of ListQueueMembers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the members in a queue.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueueMembers
+        """
+        return self._paginate(
+            "ListQueueMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQueuesRequestTypeDef],
+    ) -> RegionResults[ListQueuesResponseTypeDef]:
+        """Every page of ListQueues in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists queues.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueues
+        """
+        return self._paginate(
+            "ListQueues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_session_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSessionActionsRequestTypeDef],
+    ) -> RegionResults[ListSessionActionsResponseTypeDef]:
+        """Every page of ListSessionActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists session actions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSessionActions
+        """
+        return self._paginate(
+            "ListSessionActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSessionsRequestTypeDef],
+    ) -> RegionResults[ListSessionsResponseTypeDef]:
+        """Every page of ListSessions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists sessions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSessions
+        """
+        return self._paginate(
+            "ListSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sessions_for_worker(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSessionsForWorkerRequestTypeDef],
+    ) -> RegionResults[ListSessionsForWorkerResponseTypeDef]:
+        """Every page of ListSessionsForWorker in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists sessions for a worker.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSessionsForWorker
+        """
+        return self._paginate(
+            "ListSessionsForWorker",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_step_consumers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStepConsumersRequestTypeDef],
+    ) -> RegionResults[ListStepConsumersResponseTypeDef]:
+        """Every page of ListStepConsumers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists step consumers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStepConsumers
+        """
+        return self._paginate(
+            "ListStepConsumers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_step_dependencies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStepDependenciesRequestTypeDef],
+    ) -> RegionResults[ListStepDependenciesResponseTypeDef]:
+        """Every page of ListStepDependencies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the dependencies for a step.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStepDependencies
+        """
+        return self._paginate(
+            "ListStepDependencies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStepsRequestTypeDef],
+    ) -> RegionResults[ListStepsResponseTypeDef]:
+        """Every page of ListSteps in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists steps for a job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSteps
+        """
+        return self._paginate(
+            "ListSteps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_storage_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStorageProfilesRequestTypeDef],
+    ) -> RegionResults[ListStorageProfilesResponseTypeDef]:
+        """Every page of ListStorageProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists storage profiles.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStorageProfiles
+        """
+        return self._paginate(
+            "ListStorageProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_storage_profiles_for_queue(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStorageProfilesForQueueRequestTypeDef],
+    ) -> RegionResults[ListStorageProfilesForQueueResponseTypeDef]:
+        """Every page of ListStorageProfilesForQueue in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists storage profiles for a queue.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStorageProfilesForQueue
+        """
+        return self._paginate(
+            "ListStorageProfilesForQueue",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTasksRequestTypeDef],
+    ) -> RegionResults[ListTasksResponseTypeDef]:
+        """Every page of ListTasks in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists tasks for a job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListTasks
+        """
+        return self._paginate(
+            "ListTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkersRequestTypeDef],
+    ) -> RegionResults[ListWorkersResponseTypeDef]:
+        """Every page of ListWorkers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists workers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListWorkers
+        """
+        return self._paginate(
+            "ListWorkers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_sessions_statistics_aggregation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetSessionsStatisticsAggregationRequestTypeDef],
+    ) -> Items[StatisticsTypeDef]:
+        """Each element of statistics in every page of
+        GetSessionsStatisticsAggregation, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetSessionsStatisticsAggregation
+        """
+        return self._items(
+            "GetSessionsStatisticsAggregation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_available_metered_products(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAvailableMeteredProductsRequestTypeDef],
+    ) -> Items[MeteredProductSummaryTypeDef]:
+        """Each element of meteredProducts in every page of
+        ListAvailableMeteredProducts, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListAvailableMeteredProducts
+        """
+        return self._items(
+            "ListAvailableMeteredProducts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_budgets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBudgetsRequestTypeDef],
+    ) -> Items[BudgetSummaryTypeDef]:
+        """Each element of budgets in every page of ListBudgets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListBudgets
+        """
+        return self._items(
+            "ListBudgets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_farm_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFarmMembersRequestTypeDef],
+    ) -> Items[FarmMemberTypeDef]:
+        """Each element of members in every page of ListFarmMembers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFarmMembers
+        """
+        return self._items(
+            "ListFarmMembers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_farms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFarmsRequestTypeDef],
+    ) -> Items[FarmSummaryTypeDef]:
+        """Each element of farms in every page of ListFarms, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFarms
+        """
+        return self._items(
+            "ListFarms", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_fleet_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFleetMembersRequestTypeDef],
+    ) -> Items[FleetMemberTypeDef]:
+        """Each element of members in every page of ListFleetMembers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFleetMembers
+        """
+        return self._items(
+            "ListFleetMembers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFleetsRequestTypeDef],
+    ) -> Items[FleetSummaryTypeDef]:
+        """Each element of fleets in every page of ListFleets, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFleets
+        """
+        return self._items(
+            "ListFleets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_job_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobMembersRequestTypeDef],
+    ) -> Items[JobMemberTypeDef]:
+        """Each element of members in every page of ListJobMembers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListJobMembers
+        """
+        return self._items(
+            "ListJobMembers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_job_parameter_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobParameterDefinitionsRequestTypeDef],
+    ) -> Items[DocumentOutputValue]:
+        """Each element of jobParameterDefinitions in every page of
+        ListJobParameterDefinitions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListJobParameterDefinitions
+        """
+        return self._items(
+            "ListJobParameterDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> Items[JobSummaryTypeDef]:
+        """Each element of jobs in every page of ListJobs, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListJobs
+        """
+        return self._items("ListJobs", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_license_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLicenseEndpointsRequestTypeDef],
+    ) -> Items[LicenseEndpointSummaryTypeDef]:
+        """Each element of licenseEndpoints in every page of ListLicenseEndpoints,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListLicenseEndpoints
+        """
+        return self._items(
+            "ListLicenseEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLimitsRequestTypeDef],
+    ) -> Items[LimitSummaryTypeDef]:
+        """Each element of limits in every page of ListLimits, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListLimits
+        """
+        return self._items(
+            "ListLimits", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_metered_products(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMeteredProductsRequestTypeDef],
+    ) -> Items[MeteredProductSummaryTypeDef]:
+        """Each element of meteredProducts in every page of ListMeteredProducts, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListMeteredProducts
+        """
+        return self._items(
+            "ListMeteredProducts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMonitorsRequestTypeDef],
+    ) -> Items[MonitorSummaryTypeDef]:
+        """Each element of monitors in every page of ListMonitors, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListMonitors
+        """
+        return self._items(
+            "ListMonitors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_queue_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQueueEnvironmentsRequestTypeDef],
+    ) -> Items[QueueEnvironmentSummaryTypeDef]:
+        """Each element of environments in every page of ListQueueEnvironments, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueueEnvironments
+        """
+        return self._items(
+            "ListQueueEnvironments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_queue_fleet_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQueueFleetAssociationsRequestTypeDef],
+    ) -> Items[QueueFleetAssociationSummaryTypeDef]:
+        """Each element of queueFleetAssociations in every page of
+        ListQueueFleetAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueueFleetAssociations
+        """
+        return self._items(
+            "ListQueueFleetAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_queue_limit_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQueueLimitAssociationsRequestTypeDef],
+    ) -> Items[QueueLimitAssociationSummaryTypeDef]:
+        """Each element of queueLimitAssociations in every page of
+        ListQueueLimitAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueueLimitAssociations
+        """
+        return self._items(
+            "ListQueueLimitAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_queue_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQueueMembersRequestTypeDef],
+    ) -> Items[QueueMemberTypeDef]:
+        """Each element of members in every page of ListQueueMembers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueueMembers
+        """
+        return self._items(
+            "ListQueueMembers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQueuesRequestTypeDef],
+    ) -> Items[QueueSummaryTypeDef]:
+        """Each element of queues in every page of ListQueues, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueues
+        """
+        return self._items(
+            "ListQueues", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_session_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSessionActionsRequestTypeDef],
+    ) -> Items[SessionActionSummaryTypeDef]:
+        """Each element of sessionActions in every page of ListSessionActions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSessionActions
+        """
+        return self._items(
+            "ListSessionActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSessionsRequestTypeDef],
+    ) -> Items[SessionSummaryTypeDef]:
+        """Each element of sessions in every page of ListSessions, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSessions
+        """
+        return self._items(
+            "ListSessions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sessions_for_worker(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSessionsForWorkerRequestTypeDef],
+    ) -> Items[WorkerSessionSummaryTypeDef]:
+        """Each element of sessions in every page of ListSessionsForWorker, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSessionsForWorker
+        """
+        return self._items(
+            "ListSessionsForWorker", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_step_consumers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStepConsumersRequestTypeDef],
+    ) -> Items[StepConsumerTypeDef]:
+        """Each element of consumers in every page of ListStepConsumers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStepConsumers
+        """
+        return self._items(
+            "ListStepConsumers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_step_dependencies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStepDependenciesRequestTypeDef],
+    ) -> Items[StepDependencyTypeDef]:
+        """Each element of dependencies in every page of ListStepDependencies, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStepDependencies
+        """
+        return self._items(
+            "ListStepDependencies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStepsRequestTypeDef],
+    ) -> Items[StepSummaryTypeDef]:
+        """Each element of steps in every page of ListSteps, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSteps
+        """
+        return self._items(
+            "ListSteps", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_storage_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStorageProfilesRequestTypeDef],
+    ) -> Items[StorageProfileSummaryTypeDef]:
+        """Each element of storageProfiles in every page of ListStorageProfiles, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStorageProfiles
+        """
+        return self._items(
+            "ListStorageProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_storage_profiles_for_queue(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStorageProfilesForQueueRequestTypeDef],
+    ) -> Items[StorageProfileSummaryTypeDef]:
+        """Each element of storageProfiles in every page of
+        ListStorageProfilesForQueue, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStorageProfilesForQueue
+        """
+        return self._items(
+            "ListStorageProfilesForQueue",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTasksRequestTypeDef],
+    ) -> Items[TaskSummaryTypeDef]:
+        """Each element of tasks in every page of ListTasks, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListTasks
+        """
+        return self._items(
+            "ListTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkersRequestTypeDef],
+    ) -> Items[WorkerSummaryTypeDef]:
+        """Each element of workers in every page of ListWorkers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListWorkers
+        """
+        return self._items(
+            "ListWorkers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_fleet_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetFleetRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a Fleet is activated. Use this after invoking CreateFleet or
+        UpdateFleet.
+
+        Polls GetFleet in every target at once, every 5 seconds and at most 180
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetFleet
+        """
+        return self._wait("FleetActive", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_job_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a job reaches any terminal status. Waits up to 1 hour by
+        default.
+
+        Polls GetJob in every target at once, every 15 seconds and at most 240
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetJob
+        """
+        return self._wait("JobComplete", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_job_create_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a job is created. Use this after invoking CreateJob.
+
+        Polls GetJob in every target at once, every 1 seconds and at most 120
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetJob
+        """
+        return self._wait(
+            "JobCreateComplete", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_job_succeeded(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a job has succeeded. Fails if the job reaches a non-successful
+        terminal status. Waits up to 1 hour by default.
+
+        Polls GetJob in every target at once, every 15 seconds and at most 240
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetJob
+        """
+        return self._wait(
+            "JobSucceeded", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_license_endpoint_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetLicenseEndpointRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a LicenseEndpoint is Deleted. Use this after invoking
+        DeleteLicenseEndpoint.
+
+        Polls GetLicenseEndpoint in every target at once, every 10 seconds and at
+        most 234 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetLicenseEndpoint
+        """
+        return self._wait(
+            "LicenseEndpointDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_license_endpoint_valid(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetLicenseEndpointRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a LicenseEndpoint is Ready. Use this after invoking
+        CreateLicenseEndpoint.
+
+        Polls GetLicenseEndpoint in every target at once, every 10 seconds and at
+        most 114 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetLicenseEndpoint
+        """
+        return self._wait(
+            "LicenseEndpointValid", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_queue_fleet_association_stopped(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetQueueFleetAssociationRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a QueueFleetAssociation is stopped. Use this after setting the
+        status to STOP_SCHEDULING_AND_COMPLETE_TASKS or
+        STOP_SCHEDULING_AND_CANCEL_TASKS to wait for a QueueFleetAssociation to
+        reach STOPPED
+
+        Polls GetQueueFleetAssociation in every target at once, every 10 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetQueueFleetAssociation
+        """
+        return self._wait(
+            "QueueFleetAssociationStopped",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_queue_limit_association_stopped(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetQueueLimitAssociationRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a QueueLimitAssociation is stopped. Use this after setting the
+        status to STOP_LIMIT_USAGE_AND_COMPLETE_TASKS or
+        STOP_LIMIT_USAGE_AND_CANCEL_TASKS to wait for a QueueLimitAssociation to
+        reach STOPPED
+
+        Polls GetQueueLimitAssociation in every target at once, every 10 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetQueueLimitAssociation
+        """
+        return self._wait(
+            "QueueLimitAssociationStopped",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_queue_scheduling(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetQueueRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until QueueScheduling.
+
+        Polls GetQueue in every target at once, every 10 seconds and at most 70
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetQueue
+        """
+        return self._wait(
+            "QueueScheduling", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_queue_scheduling_blocked(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetQueueRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until QueueSchedulingBlocked.
+
+        Polls GetQueue in every target at once, every 10 seconds and at most 30
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetQueue
+        """
+        return self._wait(
+            "QueueSchedulingBlocked", kwargs, delay=delay, max_attempts=max_attempts
+        )

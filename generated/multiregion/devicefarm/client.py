@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ArtifactTypeDef,
         CreateDevicePoolRequestTypeDef,
         CreateDevicePoolResultTypeDef,
         CreateInstanceProfileRequestTypeDef,
@@ -48,6 +52,9 @@ if TYPE_CHECKING:
         DeleteUploadResultTypeDef,
         DeleteVPCEConfigurationRequestTypeDef,
         DeleteVPCEConfigurationResultTypeDef,
+        DeviceInstanceTypeDef,
+        DevicePoolTypeDef,
+        DeviceTypeDef,
         GetAccountSettingsResultTypeDef,
         GetDeviceInstanceRequestTypeDef,
         GetDeviceInstanceResultTypeDef,
@@ -85,6 +92,8 @@ if TYPE_CHECKING:
         GetVPCEConfigurationResultTypeDef,
         InstallToRemoteAccessSessionRequestTypeDef,
         InstallToRemoteAccessSessionResultTypeDef,
+        InstanceProfileTypeDef,
+        JobTypeDef,
         ListArtifactsRequestTypeDef,
         ListArtifactsResultTypeDef,
         ListDeviceInstancesRequestTypeDef,
@@ -133,10 +142,18 @@ if TYPE_CHECKING:
         ListUploadsResultTypeDef,
         ListVPCEConfigurationsRequestTypeDef,
         ListVPCEConfigurationsResultTypeDef,
+        NetworkProfileTypeDef,
+        OfferingPromotionTypeDef,
+        OfferingTransactionTypeDef,
+        OfferingTypeDef,
+        ProjectTypeDef,
         PurchaseOfferingRequestTypeDef,
         PurchaseOfferingResultTypeDef,
+        RemoteAccessSessionTypeDef,
         RenewOfferingRequestTypeDef,
         RenewOfferingResultTypeDef,
+        RunTypeDef,
+        SampleTypeDef,
         ScheduleRunRequestTypeDef,
         ScheduleRunResultTypeDef,
         StopJobRequestTypeDef,
@@ -145,8 +162,10 @@ if TYPE_CHECKING:
         StopRemoteAccessSessionResultTypeDef,
         StopRunRequestTypeDef,
         StopRunResultTypeDef,
+        SuiteTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TestTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateDeviceInstanceRequestTypeDef,
@@ -165,6 +184,8 @@ if TYPE_CHECKING:
         UpdateUploadResultTypeDef,
         UpdateVPCEConfigurationRequestTypeDef,
         UpdateVPCEConfigurationResultTypeDef,
+        UploadTypeDef,
+        VPCEConfigurationTypeDef,
     )
 
 __all__ = ["MultiRegionDeviceFarm"]
@@ -929,3 +950,771 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UpdateVPCEConfiguration
         """
         return self._call("UpdateVPCEConfiguration", kwargs)
+
+    def paginate_get_offering_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetOfferingStatusRequestTypeDef],
+    ) -> RegionResults[GetOfferingStatusResultTypeDef]:
+        """Every page of GetOfferingStatus in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the current status and future status of all offerings purchased by an
+        AWS account. The response indicates how many offerings are currently
+        available and the offerings that will be available in the next period. The
+        API returns a NotEligible error if the user is not permitted to invoke the
+        operation. If you must be able to invoke this operation, contact
+        aws-devicefarm-support@amazon.com.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetOfferingStatus
+        """
+        return self._paginate(
+            "GetOfferingStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_artifacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListArtifactsRequestTypeDef],
+    ) -> RegionResults[ListArtifactsResultTypeDef]:
+        """Every page of ListArtifacts in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets information about artifacts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListArtifacts
+        """
+        return self._paginate(
+            "ListArtifacts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_device_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeviceInstancesRequestTypeDef],
+    ) -> RegionResults[ListDeviceInstancesResultTypeDef]:
+        """Every page of ListDeviceInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the private device instances associated with one
+        or more AWS accounts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListDeviceInstances
+        """
+        return self._paginate(
+            "ListDeviceInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_device_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDevicePoolsRequestTypeDef],
+    ) -> RegionResults[ListDevicePoolsResultTypeDef]:
+        """Every page of ListDevicePools in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about device pools.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListDevicePools
+        """
+        return self._paginate(
+            "ListDevicePools",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDevicesRequestTypeDef],
+    ) -> RegionResults[ListDevicesResultTypeDef]:
+        """Every page of ListDevices in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets information about unique device types.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListDevices
+        """
+        return self._paginate(
+            "ListDevices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_instance_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstanceProfilesRequestTypeDef],
+    ) -> RegionResults[ListInstanceProfilesResultTypeDef]:
+        """Every page of ListInstanceProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about all the instance profiles in an AWS account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListInstanceProfiles
+        """
+        return self._paginate(
+            "ListInstanceProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> RegionResults[ListJobsResultTypeDef]:
+        """Every page of ListJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets information about jobs for a given test run.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListJobs
+        """
+        return self._paginate(
+            "ListJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_network_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworkProfilesRequestTypeDef],
+    ) -> RegionResults[ListNetworkProfilesResultTypeDef]:
+        """Every page of ListNetworkProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the list of available network profiles.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListNetworkProfiles
+        """
+        return self._paginate(
+            "ListNetworkProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_offering_promotions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOfferingPromotionsRequestTypeDef],
+    ) -> RegionResults[ListOfferingPromotionsResultTypeDef]:
+        """Every page of ListOfferingPromotions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of offering promotions. Each offering promotion record
+        contains the ID and description of the promotion. The API returns a
+        NotEligible error if the caller is not permitted to invoke the operation.
+        Contact aws-devicefarm-support@amazon.com if you must be able to invoke
+        this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListOfferingPromotions
+        """
+        return self._paginate(
+            "ListOfferingPromotions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_offering_transactions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOfferingTransactionsRequestTypeDef],
+    ) -> RegionResults[ListOfferingTransactionsResultTypeDef]:
+        """Every page of ListOfferingTransactions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all historical purchases, renewals, and system renewal
+        transactions for an AWS account. The list is paginated and ordered by a
+        descending timestamp (most recent transactions are first). The API returns
+        a NotEligible error if the user is not permitted to invoke the operation.
+        If you must be able to invoke this operation, contact
+        aws-devicefarm-support@amazon.com.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListOfferingTransactions
+        """
+        return self._paginate(
+            "ListOfferingTransactions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOfferingsRequestTypeDef],
+    ) -> RegionResults[ListOfferingsResultTypeDef]:
+        """Every page of ListOfferings in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of products or offerings that the user can manage through
+        the API. Each offering record indicates the recurring price per unit and
+        the frequency for that offering. The API returns a NotEligible error if
+        the user is not permitted to invoke the operation. If you must be able to
+        invoke this operation, contact aws-devicefarm-support@amazon.com.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListOfferings
+        """
+        return self._paginate(
+            "ListOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProjectsRequestTypeDef],
+    ) -> RegionResults[ListProjectsResultTypeDef]:
+        """Every page of ListProjects in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets information about projects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListProjects
+        """
+        return self._paginate(
+            "ListProjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_remote_access_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRemoteAccessSessionsRequestTypeDef],
+    ) -> RegionResults[ListRemoteAccessSessionsResultTypeDef]:
+        """Every page of ListRemoteAccessSessions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all currently running remote access sessions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListRemoteAccessSessions
+        """
+        return self._paginate(
+            "ListRemoteAccessSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRunsRequestTypeDef],
+    ) -> RegionResults[ListRunsResultTypeDef]:
+        """Every page of ListRuns in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets information about runs, given an AWS Device Farm project ARN.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListRuns
+        """
+        return self._paginate(
+            "ListRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_samples(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSamplesRequestTypeDef],
+    ) -> RegionResults[ListSamplesResultTypeDef]:
+        """Every page of ListSamples in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets information about samples, given an AWS Device Farm job ARN.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListSamples
+        """
+        return self._paginate(
+            "ListSamples",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_suites(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSuitesRequestTypeDef],
+    ) -> RegionResults[ListSuitesResultTypeDef]:
+        """Every page of ListSuites in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets information about test suites for a given job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListSuites
+        """
+        return self._paginate(
+            "ListSuites",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTestsRequestTypeDef],
+    ) -> RegionResults[ListTestsResultTypeDef]:
+        """Every page of ListTests in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets information about tests in a given test suite.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListTests
+        """
+        return self._paginate(
+            "ListTests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_unique_problems(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUniqueProblemsRequestTypeDef],
+    ) -> RegionResults[ListUniqueProblemsResultTypeDef]:
+        """Every page of ListUniqueProblems in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about unique problems, such as exceptions or crashes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListUniqueProblems
+        """
+        return self._paginate(
+            "ListUniqueProblems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_uploads(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUploadsRequestTypeDef],
+    ) -> RegionResults[ListUploadsResultTypeDef]:
+        """Every page of ListUploads in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets information about uploads, given an AWS Device Farm project ARN.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListUploads
+        """
+        return self._paginate(
+            "ListUploads",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_vpce_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVPCEConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListVPCEConfigurationsResultTypeDef]:
+        """Every page of ListVPCEConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about all Amazon Virtual Private Cloud (VPC) endpoint
+        configurations in the AWS account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListVPCEConfigurations
+        """
+        return self._paginate(
+            "ListVPCEConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_artifacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListArtifactsRequestTypeDef],
+    ) -> Items[ArtifactTypeDef]:
+        """Each element of artifacts in every page of ListArtifacts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListArtifacts
+        """
+        return self._items(
+            "ListArtifacts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_device_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeviceInstancesRequestTypeDef],
+    ) -> Items[DeviceInstanceTypeDef]:
+        """Each element of deviceInstances in every page of ListDeviceInstances, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListDeviceInstances
+        """
+        return self._items(
+            "ListDeviceInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_device_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDevicePoolsRequestTypeDef],
+    ) -> Items[DevicePoolTypeDef]:
+        """Each element of devicePools in every page of ListDevicePools, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListDevicePools
+        """
+        return self._items(
+            "ListDevicePools", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDevicesRequestTypeDef],
+    ) -> Items[DeviceTypeDef]:
+        """Each element of devices in every page of ListDevices, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListDevices
+        """
+        return self._items(
+            "ListDevices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_instance_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstanceProfilesRequestTypeDef],
+    ) -> Items[InstanceProfileTypeDef]:
+        """Each element of instanceProfiles in every page of ListInstanceProfiles,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListInstanceProfiles
+        """
+        return self._items(
+            "ListInstanceProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> Items[JobTypeDef]:
+        """Each element of jobs in every page of ListJobs, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListJobs
+        """
+        return self._items("ListJobs", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_network_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworkProfilesRequestTypeDef],
+    ) -> Items[NetworkProfileTypeDef]:
+        """Each element of networkProfiles in every page of ListNetworkProfiles, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListNetworkProfiles
+        """
+        return self._items(
+            "ListNetworkProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_offering_promotions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOfferingPromotionsRequestTypeDef],
+    ) -> Items[OfferingPromotionTypeDef]:
+        """Each element of offeringPromotions in every page of
+        ListOfferingPromotions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListOfferingPromotions
+        """
+        return self._items(
+            "ListOfferingPromotions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_offering_transactions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOfferingTransactionsRequestTypeDef],
+    ) -> Items[OfferingTransactionTypeDef]:
+        """Each element of offeringTransactions in every page of
+        ListOfferingTransactions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListOfferingTransactions
+        """
+        return self._items(
+            "ListOfferingTransactions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOfferingsRequestTypeDef],
+    ) -> Items[OfferingTypeDef]:
+        """Each element of offerings in every page of ListOfferings, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListOfferings
+        """
+        return self._items(
+            "ListOfferings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProjectsRequestTypeDef],
+    ) -> Items[ProjectTypeDef]:
+        """Each element of projects in every page of ListProjects, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListProjects
+        """
+        return self._items(
+            "ListProjects", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_remote_access_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRemoteAccessSessionsRequestTypeDef],
+    ) -> Items[RemoteAccessSessionTypeDef]:
+        """Each element of remoteAccessSessions in every page of
+        ListRemoteAccessSessions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListRemoteAccessSessions
+        """
+        return self._items(
+            "ListRemoteAccessSessions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRunsRequestTypeDef],
+    ) -> Items[RunTypeDef]:
+        """Each element of runs in every page of ListRuns, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListRuns
+        """
+        return self._items("ListRuns", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_samples(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSamplesRequestTypeDef],
+    ) -> Items[SampleTypeDef]:
+        """Each element of samples in every page of ListSamples, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListSamples
+        """
+        return self._items(
+            "ListSamples", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_suites(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSuitesRequestTypeDef],
+    ) -> Items[SuiteTypeDef]:
+        """Each element of suites in every page of ListSuites, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListSuites
+        """
+        return self._items(
+            "ListSuites", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTestsRequestTypeDef],
+    ) -> Items[TestTypeDef]:
+        """Each element of tests in every page of ListTests, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListTests
+        """
+        return self._items(
+            "ListTests", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_uploads(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUploadsRequestTypeDef],
+    ) -> Items[UploadTypeDef]:
+        """Each element of uploads in every page of ListUploads, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListUploads
+        """
+        return self._items(
+            "ListUploads", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_vpce_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVPCEConfigurationsRequestTypeDef],
+    ) -> Items[VPCEConfigurationTypeDef]:
+        """Each element of vpceConfigurations in every page of
+        ListVPCEConfigurations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListVPCEConfigurations
+        """
+        return self._items(
+            "ListVPCEConfigurations", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AgentSpaceTypeDef,
         AssociateServiceInputTypeDef,
         AssociateServiceOutputTypeDef,
+        AssociationTypeDef,
         CreateAgentSpaceInputTypeDef,
         CreateAgentSpaceOutputTypeDef,
         CreateBacklogTaskRequestTypeDef,
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
         EmptyResponseMetadataTypeDef,
         EnableOperatorAppInputTypeDef,
         EnableOperatorAppOutputTypeDef,
+        ExecutionTypeDef,
         GetAccountUsageOutputTypeDef,
         GetAgentSpaceInputTypeDef,
         GetAgentSpaceOutputTypeDef,
@@ -49,6 +55,8 @@ if TYPE_CHECKING:
         GetRecommendationResponseTypeDef,
         GetServiceInputTypeDef,
         GetServiceOutputTypeDef,
+        GoalTypeDef,
+        JournalRecordTypeDef,
         ListAgentSpacesInputTypeDef,
         ListAgentSpacesOutputTypeDef,
         ListAssociationsInputTypeDef,
@@ -76,10 +84,12 @@ if TYPE_CHECKING:
         ListWebhooksOutputTypeDef,
         RegisterServiceInputTypeDef,
         RegisterServiceOutputTypeDef,
+        RegisteredServiceTypeDef,
         SendMessageRequestTypeDef,
         SendMessageResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TaskTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateAgentSpaceInputTypeDef,
@@ -527,3 +537,277 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ValidateAwsAssociations
         """
         return self._call("ValidateAwsAssociations", kwargs)
+
+    def paginate_list_agent_spaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgentSpacesInputTypeDef],
+    ) -> RegionResults[ListAgentSpacesOutputTypeDef]:
+        """Every page of ListAgentSpaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all AgentSpaces with optional pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAgentSpaces
+        """
+        return self._paginate(
+            "ListAgentSpaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssociationsInputTypeDef],
+    ) -> RegionResults[ListAssociationsOutputTypeDef]:
+        """Every page of ListAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        List all associations for given AgentSpace
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssociations
+        """
+        return self._paginate(
+            "ListAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_backlog_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBacklogTasksRequestTypeDef],
+    ) -> RegionResults[ListBacklogTasksResponseTypeDef]:
+        """Every page of ListBacklogTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists backlog tasks in the specified agent space with optional filtering
+        and sorting
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListBacklogTasks
+        """
+        return self._paginate(
+            "ListBacklogTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExecutionsRequestTypeDef],
+    ) -> RegionResults[ListExecutionsResponseTypeDef]:
+        """Every page of ListExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        List executions
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListExecutions
+        """
+        return self._paginate(
+            "ListExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_goals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGoalsRequestTypeDef],
+    ) -> RegionResults[ListGoalsResponseTypeDef]:
+        """Every page of ListGoals in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists goals in the specified agent space with optional filtering
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListGoals
+        """
+        return self._paginate(
+            "ListGoals",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_journal_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJournalRecordsRequestTypeDef],
+    ) -> RegionResults[ListJournalRecordsResponseTypeDef]:
+        """Every page of ListJournalRecords in every target, merged per target
+        (botocore's build_full_result).
+
+        List journal records for a specific execution
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListJournalRecords
+        """
+        return self._paginate(
+            "ListJournalRecords",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServicesInputTypeDef],
+    ) -> RegionResults[ListServicesOutputTypeDef]:
+        """Every page of ListServices in every target, merged per target (botocore's
+        build_full_result).
+
+        List a list of registered service on the account level.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListServices
+        """
+        return self._paginate(
+            "ListServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_agent_spaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgentSpacesInputTypeDef],
+    ) -> Items[AgentSpaceTypeDef]:
+        """Each element of agentSpaces in every page of ListAgentSpaces, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAgentSpaces
+        """
+        return self._items(
+            "ListAgentSpaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssociationsInputTypeDef],
+    ) -> Items[AssociationTypeDef]:
+        """Each element of associations in every page of ListAssociations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssociations
+        """
+        return self._items(
+            "ListAssociations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_backlog_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBacklogTasksRequestTypeDef],
+    ) -> Items[TaskTypeDef]:
+        """Each element of tasks in every page of ListBacklogTasks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListBacklogTasks
+        """
+        return self._items(
+            "ListBacklogTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExecutionsRequestTypeDef],
+    ) -> Items[ExecutionTypeDef]:
+        """Each element of executions in every page of ListExecutions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListExecutions
+        """
+        return self._items(
+            "ListExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_goals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGoalsRequestTypeDef],
+    ) -> Items[GoalTypeDef]:
+        """Each element of goals in every page of ListGoals, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListGoals
+        """
+        return self._items(
+            "ListGoals", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_journal_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJournalRecordsRequestTypeDef],
+    ) -> Items[JournalRecordTypeDef]:
+        """Each element of records in every page of ListJournalRecords, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListJournalRecords
+        """
+        return self._items(
+            "ListJournalRecords", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServicesInputTypeDef],
+    ) -> Items[RegisteredServiceTypeDef]:
+        """Each element of services in every page of ListServices, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListServices
+        """
+        return self._items(
+            "ListServices", kwargs, max_items=max_items, page_size=page_size
+        )

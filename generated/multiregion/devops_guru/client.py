@@ -9,11 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AddNotificationChannelRequestTypeDef,
         AddNotificationChannelResponseTypeDef,
+        CloudFormationHealthTypeDef,
         DeleteInsightRequestTypeDef,
         DeleteInsightResponseTypeDef,
         DescribeAccountHealthResponseTypeDef,
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
         DescribeResourceCollectionHealthRequestTypeDef,
         DescribeResourceCollectionHealthResponseTypeDef,
         DescribeServiceIntegrationResponseTypeDef,
+        EventTypeDef,
         GetCostEstimationRequestTypeDef,
         GetCostEstimationResponseTypeDef,
         GetResourceCollectionRequestTypeDef,
@@ -55,14 +60,21 @@ if TYPE_CHECKING:
         ListOrganizationInsightsResponseTypeDef,
         ListRecommendationsRequestTypeDef,
         ListRecommendationsResponseTypeDef,
+        MonitoredResourceIdentifierTypeDef,
+        NotificationChannelTypeDef,
+        ProactiveInsightSummaryTypeDef,
+        ProactiveOrganizationInsightSummaryTypeDef,
         PutFeedbackRequestTypeDef,
         PutFeedbackResponseTypeDef,
+        ReactiveAnomalySummaryTypeDef,
+        RecommendationTypeDef,
         RemoveNotificationChannelRequestTypeDef,
         RemoveNotificationChannelResponseTypeDef,
         SearchInsightsRequestTypeDef,
         SearchInsightsResponseTypeDef,
         SearchOrganizationInsightsRequestTypeDef,
         SearchOrganizationInsightsResponseTypeDef,
+        ServiceResourceCostTypeDef,
         StartCostEstimationRequestTypeDef,
         StartCostEstimationResponseTypeDef,
         UpdateEventSourcesConfigRequestTypeDef,
@@ -441,3 +453,586 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/UpdateServiceIntegration
         """
         return self._call("UpdateServiceIntegration", kwargs)
+
+    def paginate_describe_organization_resource_collection_health(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOrganizationResourceCollectionHealthRequestTypeDef],
+    ) -> RegionResults[DescribeOrganizationResourceCollectionHealthResponseTypeDef]:
+        """Every page of DescribeOrganizationResourceCollectionHealth in every
+        target, merged per target (botocore's build_full_result).
+
+        Provides an overview of your system's health. If additional member
+        accounts are part of your organization, you can filter those accounts
+        using the AccountIds field.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/DescribeOrganizationResourceCollectionHealth
+        """
+        return self._paginate(
+            "DescribeOrganizationResourceCollectionHealth",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_resource_collection_health(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeResourceCollectionHealthRequestTypeDef],
+    ) -> RegionResults[DescribeResourceCollectionHealthResponseTypeDef]:
+        """Every page of DescribeResourceCollectionHealth in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the number of open proactive insights, open reactive insights, and
+        the Mean Time to Recover (MTTR) for all closed insights in resource
+        collections in your account. You specify the type of Amazon Web Services
+        resources collection. The two types of Amazon Web Services resource
+        collections supported are Amazon Web Services CloudFormation stacks and
+        Amazon Web Services resources that contain the same Amazon Web Services
+        tag. DevOps Guru can be configured to analyze the Amazon Web Services
+        resources that are defined in the stacks or that are tagged using the same
+        tag key. You can specify up to 500 Amazon Web Services CloudFormation
+        stacks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/DescribeResourceCollectionHealth
+        """
+        return self._paginate(
+            "DescribeResourceCollectionHealth",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_cost_estimation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCostEstimationRequestTypeDef],
+    ) -> RegionResults[GetCostEstimationResponseTypeDef]:
+        """Every page of GetCostEstimation in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an estimate of the monthly cost for DevOps Guru to analyze your
+        Amazon Web Services resources. For more information, see Estimate your
+        Amazon DevOps Guru costs and Amazon DevOps Guru pricing.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/GetCostEstimation
+        """
+        return self._paginate(
+            "GetCostEstimation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_resource_collection(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetResourceCollectionRequestTypeDef],
+    ) -> RegionResults[GetResourceCollectionResponseTypeDef]:
+        """Every page of GetResourceCollection in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns lists Amazon Web Services resources that are of the specified
+        resource collection type. The two types of Amazon Web Services resource
+        collections supported are Amazon Web Services CloudFormation stacks and
+        Amazon Web Services resources that contain the same Amazon Web Services
+        tag. DevOps Guru can be configured to analyze the Amazon Web Services
+        resources that are defined in the stacks or that are tagged using the same
+        tag key. You can specify up to 500 Amazon Web Services CloudFormation
+        stacks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/GetResourceCollection
+        """
+        return self._paginate(
+            "GetResourceCollection",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_anomalies_for_insight(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAnomaliesForInsightRequestTypeDef],
+    ) -> RegionResults[ListAnomaliesForInsightResponseTypeDef]:
+        """Every page of ListAnomaliesForInsight in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the anomalies that belong to an insight that you specify
+        using its ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListAnomaliesForInsight
+        """
+        return self._paginate(
+            "ListAnomaliesForInsight",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_anomalous_log_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAnomalousLogGroupsRequestTypeDef],
+    ) -> RegionResults[ListAnomalousLogGroupsResponseTypeDef]:
+        """Every page of ListAnomalousLogGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the list of log groups that contain log anomalies.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListAnomalousLogGroups
+        """
+        return self._paginate(
+            "ListAnomalousLogGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventsRequestTypeDef],
+    ) -> RegionResults[ListEventsResponseTypeDef]:
+        """Every page of ListEvents in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of the events emitted by the resources that are evaluated
+        by DevOps Guru. You can use filters to specify which events are returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListEvents
+        """
+        return self._paginate(
+            "ListEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInsightsRequestTypeDef],
+    ) -> RegionResults[ListInsightsResponseTypeDef]:
+        """Every page of ListInsights in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of insights in your Amazon Web Services account. You can
+        specify which insights are returned by their start time and status
+        (ONGOING, CLOSED, or ANY).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListInsights
+        """
+        return self._paginate(
+            "ListInsights",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_monitored_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMonitoredResourcesRequestTypeDef],
+    ) -> RegionResults[ListMonitoredResourcesResponseTypeDef]:
+        """Every page of ListMonitoredResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the list of all log groups that are being monitored and tagged by
+        DevOps Guru.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListMonitoredResources
+        """
+        return self._paginate(
+            "ListMonitoredResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_notification_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNotificationChannelsRequestTypeDef],
+    ) -> RegionResults[ListNotificationChannelsResponseTypeDef]:
+        """Every page of ListNotificationChannels in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of notification channels configured for DevOps Guru. Each
+        notification channel is used to notify you when DevOps Guru generates an
+        insight that contains information about how to improve your operations.
+        The one supported notification channel is Amazon Simple Notification
+        Service (Amazon SNS).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListNotificationChannels
+        """
+        return self._paginate(
+            "ListNotificationChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_organization_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOrganizationInsightsRequestTypeDef],
+    ) -> RegionResults[ListOrganizationInsightsResponseTypeDef]:
+        """Every page of ListOrganizationInsights in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of insights associated with the account or OU Id.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListOrganizationInsights
+        """
+        return self._paginate(
+            "ListOrganizationInsights",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
+    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+        """Every page of ListRecommendations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of a specified insight's recommendations. Each
+        recommendation includes a list of related metrics and a list of related
+        events.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListRecommendations
+        """
+        return self._paginate(
+            "ListRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchInsightsRequestTypeDef],
+    ) -> RegionResults[SearchInsightsResponseTypeDef]:
+        """Every page of SearchInsights in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of insights in your Amazon Web Services account. You can
+        specify which insights are returned by their start time, one or more
+        statuses (ONGOING or CLOSED), one or more severities (LOW, MEDIUM, and
+        HIGH), and type (REACTIVE or PROACTIVE).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/SearchInsights
+        """
+        return self._paginate(
+            "SearchInsights",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_organization_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchOrganizationInsightsRequestTypeDef],
+    ) -> RegionResults[SearchOrganizationInsightsResponseTypeDef]:
+        """Every page of SearchOrganizationInsights in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of insights in your organization. You can specify which
+        insights are returned by their start time, one or more statuses (ONGOING,
+        CLOSED, and CLOSED), one or more severities (LOW, MEDIUM, and HIGH), and
+        type (REACTIVE or PROACTIVE).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/SearchOrganizationInsights
+        """
+        return self._paginate(
+            "SearchOrganizationInsights",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_organization_resource_collection_health(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOrganizationResourceCollectionHealthRequestTypeDef],
+    ) -> Items[CloudFormationHealthTypeDef]:
+        """Each element of CloudFormation in every page of
+        DescribeOrganizationResourceCollectionHealth, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/DescribeOrganizationResourceCollectionHealth
+        """
+        return self._items(
+            "DescribeOrganizationResourceCollectionHealth",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_resource_collection_health(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeResourceCollectionHealthRequestTypeDef],
+    ) -> Items[CloudFormationHealthTypeDef]:
+        """Each element of CloudFormation in every page of
+        DescribeResourceCollectionHealth, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/DescribeResourceCollectionHealth
+        """
+        return self._items(
+            "DescribeResourceCollectionHealth",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_cost_estimation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCostEstimationRequestTypeDef],
+    ) -> Items[ServiceResourceCostTypeDef]:
+        """Each element of Costs in every page of GetCostEstimation, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/GetCostEstimation
+        """
+        return self._items(
+            "GetCostEstimation", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_resource_collection(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetResourceCollectionRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of ResourceCollection.CloudFormation.StackNames in every page
+        of GetResourceCollection, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/GetResourceCollection
+        """
+        return self._items(
+            "GetResourceCollection", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_anomalies_for_insight(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAnomaliesForInsightRequestTypeDef],
+    ) -> Items[ReactiveAnomalySummaryTypeDef]:
+        """Each element of ReactiveAnomalies in every page of
+        ListAnomaliesForInsight, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListAnomaliesForInsight
+        """
+        return self._items(
+            "ListAnomaliesForInsight", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventsRequestTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of Events in every page of ListEvents, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListEvents
+        """
+        return self._items(
+            "ListEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInsightsRequestTypeDef],
+    ) -> Items[ProactiveInsightSummaryTypeDef]:
+        """Each element of ProactiveInsights in every page of ListInsights, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListInsights
+        """
+        return self._items(
+            "ListInsights", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_monitored_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMonitoredResourcesRequestTypeDef],
+    ) -> Items[MonitoredResourceIdentifierTypeDef]:
+        """Each element of MonitoredResourceIdentifiers in every page of
+        ListMonitoredResources, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListMonitoredResources
+        """
+        return self._items(
+            "ListMonitoredResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_notification_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNotificationChannelsRequestTypeDef],
+    ) -> Items[NotificationChannelTypeDef]:
+        """Each element of Channels in every page of ListNotificationChannels, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListNotificationChannels
+        """
+        return self._items(
+            "ListNotificationChannels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_organization_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOrganizationInsightsRequestTypeDef],
+    ) -> Items[ProactiveOrganizationInsightSummaryTypeDef]:
+        """Each element of ProactiveInsights in every page of
+        ListOrganizationInsights, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListOrganizationInsights
+        """
+        return self._items(
+            "ListOrganizationInsights", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
+    ) -> Items[RecommendationTypeDef]:
+        """Each element of Recommendations in every page of ListRecommendations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListRecommendations
+        """
+        return self._items(
+            "ListRecommendations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchInsightsRequestTypeDef],
+    ) -> Items[ProactiveInsightSummaryTypeDef]:
+        """Each element of ProactiveInsights in every page of SearchInsights, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/SearchInsights
+        """
+        return self._items(
+            "SearchInsights", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_organization_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchOrganizationInsightsRequestTypeDef],
+    ) -> Items[ProactiveInsightSummaryTypeDef]:
+        """Each element of ProactiveInsights in every page of
+        SearchOrganizationInsights, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/SearchOrganizationInsights
+        """
+        return self._items(
+            "SearchOrganizationInsights",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -10,6 +10,9 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -91,6 +94,9 @@ if TYPE_CHECKING:
         DescribeTagsRequestTypeDef,
         DescribeTagsResponseTypeDef,
         DescribeVirtualInterfacesRequestTypeDef,
+        DirectConnectGatewayAssociationTypeDef,
+        DirectConnectGatewayAttachmentTypeDef,
+        DirectConnectGatewayTypeDef,
         DisassociateConnectionFromLagRequestTypeDef,
         DisassociateMacSecKeyRequestTypeDef,
         DisassociateMacSecKeyResponseTypeDef,
@@ -812,3 +818,142 @@ class MultiRegionDirectConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/UpdateVirtualInterfaceAttributes
         """
         return self._call("UpdateVirtualInterfaceAttributes", kwargs)
+
+    def paginate_describe_direct_connect_gateway_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDirectConnectGatewayAssociationsRequestTypeDef],
+    ) -> RegionResults[DescribeDirectConnectGatewayAssociationsResultTypeDef]:
+        """Every page of DescribeDirectConnectGatewayAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the associations between your Direct Connect gateways and virtual
+        private gateways and transit gateways. You must specify one of the
+        following:
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeDirectConnectGatewayAssociations
+        """
+        return self._paginate(
+            "DescribeDirectConnectGatewayAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_direct_connect_gateway_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDirectConnectGatewayAttachmentsRequestTypeDef],
+    ) -> RegionResults[DescribeDirectConnectGatewayAttachmentsResultTypeDef]:
+        """Every page of DescribeDirectConnectGatewayAttachments in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the attachments between your Direct Connect gateways and virtual
+        interfaces. You must specify a Direct Connect gateway, a virtual
+        interface, or both. If you specify a Direct Connect gateway, the response
+        contains all virtual interfaces attached to the Direct Connect gateway. If
+        you specify a virtual interface, the response contains all Direct Connect
+        gateways attached to the virtual interface. If you specify both, the
+        response contains the attachment between the Direct Connect gateway and
+        the virtual interface.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeDirectConnectGatewayAttachments
+        """
+        return self._paginate(
+            "DescribeDirectConnectGatewayAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_direct_connect_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDirectConnectGatewaysRequestTypeDef],
+    ) -> RegionResults[DescribeDirectConnectGatewaysResultTypeDef]:
+        """Every page of DescribeDirectConnectGateways in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all your Direct Connect gateways or only the specified Direct
+        Connect gateway. Deleted Direct Connect gateways are not returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeDirectConnectGateways
+        """
+        return self._paginate(
+            "DescribeDirectConnectGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_direct_connect_gateway_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDirectConnectGatewayAssociationsRequestTypeDef],
+    ) -> Items[DirectConnectGatewayAssociationTypeDef]:
+        """Each element of directConnectGatewayAssociations in every page of
+        DescribeDirectConnectGatewayAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeDirectConnectGatewayAssociations
+        """
+        return self._items(
+            "DescribeDirectConnectGatewayAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_direct_connect_gateway_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDirectConnectGatewayAttachmentsRequestTypeDef],
+    ) -> Items[DirectConnectGatewayAttachmentTypeDef]:
+        """Each element of directConnectGatewayAttachments in every page of
+        DescribeDirectConnectGatewayAttachments, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeDirectConnectGatewayAttachments
+        """
+        return self._items(
+            "DescribeDirectConnectGatewayAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_direct_connect_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDirectConnectGatewaysRequestTypeDef],
+    ) -> Items[DirectConnectGatewayTypeDef]:
+        """Each element of directConnectGateways in every page of
+        DescribeDirectConnectGateways, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeDirectConnectGateways
+        """
+        return self._items(
+            "DescribeDirectConnectGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -10,15 +10,21 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AgentInfoTypeDef,
         AssociateConfigurationItemsToApplicationRequestTypeDef,
         AssociateConfigurationItemsToApplicationResponseTypeDef,
         BatchDeleteAgentsRequestTypeDef,
         BatchDeleteAgentsResponseTypeDef,
         BatchDeleteImportDataRequestTypeDef,
         BatchDeleteImportDataResponseTypeDef,
+        ConfigurationTagTypeDef,
+        ContinuousExportDescriptionTypeDef,
         CreateApplicationRequestTypeDef,
         CreateApplicationResponseTypeDef,
         CreateTagsRequestTypeDef,
@@ -46,7 +52,9 @@ if TYPE_CHECKING:
         DisassociateConfigurationItemsFromApplicationRequestTypeDef,
         DisassociateConfigurationItemsFromApplicationResponseTypeDef,
         ExportConfigurationsResponseTypeDef,
+        ExportInfoTypeDef,
         GetDiscoverySummaryResponseTypeDef,
+        ImportTaskTypeDef,
         ListConfigurationsRequestTypeDef,
         ListConfigurationsResponseTypeDef,
         ListServerNeighborsRequestTypeDef,
@@ -362,3 +370,295 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/UpdateApplication
         """
         return self._call("UpdateApplication", kwargs)
+
+    def paginate_describe_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAgentsRequestTypeDef],
+    ) -> RegionResults[DescribeAgentsResponseTypeDef]:
+        """Every page of DescribeAgents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists agents or collectors as specified by ID or other filters. All
+        agents/collectors associated with your user can be listed if you call
+        DescribeAgents as is without passing any parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DescribeAgents
+        """
+        return self._paginate(
+            "DescribeAgents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_continuous_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeContinuousExportsRequestTypeDef],
+    ) -> RegionResults[DescribeContinuousExportsResponseTypeDef]:
+        """Every page of DescribeContinuousExports in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists exports as specified by ID. All continuous exports associated with
+        your user can be listed if you call DescribeContinuousExports as is
+        without passing any parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DescribeContinuousExports
+        """
+        return self._paginate(
+            "DescribeContinuousExports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("DescribeExportConfigurations is deprecated.")
+    def paginate_describe_export_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeExportConfigurationsRequestTypeDef],
+    ) -> RegionResults[DescribeExportConfigurationsResponseTypeDef]:
+        """Every page of DescribeExportConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        DescribeExportConfigurations is deprecated. Use DescribeExportTasks,
+        instead.
+
+        https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DescribeExportConfigurations
+        """
+        return self._paginate(
+            "DescribeExportConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_export_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
+    ) -> RegionResults[DescribeExportTasksResponseTypeDef]:
+        """Every page of DescribeExportTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieve status of one or more export tasks. You can retrieve the status
+        of up to 100 export tasks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DescribeExportTasks
+        """
+        return self._paginate(
+            "DescribeExportTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_import_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeImportTasksRequestTypeDef],
+    ) -> RegionResults[DescribeImportTasksResponseTypeDef]:
+        """Every page of DescribeImportTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an array of import tasks for your account, including status
+        information, times, IDs, the Amazon S3 Object URL for the import file, and
+        more.
+
+        https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DescribeImportTasks
+        """
+        return self._paginate(
+            "DescribeImportTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTagsRequestTypeDef],
+    ) -> RegionResults[DescribeTagsResponseTypeDef]:
+        """Every page of DescribeTags in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of configuration items that have tags as specified by the
+        key-value pairs, name and value, passed to the optional parameter filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DescribeTags
+        """
+        return self._paginate(
+            "DescribeTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListConfigurationsResponseTypeDef]:
+        """Every page of ListConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of configuration items as specified by the value passed
+        to the required parameter configurationType. Optional filtering may be
+        applied to refine search results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/ListConfigurations
+        """
+        return self._paginate(
+            "ListConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAgentsRequestTypeDef],
+    ) -> Items[AgentInfoTypeDef]:
+        """Each element of agentsInfo in every page of DescribeAgents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DescribeAgents
+        """
+        return self._items(
+            "DescribeAgents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_continuous_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeContinuousExportsRequestTypeDef],
+    ) -> Items[ContinuousExportDescriptionTypeDef]:
+        """Each element of descriptions in every page of DescribeContinuousExports,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DescribeContinuousExports
+        """
+        return self._items(
+            "DescribeContinuousExports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated("DescribeExportConfigurations is deprecated.")
+    def iter_describe_export_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeExportConfigurationsRequestTypeDef],
+    ) -> Items[ExportInfoTypeDef]:
+        """Each element of exportsInfo in every page of DescribeExportConfigurations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DescribeExportConfigurations
+        """
+        return self._items(
+            "DescribeExportConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_export_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
+    ) -> Items[ExportInfoTypeDef]:
+        """Each element of exportsInfo in every page of DescribeExportTasks, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DescribeExportTasks
+        """
+        return self._items(
+            "DescribeExportTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_import_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeImportTasksRequestTypeDef],
+    ) -> Items[ImportTaskTypeDef]:
+        """Each element of tasks in every page of DescribeImportTasks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DescribeImportTasks
+        """
+        return self._items(
+            "DescribeImportTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTagsRequestTypeDef],
+    ) -> Items[ConfigurationTagTypeDef]:
+        """Each element of tags in every page of DescribeTags, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DescribeTags
+        """
+        return self._items(
+            "DescribeTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationsRequestTypeDef],
+    ) -> Items[dict[str, str]]:
+        """Each element of configurations in every page of ListConfigurations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/ListConfigurations
+        """
+        return self._items(
+            "ListConfigurations", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -24,6 +27,8 @@ if TYPE_CHECKING:
         CancelMetadataModelCreationResponseTypeDef,
         CancelReplicationTaskAssessmentRunMessageTypeDef,
         CancelReplicationTaskAssessmentRunResponseTypeDef,
+        CertificateTypeDef,
+        ConnectionTypeDef,
         CreateDataMigrationMessageTypeDef,
         CreateDataMigrationResponseTypeDef,
         CreateDataProviderMessageTypeDef,
@@ -46,6 +51,7 @@ if TYPE_CHECKING:
         CreateReplicationSubnetGroupResponseTypeDef,
         CreateReplicationTaskMessageTypeDef,
         CreateReplicationTaskResponseTypeDef,
+        DataMigrationTypeDef,
         DeleteCertificateMessageTypeDef,
         DeleteCertificateResponseTypeDef,
         DeleteCollectorRequestTypeDef,
@@ -169,6 +175,9 @@ if TYPE_CHECKING:
         DescribeTableStatisticsMessageTypeDef,
         DescribeTableStatisticsResponseTypeDef,
         EmptyResponseMetadataTypeDef,
+        EndpointTypeDef,
+        EventSubscriptionTypeDef,
+        EventTypeDef,
         ExportMetadataModelAssessmentMessageTypeDef,
         ExportMetadataModelAssessmentResponseTypeDef,
         GetTargetSelectionRulesMessageTypeDef,
@@ -177,6 +186,7 @@ if TYPE_CHECKING:
         ImportCertificateResponseTypeDef,
         ListTagsForResourceMessageTypeDef,
         ListTagsForResourceResponseTypeDef,
+        MetadataModelReferenceTypeDef,
         ModifyConversionConfigurationMessageTypeDef,
         ModifyConversionConfigurationResponseTypeDef,
         ModifyDataMigrationMessageTypeDef,
@@ -201,6 +211,7 @@ if TYPE_CHECKING:
         ModifyReplicationTaskResponseTypeDef,
         MoveReplicationTaskMessageTypeDef,
         MoveReplicationTaskResponseTypeDef,
+        OrderableReplicationInstanceTypeDef,
         RebootReplicationInstanceMessageTypeDef,
         RebootReplicationInstanceResponseTypeDef,
         RefreshSchemasMessageTypeDef,
@@ -211,7 +222,12 @@ if TYPE_CHECKING:
         ReloadTablesResponseTypeDef,
         RemoveTagsFromResourceMessageTypeDef,
         RemoveTagsFromResourceResponseTypeDef,
+        ReplicationInstanceTypeDef,
+        ReplicationSubnetGroupTypeDef,
+        ReplicationTaskAssessmentResultTypeDef,
+        ReplicationTaskTypeDef,
         RunFleetAdvisorLsaAnalysisResponseTypeDef,
+        SchemaConversionRequestTypeDef,
         StartDataMigrationMessageTypeDef,
         StartDataMigrationResponseTypeDef,
         StartExtensionPackAssociationMessageTypeDef,
@@ -243,6 +259,8 @@ if TYPE_CHECKING:
         StopReplicationResponseTypeDef,
         StopReplicationTaskMessageTypeDef,
         StopReplicationTaskResponseTypeDef,
+        SupportedEndpointTypeTypeDef,
+        TableStatisticsTypeDef,
         TestConnectionMessageTypeDef,
         TestConnectionResponseTypeDef,
         UpdateSubscriptionsToEventBridgeMessageTypeDef,
@@ -1504,3 +1522,1010 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/UpdateSubscriptionsToEventBridge
         """
         return self._call("UpdateSubscriptionsToEventBridge", kwargs)
+
+    def paginate_describe_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
+    ) -> RegionResults[DescribeCertificatesResponseTypeDef]:
+        """Every page of DescribeCertificates in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides a description of the certificate.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeCertificates
+        """
+        return self._paginate(
+            "DescribeCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeConnectionsMessageTypeDef],
+    ) -> RegionResults[DescribeConnectionsResponseTypeDef]:
+        """Every page of DescribeConnections in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the status of the connections that have been made between the
+        replication instance and an endpoint. Connections are created when you
+        test an endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeConnections
+        """
+        return self._paginate(
+            "DescribeConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_data_migrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDataMigrationsMessageTypeDef],
+    ) -> RegionResults[DescribeDataMigrationsResponseTypeDef]:
+        """Every page of DescribeDataMigrations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about data migrations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeDataMigrations
+        """
+        return self._paginate(
+            "DescribeDataMigrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_endpoint_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEndpointTypesMessageTypeDef],
+    ) -> RegionResults[DescribeEndpointTypesResponseTypeDef]:
+        """Every page of DescribeEndpointTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the type of endpoints available.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeEndpointTypes
+        """
+        return self._paginate(
+            "DescribeEndpointTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEndpointsMessageTypeDef],
+    ) -> RegionResults[DescribeEndpointsResponseTypeDef]:
+        """Every page of DescribeEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the endpoints for your account in the current
+        region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeEndpoints
+        """
+        return self._paginate(
+            "DescribeEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_event_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
+    ) -> RegionResults[DescribeEventSubscriptionsResponseTypeDef]:
+        """Every page of DescribeEventSubscriptions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all the event subscriptions for a customer account. The description
+        of a subscription includes SubscriptionName, SNSTopicARN, CustomerID,
+        SourceType, SourceID, CreationTime, and Status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeEventSubscriptions
+        """
+        return self._paginate(
+            "DescribeEventSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventsMessageTypeDef],
+    ) -> RegionResults[DescribeEventsResponseTypeDef]:
+        """Every page of DescribeEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists events for a given source identifier and source type. You can also
+        specify a start and end time. For more information on DMS events, see
+        Working with Events and Notifications in the Database Migration Service
+        User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeEvents
+        """
+        return self._paginate(
+            "DescribeEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_metadata_model_children(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMetadataModelChildrenMessageTypeDef],
+    ) -> RegionResults[DescribeMetadataModelChildrenResponseTypeDef]:
+        """Every page of DescribeMetadataModelChildren in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a list of child metadata models for the specified metadata model in
+        the database hierarchy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelChildren
+        """
+        return self._paginate(
+            "DescribeMetadataModelChildren",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_metadata_model_creations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMetadataModelCreationsMessageTypeDef],
+    ) -> RegionResults[DescribeMetadataModelCreationsResponseTypeDef]:
+        """Every page of DescribeMetadataModelCreations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a paginated list of metadata model creation requests for a
+        migration project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelCreations
+        """
+        return self._paginate(
+            "DescribeMetadataModelCreations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_orderable_replication_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOrderableReplicationInstancesMessageTypeDef],
+    ) -> RegionResults[DescribeOrderableReplicationInstancesResponseTypeDef]:
+        """Every page of DescribeOrderableReplicationInstances in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns information about the replication instance types that can be
+        created in the specified region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeOrderableReplicationInstances
+        """
+        return self._paginate(
+            "DescribeOrderableReplicationInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_replication_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReplicationInstancesMessageTypeDef],
+    ) -> RegionResults[DescribeReplicationInstancesResponseTypeDef]:
+        """Every page of DescribeReplicationInstances in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about replication instances for your account in the
+        current region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationInstances
+        """
+        return self._paginate(
+            "DescribeReplicationInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_replication_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReplicationSubnetGroupsMessageTypeDef],
+    ) -> RegionResults[DescribeReplicationSubnetGroupsResponseTypeDef]:
+        """Every page of DescribeReplicationSubnetGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about the replication subnet groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationSubnetGroups
+        """
+        return self._paginate(
+            "DescribeReplicationSubnetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_replication_task_assessment_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReplicationTaskAssessmentResultsMessageTypeDef],
+    ) -> RegionResults[DescribeReplicationTaskAssessmentResultsResponseTypeDef]:
+        """Every page of DescribeReplicationTaskAssessmentResults in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns the task assessment results from the Amazon S3 bucket that DMS
+        creates in your Amazon Web Services account. This action always returns
+        the latest results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationTaskAssessmentResults
+        """
+        return self._paginate(
+            "DescribeReplicationTaskAssessmentResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_replication_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
+    ) -> RegionResults[DescribeReplicationTasksResponseTypeDef]:
+        """Every page of DescribeReplicationTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about replication tasks for your account in the
+        current region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationTasks
+        """
+        return self._paginate(
+            "DescribeReplicationTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSchemasMessageTypeDef],
+    ) -> RegionResults[DescribeSchemasResponseTypeDef]:
+        """Every page of DescribeSchemas in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the schema for the specified endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeSchemas
+        """
+        return self._paginate(
+            "DescribeSchemas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_table_statistics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTableStatisticsMessageTypeDef],
+    ) -> RegionResults[DescribeTableStatisticsResponseTypeDef]:
+        """Every page of DescribeTableStatistics in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns table statistics on the database migration task, including table
+        name, rows inserted, rows updated, and rows deleted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeTableStatistics
+        """
+        return self._paginate(
+            "DescribeTableStatistics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
+    ) -> Items[CertificateTypeDef]:
+        """Each element of Certificates in every page of DescribeCertificates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeCertificates
+        """
+        return self._items(
+            "DescribeCertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeConnectionsMessageTypeDef],
+    ) -> Items[ConnectionTypeDef]:
+        """Each element of Connections in every page of DescribeConnections, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeConnections
+        """
+        return self._items(
+            "DescribeConnections", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_data_migrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDataMigrationsMessageTypeDef],
+    ) -> Items[DataMigrationTypeDef]:
+        """Each element of DataMigrations in every page of DescribeDataMigrations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeDataMigrations
+        """
+        return self._items(
+            "DescribeDataMigrations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_endpoint_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEndpointTypesMessageTypeDef],
+    ) -> Items[SupportedEndpointTypeTypeDef]:
+        """Each element of SupportedEndpointTypes in every page of
+        DescribeEndpointTypes, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeEndpointTypes
+        """
+        return self._items(
+            "DescribeEndpointTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEndpointsMessageTypeDef],
+    ) -> Items[EndpointTypeDef]:
+        """Each element of Endpoints in every page of DescribeEndpoints, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeEndpoints
+        """
+        return self._items(
+            "DescribeEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_event_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
+    ) -> Items[EventSubscriptionTypeDef]:
+        """Each element of EventSubscriptionsList in every page of
+        DescribeEventSubscriptions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeEventSubscriptions
+        """
+        return self._items(
+            "DescribeEventSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventsMessageTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of Events in every page of DescribeEvents, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeEvents
+        """
+        return self._items(
+            "DescribeEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_metadata_model_children(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMetadataModelChildrenMessageTypeDef],
+    ) -> Items[MetadataModelReferenceTypeDef]:
+        """Each element of MetadataModelChildren in every page of
+        DescribeMetadataModelChildren, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelChildren
+        """
+        return self._items(
+            "DescribeMetadataModelChildren",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_metadata_model_creations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMetadataModelCreationsMessageTypeDef],
+    ) -> Items[SchemaConversionRequestTypeDef]:
+        """Each element of Requests in every page of DescribeMetadataModelCreations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelCreations
+        """
+        return self._items(
+            "DescribeMetadataModelCreations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_orderable_replication_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOrderableReplicationInstancesMessageTypeDef],
+    ) -> Items[OrderableReplicationInstanceTypeDef]:
+        """Each element of OrderableReplicationInstances in every page of
+        DescribeOrderableReplicationInstances, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeOrderableReplicationInstances
+        """
+        return self._items(
+            "DescribeOrderableReplicationInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_replication_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReplicationInstancesMessageTypeDef],
+    ) -> Items[ReplicationInstanceTypeDef]:
+        """Each element of ReplicationInstances in every page of
+        DescribeReplicationInstances, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationInstances
+        """
+        return self._items(
+            "DescribeReplicationInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_replication_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReplicationSubnetGroupsMessageTypeDef],
+    ) -> Items[ReplicationSubnetGroupTypeDef]:
+        """Each element of ReplicationSubnetGroups in every page of
+        DescribeReplicationSubnetGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationSubnetGroups
+        """
+        return self._items(
+            "DescribeReplicationSubnetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_replication_task_assessment_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReplicationTaskAssessmentResultsMessageTypeDef],
+    ) -> Items[ReplicationTaskAssessmentResultTypeDef]:
+        """Each element of ReplicationTaskAssessmentResults in every page of
+        DescribeReplicationTaskAssessmentResults, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationTaskAssessmentResults
+        """
+        return self._items(
+            "DescribeReplicationTaskAssessmentResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_replication_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
+    ) -> Items[ReplicationTaskTypeDef]:
+        """Each element of ReplicationTasks in every page of
+        DescribeReplicationTasks, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationTasks
+        """
+        return self._items(
+            "DescribeReplicationTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSchemasMessageTypeDef],
+    ) -> Items[str]:
+        """Each element of Schemas in every page of DescribeSchemas, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeSchemas
+        """
+        return self._items(
+            "DescribeSchemas", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_table_statistics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTableStatisticsMessageTypeDef],
+    ) -> Items[TableStatisticsTypeDef]:
+        """Each element of TableStatistics in every page of DescribeTableStatistics,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeTableStatistics
+        """
+        return self._items(
+            "DescribeTableStatistics", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_endpoint_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeEndpointsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until testing endpoint is deleted.
+
+        Polls DescribeEndpoints in every target at once, every 5 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeEndpoints
+        """
+        return self._wait(
+            "EndpointDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_extension_pack_associated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeExtensionPackAssociationsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS extension pack is associated.
+
+        Polls DescribeExtensionPackAssociations in every target at once, every 10
+        seconds and at most 60 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeExtensionPackAssociations
+        """
+        return self._wait(
+            "ExtensionPackAssociated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_metadata_model_assessed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeMetadataModelAssessmentsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS metadata model is assessed.
+
+        Polls DescribeMetadataModelAssessments in every target at once, every 30
+        seconds and at most 360 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelAssessments
+        """
+        return self._wait(
+            "MetadataModelAssessed", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_metadata_model_conversion_cancelled(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeMetadataModelConversionsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS metadata model conversion is cancelled.
+
+        Polls DescribeMetadataModelConversions in every target at once, every 10
+        seconds and at most 180 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelConversions
+        """
+        return self._wait(
+            "MetadataModelConversionCancelled",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_metadata_model_converted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeMetadataModelConversionsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS metadata model is converted.
+
+        Polls DescribeMetadataModelConversions in every target at once, every 30
+        seconds and at most 240 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelConversions
+        """
+        return self._wait(
+            "MetadataModelConverted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_metadata_model_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeMetadataModelCreationsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS metadata model is created.
+
+        Polls DescribeMetadataModelCreations in every target at once, every 15
+        seconds and at most 40 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelCreations
+        """
+        return self._wait(
+            "MetadataModelCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_metadata_model_creation_cancelled(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeMetadataModelCreationsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS metadata model creation is cancelled.
+
+        Polls DescribeMetadataModelCreations in every target at once, every 10
+        seconds and at most 180 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelCreations
+        """
+        return self._wait(
+            "MetadataModelCreationCancelled",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_metadata_model_exported_as_script(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeMetadataModelExportsAsScriptMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS metadata model is exported as script.
+
+        Polls DescribeMetadataModelExportsAsScript in every target at once, every
+        20 seconds and at most 90 times unless delay and max_attempts say
+        otherwise; a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelExportsAsScript
+        """
+        return self._wait(
+            "MetadataModelExportedAsScript",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_metadata_model_exported_to_target(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeMetadataModelExportsToTargetMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS metadata model is exported to target.
+
+        Polls DescribeMetadataModelExportsToTarget in every target at once, every
+        20 seconds and at most 90 times unless delay and max_attempts say
+        otherwise; a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelExportsToTarget
+        """
+        return self._wait(
+            "MetadataModelExportedToTarget",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_metadata_model_imported(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeMetadataModelImportsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS metadata model is imported.
+
+        Polls DescribeMetadataModelImports in every target at once, every 60
+        seconds and at most 30 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelImports
+        """
+        return self._wait(
+            "MetadataModelImported", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_replication_instance_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeReplicationInstancesMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS replication instance is available.
+
+        Polls DescribeReplicationInstances in every target at once, every 60
+        seconds and at most 60 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationInstances
+        """
+        return self._wait(
+            "ReplicationInstanceAvailable",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_replication_instance_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeReplicationInstancesMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS replication instance is deleted.
+
+        Polls DescribeReplicationInstances in every target at once, every 15
+        seconds and at most 60 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationInstances
+        """
+        return self._wait(
+            "ReplicationInstanceDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_replication_task_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS replication task is deleted.
+
+        Polls DescribeReplicationTasks in every target at once, every 15 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationTasks
+        """
+        return self._wait(
+            "ReplicationTaskDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_replication_task_ready(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS replication task is ready.
+
+        Polls DescribeReplicationTasks in every target at once, every 15 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationTasks
+        """
+        return self._wait(
+            "ReplicationTaskReady", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_replication_task_running(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS replication task is running.
+
+        Polls DescribeReplicationTasks in every target at once, every 15 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationTasks
+        """
+        return self._wait(
+            "ReplicationTaskRunning", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_replication_task_stopped(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until DMS replication task is stopped.
+
+        Polls DescribeReplicationTasks in every target at once, every 15 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationTasks
+        """
+        return self._wait(
+            "ReplicationTaskStopped", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_test_connection_succeeds(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeConnectionsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until testing connection succeeds.
+
+        Polls DescribeConnections in every target at once, every 5 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeConnections
+        """
+        return self._wait(
+            "TestConnectionSucceeds", kwargs, delay=delay, max_attempts=max_attempts
+        )

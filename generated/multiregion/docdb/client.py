@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
         ApplyPendingMaintenanceActionMessageTypeDef,
         ApplyPendingMaintenanceActionResultTypeDef,
         CertificateMessageTypeDef,
+        CertificateTypeDef,
         CopyDBClusterParameterGroupMessageTypeDef,
         CopyDBClusterParameterGroupResultTypeDef,
         CopyDBClusterSnapshotMessageTypeDef,
@@ -39,11 +43,17 @@ if TYPE_CHECKING:
         DBClusterMessageTypeDef,
         DBClusterParameterGroupDetailsTypeDef,
         DBClusterParameterGroupNameMessageTypeDef,
+        DBClusterParameterGroupTypeDef,
         DBClusterParameterGroupsMessageTypeDef,
         DBClusterSnapshotMessageTypeDef,
+        DBClusterSnapshotTypeDef,
+        DBClusterTypeDef,
         DBEngineVersionMessageTypeDef,
+        DBEngineVersionTypeDef,
         DBInstanceMessageTypeDef,
+        DBInstanceTypeDef,
         DBSubnetGroupMessageTypeDef,
+        DBSubnetGroupTypeDef,
         DeleteDBClusterMessageTypeDef,
         DeleteDBClusterParameterGroupMessageTypeDef,
         DeleteDBClusterResultTypeDef,
@@ -76,12 +86,15 @@ if TYPE_CHECKING:
         DescribePendingMaintenanceActionsMessageTypeDef,
         EmptyResponseMetadataTypeDef,
         EventCategoriesMessageTypeDef,
+        EventSubscriptionTypeDef,
         EventSubscriptionsMessageTypeDef,
+        EventTypeDef,
         EventsMessageTypeDef,
         FailoverDBClusterMessageTypeDef,
         FailoverDBClusterResultTypeDef,
         FailoverGlobalClusterMessageTypeDef,
         FailoverGlobalClusterResultTypeDef,
+        GlobalClusterTypeDef,
         GlobalClustersMessageTypeDef,
         ListTagsForResourceMessageTypeDef,
         ModifyDBClusterMessageTypeDef,
@@ -97,7 +110,9 @@ if TYPE_CHECKING:
         ModifyEventSubscriptionResultTypeDef,
         ModifyGlobalClusterMessageTypeDef,
         ModifyGlobalClusterResultTypeDef,
+        OrderableDBInstanceOptionTypeDef,
         OrderableDBInstanceOptionsMessageTypeDef,
+        ParameterTypeDef,
         PendingMaintenanceActionsMessageTypeDef,
         RebootDBInstanceMessageTypeDef,
         RebootDBInstanceResultTypeDef,
@@ -107,6 +122,7 @@ if TYPE_CHECKING:
         RemoveSourceIdentifierFromSubscriptionResultTypeDef,
         RemoveTagsFromResourceMessageTypeDef,
         ResetDBClusterParameterGroupMessageTypeDef,
+        ResourcePendingMaintenanceActionsTypeDef,
         RestoreDBClusterFromSnapshotMessageTypeDef,
         RestoreDBClusterFromSnapshotResultTypeDef,
         RestoreDBClusterToPointInTimeMessageTypeDef,
@@ -703,3 +719,593 @@ class MultiRegionDocDB(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/SwitchoverGlobalCluster
         """
         return self._call("SwitchoverGlobalCluster", kwargs)
+
+    def paginate_describe_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
+    ) -> RegionResults[CertificateMessageTypeDef]:
+        """Every page of DescribeCertificates in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of certificate authority (CA) certificates provided by
+        Amazon DocumentDB for this Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeCertificates
+        """
+        return self._paginate(
+            "DescribeCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_cluster_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
+    ) -> RegionResults[DBClusterParameterGroupsMessageTypeDef]:
+        """Every page of DescribeDBClusterParameterGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of DBClusterParameterGroup descriptions. If a
+        DBClusterParameterGroupName parameter is specified, the list contains only
+        the description of the specified cluster parameter group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBClusterParameterGroups
+        """
+        return self._paginate(
+            "DescribeDBClusterParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_cluster_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
+    ) -> RegionResults[DBClusterParameterGroupDetailsTypeDef]:
+        """Every page of DescribeDBClusterParameters in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the detailed parameter list for a particular cluster parameter
+        group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBClusterParameters
+        """
+        return self._paginate(
+            "DescribeDBClusterParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_cluster_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
+    ) -> RegionResults[DBClusterSnapshotMessageTypeDef]:
+        """Every page of DescribeDBClusterSnapshots in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about cluster snapshots. This API operation supports
+        pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBClusterSnapshots
+        """
+        return self._paginate(
+            "DescribeDBClusterSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
+    ) -> RegionResults[DBClusterMessageTypeDef]:
+        """Every page of DescribeDBClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about provisioned Amazon DocumentDB clusters. This API
+        operation supports pagination. For certain management features such as
+        cluster and instance lifecycle management, Amazon DocumentDB leverages
+        operational technology that is shared with Amazon RDS and Amazon Neptune.
+        Use the filterName=engine,Values=docdb filter parameter to return only
+        Amazon DocumentDB clusters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBClusters
+        """
+        return self._paginate(
+            "DescribeDBClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_engine_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
+    ) -> RegionResults[DBEngineVersionMessageTypeDef]:
+        """Every page of DescribeDBEngineVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the available engines.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBEngineVersions
+        """
+        return self._paginate(
+            "DescribeDBEngineVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+    ) -> RegionResults[DBInstanceMessageTypeDef]:
+        """Every page of DescribeDBInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about provisioned Amazon DocumentDB instances. This
+        API supports pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBInstances
+        """
+        return self._paginate(
+            "DescribeDBInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
+    ) -> RegionResults[DBSubnetGroupMessageTypeDef]:
+        """Every page of DescribeDBSubnetGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of DBSubnetGroup descriptions. If a DBSubnetGroupName is
+        specified, the list will contain only the descriptions of the specified
+        DBSubnetGroup.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBSubnetGroups
+        """
+        return self._paginate(
+            "DescribeDBSubnetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_event_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
+    ) -> RegionResults[EventSubscriptionsMessageTypeDef]:
+        """Every page of DescribeEventSubscriptions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all the subscription descriptions for a customer account. The
+        description for a subscription includes SubscriptionName, SNSTopicARN,
+        CustomerID, SourceType, SourceID, CreationTime, and Status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeEventSubscriptions
+        """
+        return self._paginate(
+            "DescribeEventSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventsMessageTypeDef],
+    ) -> RegionResults[EventsMessageTypeDef]:
+        """Every page of DescribeEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns events related to instances, security groups, snapshots, and DB
+        parameter groups for the past 14 days. You can obtain events specific to a
+        particular DB instance, security group, snapshot, or parameter group by
+        providing the name as a parameter. By default, the events of the past hour
+        are returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeEvents
+        """
+        return self._paginate(
+            "DescribeEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_global_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
+    ) -> RegionResults[GlobalClustersMessageTypeDef]:
+        """Every page of DescribeGlobalClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about Amazon DocumentDB global clusters. This API
+        supports pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeGlobalClusters
+        """
+        return self._paginate(
+            "DescribeGlobalClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_orderable_db_instance_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> RegionResults[OrderableDBInstanceOptionsMessageTypeDef]:
+        """Every page of DescribeOrderableDBInstanceOptions in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of orderable instance options for the specified engine.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeOrderableDBInstanceOptions
+        """
+        return self._paginate(
+            "DescribeOrderableDBInstanceOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_pending_maintenance_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> RegionResults[PendingMaintenanceActionsMessageTypeDef]:
+        """Every page of DescribePendingMaintenanceActions in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of resources (for example, instances) that have at least
+        one pending maintenance action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribePendingMaintenanceActions
+        """
+        return self._paginate(
+            "DescribePendingMaintenanceActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
+    ) -> Items[CertificateTypeDef]:
+        """Each element of Certificates in every page of DescribeCertificates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeCertificates
+        """
+        return self._items(
+            "DescribeCertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_cluster_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
+    ) -> Items[DBClusterParameterGroupTypeDef]:
+        """Each element of DBClusterParameterGroups in every page of
+        DescribeDBClusterParameterGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBClusterParameterGroups
+        """
+        return self._items(
+            "DescribeDBClusterParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_cluster_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
+    ) -> Items[ParameterTypeDef]:
+        """Each element of Parameters in every page of DescribeDBClusterParameters,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBClusterParameters
+        """
+        return self._items(
+            "DescribeDBClusterParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_cluster_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
+    ) -> Items[DBClusterSnapshotTypeDef]:
+        """Each element of DBClusterSnapshots in every page of
+        DescribeDBClusterSnapshots, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBClusterSnapshots
+        """
+        return self._items(
+            "DescribeDBClusterSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
+    ) -> Items[DBClusterTypeDef]:
+        """Each element of DBClusters in every page of DescribeDBClusters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBClusters
+        """
+        return self._items(
+            "DescribeDBClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_engine_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
+    ) -> Items[DBEngineVersionTypeDef]:
+        """Each element of DBEngineVersions in every page of
+        DescribeDBEngineVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBEngineVersions
+        """
+        return self._items(
+            "DescribeDBEngineVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+    ) -> Items[DBInstanceTypeDef]:
+        """Each element of DBInstances in every page of DescribeDBInstances, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBInstances
+        """
+        return self._items(
+            "DescribeDBInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
+    ) -> Items[DBSubnetGroupTypeDef]:
+        """Each element of DBSubnetGroups in every page of DescribeDBSubnetGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBSubnetGroups
+        """
+        return self._items(
+            "DescribeDBSubnetGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_event_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
+    ) -> Items[EventSubscriptionTypeDef]:
+        """Each element of EventSubscriptionsList in every page of
+        DescribeEventSubscriptions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeEventSubscriptions
+        """
+        return self._items(
+            "DescribeEventSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventsMessageTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of Events in every page of DescribeEvents, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeEvents
+        """
+        return self._items(
+            "DescribeEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_global_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
+    ) -> Items[GlobalClusterTypeDef]:
+        """Each element of GlobalClusters in every page of DescribeGlobalClusters,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeGlobalClusters
+        """
+        return self._items(
+            "DescribeGlobalClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_orderable_db_instance_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> Items[OrderableDBInstanceOptionTypeDef]:
+        """Each element of OrderableDBInstanceOptions in every page of
+        DescribeOrderableDBInstanceOptions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeOrderableDBInstanceOptions
+        """
+        return self._items(
+            "DescribeOrderableDBInstanceOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_pending_maintenance_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> Items[ResourcePendingMaintenanceActionsTypeDef]:
+        """Each element of PendingMaintenanceActions in every page of
+        DescribePendingMaintenanceActions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribePendingMaintenanceActions
+        """
+        return self._items(
+            "DescribePendingMaintenanceActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def wait_db_instance_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DBInstanceAvailable.
+
+        Polls DescribeDBInstances in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBInstances
+        """
+        return self._wait(
+            "DBInstanceAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_db_instance_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DBInstanceDeleted.
+
+        Polls DescribeDBInstances in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBInstances
+        """
+        return self._wait(
+            "DBInstanceDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

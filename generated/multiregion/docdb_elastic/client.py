@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         ApplyPendingMaintenanceActionInputTypeDef,
         ApplyPendingMaintenanceActionOutputTypeDef,
+        ClusterInListTypeDef,
+        ClusterSnapshotInListTypeDef,
         CopyClusterSnapshotInputTypeDef,
         CopyClusterSnapshotOutputTypeDef,
         CreateClusterInputTypeDef,
@@ -38,6 +43,7 @@ if TYPE_CHECKING:
         ListPendingMaintenanceActionsOutputTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ResourcePendingMaintenanceActionTypeDef,
         RestoreClusterFromSnapshotInputTypeDef,
         RestoreClusterFromSnapshotOutputTypeDef,
         StartClusterInputTypeDef,
@@ -235,3 +241,124 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/UpdateCluster
         """
         return self._call("UpdateCluster", kwargs)
+
+    def paginate_list_cluster_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClusterSnapshotsInputTypeDef],
+    ) -> RegionResults[ListClusterSnapshotsOutputTypeDef]:
+        """Every page of ListClusterSnapshots in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about snapshots for a specified elastic cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ListClusterSnapshots
+        """
+        return self._paginate(
+            "ListClusterSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClustersInputTypeDef],
+    ) -> RegionResults[ListClustersOutputTypeDef]:
+        """Every page of ListClusters in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns information about provisioned Amazon DocumentDB elastic clusters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ListClusters
+        """
+        return self._paginate(
+            "ListClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pending_maintenance_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPendingMaintenanceActionsInputTypeDef],
+    ) -> RegionResults[ListPendingMaintenanceActionsOutputTypeDef]:
+        """Every page of ListPendingMaintenanceActions in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list of all maintenance actions that are pending.
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ListPendingMaintenanceActions
+        """
+        return self._paginate(
+            "ListPendingMaintenanceActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_cluster_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClusterSnapshotsInputTypeDef],
+    ) -> Items[ClusterSnapshotInListTypeDef]:
+        """Each element of snapshots in every page of ListClusterSnapshots, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ListClusterSnapshots
+        """
+        return self._items(
+            "ListClusterSnapshots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClustersInputTypeDef],
+    ) -> Items[ClusterInListTypeDef]:
+        """Each element of clusters in every page of ListClusters, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ListClusters
+        """
+        return self._items(
+            "ListClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pending_maintenance_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPendingMaintenanceActionsInputTypeDef],
+    ) -> Items[ResourcePendingMaintenanceActionTypeDef]:
+        """Each element of resourcePendingMaintenanceActions in every page of
+        ListPendingMaintenanceActions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ListPendingMaintenanceActions
+        """
+        return self._items(
+            "ListPendingMaintenanceActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -10,9 +10,13 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccountTypeDef,
         AssociateSourceNetworkStackRequestTypeDef,
         AssociateSourceNetworkStackResponseTypeDef,
         CreateExtendedSourceServerRequestTypeDef,
@@ -61,6 +65,10 @@ if TYPE_CHECKING:
         GetLaunchConfigurationRequestTypeDef,
         GetReplicationConfigurationRequestTypeDef,
         InitializeServiceResponseTypeDef,
+        JobLogTypeDef,
+        JobTypeDef,
+        LaunchActionTypeDef,
+        LaunchConfigurationTemplateTypeDef,
         LaunchConfigurationTypeDef,
         ListExtensibleSourceServersRequestTypeDef,
         ListExtensibleSourceServersResponseTypeDef,
@@ -72,12 +80,18 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         PutLaunchActionRequestTypeDef,
         PutLaunchActionResponseTypeDef,
+        RecoveryInstanceTypeDef,
+        RecoverySnapshotTypeDef,
         ReplicationConfigurationTemplateResponseTypeDef,
+        ReplicationConfigurationTemplateTypeDef,
         ReplicationConfigurationTypeDef,
         RetryDataReplicationRequestTypeDef,
         ReverseReplicationRequestTypeDef,
         ReverseReplicationResponseTypeDef,
+        SourceNetworkTypeDef,
         SourceServerResponseTypeDef,
+        SourceServerTypeDef,
+        StagingSourceServerTypeDef,
         StartFailbackLaunchRequestTypeDef,
         StartFailbackLaunchResponseTypeDef,
         StartRecoveryRequestTypeDef,
@@ -631,3 +645,460 @@ class MultiRegiondrs(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/UpdateReplicationConfigurationTemplate
         """
         return self._call("UpdateReplicationConfigurationTemplate", kwargs)
+
+    def paginate_describe_job_log_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeJobLogItemsRequestTypeDef],
+    ) -> RegionResults[DescribeJobLogItemsResponseTypeDef]:
+        """Every page of DescribeJobLogItems in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a detailed Job log with pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeJobLogItems
+        """
+        return self._paginate(
+            "DescribeJobLogItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeJobsRequestTypeDef],
+    ) -> RegionResults[DescribeJobsResponseTypeDef]:
+        """Every page of DescribeJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of Jobs. Use the JobsID and fromDate and toDate filters to
+        limit which jobs are returned. The response is sorted by creationDataTime
+        - latest date first. Jobs are created by the StartRecovery,
+        TerminateRecoveryInstances and StartFailbackLaunch APIs. Jobs are also
+        created by DiagnosticLaunch and TerminateDiagnosticInstances, which are
+        APIs available only to *Support* and only used in response to relevant
+        support tickets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeJobs
+        """
+        return self._paginate(
+            "DescribeJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_launch_configuration_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLaunchConfigurationTemplatesRequestTypeDef],
+    ) -> RegionResults[DescribeLaunchConfigurationTemplatesResponseTypeDef]:
+        """Every page of DescribeLaunchConfigurationTemplates in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists all Launch Configuration Templates, filtered by Launch Configuration
+        Template IDs
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeLaunchConfigurationTemplates
+        """
+        return self._paginate(
+            "DescribeLaunchConfigurationTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_recovery_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRecoveryInstancesRequestTypeDef],
+    ) -> RegionResults[DescribeRecoveryInstancesResponseTypeDef]:
+        """Every page of DescribeRecoveryInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Recovery Instances or multiple Recovery Instances by ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeRecoveryInstances
+        """
+        return self._paginate(
+            "DescribeRecoveryInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_recovery_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRecoverySnapshotsRequestTypeDef],
+    ) -> RegionResults[DescribeRecoverySnapshotsResponseTypeDef]:
+        """Every page of DescribeRecoverySnapshots in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Recovery Snapshots for a single Source Server.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeRecoverySnapshots
+        """
+        return self._paginate(
+            "DescribeRecoverySnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_replication_configuration_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReplicationConfigurationTemplatesRequestTypeDef],
+    ) -> RegionResults[DescribeReplicationConfigurationTemplatesResponseTypeDef]:
+        """Every page of DescribeReplicationConfigurationTemplates in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists all ReplicationConfigurationTemplates, filtered by Source Server
+        IDs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeReplicationConfigurationTemplates
+        """
+        return self._paginate(
+            "DescribeReplicationConfigurationTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_source_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSourceNetworksRequestTypeDef],
+    ) -> RegionResults[DescribeSourceNetworksResponseTypeDef]:
+        """Every page of DescribeSourceNetworks in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Source Networks or multiple Source Networks filtered by ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeSourceNetworks
+        """
+        return self._paginate(
+            "DescribeSourceNetworks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_source_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSourceServersRequestTypeDef],
+    ) -> RegionResults[DescribeSourceServersResponseTypeDef]:
+        """Every page of DescribeSourceServers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Source Servers or multiple Source Servers filtered by ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeSourceServers
+        """
+        return self._paginate(
+            "DescribeSourceServers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_extensible_source_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExtensibleSourceServersRequestTypeDef],
+    ) -> RegionResults[ListExtensibleSourceServersResponseTypeDef]:
+        """Every page of ListExtensibleSourceServers in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of source servers on a staging account that are extensible,
+        which means that: a. The source server is not already extended into this
+        Account. b. The source server on the Account we’re reading from is not an
+        extension of another source server.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListExtensibleSourceServers
+        """
+        return self._paginate(
+            "ListExtensibleSourceServers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_launch_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLaunchActionsRequestTypeDef],
+    ) -> RegionResults[ListLaunchActionsResponseTypeDef]:
+        """Every page of ListLaunchActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists resource launch actions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListLaunchActions
+        """
+        return self._paginate(
+            "ListLaunchActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_staging_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStagingAccountsRequestTypeDef],
+    ) -> RegionResults[ListStagingAccountsResponseTypeDef]:
+        """Every page of ListStagingAccounts in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an array of staging accounts for existing extended source servers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListStagingAccounts
+        """
+        return self._paginate(
+            "ListStagingAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_job_log_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeJobLogItemsRequestTypeDef],
+    ) -> Items[JobLogTypeDef]:
+        """Each element of items in every page of DescribeJobLogItems, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeJobLogItems
+        """
+        return self._items(
+            "DescribeJobLogItems", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeJobsRequestTypeDef],
+    ) -> Items[JobTypeDef]:
+        """Each element of items in every page of DescribeJobs, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeJobs
+        """
+        return self._items(
+            "DescribeJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_launch_configuration_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLaunchConfigurationTemplatesRequestTypeDef],
+    ) -> Items[LaunchConfigurationTemplateTypeDef]:
+        """Each element of items in every page of
+        DescribeLaunchConfigurationTemplates, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeLaunchConfigurationTemplates
+        """
+        return self._items(
+            "DescribeLaunchConfigurationTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_recovery_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRecoveryInstancesRequestTypeDef],
+    ) -> Items[RecoveryInstanceTypeDef]:
+        """Each element of items in every page of DescribeRecoveryInstances, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeRecoveryInstances
+        """
+        return self._items(
+            "DescribeRecoveryInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_recovery_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRecoverySnapshotsRequestTypeDef],
+    ) -> Items[RecoverySnapshotTypeDef]:
+        """Each element of items in every page of DescribeRecoverySnapshots, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeRecoverySnapshots
+        """
+        return self._items(
+            "DescribeRecoverySnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_replication_configuration_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReplicationConfigurationTemplatesRequestTypeDef],
+    ) -> Items[ReplicationConfigurationTemplateTypeDef]:
+        """Each element of items in every page of
+        DescribeReplicationConfigurationTemplates, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeReplicationConfigurationTemplates
+        """
+        return self._items(
+            "DescribeReplicationConfigurationTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_source_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSourceNetworksRequestTypeDef],
+    ) -> Items[SourceNetworkTypeDef]:
+        """Each element of items in every page of DescribeSourceNetworks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeSourceNetworks
+        """
+        return self._items(
+            "DescribeSourceNetworks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_source_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSourceServersRequestTypeDef],
+    ) -> Items[SourceServerTypeDef]:
+        """Each element of items in every page of DescribeSourceServers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeSourceServers
+        """
+        return self._items(
+            "DescribeSourceServers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_extensible_source_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExtensibleSourceServersRequestTypeDef],
+    ) -> Items[StagingSourceServerTypeDef]:
+        """Each element of items in every page of ListExtensibleSourceServers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListExtensibleSourceServers
+        """
+        return self._items(
+            "ListExtensibleSourceServers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_launch_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLaunchActionsRequestTypeDef],
+    ) -> Items[LaunchActionTypeDef]:
+        """Each element of items in every page of ListLaunchActions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListLaunchActions
+        """
+        return self._items(
+            "ListLaunchActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_staging_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStagingAccountsRequestTypeDef],
+    ) -> Items[AccountTypeDef]:
+        """Each element of accounts in every page of ListStagingAccounts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListStagingAccounts
+        """
+        return self._items(
+            "ListStagingAccounts", kwargs, max_items=max_items, page_size=page_size
+        )

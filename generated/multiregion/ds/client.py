@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -20,8 +23,11 @@ if TYPE_CHECKING:
         AddRegionResultTypeDef,
         AddTagsToResourceRequestTypeDef,
         AddTagsToResourceResultTypeDef,
+        AssessmentSummaryTypeDef,
         CancelSchemaExtensionRequestTypeDef,
         CancelSchemaExtensionResultTypeDef,
+        CertificateInfoTypeDef,
+        ClientAuthenticationSettingInfoTypeDef,
         ConnectDirectoryRequestTypeDef,
         ConnectDirectoryResultTypeDef,
         CreateAliasRequestTypeDef,
@@ -92,6 +98,7 @@ if TYPE_CHECKING:
         DescribeTrustsResultTypeDef,
         DescribeUpdateDirectoryRequestTypeDef,
         DescribeUpdateDirectoryResultTypeDef,
+        DirectoryDescriptionTypeDef,
         DisableCAEnrollmentPolicyRequestTypeDef,
         DisableCAEnrollmentPolicyResultTypeDef,
         DisableClientAuthenticationRequestTypeDef,
@@ -104,6 +111,7 @@ if TYPE_CHECKING:
         DisableRadiusResultTypeDef,
         DisableSsoRequestTypeDef,
         DisableSsoResultTypeDef,
+        DomainControllerTypeDef,
         EnableCAEnrollmentPolicyRequestTypeDef,
         EnableCAEnrollmentPolicyResultTypeDef,
         EnableClientAuthenticationRequestTypeDef,
@@ -119,6 +127,8 @@ if TYPE_CHECKING:
         GetDirectoryLimitsResultTypeDef,
         GetSnapshotLimitsRequestTypeDef,
         GetSnapshotLimitsResultTypeDef,
+        IpRouteInfoTypeDef,
+        LDAPSSettingInfoTypeDef,
         ListADAssessmentsRequestTypeDef,
         ListADAssessmentsResultTypeDef,
         ListCertificatesRequestTypeDef,
@@ -131,6 +141,8 @@ if TYPE_CHECKING:
         ListSchemaExtensionsResultTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResultTypeDef,
+        LogSubscriptionTypeDef,
+        RegionDescriptionTypeDef,
         RegisterCertificateRequestTypeDef,
         RegisterCertificateResultTypeDef,
         RegisterEventTopicRequestTypeDef,
@@ -147,12 +159,17 @@ if TYPE_CHECKING:
         ResetUserPasswordResultTypeDef,
         RestoreFromSnapshotRequestTypeDef,
         RestoreFromSnapshotResultTypeDef,
+        SchemaExtensionInfoTypeDef,
         ShareDirectoryRequestTypeDef,
         ShareDirectoryResultTypeDef,
+        SharedDirectoryTypeDef,
+        SnapshotTypeDef,
         StartADAssessmentRequestTypeDef,
         StartADAssessmentResultTypeDef,
         StartSchemaExtensionRequestTypeDef,
         StartSchemaExtensionResultTypeDef,
+        TagTypeDef,
+        TrustTypeDef,
         UnshareDirectoryRequestTypeDef,
         UnshareDirectoryResultTypeDef,
         UpdateConditionalForwarderRequestTypeDef,
@@ -161,6 +178,7 @@ if TYPE_CHECKING:
         UpdateDirectorySetupResultTypeDef,
         UpdateHybridADRequestTypeDef,
         UpdateHybridADResultTypeDef,
+        UpdateInfoEntryTypeDef,
         UpdateNumberOfDomainControllersRequestTypeDef,
         UpdateNumberOfDomainControllersResultTypeDef,
         UpdateRadiusRequestTypeDef,
@@ -1003,3 +1021,630 @@ class MultiRegionDirectoryService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/VerifyTrust
         """
         return self._call("VerifyTrust", kwargs)
+
+    def paginate_describe_client_authentication_settings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClientAuthenticationSettingsRequestTypeDef],
+    ) -> RegionResults[DescribeClientAuthenticationSettingsResultTypeDef]:
+        """Every page of DescribeClientAuthenticationSettings in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves information about the type of client authentication for the
+        specified directory, if the type is specified. If no type is specified,
+        information about all client authentication types that are supported for
+        the specified directory is retrieved. Currently, only SmartCard is
+        supported.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeClientAuthenticationSettings
+        """
+        return self._paginate(
+            "DescribeClientAuthenticationSettings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_directories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDirectoriesRequestTypeDef],
+    ) -> RegionResults[DescribeDirectoriesResultTypeDef]:
+        """Every page of DescribeDirectories in every target, merged per target
+        (botocore's build_full_result).
+
+        Obtains information about the directories that belong to this account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeDirectories
+        """
+        return self._paginate(
+            "DescribeDirectories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_domain_controllers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDomainControllersRequestTypeDef],
+    ) -> RegionResults[DescribeDomainControllersResultTypeDef]:
+        """Every page of DescribeDomainControllers in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides information about any domain controllers in your directory.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeDomainControllers
+        """
+        return self._paginate(
+            "DescribeDomainControllers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_ldaps_settings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLDAPSSettingsRequestTypeDef],
+    ) -> RegionResults[DescribeLDAPSSettingsResultTypeDef]:
+        """Every page of DescribeLDAPSSettings in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the status of LDAP security for the specified directory.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeLDAPSSettings
+        """
+        return self._paginate(
+            "DescribeLDAPSSettings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_regions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRegionsRequestTypeDef],
+    ) -> RegionResults[DescribeRegionsResultTypeDef]:
+        """Every page of DescribeRegions in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides information about the Regions that are configured for
+        multi-Region replication.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeRegions
+        """
+        return self._paginate(
+            "DescribeRegions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_shared_directories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSharedDirectoriesRequestTypeDef],
+    ) -> RegionResults[DescribeSharedDirectoriesResultTypeDef]:
+        """Every page of DescribeSharedDirectories in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the shared directories in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeSharedDirectories
+        """
+        return self._paginate(
+            "DescribeSharedDirectories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
+    ) -> RegionResults[DescribeSnapshotsResultTypeDef]:
+        """Every page of DescribeSnapshots in every target, merged per target
+        (botocore's build_full_result).
+
+        Obtains information about the directory snapshots that belong to this
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeSnapshots
+        """
+        return self._paginate(
+            "DescribeSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_trusts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTrustsRequestTypeDef],
+    ) -> RegionResults[DescribeTrustsResultTypeDef]:
+        """Every page of DescribeTrusts in every target, merged per target
+        (botocore's build_full_result).
+
+        Obtains information about the trust relationships for this account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeTrusts
+        """
+        return self._paginate(
+            "DescribeTrusts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_update_directory(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeUpdateDirectoryRequestTypeDef],
+    ) -> RegionResults[DescribeUpdateDirectoryResultTypeDef]:
+        """Every page of DescribeUpdateDirectory in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the updates of a directory for a particular update type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeUpdateDirectory
+        """
+        return self._paginate(
+            "DescribeUpdateDirectory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ad_assessments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListADAssessmentsRequestTypeDef],
+    ) -> RegionResults[ListADAssessmentsResultTypeDef]:
+        """Every page of ListADAssessments in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of directory assessments for the specified directory or
+        all assessments in your account. Use this operation to monitor assessment
+        status and manage multiple assessments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListADAssessments
+        """
+        return self._paginate(
+            "ListADAssessments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCertificatesRequestTypeDef],
+    ) -> RegionResults[ListCertificatesResultTypeDef]:
+        """Every page of ListCertificates in every target, merged per target
+        (botocore's build_full_result).
+
+        For the specified directory, lists all the certificates registered for a
+        secure LDAP or client certificate authentication.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListCertificates
+        """
+        return self._paginate(
+            "ListCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ip_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIpRoutesRequestTypeDef],
+    ) -> RegionResults[ListIpRoutesResultTypeDef]:
+        """Every page of ListIpRoutes in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the address blocks that you have added to a directory.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListIpRoutes
+        """
+        return self._paginate(
+            "ListIpRoutes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_log_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLogSubscriptionsRequestTypeDef],
+    ) -> RegionResults[ListLogSubscriptionsResultTypeDef]:
+        """Every page of ListLogSubscriptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the active log subscriptions for the Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListLogSubscriptions
+        """
+        return self._paginate(
+            "ListLogSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_schema_extensions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSchemaExtensionsRequestTypeDef],
+    ) -> RegionResults[ListSchemaExtensionsResultTypeDef]:
+        """Every page of ListSchemaExtensions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all schema extensions applied to a Microsoft AD Directory.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListSchemaExtensions
+        """
+        return self._paginate(
+            "ListSchemaExtensions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResultTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all tags on a directory.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_client_authentication_settings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClientAuthenticationSettingsRequestTypeDef],
+    ) -> Items[ClientAuthenticationSettingInfoTypeDef]:
+        """Each element of ClientAuthenticationSettingsInfo in every page of
+        DescribeClientAuthenticationSettings, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeClientAuthenticationSettings
+        """
+        return self._items(
+            "DescribeClientAuthenticationSettings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_directories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDirectoriesRequestTypeDef],
+    ) -> Items[DirectoryDescriptionTypeDef]:
+        """Each element of DirectoryDescriptions in every page of
+        DescribeDirectories, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeDirectories
+        """
+        return self._items(
+            "DescribeDirectories", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_domain_controllers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDomainControllersRequestTypeDef],
+    ) -> Items[DomainControllerTypeDef]:
+        """Each element of DomainControllers in every page of
+        DescribeDomainControllers, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeDomainControllers
+        """
+        return self._items(
+            "DescribeDomainControllers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_ldaps_settings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLDAPSSettingsRequestTypeDef],
+    ) -> Items[LDAPSSettingInfoTypeDef]:
+        """Each element of LDAPSSettingsInfo in every page of DescribeLDAPSSettings,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeLDAPSSettings
+        """
+        return self._items(
+            "DescribeLDAPSSettings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_regions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRegionsRequestTypeDef],
+    ) -> Items[RegionDescriptionTypeDef]:
+        """Each element of RegionsDescription in every page of DescribeRegions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeRegions
+        """
+        return self._items(
+            "DescribeRegions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_shared_directories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSharedDirectoriesRequestTypeDef],
+    ) -> Items[SharedDirectoryTypeDef]:
+        """Each element of SharedDirectories in every page of
+        DescribeSharedDirectories, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeSharedDirectories
+        """
+        return self._items(
+            "DescribeSharedDirectories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
+    ) -> Items[SnapshotTypeDef]:
+        """Each element of Snapshots in every page of DescribeSnapshots, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeSnapshots
+        """
+        return self._items(
+            "DescribeSnapshots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_trusts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTrustsRequestTypeDef],
+    ) -> Items[TrustTypeDef]:
+        """Each element of Trusts in every page of DescribeTrusts, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeTrusts
+        """
+        return self._items(
+            "DescribeTrusts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_update_directory(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeUpdateDirectoryRequestTypeDef],
+    ) -> Items[UpdateInfoEntryTypeDef]:
+        """Each element of UpdateActivities in every page of DescribeUpdateDirectory,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeUpdateDirectory
+        """
+        return self._items(
+            "DescribeUpdateDirectory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ad_assessments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListADAssessmentsRequestTypeDef],
+    ) -> Items[AssessmentSummaryTypeDef]:
+        """Each element of Assessments in every page of ListADAssessments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListADAssessments
+        """
+        return self._items(
+            "ListADAssessments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCertificatesRequestTypeDef],
+    ) -> Items[CertificateInfoTypeDef]:
+        """Each element of CertificatesInfo in every page of ListCertificates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListCertificates
+        """
+        return self._items(
+            "ListCertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ip_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIpRoutesRequestTypeDef],
+    ) -> Items[IpRouteInfoTypeDef]:
+        """Each element of IpRoutesInfo in every page of ListIpRoutes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListIpRoutes
+        """
+        return self._items(
+            "ListIpRoutes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_log_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLogSubscriptionsRequestTypeDef],
+    ) -> Items[LogSubscriptionTypeDef]:
+        """Each element of LogSubscriptions in every page of ListLogSubscriptions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListLogSubscriptions
+        """
+        return self._items(
+            "ListLogSubscriptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_schema_extensions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSchemaExtensionsRequestTypeDef],
+    ) -> Items[SchemaExtensionInfoTypeDef]:
+        """Each element of SchemaExtensionsInfo in every page of
+        ListSchemaExtensions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListSchemaExtensions
+        """
+        return self._items(
+            "ListSchemaExtensions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_hybrid_ad_updated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeHybridADUpdateRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until HybridADUpdated.
+
+        Polls DescribeHybridADUpdate in every target at once, every 120 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeHybridADUpdate
+        """
+        return self._wait(
+            "HybridADUpdated", kwargs, delay=delay, max_attempts=max_attempts
+        )

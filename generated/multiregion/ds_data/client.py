@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
         DescribeUserResultTypeDef,
         DisableUserRequestTypeDef,
         DisableUserResultTypeDef,
+        GroupSummaryTypeDef,
+        GroupTypeDef,
         ListGroupMembersRequestTypeDef,
         ListGroupMembersResultTypeDef,
         ListGroupsForMemberRequestTypeDef,
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
         ListGroupsResultTypeDef,
         ListUsersRequestTypeDef,
         ListUsersResultTypeDef,
+        MemberTypeDef,
         RemoveGroupMemberRequestTypeDef,
         RemoveGroupMemberResultTypeDef,
         SearchGroupsRequestTypeDef,
@@ -46,6 +52,8 @@ if TYPE_CHECKING:
         UpdateGroupResultTypeDef,
         UpdateUserRequestTypeDef,
         UpdateUserResultTypeDef,
+        UserSummaryTypeDef,
+        UserTypeDef,
     )
 
 __all__ = ["MultiRegionDirectoryServiceData"]
@@ -218,3 +226,241 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/UpdateUser
         """
         return self._call("UpdateUser", kwargs)
+
+    def paginate_list_group_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupMembersRequestTypeDef],
+    ) -> RegionResults[ListGroupMembersResultTypeDef]:
+        """Every page of ListGroupMembers in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns member information for the specified group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListGroupMembers
+        """
+        return self._paginate(
+            "ListGroupMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> RegionResults[ListGroupsResultTypeDef]:
+        """Every page of ListGroups in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns group information for the specified directory.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListGroups
+        """
+        return self._paginate(
+            "ListGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_groups_for_member(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupsForMemberRequestTypeDef],
+    ) -> RegionResults[ListGroupsForMemberResultTypeDef]:
+        """Every page of ListGroupsForMember in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns group information for the specified member.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListGroupsForMember
+        """
+        return self._paginate(
+            "ListGroupsForMember",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> RegionResults[ListUsersResultTypeDef]:
+        """Every page of ListUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns user information for the specified directory.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListUsers
+        """
+        return self._paginate(
+            "ListUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchGroupsRequestTypeDef],
+    ) -> RegionResults[SearchGroupsResultTypeDef]:
+        """Every page of SearchGroups in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches the specified directory for a group. You can find groups that
+        match the SearchString parameter with the value of their attributes
+        included in the SearchString parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/SearchGroups
+        """
+        return self._paginate(
+            "SearchGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchUsersRequestTypeDef],
+    ) -> RegionResults[SearchUsersResultTypeDef]:
+        """Every page of SearchUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches the specified directory for a user. You can find users that match
+        the SearchString parameter with the value of their attributes included in
+        the SearchString parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/SearchUsers
+        """
+        return self._paginate(
+            "SearchUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_group_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupMembersRequestTypeDef],
+    ) -> Items[MemberTypeDef]:
+        """Each element of Members in every page of ListGroupMembers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListGroupMembers
+        """
+        return self._items(
+            "ListGroupMembers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> Items[GroupSummaryTypeDef]:
+        """Each element of Groups in every page of ListGroups, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListGroups
+        """
+        return self._items(
+            "ListGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_groups_for_member(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupsForMemberRequestTypeDef],
+    ) -> Items[GroupSummaryTypeDef]:
+        """Each element of Groups in every page of ListGroupsForMember, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListGroupsForMember
+        """
+        return self._items(
+            "ListGroupsForMember", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> Items[UserSummaryTypeDef]:
+        """Each element of Users in every page of ListUsers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListUsers
+        """
+        return self._items(
+            "ListUsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchGroupsRequestTypeDef],
+    ) -> Items[GroupTypeDef]:
+        """Each element of Groups in every page of SearchGroups, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/SearchGroups
+        """
+        return self._items(
+            "SearchGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchUsersRequestTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of Users in every page of SearchUsers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/SearchUsers
+        """
+        return self._items(
+            "SearchUsers", kwargs, max_items=max_items, page_size=page_size
+        )

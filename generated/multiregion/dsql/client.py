@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ClusterSummaryTypeDef,
         CreateClusterInputTypeDef,
         CreateClusterOutputTypeDef,
         CreateStreamInputTypeDef,
@@ -39,6 +43,7 @@ if TYPE_CHECKING:
         ListTagsForResourceOutputTypeDef,
         PutClusterPolicyInputTypeDef,
         PutClusterPolicyOutputTypeDef,
+        StreamSummaryTypeDef,
         TagResourceInputTypeDef,
         UntagResourceInputTypeDef,
         UpdateClusterInputTypeDef,
@@ -214,3 +219,157 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/UpdateCluster
         """
         return self._call("UpdateCluster", kwargs)
+
+    def paginate_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClustersInputTypeDef],
+    ) -> RegionResults[ListClustersOutputTypeDef]:
+        """Every page of ListClusters in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves information about a list of clusters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/ListClusters
+        """
+        return self._paginate(
+            "ListClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStreamsInputTypeDef],
+    ) -> RegionResults[ListStreamsOutputTypeDef]:
+        """Every page of ListStreams in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves information about a list of streams for a cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/ListStreams
+        """
+        return self._paginate(
+            "ListStreams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClustersInputTypeDef],
+    ) -> Items[ClusterSummaryTypeDef]:
+        """Each element of clusters in every page of ListClusters, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/ListClusters
+        """
+        return self._items(
+            "ListClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStreamsInputTypeDef],
+    ) -> Items[StreamSummaryTypeDef]:
+        """Each element of streams in every page of ListStreams, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/ListStreams
+        """
+        return self._items(
+            "ListStreams", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_cluster_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetClusterInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a Cluster is ACTIVE
+
+        Polls GetCluster in every target at once, every 2 seconds and at most 60
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/GetCluster
+        """
+        return self._wait(
+            "ClusterActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_cluster_not_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetClusterInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a Cluster is gone
+
+        Polls GetCluster in every target at once, every 2 seconds and at most 60
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/GetCluster
+        """
+        return self._wait(
+            "ClusterNotExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_stream_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetStreamInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a Stream is ACTIVE
+
+        Polls GetStream in every target at once, every 2 seconds and at most 60
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/GetStream
+        """
+        return self._wait(
+            "StreamActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_stream_not_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetStreamInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a Stream is gone
+
+        Polls GetStream in every target at once, every 2 seconds and at most 60
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/GetStream
+        """
+        return self._wait(
+            "StreamNotExists", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AttributeValueOutputTypeDef,
+        BackupSummaryTypeDef,
         BatchExecuteStatementInputTypeDef,
         BatchExecuteStatementOutputTypeDef,
         BatchGetItemInputTypeDef,
@@ -98,6 +103,7 @@ if TYPE_CHECKING:
         ScanInputTypeDef,
         ScanOutputTypeDef,
         TagResourceInputTypeDef,
+        TagTypeDef,
         TransactGetItemsInputTypeDef,
         TransactGetItemsOutputTypeDef,
         TransactWriteItemsInputTypeDef,
@@ -756,3 +762,321 @@ class MultiRegionDynamoDB(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/UpdateTimeToLive
         """
         return self._call("UpdateTimeToLive", kwargs)
+
+    def paginate_list_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBackupsInputTypeDef],
+    ) -> RegionResults[ListBackupsOutputTypeDef]:
+        """Every page of ListBackups in every target, merged per target (botocore's
+        build_full_result).
+
+        List DynamoDB backups that are associated with an Amazon Web Services
+        account and weren't made with Amazon Web Services Backup. To list these
+        backups for a given table, specify TableName. ListBackups returns a
+        paginated list of results with at most 1 MB worth of items in a page. You
+        can also specify a maximum number of entries to be returned in a page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ListBackups
+        """
+        return self._paginate(
+            "ListBackups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTablesInputTypeDef],
+    ) -> RegionResults[ListTablesOutputTypeDef]:
+        """Every page of ListTables in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns an array of table names associated with the current account and
+        endpoint. The output from ListTables is paginated, with each page
+        returning a maximum of 100 table names.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ListTables
+        """
+        return self._paginate(
+            "ListTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_of_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsOfResourceInputTypeDef],
+    ) -> RegionResults[ListTagsOfResourceOutputTypeDef]:
+        """Every page of ListTagsOfResource in every target, merged per target
+        (botocore's build_full_result).
+
+        List all tags on an Amazon DynamoDB resource. You can call
+        ListTagsOfResource up to 10 times per second, per account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ListTagsOfResource
+        """
+        return self._paginate(
+            "ListTagsOfResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_query(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[QueryInputTypeDef],
+    ) -> RegionResults[QueryOutputTypeDef]:
+        """Every page of Query in every target, merged per target (botocore's
+        build_full_result).
+
+        You must provide the name of the partition key attribute and a single
+        value for that attribute. Query returns all items with that partition key
+        value. Optionally, you can provide a sort key attribute and use a
+        comparison operator to refine the search results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/Query
+        """
+        return self._paginate(
+            "Query",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_scan(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ScanInputTypeDef],
+    ) -> RegionResults[ScanOutputTypeDef]:
+        """Every page of Scan in every target, merged per target (botocore's
+        build_full_result).
+
+        The Scan operation returns one or more items and item attributes by
+        accessing every item in a table or a secondary index. To have DynamoDB
+        return fewer items, you can provide a FilterExpression operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/Scan
+        """
+        return self._paginate(
+            "Scan",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBackupsInputTypeDef],
+    ) -> Items[BackupSummaryTypeDef]:
+        """Each element of BackupSummaries in every page of ListBackups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ListBackups
+        """
+        return self._items(
+            "ListBackups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTablesInputTypeDef],
+    ) -> Items[str]:
+        """Each element of TableNames in every page of ListTables, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ListTables
+        """
+        return self._items(
+            "ListTables", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_of_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsOfResourceInputTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsOfResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ListTagsOfResource
+        """
+        return self._items(
+            "ListTagsOfResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_query(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[QueryInputTypeDef],
+    ) -> Items[dict[str, AttributeValueOutputTypeDef]]:
+        """Each element of Items in every page of Query, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/Query
+        """
+        return self._items("Query", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_scan(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ScanInputTypeDef],
+    ) -> Items[dict[str, AttributeValueOutputTypeDef]]:
+        """Each element of Items in every page of Scan, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/Scan
+        """
+        return self._items("Scan", kwargs, max_items=max_items, page_size=page_size)
+
+    def wait_contributor_insights_enabled(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeContributorInsightsInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ContributorInsightsEnabled.
+
+        Polls DescribeContributorInsights in every target at once, every 20
+        seconds and at most 30 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeContributorInsights
+        """
+        return self._wait(
+            "ContributorInsightsEnabled", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_export_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeExportInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ExportCompleted.
+
+        Polls DescribeExport in every target at once, every 20 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeExport
+        """
+        return self._wait(
+            "ExportCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_import_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeImportInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ImportCompleted.
+
+        Polls DescribeImport in every target at once, every 20 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeImport
+        """
+        return self._wait(
+            "ImportCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_kinesis_streaming_destination_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeKinesisStreamingDestinationInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until KinesisStreamingDestinationActive.
+
+        Polls DescribeKinesisStreamingDestination in every target at once, every
+        20 seconds and at most 30 times unless delay and max_attempts say
+        otherwise; a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeKinesisStreamingDestination
+        """
+        return self._wait(
+            "KinesisStreamingDestinationActive",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_table_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeTableInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until TableExists.
+
+        Polls DescribeTable in every target at once, every 20 seconds and at most
+        25 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeTable
+        """
+        return self._wait("TableExists", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_table_not_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeTableInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until TableNotExists.
+
+        Polls DescribeTable in every target at once, every 20 seconds and at most
+        25 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeTable
+        """
+        return self._wait(
+            "TableNotExists", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -30,6 +33,10 @@ if TYPE_CHECKING:
         AcceptVpcEndpointConnectionsResultTypeDef,
         AcceptVpcPeeringConnectionRequestTypeDef,
         AcceptVpcPeeringConnectionResultTypeDef,
+        AccessScopeAnalysisFindingTypeDef,
+        ActiveInstanceTypeDef,
+        AddressAttributeTypeDef,
+        AddressTransferTypeDef,
         AdvertiseByoipCidrRequestTypeDef,
         AdvertiseByoipCidrResultTypeDef,
         AllocateAddressRequestTypeDef,
@@ -38,6 +45,7 @@ if TYPE_CHECKING:
         AllocateHostsResultTypeDef,
         AllocateIpamPoolCidrRequestTypeDef,
         AllocateIpamPoolCidrResultTypeDef,
+        AllowedPrincipalTypeDef,
         ApplySecurityGroupsToClientVpnTargetNetworkRequestTypeDef,
         ApplySecurityGroupsToClientVpnTargetNetworkResultTypeDef,
         AssignIpv6AddressesRequestTypeDef,
@@ -93,6 +101,7 @@ if TYPE_CHECKING:
         AttachVolumeRequestTypeDef,
         AttachVpnGatewayRequestTypeDef,
         AttachVpnGatewayResultTypeDef,
+        AuthorizationRuleTypeDef,
         AuthorizeClientVpnIngressRequestTypeDef,
         AuthorizeClientVpnIngressResultTypeDef,
         AuthorizeSecurityGroupEgressRequestTypeDef,
@@ -101,6 +110,7 @@ if TYPE_CHECKING:
         AuthorizeSecurityGroupIngressResultTypeDef,
         BundleInstanceRequestTypeDef,
         BundleInstanceResultTypeDef,
+        ByoipCidrTypeDef,
         CancelBundleTaskRequestTypeDef,
         CancelBundleTaskResultTypeDef,
         CancelCapacityReservationFleetsRequestTypeDef,
@@ -121,8 +131,28 @@ if TYPE_CHECKING:
         CancelSpotFleetRequestsResponseTypeDef,
         CancelSpotInstanceRequestsRequestTypeDef,
         CancelSpotInstanceRequestsResultTypeDef,
+        CapacityBlockExtensionOfferingTypeDef,
+        CapacityBlockExtensionTypeDef,
+        CapacityBlockOfferingTypeDef,
+        CapacityBlockStatusTypeDef,
+        CapacityBlockTypeDef,
+        CapacityManagerDataExportResponseTypeDef,
+        CapacityManagerDimensionTypeDef,
+        CapacityManagerMonitoredTagKeyTypeDef,
+        CapacityReservationBillingRequestTypeDef,
+        CapacityReservationFleetTypeDef,
+        CapacityReservationGroupTypeDef,
+        CapacityReservationTypeDef,
+        CarrierGatewayTypeDef,
+        ClassicLinkDnsSupportTypeDef,
+        ClassicLinkInstanceTypeDef,
+        ClientVpnConnectionTypeDef,
+        ClientVpnEndpointTypeDef,
+        ClientVpnRouteTypeDef,
+        CoipPoolTypeDef,
         ConfirmProductInstanceRequestTypeDef,
         ConfirmProductInstanceResultTypeDef,
+        ConnectionNotificationTypeDef,
         CopyFpgaImageRequestTypeDef,
         CopyFpgaImageResultTypeDef,
         CopyImageRequestTypeDef,
@@ -333,6 +363,7 @@ if TYPE_CHECKING:
         CreateVpnConnectionRouteRequestTypeDef,
         CreateVpnGatewayRequestTypeDef,
         CreateVpnGatewayResultTypeDef,
+        DataResponseTypeDef,
         DeleteCapacityManagerDataExportRequestTypeDef,
         DeleteCapacityManagerDataExportResultTypeDef,
         DeleteCarrierGatewayRequestTypeDef,
@@ -589,6 +620,8 @@ if TYPE_CHECKING:
         DescribeExportTasksResultTypeDef,
         DescribeFastLaunchImagesRequestTypeDef,
         DescribeFastLaunchImagesResultTypeDef,
+        DescribeFastLaunchImagesSuccessItemTypeDef,
+        DescribeFastSnapshotRestoreSuccessItemTypeDef,
         DescribeFastSnapshotRestoresRequestTypeDef,
         DescribeFastSnapshotRestoresResultTypeDef,
         DescribeFleetHistoryRequestTypeDef,
@@ -895,6 +928,7 @@ if TYPE_CHECKING:
         DetachVerifiedAccessTrustProviderResultTypeDef,
         DetachVolumeRequestTypeDef,
         DetachVpnGatewayRequestTypeDef,
+        DhcpOptionsTypeDef,
         DisableAddressTransferRequestTypeDef,
         DisableAddressTransferResultTypeDef,
         DisableAllowedImagesSettingsRequestTypeDef,
@@ -970,6 +1004,8 @@ if TYPE_CHECKING:
         DisassociateTrunkInterfaceResultTypeDef,
         DisassociateVpcCidrBlockRequestTypeDef,
         DisassociateVpcCidrBlockResultTypeDef,
+        Ec2InstanceConnectEndpointTypeDef,
+        EgressOnlyInternetGatewayTypeDef,
         EmptyResponseMetadataTypeDef,
         EnableAddressTransferRequestTypeDef,
         EnableAddressTransferResultTypeDef,
@@ -1021,10 +1057,14 @@ if TYPE_CHECKING:
         ExportClientVpnClientConfigurationResultTypeDef,
         ExportImageRequestTypeDef,
         ExportImageResultTypeDef,
+        ExportImageTaskTypeDef,
         ExportTransitGatewayRoutesRequestTypeDef,
         ExportTransitGatewayRoutesResultTypeDef,
         ExportVerifiedAccessInstanceClientConfigurationRequestTypeDef,
         ExportVerifiedAccessInstanceClientConfigurationResultTypeDef,
+        FleetDataTypeDef,
+        FlowLogTypeDef,
+        FpgaImageTypeDef,
         GetActiveVpnTunnelStatusRequestTypeDef,
         GetActiveVpnTunnelStatusResultTypeDef,
         GetAllowedImagesSettingsRequestTypeDef,
@@ -1165,29 +1205,80 @@ if TYPE_CHECKING:
         GetVpnConnectionDeviceTypesResultTypeDef,
         GetVpnTunnelReplacementStatusRequestTypeDef,
         GetVpnTunnelReplacementStatusResultTypeDef,
+        HostOfferingTypeDef,
+        HostReservationTypeDef,
+        HostTypeDef,
+        IamInstanceProfileAssociationTypeDef,
         ImageAttributeTypeDef,
+        ImageRecycleBinInfoTypeDef,
+        ImageReferenceTypeDef,
+        ImageTypeDef,
+        ImageUsageReportEntryTypeDef,
+        ImageUsageReportTypeDef,
         ImportClientVpnClientCertificateRevocationListRequestTypeDef,
         ImportClientVpnClientCertificateRevocationListResultTypeDef,
         ImportImageRequestTypeDef,
         ImportImageResultTypeDef,
+        ImportImageTaskTypeDef,
         ImportInstanceRequestTypeDef,
         ImportInstanceResultTypeDef,
         ImportKeyPairRequestTypeDef,
         ImportKeyPairResultTypeDef,
         ImportSnapshotRequestTypeDef,
         ImportSnapshotResultTypeDef,
+        ImportSnapshotTaskTypeDef,
         ImportVolumeRequestTypeDef,
         ImportVolumeResultTypeDef,
         InstanceAttributeTypeDef,
+        InstanceCreditSpecificationTypeDef,
+        InstanceEventWindowTypeDef,
+        InstanceImageMetadataTypeDef,
+        InstanceStatusTypeDef,
+        InstanceTopologyTypeDef,
+        InstanceTypeInfoFromInstanceRequirementsTypeDef,
+        InstanceTypeInfoTypeDef,
+        InstanceTypeOfferingTypeDef,
+        InternetGatewayTypeDef,
+        IpamAddressHistoryRecordTypeDef,
+        IpamDiscoveredAccountTypeDef,
+        IpamDiscoveredResourceCidrTypeDef,
+        IpamPoolAllocationTypeDef,
+        IpamPoolCidrTypeDef,
+        IpamPoolTypeDef,
+        IpamPrefixListResolverRuleTypeDef,
+        IpamPrefixListResolverTargetTypeDef,
+        IpamPrefixListResolverTypeDef,
+        IpamPrefixListResolverVersionEntryTypeDef,
+        IpamPrefixListResolverVersionTypeDef,
+        IpamResourceCidrTypeDef,
+        IpamResourceDiscoveryAssociationTypeDef,
+        IpamResourceDiscoveryTypeDef,
+        IpamScopeTypeDef,
+        IpamTypeDef,
+        Ipv6CidrAssociationTypeDef,
+        Ipv6PoolTypeDef,
         KeyPairTypeDef,
+        LaunchTemplateTypeDef,
+        LaunchTemplateVersionTypeDef,
         ListImagesInRecycleBinRequestTypeDef,
         ListImagesInRecycleBinResultTypeDef,
         ListSnapshotsInRecycleBinRequestTypeDef,
         ListSnapshotsInRecycleBinResultTypeDef,
         ListVolumesInRecycleBinRequestTypeDef,
         ListVolumesInRecycleBinResultTypeDef,
+        LocalGatewayRouteTableTypeDef,
+        LocalGatewayRouteTableVirtualInterfaceGroupAssociationTypeDef,
+        LocalGatewayRouteTableVpcAssociationTypeDef,
+        LocalGatewayRouteTypeDef,
+        LocalGatewayTypeDef,
+        LocalGatewayVirtualInterfaceGroupTypeDef,
+        LocalGatewayVirtualInterfaceTypeDef,
         LockSnapshotRequestTypeDef,
         LockSnapshotResultTypeDef,
+        MacHostTypeDef,
+        MacModificationTaskTypeDef,
+        ManagedPrefixListTypeDef,
+        MetricDataResultTypeDef,
         ModifyAddressAttributeRequestTypeDef,
         ModifyAddressAttributeResultTypeDef,
         ModifyAvailabilityZoneGroupRequestTypeDef,
@@ -1345,6 +1436,19 @@ if TYPE_CHECKING:
         MoveByoipCidrToIpamResultTypeDef,
         MoveCapacityReservationInstancesRequestTypeDef,
         MoveCapacityReservationInstancesResultTypeDef,
+        MovingAddressStatusTypeDef,
+        NatGatewayTypeDef,
+        NetworkAclTypeDef,
+        NetworkInsightsAccessScopeAnalysisTypeDef,
+        NetworkInsightsAccessScopeTypeDef,
+        NetworkInsightsAnalysisTypeDef,
+        NetworkInsightsPathTypeDef,
+        NetworkInterfacePermissionTypeDef,
+        NetworkInterfaceTypeDef,
+        PrefixListAssociationTypeDef,
+        PrefixListEntryTypeDef,
+        PrefixListTypeDef,
+        PrincipalIdFormatTypeDef,
         ProvisionByoipCidrRequestTypeDef,
         ProvisionByoipCidrResultTypeDef,
         ProvisionIpamByoasnRequestTypeDef,
@@ -1353,6 +1457,7 @@ if TYPE_CHECKING:
         ProvisionIpamPoolCidrResultTypeDef,
         ProvisionPublicIpv4PoolCidrRequestTypeDef,
         ProvisionPublicIpv4PoolCidrResultTypeDef,
+        PublicIpv4PoolTypeDef,
         PurchaseCapacityBlockExtensionRequestTypeDef,
         PurchaseCapacityBlockExtensionResultTypeDef,
         PurchaseCapacityBlockRequestTypeDef,
@@ -1398,6 +1503,7 @@ if TYPE_CHECKING:
         ReplaceNetworkAclAssociationRequestTypeDef,
         ReplaceNetworkAclAssociationResultTypeDef,
         ReplaceNetworkAclEntryRequestTypeDef,
+        ReplaceRootVolumeTaskTypeDef,
         ReplaceRouteRequestTypeDef,
         ReplaceRouteTableAssociationRequestTypeDef,
         ReplaceRouteTableAssociationResultTypeDef,
@@ -1411,6 +1517,9 @@ if TYPE_CHECKING:
         RequestSpotInstancesRequestTypeDef,
         RequestSpotInstancesResultTypeDef,
         ReservationResponseTypeDef,
+        ReservationTypeDef,
+        ReservedInstancesModificationTypeDef,
+        ReservedInstancesOfferingTypeDef,
         ResetAddressAttributeRequestTypeDef,
         ResetAddressAttributeResultTypeDef,
         ResetEbsDefaultKmsKeyIdRequestTypeDef,
@@ -1439,17 +1548,40 @@ if TYPE_CHECKING:
         RevokeSecurityGroupEgressResultTypeDef,
         RevokeSecurityGroupIngressRequestTypeDef,
         RevokeSecurityGroupIngressResultTypeDef,
+        RouteServerEndpointTypeDef,
+        RouteServerPeerTypeDef,
+        RouteServerTypeDef,
+        RouteTableTypeDef,
         RunInstancesRequestTypeDef,
         RunScheduledInstancesRequestTypeDef,
         RunScheduledInstancesResultTypeDef,
+        ScheduledInstanceAvailabilityTypeDef,
+        ScheduledInstanceTypeDef,
         SearchLocalGatewayRoutesRequestTypeDef,
         SearchLocalGatewayRoutesResultTypeDef,
         SearchTransitGatewayMulticastGroupsRequestTypeDef,
         SearchTransitGatewayMulticastGroupsResultTypeDef,
         SearchTransitGatewayRoutesRequestTypeDef,
         SearchTransitGatewayRoutesResultTypeDef,
+        SecondaryInterfaceTypeDef,
+        SecondaryNetworkTypeDef,
+        SecondarySubnetTypeDef,
+        SecurityGroupForVpcTypeDef,
+        SecurityGroupRuleTypeDef,
+        SecurityGroupTypeDef,
+        SecurityGroupVpcAssociationTypeDef,
         SendDiagnosticInterruptRequestTypeDef,
+        ServiceConfigurationTypeDef,
+        ServiceDetailTypeDef,
+        SnapshotRecycleBinInfoTypeDef,
         SnapshotResponseTypeDef,
+        SnapshotTierStatusTypeDef,
+        SnapshotTypeDef,
+        SpotFleetRequestConfigTypeDef,
+        SpotInstanceRequestTypeDef,
+        SpotPlacementScoreTypeDef,
+        SpotPriceTypeDef,
+        StaleSecurityGroupTypeDef,
         StartDeclarativePoliciesReportRequestTypeDef,
         StartDeclarativePoliciesReportResultTypeDef,
         StartInstancesRequestTypeDef,
@@ -1462,10 +1594,37 @@ if TYPE_CHECKING:
         StartVpcEndpointServicePrivateDnsVerificationResultTypeDef,
         StopInstancesRequestTypeDef,
         StopInstancesResultTypeDef,
+        StoreImageTaskResultTypeDef,
+        SubnetTypeDef,
+        SubscriptionTypeDef,
+        TagDescriptionTypeDef,
+        TargetNetworkTypeDef,
         TerminateClientVpnConnectionsRequestTypeDef,
         TerminateClientVpnConnectionsResultTypeDef,
         TerminateInstancesRequestTypeDef,
         TerminateInstancesResultTypeDef,
+        TrafficMirrorFilterTypeDef,
+        TrafficMirrorSessionTypeDef,
+        TrafficMirrorTargetTypeDef,
+        TransitGatewayAttachmentPropagationTypeDef,
+        TransitGatewayAttachmentTypeDef,
+        TransitGatewayConnectPeerTypeDef,
+        TransitGatewayConnectTypeDef,
+        TransitGatewayMulticastDomainAssociationTypeDef,
+        TransitGatewayMulticastDomainTypeDef,
+        TransitGatewayMulticastGroupTypeDef,
+        TransitGatewayPeeringAttachmentTypeDef,
+        TransitGatewayPolicyTableAssociationTypeDef,
+        TransitGatewayPolicyTableTypeDef,
+        TransitGatewayPrefixListReferenceTypeDef,
+        TransitGatewayRouteTableAnnouncementTypeDef,
+        TransitGatewayRouteTableAssociationTypeDef,
+        TransitGatewayRouteTablePropagationTypeDef,
+        TransitGatewayRouteTableTypeDef,
+        TransitGatewayRouteTypeDef,
+        TransitGatewayTypeDef,
+        TransitGatewayVpcAttachmentTypeDef,
+        TrunkInterfaceAssociationTypeDef,
         UnassignIpv6AddressesRequestTypeDef,
         UnassignIpv6AddressesResultTypeDef,
         UnassignPrivateIpAddressesRequestTypeDef,
@@ -1485,8 +1644,22 @@ if TYPE_CHECKING:
         UpdateSecurityGroupRuleDescriptionsEgressResultTypeDef,
         UpdateSecurityGroupRuleDescriptionsIngressRequestTypeDef,
         UpdateSecurityGroupRuleDescriptionsIngressResultTypeDef,
+        VerifiedAccessEndpointTypeDef,
+        VerifiedAccessGroupTypeDef,
+        VerifiedAccessInstanceLoggingConfigurationTypeDef,
+        VerifiedAccessInstanceTypeDef,
+        VerifiedAccessTrustProviderTypeDef,
         VolumeAttachmentResponseTypeDef,
+        VolumeModificationTypeDef,
         VolumeResponseTypeDef,
+        VolumeStatusItemTypeDef,
+        VolumeTypeDef,
+        VpcEndpointConnectionTypeDef,
+        VpcEndpointTypeDef,
+        VpcPeeringConnectionTypeDef,
+        VpcTypeDef,
+        VpnConcentratorTypeDef,
+        VpnConnectionDeviceTypeTypeDef,
         WithdrawByoipCidrRequestTypeDef,
         WithdrawByoipCidrResultTypeDef,
     )
@@ -9505,3 +9678,8167 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/WithdrawByoipCidr
         """
         return self._call("WithdrawByoipCidr", kwargs)
+
+    def paginate_describe_address_transfers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAddressTransfersRequestTypeDef],
+    ) -> RegionResults[DescribeAddressTransfersResultTypeDef]:
+        """Every page of DescribeAddressTransfers in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes an Elastic IP address transfer. For more information, see
+        Transfer Elastic IP addresses in the Amazon VPC User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeAddressTransfers
+        """
+        return self._paginate(
+            "DescribeAddressTransfers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_addresses_attribute(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAddressesAttributeRequestTypeDef],
+    ) -> RegionResults[DescribeAddressesAttributeResultTypeDef]:
+        """Every page of DescribeAddressesAttribute in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the attributes of the specified Elastic IP addresses. For
+        requirements, see Using reverse DNS for email applications.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeAddressesAttribute
+        """
+        return self._paginate(
+            "DescribeAddressesAttribute",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_aws_network_performance_metric_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef
+        ],
+    ) -> RegionResults[DescribeAwsNetworkPerformanceMetricSubscriptionsResultTypeDef]:
+        """Every page of DescribeAwsNetworkPerformanceMetricSubscriptions in every
+        target, merged per target (botocore's build_full_result).
+
+        Describes the current Infrastructure Performance metric subscriptions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeAwsNetworkPerformanceMetricSubscriptions
+        """
+        return self._paginate(
+            "DescribeAwsNetworkPerformanceMetricSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_byoip_cidrs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeByoipCidrsRequestTypeDef],
+    ) -> RegionResults[DescribeByoipCidrsResultTypeDef]:
+        """Every page of DescribeByoipCidrs in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the IP address ranges that were provisioned for use with Amazon
+        Web Services resources through through bring your own IP addresses
+        (BYOIP).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeByoipCidrs
+        """
+        return self._paginate(
+            "DescribeByoipCidrs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_capacity_block_extension_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCapacityBlockExtensionHistoryRequestTypeDef],
+    ) -> RegionResults[DescribeCapacityBlockExtensionHistoryResultTypeDef]:
+        """Every page of DescribeCapacityBlockExtensionHistory in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes the events for the specified Capacity Block extension during the
+        specified time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityBlockExtensionHistory
+        """
+        return self._paginate(
+            "DescribeCapacityBlockExtensionHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_capacity_block_extension_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCapacityBlockExtensionOfferingsRequestTypeDef],
+    ) -> RegionResults[DescribeCapacityBlockExtensionOfferingsResultTypeDef]:
+        """Every page of DescribeCapacityBlockExtensionOfferings in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes Capacity Block extension offerings available for purchase in the
+        Amazon Web Services Region that you're currently using.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityBlockExtensionOfferings
+        """
+        return self._paginate(
+            "DescribeCapacityBlockExtensionOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_capacity_block_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCapacityBlockOfferingsRequestTypeDef],
+    ) -> RegionResults[DescribeCapacityBlockOfferingsResultTypeDef]:
+        """Every page of DescribeCapacityBlockOfferings in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes Capacity Block offerings available for purchase in the Amazon
+        Web Services Region that you're currently using. With Capacity Blocks, you
+        can purchase a specific GPU instance type or EC2 UltraServer for a period
+        of time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityBlockOfferings
+        """
+        return self._paginate(
+            "DescribeCapacityBlockOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_capacity_block_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCapacityBlockStatusRequestTypeDef],
+    ) -> RegionResults[DescribeCapacityBlockStatusResultTypeDef]:
+        """Every page of DescribeCapacityBlockStatus in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the availability of capacity for the specified Capacity blocks,
+        or all of your Capacity Blocks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityBlockStatus
+        """
+        return self._paginate(
+            "DescribeCapacityBlockStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_capacity_blocks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCapacityBlocksRequestTypeDef],
+    ) -> RegionResults[DescribeCapacityBlocksResultTypeDef]:
+        """Every page of DescribeCapacityBlocks in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes details about Capacity Blocks in the Amazon Web Services Region
+        that you're currently using.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityBlocks
+        """
+        return self._paginate(
+            "DescribeCapacityBlocks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_capacity_manager_data_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCapacityManagerDataExportsRequestTypeDef],
+    ) -> RegionResults[DescribeCapacityManagerDataExportsResultTypeDef]:
+        """Every page of DescribeCapacityManagerDataExports in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes one or more Capacity Manager data export configurations. Returns
+        information about export settings, delivery status, and recent export
+        activity.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityManagerDataExports
+        """
+        return self._paginate(
+            "DescribeCapacityManagerDataExports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_capacity_reservation_billing_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCapacityReservationBillingRequestsRequestTypeDef],
+    ) -> RegionResults[DescribeCapacityReservationBillingRequestsResultTypeDef]:
+        """Every page of DescribeCapacityReservationBillingRequests in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes a request to assign the billing of the unused capacity of a
+        Capacity Reservation. For more information, see Billing assignment for
+        shared Amazon EC2 Capacity Reservations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityReservationBillingRequests
+        """
+        return self._paginate(
+            "DescribeCapacityReservationBillingRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_capacity_reservation_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCapacityReservationFleetsRequestTypeDef],
+    ) -> RegionResults[DescribeCapacityReservationFleetsResultTypeDef]:
+        """Every page of DescribeCapacityReservationFleets in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes one or more Capacity Reservation Fleets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityReservationFleets
+        """
+        return self._paginate(
+            "DescribeCapacityReservationFleets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_capacity_reservations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCapacityReservationsRequestTypeDef],
+    ) -> RegionResults[DescribeCapacityReservationsResultTypeDef]:
+        """Every page of DescribeCapacityReservations in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more of your Capacity Reservations. The results describe
+        only the Capacity Reservations in the Amazon Web Services Region that
+        you're currently using.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityReservations
+        """
+        return self._paginate(
+            "DescribeCapacityReservations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_carrier_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCarrierGatewaysRequestTypeDef],
+    ) -> RegionResults[DescribeCarrierGatewaysResultTypeDef]:
+        """Every page of DescribeCarrierGateways in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more of your carrier gateways.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCarrierGateways
+        """
+        return self._paginate(
+            "DescribeCarrierGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_classic_link_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClassicLinkInstancesRequestTypeDef],
+    ) -> RegionResults[DescribeClassicLinkInstancesResultTypeDef]:
+        """Every page of DescribeClassicLinkInstances in every target, merged per
+        target (botocore's build_full_result).
+
+        This action is deprecated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClassicLinkInstances
+        """
+        return self._paginate(
+            "DescribeClassicLinkInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_client_vpn_authorization_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClientVpnAuthorizationRulesRequestTypeDef],
+    ) -> RegionResults[DescribeClientVpnAuthorizationRulesResultTypeDef]:
+        """Every page of DescribeClientVpnAuthorizationRules in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes the authorization rules for a specified Client VPN endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnAuthorizationRules
+        """
+        return self._paginate(
+            "DescribeClientVpnAuthorizationRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_client_vpn_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClientVpnConnectionsRequestTypeDef],
+    ) -> RegionResults[DescribeClientVpnConnectionsResultTypeDef]:
+        """Every page of DescribeClientVpnConnections in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes active client connections and connections that have been
+        terminated within the last 60 minutes for the specified Client VPN
+        endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnConnections
+        """
+        return self._paginate(
+            "DescribeClientVpnConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_client_vpn_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClientVpnEndpointsRequestTypeDef],
+    ) -> RegionResults[DescribeClientVpnEndpointsResultTypeDef]:
+        """Every page of DescribeClientVpnEndpoints in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more Client VPN endpoints in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnEndpoints
+        """
+        return self._paginate(
+            "DescribeClientVpnEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_client_vpn_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClientVpnRoutesRequestTypeDef],
+    ) -> RegionResults[DescribeClientVpnRoutesResultTypeDef]:
+        """Every page of DescribeClientVpnRoutes in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the routes for the specified Client VPN endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnRoutes
+        """
+        return self._paginate(
+            "DescribeClientVpnRoutes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_client_vpn_target_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClientVpnTargetNetworksRequestTypeDef],
+    ) -> RegionResults[DescribeClientVpnTargetNetworksResultTypeDef]:
+        """Every page of DescribeClientVpnTargetNetworks in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the target networks associated with the specified Client VPN
+        endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnTargetNetworks
+        """
+        return self._paginate(
+            "DescribeClientVpnTargetNetworks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_coip_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCoipPoolsRequestTypeDef],
+    ) -> RegionResults[DescribeCoipPoolsResultTypeDef]:
+        """Every page of DescribeCoipPools in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified customer-owned address pools or all of your
+        customer-owned address pools.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCoipPools
+        """
+        return self._paginate(
+            "DescribeCoipPools",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_dhcp_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDhcpOptionsRequestTypeDef],
+    ) -> RegionResults[DescribeDhcpOptionsResultTypeDef]:
+        """Every page of DescribeDhcpOptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes your DHCP option sets. The default is to describe all your DHCP
+        option sets. Alternatively, you can specify specific DHCP option set IDs
+        or filter the results to include only the DHCP option sets that match
+        specific criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeDhcpOptions
+        """
+        return self._paginate(
+            "DescribeDhcpOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_egress_only_internet_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEgressOnlyInternetGatewaysRequestTypeDef],
+    ) -> RegionResults[DescribeEgressOnlyInternetGatewaysResultTypeDef]:
+        """Every page of DescribeEgressOnlyInternetGateways in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes your egress-only internet gateways. The default is to describe
+        all your egress-only internet gateways. Alternatively, you can specify
+        specific egress-only internet gateway IDs or filter the results to include
+        only the egress-only internet gateways that match specific criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeEgressOnlyInternetGateways
+        """
+        return self._paginate(
+            "DescribeEgressOnlyInternetGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_export_image_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeExportImageTasksRequestTypeDef],
+    ) -> RegionResults[DescribeExportImageTasksResultTypeDef]:
+        """Every page of DescribeExportImageTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified export image tasks or all of your export image
+        tasks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeExportImageTasks
+        """
+        return self._paginate(
+            "DescribeExportImageTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_fast_launch_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFastLaunchImagesRequestTypeDef],
+    ) -> RegionResults[DescribeFastLaunchImagesResultTypeDef]:
+        """Every page of DescribeFastLaunchImages in every target, merged per target
+        (botocore's build_full_result).
+
+        Describe details for Windows AMIs that are configured for Windows fast
+        launch.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFastLaunchImages
+        """
+        return self._paginate(
+            "DescribeFastLaunchImages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_fast_snapshot_restores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFastSnapshotRestoresRequestTypeDef],
+    ) -> RegionResults[DescribeFastSnapshotRestoresResultTypeDef]:
+        """Every page of DescribeFastSnapshotRestores in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the state of fast snapshot restores for your snapshots.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFastSnapshotRestores
+        """
+        return self._paginate(
+            "DescribeFastSnapshotRestores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFleetsRequestTypeDef],
+    ) -> RegionResults[DescribeFleetsResultTypeDef]:
+        """Every page of DescribeFleets in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified EC2 Fleet or all of your EC2 Fleets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFleets
+        """
+        return self._paginate(
+            "DescribeFleets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_flow_logs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFlowLogsRequestTypeDef],
+    ) -> RegionResults[DescribeFlowLogsResultTypeDef]:
+        """Every page of DescribeFlowLogs in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more flow logs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFlowLogs
+        """
+        return self._paginate(
+            "DescribeFlowLogs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_fpga_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFpgaImagesRequestTypeDef],
+    ) -> RegionResults[DescribeFpgaImagesResultTypeDef]:
+        """Every page of DescribeFpgaImages in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the Amazon FPGA Images (AFIs) available to you. These include
+        public AFIs, private AFIs that you own, and AFIs owned by other Amazon Web
+        Services accounts for which you have load permissions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFpgaImages
+        """
+        return self._paginate(
+            "DescribeFpgaImages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_host_reservation_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeHostReservationOfferingsRequestTypeDef],
+    ) -> RegionResults[DescribeHostReservationOfferingsResultTypeDef]:
+        """Every page of DescribeHostReservationOfferings in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the Dedicated Host reservations that are available to purchase.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeHostReservationOfferings
+        """
+        return self._paginate(
+            "DescribeHostReservationOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_host_reservations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeHostReservationsRequestTypeDef],
+    ) -> RegionResults[DescribeHostReservationsResultTypeDef]:
+        """Every page of DescribeHostReservations in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes reservations that are associated with Dedicated Hosts in your
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeHostReservations
+        """
+        return self._paginate(
+            "DescribeHostReservations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_hosts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeHostsRequestTypeDef],
+    ) -> RegionResults[DescribeHostsResultTypeDef]:
+        """Every page of DescribeHosts in every target, merged per target (botocore's
+        build_full_result).
+
+        Describes the specified Dedicated Hosts or all your Dedicated Hosts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeHosts
+        """
+        return self._paginate(
+            "DescribeHosts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_iam_instance_profile_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeIamInstanceProfileAssociationsRequestTypeDef],
+    ) -> RegionResults[DescribeIamInstanceProfileAssociationsResultTypeDef]:
+        """Every page of DescribeIamInstanceProfileAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes your IAM instance profile associations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIamInstanceProfileAssociations
+        """
+        return self._paginate(
+            "DescribeIamInstanceProfileAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_image_references(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeImageReferencesRequestTypeDef],
+    ) -> RegionResults[DescribeImageReferencesResultTypeDef]:
+        """Every page of DescribeImageReferences in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes your Amazon Web Services resources that are referencing the
+        specified images.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImageReferences
+        """
+        return self._paginate(
+            "DescribeImageReferences",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_image_usage_report_entries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeImageUsageReportEntriesRequestTypeDef],
+    ) -> RegionResults[DescribeImageUsageReportEntriesResultTypeDef]:
+        """Every page of DescribeImageUsageReportEntries in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the entries in image usage reports, showing how your images are
+        used across other Amazon Web Services accounts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImageUsageReportEntries
+        """
+        return self._paginate(
+            "DescribeImageUsageReportEntries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_image_usage_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeImageUsageReportsRequestTypeDef],
+    ) -> RegionResults[DescribeImageUsageReportsResultTypeDef]:
+        """Every page of DescribeImageUsageReports in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the configuration and status of image usage reports, filtered by
+        report IDs or image IDs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImageUsageReports
+        """
+        return self._paginate(
+            "DescribeImageUsageReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeImagesRequestTypeDef],
+    ) -> RegionResults[DescribeImagesResultTypeDef]:
+        """Every page of DescribeImages in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified images (AMIs, AKIs, and ARIs) available to you or
+        all of the images available to you.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImages
+        """
+        return self._paginate(
+            "DescribeImages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_import_image_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeImportImageTasksRequestTypeDef],
+    ) -> RegionResults[DescribeImportImageTasksResultTypeDef]:
+        """Every page of DescribeImportImageTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Displays details about an import virtual machine or import snapshot tasks
+        that are already created.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImportImageTasks
+        """
+        return self._paginate(
+            "DescribeImportImageTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_import_snapshot_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeImportSnapshotTasksRequestTypeDef],
+    ) -> RegionResults[DescribeImportSnapshotTasksResultTypeDef]:
+        """Every page of DescribeImportSnapshotTasks in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes your import snapshot tasks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImportSnapshotTasks
+        """
+        return self._paginate(
+            "DescribeImportSnapshotTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instance_connect_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstanceConnectEndpointsRequestTypeDef],
+    ) -> RegionResults[DescribeInstanceConnectEndpointsResultTypeDef]:
+        """Every page of DescribeInstanceConnectEndpoints in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the specified EC2 Instance Connect Endpoints or all EC2 Instance
+        Connect Endpoints.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceConnectEndpoints
+        """
+        return self._paginate(
+            "DescribeInstanceConnectEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instance_credit_specifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstanceCreditSpecificationsRequestTypeDef],
+    ) -> RegionResults[DescribeInstanceCreditSpecificationsResultTypeDef]:
+        """Every page of DescribeInstanceCreditSpecifications in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes the credit option for CPU usage of the specified burstable
+        performance instances. The credit options are standard and unlimited.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceCreditSpecifications
+        """
+        return self._paginate(
+            "DescribeInstanceCreditSpecifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instance_event_windows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstanceEventWindowsRequestTypeDef],
+    ) -> RegionResults[DescribeInstanceEventWindowsResultTypeDef]:
+        """Every page of DescribeInstanceEventWindows in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the specified event windows or all event windows.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceEventWindows
+        """
+        return self._paginate(
+            "DescribeInstanceEventWindows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instance_image_metadata(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstanceImageMetadataRequestTypeDef],
+    ) -> RegionResults[DescribeInstanceImageMetadataResultTypeDef]:
+        """Every page of DescribeInstanceImageMetadata in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the AMI that was used to launch an instance, even if the AMI is
+        deprecated, deregistered, made private (no longer public or shared with
+        your account), or not allowed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceImageMetadata
+        """
+        return self._paginate(
+            "DescribeInstanceImageMetadata",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instance_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstanceStatusRequestTypeDef],
+    ) -> RegionResults[DescribeInstanceStatusResultTypeDef]:
+        """Every page of DescribeInstanceStatus in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the status of the specified instances or all of your instances.
+        By default, only running instances are described, unless you specifically
+        indicate to return the status of all instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceStatus
+        """
+        return self._paginate(
+            "DescribeInstanceStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instance_topology(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstanceTopologyRequestTypeDef],
+    ) -> RegionResults[DescribeInstanceTopologyResultTypeDef]:
+        """Every page of DescribeInstanceTopology in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes a tree-based hierarchy that represents the physical host
+        placement of your EC2 instances within an Availability Zone or Local Zone.
+        You can use this information to determine the relative proximity of your
+        EC2 instances within the Amazon Web Services network to support your
+        tightly coupled workloads.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceTopology
+        """
+        return self._paginate(
+            "DescribeInstanceTopology",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instance_type_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstanceTypeOfferingsRequestTypeDef],
+    ) -> RegionResults[DescribeInstanceTypeOfferingsResultTypeDef]:
+        """Every page of DescribeInstanceTypeOfferings in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the instance types that are offered for the specified location. If
+        no location is specified, the default is to list the instance types that
+        are offered in the current Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceTypeOfferings
+        """
+        return self._paginate(
+            "DescribeInstanceTypeOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instance_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstanceTypesRequestTypeDef],
+    ) -> RegionResults[DescribeInstanceTypesResultTypeDef]:
+        """Every page of DescribeInstanceTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified instance types. By default, all instance types for
+        the current Region are described. Alternatively, you can filter the
+        results. To include instance types that are not supported in the current
+        Region, set IncludeUnsupportedInRegion to true.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceTypes
+        """
+        return self._paginate(
+            "DescribeInstanceTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstancesRequestTypeDef],
+    ) -> RegionResults[DescribeInstancesResultTypeDef]:
+        """Every page of DescribeInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified instances or all instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstances
+        """
+        return self._paginate(
+            "DescribeInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_internet_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInternetGatewaysRequestTypeDef],
+    ) -> RegionResults[DescribeInternetGatewaysResultTypeDef]:
+        """Every page of DescribeInternetGateways in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes your internet gateways. The default is to describe all your
+        internet gateways. Alternatively, you can specify specific internet
+        gateway IDs or filter the results to include only the internet gateways
+        that match specific criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInternetGateways
+        """
+        return self._paginate(
+            "DescribeInternetGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_ipam_pool_allocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeIpamPoolAllocationsRequestTypeDef],
+    ) -> RegionResults[DescribeIpamPoolAllocationsResultTypeDef]:
+        """Every page of DescribeIpamPoolAllocations in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes IPAM pool allocations. You can describe all allocations owned by
+        you across all pools, or you can describe specific allocations by ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamPoolAllocations
+        """
+        return self._paginate(
+            "DescribeIpamPoolAllocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_ipam_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeIpamPoolsRequestTypeDef],
+    ) -> RegionResults[DescribeIpamPoolsResultTypeDef]:
+        """Every page of DescribeIpamPools in every target, merged per target
+        (botocore's build_full_result).
+
+        Get information about your IPAM pools.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamPools
+        """
+        return self._paginate(
+            "DescribeIpamPools",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_ipam_prefix_list_resolver_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeIpamPrefixListResolverTargetsRequestTypeDef],
+    ) -> RegionResults[DescribeIpamPrefixListResolverTargetsResultTypeDef]:
+        """Every page of DescribeIpamPrefixListResolverTargets in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes one or more IPAM prefix list resolver Targets. Use this
+        operation to view the configuration and status of resolver targets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamPrefixListResolverTargets
+        """
+        return self._paginate(
+            "DescribeIpamPrefixListResolverTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_ipam_prefix_list_resolvers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeIpamPrefixListResolversRequestTypeDef],
+    ) -> RegionResults[DescribeIpamPrefixListResolversResultTypeDef]:
+        """Every page of DescribeIpamPrefixListResolvers in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more IPAM prefix list resolvers. Use this operation to
+        view the configuration, status, and properties of your resolvers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamPrefixListResolvers
+        """
+        return self._paginate(
+            "DescribeIpamPrefixListResolvers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_ipam_resource_discoveries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeIpamResourceDiscoveriesRequestTypeDef],
+    ) -> RegionResults[DescribeIpamResourceDiscoveriesResultTypeDef]:
+        """Every page of DescribeIpamResourceDiscoveries in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes IPAM resource discoveries. A resource discovery is an IPAM
+        component that enables IPAM to manage and monitor resources that belong to
+        the owning account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamResourceDiscoveries
+        """
+        return self._paginate(
+            "DescribeIpamResourceDiscoveries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_ipam_resource_discovery_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeIpamResourceDiscoveryAssociationsRequestTypeDef],
+    ) -> RegionResults[DescribeIpamResourceDiscoveryAssociationsResultTypeDef]:
+        """Every page of DescribeIpamResourceDiscoveryAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes resource discovery association with an Amazon VPC IPAM. An
+        associated resource discovery is a resource discovery that has been
+        associated with an IPAM..
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamResourceDiscoveryAssociations
+        """
+        return self._paginate(
+            "DescribeIpamResourceDiscoveryAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_ipam_scopes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeIpamScopesRequestTypeDef],
+    ) -> RegionResults[DescribeIpamScopesResultTypeDef]:
+        """Every page of DescribeIpamScopes in every target, merged per target
+        (botocore's build_full_result).
+
+        Get information about your IPAM scopes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamScopes
+        """
+        return self._paginate(
+            "DescribeIpamScopes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_ipams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeIpamsRequestTypeDef],
+    ) -> RegionResults[DescribeIpamsResultTypeDef]:
+        """Every page of DescribeIpams in every target, merged per target (botocore's
+        build_full_result).
+
+        Get information about your IPAM pools.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpams
+        """
+        return self._paginate(
+            "DescribeIpams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_ipv6_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeIpv6PoolsRequestTypeDef],
+    ) -> RegionResults[DescribeIpv6PoolsResultTypeDef]:
+        """Every page of DescribeIpv6Pools in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes your IPv6 address pools.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpv6Pools
+        """
+        return self._paginate(
+            "DescribeIpv6Pools",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_launch_template_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLaunchTemplateVersionsRequestTypeDef],
+    ) -> RegionResults[DescribeLaunchTemplateVersionsResultTypeDef]:
+        """Every page of DescribeLaunchTemplateVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more versions of a specified launch template. You can
+        describe all versions, individual versions, or a range of versions. You
+        can also describe all the latest versions or all the default versions of
+        all the launch templates in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLaunchTemplateVersions
+        """
+        return self._paginate(
+            "DescribeLaunchTemplateVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_launch_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLaunchTemplatesRequestTypeDef],
+    ) -> RegionResults[DescribeLaunchTemplatesResultTypeDef]:
+        """Every page of DescribeLaunchTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more launch templates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLaunchTemplates
+        """
+        return self._paginate(
+            "DescribeLaunchTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_local_gateway_route_table_virtual_interface_group_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequestTypeDef
+        ],
+    ) -> RegionResults[
+        DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResultTypeDef
+    ]:
+        """Every page of
+        DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations in every
+        target, merged per target (botocore's build_full_result).
+
+        Describes the associations between virtual interface groups and local
+        gateway route tables.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations
+        """
+        return self._paginate(
+            "DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_local_gateway_route_table_vpc_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLocalGatewayRouteTableVpcAssociationsRequestTypeDef],
+    ) -> RegionResults[DescribeLocalGatewayRouteTableVpcAssociationsResultTypeDef]:
+        """Every page of DescribeLocalGatewayRouteTableVpcAssociations in every
+        target, merged per target (botocore's build_full_result).
+
+        Describes the specified associations between VPCs and local gateway route
+        tables.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGatewayRouteTableVpcAssociations
+        """
+        return self._paginate(
+            "DescribeLocalGatewayRouteTableVpcAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_local_gateway_route_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLocalGatewayRouteTablesRequestTypeDef],
+    ) -> RegionResults[DescribeLocalGatewayRouteTablesResultTypeDef]:
+        """Every page of DescribeLocalGatewayRouteTables in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more local gateway route tables. By default, all local
+        gateway route tables are described. Alternatively, you can filter the
+        results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGatewayRouteTables
+        """
+        return self._paginate(
+            "DescribeLocalGatewayRouteTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_local_gateway_virtual_interface_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLocalGatewayVirtualInterfaceGroupsRequestTypeDef],
+    ) -> RegionResults[DescribeLocalGatewayVirtualInterfaceGroupsResultTypeDef]:
+        """Every page of DescribeLocalGatewayVirtualInterfaceGroups in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes the specified local gateway virtual interface groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGatewayVirtualInterfaceGroups
+        """
+        return self._paginate(
+            "DescribeLocalGatewayVirtualInterfaceGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_local_gateway_virtual_interfaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLocalGatewayVirtualInterfacesRequestTypeDef],
+    ) -> RegionResults[DescribeLocalGatewayVirtualInterfacesResultTypeDef]:
+        """Every page of DescribeLocalGatewayVirtualInterfaces in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes the specified local gateway virtual interfaces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGatewayVirtualInterfaces
+        """
+        return self._paginate(
+            "DescribeLocalGatewayVirtualInterfaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_local_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLocalGatewaysRequestTypeDef],
+    ) -> RegionResults[DescribeLocalGatewaysResultTypeDef]:
+        """Every page of DescribeLocalGateways in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more local gateways. By default, all local gateways are
+        described. Alternatively, you can filter the results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGateways
+        """
+        return self._paginate(
+            "DescribeLocalGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_mac_hosts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMacHostsRequestTypeDef],
+    ) -> RegionResults[DescribeMacHostsResultTypeDef]:
+        """Every page of DescribeMacHosts in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified EC2 Mac Dedicated Host or all of your EC2 Mac
+        Dedicated Hosts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeMacHosts
+        """
+        return self._paginate(
+            "DescribeMacHosts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_mac_modification_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMacModificationTasksRequestTypeDef],
+    ) -> RegionResults[DescribeMacModificationTasksResultTypeDef]:
+        """Every page of DescribeMacModificationTasks in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes a System Integrity Protection (SIP) modification task or volume
+        ownership delegation task for an Amazon EC2 Mac instance. For more
+        information, see Configure SIP for Amazon EC2 instances in the Amazon EC2
+        User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeMacModificationTasks
+        """
+        return self._paginate(
+            "DescribeMacModificationTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_managed_prefix_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeManagedPrefixListsRequestTypeDef],
+    ) -> RegionResults[DescribeManagedPrefixListsResultTypeDef]:
+        """Every page of DescribeManagedPrefixLists in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes your managed prefix lists and any Amazon Web Services-managed
+        prefix lists.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeManagedPrefixLists
+        """
+        return self._paginate(
+            "DescribeManagedPrefixLists",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_moving_addresses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMovingAddressesRequestTypeDef],
+    ) -> RegionResults[DescribeMovingAddressesResultTypeDef]:
+        """Every page of DescribeMovingAddresses in every target, merged per target
+        (botocore's build_full_result).
+
+        This action is deprecated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeMovingAddresses
+        """
+        return self._paginate(
+            "DescribeMovingAddresses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_nat_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeNatGatewaysRequestTypeDef],
+    ) -> RegionResults[DescribeNatGatewaysResultTypeDef]:
+        """Every page of DescribeNatGateways in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes your NAT gateways. The default is to describe all your NAT
+        gateways. Alternatively, you can specify specific NAT gateway IDs or
+        filter the results to include only the NAT gateways that match specific
+        criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNatGateways
+        """
+        return self._paginate(
+            "DescribeNatGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_network_acls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeNetworkAclsRequestTypeDef],
+    ) -> RegionResults[DescribeNetworkAclsResultTypeDef]:
+        """Every page of DescribeNetworkAcls in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes your network ACLs. The default is to describe all your network
+        ACLs. Alternatively, you can specify specific network ACL IDs or filter
+        the results to include only the network ACLs that match specific criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkAcls
+        """
+        return self._paginate(
+            "DescribeNetworkAcls",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_network_insights_access_scope_analyses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeNetworkInsightsAccessScopeAnalysesRequestTypeDef],
+    ) -> RegionResults[DescribeNetworkInsightsAccessScopeAnalysesResultTypeDef]:
+        """Every page of DescribeNetworkInsightsAccessScopeAnalyses in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes the specified Network Access Scope analyses.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsAccessScopeAnalyses
+        """
+        return self._paginate(
+            "DescribeNetworkInsightsAccessScopeAnalyses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_network_insights_access_scopes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeNetworkInsightsAccessScopesRequestTypeDef],
+    ) -> RegionResults[DescribeNetworkInsightsAccessScopesResultTypeDef]:
+        """Every page of DescribeNetworkInsightsAccessScopes in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes the specified Network Access Scopes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsAccessScopes
+        """
+        return self._paginate(
+            "DescribeNetworkInsightsAccessScopes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_network_insights_analyses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeNetworkInsightsAnalysesRequestTypeDef],
+    ) -> RegionResults[DescribeNetworkInsightsAnalysesResultTypeDef]:
+        """Every page of DescribeNetworkInsightsAnalyses in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more of your network insights analyses.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsAnalyses
+        """
+        return self._paginate(
+            "DescribeNetworkInsightsAnalyses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_network_insights_paths(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeNetworkInsightsPathsRequestTypeDef],
+    ) -> RegionResults[DescribeNetworkInsightsPathsResultTypeDef]:
+        """Every page of DescribeNetworkInsightsPaths in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more of your paths.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsPaths
+        """
+        return self._paginate(
+            "DescribeNetworkInsightsPaths",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_network_interface_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeNetworkInterfacePermissionsRequestTypeDef],
+    ) -> RegionResults[DescribeNetworkInterfacePermissionsResultTypeDef]:
+        """Every page of DescribeNetworkInterfacePermissions in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes the permissions for your network interfaces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInterfacePermissions
+        """
+        return self._paginate(
+            "DescribeNetworkInterfacePermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_network_interfaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeNetworkInterfacesRequestTypeDef],
+    ) -> RegionResults[DescribeNetworkInterfacesResultTypeDef]:
+        """Every page of DescribeNetworkInterfaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified network interfaces or all your network interfaces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInterfaces
+        """
+        return self._paginate(
+            "DescribeNetworkInterfaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_prefix_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePrefixListsRequestTypeDef],
+    ) -> RegionResults[DescribePrefixListsResultTypeDef]:
+        """Every page of DescribePrefixLists in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes available Amazon Web Services services in a prefix list format,
+        which includes the prefix list name and prefix list ID of the service and
+        the IP address range for the service.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribePrefixLists
+        """
+        return self._paginate(
+            "DescribePrefixLists",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_principal_id_format(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePrincipalIdFormatRequestTypeDef],
+    ) -> RegionResults[DescribePrincipalIdFormatResultTypeDef]:
+        """Every page of DescribePrincipalIdFormat in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the ID format settings for the root user and all IAM roles and
+        IAM users that have explicitly specified a longer ID (17-character ID)
+        preference.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribePrincipalIdFormat
+        """
+        return self._paginate(
+            "DescribePrincipalIdFormat",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_public_ipv4_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePublicIpv4PoolsRequestTypeDef],
+    ) -> RegionResults[DescribePublicIpv4PoolsResultTypeDef]:
+        """Every page of DescribePublicIpv4Pools in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified IPv4 address pools.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribePublicIpv4Pools
+        """
+        return self._paginate(
+            "DescribePublicIpv4Pools",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_replace_root_volume_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReplaceRootVolumeTasksRequestTypeDef],
+    ) -> RegionResults[DescribeReplaceRootVolumeTasksResultTypeDef]:
+        """Every page of DescribeReplaceRootVolumeTasks in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes a root volume replacement task. For more information, see
+        Replace a root volume in the Amazon EC2 User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeReplaceRootVolumeTasks
+        """
+        return self._paginate(
+            "DescribeReplaceRootVolumeTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_reserved_instances_modifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReservedInstancesModificationsRequestTypeDef],
+    ) -> RegionResults[DescribeReservedInstancesModificationsResultTypeDef]:
+        """Every page of DescribeReservedInstancesModifications in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes the modifications made to your Reserved Instances. If no
+        parameter is specified, information about all your Reserved Instances
+        modification requests is returned. If a modification ID is specified, only
+        information about the specific modification is returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeReservedInstancesModifications
+        """
+        return self._paginate(
+            "DescribeReservedInstancesModifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_reserved_instances_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReservedInstancesOfferingsRequestTypeDef],
+    ) -> RegionResults[DescribeReservedInstancesOfferingsResultTypeDef]:
+        """Every page of DescribeReservedInstancesOfferings in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes Reserved Instance offerings that are available for purchase.
+        With Reserved Instances, you purchase the right to launch instances for a
+        period of time. During that time period, you do not receive insufficient
+        capacity errors, and you pay a lower usage rate than the rate charged for
+        On-Demand instances for the actual time used.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeReservedInstancesOfferings
+        """
+        return self._paginate(
+            "DescribeReservedInstancesOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_route_server_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRouteServerEndpointsRequestTypeDef],
+    ) -> RegionResults[DescribeRouteServerEndpointsResultTypeDef]:
+        """Every page of DescribeRouteServerEndpoints in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more route server endpoints.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRouteServerEndpoints
+        """
+        return self._paginate(
+            "DescribeRouteServerEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_route_server_peers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRouteServerPeersRequestTypeDef],
+    ) -> RegionResults[DescribeRouteServerPeersResultTypeDef]:
+        """Every page of DescribeRouteServerPeers in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more route server peers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRouteServerPeers
+        """
+        return self._paginate(
+            "DescribeRouteServerPeers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_route_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRouteServersRequestTypeDef],
+    ) -> RegionResults[DescribeRouteServersResultTypeDef]:
+        """Every page of DescribeRouteServers in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more route servers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRouteServers
+        """
+        return self._paginate(
+            "DescribeRouteServers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_route_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRouteTablesRequestTypeDef],
+    ) -> RegionResults[DescribeRouteTablesResultTypeDef]:
+        """Every page of DescribeRouteTables in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes your route tables. The default is to describe all your route
+        tables. Alternatively, you can specify specific route table IDs or filter
+        the results to include only the route tables that match specific criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRouteTables
+        """
+        return self._paginate(
+            "DescribeRouteTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_scheduled_instance_availability(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeScheduledInstanceAvailabilityRequestTypeDef],
+    ) -> RegionResults[DescribeScheduledInstanceAvailabilityResultTypeDef]:
+        """Every page of DescribeScheduledInstanceAvailability in every target,
+        merged per target (botocore's build_full_result).
+
+        Finds available schedules that meet the specified criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeScheduledInstanceAvailability
+        """
+        return self._paginate(
+            "DescribeScheduledInstanceAvailability",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_scheduled_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeScheduledInstancesRequestTypeDef],
+    ) -> RegionResults[DescribeScheduledInstancesResultTypeDef]:
+        """Every page of DescribeScheduledInstances in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the specified Scheduled Instances or all your Scheduled
+        Instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeScheduledInstances
+        """
+        return self._paginate(
+            "DescribeScheduledInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_secondary_interfaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSecondaryInterfacesRequestTypeDef],
+    ) -> RegionResults[DescribeSecondaryInterfacesResultTypeDef]:
+        """Every page of DescribeSecondaryInterfaces in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more of your secondary interfaces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondaryInterfaces
+        """
+        return self._paginate(
+            "DescribeSecondaryInterfaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_secondary_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSecondaryNetworksRequestTypeDef],
+    ) -> RegionResults[DescribeSecondaryNetworksResultTypeDef]:
+        """Every page of DescribeSecondaryNetworks in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more secondary networks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondaryNetworks
+        """
+        return self._paginate(
+            "DescribeSecondaryNetworks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_secondary_subnets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSecondarySubnetsRequestTypeDef],
+    ) -> RegionResults[DescribeSecondarySubnetsResultTypeDef]:
+        """Every page of DescribeSecondarySubnets in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more of your secondary subnets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondarySubnets
+        """
+        return self._paginate(
+            "DescribeSecondarySubnets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_security_group_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSecurityGroupRulesRequestTypeDef],
+    ) -> RegionResults[DescribeSecurityGroupRulesResultTypeDef]:
+        """Every page of DescribeSecurityGroupRules in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more of your security group rules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecurityGroupRules
+        """
+        return self._paginate(
+            "DescribeSecurityGroupRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_security_group_vpc_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSecurityGroupVpcAssociationsRequestTypeDef],
+    ) -> RegionResults[DescribeSecurityGroupVpcAssociationsResultTypeDef]:
+        """Every page of DescribeSecurityGroupVpcAssociations in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes security group VPC associations made with
+        AssociateSecurityGroupVpc.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecurityGroupVpcAssociations
+        """
+        return self._paginate(
+            "DescribeSecurityGroupVpcAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_security_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSecurityGroupsRequestTypeDef],
+    ) -> RegionResults[DescribeSecurityGroupsResultTypeDef]:
+        """Every page of DescribeSecurityGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified security groups or all of your security groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecurityGroups
+        """
+        return self._paginate(
+            "DescribeSecurityGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_snapshot_tier_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSnapshotTierStatusRequestTypeDef],
+    ) -> RegionResults[DescribeSnapshotTierStatusResultTypeDef]:
+        """Every page of DescribeSnapshotTierStatus in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the storage tier status of one or more Amazon EBS snapshots.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSnapshotTierStatus
+        """
+        return self._paginate(
+            "DescribeSnapshotTierStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
+    ) -> RegionResults[DescribeSnapshotsResultTypeDef]:
+        """Every page of DescribeSnapshots in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified EBS snapshots available to you or all of the EBS
+        snapshots available to you.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSnapshots
+        """
+        return self._paginate(
+            "DescribeSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_spot_fleet_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSpotFleetInstancesRequestTypeDef],
+    ) -> RegionResults[DescribeSpotFleetInstancesResponseTypeDef]:
+        """Every page of DescribeSpotFleetInstances in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the running instances for the specified Spot Fleet.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotFleetInstances
+        """
+        return self._paginate(
+            "DescribeSpotFleetInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_spot_fleet_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSpotFleetRequestsRequestTypeDef],
+    ) -> RegionResults[DescribeSpotFleetRequestsResponseTypeDef]:
+        """Every page of DescribeSpotFleetRequests in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes your Spot Fleet requests.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotFleetRequests
+        """
+        return self._paginate(
+            "DescribeSpotFleetRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_spot_instance_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSpotInstanceRequestsRequestTypeDef],
+    ) -> RegionResults[DescribeSpotInstanceRequestsResultTypeDef]:
+        """Every page of DescribeSpotInstanceRequests in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the specified Spot Instance requests.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotInstanceRequests
+        """
+        return self._paginate(
+            "DescribeSpotInstanceRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_spot_price_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSpotPriceHistoryRequestTypeDef],
+    ) -> RegionResults[DescribeSpotPriceHistoryResultTypeDef]:
+        """Every page of DescribeSpotPriceHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the Spot price history. For more information, see Spot Instance
+        pricing history in the Amazon EC2 User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotPriceHistory
+        """
+        return self._paginate(
+            "DescribeSpotPriceHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_stale_security_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeStaleSecurityGroupsRequestTypeDef],
+    ) -> RegionResults[DescribeStaleSecurityGroupsResultTypeDef]:
+        """Every page of DescribeStaleSecurityGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the stale security group rules for security groups referenced
+        across a VPC peering connection, transit gateway connection, or with a
+        security group VPC association. Rules are stale when they reference a
+        deleted security group. Rules can also be stale if they reference a
+        security group in a peer VPC for which the VPC peering connection has been
+        deleted, across a transit gateway where the transit gateway has been
+        deleted (or the transit gateway security group referencing feature has
+        been disabled), or if a security group VPC association has been
+        disassociated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeStaleSecurityGroups
+        """
+        return self._paginate(
+            "DescribeStaleSecurityGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_store_image_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeStoreImageTasksRequestTypeDef],
+    ) -> RegionResults[DescribeStoreImageTasksResultTypeDef]:
+        """Every page of DescribeStoreImageTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the progress of the AMI store tasks. You can describe the store
+        tasks for specified AMIs. If you don't specify the AMIs, you get a
+        paginated list of store tasks from the last 31 days.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeStoreImageTasks
+        """
+        return self._paginate(
+            "DescribeStoreImageTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_subnets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSubnetsRequestTypeDef],
+    ) -> RegionResults[DescribeSubnetsResultTypeDef]:
+        """Every page of DescribeSubnets in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes your subnets. The default is to describe all your subnets.
+        Alternatively, you can specify specific subnet IDs or filter the results
+        to include only the subnets that match specific criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSubnets
+        """
+        return self._paginate(
+            "DescribeSubnets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTagsRequestTypeDef],
+    ) -> RegionResults[DescribeTagsResultTypeDef]:
+        """Every page of DescribeTags in every target, merged per target (botocore's
+        build_full_result).
+
+        Describes the specified tags for your EC2 resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTags
+        """
+        return self._paginate(
+            "DescribeTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_traffic_mirror_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTrafficMirrorFiltersRequestTypeDef],
+    ) -> RegionResults[DescribeTrafficMirrorFiltersResultTypeDef]:
+        """Every page of DescribeTrafficMirrorFilters in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more Traffic Mirror filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTrafficMirrorFilters
+        """
+        return self._paginate(
+            "DescribeTrafficMirrorFilters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_traffic_mirror_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTrafficMirrorSessionsRequestTypeDef],
+    ) -> RegionResults[DescribeTrafficMirrorSessionsResultTypeDef]:
+        """Every page of DescribeTrafficMirrorSessions in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more Traffic Mirror sessions. By default, all Traffic
+        Mirror sessions are described. Alternatively, you can filter the results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTrafficMirrorSessions
+        """
+        return self._paginate(
+            "DescribeTrafficMirrorSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_traffic_mirror_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTrafficMirrorTargetsRequestTypeDef],
+    ) -> RegionResults[DescribeTrafficMirrorTargetsResultTypeDef]:
+        """Every page of DescribeTrafficMirrorTargets in every target, merged per
+        target (botocore's build_full_result).
+
+        Information about one or more Traffic Mirror targets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTrafficMirrorTargets
+        """
+        return self._paginate(
+            "DescribeTrafficMirrorTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_transit_gateway_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayAttachmentsRequestTypeDef],
+    ) -> RegionResults[DescribeTransitGatewayAttachmentsResultTypeDef]:
+        """Every page of DescribeTransitGatewayAttachments in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes one or more attachments between resources and transit gateways.
+        By default, all attachments are described. Alternatively, you can filter
+        the results by attachment ID, attachment state, resource ID, or resource
+        owner.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayAttachments
+        """
+        return self._paginate(
+            "DescribeTransitGatewayAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_transit_gateway_connect_peers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayConnectPeersRequestTypeDef],
+    ) -> RegionResults[DescribeTransitGatewayConnectPeersResultTypeDef]:
+        """Every page of DescribeTransitGatewayConnectPeers in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes one or more Connect peers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayConnectPeers
+        """
+        return self._paginate(
+            "DescribeTransitGatewayConnectPeers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_transit_gateway_connects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayConnectsRequestTypeDef],
+    ) -> RegionResults[DescribeTransitGatewayConnectsResultTypeDef]:
+        """Every page of DescribeTransitGatewayConnects in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more Connect attachments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayConnects
+        """
+        return self._paginate(
+            "DescribeTransitGatewayConnects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_transit_gateway_multicast_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayMulticastDomainsRequestTypeDef],
+    ) -> RegionResults[DescribeTransitGatewayMulticastDomainsResultTypeDef]:
+        """Every page of DescribeTransitGatewayMulticastDomains in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes one or more transit gateway multicast domains.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayMulticastDomains
+        """
+        return self._paginate(
+            "DescribeTransitGatewayMulticastDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_transit_gateway_peering_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayPeeringAttachmentsRequestTypeDef],
+    ) -> RegionResults[DescribeTransitGatewayPeeringAttachmentsResultTypeDef]:
+        """Every page of DescribeTransitGatewayPeeringAttachments in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes your transit gateway peering attachments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayPeeringAttachments
+        """
+        return self._paginate(
+            "DescribeTransitGatewayPeeringAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_transit_gateway_policy_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayPolicyTablesRequestTypeDef],
+    ) -> RegionResults[DescribeTransitGatewayPolicyTablesResultTypeDef]:
+        """Every page of DescribeTransitGatewayPolicyTables in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes one or more transit gateway route policy tables.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayPolicyTables
+        """
+        return self._paginate(
+            "DescribeTransitGatewayPolicyTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_transit_gateway_route_table_announcements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayRouteTableAnnouncementsRequestTypeDef],
+    ) -> RegionResults[DescribeTransitGatewayRouteTableAnnouncementsResultTypeDef]:
+        """Every page of DescribeTransitGatewayRouteTableAnnouncements in every
+        target, merged per target (botocore's build_full_result).
+
+        Describes one or more transit gateway route table advertisements.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayRouteTableAnnouncements
+        """
+        return self._paginate(
+            "DescribeTransitGatewayRouteTableAnnouncements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_transit_gateway_route_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayRouteTablesRequestTypeDef],
+    ) -> RegionResults[DescribeTransitGatewayRouteTablesResultTypeDef]:
+        """Every page of DescribeTransitGatewayRouteTables in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes one or more transit gateway route tables. By default, all
+        transit gateway route tables are described. Alternatively, you can filter
+        the results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayRouteTables
+        """
+        return self._paginate(
+            "DescribeTransitGatewayRouteTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_transit_gateway_vpc_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayVpcAttachmentsRequestTypeDef],
+    ) -> RegionResults[DescribeTransitGatewayVpcAttachmentsResultTypeDef]:
+        """Every page of DescribeTransitGatewayVpcAttachments in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes one or more VPC attachments. By default, all VPC attachments are
+        described. Alternatively, you can filter the results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayVpcAttachments
+        """
+        return self._paginate(
+            "DescribeTransitGatewayVpcAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_transit_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTransitGatewaysRequestTypeDef],
+    ) -> RegionResults[DescribeTransitGatewaysResultTypeDef]:
+        """Every page of DescribeTransitGateways in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more transit gateways. By default, all transit gateways
+        are described. Alternatively, you can filter the results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGateways
+        """
+        return self._paginate(
+            "DescribeTransitGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_trunk_interface_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTrunkInterfaceAssociationsRequestTypeDef],
+    ) -> RegionResults[DescribeTrunkInterfaceAssociationsResultTypeDef]:
+        """Every page of DescribeTrunkInterfaceAssociations in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes one or more network interface trunk associations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTrunkInterfaceAssociations
+        """
+        return self._paginate(
+            "DescribeTrunkInterfaceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_verified_access_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVerifiedAccessEndpointsRequestTypeDef],
+    ) -> RegionResults[DescribeVerifiedAccessEndpointsResultTypeDef]:
+        """Every page of DescribeVerifiedAccessEndpoints in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the specified Amazon Web Services Verified Access endpoints.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessEndpoints
+        """
+        return self._paginate(
+            "DescribeVerifiedAccessEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_verified_access_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVerifiedAccessGroupsRequestTypeDef],
+    ) -> RegionResults[DescribeVerifiedAccessGroupsResultTypeDef]:
+        """Every page of DescribeVerifiedAccessGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the specified Verified Access groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessGroups
+        """
+        return self._paginate(
+            "DescribeVerifiedAccessGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_verified_access_instance_logging_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            DescribeVerifiedAccessInstanceLoggingConfigurationsRequestTypeDef
+        ],
+    ) -> RegionResults[
+        DescribeVerifiedAccessInstanceLoggingConfigurationsResultTypeDef
+    ]:
+        """Every page of DescribeVerifiedAccessInstanceLoggingConfigurations in every
+        target, merged per target (botocore's build_full_result).
+
+        Describes the specified Amazon Web Services Verified Access instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessInstanceLoggingConfigurations
+        """
+        return self._paginate(
+            "DescribeVerifiedAccessInstanceLoggingConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_verified_access_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVerifiedAccessInstancesRequestTypeDef],
+    ) -> RegionResults[DescribeVerifiedAccessInstancesResultTypeDef]:
+        """Every page of DescribeVerifiedAccessInstances in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the specified Amazon Web Services Verified Access instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessInstances
+        """
+        return self._paginate(
+            "DescribeVerifiedAccessInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_verified_access_trust_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVerifiedAccessTrustProvidersRequestTypeDef],
+    ) -> RegionResults[DescribeVerifiedAccessTrustProvidersResultTypeDef]:
+        """Every page of DescribeVerifiedAccessTrustProviders in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes the specified Amazon Web Services Verified Access trust
+        providers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessTrustProviders
+        """
+        return self._paginate(
+            "DescribeVerifiedAccessTrustProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_volume_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVolumeStatusRequestTypeDef],
+    ) -> RegionResults[DescribeVolumeStatusResultTypeDef]:
+        """Every page of DescribeVolumeStatus in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the status of the specified volumes. Volume status provides the
+        result of the checks performed on your volumes to determine events that
+        can impair the performance of your volumes. The performance of a volume
+        can be affected if an issue occurs on the volume's underlying host. If the
+        volume's underlying host experiences a power outage or system issue, after
+        the system is restored, there could be data inconsistencies on the volume.
+        Volume events notify you if this occurs. Volume actions notify you if any
+        action needs to be taken in response to the event.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVolumeStatus
+        """
+        return self._paginate(
+            "DescribeVolumeStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_volumes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVolumesRequestTypeDef],
+    ) -> RegionResults[DescribeVolumesResultTypeDef]:
+        """Every page of DescribeVolumes in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified EBS volumes or all of your EBS volumes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVolumes
+        """
+        return self._paginate(
+            "DescribeVolumes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_volumes_modifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVolumesModificationsRequestTypeDef],
+    ) -> RegionResults[DescribeVolumesModificationsResultTypeDef]:
+        """Every page of DescribeVolumesModifications in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the most recent volume modification request for the specified
+        EBS volumes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVolumesModifications
+        """
+        return self._paginate(
+            "DescribeVolumesModifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_vpc_classic_link_dns_support(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVpcClassicLinkDnsSupportRequestTypeDef],
+    ) -> RegionResults[DescribeVpcClassicLinkDnsSupportResultTypeDef]:
+        """Every page of DescribeVpcClassicLinkDnsSupport in every target, merged per
+        target (botocore's build_full_result).
+
+        This action is deprecated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcClassicLinkDnsSupport
+        """
+        return self._paginate(
+            "DescribeVpcClassicLinkDnsSupport",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_vpc_endpoint_connection_notifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVpcEndpointConnectionNotificationsRequestTypeDef],
+    ) -> RegionResults[DescribeVpcEndpointConnectionNotificationsResultTypeDef]:
+        """Every page of DescribeVpcEndpointConnectionNotifications in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes the connection notifications for VPC endpoints and VPC endpoint
+        services.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcEndpointConnectionNotifications
+        """
+        return self._paginate(
+            "DescribeVpcEndpointConnectionNotifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_vpc_endpoint_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVpcEndpointConnectionsRequestTypeDef],
+    ) -> RegionResults[DescribeVpcEndpointConnectionsResultTypeDef]:
+        """Every page of DescribeVpcEndpointConnections in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the VPC endpoint connections to your VPC endpoint services,
+        including any endpoints that are pending your acceptance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcEndpointConnections
+        """
+        return self._paginate(
+            "DescribeVpcEndpointConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_vpc_endpoint_service_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVpcEndpointServiceConfigurationsRequestTypeDef],
+    ) -> RegionResults[DescribeVpcEndpointServiceConfigurationsResultTypeDef]:
+        """Every page of DescribeVpcEndpointServiceConfigurations in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes the VPC endpoint service configurations in your account (your
+        services).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcEndpointServiceConfigurations
+        """
+        return self._paginate(
+            "DescribeVpcEndpointServiceConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_vpc_endpoint_service_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVpcEndpointServicePermissionsRequestTypeDef],
+    ) -> RegionResults[DescribeVpcEndpointServicePermissionsResultTypeDef]:
+        """Every page of DescribeVpcEndpointServicePermissions in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes the principals (service consumers) that are permitted to
+        discover your VPC endpoint service. Principal ARNs with path components
+        aren't supported.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcEndpointServicePermissions
+        """
+        return self._paginate(
+            "DescribeVpcEndpointServicePermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_vpc_endpoint_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVpcEndpointServicesRequestTypeDef],
+    ) -> RegionResults[DescribeVpcEndpointServicesResultTypeDef]:
+        """Every page of DescribeVpcEndpointServices in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes available services to which you can create a VPC endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcEndpointServices
+        """
+        return self._paginate(
+            "DescribeVpcEndpointServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_vpc_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVpcEndpointsRequestTypeDef],
+    ) -> RegionResults[DescribeVpcEndpointsResultTypeDef]:
+        """Every page of DescribeVpcEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes your VPC endpoints. The default is to describe all your VPC
+        endpoints. Alternatively, you can specify specific VPC endpoint IDs or
+        filter the results to include only the VPC endpoints that match specific
+        criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcEndpoints
+        """
+        return self._paginate(
+            "DescribeVpcEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_vpc_peering_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVpcPeeringConnectionsRequestTypeDef],
+    ) -> RegionResults[DescribeVpcPeeringConnectionsResultTypeDef]:
+        """Every page of DescribeVpcPeeringConnections in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes your VPC peering connections. The default is to describe all
+        your VPC peering connections. Alternatively, you can specify specific VPC
+        peering connection IDs or filter the results to include only the VPC
+        peering connections that match specific criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcPeeringConnections
+        """
+        return self._paginate(
+            "DescribeVpcPeeringConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_vpcs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVpcsRequestTypeDef],
+    ) -> RegionResults[DescribeVpcsResultTypeDef]:
+        """Every page of DescribeVpcs in every target, merged per target (botocore's
+        build_full_result).
+
+        Describes your VPCs. The default is to describe all your VPCs.
+        Alternatively, you can specify specific VPC IDs or filter the results to
+        include only the VPCs that match specific criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcs
+        """
+        return self._paginate(
+            "DescribeVpcs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_vpn_concentrators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVpnConcentratorsRequestTypeDef],
+    ) -> RegionResults[DescribeVpnConcentratorsResultTypeDef]:
+        """Every page of DescribeVpnConcentrators in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more of your VPN concentrators.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpnConcentrators
+        """
+        return self._paginate(
+            "DescribeVpnConcentrators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_associated_ipv6_pool_cidrs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAssociatedIpv6PoolCidrsRequestTypeDef],
+    ) -> RegionResults[GetAssociatedIpv6PoolCidrsResultTypeDef]:
+        """Every page of GetAssociatedIpv6PoolCidrs in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets information about the IPv6 CIDR block associations for a specified
+        IPv6 address pool.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetAssociatedIpv6PoolCidrs
+        """
+        return self._paginate(
+            "GetAssociatedIpv6PoolCidrs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_aws_network_performance_data(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAwsNetworkPerformanceDataRequestTypeDef],
+    ) -> RegionResults[GetAwsNetworkPerformanceDataResultTypeDef]:
+        """Every page of GetAwsNetworkPerformanceData in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets network performance data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetAwsNetworkPerformanceData
+        """
+        return self._paginate(
+            "GetAwsNetworkPerformanceData",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_capacity_manager_metric_data(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCapacityManagerMetricDataRequestTypeDef],
+    ) -> RegionResults[GetCapacityManagerMetricDataResultTypeDef]:
+        """Every page of GetCapacityManagerMetricData in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves capacity usage metrics for your EC2 resources. Returns
+        time-series data for metrics like unused capacity, utilization rates, and
+        costs across On-Demand, Spot, and Capacity Reservations. Data can be
+        grouped and filtered by various dimensions such as region, account, and
+        instance family.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetCapacityManagerMetricData
+        """
+        return self._paginate(
+            "GetCapacityManagerMetricData",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_capacity_manager_metric_dimensions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCapacityManagerMetricDimensionsRequestTypeDef],
+    ) -> RegionResults[GetCapacityManagerMetricDimensionsResultTypeDef]:
+        """Every page of GetCapacityManagerMetricDimensions in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves the available dimension values for capacity metrics within a
+        specified time range. This is useful for discovering what accounts,
+        regions, instance families, and other dimensions have data available for
+        filtering and grouping.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetCapacityManagerMetricDimensions
+        """
+        return self._paginate(
+            "GetCapacityManagerMetricDimensions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_capacity_manager_monitored_tag_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCapacityManagerMonitoredTagKeysRequestTypeDef],
+    ) -> RegionResults[GetCapacityManagerMonitoredTagKeysResultTypeDef]:
+        """Every page of GetCapacityManagerMonitoredTagKeys in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves the tag keys that are currently being monitored by EC2 Capacity
+        Manager. Monitored tag keys are included as dimensions in capacity metric
+        data, enabling you to group and filter metrics by tag values.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetCapacityManagerMonitoredTagKeys
+        """
+        return self._paginate(
+            "GetCapacityManagerMonitoredTagKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_groups_for_capacity_reservation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetGroupsForCapacityReservationRequestTypeDef],
+    ) -> RegionResults[GetGroupsForCapacityReservationResultTypeDef]:
+        """Every page of GetGroupsForCapacityReservation in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the resource groups to which a Capacity Reservation has been added.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetGroupsForCapacityReservation
+        """
+        return self._paginate(
+            "GetGroupsForCapacityReservation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_instance_types_from_instance_requirements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetInstanceTypesFromInstanceRequirementsRequestTypeDef],
+    ) -> RegionResults[GetInstanceTypesFromInstanceRequirementsResultTypeDef]:
+        """Every page of GetInstanceTypesFromInstanceRequirements in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns a list of instance types with the specified instance attributes.
+        You can use the response to preview the instance types without launching
+        instances. Note that the response does not consider capacity.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetInstanceTypesFromInstanceRequirements
+        """
+        return self._paginate(
+            "GetInstanceTypesFromInstanceRequirements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_ipam_address_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetIpamAddressHistoryRequestTypeDef],
+    ) -> RegionResults[GetIpamAddressHistoryResultTypeDef]:
+        """Every page of GetIpamAddressHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieve historical information about a CIDR within an IPAM scope. For
+        more information, see View the history of IP addresses in the Amazon VPC
+        IPAM User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamAddressHistory
+        """
+        return self._paginate(
+            "GetIpamAddressHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_ipam_discovered_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetIpamDiscoveredAccountsRequestTypeDef],
+    ) -> RegionResults[GetIpamDiscoveredAccountsResultTypeDef]:
+        """Every page of GetIpamDiscoveredAccounts in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets IPAM discovered accounts. A discovered account is an Amazon Web
+        Services account that is monitored under a resource discovery. If you have
+        integrated IPAM with Amazon Web Services Organizations, all accounts in
+        the organization are discovered accounts. Only the IPAM account can get
+        all discovered accounts in the organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamDiscoveredAccounts
+        """
+        return self._paginate(
+            "GetIpamDiscoveredAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_ipam_discovered_resource_cidrs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetIpamDiscoveredResourceCidrsRequestTypeDef],
+    ) -> RegionResults[GetIpamDiscoveredResourceCidrsResultTypeDef]:
+        """Every page of GetIpamDiscoveredResourceCidrs in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the resource CIDRs that are monitored as part of a resource
+        discovery. A discovered resource is a resource CIDR monitored under a
+        resource discovery. The following resources can be discovered: VPCs,
+        Public IPv4 pools, VPC subnets, and Elastic IP addresses.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamDiscoveredResourceCidrs
+        """
+        return self._paginate(
+            "GetIpamDiscoveredResourceCidrs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_ipam_pool_allocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetIpamPoolAllocationsRequestTypeDef],
+    ) -> RegionResults[GetIpamPoolAllocationsResultTypeDef]:
+        """Every page of GetIpamPoolAllocations in every target, merged per target
+        (botocore's build_full_result).
+
+        Get a list of all the CIDR allocations in an IPAM pool. The Region you use
+        should be the IPAM pool locale. The locale is the Amazon Web Services
+        Region where this IPAM pool is available for allocations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPoolAllocations
+        """
+        return self._paginate(
+            "GetIpamPoolAllocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_ipam_pool_cidrs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetIpamPoolCidrsRequestTypeDef],
+    ) -> RegionResults[GetIpamPoolCidrsResultTypeDef]:
+        """Every page of GetIpamPoolCidrs in every target, merged per target
+        (botocore's build_full_result).
+
+        Get the CIDRs provisioned to an IPAM pool.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPoolCidrs
+        """
+        return self._paginate(
+            "GetIpamPoolCidrs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_ipam_prefix_list_resolver_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetIpamPrefixListResolverRulesRequestTypeDef],
+    ) -> RegionResults[GetIpamPrefixListResolverRulesResultTypeDef]:
+        """Every page of GetIpamPrefixListResolverRules in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the CIDR selection rules for an IPAM prefix list resolver. Use
+        this operation to view the business logic that determines which CIDRs are
+        selected for synchronization with prefix lists.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPrefixListResolverRules
+        """
+        return self._paginate(
+            "GetIpamPrefixListResolverRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_ipam_prefix_list_resolver_version_entries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetIpamPrefixListResolverVersionEntriesRequestTypeDef],
+    ) -> RegionResults[GetIpamPrefixListResolverVersionEntriesResultTypeDef]:
+        """Every page of GetIpamPrefixListResolverVersionEntries in every target,
+        merged per target (botocore's build_full_result).
+
+        Retrieves the CIDR entries for a specific version of an IPAM prefix list
+        resolver. This shows the actual CIDRs that were selected and synchronized
+        at a particular point in time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPrefixListResolverVersionEntries
+        """
+        return self._paginate(
+            "GetIpamPrefixListResolverVersionEntries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_ipam_prefix_list_resolver_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetIpamPrefixListResolverVersionsRequestTypeDef],
+    ) -> RegionResults[GetIpamPrefixListResolverVersionsResultTypeDef]:
+        """Every page of GetIpamPrefixListResolverVersions in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves version information for an IPAM prefix list resolver.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPrefixListResolverVersions
+        """
+        return self._paginate(
+            "GetIpamPrefixListResolverVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_ipam_resource_cidrs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetIpamResourceCidrsRequestTypeDef],
+    ) -> RegionResults[GetIpamResourceCidrsResultTypeDef]:
+        """Every page of GetIpamResourceCidrs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns resource CIDRs managed by IPAM in a given scope. If an IPAM is
+        associated with more than one resource discovery, the resource CIDRs
+        across all of the resource discoveries is returned. A resource discovery
+        is an IPAM component that enables IPAM to manage and monitor resources
+        that belong to the owning account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamResourceCidrs
+        """
+        return self._paginate(
+            "GetIpamResourceCidrs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_managed_prefix_list_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetManagedPrefixListAssociationsRequestTypeDef],
+    ) -> RegionResults[GetManagedPrefixListAssociationsResultTypeDef]:
+        """Every page of GetManagedPrefixListAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets information about the resources that are associated with the
+        specified managed prefix list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetManagedPrefixListAssociations
+        """
+        return self._paginate(
+            "GetManagedPrefixListAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_managed_prefix_list_entries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetManagedPrefixListEntriesRequestTypeDef],
+    ) -> RegionResults[GetManagedPrefixListEntriesResultTypeDef]:
+        """Every page of GetManagedPrefixListEntries in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets information about the entries for a specified managed prefix list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetManagedPrefixListEntries
+        """
+        return self._paginate(
+            "GetManagedPrefixListEntries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_network_insights_access_scope_analysis_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetNetworkInsightsAccessScopeAnalysisFindingsRequestTypeDef],
+    ) -> RegionResults[GetNetworkInsightsAccessScopeAnalysisFindingsResultTypeDef]:
+        """Every page of GetNetworkInsightsAccessScopeAnalysisFindings in every
+        target, merged per target (botocore's build_full_result).
+
+        Gets the findings for the specified Network Access Scope analysis.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetNetworkInsightsAccessScopeAnalysisFindings
+        """
+        return self._paginate(
+            "GetNetworkInsightsAccessScopeAnalysisFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_security_groups_for_vpc(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetSecurityGroupsForVpcRequestTypeDef],
+    ) -> RegionResults[GetSecurityGroupsForVpcResultTypeDef]:
+        """Every page of GetSecurityGroupsForVpc in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets security groups that can be associated by the Amazon Web Services
+        account making the request with network interfaces in the specified VPC.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetSecurityGroupsForVpc
+        """
+        return self._paginate(
+            "GetSecurityGroupsForVpc",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_spot_placement_scores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetSpotPlacementScoresRequestTypeDef],
+    ) -> RegionResults[GetSpotPlacementScoresResultTypeDef]:
+        """Every page of GetSpotPlacementScores in every target, merged per target
+        (botocore's build_full_result).
+
+        Calculates the Spot placement score for a Region or Availability Zone
+        based on the specified target capacity and compute requirements.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetSpotPlacementScores
+        """
+        return self._paginate(
+            "GetSpotPlacementScores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_transit_gateway_attachment_propagations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTransitGatewayAttachmentPropagationsRequestTypeDef],
+    ) -> RegionResults[GetTransitGatewayAttachmentPropagationsResultTypeDef]:
+        """Every page of GetTransitGatewayAttachmentPropagations in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the route tables to which the specified resource attachment
+        propagates routes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayAttachmentPropagations
+        """
+        return self._paginate(
+            "GetTransitGatewayAttachmentPropagations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_transit_gateway_multicast_domain_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTransitGatewayMulticastDomainAssociationsRequestTypeDef],
+    ) -> RegionResults[GetTransitGatewayMulticastDomainAssociationsResultTypeDef]:
+        """Every page of GetTransitGatewayMulticastDomainAssociations in every
+        target, merged per target (botocore's build_full_result).
+
+        Gets information about the associations for the transit gateway multicast
+        domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayMulticastDomainAssociations
+        """
+        return self._paginate(
+            "GetTransitGatewayMulticastDomainAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_transit_gateway_policy_table_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTransitGatewayPolicyTableAssociationsRequestTypeDef],
+    ) -> RegionResults[GetTransitGatewayPolicyTableAssociationsResultTypeDef]:
+        """Every page of GetTransitGatewayPolicyTableAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Gets a list of the transit gateway policy table associations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayPolicyTableAssociations
+        """
+        return self._paginate(
+            "GetTransitGatewayPolicyTableAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_transit_gateway_prefix_list_references(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTransitGatewayPrefixListReferencesRequestTypeDef],
+    ) -> RegionResults[GetTransitGatewayPrefixListReferencesResultTypeDef]:
+        """Every page of GetTransitGatewayPrefixListReferences in every target,
+        merged per target (botocore's build_full_result).
+
+        Gets information about the prefix list references in a specified transit
+        gateway route table.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayPrefixListReferences
+        """
+        return self._paginate(
+            "GetTransitGatewayPrefixListReferences",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_transit_gateway_route_table_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTransitGatewayRouteTableAssociationsRequestTypeDef],
+    ) -> RegionResults[GetTransitGatewayRouteTableAssociationsResultTypeDef]:
+        """Every page of GetTransitGatewayRouteTableAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Gets information about the associations for the specified transit gateway
+        route table.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayRouteTableAssociations
+        """
+        return self._paginate(
+            "GetTransitGatewayRouteTableAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_transit_gateway_route_table_propagations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTransitGatewayRouteTablePropagationsRequestTypeDef],
+    ) -> RegionResults[GetTransitGatewayRouteTablePropagationsResultTypeDef]:
+        """Every page of GetTransitGatewayRouteTablePropagations in every target,
+        merged per target (botocore's build_full_result).
+
+        Gets information about the route table propagations for the specified
+        transit gateway route table.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayRouteTablePropagations
+        """
+        return self._paginate(
+            "GetTransitGatewayRouteTablePropagations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_vpn_connection_device_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetVpnConnectionDeviceTypesRequestTypeDef],
+    ) -> RegionResults[GetVpnConnectionDeviceTypesResultTypeDef]:
+        """Every page of GetVpnConnectionDeviceTypes in every target, merged per
+        target (botocore's build_full_result).
+
+        Obtain a list of customer gateway devices for which sample configuration
+        files can be provided. The request has no additional parameters. You can
+        also see the list of device types with sample configuration files
+        available under Your customer gateway device in the Amazon Web Services
+        Site-to-Site VPN User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetVpnConnectionDeviceTypes
+        """
+        return self._paginate(
+            "GetVpnConnectionDeviceTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_images_in_recycle_bin(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImagesInRecycleBinRequestTypeDef],
+    ) -> RegionResults[ListImagesInRecycleBinResultTypeDef]:
+        """Every page of ListImagesInRecycleBin in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists one or more AMIs that are currently in the Recycle Bin. For more
+        information, see Recycle Bin in the Amazon EC2 User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ListImagesInRecycleBin
+        """
+        return self._paginate(
+            "ListImagesInRecycleBin",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_snapshots_in_recycle_bin(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSnapshotsInRecycleBinRequestTypeDef],
+    ) -> RegionResults[ListSnapshotsInRecycleBinResultTypeDef]:
+        """Every page of ListSnapshotsInRecycleBin in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists one or more snapshots that are currently in the Recycle Bin.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ListSnapshotsInRecycleBin
+        """
+        return self._paginate(
+            "ListSnapshotsInRecycleBin",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_local_gateway_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchLocalGatewayRoutesRequestTypeDef],
+    ) -> RegionResults[SearchLocalGatewayRoutesResultTypeDef]:
+        """Every page of SearchLocalGatewayRoutes in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for routes in the specified local gateway route table.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/SearchLocalGatewayRoutes
+        """
+        return self._paginate(
+            "SearchLocalGatewayRoutes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_transit_gateway_multicast_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchTransitGatewayMulticastGroupsRequestTypeDef],
+    ) -> RegionResults[SearchTransitGatewayMulticastGroupsResultTypeDef]:
+        """Every page of SearchTransitGatewayMulticastGroups in every target, merged
+        per target (botocore's build_full_result).
+
+        Searches one or more transit gateway multicast groups and returns the
+        group membership information.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/SearchTransitGatewayMulticastGroups
+        """
+        return self._paginate(
+            "SearchTransitGatewayMulticastGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_transit_gateway_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchTransitGatewayRoutesRequestTypeDef],
+    ) -> RegionResults[SearchTransitGatewayRoutesResultTypeDef]:
+        """Every page of SearchTransitGatewayRoutes in every target, merged per
+        target (botocore's build_full_result).
+
+        Searches for routes in the specified transit gateway route table.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/SearchTransitGatewayRoutes
+        """
+        return self._paginate(
+            "SearchTransitGatewayRoutes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_address_transfers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAddressTransfersRequestTypeDef],
+    ) -> Items[AddressTransferTypeDef]:
+        """Each element of AddressTransfers in every page of
+        DescribeAddressTransfers, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeAddressTransfers
+        """
+        return self._items(
+            "DescribeAddressTransfers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_addresses_attribute(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAddressesAttributeRequestTypeDef],
+    ) -> Items[AddressAttributeTypeDef]:
+        """Each element of Addresses in every page of DescribeAddressesAttribute,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeAddressesAttribute
+        """
+        return self._items(
+            "DescribeAddressesAttribute",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_aws_network_performance_metric_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef
+        ],
+    ) -> Items[SubscriptionTypeDef]:
+        """Each element of Subscriptions in every page of
+        DescribeAwsNetworkPerformanceMetricSubscriptions, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeAwsNetworkPerformanceMetricSubscriptions
+        """
+        return self._items(
+            "DescribeAwsNetworkPerformanceMetricSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_byoip_cidrs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeByoipCidrsRequestTypeDef],
+    ) -> Items[ByoipCidrTypeDef]:
+        """Each element of ByoipCidrs in every page of DescribeByoipCidrs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeByoipCidrs
+        """
+        return self._items(
+            "DescribeByoipCidrs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_capacity_block_extension_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCapacityBlockExtensionHistoryRequestTypeDef],
+    ) -> Items[CapacityBlockExtensionTypeDef]:
+        """Each element of CapacityBlockExtensions in every page of
+        DescribeCapacityBlockExtensionHistory, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityBlockExtensionHistory
+        """
+        return self._items(
+            "DescribeCapacityBlockExtensionHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_capacity_block_extension_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCapacityBlockExtensionOfferingsRequestTypeDef],
+    ) -> Items[CapacityBlockExtensionOfferingTypeDef]:
+        """Each element of CapacityBlockExtensionOfferings in every page of
+        DescribeCapacityBlockExtensionOfferings, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityBlockExtensionOfferings
+        """
+        return self._items(
+            "DescribeCapacityBlockExtensionOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_capacity_block_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCapacityBlockOfferingsRequestTypeDef],
+    ) -> Items[CapacityBlockOfferingTypeDef]:
+        """Each element of CapacityBlockOfferings in every page of
+        DescribeCapacityBlockOfferings, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityBlockOfferings
+        """
+        return self._items(
+            "DescribeCapacityBlockOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_capacity_block_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCapacityBlockStatusRequestTypeDef],
+    ) -> Items[CapacityBlockStatusTypeDef]:
+        """Each element of CapacityBlockStatuses in every page of
+        DescribeCapacityBlockStatus, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityBlockStatus
+        """
+        return self._items(
+            "DescribeCapacityBlockStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_capacity_blocks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCapacityBlocksRequestTypeDef],
+    ) -> Items[CapacityBlockTypeDef]:
+        """Each element of CapacityBlocks in every page of DescribeCapacityBlocks,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityBlocks
+        """
+        return self._items(
+            "DescribeCapacityBlocks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_capacity_manager_data_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCapacityManagerDataExportsRequestTypeDef],
+    ) -> Items[CapacityManagerDataExportResponseTypeDef]:
+        """Each element of CapacityManagerDataExports in every page of
+        DescribeCapacityManagerDataExports, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityManagerDataExports
+        """
+        return self._items(
+            "DescribeCapacityManagerDataExports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_capacity_reservation_billing_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCapacityReservationBillingRequestsRequestTypeDef],
+    ) -> Items[CapacityReservationBillingRequestTypeDef]:
+        """Each element of CapacityReservationBillingRequests in every page of
+        DescribeCapacityReservationBillingRequests, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityReservationBillingRequests
+        """
+        return self._items(
+            "DescribeCapacityReservationBillingRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_capacity_reservation_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCapacityReservationFleetsRequestTypeDef],
+    ) -> Items[CapacityReservationFleetTypeDef]:
+        """Each element of CapacityReservationFleets in every page of
+        DescribeCapacityReservationFleets, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityReservationFleets
+        """
+        return self._items(
+            "DescribeCapacityReservationFleets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_capacity_reservations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCapacityReservationsRequestTypeDef],
+    ) -> Items[CapacityReservationTypeDef]:
+        """Each element of CapacityReservations in every page of
+        DescribeCapacityReservations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityReservations
+        """
+        return self._items(
+            "DescribeCapacityReservations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_carrier_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCarrierGatewaysRequestTypeDef],
+    ) -> Items[CarrierGatewayTypeDef]:
+        """Each element of CarrierGateways in every page of DescribeCarrierGateways,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCarrierGateways
+        """
+        return self._items(
+            "DescribeCarrierGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_classic_link_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClassicLinkInstancesRequestTypeDef],
+    ) -> Items[ClassicLinkInstanceTypeDef]:
+        """Each element of Instances in every page of DescribeClassicLinkInstances,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClassicLinkInstances
+        """
+        return self._items(
+            "DescribeClassicLinkInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_client_vpn_authorization_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClientVpnAuthorizationRulesRequestTypeDef],
+    ) -> Items[AuthorizationRuleTypeDef]:
+        """Each element of AuthorizationRules in every page of
+        DescribeClientVpnAuthorizationRules, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnAuthorizationRules
+        """
+        return self._items(
+            "DescribeClientVpnAuthorizationRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_client_vpn_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClientVpnConnectionsRequestTypeDef],
+    ) -> Items[ClientVpnConnectionTypeDef]:
+        """Each element of Connections in every page of DescribeClientVpnConnections,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnConnections
+        """
+        return self._items(
+            "DescribeClientVpnConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_client_vpn_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClientVpnEndpointsRequestTypeDef],
+    ) -> Items[ClientVpnEndpointTypeDef]:
+        """Each element of ClientVpnEndpoints in every page of
+        DescribeClientVpnEndpoints, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnEndpoints
+        """
+        return self._items(
+            "DescribeClientVpnEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_client_vpn_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClientVpnRoutesRequestTypeDef],
+    ) -> Items[ClientVpnRouteTypeDef]:
+        """Each element of Routes in every page of DescribeClientVpnRoutes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnRoutes
+        """
+        return self._items(
+            "DescribeClientVpnRoutes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_client_vpn_target_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClientVpnTargetNetworksRequestTypeDef],
+    ) -> Items[TargetNetworkTypeDef]:
+        """Each element of ClientVpnTargetNetworks in every page of
+        DescribeClientVpnTargetNetworks, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnTargetNetworks
+        """
+        return self._items(
+            "DescribeClientVpnTargetNetworks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_coip_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCoipPoolsRequestTypeDef],
+    ) -> Items[CoipPoolTypeDef]:
+        """Each element of CoipPools in every page of DescribeCoipPools, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCoipPools
+        """
+        return self._items(
+            "DescribeCoipPools", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_dhcp_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDhcpOptionsRequestTypeDef],
+    ) -> Items[DhcpOptionsTypeDef]:
+        """Each element of DhcpOptions in every page of DescribeDhcpOptions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeDhcpOptions
+        """
+        return self._items(
+            "DescribeDhcpOptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_egress_only_internet_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEgressOnlyInternetGatewaysRequestTypeDef],
+    ) -> Items[EgressOnlyInternetGatewayTypeDef]:
+        """Each element of EgressOnlyInternetGateways in every page of
+        DescribeEgressOnlyInternetGateways, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeEgressOnlyInternetGateways
+        """
+        return self._items(
+            "DescribeEgressOnlyInternetGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_export_image_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeExportImageTasksRequestTypeDef],
+    ) -> Items[ExportImageTaskTypeDef]:
+        """Each element of ExportImageTasks in every page of
+        DescribeExportImageTasks, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeExportImageTasks
+        """
+        return self._items(
+            "DescribeExportImageTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_fast_launch_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFastLaunchImagesRequestTypeDef],
+    ) -> Items[DescribeFastLaunchImagesSuccessItemTypeDef]:
+        """Each element of FastLaunchImages in every page of
+        DescribeFastLaunchImages, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFastLaunchImages
+        """
+        return self._items(
+            "DescribeFastLaunchImages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_fast_snapshot_restores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFastSnapshotRestoresRequestTypeDef],
+    ) -> Items[DescribeFastSnapshotRestoreSuccessItemTypeDef]:
+        """Each element of FastSnapshotRestores in every page of
+        DescribeFastSnapshotRestores, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFastSnapshotRestores
+        """
+        return self._items(
+            "DescribeFastSnapshotRestores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFleetsRequestTypeDef],
+    ) -> Items[FleetDataTypeDef]:
+        """Each element of Fleets in every page of DescribeFleets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFleets
+        """
+        return self._items(
+            "DescribeFleets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_flow_logs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFlowLogsRequestTypeDef],
+    ) -> Items[FlowLogTypeDef]:
+        """Each element of FlowLogs in every page of DescribeFlowLogs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFlowLogs
+        """
+        return self._items(
+            "DescribeFlowLogs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_fpga_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFpgaImagesRequestTypeDef],
+    ) -> Items[FpgaImageTypeDef]:
+        """Each element of FpgaImages in every page of DescribeFpgaImages, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFpgaImages
+        """
+        return self._items(
+            "DescribeFpgaImages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_host_reservation_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeHostReservationOfferingsRequestTypeDef],
+    ) -> Items[HostOfferingTypeDef]:
+        """Each element of OfferingSet in every page of
+        DescribeHostReservationOfferings, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeHostReservationOfferings
+        """
+        return self._items(
+            "DescribeHostReservationOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_host_reservations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeHostReservationsRequestTypeDef],
+    ) -> Items[HostReservationTypeDef]:
+        """Each element of HostReservationSet in every page of
+        DescribeHostReservations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeHostReservations
+        """
+        return self._items(
+            "DescribeHostReservations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_hosts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeHostsRequestTypeDef],
+    ) -> Items[HostTypeDef]:
+        """Each element of Hosts in every page of DescribeHosts, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeHosts
+        """
+        return self._items(
+            "DescribeHosts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_iam_instance_profile_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeIamInstanceProfileAssociationsRequestTypeDef],
+    ) -> Items[IamInstanceProfileAssociationTypeDef]:
+        """Each element of IamInstanceProfileAssociations in every page of
+        DescribeIamInstanceProfileAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIamInstanceProfileAssociations
+        """
+        return self._items(
+            "DescribeIamInstanceProfileAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_image_references(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeImageReferencesRequestTypeDef],
+    ) -> Items[ImageReferenceTypeDef]:
+        """Each element of ImageReferences in every page of DescribeImageReferences,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImageReferences
+        """
+        return self._items(
+            "DescribeImageReferences", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_image_usage_report_entries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeImageUsageReportEntriesRequestTypeDef],
+    ) -> Items[ImageUsageReportEntryTypeDef]:
+        """Each element of ImageUsageReportEntries in every page of
+        DescribeImageUsageReportEntries, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImageUsageReportEntries
+        """
+        return self._items(
+            "DescribeImageUsageReportEntries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_image_usage_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeImageUsageReportsRequestTypeDef],
+    ) -> Items[ImageUsageReportTypeDef]:
+        """Each element of ImageUsageReports in every page of
+        DescribeImageUsageReports, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImageUsageReports
+        """
+        return self._items(
+            "DescribeImageUsageReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeImagesRequestTypeDef],
+    ) -> Items[ImageTypeDef]:
+        """Each element of Images in every page of DescribeImages, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImages
+        """
+        return self._items(
+            "DescribeImages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_import_image_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeImportImageTasksRequestTypeDef],
+    ) -> Items[ImportImageTaskTypeDef]:
+        """Each element of ImportImageTasks in every page of
+        DescribeImportImageTasks, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImportImageTasks
+        """
+        return self._items(
+            "DescribeImportImageTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_import_snapshot_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeImportSnapshotTasksRequestTypeDef],
+    ) -> Items[ImportSnapshotTaskTypeDef]:
+        """Each element of ImportSnapshotTasks in every page of
+        DescribeImportSnapshotTasks, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImportSnapshotTasks
+        """
+        return self._items(
+            "DescribeImportSnapshotTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_instance_connect_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstanceConnectEndpointsRequestTypeDef],
+    ) -> Items[Ec2InstanceConnectEndpointTypeDef]:
+        """Each element of InstanceConnectEndpoints in every page of
+        DescribeInstanceConnectEndpoints, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceConnectEndpoints
+        """
+        return self._items(
+            "DescribeInstanceConnectEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_instance_credit_specifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstanceCreditSpecificationsRequestTypeDef],
+    ) -> Items[InstanceCreditSpecificationTypeDef]:
+        """Each element of InstanceCreditSpecifications in every page of
+        DescribeInstanceCreditSpecifications, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceCreditSpecifications
+        """
+        return self._items(
+            "DescribeInstanceCreditSpecifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_instance_event_windows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstanceEventWindowsRequestTypeDef],
+    ) -> Items[InstanceEventWindowTypeDef]:
+        """Each element of InstanceEventWindows in every page of
+        DescribeInstanceEventWindows, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceEventWindows
+        """
+        return self._items(
+            "DescribeInstanceEventWindows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_instance_image_metadata(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstanceImageMetadataRequestTypeDef],
+    ) -> Items[InstanceImageMetadataTypeDef]:
+        """Each element of InstanceImageMetadata in every page of
+        DescribeInstanceImageMetadata, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceImageMetadata
+        """
+        return self._items(
+            "DescribeInstanceImageMetadata",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_instance_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstanceStatusRequestTypeDef],
+    ) -> Items[InstanceStatusTypeDef]:
+        """Each element of InstanceStatuses in every page of DescribeInstanceStatus,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceStatus
+        """
+        return self._items(
+            "DescribeInstanceStatus", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_instance_topology(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstanceTopologyRequestTypeDef],
+    ) -> Items[InstanceTopologyTypeDef]:
+        """Each element of Instances in every page of DescribeInstanceTopology, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceTopology
+        """
+        return self._items(
+            "DescribeInstanceTopology", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_instance_type_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstanceTypeOfferingsRequestTypeDef],
+    ) -> Items[InstanceTypeOfferingTypeDef]:
+        """Each element of InstanceTypeOfferings in every page of
+        DescribeInstanceTypeOfferings, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceTypeOfferings
+        """
+        return self._items(
+            "DescribeInstanceTypeOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_instance_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstanceTypesRequestTypeDef],
+    ) -> Items[InstanceTypeInfoTypeDef]:
+        """Each element of InstanceTypes in every page of DescribeInstanceTypes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceTypes
+        """
+        return self._items(
+            "DescribeInstanceTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstancesRequestTypeDef],
+    ) -> Items[ReservationTypeDef]:
+        """Each element of Reservations in every page of DescribeInstances, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstances
+        """
+        return self._items(
+            "DescribeInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_internet_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInternetGatewaysRequestTypeDef],
+    ) -> Items[InternetGatewayTypeDef]:
+        """Each element of InternetGateways in every page of
+        DescribeInternetGateways, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInternetGateways
+        """
+        return self._items(
+            "DescribeInternetGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_ipam_pool_allocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeIpamPoolAllocationsRequestTypeDef],
+    ) -> Items[IpamPoolAllocationTypeDef]:
+        """Each element of IpamPoolAllocations in every page of
+        DescribeIpamPoolAllocations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamPoolAllocations
+        """
+        return self._items(
+            "DescribeIpamPoolAllocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_ipam_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeIpamPoolsRequestTypeDef],
+    ) -> Items[IpamPoolTypeDef]:
+        """Each element of IpamPools in every page of DescribeIpamPools, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamPools
+        """
+        return self._items(
+            "DescribeIpamPools", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_ipam_prefix_list_resolver_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeIpamPrefixListResolverTargetsRequestTypeDef],
+    ) -> Items[IpamPrefixListResolverTargetTypeDef]:
+        """Each element of IpamPrefixListResolverTargets in every page of
+        DescribeIpamPrefixListResolverTargets, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamPrefixListResolverTargets
+        """
+        return self._items(
+            "DescribeIpamPrefixListResolverTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_ipam_prefix_list_resolvers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeIpamPrefixListResolversRequestTypeDef],
+    ) -> Items[IpamPrefixListResolverTypeDef]:
+        """Each element of IpamPrefixListResolvers in every page of
+        DescribeIpamPrefixListResolvers, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamPrefixListResolvers
+        """
+        return self._items(
+            "DescribeIpamPrefixListResolvers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_ipam_resource_discoveries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeIpamResourceDiscoveriesRequestTypeDef],
+    ) -> Items[IpamResourceDiscoveryTypeDef]:
+        """Each element of IpamResourceDiscoveries in every page of
+        DescribeIpamResourceDiscoveries, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamResourceDiscoveries
+        """
+        return self._items(
+            "DescribeIpamResourceDiscoveries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_ipam_resource_discovery_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeIpamResourceDiscoveryAssociationsRequestTypeDef],
+    ) -> Items[IpamResourceDiscoveryAssociationTypeDef]:
+        """Each element of IpamResourceDiscoveryAssociations in every page of
+        DescribeIpamResourceDiscoveryAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamResourceDiscoveryAssociations
+        """
+        return self._items(
+            "DescribeIpamResourceDiscoveryAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_ipam_scopes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeIpamScopesRequestTypeDef],
+    ) -> Items[IpamScopeTypeDef]:
+        """Each element of IpamScopes in every page of DescribeIpamScopes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamScopes
+        """
+        return self._items(
+            "DescribeIpamScopes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_ipams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeIpamsRequestTypeDef],
+    ) -> Items[IpamTypeDef]:
+        """Each element of Ipams in every page of DescribeIpams, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpams
+        """
+        return self._items(
+            "DescribeIpams", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_ipv6_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeIpv6PoolsRequestTypeDef],
+    ) -> Items[Ipv6PoolTypeDef]:
+        """Each element of Ipv6Pools in every page of DescribeIpv6Pools, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpv6Pools
+        """
+        return self._items(
+            "DescribeIpv6Pools", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_launch_template_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLaunchTemplateVersionsRequestTypeDef],
+    ) -> Items[LaunchTemplateVersionTypeDef]:
+        """Each element of LaunchTemplateVersions in every page of
+        DescribeLaunchTemplateVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLaunchTemplateVersions
+        """
+        return self._items(
+            "DescribeLaunchTemplateVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_launch_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLaunchTemplatesRequestTypeDef],
+    ) -> Items[LaunchTemplateTypeDef]:
+        """Each element of LaunchTemplates in every page of DescribeLaunchTemplates,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLaunchTemplates
+        """
+        return self._items(
+            "DescribeLaunchTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_local_gateway_route_table_virtual_interface_group_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequestTypeDef
+        ],
+    ) -> Items[LocalGatewayRouteTableVirtualInterfaceGroupAssociationTypeDef]:
+        """Each element of LocalGatewayRouteTableVirtualInterfaceGroupAssociations in
+        every page of
+        DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations
+        """
+        return self._items(
+            "DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_local_gateway_route_table_vpc_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLocalGatewayRouteTableVpcAssociationsRequestTypeDef],
+    ) -> Items[LocalGatewayRouteTableVpcAssociationTypeDef]:
+        """Each element of LocalGatewayRouteTableVpcAssociations in every page of
+        DescribeLocalGatewayRouteTableVpcAssociations, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGatewayRouteTableVpcAssociations
+        """
+        return self._items(
+            "DescribeLocalGatewayRouteTableVpcAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_local_gateway_route_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLocalGatewayRouteTablesRequestTypeDef],
+    ) -> Items[LocalGatewayRouteTableTypeDef]:
+        """Each element of LocalGatewayRouteTables in every page of
+        DescribeLocalGatewayRouteTables, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGatewayRouteTables
+        """
+        return self._items(
+            "DescribeLocalGatewayRouteTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_local_gateway_virtual_interface_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLocalGatewayVirtualInterfaceGroupsRequestTypeDef],
+    ) -> Items[LocalGatewayVirtualInterfaceGroupTypeDef]:
+        """Each element of LocalGatewayVirtualInterfaceGroups in every page of
+        DescribeLocalGatewayVirtualInterfaceGroups, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGatewayVirtualInterfaceGroups
+        """
+        return self._items(
+            "DescribeLocalGatewayVirtualInterfaceGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_local_gateway_virtual_interfaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLocalGatewayVirtualInterfacesRequestTypeDef],
+    ) -> Items[LocalGatewayVirtualInterfaceTypeDef]:
+        """Each element of LocalGatewayVirtualInterfaces in every page of
+        DescribeLocalGatewayVirtualInterfaces, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGatewayVirtualInterfaces
+        """
+        return self._items(
+            "DescribeLocalGatewayVirtualInterfaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_local_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLocalGatewaysRequestTypeDef],
+    ) -> Items[LocalGatewayTypeDef]:
+        """Each element of LocalGateways in every page of DescribeLocalGateways, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGateways
+        """
+        return self._items(
+            "DescribeLocalGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_mac_hosts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMacHostsRequestTypeDef],
+    ) -> Items[MacHostTypeDef]:
+        """Each element of MacHosts in every page of DescribeMacHosts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeMacHosts
+        """
+        return self._items(
+            "DescribeMacHosts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_mac_modification_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMacModificationTasksRequestTypeDef],
+    ) -> Items[MacModificationTaskTypeDef]:
+        """Each element of MacModificationTasks in every page of
+        DescribeMacModificationTasks, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeMacModificationTasks
+        """
+        return self._items(
+            "DescribeMacModificationTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_managed_prefix_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeManagedPrefixListsRequestTypeDef],
+    ) -> Items[ManagedPrefixListTypeDef]:
+        """Each element of PrefixLists in every page of DescribeManagedPrefixLists,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeManagedPrefixLists
+        """
+        return self._items(
+            "DescribeManagedPrefixLists",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_moving_addresses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMovingAddressesRequestTypeDef],
+    ) -> Items[MovingAddressStatusTypeDef]:
+        """Each element of MovingAddressStatuses in every page of
+        DescribeMovingAddresses, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeMovingAddresses
+        """
+        return self._items(
+            "DescribeMovingAddresses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_nat_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeNatGatewaysRequestTypeDef],
+    ) -> Items[NatGatewayTypeDef]:
+        """Each element of NatGateways in every page of DescribeNatGateways, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNatGateways
+        """
+        return self._items(
+            "DescribeNatGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_network_acls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeNetworkAclsRequestTypeDef],
+    ) -> Items[NetworkAclTypeDef]:
+        """Each element of NetworkAcls in every page of DescribeNetworkAcls, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkAcls
+        """
+        return self._items(
+            "DescribeNetworkAcls", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_network_insights_access_scope_analyses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeNetworkInsightsAccessScopeAnalysesRequestTypeDef],
+    ) -> Items[NetworkInsightsAccessScopeAnalysisTypeDef]:
+        """Each element of NetworkInsightsAccessScopeAnalyses in every page of
+        DescribeNetworkInsightsAccessScopeAnalyses, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsAccessScopeAnalyses
+        """
+        return self._items(
+            "DescribeNetworkInsightsAccessScopeAnalyses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_network_insights_access_scopes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeNetworkInsightsAccessScopesRequestTypeDef],
+    ) -> Items[NetworkInsightsAccessScopeTypeDef]:
+        """Each element of NetworkInsightsAccessScopes in every page of
+        DescribeNetworkInsightsAccessScopes, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsAccessScopes
+        """
+        return self._items(
+            "DescribeNetworkInsightsAccessScopes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_network_insights_analyses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeNetworkInsightsAnalysesRequestTypeDef],
+    ) -> Items[NetworkInsightsAnalysisTypeDef]:
+        """Each element of NetworkInsightsAnalyses in every page of
+        DescribeNetworkInsightsAnalyses, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsAnalyses
+        """
+        return self._items(
+            "DescribeNetworkInsightsAnalyses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_network_insights_paths(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeNetworkInsightsPathsRequestTypeDef],
+    ) -> Items[NetworkInsightsPathTypeDef]:
+        """Each element of NetworkInsightsPaths in every page of
+        DescribeNetworkInsightsPaths, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsPaths
+        """
+        return self._items(
+            "DescribeNetworkInsightsPaths",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_network_interface_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeNetworkInterfacePermissionsRequestTypeDef],
+    ) -> Items[NetworkInterfacePermissionTypeDef]:
+        """Each element of NetworkInterfacePermissions in every page of
+        DescribeNetworkInterfacePermissions, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInterfacePermissions
+        """
+        return self._items(
+            "DescribeNetworkInterfacePermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_network_interfaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeNetworkInterfacesRequestTypeDef],
+    ) -> Items[NetworkInterfaceTypeDef]:
+        """Each element of NetworkInterfaces in every page of
+        DescribeNetworkInterfaces, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInterfaces
+        """
+        return self._items(
+            "DescribeNetworkInterfaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_prefix_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePrefixListsRequestTypeDef],
+    ) -> Items[PrefixListTypeDef]:
+        """Each element of PrefixLists in every page of DescribePrefixLists, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribePrefixLists
+        """
+        return self._items(
+            "DescribePrefixLists", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_principal_id_format(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePrincipalIdFormatRequestTypeDef],
+    ) -> Items[PrincipalIdFormatTypeDef]:
+        """Each element of Principals in every page of DescribePrincipalIdFormat,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribePrincipalIdFormat
+        """
+        return self._items(
+            "DescribePrincipalIdFormat",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_public_ipv4_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePublicIpv4PoolsRequestTypeDef],
+    ) -> Items[PublicIpv4PoolTypeDef]:
+        """Each element of PublicIpv4Pools in every page of DescribePublicIpv4Pools,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribePublicIpv4Pools
+        """
+        return self._items(
+            "DescribePublicIpv4Pools", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_replace_root_volume_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReplaceRootVolumeTasksRequestTypeDef],
+    ) -> Items[ReplaceRootVolumeTaskTypeDef]:
+        """Each element of ReplaceRootVolumeTasks in every page of
+        DescribeReplaceRootVolumeTasks, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeReplaceRootVolumeTasks
+        """
+        return self._items(
+            "DescribeReplaceRootVolumeTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_reserved_instances_modifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReservedInstancesModificationsRequestTypeDef],
+    ) -> Items[ReservedInstancesModificationTypeDef]:
+        """Each element of ReservedInstancesModifications in every page of
+        DescribeReservedInstancesModifications, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeReservedInstancesModifications
+        """
+        return self._items(
+            "DescribeReservedInstancesModifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_reserved_instances_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReservedInstancesOfferingsRequestTypeDef],
+    ) -> Items[ReservedInstancesOfferingTypeDef]:
+        """Each element of ReservedInstancesOfferings in every page of
+        DescribeReservedInstancesOfferings, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeReservedInstancesOfferings
+        """
+        return self._items(
+            "DescribeReservedInstancesOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_route_server_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRouteServerEndpointsRequestTypeDef],
+    ) -> Items[RouteServerEndpointTypeDef]:
+        """Each element of RouteServerEndpoints in every page of
+        DescribeRouteServerEndpoints, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRouteServerEndpoints
+        """
+        return self._items(
+            "DescribeRouteServerEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_route_server_peers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRouteServerPeersRequestTypeDef],
+    ) -> Items[RouteServerPeerTypeDef]:
+        """Each element of RouteServerPeers in every page of
+        DescribeRouteServerPeers, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRouteServerPeers
+        """
+        return self._items(
+            "DescribeRouteServerPeers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_route_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRouteServersRequestTypeDef],
+    ) -> Items[RouteServerTypeDef]:
+        """Each element of RouteServers in every page of DescribeRouteServers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRouteServers
+        """
+        return self._items(
+            "DescribeRouteServers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_route_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRouteTablesRequestTypeDef],
+    ) -> Items[RouteTableTypeDef]:
+        """Each element of RouteTables in every page of DescribeRouteTables, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRouteTables
+        """
+        return self._items(
+            "DescribeRouteTables", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_scheduled_instance_availability(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeScheduledInstanceAvailabilityRequestTypeDef],
+    ) -> Items[ScheduledInstanceAvailabilityTypeDef]:
+        """Each element of ScheduledInstanceAvailabilitySet in every page of
+        DescribeScheduledInstanceAvailability, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeScheduledInstanceAvailability
+        """
+        return self._items(
+            "DescribeScheduledInstanceAvailability",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_scheduled_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeScheduledInstancesRequestTypeDef],
+    ) -> Items[ScheduledInstanceTypeDef]:
+        """Each element of ScheduledInstanceSet in every page of
+        DescribeScheduledInstances, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeScheduledInstances
+        """
+        return self._items(
+            "DescribeScheduledInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_secondary_interfaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSecondaryInterfacesRequestTypeDef],
+    ) -> Items[SecondaryInterfaceTypeDef]:
+        """Each element of SecondaryInterfaces in every page of
+        DescribeSecondaryInterfaces, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondaryInterfaces
+        """
+        return self._items(
+            "DescribeSecondaryInterfaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_secondary_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSecondaryNetworksRequestTypeDef],
+    ) -> Items[SecondaryNetworkTypeDef]:
+        """Each element of SecondaryNetworks in every page of
+        DescribeSecondaryNetworks, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondaryNetworks
+        """
+        return self._items(
+            "DescribeSecondaryNetworks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_secondary_subnets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSecondarySubnetsRequestTypeDef],
+    ) -> Items[SecondarySubnetTypeDef]:
+        """Each element of SecondarySubnets in every page of
+        DescribeSecondarySubnets, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondarySubnets
+        """
+        return self._items(
+            "DescribeSecondarySubnets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_security_group_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSecurityGroupRulesRequestTypeDef],
+    ) -> Items[SecurityGroupRuleTypeDef]:
+        """Each element of SecurityGroupRules in every page of
+        DescribeSecurityGroupRules, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecurityGroupRules
+        """
+        return self._items(
+            "DescribeSecurityGroupRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_security_group_vpc_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSecurityGroupVpcAssociationsRequestTypeDef],
+    ) -> Items[SecurityGroupVpcAssociationTypeDef]:
+        """Each element of SecurityGroupVpcAssociations in every page of
+        DescribeSecurityGroupVpcAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecurityGroupVpcAssociations
+        """
+        return self._items(
+            "DescribeSecurityGroupVpcAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_security_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSecurityGroupsRequestTypeDef],
+    ) -> Items[SecurityGroupTypeDef]:
+        """Each element of SecurityGroups in every page of DescribeSecurityGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecurityGroups
+        """
+        return self._items(
+            "DescribeSecurityGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_snapshot_tier_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSnapshotTierStatusRequestTypeDef],
+    ) -> Items[SnapshotTierStatusTypeDef]:
+        """Each element of SnapshotTierStatuses in every page of
+        DescribeSnapshotTierStatus, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSnapshotTierStatus
+        """
+        return self._items(
+            "DescribeSnapshotTierStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
+    ) -> Items[SnapshotTypeDef]:
+        """Each element of Snapshots in every page of DescribeSnapshots, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSnapshots
+        """
+        return self._items(
+            "DescribeSnapshots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_spot_fleet_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSpotFleetInstancesRequestTypeDef],
+    ) -> Items[ActiveInstanceTypeDef]:
+        """Each element of ActiveInstances in every page of
+        DescribeSpotFleetInstances, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotFleetInstances
+        """
+        return self._items(
+            "DescribeSpotFleetInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_spot_fleet_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSpotFleetRequestsRequestTypeDef],
+    ) -> Items[SpotFleetRequestConfigTypeDef]:
+        """Each element of SpotFleetRequestConfigs in every page of
+        DescribeSpotFleetRequests, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotFleetRequests
+        """
+        return self._items(
+            "DescribeSpotFleetRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_spot_instance_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSpotInstanceRequestsRequestTypeDef],
+    ) -> Items[SpotInstanceRequestTypeDef]:
+        """Each element of SpotInstanceRequests in every page of
+        DescribeSpotInstanceRequests, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotInstanceRequests
+        """
+        return self._items(
+            "DescribeSpotInstanceRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_spot_price_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSpotPriceHistoryRequestTypeDef],
+    ) -> Items[SpotPriceTypeDef]:
+        """Each element of SpotPriceHistory in every page of
+        DescribeSpotPriceHistory, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotPriceHistory
+        """
+        return self._items(
+            "DescribeSpotPriceHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_stale_security_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeStaleSecurityGroupsRequestTypeDef],
+    ) -> Items[StaleSecurityGroupTypeDef]:
+        """Each element of StaleSecurityGroupSet in every page of
+        DescribeStaleSecurityGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeStaleSecurityGroups
+        """
+        return self._items(
+            "DescribeStaleSecurityGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_store_image_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeStoreImageTasksRequestTypeDef],
+    ) -> Items[StoreImageTaskResultTypeDef]:
+        """Each element of StoreImageTaskResults in every page of
+        DescribeStoreImageTasks, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeStoreImageTasks
+        """
+        return self._items(
+            "DescribeStoreImageTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_subnets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSubnetsRequestTypeDef],
+    ) -> Items[SubnetTypeDef]:
+        """Each element of Subnets in every page of DescribeSubnets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSubnets
+        """
+        return self._items(
+            "DescribeSubnets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTagsRequestTypeDef],
+    ) -> Items[TagDescriptionTypeDef]:
+        """Each element of Tags in every page of DescribeTags, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTags
+        """
+        return self._items(
+            "DescribeTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_traffic_mirror_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTrafficMirrorFiltersRequestTypeDef],
+    ) -> Items[TrafficMirrorFilterTypeDef]:
+        """Each element of TrafficMirrorFilters in every page of
+        DescribeTrafficMirrorFilters, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTrafficMirrorFilters
+        """
+        return self._items(
+            "DescribeTrafficMirrorFilters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_traffic_mirror_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTrafficMirrorSessionsRequestTypeDef],
+    ) -> Items[TrafficMirrorSessionTypeDef]:
+        """Each element of TrafficMirrorSessions in every page of
+        DescribeTrafficMirrorSessions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTrafficMirrorSessions
+        """
+        return self._items(
+            "DescribeTrafficMirrorSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_traffic_mirror_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTrafficMirrorTargetsRequestTypeDef],
+    ) -> Items[TrafficMirrorTargetTypeDef]:
+        """Each element of TrafficMirrorTargets in every page of
+        DescribeTrafficMirrorTargets, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTrafficMirrorTargets
+        """
+        return self._items(
+            "DescribeTrafficMirrorTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_transit_gateway_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayAttachmentsRequestTypeDef],
+    ) -> Items[TransitGatewayAttachmentTypeDef]:
+        """Each element of TransitGatewayAttachments in every page of
+        DescribeTransitGatewayAttachments, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayAttachments
+        """
+        return self._items(
+            "DescribeTransitGatewayAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_transit_gateway_connect_peers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayConnectPeersRequestTypeDef],
+    ) -> Items[TransitGatewayConnectPeerTypeDef]:
+        """Each element of TransitGatewayConnectPeers in every page of
+        DescribeTransitGatewayConnectPeers, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayConnectPeers
+        """
+        return self._items(
+            "DescribeTransitGatewayConnectPeers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_transit_gateway_connects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayConnectsRequestTypeDef],
+    ) -> Items[TransitGatewayConnectTypeDef]:
+        """Each element of TransitGatewayConnects in every page of
+        DescribeTransitGatewayConnects, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayConnects
+        """
+        return self._items(
+            "DescribeTransitGatewayConnects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_transit_gateway_multicast_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayMulticastDomainsRequestTypeDef],
+    ) -> Items[TransitGatewayMulticastDomainTypeDef]:
+        """Each element of TransitGatewayMulticastDomains in every page of
+        DescribeTransitGatewayMulticastDomains, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayMulticastDomains
+        """
+        return self._items(
+            "DescribeTransitGatewayMulticastDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_transit_gateway_peering_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayPeeringAttachmentsRequestTypeDef],
+    ) -> Items[TransitGatewayPeeringAttachmentTypeDef]:
+        """Each element of TransitGatewayPeeringAttachments in every page of
+        DescribeTransitGatewayPeeringAttachments, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayPeeringAttachments
+        """
+        return self._items(
+            "DescribeTransitGatewayPeeringAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_transit_gateway_policy_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayPolicyTablesRequestTypeDef],
+    ) -> Items[TransitGatewayPolicyTableTypeDef]:
+        """Each element of TransitGatewayPolicyTables in every page of
+        DescribeTransitGatewayPolicyTables, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayPolicyTables
+        """
+        return self._items(
+            "DescribeTransitGatewayPolicyTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_transit_gateway_route_table_announcements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayRouteTableAnnouncementsRequestTypeDef],
+    ) -> Items[TransitGatewayRouteTableAnnouncementTypeDef]:
+        """Each element of TransitGatewayRouteTableAnnouncements in every page of
+        DescribeTransitGatewayRouteTableAnnouncements, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayRouteTableAnnouncements
+        """
+        return self._items(
+            "DescribeTransitGatewayRouteTableAnnouncements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_transit_gateway_route_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayRouteTablesRequestTypeDef],
+    ) -> Items[TransitGatewayRouteTableTypeDef]:
+        """Each element of TransitGatewayRouteTables in every page of
+        DescribeTransitGatewayRouteTables, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayRouteTables
+        """
+        return self._items(
+            "DescribeTransitGatewayRouteTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_transit_gateway_vpc_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTransitGatewayVpcAttachmentsRequestTypeDef],
+    ) -> Items[TransitGatewayVpcAttachmentTypeDef]:
+        """Each element of TransitGatewayVpcAttachments in every page of
+        DescribeTransitGatewayVpcAttachments, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayVpcAttachments
+        """
+        return self._items(
+            "DescribeTransitGatewayVpcAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_transit_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTransitGatewaysRequestTypeDef],
+    ) -> Items[TransitGatewayTypeDef]:
+        """Each element of TransitGateways in every page of DescribeTransitGateways,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGateways
+        """
+        return self._items(
+            "DescribeTransitGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_trunk_interface_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTrunkInterfaceAssociationsRequestTypeDef],
+    ) -> Items[TrunkInterfaceAssociationTypeDef]:
+        """Each element of InterfaceAssociations in every page of
+        DescribeTrunkInterfaceAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTrunkInterfaceAssociations
+        """
+        return self._items(
+            "DescribeTrunkInterfaceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_verified_access_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVerifiedAccessEndpointsRequestTypeDef],
+    ) -> Items[VerifiedAccessEndpointTypeDef]:
+        """Each element of VerifiedAccessEndpoints in every page of
+        DescribeVerifiedAccessEndpoints, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessEndpoints
+        """
+        return self._items(
+            "DescribeVerifiedAccessEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_verified_access_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVerifiedAccessGroupsRequestTypeDef],
+    ) -> Items[VerifiedAccessGroupTypeDef]:
+        """Each element of VerifiedAccessGroups in every page of
+        DescribeVerifiedAccessGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessGroups
+        """
+        return self._items(
+            "DescribeVerifiedAccessGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_verified_access_instance_logging_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            DescribeVerifiedAccessInstanceLoggingConfigurationsRequestTypeDef
+        ],
+    ) -> Items[VerifiedAccessInstanceLoggingConfigurationTypeDef]:
+        """Each element of LoggingConfigurations in every page of
+        DescribeVerifiedAccessInstanceLoggingConfigurations, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessInstanceLoggingConfigurations
+        """
+        return self._items(
+            "DescribeVerifiedAccessInstanceLoggingConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_verified_access_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVerifiedAccessInstancesRequestTypeDef],
+    ) -> Items[VerifiedAccessInstanceTypeDef]:
+        """Each element of VerifiedAccessInstances in every page of
+        DescribeVerifiedAccessInstances, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessInstances
+        """
+        return self._items(
+            "DescribeVerifiedAccessInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_verified_access_trust_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVerifiedAccessTrustProvidersRequestTypeDef],
+    ) -> Items[VerifiedAccessTrustProviderTypeDef]:
+        """Each element of VerifiedAccessTrustProviders in every page of
+        DescribeVerifiedAccessTrustProviders, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessTrustProviders
+        """
+        return self._items(
+            "DescribeVerifiedAccessTrustProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_volume_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVolumeStatusRequestTypeDef],
+    ) -> Items[VolumeStatusItemTypeDef]:
+        """Each element of VolumeStatuses in every page of DescribeVolumeStatus, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVolumeStatus
+        """
+        return self._items(
+            "DescribeVolumeStatus", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_volumes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVolumesRequestTypeDef],
+    ) -> Items[VolumeTypeDef]:
+        """Each element of Volumes in every page of DescribeVolumes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVolumes
+        """
+        return self._items(
+            "DescribeVolumes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_volumes_modifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVolumesModificationsRequestTypeDef],
+    ) -> Items[VolumeModificationTypeDef]:
+        """Each element of VolumesModifications in every page of
+        DescribeVolumesModifications, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVolumesModifications
+        """
+        return self._items(
+            "DescribeVolumesModifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_vpc_classic_link_dns_support(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVpcClassicLinkDnsSupportRequestTypeDef],
+    ) -> Items[ClassicLinkDnsSupportTypeDef]:
+        """Each element of Vpcs in every page of DescribeVpcClassicLinkDnsSupport,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcClassicLinkDnsSupport
+        """
+        return self._items(
+            "DescribeVpcClassicLinkDnsSupport",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_vpc_endpoint_connection_notifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVpcEndpointConnectionNotificationsRequestTypeDef],
+    ) -> Items[ConnectionNotificationTypeDef]:
+        """Each element of ConnectionNotificationSet in every page of
+        DescribeVpcEndpointConnectionNotifications, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcEndpointConnectionNotifications
+        """
+        return self._items(
+            "DescribeVpcEndpointConnectionNotifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_vpc_endpoint_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVpcEndpointConnectionsRequestTypeDef],
+    ) -> Items[VpcEndpointConnectionTypeDef]:
+        """Each element of VpcEndpointConnections in every page of
+        DescribeVpcEndpointConnections, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcEndpointConnections
+        """
+        return self._items(
+            "DescribeVpcEndpointConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_vpc_endpoint_service_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVpcEndpointServiceConfigurationsRequestTypeDef],
+    ) -> Items[ServiceConfigurationTypeDef]:
+        """Each element of ServiceConfigurations in every page of
+        DescribeVpcEndpointServiceConfigurations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcEndpointServiceConfigurations
+        """
+        return self._items(
+            "DescribeVpcEndpointServiceConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_vpc_endpoint_service_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVpcEndpointServicePermissionsRequestTypeDef],
+    ) -> Items[AllowedPrincipalTypeDef]:
+        """Each element of AllowedPrincipals in every page of
+        DescribeVpcEndpointServicePermissions, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcEndpointServicePermissions
+        """
+        return self._items(
+            "DescribeVpcEndpointServicePermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_vpc_endpoint_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVpcEndpointServicesRequestTypeDef],
+    ) -> Items[ServiceDetailTypeDef]:
+        """Each element of ServiceDetails in every page of
+        DescribeVpcEndpointServices, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcEndpointServices
+        """
+        return self._items(
+            "DescribeVpcEndpointServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_vpc_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVpcEndpointsRequestTypeDef],
+    ) -> Items[VpcEndpointTypeDef]:
+        """Each element of VpcEndpoints in every page of DescribeVpcEndpoints, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcEndpoints
+        """
+        return self._items(
+            "DescribeVpcEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_vpc_peering_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVpcPeeringConnectionsRequestTypeDef],
+    ) -> Items[VpcPeeringConnectionTypeDef]:
+        """Each element of VpcPeeringConnections in every page of
+        DescribeVpcPeeringConnections, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcPeeringConnections
+        """
+        return self._items(
+            "DescribeVpcPeeringConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_vpcs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVpcsRequestTypeDef],
+    ) -> Items[VpcTypeDef]:
+        """Each element of Vpcs in every page of DescribeVpcs, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcs
+        """
+        return self._items(
+            "DescribeVpcs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_vpn_concentrators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVpnConcentratorsRequestTypeDef],
+    ) -> Items[VpnConcentratorTypeDef]:
+        """Each element of VpnConcentrators in every page of
+        DescribeVpnConcentrators, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpnConcentrators
+        """
+        return self._items(
+            "DescribeVpnConcentrators", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_associated_ipv6_pool_cidrs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAssociatedIpv6PoolCidrsRequestTypeDef],
+    ) -> Items[Ipv6CidrAssociationTypeDef]:
+        """Each element of Ipv6CidrAssociations in every page of
+        GetAssociatedIpv6PoolCidrs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetAssociatedIpv6PoolCidrs
+        """
+        return self._items(
+            "GetAssociatedIpv6PoolCidrs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_aws_network_performance_data(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAwsNetworkPerformanceDataRequestTypeDef],
+    ) -> Items[DataResponseTypeDef]:
+        """Each element of DataResponses in every page of
+        GetAwsNetworkPerformanceData, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetAwsNetworkPerformanceData
+        """
+        return self._items(
+            "GetAwsNetworkPerformanceData",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_capacity_manager_metric_data(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCapacityManagerMetricDataRequestTypeDef],
+    ) -> Items[MetricDataResultTypeDef]:
+        """Each element of MetricDataResults in every page of
+        GetCapacityManagerMetricData, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetCapacityManagerMetricData
+        """
+        return self._items(
+            "GetCapacityManagerMetricData",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_capacity_manager_metric_dimensions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCapacityManagerMetricDimensionsRequestTypeDef],
+    ) -> Items[CapacityManagerDimensionTypeDef]:
+        """Each element of MetricDimensionResults in every page of
+        GetCapacityManagerMetricDimensions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetCapacityManagerMetricDimensions
+        """
+        return self._items(
+            "GetCapacityManagerMetricDimensions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_capacity_manager_monitored_tag_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCapacityManagerMonitoredTagKeysRequestTypeDef],
+    ) -> Items[CapacityManagerMonitoredTagKeyTypeDef]:
+        """Each element of CapacityManagerTagKeys in every page of
+        GetCapacityManagerMonitoredTagKeys, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetCapacityManagerMonitoredTagKeys
+        """
+        return self._items(
+            "GetCapacityManagerMonitoredTagKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_groups_for_capacity_reservation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetGroupsForCapacityReservationRequestTypeDef],
+    ) -> Items[CapacityReservationGroupTypeDef]:
+        """Each element of CapacityReservationGroups in every page of
+        GetGroupsForCapacityReservation, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetGroupsForCapacityReservation
+        """
+        return self._items(
+            "GetGroupsForCapacityReservation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_instance_types_from_instance_requirements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetInstanceTypesFromInstanceRequirementsRequestTypeDef],
+    ) -> Items[InstanceTypeInfoFromInstanceRequirementsTypeDef]:
+        """Each element of InstanceTypes in every page of
+        GetInstanceTypesFromInstanceRequirements, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetInstanceTypesFromInstanceRequirements
+        """
+        return self._items(
+            "GetInstanceTypesFromInstanceRequirements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_ipam_address_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetIpamAddressHistoryRequestTypeDef],
+    ) -> Items[IpamAddressHistoryRecordTypeDef]:
+        """Each element of HistoryRecords in every page of GetIpamAddressHistory,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamAddressHistory
+        """
+        return self._items(
+            "GetIpamAddressHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_ipam_discovered_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetIpamDiscoveredAccountsRequestTypeDef],
+    ) -> Items[IpamDiscoveredAccountTypeDef]:
+        """Each element of IpamDiscoveredAccounts in every page of
+        GetIpamDiscoveredAccounts, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamDiscoveredAccounts
+        """
+        return self._items(
+            "GetIpamDiscoveredAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_ipam_discovered_resource_cidrs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetIpamDiscoveredResourceCidrsRequestTypeDef],
+    ) -> Items[IpamDiscoveredResourceCidrTypeDef]:
+        """Each element of IpamDiscoveredResourceCidrs in every page of
+        GetIpamDiscoveredResourceCidrs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamDiscoveredResourceCidrs
+        """
+        return self._items(
+            "GetIpamDiscoveredResourceCidrs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_ipam_pool_allocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetIpamPoolAllocationsRequestTypeDef],
+    ) -> Items[IpamPoolAllocationTypeDef]:
+        """Each element of IpamPoolAllocations in every page of
+        GetIpamPoolAllocations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPoolAllocations
+        """
+        return self._items(
+            "GetIpamPoolAllocations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_ipam_pool_cidrs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetIpamPoolCidrsRequestTypeDef],
+    ) -> Items[IpamPoolCidrTypeDef]:
+        """Each element of IpamPoolCidrs in every page of GetIpamPoolCidrs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPoolCidrs
+        """
+        return self._items(
+            "GetIpamPoolCidrs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_ipam_prefix_list_resolver_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetIpamPrefixListResolverRulesRequestTypeDef],
+    ) -> Items[IpamPrefixListResolverRuleTypeDef]:
+        """Each element of Rules in every page of GetIpamPrefixListResolverRules,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPrefixListResolverRules
+        """
+        return self._items(
+            "GetIpamPrefixListResolverRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_ipam_prefix_list_resolver_version_entries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetIpamPrefixListResolverVersionEntriesRequestTypeDef],
+    ) -> Items[IpamPrefixListResolverVersionEntryTypeDef]:
+        """Each element of Entries in every page of
+        GetIpamPrefixListResolverVersionEntries, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPrefixListResolverVersionEntries
+        """
+        return self._items(
+            "GetIpamPrefixListResolverVersionEntries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_ipam_prefix_list_resolver_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetIpamPrefixListResolverVersionsRequestTypeDef],
+    ) -> Items[IpamPrefixListResolverVersionTypeDef]:
+        """Each element of IpamPrefixListResolverVersions in every page of
+        GetIpamPrefixListResolverVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPrefixListResolverVersions
+        """
+        return self._items(
+            "GetIpamPrefixListResolverVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_ipam_resource_cidrs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetIpamResourceCidrsRequestTypeDef],
+    ) -> Items[IpamResourceCidrTypeDef]:
+        """Each element of IpamResourceCidrs in every page of GetIpamResourceCidrs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamResourceCidrs
+        """
+        return self._items(
+            "GetIpamResourceCidrs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_managed_prefix_list_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetManagedPrefixListAssociationsRequestTypeDef],
+    ) -> Items[PrefixListAssociationTypeDef]:
+        """Each element of PrefixListAssociations in every page of
+        GetManagedPrefixListAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetManagedPrefixListAssociations
+        """
+        return self._items(
+            "GetManagedPrefixListAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_managed_prefix_list_entries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetManagedPrefixListEntriesRequestTypeDef],
+    ) -> Items[PrefixListEntryTypeDef]:
+        """Each element of Entries in every page of GetManagedPrefixListEntries, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetManagedPrefixListEntries
+        """
+        return self._items(
+            "GetManagedPrefixListEntries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_network_insights_access_scope_analysis_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetNetworkInsightsAccessScopeAnalysisFindingsRequestTypeDef],
+    ) -> Items[AccessScopeAnalysisFindingTypeDef]:
+        """Each element of AnalysisFindings in every page of
+        GetNetworkInsightsAccessScopeAnalysisFindings, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetNetworkInsightsAccessScopeAnalysisFindings
+        """
+        return self._items(
+            "GetNetworkInsightsAccessScopeAnalysisFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_security_groups_for_vpc(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetSecurityGroupsForVpcRequestTypeDef],
+    ) -> Items[SecurityGroupForVpcTypeDef]:
+        """Each element of SecurityGroupForVpcs in every page of
+        GetSecurityGroupsForVpc, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetSecurityGroupsForVpc
+        """
+        return self._items(
+            "GetSecurityGroupsForVpc", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_spot_placement_scores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetSpotPlacementScoresRequestTypeDef],
+    ) -> Items[SpotPlacementScoreTypeDef]:
+        """Each element of SpotPlacementScores in every page of
+        GetSpotPlacementScores, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetSpotPlacementScores
+        """
+        return self._items(
+            "GetSpotPlacementScores", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_transit_gateway_attachment_propagations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTransitGatewayAttachmentPropagationsRequestTypeDef],
+    ) -> Items[TransitGatewayAttachmentPropagationTypeDef]:
+        """Each element of TransitGatewayAttachmentPropagations in every page of
+        GetTransitGatewayAttachmentPropagations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayAttachmentPropagations
+        """
+        return self._items(
+            "GetTransitGatewayAttachmentPropagations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_transit_gateway_multicast_domain_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTransitGatewayMulticastDomainAssociationsRequestTypeDef],
+    ) -> Items[TransitGatewayMulticastDomainAssociationTypeDef]:
+        """Each element of MulticastDomainAssociations in every page of
+        GetTransitGatewayMulticastDomainAssociations, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayMulticastDomainAssociations
+        """
+        return self._items(
+            "GetTransitGatewayMulticastDomainAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_transit_gateway_policy_table_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTransitGatewayPolicyTableAssociationsRequestTypeDef],
+    ) -> Items[TransitGatewayPolicyTableAssociationTypeDef]:
+        """Each element of Associations in every page of
+        GetTransitGatewayPolicyTableAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayPolicyTableAssociations
+        """
+        return self._items(
+            "GetTransitGatewayPolicyTableAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_transit_gateway_prefix_list_references(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTransitGatewayPrefixListReferencesRequestTypeDef],
+    ) -> Items[TransitGatewayPrefixListReferenceTypeDef]:
+        """Each element of TransitGatewayPrefixListReferences in every page of
+        GetTransitGatewayPrefixListReferences, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayPrefixListReferences
+        """
+        return self._items(
+            "GetTransitGatewayPrefixListReferences",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_transit_gateway_route_table_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTransitGatewayRouteTableAssociationsRequestTypeDef],
+    ) -> Items[TransitGatewayRouteTableAssociationTypeDef]:
+        """Each element of Associations in every page of
+        GetTransitGatewayRouteTableAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayRouteTableAssociations
+        """
+        return self._items(
+            "GetTransitGatewayRouteTableAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_transit_gateway_route_table_propagations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTransitGatewayRouteTablePropagationsRequestTypeDef],
+    ) -> Items[TransitGatewayRouteTablePropagationTypeDef]:
+        """Each element of TransitGatewayRouteTablePropagations in every page of
+        GetTransitGatewayRouteTablePropagations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayRouteTablePropagations
+        """
+        return self._items(
+            "GetTransitGatewayRouteTablePropagations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_vpn_connection_device_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetVpnConnectionDeviceTypesRequestTypeDef],
+    ) -> Items[VpnConnectionDeviceTypeTypeDef]:
+        """Each element of VpnConnectionDeviceTypes in every page of
+        GetVpnConnectionDeviceTypes, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetVpnConnectionDeviceTypes
+        """
+        return self._items(
+            "GetVpnConnectionDeviceTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_images_in_recycle_bin(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImagesInRecycleBinRequestTypeDef],
+    ) -> Items[ImageRecycleBinInfoTypeDef]:
+        """Each element of Images in every page of ListImagesInRecycleBin, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ListImagesInRecycleBin
+        """
+        return self._items(
+            "ListImagesInRecycleBin", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_snapshots_in_recycle_bin(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSnapshotsInRecycleBinRequestTypeDef],
+    ) -> Items[SnapshotRecycleBinInfoTypeDef]:
+        """Each element of Snapshots in every page of ListSnapshotsInRecycleBin, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ListSnapshotsInRecycleBin
+        """
+        return self._items(
+            "ListSnapshotsInRecycleBin",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_search_local_gateway_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchLocalGatewayRoutesRequestTypeDef],
+    ) -> Items[LocalGatewayRouteTypeDef]:
+        """Each element of Routes in every page of SearchLocalGatewayRoutes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/SearchLocalGatewayRoutes
+        """
+        return self._items(
+            "SearchLocalGatewayRoutes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_transit_gateway_multicast_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchTransitGatewayMulticastGroupsRequestTypeDef],
+    ) -> Items[TransitGatewayMulticastGroupTypeDef]:
+        """Each element of MulticastGroups in every page of
+        SearchTransitGatewayMulticastGroups, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/SearchTransitGatewayMulticastGroups
+        """
+        return self._items(
+            "SearchTransitGatewayMulticastGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_search_transit_gateway_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchTransitGatewayRoutesRequestTypeDef],
+    ) -> Items[TransitGatewayRouteTypeDef]:
+        """Each element of Routes in every page of SearchTransitGatewayRoutes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/SearchTransitGatewayRoutes
+        """
+        return self._items(
+            "SearchTransitGatewayRoutes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def wait_bundle_task_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeBundleTasksRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until BundleTaskComplete.
+
+        Polls DescribeBundleTasks in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeBundleTasks
+        """
+        return self._wait(
+            "BundleTaskComplete", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_conversion_task_cancelled(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeConversionTasksRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ConversionTaskCancelled.
+
+        Polls DescribeConversionTasks in every target at once, every 15 seconds
+        and at most 40 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeConversionTasks
+        """
+        return self._wait(
+            "ConversionTaskCancelled", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_conversion_task_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeConversionTasksRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ConversionTaskCompleted.
+
+        Polls DescribeConversionTasks in every target at once, every 15 seconds
+        and at most 40 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeConversionTasks
+        """
+        return self._wait(
+            "ConversionTaskCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_conversion_task_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeConversionTasksRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ConversionTaskDeleted.
+
+        Polls DescribeConversionTasks in every target at once, every 15 seconds
+        and at most 40 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeConversionTasks
+        """
+        return self._wait(
+            "ConversionTaskDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_customer_gateway_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeCustomerGatewaysRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until CustomerGatewayAvailable.
+
+        Polls DescribeCustomerGateways in every target at once, every 15 seconds
+        and at most 40 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCustomerGateways
+        """
+        return self._wait(
+            "CustomerGatewayAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_export_task_cancelled(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ExportTaskCancelled.
+
+        Polls DescribeExportTasks in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeExportTasks
+        """
+        return self._wait(
+            "ExportTaskCancelled", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_export_task_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ExportTaskCompleted.
+
+        Polls DescribeExportTasks in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeExportTasks
+        """
+        return self._wait(
+            "ExportTaskCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_image_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeImagesRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ImageAvailable.
+
+        Polls DescribeImages in every target at once, every 15 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImages
+        """
+        return self._wait(
+            "ImageAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_image_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeImagesRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ImageExists.
+
+        Polls DescribeImages in every target at once, every 15 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImages
+        """
+        return self._wait("ImageExists", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_image_usage_report_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeImageUsageReportsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ImageUsageReportAvailable.
+
+        Polls DescribeImageUsageReports in every target at once, every 15 seconds
+        and at most 40 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImageUsageReports
+        """
+        return self._wait(
+            "ImageUsageReportAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_instance_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeInstancesRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until InstanceExists.
+
+        Polls DescribeInstances in every target at once, every 5 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstances
+        """
+        return self._wait(
+            "InstanceExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_instance_running(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeInstancesRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until InstanceRunning.
+
+        Polls DescribeInstances in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstances
+        """
+        return self._wait(
+            "InstanceRunning", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_instance_status_ok(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeInstanceStatusRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until InstanceStatusOk.
+
+        Polls DescribeInstanceStatus in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceStatus
+        """
+        return self._wait(
+            "InstanceStatusOk", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_instance_stopped(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeInstancesRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until InstanceStopped.
+
+        Polls DescribeInstances in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstances
+        """
+        return self._wait(
+            "InstanceStopped", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_instance_terminated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeInstancesRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until InstanceTerminated.
+
+        Polls DescribeInstances in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstances
+        """
+        return self._wait(
+            "InstanceTerminated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_internet_gateway_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeInternetGatewaysRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until InternetGatewayExists.
+
+        Polls DescribeInternetGateways in every target at once, every 5 seconds
+        and at most 6 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInternetGateways
+        """
+        return self._wait(
+            "InternetGatewayExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_key_pair_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeKeyPairsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until KeyPairExists.
+
+        Polls DescribeKeyPairs in every target at once, every 5 seconds and at
+        most 6 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeKeyPairs
+        """
+        return self._wait(
+            "KeyPairExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_nat_gateway_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeNatGatewaysRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until NatGatewayAvailable.
+
+        Polls DescribeNatGateways in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNatGateways
+        """
+        return self._wait(
+            "NatGatewayAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_nat_gateway_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeNatGatewaysRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until NatGatewayDeleted.
+
+        Polls DescribeNatGateways in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNatGateways
+        """
+        return self._wait(
+            "NatGatewayDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_network_interface_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeNetworkInterfacesRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until NetworkInterfaceAvailable.
+
+        Polls DescribeNetworkInterfaces in every target at once, every 20 seconds
+        and at most 10 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInterfaces
+        """
+        return self._wait(
+            "NetworkInterfaceAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_password_data_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetPasswordDataRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until PasswordDataAvailable.
+
+        Polls GetPasswordData in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetPasswordData
+        """
+        return self._wait(
+            "PasswordDataAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_secondary_network_create_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeSecondaryNetworksRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SecondaryNetworkCreateComplete.
+
+        Polls DescribeSecondaryNetworks in every target at once, every 10 seconds
+        and at most 30 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondaryNetworks
+        """
+        return self._wait(
+            "SecondaryNetworkCreateComplete",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_secondary_network_delete_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeSecondaryNetworksRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SecondaryNetworkDeleteComplete.
+
+        Polls DescribeSecondaryNetworks in every target at once, every 10 seconds
+        and at most 30 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondaryNetworks
+        """
+        return self._wait(
+            "SecondaryNetworkDeleteComplete",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_secondary_subnet_create_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeSecondarySubnetsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SecondarySubnetCreateComplete.
+
+        Polls DescribeSecondarySubnets in every target at once, every 10 seconds
+        and at most 30 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondarySubnets
+        """
+        return self._wait(
+            "SecondarySubnetCreateComplete",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_secondary_subnet_delete_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeSecondarySubnetsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SecondarySubnetDeleteComplete.
+
+        Polls DescribeSecondarySubnets in every target at once, every 10 seconds
+        and at most 30 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondarySubnets
+        """
+        return self._wait(
+            "SecondarySubnetDeleteComplete",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_security_group_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeSecurityGroupsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SecurityGroupExists.
+
+        Polls DescribeSecurityGroups in every target at once, every 5 seconds and
+        at most 6 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecurityGroups
+        """
+        return self._wait(
+            "SecurityGroupExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_security_group_vpc_association_associated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeSecurityGroupVpcAssociationsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SecurityGroupVpcAssociationAssociated.
+
+        Polls DescribeSecurityGroupVpcAssociations in every target at once, every
+        10 seconds and at most 7 times unless delay and max_attempts say
+        otherwise; a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecurityGroupVpcAssociations
+        """
+        return self._wait(
+            "SecurityGroupVpcAssociationAssociated",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_security_group_vpc_association_disassociated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeSecurityGroupVpcAssociationsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SecurityGroupVpcAssociationDisassociated.
+
+        Polls DescribeSecurityGroupVpcAssociations in every target at once, every
+        10 seconds and at most 7 times unless delay and max_attempts say
+        otherwise; a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecurityGroupVpcAssociations
+        """
+        return self._wait(
+            "SecurityGroupVpcAssociationDisassociated",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_snapshot_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SnapshotCompleted.
+
+        Polls DescribeSnapshots in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSnapshots
+        """
+        return self._wait(
+            "SnapshotCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_snapshot_imported(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeImportSnapshotTasksRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SnapshotImported.
+
+        Polls DescribeImportSnapshotTasks in every target at once, every 15
+        seconds and at most 40 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImportSnapshotTasks
+        """
+        return self._wait(
+            "SnapshotImported", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_spot_instance_request_fulfilled(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeSpotInstanceRequestsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SpotInstanceRequestFulfilled.
+
+        Polls DescribeSpotInstanceRequests in every target at once, every 15
+        seconds and at most 40 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotInstanceRequests
+        """
+        return self._wait(
+            "SpotInstanceRequestFulfilled",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_store_image_task_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeStoreImageTasksRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until StoreImageTaskComplete.
+
+        Polls DescribeStoreImageTasks in every target at once, every 5 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeStoreImageTasks
+        """
+        return self._wait(
+            "StoreImageTaskComplete", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_subnet_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeSubnetsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SubnetAvailable.
+
+        Polls DescribeSubnets in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSubnets
+        """
+        return self._wait(
+            "SubnetAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_system_status_ok(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeInstanceStatusRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SystemStatusOk.
+
+        Polls DescribeInstanceStatus in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceStatus
+        """
+        return self._wait(
+            "SystemStatusOk", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_volume_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeVolumesRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until VolumeAvailable.
+
+        Polls DescribeVolumes in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVolumes
+        """
+        return self._wait(
+            "VolumeAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_volume_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeVolumesRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until VolumeDeleted.
+
+        Polls DescribeVolumes in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVolumes
+        """
+        return self._wait(
+            "VolumeDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_volume_in_use(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeVolumesRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until VolumeInUse.
+
+        Polls DescribeVolumes in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVolumes
+        """
+        return self._wait("VolumeInUse", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_vpc_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeVpcsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until VpcAvailable.
+
+        Polls DescribeVpcs in every target at once, every 15 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcs
+        """
+        return self._wait(
+            "VpcAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_vpc_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeVpcsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until VpcExists.
+
+        Polls DescribeVpcs in every target at once, every 1 seconds and at most 5
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcs
+        """
+        return self._wait("VpcExists", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_vpc_peering_connection_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeVpcPeeringConnectionsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until VpcPeeringConnectionDeleted.
+
+        Polls DescribeVpcPeeringConnections in every target at once, every 15
+        seconds and at most 40 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcPeeringConnections
+        """
+        return self._wait(
+            "VpcPeeringConnectionDeleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_vpc_peering_connection_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeVpcPeeringConnectionsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until VpcPeeringConnectionExists.
+
+        Polls DescribeVpcPeeringConnections in every target at once, every 15
+        seconds and at most 40 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcPeeringConnections
+        """
+        return self._wait(
+            "VpcPeeringConnectionExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_vpn_connection_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeVpnConnectionsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until VpnConnectionAvailable.
+
+        Polls DescribeVpnConnections in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpnConnections
+        """
+        return self._wait(
+            "VpnConnectionAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_vpn_connection_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeVpnConnectionsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until VpnConnectionDeleted.
+
+        Polls DescribeVpnConnections in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpnConnections
+        """
+        return self._wait(
+            "VpnConnectionDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -72,8 +75,12 @@ if TYPE_CHECKING:
         GetRepositoryPolicyRequestTypeDef,
         GetRepositoryPolicyResponseTypeDef,
         GetSigningConfigurationResponseTypeDef,
+        ImageDetailTypeDef,
+        ImageIdentifierTypeDef,
+        ImageScanFindingTypeDef,
         InitiateLayerUploadRequestTypeDef,
         InitiateLayerUploadResponseTypeDef,
+        LifecyclePolicyPreviewResultTypeDef,
         ListImageReferrersRequestTypeDef,
         ListImageReferrersResponseTypeDef,
         ListImagesRequestTypeDef,
@@ -82,6 +89,7 @@ if TYPE_CHECKING:
         ListPullTimeUpdateExclusionsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        PullThroughCacheRuleTypeDef,
         PutAccountSettingRequestTypeDef,
         PutAccountSettingResponseTypeDef,
         PutImageRequestTypeDef,
@@ -102,6 +110,8 @@ if TYPE_CHECKING:
         PutSigningConfigurationResponseTypeDef,
         RegisterPullTimeUpdateExclusionRequestTypeDef,
         RegisterPullTimeUpdateExclusionResponseTypeDef,
+        RepositoryCreationTemplateTypeDef,
+        RepositoryTypeDef,
         SetRepositoryPolicyRequestTypeDef,
         SetRepositoryPolicyResponseTypeDef,
         StartImageScanRequestTypeDef,
@@ -711,3 +721,336 @@ class MultiRegionECR(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/ValidatePullThroughCacheRule
         """
         return self._call("ValidatePullThroughCacheRule", kwargs)
+
+    def paginate_describe_image_scan_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeImageScanFindingsRequestTypeDef],
+    ) -> RegionResults[DescribeImageScanFindingsResponseTypeDef]:
+        """Every page of DescribeImageScanFindings in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the scan findings for the specified image.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeImageScanFindings
+        """
+        return self._paginate(
+            "DescribeImageScanFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeImagesRequestTypeDef],
+    ) -> RegionResults[DescribeImagesResponseTypeDef]:
+        """Every page of DescribeImages in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns metadata about the images in a repository.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeImages
+        """
+        return self._paginate(
+            "DescribeImages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_pull_through_cache_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePullThroughCacheRulesRequestTypeDef],
+    ) -> RegionResults[DescribePullThroughCacheRulesResponseTypeDef]:
+        """Every page of DescribePullThroughCacheRules in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the pull through cache rules for a registry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribePullThroughCacheRules
+        """
+        return self._paginate(
+            "DescribePullThroughCacheRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_repositories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRepositoriesRequestTypeDef],
+    ) -> RegionResults[DescribeRepositoriesResponseTypeDef]:
+        """Every page of DescribeRepositories in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes image repositories in a registry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeRepositories
+        """
+        return self._paginate(
+            "DescribeRepositories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_repository_creation_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRepositoryCreationTemplatesRequestTypeDef],
+    ) -> RegionResults[DescribeRepositoryCreationTemplatesResponseTypeDef]:
+        """Every page of DescribeRepositoryCreationTemplates in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns details about the repository creation templates in a registry. The
+        prefixes request parameter can be used to return the details for a
+        specific repository creation template.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeRepositoryCreationTemplates
+        """
+        return self._paginate(
+            "DescribeRepositoryCreationTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_lifecycle_policy_preview(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetLifecyclePolicyPreviewRequestTypeDef],
+    ) -> RegionResults[GetLifecyclePolicyPreviewResponseTypeDef]:
+        """Every page of GetLifecyclePolicyPreview in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the results of the lifecycle policy preview request for the
+        specified repository.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/GetLifecyclePolicyPreview
+        """
+        return self._paginate(
+            "GetLifecyclePolicyPreview",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImagesRequestTypeDef],
+    ) -> RegionResults[ListImagesResponseTypeDef]:
+        """Every page of ListImages in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all the image IDs for the specified repository.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/ListImages
+        """
+        return self._paginate(
+            "ListImages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_image_scan_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeImageScanFindingsRequestTypeDef],
+    ) -> Items[ImageScanFindingTypeDef]:
+        """Each element of imageScanFindings.findings in every page of
+        DescribeImageScanFindings, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeImageScanFindings
+        """
+        return self._items(
+            "DescribeImageScanFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeImagesRequestTypeDef],
+    ) -> Items[ImageDetailTypeDef]:
+        """Each element of imageDetails in every page of DescribeImages, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeImages
+        """
+        return self._items(
+            "DescribeImages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_pull_through_cache_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePullThroughCacheRulesRequestTypeDef],
+    ) -> Items[PullThroughCacheRuleTypeDef]:
+        """Each element of pullThroughCacheRules in every page of
+        DescribePullThroughCacheRules, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribePullThroughCacheRules
+        """
+        return self._items(
+            "DescribePullThroughCacheRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_repositories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRepositoriesRequestTypeDef],
+    ) -> Items[RepositoryTypeDef]:
+        """Each element of repositories in every page of DescribeRepositories, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeRepositories
+        """
+        return self._items(
+            "DescribeRepositories", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_repository_creation_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRepositoryCreationTemplatesRequestTypeDef],
+    ) -> Items[RepositoryCreationTemplateTypeDef]:
+        """Each element of repositoryCreationTemplates in every page of
+        DescribeRepositoryCreationTemplates, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeRepositoryCreationTemplates
+        """
+        return self._items(
+            "DescribeRepositoryCreationTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_lifecycle_policy_preview(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetLifecyclePolicyPreviewRequestTypeDef],
+    ) -> Items[LifecyclePolicyPreviewResultTypeDef]:
+        """Each element of previewResults in every page of GetLifecyclePolicyPreview,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/GetLifecyclePolicyPreview
+        """
+        return self._items(
+            "GetLifecyclePolicyPreview",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImagesRequestTypeDef],
+    ) -> Items[ImageIdentifierTypeDef]:
+        """Each element of imageIds in every page of ListImages, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/ListImages
+        """
+        return self._items(
+            "ListImages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_image_scan_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeImageScanFindingsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an image scan is complete and findings can be accessed
+
+        Polls DescribeImageScanFindings in every target at once, every 5 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeImageScanFindings
+        """
+        return self._wait(
+            "ImageScanComplete", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_lifecycle_policy_preview_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetLifecyclePolicyPreviewRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a lifecycle policy preview request is complete and results can
+        be accessed
+
+        Polls GetLifecyclePolicyPreview in every target at once, every 5 seconds
+        and at most 20 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/GetLifecyclePolicyPreview
+        """
+        return self._wait(
+            "LifecyclePolicyPreviewComplete",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )

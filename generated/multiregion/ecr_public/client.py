@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
         GetRepositoryCatalogDataResponseTypeDef,
         GetRepositoryPolicyRequestTypeDef,
         GetRepositoryPolicyResponseTypeDef,
+        ImageDetailTypeDef,
+        ImageTagDetailTypeDef,
         InitiateLayerUploadRequestTypeDef,
         InitiateLayerUploadResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
@@ -48,6 +53,8 @@ if TYPE_CHECKING:
         PutRegistryCatalogDataResponseTypeDef,
         PutRepositoryCatalogDataRequestTypeDef,
         PutRepositoryCatalogDataResponseTypeDef,
+        RegistryTypeDef,
+        RepositoryTypeDef,
         SetRepositoryPolicyRequestTypeDef,
         SetRepositoryPolicyResponseTypeDef,
         TagResourceRequestTypeDef,
@@ -298,3 +305,160 @@ class MultiRegionECRPublic(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/UploadLayerPart
         """
         return self._call("UploadLayerPart", kwargs)
+
+    def paginate_describe_image_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeImageTagsRequestTypeDef],
+    ) -> RegionResults[DescribeImageTagsResponseTypeDef]:
+        """Every page of DescribeImageTags in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the image tag details for a repository in a public registry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/DescribeImageTags
+        """
+        return self._paginate(
+            "DescribeImageTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeImagesRequestTypeDef],
+    ) -> RegionResults[DescribeImagesResponseTypeDef]:
+        """Every page of DescribeImages in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns metadata that's related to the images in a repository in a public
+        registry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/DescribeImages
+        """
+        return self._paginate(
+            "DescribeImages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_registries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRegistriesRequestTypeDef],
+    ) -> RegionResults[DescribeRegistriesResponseTypeDef]:
+        """Every page of DescribeRegistries in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns details for a public registry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/DescribeRegistries
+        """
+        return self._paginate(
+            "DescribeRegistries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_repositories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRepositoriesRequestTypeDef],
+    ) -> RegionResults[DescribeRepositoriesResponseTypeDef]:
+        """Every page of DescribeRepositories in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes repositories that are in a public registry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/DescribeRepositories
+        """
+        return self._paginate(
+            "DescribeRepositories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_image_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeImageTagsRequestTypeDef],
+    ) -> Items[ImageTagDetailTypeDef]:
+        """Each element of imageTagDetails in every page of DescribeImageTags, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/DescribeImageTags
+        """
+        return self._items(
+            "DescribeImageTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeImagesRequestTypeDef],
+    ) -> Items[ImageDetailTypeDef]:
+        """Each element of imageDetails in every page of DescribeImages, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/DescribeImages
+        """
+        return self._items(
+            "DescribeImages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_registries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRegistriesRequestTypeDef],
+    ) -> Items[RegistryTypeDef]:
+        """Each element of registries in every page of DescribeRegistries, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/DescribeRegistries
+        """
+        return self._items(
+            "DescribeRegistries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_repositories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRepositoriesRequestTypeDef],
+    ) -> Items[RepositoryTypeDef]:
+        """Each element of repositories in every page of DescribeRepositories, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/DescribeRepositories
+        """
+        return self._items(
+            "DescribeRepositories", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AttributeTypeDef,
         ContinueServiceDeploymentRequestTypeDef,
         ContinueServiceDeploymentResponseTypeDef,
         CreateCapacityProviderRequestTypeDef,
@@ -128,6 +132,7 @@ if TYPE_CHECKING:
         RegisterTaskDefinitionResponseTypeDef,
         RunTaskRequestTypeDef,
         RunTaskResponseTypeDef,
+        SettingTypeDef,
         StartTaskRequestTypeDef,
         StartTaskResponseTypeDef,
         StopServiceDeploymentRequestTypeDef,
@@ -1000,3 +1005,555 @@ class MultiRegionECS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/UpdateTaskSet
         """
         return self._call("UpdateTaskSet", kwargs)
+
+    def paginate_list_account_settings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountSettingsRequestTypeDef],
+    ) -> RegionResults[ListAccountSettingsResponseTypeDef]:
+        """Every page of ListAccountSettings in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the account settings for a specified principal.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListAccountSettings
+        """
+        return self._paginate(
+            "ListAccountSettings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttributesRequestTypeDef],
+    ) -> RegionResults[ListAttributesResponseTypeDef]:
+        """Every page of ListAttributes in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the attributes for Amazon ECS resources within a specified target
+        type and cluster. When you specify a target type and cluster,
+        ListAttributes returns a list of attribute objects, one for each attribute
+        on each resource. You can filter the list of results to a single attribute
+        name to only return results that have that name. You can also filter the
+        results by attribute name and value. You can do this, for example, to see
+        which container instances in a cluster are running a Linux AMI
+        (ecs.os-type=linux).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListAttributes
+        """
+        return self._paginate(
+            "ListAttributes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> RegionResults[ListClustersResponseTypeDef]:
+        """Every page of ListClusters in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of existing clusters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListClusters
+        """
+        return self._paginate(
+            "ListClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_container_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContainerInstancesRequestTypeDef],
+    ) -> RegionResults[ListContainerInstancesResponseTypeDef]:
+        """Every page of ListContainerInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of container instances in a specified cluster. You can
+        filter the results of a ListContainerInstances operation with cluster
+        query language statements inside the filter parameter. For more
+        information, see Cluster Query Language in the Amazon Elastic Container
+        Service Developer Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListContainerInstances
+        """
+        return self._paginate(
+            "ListContainerInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServicesRequestTypeDef],
+    ) -> RegionResults[ListServicesResponseTypeDef]:
+        """Every page of ListServices in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of services. You can filter the results by cluster, launch
+        type, and scheduling strategy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListServices
+        """
+        return self._paginate(
+            "ListServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_services_by_namespace(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServicesByNamespaceRequestTypeDef],
+    ) -> RegionResults[ListServicesByNamespaceResponseTypeDef]:
+        """Every page of ListServicesByNamespace in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation lists all of the services that are associated with a Cloud
+        Map namespace. This list might include services in different clusters. In
+        contrast, ListServices can only list services in one cluster at a time. If
+        you need to filter the list of services in a single cluster by various
+        parameters, use ListServices. For more information, see Service Connect in
+        the Amazon Elastic Container Service Developer Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListServicesByNamespace
+        """
+        return self._paginate(
+            "ListServicesByNamespace",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_task_definition_families(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTaskDefinitionFamiliesRequestTypeDef],
+    ) -> RegionResults[ListTaskDefinitionFamiliesResponseTypeDef]:
+        """Every page of ListTaskDefinitionFamilies in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of task definition families that are registered to your
+        account. This list includes task definition families that no longer have
+        any ACTIVE task definition revisions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListTaskDefinitionFamilies
+        """
+        return self._paginate(
+            "ListTaskDefinitionFamilies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_task_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTaskDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListTaskDefinitionsResponseTypeDef]:
+        """Every page of ListTaskDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of task definitions that are registered to your account.
+        You can filter the results by family name with the familyPrefix parameter
+        or by status with the status parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListTaskDefinitions
+        """
+        return self._paginate(
+            "ListTaskDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTasksRequestTypeDef],
+    ) -> RegionResults[ListTasksResponseTypeDef]:
+        """Every page of ListTasks in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of tasks. You can filter the results by cluster, task
+        definition family, container instance, launch type, what IAM principal
+        started the task, or by the desired status of the task.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListTasks
+        """
+        return self._paginate(
+            "ListTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_account_settings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountSettingsRequestTypeDef],
+    ) -> Items[SettingTypeDef]:
+        """Each element of settings in every page of ListAccountSettings, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListAccountSettings
+        """
+        return self._items(
+            "ListAccountSettings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttributesRequestTypeDef],
+    ) -> Items[AttributeTypeDef]:
+        """Each element of attributes in every page of ListAttributes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListAttributes
+        """
+        return self._items(
+            "ListAttributes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of clusterArns in every page of ListClusters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListClusters
+        """
+        return self._items(
+            "ListClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_container_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContainerInstancesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of containerInstanceArns in every page of
+        ListContainerInstances, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListContainerInstances
+        """
+        return self._items(
+            "ListContainerInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServicesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of serviceArns in every page of ListServices, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListServices
+        """
+        return self._items(
+            "ListServices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_services_by_namespace(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServicesByNamespaceRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of serviceArns in every page of ListServicesByNamespace, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListServicesByNamespace
+        """
+        return self._items(
+            "ListServicesByNamespace", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_task_definition_families(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTaskDefinitionFamiliesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of families in every page of ListTaskDefinitionFamilies, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListTaskDefinitionFamilies
+        """
+        return self._items(
+            "ListTaskDefinitionFamilies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_task_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTaskDefinitionsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of taskDefinitionArns in every page of ListTaskDefinitions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListTaskDefinitions
+        """
+        return self._items(
+            "ListTaskDefinitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTasksRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of taskArns in every page of ListTasks, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListTasks
+        """
+        return self._items(
+            "ListTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_daemon_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDaemonRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DaemonActive.
+
+        Polls DescribeDaemon in every target at once, every 15 seconds and at most
+        8 times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeDaemon
+        """
+        return self._wait(
+            "DaemonActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_daemon_deployment_stopped(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDaemonDeploymentsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DaemonDeploymentStopped.
+
+        Polls DescribeDaemonDeployments in every target at once, every 15 seconds
+        and at most 8 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeDaemonDeployments
+        """
+        return self._wait(
+            "DaemonDeploymentStopped", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_daemon_deployment_successful(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDaemonDeploymentsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DaemonDeploymentSuccessful.
+
+        Polls DescribeDaemonDeployments in every target at once, every 15 seconds
+        and at most 8 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeDaemonDeployments
+        """
+        return self._wait(
+            "DaemonDeploymentSuccessful", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_daemon_task_definition_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDaemonTaskDefinitionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DaemonTaskDefinitionActive.
+
+        Polls DescribeDaemonTaskDefinition in every target at once, every 15
+        seconds and at most 8 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeDaemonTaskDefinition
+        """
+        return self._wait(
+            "DaemonTaskDefinitionActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_daemon_task_definition_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDaemonTaskDefinitionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DaemonTaskDefinitionDeleted.
+
+        Polls DescribeDaemonTaskDefinition in every target at once, every 15
+        seconds and at most 8 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeDaemonTaskDefinition
+        """
+        return self._wait(
+            "DaemonTaskDefinitionDeleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_services_inactive(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeServicesRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ServicesInactive.
+
+        Polls DescribeServices in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeServices
+        """
+        return self._wait(
+            "ServicesInactive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_services_stable(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeServicesRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ServicesStable.
+
+        Polls DescribeServices in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeServices
+        """
+        return self._wait(
+            "ServicesStable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_tasks_running(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeTasksRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until TasksRunning.
+
+        Polls DescribeTasks in every target at once, every 6 seconds and at most
+        100 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeTasks
+        """
+        return self._wait(
+            "TasksRunning", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_tasks_stopped(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeTasksRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until TasksStopped.
+
+        Polls DescribeTasks in every target at once, every 6 seconds and at most
+        100 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeTasks
+        """
+        return self._wait(
+            "TasksStopped", kwargs, delay=delay, max_attempts=max_attempts
+        )

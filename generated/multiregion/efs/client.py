@@ -10,10 +10,14 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AccessPointDescriptionResponseTypeDef,
+        AccessPointDescriptionTypeDef,
         BackupPolicyDescriptionTypeDef,
         CreateAccessPointRequestTypeDef,
         CreateFileSystemRequestTypeDef,
@@ -45,6 +49,7 @@ if TYPE_CHECKING:
         DescribeTagsResponseTypeDef,
         EmptyResponseMetadataTypeDef,
         FileSystemDescriptionResponseTypeDef,
+        FileSystemDescriptionTypeDef,
         FileSystemPolicyDescriptionTypeDef,
         FileSystemProtectionDescriptionResponseTypeDef,
         LifecycleConfigurationDescriptionTypeDef,
@@ -52,13 +57,16 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ModifyMountTargetSecurityGroupsRequestTypeDef,
         MountTargetDescriptionResponseTypeDef,
+        MountTargetDescriptionTypeDef,
         PutAccountPreferencesRequestTypeDef,
         PutAccountPreferencesResponseTypeDef,
         PutBackupPolicyRequestTypeDef,
         PutFileSystemPolicyRequestTypeDef,
         PutLifecycleConfigurationRequestTypeDef,
         ReplicationConfigurationDescriptionResponseTypeDef,
+        ReplicationConfigurationDescriptionTypeDef,
         TagResourceRequestTypeDef,
+        TagTypeDef,
         UntagResourceRequestTypeDef,
         UpdateFileSystemProtectionRequestTypeDef,
         UpdateFileSystemRequestTypeDef,
@@ -427,3 +435,219 @@ class MultiRegionEFS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/UpdateFileSystemProtection
         """
         return self._call("UpdateFileSystemProtection", kwargs)
+
+    def paginate_describe_access_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAccessPointsRequestTypeDef],
+    ) -> RegionResults[DescribeAccessPointsResponseTypeDef]:
+        """Every page of DescribeAccessPoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the description of a specific Amazon EFS access point if the
+        AccessPointId is provided. If you provide an EFS FileSystemId, it returns
+        descriptions of all access points for that file system. You can provide
+        either an AccessPointId or a FileSystemId in the request, but not both.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DescribeAccessPoints
+        """
+        return self._paginate(
+            "DescribeAccessPoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_file_systems(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFileSystemsRequestTypeDef],
+    ) -> RegionResults[DescribeFileSystemsResponseTypeDef]:
+        """Every page of DescribeFileSystems in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the description of a specific Amazon EFS file system if either the
+        file system CreationToken or the FileSystemId is provided. Otherwise, it
+        returns descriptions of all file systems owned by the caller's Amazon Web
+        Services account in the Amazon Web Services Region of the endpoint that
+        you're calling.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DescribeFileSystems
+        """
+        return self._paginate(
+            "DescribeFileSystems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_mount_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMountTargetsRequestTypeDef],
+    ) -> RegionResults[DescribeMountTargetsResponseTypeDef]:
+        """Every page of DescribeMountTargets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the descriptions of all the current mount targets, or a specific
+        mount target, for a file system. When requesting all of the current mount
+        targets, the order of mount targets returned in the response is
+        unspecified.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DescribeMountTargets
+        """
+        return self._paginate(
+            "DescribeMountTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_replication_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReplicationConfigurationsRequestTypeDef],
+    ) -> RegionResults[DescribeReplicationConfigurationsResponseTypeDef]:
+        """Every page of DescribeReplicationConfigurations in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves the replication configuration for a specific file system. If a
+        file system is not specified, all of the replication configurations for
+        the Amazon Web Services account in an Amazon Web Services Region are
+        retrieved.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DescribeReplicationConfigurations
+        """
+        return self._paginate(
+            "DescribeReplicationConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("DescribeTags is deprecated. Use ListTagsForResource.")
+    def paginate_describe_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTagsRequestTypeDef],
+    ) -> RegionResults[DescribeTagsResponseTypeDef]:
+        """Every page of DescribeTags in every target, merged per target (botocore's
+        build_full_result).
+
+        DEPRECATED - The DescribeTags action is deprecated and not maintained. To
+        view tags associated with EFS resources, use the ListTagsForResource API
+        action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DescribeTags
+        """
+        return self._paginate(
+            "DescribeTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_access_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAccessPointsRequestTypeDef],
+    ) -> Items[AccessPointDescriptionTypeDef]:
+        """Each element of AccessPoints in every page of DescribeAccessPoints, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DescribeAccessPoints
+        """
+        return self._items(
+            "DescribeAccessPoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_file_systems(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFileSystemsRequestTypeDef],
+    ) -> Items[FileSystemDescriptionTypeDef]:
+        """Each element of FileSystems in every page of DescribeFileSystems, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DescribeFileSystems
+        """
+        return self._items(
+            "DescribeFileSystems", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_mount_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMountTargetsRequestTypeDef],
+    ) -> Items[MountTargetDescriptionTypeDef]:
+        """Each element of MountTargets in every page of DescribeMountTargets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DescribeMountTargets
+        """
+        return self._items(
+            "DescribeMountTargets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_replication_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReplicationConfigurationsRequestTypeDef],
+    ) -> Items[ReplicationConfigurationDescriptionTypeDef]:
+        """Each element of Replications in every page of
+        DescribeReplicationConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DescribeReplicationConfigurations
+        """
+        return self._items(
+            "DescribeReplicationConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated("DescribeTags is deprecated. Use ListTagsForResource.")
+    def iter_describe_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTagsRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of DescribeTags, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DescribeTags
+        """
+        return self._items(
+            "DescribeTags", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,15 +9,23 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccessPolicyTypeDef,
+        AddonInfoTypeDef,
         AssociateAccessPolicyRequestTypeDef,
         AssociateAccessPolicyResponseTypeDef,
         AssociateEncryptionConfigRequestTypeDef,
         AssociateEncryptionConfigResponseTypeDef,
         AssociateIdentityProviderConfigRequestTypeDef,
         AssociateIdentityProviderConfigResponseTypeDef,
+        AssociatedAccessPolicyTypeDef,
+        CapabilitySummaryTypeDef,
+        ClusterVersionInformationTypeDef,
         CreateAccessEntryRequestTypeDef,
         CreateAccessEntryResponseTypeDef,
         CreateAddonRequestTypeDef,
@@ -86,6 +94,9 @@ if TYPE_CHECKING:
         DisassociateAccessPolicyResponseTypeDef,
         DisassociateIdentityProviderConfigRequestTypeDef,
         DisassociateIdentityProviderConfigResponseTypeDef,
+        EksAnywhereSubscriptionTypeDef,
+        IdentityProviderConfigTypeDef,
+        InsightSummaryTypeDef,
         ListAccessEntriesRequestTypeDef,
         ListAccessEntriesResponseTypeDef,
         ListAccessPoliciesRequestTypeDef,
@@ -114,6 +125,7 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListUpdatesRequestTypeDef,
         ListUpdatesResponseTypeDef,
+        PodIdentityAssociationSummaryTypeDef,
         RegisterClusterRequestTypeDef,
         RegisterClusterResponseTypeDef,
         StartInsightsRefreshRequestTypeDef,
@@ -794,3 +806,767 @@ class MultiRegionEKS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/UpdatePodIdentityAssociation
         """
         return self._call("UpdatePodIdentityAssociation", kwargs)
+
+    def paginate_describe_addon_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAddonVersionsRequestTypeDef],
+    ) -> RegionResults[DescribeAddonVersionsResponseTypeDef]:
+        """Every page of DescribeAddonVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the versions for an add-on.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeAddonVersions
+        """
+        return self._paginate(
+            "DescribeAddonVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_cluster_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClusterVersionsRequestTypeDef],
+    ) -> RegionResults[DescribeClusterVersionsResponseTypeDef]:
+        """Every page of DescribeClusterVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists available Kubernetes versions for Amazon EKS clusters.
+
+        Deprecated parameters: status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeClusterVersions
+        """
+        return self._paginate(
+            "DescribeClusterVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_access_entries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccessEntriesRequestTypeDef],
+    ) -> RegionResults[ListAccessEntriesResponseTypeDef]:
+        """Every page of ListAccessEntries in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the access entries for your cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAccessEntries
+        """
+        return self._paginate(
+            "ListAccessEntries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_access_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccessPoliciesRequestTypeDef],
+    ) -> RegionResults[ListAccessPoliciesResponseTypeDef]:
+        """Every page of ListAccessPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the available access policies.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAccessPolicies
+        """
+        return self._paginate(
+            "ListAccessPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_addons(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAddonsRequestTypeDef],
+    ) -> RegionResults[ListAddonsResponseTypeDef]:
+        """Every page of ListAddons in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the installed add-ons.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAddons
+        """
+        return self._paginate(
+            "ListAddons",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_associated_access_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssociatedAccessPoliciesRequestTypeDef],
+    ) -> RegionResults[ListAssociatedAccessPoliciesResponseTypeDef]:
+        """Every page of ListAssociatedAccessPolicies in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the access policies associated with an access entry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAssociatedAccessPolicies
+        """
+        return self._paginate(
+            "ListAssociatedAccessPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_capabilities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCapabilitiesRequestTypeDef],
+    ) -> RegionResults[ListCapabilitiesResponseTypeDef]:
+        """Every page of ListCapabilities in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all managed capabilities in your Amazon EKS cluster. You can use
+        this operation to get an overview of all capabilities and their current
+        status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListCapabilities
+        """
+        return self._paginate(
+            "ListCapabilities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> RegionResults[ListClustersResponseTypeDef]:
+        """Every page of ListClusters in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the Amazon EKS clusters in your Amazon Web Services account in the
+        specified Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListClusters
+        """
+        return self._paginate(
+            "ListClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_eks_anywhere_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEksAnywhereSubscriptionsRequestTypeDef],
+    ) -> RegionResults[ListEksAnywhereSubscriptionsResponseTypeDef]:
+        """Every page of ListEksAnywhereSubscriptions in every target, merged per
+        target (botocore's build_full_result).
+
+        Displays the full description of the subscription.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListEksAnywhereSubscriptions
+        """
+        return self._paginate(
+            "ListEksAnywhereSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_fargate_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFargateProfilesRequestTypeDef],
+    ) -> RegionResults[ListFargateProfilesResponseTypeDef]:
+        """Every page of ListFargateProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Fargate profiles associated with the specified cluster in your
+        Amazon Web Services account in the specified Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListFargateProfiles
+        """
+        return self._paginate(
+            "ListFargateProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_identity_provider_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIdentityProviderConfigsRequestTypeDef],
+    ) -> RegionResults[ListIdentityProviderConfigsResponseTypeDef]:
+        """Every page of ListIdentityProviderConfigs in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the identity provider configurations for your cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListIdentityProviderConfigs
+        """
+        return self._paginate(
+            "ListIdentityProviderConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInsightsRequestTypeDef],
+    ) -> RegionResults[ListInsightsResponseTypeDef]:
+        """Every page of ListInsights in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of all insights checked for against the specified cluster.
+        You can filter which insights are returned by category, associated
+        Kubernetes version, and status. The default filter lists all categories
+        and every status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListInsights
+        """
+        return self._paginate(
+            "ListInsights",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_nodegroups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNodegroupsRequestTypeDef],
+    ) -> RegionResults[ListNodegroupsResponseTypeDef]:
+        """Every page of ListNodegroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the managed node groups associated with the specified cluster in
+        your Amazon Web Services account in the specified Amazon Web Services
+        Region. Self-managed node groups aren't listed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListNodegroups
+        """
+        return self._paginate(
+            "ListNodegroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pod_identity_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPodIdentityAssociationsRequestTypeDef],
+    ) -> RegionResults[ListPodIdentityAssociationsResponseTypeDef]:
+        """Every page of ListPodIdentityAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        List the EKS Pod Identity associations in a cluster. You can filter the
+        list by the namespace that the association is in or the service account
+        that the association uses.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListPodIdentityAssociations
+        """
+        return self._paginate(
+            "ListPodIdentityAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_updates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUpdatesRequestTypeDef],
+    ) -> RegionResults[ListUpdatesResponseTypeDef]:
+        """Every page of ListUpdates in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the updates associated with an Amazon EKS resource in your Amazon
+        Web Services account, in the specified Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListUpdates
+        """
+        return self._paginate(
+            "ListUpdates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_addon_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAddonVersionsRequestTypeDef],
+    ) -> Items[AddonInfoTypeDef]:
+        """Each element of addons in every page of DescribeAddonVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeAddonVersions
+        """
+        return self._items(
+            "DescribeAddonVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_cluster_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClusterVersionsRequestTypeDef],
+    ) -> Items[ClusterVersionInformationTypeDef]:
+        """Each element of clusterVersions in every page of DescribeClusterVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeClusterVersions
+        """
+        return self._items(
+            "DescribeClusterVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_access_entries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccessEntriesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of accessEntries in every page of ListAccessEntries, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAccessEntries
+        """
+        return self._items(
+            "ListAccessEntries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_access_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccessPoliciesRequestTypeDef],
+    ) -> Items[AccessPolicyTypeDef]:
+        """Each element of accessPolicies in every page of ListAccessPolicies, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAccessPolicies
+        """
+        return self._items(
+            "ListAccessPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_addons(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAddonsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of addons in every page of ListAddons, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAddons
+        """
+        return self._items(
+            "ListAddons", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_associated_access_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssociatedAccessPoliciesRequestTypeDef],
+    ) -> Items[AssociatedAccessPolicyTypeDef]:
+        """Each element of associatedAccessPolicies in every page of
+        ListAssociatedAccessPolicies, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAssociatedAccessPolicies
+        """
+        return self._items(
+            "ListAssociatedAccessPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_capabilities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCapabilitiesRequestTypeDef],
+    ) -> Items[CapabilitySummaryTypeDef]:
+        """Each element of capabilities in every page of ListCapabilities, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListCapabilities
+        """
+        return self._items(
+            "ListCapabilities", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of clusters in every page of ListClusters, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListClusters
+        """
+        return self._items(
+            "ListClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_eks_anywhere_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEksAnywhereSubscriptionsRequestTypeDef],
+    ) -> Items[EksAnywhereSubscriptionTypeDef]:
+        """Each element of subscriptions in every page of
+        ListEksAnywhereSubscriptions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListEksAnywhereSubscriptions
+        """
+        return self._items(
+            "ListEksAnywhereSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_fargate_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFargateProfilesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of fargateProfileNames in every page of ListFargateProfiles,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListFargateProfiles
+        """
+        return self._items(
+            "ListFargateProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_identity_provider_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIdentityProviderConfigsRequestTypeDef],
+    ) -> Items[IdentityProviderConfigTypeDef]:
+        """Each element of identityProviderConfigs in every page of
+        ListIdentityProviderConfigs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListIdentityProviderConfigs
+        """
+        return self._items(
+            "ListIdentityProviderConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInsightsRequestTypeDef],
+    ) -> Items[InsightSummaryTypeDef]:
+        """Each element of insights in every page of ListInsights, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListInsights
+        """
+        return self._items(
+            "ListInsights", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_nodegroups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNodegroupsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of nodegroups in every page of ListNodegroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListNodegroups
+        """
+        return self._items(
+            "ListNodegroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pod_identity_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPodIdentityAssociationsRequestTypeDef],
+    ) -> Items[PodIdentityAssociationSummaryTypeDef]:
+        """Each element of associations in every page of ListPodIdentityAssociations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListPodIdentityAssociations
+        """
+        return self._items(
+            "ListPodIdentityAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_updates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUpdatesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of updateIds in every page of ListUpdates, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListUpdates
+        """
+        return self._items(
+            "ListUpdates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_addon_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeAddonRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until AddonActive.
+
+        Polls DescribeAddon in every target at once, every 10 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeAddon
+        """
+        return self._wait("AddonActive", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_addon_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeAddonRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until AddonDeleted.
+
+        Polls DescribeAddon in every target at once, every 10 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeAddon
+        """
+        return self._wait(
+            "AddonDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_cluster_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeClusterRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ClusterActive.
+
+        Polls DescribeCluster in every target at once, every 30 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeCluster
+        """
+        return self._wait(
+            "ClusterActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_cluster_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeClusterRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ClusterDeleted.
+
+        Polls DescribeCluster in every target at once, every 30 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeCluster
+        """
+        return self._wait(
+            "ClusterDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_fargate_profile_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeFargateProfileRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until FargateProfileActive.
+
+        Polls DescribeFargateProfile in every target at once, every 10 seconds and
+        at most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeFargateProfile
+        """
+        return self._wait(
+            "FargateProfileActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_fargate_profile_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeFargateProfileRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until FargateProfileDeleted.
+
+        Polls DescribeFargateProfile in every target at once, every 30 seconds and
+        at most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeFargateProfile
+        """
+        return self._wait(
+            "FargateProfileDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_nodegroup_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeNodegroupRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until NodegroupActive.
+
+        Polls DescribeNodegroup in every target at once, every 30 seconds and at
+        most 80 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeNodegroup
+        """
+        return self._wait(
+            "NodegroupActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_nodegroup_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeNodegroupRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until NodegroupDeleted.
+
+        Polls DescribeNodegroup in every target at once, every 30 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeNodegroup
+        """
+        return self._wait(
+            "NodegroupDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -19,12 +22,17 @@ if TYPE_CHECKING:
         BatchApplyUpdateActionMessageTypeDef,
         BatchStopUpdateActionMessageTypeDef,
         CacheClusterMessageTypeDef,
+        CacheClusterTypeDef,
         CacheEngineVersionMessageTypeDef,
+        CacheEngineVersionTypeDef,
         CacheParameterGroupDetailsTypeDef,
         CacheParameterGroupNameMessageTypeDef,
+        CacheParameterGroupTypeDef,
         CacheParameterGroupsMessageTypeDef,
         CacheSecurityGroupMessageTypeDef,
+        CacheSecurityGroupTypeDef,
         CacheSubnetGroupMessageTypeDef,
+        CacheSubnetGroupTypeDef,
         CompleteMigrationMessageTypeDef,
         CompleteMigrationResponseTypeDef,
         CopyServerlessCacheSnapshotRequestTypeDef,
@@ -101,11 +109,13 @@ if TYPE_CHECKING:
         DisassociateGlobalReplicationGroupMessageTypeDef,
         DisassociateGlobalReplicationGroupResultTypeDef,
         EmptyResponseMetadataTypeDef,
+        EventTypeDef,
         EventsMessageTypeDef,
         ExportServerlessCacheSnapshotRequestTypeDef,
         ExportServerlessCacheSnapshotResponseTypeDef,
         FailoverGlobalReplicationGroupMessageTypeDef,
         FailoverGlobalReplicationGroupResultTypeDef,
+        GlobalReplicationGroupTypeDef,
         IncreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef,
         IncreaseNodeGroupsInGlobalReplicationGroupResultTypeDef,
         IncreaseReplicaCountMessageTypeDef,
@@ -127,6 +137,7 @@ if TYPE_CHECKING:
         ModifyServerlessCacheResponseTypeDef,
         ModifyUserGroupMessageTypeDef,
         ModifyUserMessageTypeDef,
+        ParameterTypeDef,
         PurchaseReservedCacheNodesOfferingMessageTypeDef,
         PurchaseReservedCacheNodesOfferingResultTypeDef,
         RebalanceSlotsInGlobalReplicationGroupMessageTypeDef,
@@ -135,12 +146,19 @@ if TYPE_CHECKING:
         RebootCacheClusterResultTypeDef,
         RemoveTagsFromResourceMessageTypeDef,
         ReplicationGroupMessageTypeDef,
+        ReplicationGroupTypeDef,
         ReservedCacheNodeMessageTypeDef,
+        ReservedCacheNodeTypeDef,
         ReservedCacheNodesOfferingMessageTypeDef,
+        ReservedCacheNodesOfferingTypeDef,
         ResetCacheParameterGroupMessageTypeDef,
         RevokeCacheSecurityGroupIngressMessageTypeDef,
         RevokeCacheSecurityGroupIngressResultTypeDef,
+        ServerlessCacheSnapshotTypeDef,
+        ServerlessCacheTypeDef,
+        ServiceUpdateTypeDef,
         ServiceUpdatesMessageTypeDef,
+        SnapshotTypeDef,
         StartMigrationMessageTypeDef,
         StartMigrationResponseTypeDef,
         TagListMessageTypeDef,
@@ -149,9 +167,12 @@ if TYPE_CHECKING:
         TestMigrationMessageTypeDef,
         TestMigrationResponseTypeDef,
         UpdateActionResultsMessageTypeDef,
+        UpdateActionTypeDef,
         UpdateActionsMessageTypeDef,
         UserGroupResponseTypeDef,
+        UserGroupTypeDef,
         UserResponseTypeDef,
+        UserTypeDef,
     )
 
 __all__ = ["MultiRegionElastiCache"]
@@ -949,3 +970,888 @@ class MultiRegionElastiCache(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/TestMigration
         """
         return self._call("TestMigration", kwargs)
+
+    def paginate_describe_cache_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCacheClustersMessageTypeDef],
+    ) -> RegionResults[CacheClusterMessageTypeDef]:
+        """Every page of DescribeCacheClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about all provisioned clusters if no cluster
+        identifier is specified, or about a specific cache cluster if a cluster
+        identifier is supplied.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheClusters
+        """
+        return self._paginate(
+            "DescribeCacheClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_cache_engine_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCacheEngineVersionsMessageTypeDef],
+    ) -> RegionResults[CacheEngineVersionMessageTypeDef]:
+        """Every page of DescribeCacheEngineVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of the available cache engines and their versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheEngineVersions
+        """
+        return self._paginate(
+            "DescribeCacheEngineVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_cache_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCacheParameterGroupsMessageTypeDef],
+    ) -> RegionResults[CacheParameterGroupsMessageTypeDef]:
+        """Every page of DescribeCacheParameterGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of cache parameter group descriptions. If a cache parameter
+        group name is specified, the list contains only the descriptions for that
+        group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheParameterGroups
+        """
+        return self._paginate(
+            "DescribeCacheParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_cache_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCacheParametersMessageTypeDef],
+    ) -> RegionResults[CacheParameterGroupDetailsTypeDef]:
+        """Every page of DescribeCacheParameters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the detailed parameter list for a particular cache parameter
+        group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheParameters
+        """
+        return self._paginate(
+            "DescribeCacheParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_cache_security_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCacheSecurityGroupsMessageTypeDef],
+    ) -> RegionResults[CacheSecurityGroupMessageTypeDef]:
+        """Every page of DescribeCacheSecurityGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of cache security group descriptions. If a cache security
+        group name is specified, the list contains only the description of that
+        group. This applicable only when you have ElastiCache in Classic setup
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheSecurityGroups
+        """
+        return self._paginate(
+            "DescribeCacheSecurityGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_cache_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCacheSubnetGroupsMessageTypeDef],
+    ) -> RegionResults[CacheSubnetGroupMessageTypeDef]:
+        """Every page of DescribeCacheSubnetGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of cache subnet group descriptions. If a subnet group name
+        is specified, the list contains only the description of that group. This
+        is applicable only when you have ElastiCache in VPC setup. All ElastiCache
+        clusters now launch in VPC by default.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheSubnetGroups
+        """
+        return self._paginate(
+            "DescribeCacheSubnetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_engine_default_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
+    ) -> RegionResults[DescribeEngineDefaultParametersResultTypeDef]:
+        """Every page of DescribeEngineDefaultParameters in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the default engine and system parameter information for the
+        specified cache engine.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeEngineDefaultParameters
+        """
+        return self._paginate(
+            "DescribeEngineDefaultParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventsMessageTypeDef],
+    ) -> RegionResults[EventsMessageTypeDef]:
+        """Every page of DescribeEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns events related to clusters, cache security groups, and cache
+        parameter groups. You can obtain events specific to a particular cluster,
+        cache security group, or cache parameter group by providing the name as a
+        parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeEvents
+        """
+        return self._paginate(
+            "DescribeEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_global_replication_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeGlobalReplicationGroupsMessageTypeDef],
+    ) -> RegionResults[DescribeGlobalReplicationGroupsResultTypeDef]:
+        """Every page of DescribeGlobalReplicationGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about a particular global replication group. If no
+        identifier is specified, returns information about all Global datastores.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeGlobalReplicationGroups
+        """
+        return self._paginate(
+            "DescribeGlobalReplicationGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_replication_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReplicationGroupsMessageTypeDef],
+    ) -> RegionResults[ReplicationGroupMessageTypeDef]:
+        """Every page of DescribeReplicationGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about a particular replication group. If no identifier
+        is specified, DescribeReplicationGroups returns information about all
+        replication groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeReplicationGroups
+        """
+        return self._paginate(
+            "DescribeReplicationGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_reserved_cache_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReservedCacheNodesMessageTypeDef],
+    ) -> RegionResults[ReservedCacheNodeMessageTypeDef]:
+        """Every page of DescribeReservedCacheNodes in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about reserved cache nodes for this account, or about
+        a specified reserved cache node.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeReservedCacheNodes
+        """
+        return self._paginate(
+            "DescribeReservedCacheNodes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_reserved_cache_nodes_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReservedCacheNodesOfferingsMessageTypeDef],
+    ) -> RegionResults[ReservedCacheNodesOfferingMessageTypeDef]:
+        """Every page of DescribeReservedCacheNodesOfferings in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists available reserved cache node offerings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeReservedCacheNodesOfferings
+        """
+        return self._paginate(
+            "DescribeReservedCacheNodesOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_serverless_cache_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeServerlessCacheSnapshotsRequestTypeDef],
+    ) -> RegionResults[DescribeServerlessCacheSnapshotsResponseTypeDef]:
+        """Every page of DescribeServerlessCacheSnapshots in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about serverless cache snapshots. By default, this API
+        lists all of the customer’s serverless cache snapshots. It can also
+        describe a single serverless cache snapshot, or the snapshots associated
+        with a particular serverless cache. Available for Valkey, Redis OSS and
+        Serverless Memcached only.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeServerlessCacheSnapshots
+        """
+        return self._paginate(
+            "DescribeServerlessCacheSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_serverless_caches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeServerlessCachesRequestTypeDef],
+    ) -> RegionResults[DescribeServerlessCachesResponseTypeDef]:
+        """Every page of DescribeServerlessCaches in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about a specific serverless cache. If no identifier is
+        specified, then the API returns information on all the serverless caches
+        belonging to this Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeServerlessCaches
+        """
+        return self._paginate(
+            "DescribeServerlessCaches",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_service_updates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeServiceUpdatesMessageTypeDef],
+    ) -> RegionResults[ServiceUpdatesMessageTypeDef]:
+        """Every page of DescribeServiceUpdates in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns details of the service updates
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeServiceUpdates
+        """
+        return self._paginate(
+            "DescribeServiceUpdates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSnapshotsMessageTypeDef],
+    ) -> RegionResults[DescribeSnapshotsListMessageTypeDef]:
+        """Every page of DescribeSnapshots in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about cluster or replication group snapshots. By
+        default, DescribeSnapshots lists all of your snapshots; it can optionally
+        describe a single snapshot, or just the snapshots associated with a
+        particular cache cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeSnapshots
+        """
+        return self._paginate(
+            "DescribeSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_update_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeUpdateActionsMessageTypeDef],
+    ) -> RegionResults[UpdateActionsMessageTypeDef]:
+        """Every page of DescribeUpdateActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns details of the update actions
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeUpdateActions
+        """
+        return self._paginate(
+            "DescribeUpdateActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_user_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeUserGroupsMessageTypeDef],
+    ) -> RegionResults[DescribeUserGroupsResultTypeDef]:
+        """Every page of DescribeUserGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of user groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeUserGroups
+        """
+        return self._paginate(
+            "DescribeUserGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeUsersMessageTypeDef],
+    ) -> RegionResults[DescribeUsersResultTypeDef]:
+        """Every page of DescribeUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of users.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeUsers
+        """
+        return self._paginate(
+            "DescribeUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_cache_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCacheClustersMessageTypeDef],
+    ) -> Items[CacheClusterTypeDef]:
+        """Each element of CacheClusters in every page of DescribeCacheClusters, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheClusters
+        """
+        return self._items(
+            "DescribeCacheClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_cache_engine_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCacheEngineVersionsMessageTypeDef],
+    ) -> Items[CacheEngineVersionTypeDef]:
+        """Each element of CacheEngineVersions in every page of
+        DescribeCacheEngineVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheEngineVersions
+        """
+        return self._items(
+            "DescribeCacheEngineVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_cache_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCacheParameterGroupsMessageTypeDef],
+    ) -> Items[CacheParameterGroupTypeDef]:
+        """Each element of CacheParameterGroups in every page of
+        DescribeCacheParameterGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheParameterGroups
+        """
+        return self._items(
+            "DescribeCacheParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_cache_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCacheParametersMessageTypeDef],
+    ) -> Items[ParameterTypeDef]:
+        """Each element of Parameters in every page of DescribeCacheParameters, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheParameters
+        """
+        return self._items(
+            "DescribeCacheParameters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_cache_security_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCacheSecurityGroupsMessageTypeDef],
+    ) -> Items[CacheSecurityGroupTypeDef]:
+        """Each element of CacheSecurityGroups in every page of
+        DescribeCacheSecurityGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheSecurityGroups
+        """
+        return self._items(
+            "DescribeCacheSecurityGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_cache_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCacheSubnetGroupsMessageTypeDef],
+    ) -> Items[CacheSubnetGroupTypeDef]:
+        """Each element of CacheSubnetGroups in every page of
+        DescribeCacheSubnetGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheSubnetGroups
+        """
+        return self._items(
+            "DescribeCacheSubnetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_engine_default_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
+    ) -> Items[ParameterTypeDef]:
+        """Each element of EngineDefaults.Parameters in every page of
+        DescribeEngineDefaultParameters, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeEngineDefaultParameters
+        """
+        return self._items(
+            "DescribeEngineDefaultParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventsMessageTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of Events in every page of DescribeEvents, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeEvents
+        """
+        return self._items(
+            "DescribeEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_global_replication_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeGlobalReplicationGroupsMessageTypeDef],
+    ) -> Items[GlobalReplicationGroupTypeDef]:
+        """Each element of GlobalReplicationGroups in every page of
+        DescribeGlobalReplicationGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeGlobalReplicationGroups
+        """
+        return self._items(
+            "DescribeGlobalReplicationGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_replication_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReplicationGroupsMessageTypeDef],
+    ) -> Items[ReplicationGroupTypeDef]:
+        """Each element of ReplicationGroups in every page of
+        DescribeReplicationGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeReplicationGroups
+        """
+        return self._items(
+            "DescribeReplicationGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_reserved_cache_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReservedCacheNodesMessageTypeDef],
+    ) -> Items[ReservedCacheNodeTypeDef]:
+        """Each element of ReservedCacheNodes in every page of
+        DescribeReservedCacheNodes, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeReservedCacheNodes
+        """
+        return self._items(
+            "DescribeReservedCacheNodes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_reserved_cache_nodes_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReservedCacheNodesOfferingsMessageTypeDef],
+    ) -> Items[ReservedCacheNodesOfferingTypeDef]:
+        """Each element of ReservedCacheNodesOfferings in every page of
+        DescribeReservedCacheNodesOfferings, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeReservedCacheNodesOfferings
+        """
+        return self._items(
+            "DescribeReservedCacheNodesOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_serverless_cache_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeServerlessCacheSnapshotsRequestTypeDef],
+    ) -> Items[ServerlessCacheSnapshotTypeDef]:
+        """Each element of ServerlessCacheSnapshots in every page of
+        DescribeServerlessCacheSnapshots, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeServerlessCacheSnapshots
+        """
+        return self._items(
+            "DescribeServerlessCacheSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_serverless_caches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeServerlessCachesRequestTypeDef],
+    ) -> Items[ServerlessCacheTypeDef]:
+        """Each element of ServerlessCaches in every page of
+        DescribeServerlessCaches, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeServerlessCaches
+        """
+        return self._items(
+            "DescribeServerlessCaches", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_service_updates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeServiceUpdatesMessageTypeDef],
+    ) -> Items[ServiceUpdateTypeDef]:
+        """Each element of ServiceUpdates in every page of DescribeServiceUpdates,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeServiceUpdates
+        """
+        return self._items(
+            "DescribeServiceUpdates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSnapshotsMessageTypeDef],
+    ) -> Items[SnapshotTypeDef]:
+        """Each element of Snapshots in every page of DescribeSnapshots, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeSnapshots
+        """
+        return self._items(
+            "DescribeSnapshots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_update_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeUpdateActionsMessageTypeDef],
+    ) -> Items[UpdateActionTypeDef]:
+        """Each element of UpdateActions in every page of DescribeUpdateActions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeUpdateActions
+        """
+        return self._items(
+            "DescribeUpdateActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_user_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeUserGroupsMessageTypeDef],
+    ) -> Items[UserGroupTypeDef]:
+        """Each element of UserGroups in every page of DescribeUserGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeUserGroups
+        """
+        return self._items(
+            "DescribeUserGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeUsersMessageTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of Users in every page of DescribeUsers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeUsers
+        """
+        return self._items(
+            "DescribeUsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_cache_cluster_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeCacheClustersMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until ElastiCache cluster is available.
+
+        Polls DescribeCacheClusters in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheClusters
+        """
+        return self._wait(
+            "CacheClusterAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_cache_cluster_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeCacheClustersMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until ElastiCache cluster is deleted.
+
+        Polls DescribeCacheClusters in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheClusters
+        """
+        return self._wait(
+            "CacheClusterDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_replication_group_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeReplicationGroupsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until ElastiCache replication group is available.
+
+        Polls DescribeReplicationGroups in every target at once, every 15 seconds
+        and at most 40 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeReplicationGroups
+        """
+        return self._wait(
+            "ReplicationGroupAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_replication_group_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeReplicationGroupsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until ElastiCache replication group is deleted.
+
+        Polls DescribeReplicationGroups in every target at once, every 15 seconds
+        and at most 40 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeReplicationGroups
+        """
+        return self._wait(
+            "ReplicationGroupDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
         ApplicationDescriptionsMessageTypeDef,
         ApplicationResourceLifecycleDescriptionMessageTypeDef,
         ApplicationVersionDescriptionMessageTypeDef,
+        ApplicationVersionDescriptionTypeDef,
         ApplicationVersionDescriptionsMessageTypeDef,
         ApplyEnvironmentManagedActionRequestTypeDef,
         ApplyEnvironmentManagedActionResultTypeDef,
@@ -62,8 +66,10 @@ if TYPE_CHECKING:
         DisassociateEnvironmentOperationsRoleMessageTypeDef,
         EmptyResponseMetadataTypeDef,
         EnvironmentDescriptionResponseTypeDef,
+        EnvironmentDescriptionTypeDef,
         EnvironmentDescriptionsMessageTypeDef,
         EnvironmentResourceDescriptionsMessageTypeDef,
+        EventDescriptionTypeDef,
         EventDescriptionsMessageTypeDef,
         ListAvailableSolutionStacksResultMessageTypeDef,
         ListPlatformBranchesRequestTypeDef,
@@ -71,6 +77,8 @@ if TYPE_CHECKING:
         ListPlatformVersionsRequestTypeDef,
         ListPlatformVersionsResultTypeDef,
         ListTagsForResourceMessageTypeDef,
+        ManagedActionHistoryItemTypeDef,
+        PlatformSummaryTypeDef,
         RebuildEnvironmentMessageTypeDef,
         RequestEnvironmentInfoMessageTypeDef,
         ResourceTagsDescriptionMessageTypeDef,
@@ -580,3 +588,267 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/ValidateConfigurationSettings
         """
         return self._call("ValidateConfigurationSettings", kwargs)
+
+    def paginate_describe_application_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeApplicationVersionsMessageTypeDef],
+    ) -> RegionResults[ApplicationVersionDescriptionsMessageTypeDef]:
+        """Every page of DescribeApplicationVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieve a list of application versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeApplicationVersions
+        """
+        return self._paginate(
+            "DescribeApplicationVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_environment_managed_action_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEnvironmentManagedActionHistoryRequestTypeDef],
+    ) -> RegionResults[DescribeEnvironmentManagedActionHistoryResultTypeDef]:
+        """Every page of DescribeEnvironmentManagedActionHistory in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists an environment's completed and failed managed actions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironmentManagedActionHistory
+        """
+        return self._paginate(
+            "DescribeEnvironmentManagedActionHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef],
+    ) -> RegionResults[EnvironmentDescriptionsMessageTypeDef]:
+        """Every page of DescribeEnvironments in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns descriptions for existing environments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironments
+        """
+        return self._paginate(
+            "DescribeEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventsMessageTypeDef],
+    ) -> RegionResults[EventDescriptionsMessageTypeDef]:
+        """Every page of DescribeEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns list of event descriptions matching criteria up to the last 6
+        weeks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEvents
+        """
+        return self._paginate(
+            "DescribeEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_platform_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPlatformVersionsRequestTypeDef],
+    ) -> RegionResults[ListPlatformVersionsResultTypeDef]:
+        """Every page of ListPlatformVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the platform versions available for your account in an AWS Region.
+        Provides summary information about each platform version. Compare to
+        DescribePlatformVersion, which provides full details about a single
+        platform version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/ListPlatformVersions
+        """
+        return self._paginate(
+            "ListPlatformVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_application_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeApplicationVersionsMessageTypeDef],
+    ) -> Items[ApplicationVersionDescriptionTypeDef]:
+        """Each element of ApplicationVersions in every page of
+        DescribeApplicationVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeApplicationVersions
+        """
+        return self._items(
+            "DescribeApplicationVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_environment_managed_action_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEnvironmentManagedActionHistoryRequestTypeDef],
+    ) -> Items[ManagedActionHistoryItemTypeDef]:
+        """Each element of ManagedActionHistoryItems in every page of
+        DescribeEnvironmentManagedActionHistory, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironmentManagedActionHistory
+        """
+        return self._items(
+            "DescribeEnvironmentManagedActionHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef],
+    ) -> Items[EnvironmentDescriptionTypeDef]:
+        """Each element of Environments in every page of DescribeEnvironments, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironments
+        """
+        return self._items(
+            "DescribeEnvironments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventsMessageTypeDef],
+    ) -> Items[EventDescriptionTypeDef]:
+        """Each element of Events in every page of DescribeEvents, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEvents
+        """
+        return self._items(
+            "DescribeEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_platform_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPlatformVersionsRequestTypeDef],
+    ) -> Items[PlatformSummaryTypeDef]:
+        """Each element of PlatformSummaryList in every page of ListPlatformVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/ListPlatformVersions
+        """
+        return self._items(
+            "ListPlatformVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_environment_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until EnvironmentExists.
+
+        Polls DescribeEnvironments in every target at once, every 20 seconds and
+        at most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironments
+        """
+        return self._wait(
+            "EnvironmentExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_environment_terminated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until EnvironmentTerminated.
+
+        Polls DescribeEnvironments in every target at once, every 20 seconds and
+        at most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironments
+        """
+        return self._wait(
+            "EnvironmentTerminated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_environment_updated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until EnvironmentUpdated.
+
+        Polls DescribeEnvironments in every target at once, every 20 seconds and
+        at most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironments
+        """
+        return self._wait(
+            "EnvironmentUpdated", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -56,6 +59,8 @@ if TYPE_CHECKING:
         DescribeTagsOutputTypeDef,
         DetachLoadBalancerFromSubnetsInputTypeDef,
         DetachLoadBalancerFromSubnetsOutputTypeDef,
+        LimitTypeDef,
+        LoadBalancerDescriptionTypeDef,
         ModifyLoadBalancerAttributesInputTypeDef,
         ModifyLoadBalancerAttributesOutputTypeDef,
         RegisterEndPointsInputTypeDef,
@@ -375,3 +380,141 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/SetLoadBalancerPoliciesOfListener
         """
         return self._call("SetLoadBalancerPoliciesOfListener", kwargs)
+
+    def paginate_describe_account_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
+    ) -> RegionResults[DescribeAccountLimitsOutputTypeDef]:
+        """Every page of DescribeAccountLimits in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the current Elastic Load Balancing resource limits for your AWS
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DescribeAccountLimits
+        """
+        return self._paginate(
+            "DescribeAccountLimits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_load_balancers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAccessPointsInputTypeDef],
+    ) -> RegionResults[DescribeAccessPointsOutputTypeDef]:
+        """Every page of DescribeLoadBalancers in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified the load balancers. If no load balancers are
+        specified, the call describes all of your load balancers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DescribeLoadBalancers
+        """
+        return self._paginate(
+            "DescribeLoadBalancers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_account_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
+    ) -> Items[LimitTypeDef]:
+        """Each element of Limits in every page of DescribeAccountLimits, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DescribeAccountLimits
+        """
+        return self._items(
+            "DescribeAccountLimits", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_load_balancers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAccessPointsInputTypeDef],
+    ) -> Items[LoadBalancerDescriptionTypeDef]:
+        """Each element of LoadBalancerDescriptions in every page of
+        DescribeLoadBalancers, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DescribeLoadBalancers
+        """
+        return self._items(
+            "DescribeLoadBalancers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_any_instance_in_service(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeEndPointStateInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until AnyInstanceInService.
+
+        Polls DescribeInstanceHealth in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DescribeInstanceHealth
+        """
+        return self._wait(
+            "AnyInstanceInService", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_instance_deregistered(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeEndPointStateInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until InstanceDeregistered.
+
+        Polls DescribeInstanceHealth in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DescribeInstanceHealth
+        """
+        return self._wait(
+            "InstanceDeregistered", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_instance_in_service(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeEndPointStateInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until InstanceInService.
+
+        Polls DescribeInstanceHealth in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DescribeInstanceHealth
+        """
+        return self._wait(
+            "InstanceInService", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
         AddTagsOutputTypeDef,
         AddTrustStoreRevocationsInputTypeDef,
         AddTrustStoreRevocationsOutputTypeDef,
+        CertificateTypeDef,
         CreateListenerInputTypeDef,
         CreateListenerOutputTypeDef,
         CreateLoadBalancerInputTypeDef,
@@ -70,6 +74,7 @@ if TYPE_CHECKING:
         DescribeTargetHealthOutputTypeDef,
         DescribeTrustStoreAssociationsInputTypeDef,
         DescribeTrustStoreAssociationsOutputTypeDef,
+        DescribeTrustStoreRevocationTypeDef,
         DescribeTrustStoreRevocationsInputTypeDef,
         DescribeTrustStoreRevocationsOutputTypeDef,
         DescribeTrustStoresInputTypeDef,
@@ -80,6 +85,9 @@ if TYPE_CHECKING:
         GetTrustStoreCaCertificatesBundleOutputTypeDef,
         GetTrustStoreRevocationContentInputTypeDef,
         GetTrustStoreRevocationContentOutputTypeDef,
+        LimitTypeDef,
+        ListenerTypeDef,
+        LoadBalancerTypeDef,
         ModifyCapacityReservationInputTypeDef,
         ModifyCapacityReservationOutputTypeDef,
         ModifyIpPoolsInputTypeDef,
@@ -106,6 +114,7 @@ if TYPE_CHECKING:
         RemoveTagsOutputTypeDef,
         RemoveTrustStoreRevocationsInputTypeDef,
         RemoveTrustStoreRevocationsOutputTypeDef,
+        RuleTypeDef,
         SetIpAddressTypeInputTypeDef,
         SetIpAddressTypeOutputTypeDef,
         SetRulePrioritiesInputTypeDef,
@@ -114,6 +123,10 @@ if TYPE_CHECKING:
         SetSecurityGroupsOutputTypeDef,
         SetSubnetsInputTypeDef,
         SetSubnetsOutputTypeDef,
+        SslPolicyTypeDef,
+        TargetGroupTypeDef,
+        TrustStoreAssociationTypeDef,
+        TrustStoreTypeDef,
     )
 
 __all__ = ["MultiRegionElasticLoadBalancingv2"]
@@ -622,3 +635,511 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/SetSubnets
         """
         return self._call("SetSubnets", kwargs)
+
+    def paginate_describe_account_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
+    ) -> RegionResults[DescribeAccountLimitsOutputTypeDef]:
+        """Every page of DescribeAccountLimits in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the current Elastic Load Balancing resource limits for your
+        Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeAccountLimits
+        """
+        return self._paginate(
+            "DescribeAccountLimits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_listener_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeListenerCertificatesInputTypeDef],
+    ) -> RegionResults[DescribeListenerCertificatesOutputTypeDef]:
+        """Every page of DescribeListenerCertificates in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the default certificate and the certificate list for the
+        specified HTTPS or TLS listener.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeListenerCertificates
+        """
+        return self._paginate(
+            "DescribeListenerCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_listeners(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeListenersInputTypeDef],
+    ) -> RegionResults[DescribeListenersOutputTypeDef]:
+        """Every page of DescribeListeners in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified listeners or the listeners for the specified
+        Application Load Balancer, Network Load Balancer, or Gateway Load
+        Balancer. You must specify either a load balancer or one or more
+        listeners.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeListeners
+        """
+        return self._paginate(
+            "DescribeListeners",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_load_balancers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLoadBalancersInputTypeDef],
+    ) -> RegionResults[DescribeLoadBalancersOutputTypeDef]:
+        """Every page of DescribeLoadBalancers in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified load balancers or all of your load balancers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeLoadBalancers
+        """
+        return self._paginate(
+            "DescribeLoadBalancers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRulesInputTypeDef],
+    ) -> RegionResults[DescribeRulesOutputTypeDef]:
+        """Every page of DescribeRules in every target, merged per target (botocore's
+        build_full_result).
+
+        Describes the specified rules or the rules for the specified listener. You
+        must specify either a listener or rules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeRules
+        """
+        return self._paginate(
+            "DescribeRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_ssl_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSSLPoliciesInputTypeDef],
+    ) -> RegionResults[DescribeSSLPoliciesOutputTypeDef]:
+        """Every page of DescribeSSLPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified policies or all policies used for SSL negotiation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeSSLPolicies
+        """
+        return self._paginate(
+            "DescribeSSLPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_target_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTargetGroupsInputTypeDef],
+    ) -> RegionResults[DescribeTargetGroupsOutputTypeDef]:
+        """Every page of DescribeTargetGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified target groups or all of your target groups. By
+        default, all target groups are described. Alternatively, you can specify
+        one of the following to filter the results: the ARN of the load balancer,
+        the names of one or more target groups, or the ARNs of one or more target
+        groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTargetGroups
+        """
+        return self._paginate(
+            "DescribeTargetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_trust_store_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTrustStoreAssociationsInputTypeDef],
+    ) -> RegionResults[DescribeTrustStoreAssociationsOutputTypeDef]:
+        """Every page of DescribeTrustStoreAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes all resources associated with the specified trust store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTrustStoreAssociations
+        """
+        return self._paginate(
+            "DescribeTrustStoreAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_trust_store_revocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTrustStoreRevocationsInputTypeDef],
+    ) -> RegionResults[DescribeTrustStoreRevocationsOutputTypeDef]:
+        """Every page of DescribeTrustStoreRevocations in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the revocation files in use by the specified trust store or
+        revocation files.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTrustStoreRevocations
+        """
+        return self._paginate(
+            "DescribeTrustStoreRevocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_trust_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTrustStoresInputTypeDef],
+    ) -> RegionResults[DescribeTrustStoresOutputTypeDef]:
+        """Every page of DescribeTrustStores in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes all trust stores for the specified account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTrustStores
+        """
+        return self._paginate(
+            "DescribeTrustStores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_account_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
+    ) -> Items[LimitTypeDef]:
+        """Each element of Limits in every page of DescribeAccountLimits, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeAccountLimits
+        """
+        return self._items(
+            "DescribeAccountLimits", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_listener_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeListenerCertificatesInputTypeDef],
+    ) -> Items[CertificateTypeDef]:
+        """Each element of Certificates in every page of
+        DescribeListenerCertificates, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeListenerCertificates
+        """
+        return self._items(
+            "DescribeListenerCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_listeners(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeListenersInputTypeDef],
+    ) -> Items[ListenerTypeDef]:
+        """Each element of Listeners in every page of DescribeListeners, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeListeners
+        """
+        return self._items(
+            "DescribeListeners", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_load_balancers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLoadBalancersInputTypeDef],
+    ) -> Items[LoadBalancerTypeDef]:
+        """Each element of LoadBalancers in every page of DescribeLoadBalancers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeLoadBalancers
+        """
+        return self._items(
+            "DescribeLoadBalancers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRulesInputTypeDef],
+    ) -> Items[RuleTypeDef]:
+        """Each element of Rules in every page of DescribeRules, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeRules
+        """
+        return self._items(
+            "DescribeRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_ssl_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSSLPoliciesInputTypeDef],
+    ) -> Items[SslPolicyTypeDef]:
+        """Each element of SslPolicies in every page of DescribeSSLPolicies, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeSSLPolicies
+        """
+        return self._items(
+            "DescribeSSLPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_target_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTargetGroupsInputTypeDef],
+    ) -> Items[TargetGroupTypeDef]:
+        """Each element of TargetGroups in every page of DescribeTargetGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTargetGroups
+        """
+        return self._items(
+            "DescribeTargetGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_trust_store_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTrustStoreAssociationsInputTypeDef],
+    ) -> Items[TrustStoreAssociationTypeDef]:
+        """Each element of TrustStoreAssociations in every page of
+        DescribeTrustStoreAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTrustStoreAssociations
+        """
+        return self._items(
+            "DescribeTrustStoreAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_trust_store_revocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTrustStoreRevocationsInputTypeDef],
+    ) -> Items[DescribeTrustStoreRevocationTypeDef]:
+        """Each element of TrustStoreRevocations in every page of
+        DescribeTrustStoreRevocations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTrustStoreRevocations
+        """
+        return self._items(
+            "DescribeTrustStoreRevocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_trust_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTrustStoresInputTypeDef],
+    ) -> Items[TrustStoreTypeDef]:
+        """Each element of TrustStores in every page of DescribeTrustStores, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTrustStores
+        """
+        return self._items(
+            "DescribeTrustStores", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_load_balancer_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeLoadBalancersInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until LoadBalancerAvailable.
+
+        Polls DescribeLoadBalancers in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeLoadBalancers
+        """
+        return self._wait(
+            "LoadBalancerAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_load_balancer_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeLoadBalancersInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until LoadBalancerExists.
+
+        Polls DescribeLoadBalancers in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeLoadBalancers
+        """
+        return self._wait(
+            "LoadBalancerExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_load_balancers_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeLoadBalancersInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until LoadBalancersDeleted.
+
+        Polls DescribeLoadBalancers in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeLoadBalancers
+        """
+        return self._wait(
+            "LoadBalancersDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_target_deregistered(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeTargetHealthInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until TargetDeregistered.
+
+        Polls DescribeTargetHealth in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTargetHealth
+        """
+        return self._wait(
+            "TargetDeregistered", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_target_in_service(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeTargetHealthInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until TargetInService.
+
+        Polls DescribeTargetHealth in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTargetHealth
+        """
+        return self._wait(
+            "TargetInService", kwargs, delay=delay, max_attempts=max_attempts
+        )

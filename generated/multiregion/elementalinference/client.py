@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
         DisassociateFeedRequestTypeDef,
         DisassociateFeedResponseTypeDef,
         EmptyResponseMetadataTypeDef,
+        FeedSummaryTypeDef,
         GetFeedRequestTypeDef,
         GetFeedResponseTypeDef,
         ListFeedsRequestTypeDef,
@@ -146,3 +150,59 @@ class MultiRegionElementalInference(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/UpdateFeed
         """
         return self._call("UpdateFeed", kwargs)
+
+    def paginate_list_feeds(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFeedsRequestTypeDef],
+    ) -> RegionResults[ListFeedsResponseTypeDef]:
+        """Every page of ListFeeds in every target, merged per target (botocore's
+        build_full_result).
+
+        Displays a list of feeds that belong to this AWS account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListFeeds
+        """
+        return self._paginate(
+            "ListFeeds",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_feeds(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFeedsRequestTypeDef],
+    ) -> Items[FeedSummaryTypeDef]:
+        """Each element of feeds in every page of ListFeeds, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListFeeds
+        """
+        return self._items(
+            "ListFeeds", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_feed_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetFeedRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a Feed is deleted
+
+        Polls GetFeed in every target at once, every 3 seconds and at most 40
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/GetFeed
+        """
+        return self._wait("FeedDeleted", kwargs, delay=delay, max_attempts=max_attempts)

@@ -10,6 +10,9 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -23,6 +26,8 @@ if TYPE_CHECKING:
         AddTagsOutputTypeDef,
         CancelStepsInputTypeDef,
         CancelStepsOutputTypeDef,
+        ClusterSummaryTypeDef,
+        CommandTypeDef,
         CreatePersistentAppUIInputTypeDef,
         CreatePersistentAppUIOutputTypeDef,
         CreateSecurityConfigurationInputTypeDef,
@@ -64,6 +69,9 @@ if TYPE_CHECKING:
         GetPersistentAppUIPresignedURLOutputTypeDef,
         GetStudioSessionMappingInputTypeDef,
         GetStudioSessionMappingOutputTypeDef,
+        InstanceFleetTypeDef,
+        InstanceGroupTypeDef,
+        InstanceTypeDef,
         ListBootstrapActionsInputTypeDef,
         ListBootstrapActionsOutputTypeDef,
         ListClustersInputTypeDef,
@@ -92,6 +100,7 @@ if TYPE_CHECKING:
         ModifyClusterOutputTypeDef,
         ModifyInstanceFleetInputTypeDef,
         ModifyInstanceGroupsInputTypeDef,
+        NotebookExecutionSummaryTypeDef,
         PutAutoScalingPolicyInputTypeDef,
         PutAutoScalingPolicyOutputTypeDef,
         PutAutoTerminationPolicyInputTypeDef,
@@ -110,13 +119,17 @@ if TYPE_CHECKING:
         RemoveTagsOutputTypeDef,
         RunJobFlowInputTypeDef,
         RunJobFlowOutputTypeDef,
+        SecurityConfigurationSummaryTypeDef,
+        SessionMappingSummaryTypeDef,
         SetKeepJobFlowAliveWhenNoStepsInputTypeDef,
         SetTerminationProtectionInputTypeDef,
         SetUnhealthyNodeReplacementInputTypeDef,
         SetVisibleToAllUsersInputTypeDef,
         StartNotebookExecutionInputTypeDef,
         StartNotebookExecutionOutputTypeDef,
+        StepSummaryTypeDef,
         StopNotebookExecutionInputTypeDef,
+        StudioSummaryTypeDef,
         TerminateJobFlowsInputTypeDef,
         UpdateStudioInputTypeDef,
         UpdateStudioSessionMappingInputTypeDef,
@@ -786,3 +799,483 @@ class MultiRegionEMR(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/UpdateStudioSessionMapping
         """
         return self._call("UpdateStudioSessionMapping", kwargs)
+
+    def paginate_list_bootstrap_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBootstrapActionsInputTypeDef],
+    ) -> RegionResults[ListBootstrapActionsOutputTypeDef]:
+        """Every page of ListBootstrapActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides information about the bootstrap actions associated with a
+        cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListBootstrapActions
+        """
+        return self._paginate(
+            "ListBootstrapActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClustersInputTypeDef],
+    ) -> RegionResults[ListClustersOutputTypeDef]:
+        """Every page of ListClusters in every target, merged per target (botocore's
+        build_full_result).
+
+        Provides the status of all clusters visible to this Amazon Web Services
+        account. Allows you to filter the list of clusters based on certain
+        criteria; for example, filtering by cluster creation date and time or by
+        status. This call returns a maximum of 50 clusters in unsorted order per
+        call, but returns a marker to track the paging of the cluster list across
+        multiple ListClusters calls.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListClusters
+        """
+        return self._paginate(
+            "ListClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_instance_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstanceFleetsInputTypeDef],
+    ) -> RegionResults[ListInstanceFleetsOutputTypeDef]:
+        """Every page of ListInstanceFleets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all available details about the instance fleets in a cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListInstanceFleets
+        """
+        return self._paginate(
+            "ListInstanceFleets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_instance_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstanceGroupsInputTypeDef],
+    ) -> RegionResults[ListInstanceGroupsOutputTypeDef]:
+        """Every page of ListInstanceGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides all available details about the instance groups in a cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListInstanceGroups
+        """
+        return self._paginate(
+            "ListInstanceGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstancesInputTypeDef],
+    ) -> RegionResults[ListInstancesOutputTypeDef]:
+        """Every page of ListInstances in every target, merged per target (botocore's
+        build_full_result).
+
+        Provides information for all active Amazon EC2 instances and Amazon EC2
+        instances terminated in the last 30 days, up to a maximum of 2,000. Amazon
+        EC2 instances in any of the following states are considered active:
+        AWAITING_FULFILLMENT, PROVISIONING, BOOTSTRAPPING, RUNNING.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListInstances
+        """
+        return self._paginate(
+            "ListInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_notebook_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNotebookExecutionsInputTypeDef],
+    ) -> RegionResults[ListNotebookExecutionsOutputTypeDef]:
+        """Every page of ListNotebookExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides summaries of all notebook executions. You can filter the list
+        based on multiple criteria such as status, time range, and editor id.
+        Returns a maximum of 50 notebook executions and a marker to track the
+        paging of a longer notebook execution list across multiple
+        ListNotebookExecutions calls.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListNotebookExecutions
+        """
+        return self._paginate(
+            "ListNotebookExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSecurityConfigurationsInputTypeDef],
+    ) -> RegionResults[ListSecurityConfigurationsOutputTypeDef]:
+        """Every page of ListSecurityConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all the security configurations visible to this account, providing
+        their creation dates and times, and their names. This call returns a
+        maximum of 50 clusters per call, but returns a marker to track the paging
+        of the cluster list across multiple ListSecurityConfigurations calls.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListSecurityConfigurations
+        """
+        return self._paginate(
+            "ListSecurityConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStepsInputTypeDef],
+    ) -> RegionResults[ListStepsOutputTypeDef]:
+        """Every page of ListSteps in every target, merged per target (botocore's
+        build_full_result).
+
+        Provides a list of steps for the cluster in reverse order unless you
+        specify stepIds with the request or filter by StepStates. You can specify
+        a maximum of 10 stepIDs. The CLI automatically paginates results to return
+        a list greater than 50 steps. To return more than 50 steps using the CLI,
+        specify a Marker, which is a pagination token that indicates the next set
+        of steps to retrieve.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListSteps
+        """
+        return self._paginate(
+            "ListSteps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_studio_session_mappings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStudioSessionMappingsInputTypeDef],
+    ) -> RegionResults[ListStudioSessionMappingsOutputTypeDef]:
+        """Every page of ListStudioSessionMappings in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all user or group session mappings for the Amazon EMR
+        Studio specified by StudioId.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListStudioSessionMappings
+        """
+        return self._paginate(
+            "ListStudioSessionMappings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_studios(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStudiosInputTypeDef],
+    ) -> RegionResults[ListStudiosOutputTypeDef]:
+        """Every page of ListStudios in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of all Amazon EMR Studios associated with the Amazon Web
+        Services account. The list includes details such as ID, Studio Access URL,
+        and creation time for each Studio.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListStudios
+        """
+        return self._paginate(
+            "ListStudios",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_bootstrap_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBootstrapActionsInputTypeDef],
+    ) -> Items[CommandTypeDef]:
+        """Each element of BootstrapActions in every page of ListBootstrapActions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListBootstrapActions
+        """
+        return self._items(
+            "ListBootstrapActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClustersInputTypeDef],
+    ) -> Items[ClusterSummaryTypeDef]:
+        """Each element of Clusters in every page of ListClusters, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListClusters
+        """
+        return self._items(
+            "ListClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_instance_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstanceFleetsInputTypeDef],
+    ) -> Items[InstanceFleetTypeDef]:
+        """Each element of InstanceFleets in every page of ListInstanceFleets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListInstanceFleets
+        """
+        return self._items(
+            "ListInstanceFleets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_instance_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstanceGroupsInputTypeDef],
+    ) -> Items[InstanceGroupTypeDef]:
+        """Each element of InstanceGroups in every page of ListInstanceGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListInstanceGroups
+        """
+        return self._items(
+            "ListInstanceGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstancesInputTypeDef],
+    ) -> Items[InstanceTypeDef]:
+        """Each element of Instances in every page of ListInstances, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListInstances
+        """
+        return self._items(
+            "ListInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_notebook_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNotebookExecutionsInputTypeDef],
+    ) -> Items[NotebookExecutionSummaryTypeDef]:
+        """Each element of NotebookExecutions in every page of
+        ListNotebookExecutions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListNotebookExecutions
+        """
+        return self._items(
+            "ListNotebookExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_security_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSecurityConfigurationsInputTypeDef],
+    ) -> Items[SecurityConfigurationSummaryTypeDef]:
+        """Each element of SecurityConfigurations in every page of
+        ListSecurityConfigurations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListSecurityConfigurations
+        """
+        return self._items(
+            "ListSecurityConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStepsInputTypeDef],
+    ) -> Items[StepSummaryTypeDef]:
+        """Each element of Steps in every page of ListSteps, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListSteps
+        """
+        return self._items(
+            "ListSteps", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_studio_session_mappings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStudioSessionMappingsInputTypeDef],
+    ) -> Items[SessionMappingSummaryTypeDef]:
+        """Each element of SessionMappings in every page of
+        ListStudioSessionMappings, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListStudioSessionMappings
+        """
+        return self._items(
+            "ListStudioSessionMappings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_studios(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStudiosInputTypeDef],
+    ) -> Items[StudioSummaryTypeDef]:
+        """Each element of Studios in every page of ListStudios, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListStudios
+        """
+        return self._items(
+            "ListStudios", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_cluster_running(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeClusterInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ClusterRunning.
+
+        Polls DescribeCluster in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DescribeCluster
+        """
+        return self._wait(
+            "ClusterRunning", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_cluster_terminated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeClusterInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ClusterTerminated.
+
+        Polls DescribeCluster in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DescribeCluster
+        """
+        return self._wait(
+            "ClusterTerminated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_step_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeStepInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until StepComplete.
+
+        Polls DescribeStep in every target at once, every 30 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DescribeStep
+        """
+        return self._wait(
+            "StepComplete", kwargs, delay=delay, max_attempts=max_attempts
+        )

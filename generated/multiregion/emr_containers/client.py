@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -38,8 +41,11 @@ if TYPE_CHECKING:
         DescribeSecurityConfigurationResponseTypeDef,
         DescribeVirtualClusterRequestTypeDef,
         DescribeVirtualClusterResponseTypeDef,
+        EndpointTypeDef,
         GetManagedEndpointSessionCredentialsRequestTypeDef,
         GetManagedEndpointSessionCredentialsResponseTypeDef,
+        JobRunTypeDef,
+        JobTemplateTypeDef,
         ListJobRunsRequestTypeDef,
         ListJobRunsResponseTypeDef,
         ListJobTemplatesRequestTypeDef,
@@ -52,12 +58,14 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListVirtualClustersRequestTypeDef,
         ListVirtualClustersResponseTypeDef,
+        SecurityConfigurationTypeDef,
         StartJobRunRequestTypeDef,
         StartJobRunResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
+        VirtualClusterTypeDef,
     )
 
 __all__ = ["MultiRegionEMRContainers"]
@@ -353,3 +361,219 @@ class MultiRegionEMRContainers(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_job_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobRunsRequestTypeDef],
+    ) -> RegionResults[ListJobRunsResponseTypeDef]:
+        """Every page of ListJobRuns in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists job runs based on a set of parameters. A job run is a unit of work,
+        such as a Spark jar, PySpark script, or SparkSQL query, that you submit to
+        Amazon EMR on EKS.
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/ListJobRuns
+        """
+        return self._paginate(
+            "ListJobRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_job_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
+    ) -> RegionResults[ListJobTemplatesResponseTypeDef]:
+        """Every page of ListJobTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists job templates based on a set of parameters. Job template stores
+        values of StartJobRun API request in a template and can be used to start a
+        job run. Job template allows two use cases: avoid repeating recurring
+        StartJobRun API request values, enforcing certain values in StartJobRun
+        API request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/ListJobTemplates
+        """
+        return self._paginate(
+            "ListJobTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedEndpointsRequestTypeDef],
+    ) -> RegionResults[ListManagedEndpointsResponseTypeDef]:
+        """Every page of ListManagedEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists managed endpoints based on a set of parameters. A managed endpoint
+        is a gateway that connects Amazon EMR Studio to Amazon EMR on EKS so that
+        Amazon EMR Studio can communicate with your virtual cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/ListManagedEndpoints
+        """
+        return self._paginate(
+            "ListManagedEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSecurityConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListSecurityConfigurationsResponseTypeDef]:
+        """Every page of ListSecurityConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists security configurations based on a set of parameters. Security
+        configurations in Amazon EMR on EKS are templates for different security
+        setups. You can use security configurations to configure the Lake
+        Formation integration setup. You can also create a security configuration
+        to re-use a security setup each time you create a virtual cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/ListSecurityConfigurations
+        """
+        return self._paginate(
+            "ListSecurityConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_virtual_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVirtualClustersRequestTypeDef],
+    ) -> RegionResults[ListVirtualClustersResponseTypeDef]:
+        """Every page of ListVirtualClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about the specified virtual cluster. Virtual cluster is
+        a managed entity on Amazon EMR on EKS. You can create, describe, list and
+        delete virtual clusters. They do not consume any additional resource in
+        your system. A single virtual cluster maps to a single Kubernetes
+        namespace. Given this relationship, you can model virtual clusters the
+        same way you model Kubernetes namespaces to meet your requirements.
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/ListVirtualClusters
+        """
+        return self._paginate(
+            "ListVirtualClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_job_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobRunsRequestTypeDef],
+    ) -> Items[JobRunTypeDef]:
+        """Each element of jobRuns in every page of ListJobRuns, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/ListJobRuns
+        """
+        return self._items(
+            "ListJobRuns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_job_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
+    ) -> Items[JobTemplateTypeDef]:
+        """Each element of templates in every page of ListJobTemplates, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/ListJobTemplates
+        """
+        return self._items(
+            "ListJobTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_managed_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedEndpointsRequestTypeDef],
+    ) -> Items[EndpointTypeDef]:
+        """Each element of endpoints in every page of ListManagedEndpoints, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/ListManagedEndpoints
+        """
+        return self._items(
+            "ListManagedEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_security_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSecurityConfigurationsRequestTypeDef],
+    ) -> Items[SecurityConfigurationTypeDef]:
+        """Each element of securityConfigurations in every page of
+        ListSecurityConfigurations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/ListSecurityConfigurations
+        """
+        return self._items(
+            "ListSecurityConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_virtual_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVirtualClustersRequestTypeDef],
+    ) -> Items[VirtualClusterTypeDef]:
+        """Each element of virtualClusters in every page of ListVirtualClusters, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/ListVirtualClusters
+        """
+        return self._items(
+            "ListVirtualClusters", kwargs, max_items=max_items, page_size=page_size
+        )

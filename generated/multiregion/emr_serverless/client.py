@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ApplicationSummaryTypeDef,
         CancelJobRunRequestTypeDef,
         CancelJobRunResponseTypeDef,
         CreateApplicationRequestTypeDef,
@@ -30,6 +34,8 @@ if TYPE_CHECKING:
         GetSessionEndpointResponseTypeDef,
         GetSessionRequestTypeDef,
         GetSessionResponseTypeDef,
+        JobRunAttemptSummaryTypeDef,
+        JobRunSummaryTypeDef,
         ListApplicationsRequestTypeDef,
         ListApplicationsResponseTypeDef,
         ListJobRunAttemptsRequestTypeDef,
@@ -40,6 +46,7 @@ if TYPE_CHECKING:
         ListSessionsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        SessionSummaryTypeDef,
         StartApplicationRequestTypeDef,
         StartApplicationResponseTypeDef,
         StartJobRunRequestTypeDef,
@@ -292,3 +299,160 @@ class MultiRegionEMRServerless(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/UpdateApplication
         """
         return self._call("UpdateApplication", kwargs)
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists applications based on a set of parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_job_run_attempts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobRunAttemptsRequestTypeDef],
+    ) -> RegionResults[ListJobRunAttemptsResponseTypeDef]:
+        """Every page of ListJobRunAttempts in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all attempt of a job run.
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListJobRunAttempts
+        """
+        return self._paginate(
+            "ListJobRunAttempts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_job_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobRunsRequestTypeDef],
+    ) -> RegionResults[ListJobRunsResponseTypeDef]:
+        """Every page of ListJobRuns in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists job runs based on a set of parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListJobRuns
+        """
+        return self._paginate(
+            "ListJobRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSessionsRequestTypeDef],
+    ) -> RegionResults[ListSessionsResponseTypeDef]:
+        """Every page of ListSessions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists sessions for the specified application. You can filter sessions by
+        state and creation time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListSessions
+        """
+        return self._paginate(
+            "ListSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> Items[ApplicationSummaryTypeDef]:
+        """Each element of applications in every page of ListApplications, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_job_run_attempts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobRunAttemptsRequestTypeDef],
+    ) -> Items[JobRunAttemptSummaryTypeDef]:
+        """Each element of jobRunAttempts in every page of ListJobRunAttempts, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListJobRunAttempts
+        """
+        return self._items(
+            "ListJobRunAttempts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_job_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobRunsRequestTypeDef],
+    ) -> Items[JobRunSummaryTypeDef]:
+        """Each element of jobRuns in every page of ListJobRuns, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListJobRuns
+        """
+        return self._items(
+            "ListJobRuns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSessionsRequestTypeDef],
+    ) -> Items[SessionSummaryTypeDef]:
+        """Each element of sessions in every page of ListSessions, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListSessions
+        """
+        return self._items(
+            "ListSessions", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -54,6 +57,9 @@ if TYPE_CHECKING:
         GetProviderServiceOutputTypeDef,
         GetSchemaMappingInputTypeDef,
         GetSchemaMappingOutputTypeDef,
+        IdMappingWorkflowSummaryTypeDef,
+        IdNamespaceSummaryTypeDef,
+        JobSummaryTypeDef,
         ListIdMappingJobsInputTypeDef,
         ListIdMappingJobsOutputTypeDef,
         ListIdMappingWorkflowsInputTypeDef,
@@ -70,8 +76,11 @@ if TYPE_CHECKING:
         ListSchemaMappingsOutputTypeDef,
         ListTagsForResourceInputTypeDef,
         ListTagsForResourceOutputTypeDef,
+        MatchingWorkflowSummaryTypeDef,
+        ProviderServiceSummaryTypeDef,
         PutPolicyInputTypeDef,
         PutPolicyOutputTypeDef,
+        SchemaMappingSummaryTypeDef,
         StartIdMappingJobInputTypeDef,
         StartIdMappingJobOutputTypeDef,
         StartMatchingJobInputTypeDef,
@@ -488,3 +497,281 @@ class MultiRegionEntityResolution(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/UpdateSchemaMapping
         """
         return self._call("UpdateSchemaMapping", kwargs)
+
+    def paginate_list_id_mapping_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIdMappingJobsInputTypeDef],
+    ) -> RegionResults[ListIdMappingJobsOutputTypeDef]:
+        """Every page of ListIdMappingJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all ID mapping jobs for a given workflow.
+
+        https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListIdMappingJobs
+        """
+        return self._paginate(
+            "ListIdMappingJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_id_mapping_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIdMappingWorkflowsInputTypeDef],
+    ) -> RegionResults[ListIdMappingWorkflowsOutputTypeDef]:
+        """Every page of ListIdMappingWorkflows in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the IdMappingWorkflows that have been created for an
+        Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListIdMappingWorkflows
+        """
+        return self._paginate(
+            "ListIdMappingWorkflows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_id_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIdNamespacesInputTypeDef],
+    ) -> RegionResults[ListIdNamespacesOutputTypeDef]:
+        """Every page of ListIdNamespaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all ID namespaces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListIdNamespaces
+        """
+        return self._paginate(
+            "ListIdNamespaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_matching_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMatchingJobsInputTypeDef],
+    ) -> RegionResults[ListMatchingJobsOutputTypeDef]:
+        """Every page of ListMatchingJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all jobs for a given workflow.
+
+        https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListMatchingJobs
+        """
+        return self._paginate(
+            "ListMatchingJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_matching_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMatchingWorkflowsInputTypeDef],
+    ) -> RegionResults[ListMatchingWorkflowsOutputTypeDef]:
+        """Every page of ListMatchingWorkflows in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the MatchingWorkflows that have been created for an
+        Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListMatchingWorkflows
+        """
+        return self._paginate(
+            "ListMatchingWorkflows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_provider_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProviderServicesInputTypeDef],
+    ) -> RegionResults[ListProviderServicesOutputTypeDef]:
+        """Every page of ListProviderServices in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the ProviderServices that are available in this
+        Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListProviderServices
+        """
+        return self._paginate(
+            "ListProviderServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_schema_mappings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSchemaMappingsInputTypeDef],
+    ) -> RegionResults[ListSchemaMappingsOutputTypeDef]:
+        """Every page of ListSchemaMappings in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the SchemaMappings that have been created for an
+        Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListSchemaMappings
+        """
+        return self._paginate(
+            "ListSchemaMappings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_id_mapping_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIdMappingJobsInputTypeDef],
+    ) -> Items[JobSummaryTypeDef]:
+        """Each element of jobs in every page of ListIdMappingJobs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListIdMappingJobs
+        """
+        return self._items(
+            "ListIdMappingJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_id_mapping_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIdMappingWorkflowsInputTypeDef],
+    ) -> Items[IdMappingWorkflowSummaryTypeDef]:
+        """Each element of workflowSummaries in every page of ListIdMappingWorkflows,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListIdMappingWorkflows
+        """
+        return self._items(
+            "ListIdMappingWorkflows", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_id_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIdNamespacesInputTypeDef],
+    ) -> Items[IdNamespaceSummaryTypeDef]:
+        """Each element of idNamespaceSummaries in every page of ListIdNamespaces,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListIdNamespaces
+        """
+        return self._items(
+            "ListIdNamespaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_matching_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMatchingJobsInputTypeDef],
+    ) -> Items[JobSummaryTypeDef]:
+        """Each element of jobs in every page of ListMatchingJobs, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListMatchingJobs
+        """
+        return self._items(
+            "ListMatchingJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_matching_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMatchingWorkflowsInputTypeDef],
+    ) -> Items[MatchingWorkflowSummaryTypeDef]:
+        """Each element of workflowSummaries in every page of ListMatchingWorkflows,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListMatchingWorkflows
+        """
+        return self._items(
+            "ListMatchingWorkflows", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_provider_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProviderServicesInputTypeDef],
+    ) -> Items[ProviderServiceSummaryTypeDef]:
+        """Each element of providerServiceSummaries in every page of
+        ListProviderServices, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListProviderServices
+        """
+        return self._items(
+            "ListProviderServices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_schema_mappings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSchemaMappingsInputTypeDef],
+    ) -> Items[SchemaMappingSummaryTypeDef]:
+        """Each element of schemaList in every page of ListSchemaMappings, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListSchemaMappings
+        """
+        return self._items(
+            "ListSchemaMappings", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
+
+    from .literals import (
+        ESPartitionInstanceTypeType,
+    )
 
     from .type_defs import (
         AcceptInboundCrossClusterSearchConnectionRequestTypeDef,
@@ -99,6 +106,8 @@ if TYPE_CHECKING:
         RejectInboundCrossClusterSearchConnectionRequestTypeDef,
         RejectInboundCrossClusterSearchConnectionResponseTypeDef,
         RemoveTagsRequestTypeDef,
+        ReservedElasticsearchInstanceOfferingTypeDef,
+        ReservedElasticsearchInstanceTypeDef,
         RevokeVpcEndpointAccessRequestTypeDef,
         RevokeVpcEndpointAccessResponseTypeDef,
         StartElasticsearchServiceSoftwareUpdateRequestTypeDef,
@@ -111,6 +120,7 @@ if TYPE_CHECKING:
         UpdateVpcEndpointResponseTypeDef,
         UpgradeElasticsearchDomainRequestTypeDef,
         UpgradeElasticsearchDomainResponseTypeDef,
+        UpgradeHistoryTypeDef,
     )
 
 __all__ = ["MultiRegionElasticsearchService"]
@@ -628,3 +638,217 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/UpgradeElasticsearchDomain
         """
         return self._call("UpgradeElasticsearchDomain", kwargs)
+
+    def paginate_describe_reserved_elasticsearch_instance_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReservedElasticsearchInstanceOfferingsRequestTypeDef],
+    ) -> RegionResults[DescribeReservedElasticsearchInstanceOfferingsResponseTypeDef]:
+        """Every page of DescribeReservedElasticsearchInstanceOfferings in every
+        target, merged per target (botocore's build_full_result).
+
+        Lists available reserved Elasticsearch instance offerings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/DescribeReservedElasticsearchInstanceOfferings
+        """
+        return self._paginate(
+            "DescribeReservedElasticsearchInstanceOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_reserved_elasticsearch_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReservedElasticsearchInstancesRequestTypeDef],
+    ) -> RegionResults[DescribeReservedElasticsearchInstancesResponseTypeDef]:
+        """Every page of DescribeReservedElasticsearchInstances in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns information about reserved Elasticsearch instances for this
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/DescribeReservedElasticsearchInstances
+        """
+        return self._paginate(
+            "DescribeReservedElasticsearchInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_upgrade_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetUpgradeHistoryRequestTypeDef],
+    ) -> RegionResults[GetUpgradeHistoryResponseTypeDef]:
+        """Every page of GetUpgradeHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the complete history of the last 10 upgrades that were performed
+        on the domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/GetUpgradeHistory
+        """
+        return self._paginate(
+            "GetUpgradeHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_elasticsearch_instance_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListElasticsearchInstanceTypesRequestTypeDef],
+    ) -> RegionResults[ListElasticsearchInstanceTypesResponseTypeDef]:
+        """Every page of ListElasticsearchInstanceTypes in every target, merged per
+        target (botocore's build_full_result).
+
+        List all Elasticsearch instance types that are supported for given
+        ElasticsearchVersion
+
+        https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/ListElasticsearchInstanceTypes
+        """
+        return self._paginate(
+            "ListElasticsearchInstanceTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_elasticsearch_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListElasticsearchVersionsRequestTypeDef],
+    ) -> RegionResults[ListElasticsearchVersionsResponseTypeDef]:
+        """Every page of ListElasticsearchVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        List all supported Elasticsearch versions
+
+        https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/ListElasticsearchVersions
+        """
+        return self._paginate(
+            "ListElasticsearchVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_reserved_elasticsearch_instance_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReservedElasticsearchInstanceOfferingsRequestTypeDef],
+    ) -> Items[ReservedElasticsearchInstanceOfferingTypeDef]:
+        """Each element of ReservedElasticsearchInstanceOfferings in every page of
+        DescribeReservedElasticsearchInstanceOfferings, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/DescribeReservedElasticsearchInstanceOfferings
+        """
+        return self._items(
+            "DescribeReservedElasticsearchInstanceOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_reserved_elasticsearch_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReservedElasticsearchInstancesRequestTypeDef],
+    ) -> Items[ReservedElasticsearchInstanceTypeDef]:
+        """Each element of ReservedElasticsearchInstances in every page of
+        DescribeReservedElasticsearchInstances, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/DescribeReservedElasticsearchInstances
+        """
+        return self._items(
+            "DescribeReservedElasticsearchInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_upgrade_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetUpgradeHistoryRequestTypeDef],
+    ) -> Items[UpgradeHistoryTypeDef]:
+        """Each element of UpgradeHistories in every page of GetUpgradeHistory, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/GetUpgradeHistory
+        """
+        return self._items(
+            "GetUpgradeHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_elasticsearch_instance_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListElasticsearchInstanceTypesRequestTypeDef],
+    ) -> Items[ESPartitionInstanceTypeType]:
+        """Each element of ElasticsearchInstanceTypes in every page of
+        ListElasticsearchInstanceTypes, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/ListElasticsearchInstanceTypes
+        """
+        return self._items(
+            "ListElasticsearchInstanceTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_elasticsearch_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListElasticsearchVersionsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of ElasticsearchVersions in every page of
+        ListElasticsearchVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/ListElasticsearchVersions
+        """
+        return self._items(
+            "ListElasticsearchVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -100,10 +103,12 @@ if TYPE_CHECKING:
         RemovePermissionRequestTypeDef,
         RemoveTargetsRequestTypeDef,
         RemoveTargetsResponseTypeDef,
+        RuleTypeDef,
         StartReplayRequestTypeDef,
         StartReplayResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TargetOutputTypeDef,
         TestEventPatternRequestTypeDef,
         TestEventPatternResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -742,3 +747,122 @@ class MultiRegionEventBridge(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/UpdateEventBus
         """
         return self._call("UpdateEventBus", kwargs)
+
+    def paginate_list_rule_names_by_target(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRuleNamesByTargetRequestTypeDef],
+    ) -> RegionResults[ListRuleNamesByTargetResponseTypeDef]:
+        """Every page of ListRuleNamesByTarget in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the rules for the specified target. You can see which of the rules
+        in Amazon EventBridge can invoke a specific target in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/ListRuleNamesByTarget
+        """
+        return self._paginate(
+            "ListRuleNamesByTarget",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRulesRequestTypeDef],
+    ) -> RegionResults[ListRulesResponseTypeDef]:
+        """Every page of ListRules in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists your Amazon EventBridge rules. You can either list all the rules or
+        you can provide a prefix to match to the rule names.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/ListRules
+        """
+        return self._paginate(
+            "ListRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_targets_by_rule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTargetsByRuleRequestTypeDef],
+    ) -> RegionResults[ListTargetsByRuleResponseTypeDef]:
+        """Every page of ListTargetsByRule in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the targets assigned to the specified rule.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/ListTargetsByRule
+        """
+        return self._paginate(
+            "ListTargetsByRule",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_rule_names_by_target(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRuleNamesByTargetRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of RuleNames in every page of ListRuleNamesByTarget, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/ListRuleNamesByTarget
+        """
+        return self._items(
+            "ListRuleNamesByTarget", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRulesRequestTypeDef],
+    ) -> Items[RuleTypeDef]:
+        """Each element of Rules in every page of ListRules, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/ListRules
+        """
+        return self._items(
+            "ListRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_targets_by_rule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTargetsByRuleRequestTypeDef],
+    ) -> Items[TargetOutputTypeDef]:
+        """Each element of Targets in every page of ListTargetsByRule, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/ListTargetsByRule
+        """
+        return self._items(
+            "ListTargetsByRule", kwargs, max_items=max_items, page_size=page_size
+        )

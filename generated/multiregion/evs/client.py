@@ -9,11 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AssociateEipToVlanRequestTypeDef,
         AssociateEipToVlanResponseTypeDef,
+        ConnectorTypeDef,
         CreateEntitlementRequestTypeDef,
         CreateEntitlementResponseTypeDef,
         CreateEnvironmentConnectorRequestTypeDef,
@@ -32,9 +36,11 @@ if TYPE_CHECKING:
         DeleteEnvironmentResponseTypeDef,
         DisassociateEipFromVlanRequestTypeDef,
         DisassociateEipFromVlanResponseTypeDef,
+        EnvironmentSummaryTypeDef,
         GetEnvironmentRequestTypeDef,
         GetEnvironmentResponseTypeDef,
         GetVersionsResponseTypeDef,
+        HostTypeDef,
         ListEnvironmentConnectorsRequestTypeDef,
         ListEnvironmentConnectorsResponseTypeDef,
         ListEnvironmentHostsRequestTypeDef,
@@ -53,6 +59,8 @@ if TYPE_CHECKING:
         UntagResourceResponseTypeDef,
         UpdateEnvironmentConnectorRequestTypeDef,
         UpdateEnvironmentConnectorResponseTypeDef,
+        VlanTypeDef,
+        VmEntitlementTypeDef,
     )
 
 __all__ = ["MultiRegionEVS"]
@@ -281,3 +289,206 @@ class MultiRegionEVS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/UpdateEnvironmentConnector
         """
         return self._call("UpdateEnvironmentConnector", kwargs)
+
+    def paginate_list_environment_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentConnectorsRequestTypeDef],
+    ) -> RegionResults[ListEnvironmentConnectorsResponseTypeDef]:
+        """Every page of ListEnvironmentConnectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the connectors within an environment. Returns the status of each
+        connector and its applicable checks, among other connector details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListEnvironmentConnectors
+        """
+        return self._paginate(
+            "ListEnvironmentConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environment_hosts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentHostsRequestTypeDef],
+    ) -> RegionResults[ListEnvironmentHostsResponseTypeDef]:
+        """Every page of ListEnvironmentHosts in every target, merged per target
+        (botocore's build_full_result).
+
+        List the hosts within an environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListEnvironmentHosts
+        """
+        return self._paginate(
+            "ListEnvironmentHosts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environment_vlans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentVlansRequestTypeDef],
+    ) -> RegionResults[ListEnvironmentVlansResponseTypeDef]:
+        """Every page of ListEnvironmentVlans in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists environment VLANs that are associated with the specified
+        environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListEnvironmentVlans
+        """
+        return self._paginate(
+            "ListEnvironmentVlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+        """Every page of ListEnvironments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Amazon EVS environments in your Amazon Web Services account in
+        the specified Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListEnvironments
+        """
+        return self._paginate(
+            "ListEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_vm_entitlements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVmEntitlementsRequestTypeDef],
+    ) -> RegionResults[ListVmEntitlementsResponseTypeDef]:
+        """Every page of ListVmEntitlements in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Windows Server License entitlements for virtual machines in an
+        Amazon EVS environment. Returns existing entitlements for virtual machines
+        associated with the specified environment and connector.
+
+        https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListVmEntitlements
+        """
+        return self._paginate(
+            "ListVmEntitlements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_environment_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentConnectorsRequestTypeDef],
+    ) -> Items[ConnectorTypeDef]:
+        """Each element of connectors in every page of ListEnvironmentConnectors,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListEnvironmentConnectors
+        """
+        return self._items(
+            "ListEnvironmentConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_environment_hosts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentHostsRequestTypeDef],
+    ) -> Items[HostTypeDef]:
+        """Each element of environmentHosts in every page of ListEnvironmentHosts,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListEnvironmentHosts
+        """
+        return self._items(
+            "ListEnvironmentHosts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_environment_vlans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentVlansRequestTypeDef],
+    ) -> Items[VlanTypeDef]:
+        """Each element of environmentVlans in every page of ListEnvironmentVlans,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListEnvironmentVlans
+        """
+        return self._items(
+            "ListEnvironmentVlans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+    ) -> Items[EnvironmentSummaryTypeDef]:
+        """Each element of environmentSummaries in every page of ListEnvironments,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListEnvironments
+        """
+        return self._items(
+            "ListEnvironments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_vm_entitlements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVmEntitlementsRequestTypeDef],
+    ) -> Items[VmEntitlementTypeDef]:
+        """Each element of entitlements in every page of ListVmEntitlements, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListVmEntitlements
+        """
+        return self._items(
+            "ListVmEntitlements", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -10,6 +10,9 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -69,6 +72,7 @@ if TYPE_CHECKING:
         GetKxUserResponseTypeDef,
         GetKxVolumeRequestTypeDef,
         GetKxVolumeResponseTypeDef,
+        KxEnvironmentTypeDef,
         ListEnvironmentsRequestTypeDef,
         ListEnvironmentsResponseTypeDef,
         ListKxChangesetsRequestTypeDef,
@@ -610,3 +614,42 @@ class MultiRegionfinspace(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/UpdateKxVolume
         """
         return self._call("UpdateKxVolume", kwargs)
+
+    def paginate_list_kx_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKxEnvironmentsRequestTypeDef],
+    ) -> RegionResults[ListKxEnvironmentsResponseTypeDef]:
+        """Every page of ListKxEnvironments in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of kdb environments created in an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxEnvironments
+        """
+        return self._paginate(
+            "ListKxEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_kx_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKxEnvironmentsRequestTypeDef],
+    ) -> Items[KxEnvironmentTypeDef]:
+        """Each element of environments in every page of ListKxEnvironments, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxEnvironments
+        """
+        return self._items(
+            "ListKxEnvironments", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -10,11 +10,15 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AssociateUserToPermissionGroupRequestTypeDef,
         AssociateUserToPermissionGroupResponseTypeDef,
+        ChangesetSummaryTypeDef,
         CreateChangesetRequestTypeDef,
         CreateChangesetResponseTypeDef,
         CreateDataViewRequestTypeDef,
@@ -25,6 +29,8 @@ if TYPE_CHECKING:
         CreatePermissionGroupResponseTypeDef,
         CreateUserRequestTypeDef,
         CreateUserResponseTypeDef,
+        DataViewSummaryTypeDef,
+        DatasetTypeDef,
         DeleteDatasetRequestTypeDef,
         DeleteDatasetResponseTypeDef,
         DeletePermissionGroupRequestTypeDef,
@@ -65,6 +71,7 @@ if TYPE_CHECKING:
         ListUsersByPermissionGroupResponseTypeDef,
         ListUsersRequestTypeDef,
         ListUsersResponseTypeDef,
+        PermissionGroupTypeDef,
         ResetUserPasswordRequestTypeDef,
         ResetUserPasswordResponseTypeDef,
         UpdateChangesetRequestTypeDef,
@@ -75,6 +82,7 @@ if TYPE_CHECKING:
         UpdatePermissionGroupResponseTypeDef,
         UpdateUserRequestTypeDef,
         UpdateUserResponseTypeDef,
+        UserTypeDef,
     )
 
 __all__ = ["MultiRegionFinSpaceData"]
@@ -425,3 +433,208 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/UpdateUser
         """
         return self._call("UpdateUser", kwargs)
+
+    @deprecated("ListChangesets is deprecated. This method will be discontinued.")
+    def paginate_list_changesets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChangesetsRequestTypeDef],
+    ) -> RegionResults[ListChangesetsResponseTypeDef]:
+        """Every page of ListChangesets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the FinSpace Changesets for a Dataset.
+
+        https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListChangesets
+        """
+        return self._paginate(
+            "ListChangesets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("ListDataViews is deprecated. This method will be discontinued.")
+    def paginate_list_data_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataViewsRequestTypeDef],
+    ) -> RegionResults[ListDataViewsResponseTypeDef]:
+        """Every page of ListDataViews in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all available Dataviews for a Dataset.
+
+        https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListDataViews
+        """
+        return self._paginate(
+            "ListDataViews",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("ListDatasets is deprecated. This method will be discontinued.")
+    def paginate_list_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatasetsRequestTypeDef],
+    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+        """Every page of ListDatasets in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all of the active Datasets that a user has access to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListDatasets
+        """
+        return self._paginate(
+            "ListDatasets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("ListPermissionGroups is deprecated. This method will be discontinued.")
+    def paginate_list_permission_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPermissionGroupsRequestTypeDef],
+    ) -> RegionResults[ListPermissionGroupsResponseTypeDef]:
+        """Every page of ListPermissionGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all available permission groups in FinSpace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListPermissionGroups
+        """
+        return self._paginate(
+            "ListPermissionGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("ListUsers is deprecated. This method will be discontinued.")
+    def paginate_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> RegionResults[ListUsersResponseTypeDef]:
+        """Every page of ListUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all available users in FinSpace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListUsers
+        """
+        return self._paginate(
+            "ListUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("ListChangesets is deprecated. This method will be discontinued.")
+    def iter_list_changesets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChangesetsRequestTypeDef],
+    ) -> Items[ChangesetSummaryTypeDef]:
+        """Each element of changesets in every page of ListChangesets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListChangesets
+        """
+        return self._items(
+            "ListChangesets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated("ListDataViews is deprecated. This method will be discontinued.")
+    def iter_list_data_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataViewsRequestTypeDef],
+    ) -> Items[DataViewSummaryTypeDef]:
+        """Each element of dataViews in every page of ListDataViews, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListDataViews
+        """
+        return self._items(
+            "ListDataViews", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated("ListDatasets is deprecated. This method will be discontinued.")
+    def iter_list_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatasetsRequestTypeDef],
+    ) -> Items[DatasetTypeDef]:
+        """Each element of datasets in every page of ListDatasets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListDatasets
+        """
+        return self._items(
+            "ListDatasets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated("ListPermissionGroups is deprecated. This method will be discontinued.")
+    def iter_list_permission_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPermissionGroupsRequestTypeDef],
+    ) -> Items[PermissionGroupTypeDef]:
+        """Each element of permissionGroups in every page of ListPermissionGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListPermissionGroups
+        """
+        return self._items(
+            "ListPermissionGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated("ListUsers is deprecated. This method will be discontinued.")
+    def iter_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of users in every page of ListUsers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListUsers
+        """
+        return self._items(
+            "ListUsers", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ActionSummaryTypeDef,
         CreateExperimentTemplateRequestTypeDef,
         CreateExperimentTemplateResponseTypeDef,
         CreateTargetAccountConfigurationRequestTypeDef,
@@ -20,6 +24,8 @@ if TYPE_CHECKING:
         DeleteExperimentTemplateResponseTypeDef,
         DeleteTargetAccountConfigurationRequestTypeDef,
         DeleteTargetAccountConfigurationResponseTypeDef,
+        ExperimentSummaryTypeDef,
+        ExperimentTemplateSummaryTypeDef,
         GetActionRequestTypeDef,
         GetActionResponseTypeDef,
         GetExperimentRequestTypeDef,
@@ -50,12 +56,15 @@ if TYPE_CHECKING:
         ListTargetAccountConfigurationsResponseTypeDef,
         ListTargetResourceTypesRequestTypeDef,
         ListTargetResourceTypesResponseTypeDef,
+        ResolvedTargetTypeDef,
         StartExperimentRequestTypeDef,
         StartExperimentResponseTypeDef,
         StopExperimentRequestTypeDef,
         StopExperimentResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TargetAccountConfigurationSummaryTypeDef,
+        TargetResourceTypeSummaryTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateExperimentTemplateRequestTypeDef,
@@ -319,3 +328,248 @@ class MultiRegionFIS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/UpdateTargetAccountConfiguration
         """
         return self._call("UpdateTargetAccountConfiguration", kwargs)
+
+    def paginate_list_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListActionsRequestTypeDef],
+    ) -> RegionResults[ListActionsResponseTypeDef]:
+        """Every page of ListActions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the available FIS actions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListActions
+        """
+        return self._paginate(
+            "ListActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_experiment_resolved_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExperimentResolvedTargetsRequestTypeDef],
+    ) -> RegionResults[ListExperimentResolvedTargetsResponseTypeDef]:
+        """Every page of ListExperimentResolvedTargets in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the resolved targets information of the specified experiment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListExperimentResolvedTargets
+        """
+        return self._paginate(
+            "ListExperimentResolvedTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_experiment_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExperimentTemplatesRequestTypeDef],
+    ) -> RegionResults[ListExperimentTemplatesResponseTypeDef]:
+        """Every page of ListExperimentTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists your experiment templates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListExperimentTemplates
+        """
+        return self._paginate(
+            "ListExperimentTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_experiments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExperimentsRequestTypeDef],
+    ) -> RegionResults[ListExperimentsResponseTypeDef]:
+        """Every page of ListExperiments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists your experiments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListExperiments
+        """
+        return self._paginate(
+            "ListExperiments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_target_account_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTargetAccountConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListTargetAccountConfigurationsResponseTypeDef]:
+        """Every page of ListTargetAccountConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the target account configurations of the specified experiment
+        template.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListTargetAccountConfigurations
+        """
+        return self._paginate(
+            "ListTargetAccountConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_target_resource_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTargetResourceTypesRequestTypeDef],
+    ) -> RegionResults[ListTargetResourceTypesResponseTypeDef]:
+        """Every page of ListTargetResourceTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the target resource types.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListTargetResourceTypes
+        """
+        return self._paginate(
+            "ListTargetResourceTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListActionsRequestTypeDef],
+    ) -> Items[ActionSummaryTypeDef]:
+        """Each element of actions in every page of ListActions, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListActions
+        """
+        return self._items(
+            "ListActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_experiment_resolved_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExperimentResolvedTargetsRequestTypeDef],
+    ) -> Items[ResolvedTargetTypeDef]:
+        """Each element of resolvedTargets in every page of
+        ListExperimentResolvedTargets, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListExperimentResolvedTargets
+        """
+        return self._items(
+            "ListExperimentResolvedTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_experiment_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExperimentTemplatesRequestTypeDef],
+    ) -> Items[ExperimentTemplateSummaryTypeDef]:
+        """Each element of experimentTemplates in every page of
+        ListExperimentTemplates, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListExperimentTemplates
+        """
+        return self._items(
+            "ListExperimentTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_experiments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExperimentsRequestTypeDef],
+    ) -> Items[ExperimentSummaryTypeDef]:
+        """Each element of experiments in every page of ListExperiments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListExperiments
+        """
+        return self._items(
+            "ListExperiments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_target_account_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTargetAccountConfigurationsRequestTypeDef],
+    ) -> Items[TargetAccountConfigurationSummaryTypeDef]:
+        """Each element of targetAccountConfigurations in every page of
+        ListTargetAccountConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListTargetAccountConfigurations
+        """
+        return self._items(
+            "ListTargetAccountConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_target_resource_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTargetResourceTypesRequestTypeDef],
+    ) -> Items[TargetResourceTypeSummaryTypeDef]:
+        """Each element of targetResourceTypes in every page of
+        ListTargetResourceTypes, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListTargetResourceTypes
+        """
+        return self._items(
+            "ListTargetResourceTypes", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AdminAccountSummaryTypeDef,
+        AppsListDataSummaryTypeDef,
         AssociateAdminAccountRequestTypeDef,
         AssociateThirdPartyFirewallRequestTypeDef,
         AssociateThirdPartyFirewallResponseTypeDef,
@@ -70,6 +75,9 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListThirdPartyFirewallFirewallPoliciesRequestTypeDef,
         ListThirdPartyFirewallFirewallPoliciesResponseTypeDef,
+        PolicyComplianceStatusTypeDef,
+        PolicySummaryTypeDef,
+        ProtocolsListDataSummaryTypeDef,
         PutAdminAccountRequestTypeDef,
         PutAppsListRequestTypeDef,
         PutAppsListResponseTypeDef,
@@ -82,6 +90,7 @@ if TYPE_CHECKING:
         PutResourceSetResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        ThirdPartyFirewallFirewallPolicyTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
     )
@@ -521,3 +530,337 @@ class MultiRegionFMS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_admin_accounts_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAdminAccountsForOrganizationRequestTypeDef],
+    ) -> RegionResults[ListAdminAccountsForOrganizationResponseTypeDef]:
+        """Every page of ListAdminAccountsForOrganization in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a AdminAccounts object that lists the Firewall Manager
+        administrators within the organization that are onboarded to Firewall
+        Manager by AssociateAdminAccount.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListAdminAccountsForOrganization
+        """
+        return self._paginate(
+            "ListAdminAccountsForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_admins_managing_account(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAdminsManagingAccountRequestTypeDef],
+    ) -> RegionResults[ListAdminsManagingAccountResponseTypeDef]:
+        """Every page of ListAdminsManagingAccount in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the accounts that are managing the specified Organizations member
+        account. This is useful for any member account so that they can view the
+        accounts who are managing their account. This operation only returns the
+        managing administrators that have the requested account within their
+        AdminScope.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListAdminsManagingAccount
+        """
+        return self._paginate(
+            "ListAdminsManagingAccount",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_apps_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAppsListsRequestTypeDef],
+    ) -> RegionResults[ListAppsListsResponseTypeDef]:
+        """Every page of ListAppsLists in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns an array of AppsListDataSummary objects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListAppsLists
+        """
+        return self._paginate(
+            "ListAppsLists",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_compliance_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComplianceStatusRequestTypeDef],
+    ) -> RegionResults[ListComplianceStatusResponseTypeDef]:
+        """Every page of ListComplianceStatus in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an array of PolicyComplianceStatus objects. Use
+        PolicyComplianceStatus to get a summary of which member accounts are
+        protected by the specified policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListComplianceStatus
+        """
+        return self._paginate(
+            "ListComplianceStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_member_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMemberAccountsRequestTypeDef],
+    ) -> RegionResults[ListMemberAccountsResponseTypeDef]:
+        """Every page of ListMemberAccounts in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a MemberAccounts object that lists the member accounts in the
+        administrator's Amazon Web Services organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListMemberAccounts
+        """
+        return self._paginate(
+            "ListMemberAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPoliciesRequestTypeDef],
+    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+        """Every page of ListPolicies in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns an array of PolicySummary objects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListPolicies
+        """
+        return self._paginate(
+            "ListPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_protocols_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProtocolsListsRequestTypeDef],
+    ) -> RegionResults[ListProtocolsListsResponseTypeDef]:
+        """Every page of ListProtocolsLists in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an array of ProtocolsListDataSummary objects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListProtocolsLists
+        """
+        return self._paginate(
+            "ListProtocolsLists",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_third_party_firewall_firewall_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThirdPartyFirewallFirewallPoliciesRequestTypeDef],
+    ) -> RegionResults[ListThirdPartyFirewallFirewallPoliciesResponseTypeDef]:
+        """Every page of ListThirdPartyFirewallFirewallPolicies in every target,
+        merged per target (botocore's build_full_result).
+
+        Retrieves a list of all of the third-party firewall policies that are
+        associated with the third-party firewall administrator's account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListThirdPartyFirewallFirewallPolicies
+        """
+        return self._paginate(
+            "ListThirdPartyFirewallFirewallPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_admin_accounts_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAdminAccountsForOrganizationRequestTypeDef],
+    ) -> Items[AdminAccountSummaryTypeDef]:
+        """Each element of AdminAccounts in every page of
+        ListAdminAccountsForOrganization, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListAdminAccountsForOrganization
+        """
+        return self._items(
+            "ListAdminAccountsForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_admins_managing_account(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAdminsManagingAccountRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of AdminAccounts in every page of ListAdminsManagingAccount,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListAdminsManagingAccount
+        """
+        return self._items(
+            "ListAdminsManagingAccount",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_apps_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAppsListsRequestTypeDef],
+    ) -> Items[AppsListDataSummaryTypeDef]:
+        """Each element of AppsLists in every page of ListAppsLists, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListAppsLists
+        """
+        return self._items(
+            "ListAppsLists", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_compliance_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComplianceStatusRequestTypeDef],
+    ) -> Items[PolicyComplianceStatusTypeDef]:
+        """Each element of PolicyComplianceStatusList in every page of
+        ListComplianceStatus, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListComplianceStatus
+        """
+        return self._items(
+            "ListComplianceStatus", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_member_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMemberAccountsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of MemberAccounts in every page of ListMemberAccounts, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListMemberAccounts
+        """
+        return self._items(
+            "ListMemberAccounts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPoliciesRequestTypeDef],
+    ) -> Items[PolicySummaryTypeDef]:
+        """Each element of PolicyList in every page of ListPolicies, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListPolicies
+        """
+        return self._items(
+            "ListPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_protocols_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProtocolsListsRequestTypeDef],
+    ) -> Items[ProtocolsListDataSummaryTypeDef]:
+        """Each element of ProtocolsLists in every page of ListProtocolsLists, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListProtocolsLists
+        """
+        return self._items(
+            "ListProtocolsLists", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_third_party_firewall_firewall_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThirdPartyFirewallFirewallPoliciesRequestTypeDef],
+    ) -> Items[ThirdPartyFirewallFirewallPolicyTypeDef]:
+        """Each element of ThirdPartyFirewallFirewallPolicies in every page of
+        ListThirdPartyFirewallFirewallPolicies, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListThirdPartyFirewallFirewallPolicies
+        """
+        return self._items(
+            "ListThirdPartyFirewallFirewallPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -40,6 +43,9 @@ if TYPE_CHECKING:
         CreateWhatIfForecastExportResponseTypeDef,
         CreateWhatIfForecastRequestTypeDef,
         CreateWhatIfForecastResponseTypeDef,
+        DatasetGroupSummaryTypeDef,
+        DatasetImportJobSummaryTypeDef,
+        DatasetSummaryTypeDef,
         DeleteDatasetGroupRequestTypeDef,
         DeleteDatasetImportJobRequestTypeDef,
         DeleteDatasetRequestTypeDef,
@@ -83,6 +89,10 @@ if TYPE_CHECKING:
         DescribeWhatIfForecastRequestTypeDef,
         DescribeWhatIfForecastResponseTypeDef,
         EmptyResponseMetadataTypeDef,
+        ExplainabilityExportSummaryTypeDef,
+        ExplainabilitySummaryTypeDef,
+        ForecastExportJobSummaryTypeDef,
+        ForecastSummaryTypeDef,
         GetAccuracyMetricsRequestTypeDef,
         GetAccuracyMetricsResponseTypeDef,
         ListDatasetGroupsRequestTypeDef,
@@ -115,6 +125,10 @@ if TYPE_CHECKING:
         ListWhatIfForecastExportsResponseTypeDef,
         ListWhatIfForecastsRequestTypeDef,
         ListWhatIfForecastsResponseTypeDef,
+        MonitorSummaryTypeDef,
+        PredictorBacktestExportJobSummaryTypeDef,
+        PredictorMonitorEvaluationTypeDef,
+        PredictorSummaryTypeDef,
         ResumeResourceRequestTypeDef,
         StopResourceRequestTypeDef,
         TagResourceRequestTypeDef,
@@ -123,6 +137,9 @@ if TYPE_CHECKING:
         UntagResourceResponseTypeDef,
         UpdateDatasetGroupRequestTypeDef,
         UpdateDatasetGroupResponseTypeDef,
+        WhatIfAnalysisSummaryTypeDef,
+        WhatIfForecastExportSummaryTypeDef,
+        WhatIfForecastSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionForecastService"]
@@ -827,3 +844,612 @@ class MultiRegionForecastService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/UpdateDatasetGroup
         """
         return self._call("UpdateDatasetGroup", kwargs)
+
+    def paginate_list_dataset_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatasetGroupsRequestTypeDef],
+    ) -> RegionResults[ListDatasetGroupsResponseTypeDef]:
+        """Every page of ListDatasetGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of dataset groups created using the CreateDatasetGroup
+        operation. For each dataset group, this operation returns a summary of its
+        properties, including its Amazon Resource Name (ARN). You can retrieve the
+        complete set of properties by using the dataset group ARN with the
+        DescribeDatasetGroup operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListDatasetGroups
+        """
+        return self._paginate(
+            "ListDatasetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dataset_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatasetImportJobsRequestTypeDef],
+    ) -> RegionResults[ListDatasetImportJobsResponseTypeDef]:
+        """Every page of ListDatasetImportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of dataset import jobs created using the
+        CreateDatasetImportJob operation. For each import job, this operation
+        returns a summary of its properties, including its Amazon Resource Name
+        (ARN). You can retrieve the complete set of properties by using the ARN
+        with the DescribeDatasetImportJob operation. You can filter the list by
+        providing an array of Filter objects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListDatasetImportJobs
+        """
+        return self._paginate(
+            "ListDatasetImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatasetsRequestTypeDef],
+    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+        """Every page of ListDatasets in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of datasets created using the CreateDataset operation. For
+        each dataset, a summary of its properties, including its Amazon Resource
+        Name (ARN), is returned. To retrieve the complete set of properties, use
+        the ARN with the DescribeDataset operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListDatasets
+        """
+        return self._paginate(
+            "ListDatasets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_explainabilities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExplainabilitiesRequestTypeDef],
+    ) -> RegionResults[ListExplainabilitiesResponseTypeDef]:
+        """Every page of ListExplainabilities in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Explainability resources created using the
+        CreateExplainability operation. This operation returns a summary for each
+        Explainability. You can filter the list using an array of Filter objects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListExplainabilities
+        """
+        return self._paginate(
+            "ListExplainabilities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_explainability_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExplainabilityExportsRequestTypeDef],
+    ) -> RegionResults[ListExplainabilityExportsResponseTypeDef]:
+        """Every page of ListExplainabilityExports in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Explainability exports created using the
+        CreateExplainabilityExport operation. This operation returns a summary for
+        each Explainability export. You can filter the list using an array of
+        Filter objects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListExplainabilityExports
+        """
+        return self._paginate(
+            "ListExplainabilityExports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_forecast_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListForecastExportJobsRequestTypeDef],
+    ) -> RegionResults[ListForecastExportJobsResponseTypeDef]:
+        """Every page of ListForecastExportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of forecast export jobs created using the
+        CreateForecastExportJob operation. For each forecast export job, this
+        operation returns a summary of its properties, including its Amazon
+        Resource Name (ARN). To retrieve the complete set of properties, use the
+        ARN with the DescribeForecastExportJob operation. You can filter the list
+        using an array of Filter objects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListForecastExportJobs
+        """
+        return self._paginate(
+            "ListForecastExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_forecasts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListForecastsRequestTypeDef],
+    ) -> RegionResults[ListForecastsResponseTypeDef]:
+        """Every page of ListForecasts in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of forecasts created using the CreateForecast operation.
+        For each forecast, this operation returns a summary of its properties,
+        including its Amazon Resource Name (ARN). To retrieve the complete set of
+        properties, specify the ARN with the DescribeForecast operation. You can
+        filter the list using an array of Filter objects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListForecasts
+        """
+        return self._paginate(
+            "ListForecasts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_monitor_evaluations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMonitorEvaluationsRequestTypeDef],
+    ) -> RegionResults[ListMonitorEvaluationsResponseTypeDef]:
+        """Every page of ListMonitorEvaluations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the monitoring evaluation results and predictor events
+        collected by the monitor resource during different windows of time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListMonitorEvaluations
+        """
+        return self._paginate(
+            "ListMonitorEvaluations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMonitorsRequestTypeDef],
+    ) -> RegionResults[ListMonitorsResponseTypeDef]:
+        """Every page of ListMonitors in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of monitors created with the CreateMonitor operation and
+        CreateAutoPredictor operation. For each monitor resource, this operation
+        returns of a summary of its properties, including its Amazon Resource Name
+        (ARN). You can retrieve a complete set of properties of a monitor resource
+        by specify the monitor's ARN in the DescribeMonitor operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListMonitors
+        """
+        return self._paginate(
+            "ListMonitors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_predictor_backtest_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPredictorBacktestExportJobsRequestTypeDef],
+    ) -> RegionResults[ListPredictorBacktestExportJobsResponseTypeDef]:
+        """Every page of ListPredictorBacktestExportJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of predictor backtest export jobs created using the
+        CreatePredictorBacktestExportJob operation. This operation returns a
+        summary for each backtest export job. You can filter the list using an
+        array of Filter objects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListPredictorBacktestExportJobs
+        """
+        return self._paginate(
+            "ListPredictorBacktestExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_predictors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPredictorsRequestTypeDef],
+    ) -> RegionResults[ListPredictorsResponseTypeDef]:
+        """Every page of ListPredictors in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of predictors created using the CreateAutoPredictor or
+        CreatePredictor operations. For each predictor, this operation returns a
+        summary of its properties, including its Amazon Resource Name (ARN).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListPredictors
+        """
+        return self._paginate(
+            "ListPredictors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_what_if_analyses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWhatIfAnalysesRequestTypeDef],
+    ) -> RegionResults[ListWhatIfAnalysesResponseTypeDef]:
+        """Every page of ListWhatIfAnalyses in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of what-if analyses created using the CreateWhatIfAnalysis
+        operation. For each what-if analysis, this operation returns a summary of
+        its properties, including its Amazon Resource Name (ARN). You can retrieve
+        the complete set of properties by using the what-if analysis ARN with the
+        DescribeWhatIfAnalysis operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListWhatIfAnalyses
+        """
+        return self._paginate(
+            "ListWhatIfAnalyses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_what_if_forecast_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWhatIfForecastExportsRequestTypeDef],
+    ) -> RegionResults[ListWhatIfForecastExportsResponseTypeDef]:
+        """Every page of ListWhatIfForecastExports in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of what-if forecast exports created using the
+        CreateWhatIfForecastExport operation. For each what-if forecast export,
+        this operation returns a summary of its properties, including its Amazon
+        Resource Name (ARN). You can retrieve the complete set of properties by
+        using the what-if forecast export ARN with the
+        DescribeWhatIfForecastExport operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListWhatIfForecastExports
+        """
+        return self._paginate(
+            "ListWhatIfForecastExports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_what_if_forecasts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWhatIfForecastsRequestTypeDef],
+    ) -> RegionResults[ListWhatIfForecastsResponseTypeDef]:
+        """Every page of ListWhatIfForecasts in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of what-if forecasts created using the CreateWhatIfForecast
+        operation. For each what-if forecast, this operation returns a summary of
+        its properties, including its Amazon Resource Name (ARN). You can retrieve
+        the complete set of properties by using the what-if forecast ARN with the
+        DescribeWhatIfForecast operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListWhatIfForecasts
+        """
+        return self._paginate(
+            "ListWhatIfForecasts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_dataset_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatasetGroupsRequestTypeDef],
+    ) -> Items[DatasetGroupSummaryTypeDef]:
+        """Each element of DatasetGroups in every page of ListDatasetGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListDatasetGroups
+        """
+        return self._items(
+            "ListDatasetGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dataset_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatasetImportJobsRequestTypeDef],
+    ) -> Items[DatasetImportJobSummaryTypeDef]:
+        """Each element of DatasetImportJobs in every page of ListDatasetImportJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListDatasetImportJobs
+        """
+        return self._items(
+            "ListDatasetImportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatasetsRequestTypeDef],
+    ) -> Items[DatasetSummaryTypeDef]:
+        """Each element of Datasets in every page of ListDatasets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListDatasets
+        """
+        return self._items(
+            "ListDatasets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_explainabilities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExplainabilitiesRequestTypeDef],
+    ) -> Items[ExplainabilitySummaryTypeDef]:
+        """Each element of Explainabilities in every page of ListExplainabilities,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListExplainabilities
+        """
+        return self._items(
+            "ListExplainabilities", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_explainability_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExplainabilityExportsRequestTypeDef],
+    ) -> Items[ExplainabilityExportSummaryTypeDef]:
+        """Each element of ExplainabilityExports in every page of
+        ListExplainabilityExports, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListExplainabilityExports
+        """
+        return self._items(
+            "ListExplainabilityExports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_forecast_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListForecastExportJobsRequestTypeDef],
+    ) -> Items[ForecastExportJobSummaryTypeDef]:
+        """Each element of ForecastExportJobs in every page of
+        ListForecastExportJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListForecastExportJobs
+        """
+        return self._items(
+            "ListForecastExportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_forecasts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListForecastsRequestTypeDef],
+    ) -> Items[ForecastSummaryTypeDef]:
+        """Each element of Forecasts in every page of ListForecasts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListForecasts
+        """
+        return self._items(
+            "ListForecasts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_monitor_evaluations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMonitorEvaluationsRequestTypeDef],
+    ) -> Items[PredictorMonitorEvaluationTypeDef]:
+        """Each element of PredictorMonitorEvaluations in every page of
+        ListMonitorEvaluations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListMonitorEvaluations
+        """
+        return self._items(
+            "ListMonitorEvaluations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMonitorsRequestTypeDef],
+    ) -> Items[MonitorSummaryTypeDef]:
+        """Each element of Monitors in every page of ListMonitors, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListMonitors
+        """
+        return self._items(
+            "ListMonitors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_predictor_backtest_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPredictorBacktestExportJobsRequestTypeDef],
+    ) -> Items[PredictorBacktestExportJobSummaryTypeDef]:
+        """Each element of PredictorBacktestExportJobs in every page of
+        ListPredictorBacktestExportJobs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListPredictorBacktestExportJobs
+        """
+        return self._items(
+            "ListPredictorBacktestExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_predictors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPredictorsRequestTypeDef],
+    ) -> Items[PredictorSummaryTypeDef]:
+        """Each element of Predictors in every page of ListPredictors, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListPredictors
+        """
+        return self._items(
+            "ListPredictors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_what_if_analyses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWhatIfAnalysesRequestTypeDef],
+    ) -> Items[WhatIfAnalysisSummaryTypeDef]:
+        """Each element of WhatIfAnalyses in every page of ListWhatIfAnalyses, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListWhatIfAnalyses
+        """
+        return self._items(
+            "ListWhatIfAnalyses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_what_if_forecast_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWhatIfForecastExportsRequestTypeDef],
+    ) -> Items[WhatIfForecastExportSummaryTypeDef]:
+        """Each element of WhatIfForecastExports in every page of
+        ListWhatIfForecastExports, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListWhatIfForecastExports
+        """
+        return self._items(
+            "ListWhatIfForecastExports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_what_if_forecasts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWhatIfForecastsRequestTypeDef],
+    ) -> Items[WhatIfForecastSummaryTypeDef]:
+        """Each element of WhatIfForecasts in every page of ListWhatIfForecasts, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListWhatIfForecasts
+        """
+        return self._items(
+            "ListWhatIfForecasts", kwargs, max_items=max_items, page_size=page_size
+        )

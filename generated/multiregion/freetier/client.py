@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ActivitySummaryTypeDef,
+        FreeTierUsageTypeDef,
         GetAccountActivityRequestTypeDef,
         GetAccountActivityResponseTypeDef,
         GetAccountPlanStateResponseTypeDef,
@@ -80,3 +85,82 @@ class MultiRegionFreeTier(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/freetier-2023-09-07/UpgradeAccountPlan
         """
         return self._call("UpgradeAccountPlan", kwargs)
+
+    def paginate_get_free_tier_usage(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetFreeTierUsageRequestTypeDef],
+    ) -> RegionResults[GetFreeTierUsageResponseTypeDef]:
+        """Every page of GetFreeTierUsage in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all Free Tier usage objects that match your filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/freetier-2023-09-07/GetFreeTierUsage
+        """
+        return self._paginate(
+            "GetFreeTierUsage",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_account_activities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountActivitiesRequestTypeDef],
+    ) -> RegionResults[ListAccountActivitiesResponseTypeDef]:
+        """Every page of ListAccountActivities in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of activities that are available. This operation supports
+        pagination and filtering by status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/freetier-2023-09-07/ListAccountActivities
+        """
+        return self._paginate(
+            "ListAccountActivities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_free_tier_usage(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetFreeTierUsageRequestTypeDef],
+    ) -> Items[FreeTierUsageTypeDef]:
+        """Each element of freeTierUsages in every page of GetFreeTierUsage, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/freetier-2023-09-07/GetFreeTierUsage
+        """
+        return self._items(
+            "GetFreeTierUsage", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_account_activities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountActivitiesRequestTypeDef],
+    ) -> Items[ActivitySummaryTypeDef]:
+        """Each element of activities in every page of ListAccountActivities, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/freetier-2023-09-07/ListAccountActivities
+        """
+        return self._items(
+            "ListAccountActivities", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,11 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AssociateFileSystemAliasesRequestTypeDef,
         AssociateFileSystemAliasesResponseTypeDef,
+        BackupTypeDef,
         CancelDataRepositoryTaskRequestTypeDef,
         CancelDataRepositoryTaskResponseTypeDef,
         CopyBackupRequestTypeDef,
@@ -81,16 +85,21 @@ if TYPE_CHECKING:
         DetachAndDeleteS3AccessPointResponseTypeDef,
         DisassociateFileSystemAliasesRequestTypeDef,
         DisassociateFileSystemAliasesResponseTypeDef,
+        FileSystemTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
         ReleaseFileSystemNfsV3LocksRequestTypeDef,
         ReleaseFileSystemNfsV3LocksResponseTypeDef,
         RestoreVolumeFromSnapshotRequestTypeDef,
         RestoreVolumeFromSnapshotResponseTypeDef,
+        S3AccessPointAttachmentTypeDef,
+        SnapshotTypeDef,
         StartMisconfiguredStateRecoveryRequestTypeDef,
         StartMisconfiguredStateRecoveryResponseTypeDef,
+        StorageVirtualMachineTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TagTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateDataRepositoryAssociationRequestTypeDef,
@@ -107,6 +116,7 @@ if TYPE_CHECKING:
         UpdateStorageVirtualMachineResponseTypeDef,
         UpdateVolumeRequestTypeDef,
         UpdateVolumeResponseTypeDef,
+        VolumeTypeDef,
     )
 
 __all__ = ["MultiRegionFSx"]
@@ -652,3 +662,296 @@ class MultiRegionFSx(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/UpdateVolume
         """
         return self._call("UpdateVolume", kwargs)
+
+    def paginate_describe_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeBackupsRequestTypeDef],
+    ) -> RegionResults[DescribeBackupsResponseTypeDef]:
+        """Every page of DescribeBackups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the description of a specific Amazon FSx backup, if a BackupIds
+        value is provided for that backup. Otherwise, it returns all backups owned
+        by your Amazon Web Services account in the Amazon Web Services Region of
+        the endpoint that you're calling.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DescribeBackups
+        """
+        return self._paginate(
+            "DescribeBackups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_file_systems(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFileSystemsRequestTypeDef],
+    ) -> RegionResults[DescribeFileSystemsResponseTypeDef]:
+        """Every page of DescribeFileSystems in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the description of specific Amazon FSx file systems, if a
+        FileSystemIds value is provided for that file system. Otherwise, it
+        returns descriptions of all file systems owned by your Amazon Web Services
+        account in the Amazon Web Services Region of the endpoint that you're
+        calling.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DescribeFileSystems
+        """
+        return self._paginate(
+            "DescribeFileSystems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_s3_access_point_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeS3AccessPointAttachmentsRequestTypeDef],
+    ) -> RegionResults[DescribeS3AccessPointAttachmentsResponseTypeDef]:
+        """Every page of DescribeS3AccessPointAttachments in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more S3 access points attached to Amazon FSx volumes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DescribeS3AccessPointAttachments
+        """
+        return self._paginate(
+            "DescribeS3AccessPointAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
+    ) -> RegionResults[DescribeSnapshotsResponseTypeDef]:
+        """Every page of DescribeSnapshots in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the description of specific Amazon FSx for OpenZFS snapshots, if a
+        SnapshotIds value is provided. Otherwise, this operation returns all
+        snapshots owned by your Amazon Web Services account in the Amazon Web
+        Services Region of the endpoint that you're calling.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DescribeSnapshots
+        """
+        return self._paginate(
+            "DescribeSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_storage_virtual_machines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeStorageVirtualMachinesRequestTypeDef],
+    ) -> RegionResults[DescribeStorageVirtualMachinesResponseTypeDef]:
+        """Every page of DescribeStorageVirtualMachines in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more Amazon FSx for NetApp ONTAP storage virtual machines
+        (SVMs).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DescribeStorageVirtualMachines
+        """
+        return self._paginate(
+            "DescribeStorageVirtualMachines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_volumes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVolumesRequestTypeDef],
+    ) -> RegionResults[DescribeVolumesResponseTypeDef]:
+        """Every page of DescribeVolumes in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more Amazon FSx for NetApp ONTAP or Amazon FSx for
+        OpenZFS volumes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DescribeVolumes
+        """
+        return self._paginate(
+            "DescribeVolumes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists tags for Amazon FSx resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeBackupsRequestTypeDef],
+    ) -> Items[BackupTypeDef]:
+        """Each element of Backups in every page of DescribeBackups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DescribeBackups
+        """
+        return self._items(
+            "DescribeBackups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_file_systems(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFileSystemsRequestTypeDef],
+    ) -> Items[FileSystemTypeDef]:
+        """Each element of FileSystems in every page of DescribeFileSystems, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DescribeFileSystems
+        """
+        return self._items(
+            "DescribeFileSystems", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_s3_access_point_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeS3AccessPointAttachmentsRequestTypeDef],
+    ) -> Items[S3AccessPointAttachmentTypeDef]:
+        """Each element of S3AccessPointAttachments in every page of
+        DescribeS3AccessPointAttachments, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DescribeS3AccessPointAttachments
+        """
+        return self._items(
+            "DescribeS3AccessPointAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
+    ) -> Items[SnapshotTypeDef]:
+        """Each element of Snapshots in every page of DescribeSnapshots, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DescribeSnapshots
+        """
+        return self._items(
+            "DescribeSnapshots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_storage_virtual_machines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeStorageVirtualMachinesRequestTypeDef],
+    ) -> Items[StorageVirtualMachineTypeDef]:
+        """Each element of StorageVirtualMachines in every page of
+        DescribeStorageVirtualMachines, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DescribeStorageVirtualMachines
+        """
+        return self._items(
+            "DescribeStorageVirtualMachines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_volumes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVolumesRequestTypeDef],
+    ) -> Items[VolumeTypeDef]:
+        """Each element of Volumes in every page of DescribeVolumes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DescribeVolumes
+        """
+        return self._items(
+            "DescribeVolumes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )

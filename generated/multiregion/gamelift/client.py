@@ -9,13 +9,21 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AcceptMatchInputTypeDef,
         AcceptMatchOutputTypeDef,
+        AliasTypeDef,
+        BuildTypeDef,
         ClaimGameServerInputTypeDef,
         ClaimGameServerOutputTypeDef,
+        ComputeTypeDef,
+        ContainerFleetTypeDef,
+        ContainerGroupDefinitionTypeDef,
         CreateAliasInputTypeDef,
         CreateAliasOutputTypeDef,
         CreateBuildInputTypeDef,
@@ -144,6 +152,17 @@ if TYPE_CHECKING:
         DescribeVpcPeeringConnectionsInputTypeDef,
         DescribeVpcPeeringConnectionsOutputTypeDef,
         EmptyResponseMetadataTypeDef,
+        EventTypeDef,
+        FleetAttributesTypeDef,
+        FleetCapacityTypeDef,
+        FleetDeploymentTypeDef,
+        FleetUtilizationTypeDef,
+        GameServerGroupTypeDef,
+        GameServerInstanceTypeDef,
+        GameServerTypeDef,
+        GameSessionDetailTypeDef,
+        GameSessionQueueTypeDef,
+        GameSessionTypeDef,
         GetComputeAccessInputTypeDef,
         GetComputeAccessOutputTypeDef,
         GetComputeAuthTokenInputTypeDef,
@@ -154,6 +173,7 @@ if TYPE_CHECKING:
         GetInstanceAccessOutputTypeDef,
         GetPlayerConnectionDetailsInputTypeDef,
         GetPlayerConnectionDetailsOutputTypeDef,
+        InstanceTypeDef,
         ListAliasesInputTypeDef,
         ListAliasesOutputTypeDef,
         ListBuildsInputTypeDef,
@@ -180,6 +200,10 @@ if TYPE_CHECKING:
         ListScriptsOutputTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        LocationModelTypeDef,
+        MatchmakingConfigurationTypeDef,
+        MatchmakingRuleSetTypeDef,
+        PlayerSessionTypeDef,
         PutScalingPolicyInputTypeDef,
         PutScalingPolicyOutputTypeDef,
         RegisterComputeInputTypeDef,
@@ -192,6 +216,8 @@ if TYPE_CHECKING:
         ResolveAliasOutputTypeDef,
         ResumeGameServerGroupInputTypeDef,
         ResumeGameServerGroupOutputTypeDef,
+        ScalingPolicyTypeDef,
+        ScriptTypeDef,
         SearchGameSessionsInputTypeDef,
         SearchGameSessionsOutputTypeDef,
         StartFleetActionsInputTypeDef,
@@ -1343,3 +1369,1045 @@ class MultiRegionGameLift(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ValidateMatchmakingRuleSet
         """
         return self._call("ValidateMatchmakingRuleSet", kwargs)
+
+    def paginate_describe_fleet_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFleetAttributesInputTypeDef],
+    ) -> RegionResults[DescribeFleetAttributesOutputTypeDef]:
+        """Every page of DescribeFleetAttributes in every target, merged per target
+        (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2, Anywhere
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetAttributes
+        """
+        return self._paginate(
+            "DescribeFleetAttributes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_fleet_capacity(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFleetCapacityInputTypeDef],
+    ) -> RegionResults[DescribeFleetCapacityOutputTypeDef]:
+        """Every page of DescribeFleetCapacity in every target, merged per target
+        (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetCapacity
+        """
+        return self._paginate(
+            "DescribeFleetCapacity",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_fleet_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFleetEventsInputTypeDef],
+    ) -> RegionResults[DescribeFleetEventsOutputTypeDef]:
+        """Every page of DescribeFleetEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2, Anywhere, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetEvents
+        """
+        return self._paginate(
+            "DescribeFleetEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_fleet_utilization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFleetUtilizationInputTypeDef],
+    ) -> RegionResults[DescribeFleetUtilizationOutputTypeDef]:
+        """Every page of DescribeFleetUtilization in every target, merged per target
+        (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetUtilization
+        """
+        return self._paginate(
+            "DescribeFleetUtilization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_game_server_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeGameServerInstancesInputTypeDef],
+    ) -> RegionResults[DescribeGameServerInstancesOutputTypeDef]:
+        """Every page of DescribeGameServerInstances in every target, merged per
+        target (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2 (FleetIQ)
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameServerInstances
+        """
+        return self._paginate(
+            "DescribeGameServerInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_game_session_details(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeGameSessionDetailsInputTypeDef],
+    ) -> RegionResults[DescribeGameSessionDetailsOutputTypeDef]:
+        """Every page of DescribeGameSessionDetails in every target, merged per
+        target (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2, Anywhere, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameSessionDetails
+        """
+        return self._paginate(
+            "DescribeGameSessionDetails",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_game_session_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeGameSessionQueuesInputTypeDef],
+    ) -> RegionResults[DescribeGameSessionQueuesOutputTypeDef]:
+        """Every page of DescribeGameSessionQueues in every target, merged per target
+        (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2, Anywhere, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameSessionQueues
+        """
+        return self._paginate(
+            "DescribeGameSessionQueues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_game_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeGameSessionsInputTypeDef],
+    ) -> RegionResults[DescribeGameSessionsOutputTypeDef]:
+        """Every page of DescribeGameSessions in every target, merged per target
+        (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2, Anywhere, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameSessions
+        """
+        return self._paginate(
+            "DescribeGameSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstancesInputTypeDef],
+    ) -> RegionResults[DescribeInstancesOutputTypeDef]:
+        """Every page of DescribeInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        This API works with the following fleet types:EC2, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeInstances
+        """
+        return self._paginate(
+            "DescribeInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_matchmaking_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMatchmakingConfigurationsInputTypeDef],
+    ) -> RegionResults[DescribeMatchmakingConfigurationsOutputTypeDef]:
+        """Every page of DescribeMatchmakingConfigurations in every target, merged
+        per target (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2, Anywhere, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeMatchmakingConfigurations
+        """
+        return self._paginate(
+            "DescribeMatchmakingConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_matchmaking_rule_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMatchmakingRuleSetsInputTypeDef],
+    ) -> RegionResults[DescribeMatchmakingRuleSetsOutputTypeDef]:
+        """Every page of DescribeMatchmakingRuleSets in every target, merged per
+        target (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2, Anywhere, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeMatchmakingRuleSets
+        """
+        return self._paginate(
+            "DescribeMatchmakingRuleSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_player_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePlayerSessionsInputTypeDef],
+    ) -> RegionResults[DescribePlayerSessionsOutputTypeDef]:
+        """Every page of DescribePlayerSessions in every target, merged per target
+        (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2, Anywhere, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribePlayerSessions
+        """
+        return self._paginate(
+            "DescribePlayerSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_scaling_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeScalingPoliciesInputTypeDef],
+    ) -> RegionResults[DescribeScalingPoliciesOutputTypeDef]:
+        """Every page of DescribeScalingPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeScalingPolicies
+        """
+        return self._paginate(
+            "DescribeScalingPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAliasesInputTypeDef],
+    ) -> RegionResults[ListAliasesOutputTypeDef]:
+        """Every page of ListAliases in every target, merged per target (botocore's
+        build_full_result).
+
+        This API works with the following fleet types: EC2, Anywhere, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListAliases
+        """
+        return self._paginate(
+            "ListAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_builds(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBuildsInputTypeDef],
+    ) -> RegionResults[ListBuildsOutputTypeDef]:
+        """Every page of ListBuilds in every target, merged per target (botocore's
+        build_full_result).
+
+        This API works with the following fleet types: EC2
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListBuilds
+        """
+        return self._paginate(
+            "ListBuilds",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_compute(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComputeInputTypeDef],
+    ) -> RegionResults[ListComputeOutputTypeDef]:
+        """Every page of ListCompute in every target, merged per target (botocore's
+        build_full_result).
+
+        This API works with the following fleet types: EC2, Anywhere, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListCompute
+        """
+        return self._paginate(
+            "ListCompute",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_container_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContainerFleetsInputTypeDef],
+    ) -> RegionResults[ListContainerFleetsOutputTypeDef]:
+        """Every page of ListContainerFleets in every target, merged per target
+        (botocore's build_full_result).
+
+        This API works with the following fleet types: Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListContainerFleets
+        """
+        return self._paginate(
+            "ListContainerFleets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_container_group_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContainerGroupDefinitionVersionsInputTypeDef],
+    ) -> RegionResults[ListContainerGroupDefinitionVersionsOutputTypeDef]:
+        """Every page of ListContainerGroupDefinitionVersions in every target, merged
+        per target (botocore's build_full_result).
+
+        This API works with the following fleet types: Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListContainerGroupDefinitionVersions
+        """
+        return self._paginate(
+            "ListContainerGroupDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_container_group_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContainerGroupDefinitionsInputTypeDef],
+    ) -> RegionResults[ListContainerGroupDefinitionsOutputTypeDef]:
+        """Every page of ListContainerGroupDefinitions in every target, merged per
+        target (botocore's build_full_result).
+
+        This API works with the following fleet types: Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListContainerGroupDefinitions
+        """
+        return self._paginate(
+            "ListContainerGroupDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_fleet_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFleetDeploymentsInputTypeDef],
+    ) -> RegionResults[ListFleetDeploymentsOutputTypeDef]:
+        """Every page of ListFleetDeployments in every target, merged per target
+        (botocore's build_full_result).
+
+        This API works with the following fleet types: Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListFleetDeployments
+        """
+        return self._paginate(
+            "ListFleetDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFleetsInputTypeDef],
+    ) -> RegionResults[ListFleetsOutputTypeDef]:
+        """Every page of ListFleets in every target, merged per target (botocore's
+        build_full_result).
+
+        This API works with the following fleet types: EC2, Anywhere, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListFleets
+        """
+        return self._paginate(
+            "ListFleets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_game_server_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGameServerGroupsInputTypeDef],
+    ) -> RegionResults[ListGameServerGroupsOutputTypeDef]:
+        """Every page of ListGameServerGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2 (FleetIQ)
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListGameServerGroups
+        """
+        return self._paginate(
+            "ListGameServerGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_game_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGameServersInputTypeDef],
+    ) -> RegionResults[ListGameServersOutputTypeDef]:
+        """Every page of ListGameServers in every target, merged per target
+        (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2 (FleetIQ)
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListGameServers
+        """
+        return self._paginate(
+            "ListGameServers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_locations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLocationsInputTypeDef],
+    ) -> RegionResults[ListLocationsOutputTypeDef]:
+        """Every page of ListLocations in every target, merged per target (botocore's
+        build_full_result).
+
+        This API works with the following fleet types: EC2, Anywhere, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListLocations
+        """
+        return self._paginate(
+            "ListLocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_scripts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListScriptsInputTypeDef],
+    ) -> RegionResults[ListScriptsOutputTypeDef]:
+        """Every page of ListScripts in every target, merged per target (botocore's
+        build_full_result).
+
+        This API works with the following fleet types: EC2
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListScripts
+        """
+        return self._paginate(
+            "ListScripts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_game_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchGameSessionsInputTypeDef],
+    ) -> RegionResults[SearchGameSessionsOutputTypeDef]:
+        """Every page of SearchGameSessions in every target, merged per target
+        (botocore's build_full_result).
+
+        This API works with the following fleet types: EC2, Anywhere, Container
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/SearchGameSessions
+        """
+        return self._paginate(
+            "SearchGameSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_fleet_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFleetAttributesInputTypeDef],
+    ) -> Items[FleetAttributesTypeDef]:
+        """Each element of FleetAttributes in every page of DescribeFleetAttributes,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetAttributes
+        """
+        return self._items(
+            "DescribeFleetAttributes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_fleet_capacity(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFleetCapacityInputTypeDef],
+    ) -> Items[FleetCapacityTypeDef]:
+        """Each element of FleetCapacity in every page of DescribeFleetCapacity, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetCapacity
+        """
+        return self._items(
+            "DescribeFleetCapacity", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_fleet_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFleetEventsInputTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of Events in every page of DescribeFleetEvents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetEvents
+        """
+        return self._items(
+            "DescribeFleetEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_fleet_utilization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFleetUtilizationInputTypeDef],
+    ) -> Items[FleetUtilizationTypeDef]:
+        """Each element of FleetUtilization in every page of
+        DescribeFleetUtilization, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetUtilization
+        """
+        return self._items(
+            "DescribeFleetUtilization", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_game_server_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeGameServerInstancesInputTypeDef],
+    ) -> Items[GameServerInstanceTypeDef]:
+        """Each element of GameServerInstances in every page of
+        DescribeGameServerInstances, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameServerInstances
+        """
+        return self._items(
+            "DescribeGameServerInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_game_session_details(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeGameSessionDetailsInputTypeDef],
+    ) -> Items[GameSessionDetailTypeDef]:
+        """Each element of GameSessionDetails in every page of
+        DescribeGameSessionDetails, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameSessionDetails
+        """
+        return self._items(
+            "DescribeGameSessionDetails",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_game_session_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeGameSessionQueuesInputTypeDef],
+    ) -> Items[GameSessionQueueTypeDef]:
+        """Each element of GameSessionQueues in every page of
+        DescribeGameSessionQueues, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameSessionQueues
+        """
+        return self._items(
+            "DescribeGameSessionQueues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_game_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeGameSessionsInputTypeDef],
+    ) -> Items[GameSessionTypeDef]:
+        """Each element of GameSessions in every page of DescribeGameSessions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameSessions
+        """
+        return self._items(
+            "DescribeGameSessions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstancesInputTypeDef],
+    ) -> Items[InstanceTypeDef]:
+        """Each element of Instances in every page of DescribeInstances, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeInstances
+        """
+        return self._items(
+            "DescribeInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_matchmaking_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMatchmakingConfigurationsInputTypeDef],
+    ) -> Items[MatchmakingConfigurationTypeDef]:
+        """Each element of Configurations in every page of
+        DescribeMatchmakingConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeMatchmakingConfigurations
+        """
+        return self._items(
+            "DescribeMatchmakingConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_matchmaking_rule_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMatchmakingRuleSetsInputTypeDef],
+    ) -> Items[MatchmakingRuleSetTypeDef]:
+        """Each element of RuleSets in every page of DescribeMatchmakingRuleSets,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeMatchmakingRuleSets
+        """
+        return self._items(
+            "DescribeMatchmakingRuleSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_player_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePlayerSessionsInputTypeDef],
+    ) -> Items[PlayerSessionTypeDef]:
+        """Each element of PlayerSessions in every page of DescribePlayerSessions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribePlayerSessions
+        """
+        return self._items(
+            "DescribePlayerSessions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_scaling_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeScalingPoliciesInputTypeDef],
+    ) -> Items[ScalingPolicyTypeDef]:
+        """Each element of ScalingPolicies in every page of DescribeScalingPolicies,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeScalingPolicies
+        """
+        return self._items(
+            "DescribeScalingPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAliasesInputTypeDef],
+    ) -> Items[AliasTypeDef]:
+        """Each element of Aliases in every page of ListAliases, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListAliases
+        """
+        return self._items(
+            "ListAliases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_builds(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBuildsInputTypeDef],
+    ) -> Items[BuildTypeDef]:
+        """Each element of Builds in every page of ListBuilds, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListBuilds
+        """
+        return self._items(
+            "ListBuilds", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_compute(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComputeInputTypeDef],
+    ) -> Items[ComputeTypeDef]:
+        """Each element of ComputeList in every page of ListCompute, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListCompute
+        """
+        return self._items(
+            "ListCompute", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_container_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContainerFleetsInputTypeDef],
+    ) -> Items[ContainerFleetTypeDef]:
+        """Each element of ContainerFleets in every page of ListContainerFleets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListContainerFleets
+        """
+        return self._items(
+            "ListContainerFleets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_container_group_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContainerGroupDefinitionVersionsInputTypeDef],
+    ) -> Items[ContainerGroupDefinitionTypeDef]:
+        """Each element of ContainerGroupDefinitions in every page of
+        ListContainerGroupDefinitionVersions, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListContainerGroupDefinitionVersions
+        """
+        return self._items(
+            "ListContainerGroupDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_container_group_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContainerGroupDefinitionsInputTypeDef],
+    ) -> Items[ContainerGroupDefinitionTypeDef]:
+        """Each element of ContainerGroupDefinitions in every page of
+        ListContainerGroupDefinitions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListContainerGroupDefinitions
+        """
+        return self._items(
+            "ListContainerGroupDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_fleet_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFleetDeploymentsInputTypeDef],
+    ) -> Items[FleetDeploymentTypeDef]:
+        """Each element of FleetDeployments in every page of ListFleetDeployments,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListFleetDeployments
+        """
+        return self._items(
+            "ListFleetDeployments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFleetsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of FleetIds in every page of ListFleets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListFleets
+        """
+        return self._items(
+            "ListFleets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_game_server_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGameServerGroupsInputTypeDef],
+    ) -> Items[GameServerGroupTypeDef]:
+        """Each element of GameServerGroups in every page of ListGameServerGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListGameServerGroups
+        """
+        return self._items(
+            "ListGameServerGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_game_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGameServersInputTypeDef],
+    ) -> Items[GameServerTypeDef]:
+        """Each element of GameServers in every page of ListGameServers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListGameServers
+        """
+        return self._items(
+            "ListGameServers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_locations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLocationsInputTypeDef],
+    ) -> Items[LocationModelTypeDef]:
+        """Each element of Locations in every page of ListLocations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListLocations
+        """
+        return self._items(
+            "ListLocations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_scripts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListScriptsInputTypeDef],
+    ) -> Items[ScriptTypeDef]:
+        """Each element of Scripts in every page of ListScripts, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListScripts
+        """
+        return self._items(
+            "ListScripts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_game_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchGameSessionsInputTypeDef],
+    ) -> Items[GameSessionTypeDef]:
+        """Each element of GameSessions in every page of SearchGameSessions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/SearchGameSessions
+        """
+        return self._items(
+            "SearchGameSessions", kwargs, max_items=max_items, page_size=page_size
+        )

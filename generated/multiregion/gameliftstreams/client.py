@@ -9,11 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AddStreamGroupLocationsInputTypeDef,
         AddStreamGroupLocationsOutputTypeDef,
+        ApplicationSummaryTypeDef,
         AssociateApplicationsInputTypeDef,
         AssociateApplicationsOutputTypeDef,
         CreateApplicationInputTypeDef,
@@ -48,6 +52,8 @@ if TYPE_CHECKING:
         RemoveStreamGroupLocationsInputTypeDef,
         StartStreamSessionInputTypeDef,
         StartStreamSessionOutputTypeDef,
+        StreamGroupSummaryTypeDef,
+        StreamSessionSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         TerminateStreamSessionInputTypeDef,
@@ -368,3 +374,265 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/UpdateStreamGroup
         """
         return self._call("UpdateStreamGroup", kwargs)
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsInputTypeDef],
+    ) -> RegionResults[ListApplicationsOutputTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of all Amazon GameLift Streams applications that are
+        associated with the Amazon Web Services account in use. This operation
+        returns applications in all statuses, in no particular order. You can
+        paginate the results as needed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stream_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStreamGroupsInputTypeDef],
+    ) -> RegionResults[ListStreamGroupsOutputTypeDef]:
+        """Every page of ListStreamGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of all Amazon GameLift Streams stream groups that are
+        associated with the Amazon Web Services account in use. This operation
+        returns stream groups in all statuses, in no particular order. You can
+        paginate the results as needed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/ListStreamGroups
+        """
+        return self._paginate(
+            "ListStreamGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stream_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStreamSessionsInputTypeDef],
+    ) -> RegionResults[ListStreamSessionsOutputTypeDef]:
+        """Every page of ListStreamSessions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of Amazon GameLift Streams stream sessions that a stream
+        group is hosting.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/ListStreamSessions
+        """
+        return self._paginate(
+            "ListStreamSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stream_sessions_by_account(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStreamSessionsByAccountInputTypeDef],
+    ) -> RegionResults[ListStreamSessionsByAccountOutputTypeDef]:
+        """Every page of ListStreamSessionsByAccount in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list of Amazon GameLift Streams stream sessions that this user
+        account has access to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/ListStreamSessionsByAccount
+        """
+        return self._paginate(
+            "ListStreamSessionsByAccount",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsInputTypeDef],
+    ) -> Items[ApplicationSummaryTypeDef]:
+        """Each element of Items in every page of ListApplications, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_stream_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStreamGroupsInputTypeDef],
+    ) -> Items[StreamGroupSummaryTypeDef]:
+        """Each element of Items in every page of ListStreamGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/ListStreamGroups
+        """
+        return self._items(
+            "ListStreamGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_stream_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStreamSessionsInputTypeDef],
+    ) -> Items[StreamSessionSummaryTypeDef]:
+        """Each element of Items in every page of ListStreamSessions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/ListStreamSessions
+        """
+        return self._items(
+            "ListStreamSessions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_stream_sessions_by_account(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStreamSessionsByAccountInputTypeDef],
+    ) -> Items[StreamSessionSummaryTypeDef]:
+        """Each element of Items in every page of ListStreamSessionsByAccount, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/ListStreamSessionsByAccount
+        """
+        return self._items(
+            "ListStreamSessionsByAccount",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def wait_application_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetApplicationInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until an application is deleted
+
+        Polls GetApplication in every target at once, every 2 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/GetApplication
+        """
+        return self._wait(
+            "ApplicationDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_application_ready(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetApplicationInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until an application is ready
+
+        Polls GetApplication in every target at once, every 2 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/GetApplication
+        """
+        return self._wait(
+            "ApplicationReady", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_stream_group_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetStreamGroupInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until a stream group is active
+
+        Polls GetStreamGroup in every target at once, every 30 seconds and at most
+        120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/GetStreamGroup
+        """
+        return self._wait(
+            "StreamGroupActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_stream_group_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetStreamGroupInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until a stream group is deleted
+
+        Polls GetStreamGroup in every target at once, every 30 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/GetStreamGroup
+        """
+        return self._wait(
+            "StreamGroupDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_stream_session_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetStreamSessionInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until a stream session is active
+
+        Polls GetStreamSession in every target at once, every 2 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/GetStreamSession
+        """
+        return self._wait(
+            "StreamSessionActive", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
         DescribeJobInputTypeDef,
         DescribeVaultInputTypeDef,
         DescribeVaultOutputResponseTypeDef,
+        DescribeVaultOutputTypeDef,
         EmptyResponseMetadataTypeDef,
         GetDataRetrievalPolicyInputTypeDef,
         GetDataRetrievalPolicyOutputTypeDef,
@@ -39,6 +43,7 @@ if TYPE_CHECKING:
         GetVaultNotificationsInputTypeDef,
         GetVaultNotificationsOutputTypeDef,
         GlacierJobDescriptionResponseTypeDef,
+        GlacierJobDescriptionTypeDef,
         InitiateJobInputTypeDef,
         InitiateJobOutputTypeDef,
         InitiateMultipartUploadInputTypeDef,
@@ -57,6 +62,7 @@ if TYPE_CHECKING:
         ListTagsForVaultOutputTypeDef,
         ListVaultsInputTypeDef,
         ListVaultsOutputTypeDef,
+        PartListElementTypeDef,
         PurchaseProvisionedCapacityInputTypeDef,
         PurchaseProvisionedCapacityOutputTypeDef,
         RemoveTagsFromVaultInputTypeDef,
@@ -64,6 +70,7 @@ if TYPE_CHECKING:
         SetVaultAccessPolicyInputTypeDef,
         SetVaultNotificationsInputTypeDef,
         UploadArchiveInputTypeDef,
+        UploadListElementTypeDef,
         UploadMultipartPartInputTypeDef,
         UploadMultipartPartOutputTypeDef,
     )
@@ -480,3 +487,205 @@ class MultiRegionGlacier(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/UploadMultipartPart
         """
         return self._call("UploadMultipartPart", kwargs)
+
+    def paginate_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobsInputTypeDef],
+    ) -> RegionResults[ListJobsOutputTypeDef]:
+        """Every page of ListJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        This operation lists jobs for a vault, including jobs that are in-progress
+        and jobs that have recently finished. The List Job operation returns a
+        list of these jobs sorted by job initiation time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/ListJobs
+        """
+        return self._paginate(
+            "ListJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_multipart_uploads(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMultipartUploadsInputTypeDef],
+    ) -> RegionResults[ListMultipartUploadsOutputTypeDef]:
+        """Every page of ListMultipartUploads in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation lists in-progress multipart uploads for the specified
+        vault. An in-progress multipart upload is a multipart upload that has been
+        initiated by an InitiateMultipartUpload request, but has not yet been
+        completed or aborted. The list returned in the List Multipart Upload
+        response has no guaranteed order.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/ListMultipartUploads
+        """
+        return self._paginate(
+            "ListMultipartUploads",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_parts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPartsInputTypeDef],
+    ) -> RegionResults[ListPartsOutputTypeDef]:
+        """Every page of ListParts in every target, merged per target (botocore's
+        build_full_result).
+
+        This operation lists the parts of an archive that have been uploaded in a
+        specific multipart upload. You can make this request at any time during an
+        in-progress multipart upload before you complete the upload (see
+        CompleteMultipartUpload. List Parts returns an error for completed
+        uploads. The list returned in the List Parts response is sorted by part
+        range.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/ListParts
+        """
+        return self._paginate(
+            "ListParts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_vaults(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVaultsInputTypeDef],
+    ) -> RegionResults[ListVaultsOutputTypeDef]:
+        """Every page of ListVaults in every target, merged per target (botocore's
+        build_full_result).
+
+        This operation lists all vaults owned by the calling user's account. The
+        list returned in the response is ASCII-sorted by vault name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/ListVaults
+        """
+        return self._paginate(
+            "ListVaults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobsInputTypeDef],
+    ) -> Items[GlacierJobDescriptionTypeDef]:
+        """Each element of JobList in every page of ListJobs, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/ListJobs
+        """
+        return self._items("ListJobs", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_multipart_uploads(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMultipartUploadsInputTypeDef],
+    ) -> Items[UploadListElementTypeDef]:
+        """Each element of UploadsList in every page of ListMultipartUploads, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/ListMultipartUploads
+        """
+        return self._items(
+            "ListMultipartUploads", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_parts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPartsInputTypeDef],
+    ) -> Items[PartListElementTypeDef]:
+        """Each element of Parts in every page of ListParts, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/ListParts
+        """
+        return self._items(
+            "ListParts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_vaults(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVaultsInputTypeDef],
+    ) -> Items[DescribeVaultOutputTypeDef]:
+        """Each element of VaultList in every page of ListVaults, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/ListVaults
+        """
+        return self._items(
+            "ListVaults", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_vault_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeVaultInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until VaultExists.
+
+        Polls DescribeVault in every target at once, every 3 seconds and at most
+        15 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/DescribeVault
+        """
+        return self._wait("VaultExists", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_vault_not_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeVaultInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until VaultNotExists.
+
+        Polls DescribeVault in every target at once, every 3 seconds and at most
+        15 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/DescribeVault
+        """
+        return self._wait(
+            "VaultNotExists", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AcceleratorTypeDef,
         AddCustomRoutingEndpointsRequestTypeDef,
         AddCustomRoutingEndpointsResponseTypeDef,
         AddEndpointsRequestTypeDef,
@@ -19,6 +23,8 @@ if TYPE_CHECKING:
         AdvertiseByoipCidrRequestTypeDef,
         AdvertiseByoipCidrResponseTypeDef,
         AllowCustomRoutingTrafficRequestTypeDef,
+        AttachmentTypeDef,
+        ByoipCidrTypeDef,
         CreateAcceleratorRequestTypeDef,
         CreateAcceleratorResponseTypeDef,
         CreateCrossAccountAttachmentRequestTypeDef,
@@ -33,6 +39,10 @@ if TYPE_CHECKING:
         CreateEndpointGroupResponseTypeDef,
         CreateListenerRequestTypeDef,
         CreateListenerResponseTypeDef,
+        CrossAccountResourceTypeDef,
+        CustomRoutingAcceleratorTypeDef,
+        CustomRoutingEndpointGroupTypeDef,
+        CustomRoutingListenerTypeDef,
         DeleteAcceleratorRequestTypeDef,
         DeleteCrossAccountAttachmentRequestTypeDef,
         DeleteCustomRoutingAcceleratorRequestTypeDef,
@@ -61,7 +71,9 @@ if TYPE_CHECKING:
         DescribeEndpointGroupResponseTypeDef,
         DescribeListenerRequestTypeDef,
         DescribeListenerResponseTypeDef,
+        DestinationPortMappingTypeDef,
         EmptyResponseMetadataTypeDef,
+        EndpointGroupTypeDef,
         ListAcceleratorsRequestTypeDef,
         ListAcceleratorsResponseTypeDef,
         ListByoipCidrsRequestTypeDef,
@@ -87,6 +99,8 @@ if TYPE_CHECKING:
         ListListenersResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ListenerTypeDef,
+        PortMappingTypeDef,
         ProvisionByoipCidrRequestTypeDef,
         ProvisionByoipCidrResponseTypeDef,
         RemoveCustomRoutingEndpointsRequestTypeDef,
@@ -699,3 +713,474 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/WithdrawByoipCidr
         """
         return self._call("WithdrawByoipCidr", kwargs)
+
+    def paginate_list_accelerators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAcceleratorsRequestTypeDef],
+    ) -> RegionResults[ListAcceleratorsResponseTypeDef]:
+        """Every page of ListAccelerators in every target, merged per target
+        (botocore's build_full_result).
+
+        List the accelerators for an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListAccelerators
+        """
+        return self._paginate(
+            "ListAccelerators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_byoip_cidrs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListByoipCidrsRequestTypeDef],
+    ) -> RegionResults[ListByoipCidrsResponseTypeDef]:
+        """Every page of ListByoipCidrs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the IP address ranges that were specified in calls to
+        ProvisionByoipCidr, including the current state and a history of state
+        changes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListByoipCidrs
+        """
+        return self._paginate(
+            "ListByoipCidrs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cross_account_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCrossAccountAttachmentsRequestTypeDef],
+    ) -> RegionResults[ListCrossAccountAttachmentsResponseTypeDef]:
+        """Every page of ListCrossAccountAttachments in every target, merged per
+        target (botocore's build_full_result).
+
+        List the cross-account attachments that have been created in Global
+        Accelerator.
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCrossAccountAttachments
+        """
+        return self._paginate(
+            "ListCrossAccountAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cross_account_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCrossAccountResourcesRequestTypeDef],
+    ) -> RegionResults[ListCrossAccountResourcesResponseTypeDef]:
+        """Every page of ListCrossAccountResources in every target, merged per target
+        (botocore's build_full_result).
+
+        List the cross-account resources available to work with.
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCrossAccountResources
+        """
+        return self._paginate(
+            "ListCrossAccountResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_routing_accelerators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomRoutingAcceleratorsRequestTypeDef],
+    ) -> RegionResults[ListCustomRoutingAcceleratorsResponseTypeDef]:
+        """Every page of ListCustomRoutingAccelerators in every target, merged per
+        target (botocore's build_full_result).
+
+        List the custom routing accelerators for an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCustomRoutingAccelerators
+        """
+        return self._paginate(
+            "ListCustomRoutingAccelerators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_routing_endpoint_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomRoutingEndpointGroupsRequestTypeDef],
+    ) -> RegionResults[ListCustomRoutingEndpointGroupsResponseTypeDef]:
+        """Every page of ListCustomRoutingEndpointGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        List the endpoint groups that are associated with a listener for a custom
+        routing accelerator.
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCustomRoutingEndpointGroups
+        """
+        return self._paginate(
+            "ListCustomRoutingEndpointGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_routing_listeners(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomRoutingListenersRequestTypeDef],
+    ) -> RegionResults[ListCustomRoutingListenersResponseTypeDef]:
+        """Every page of ListCustomRoutingListeners in every target, merged per
+        target (botocore's build_full_result).
+
+        List the listeners for a custom routing accelerator.
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCustomRoutingListeners
+        """
+        return self._paginate(
+            "ListCustomRoutingListeners",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_routing_port_mappings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomRoutingPortMappingsRequestTypeDef],
+    ) -> RegionResults[ListCustomRoutingPortMappingsResponseTypeDef]:
+        """Every page of ListCustomRoutingPortMappings in every target, merged per
+        target (botocore's build_full_result).
+
+        Provides a complete mapping from the public accelerator IP address and
+        port to destination EC2 instance IP addresses and ports in the virtual
+        public cloud (VPC) subnet endpoint for a custom routing accelerator. For
+        each subnet endpoint that you add, Global Accelerator creates a new static
+        port mapping for the accelerator. The port mappings don't change after
+        Global Accelerator generates them, so you can retrieve and cache the full
+        mapping on your servers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCustomRoutingPortMappings
+        """
+        return self._paginate(
+            "ListCustomRoutingPortMappings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_routing_port_mappings_by_destination(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomRoutingPortMappingsByDestinationRequestTypeDef],
+    ) -> RegionResults[ListCustomRoutingPortMappingsByDestinationResponseTypeDef]:
+        """Every page of ListCustomRoutingPortMappingsByDestination in every target,
+        merged per target (botocore's build_full_result).
+
+        List the port mappings for a specific EC2 instance (destination) in a VPC
+        subnet endpoint. The response is the mappings for one destination IP
+        address. This is useful when your subnet endpoint has mappings that span
+        multiple custom routing accelerators in your account, or for scenarios
+        where you only want to list the port mappings for a specific destination
+        instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCustomRoutingPortMappingsByDestination
+        """
+        return self._paginate(
+            "ListCustomRoutingPortMappingsByDestination",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_endpoint_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEndpointGroupsRequestTypeDef],
+    ) -> RegionResults[ListEndpointGroupsResponseTypeDef]:
+        """Every page of ListEndpointGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        List the endpoint groups that are associated with a listener.
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListEndpointGroups
+        """
+        return self._paginate(
+            "ListEndpointGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_listeners(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListListenersRequestTypeDef],
+    ) -> RegionResults[ListListenersResponseTypeDef]:
+        """Every page of ListListeners in every target, merged per target (botocore's
+        build_full_result).
+
+        List the listeners for an accelerator.
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListListeners
+        """
+        return self._paginate(
+            "ListListeners",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_accelerators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAcceleratorsRequestTypeDef],
+    ) -> Items[AcceleratorTypeDef]:
+        """Each element of Accelerators in every page of ListAccelerators, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListAccelerators
+        """
+        return self._items(
+            "ListAccelerators", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_byoip_cidrs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListByoipCidrsRequestTypeDef],
+    ) -> Items[ByoipCidrTypeDef]:
+        """Each element of ByoipCidrs in every page of ListByoipCidrs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListByoipCidrs
+        """
+        return self._items(
+            "ListByoipCidrs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cross_account_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCrossAccountAttachmentsRequestTypeDef],
+    ) -> Items[AttachmentTypeDef]:
+        """Each element of CrossAccountAttachments in every page of
+        ListCrossAccountAttachments, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCrossAccountAttachments
+        """
+        return self._items(
+            "ListCrossAccountAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cross_account_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCrossAccountResourcesRequestTypeDef],
+    ) -> Items[CrossAccountResourceTypeDef]:
+        """Each element of CrossAccountResources in every page of
+        ListCrossAccountResources, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCrossAccountResources
+        """
+        return self._items(
+            "ListCrossAccountResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_custom_routing_accelerators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomRoutingAcceleratorsRequestTypeDef],
+    ) -> Items[CustomRoutingAcceleratorTypeDef]:
+        """Each element of Accelerators in every page of
+        ListCustomRoutingAccelerators, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCustomRoutingAccelerators
+        """
+        return self._items(
+            "ListCustomRoutingAccelerators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_custom_routing_endpoint_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomRoutingEndpointGroupsRequestTypeDef],
+    ) -> Items[CustomRoutingEndpointGroupTypeDef]:
+        """Each element of EndpointGroups in every page of
+        ListCustomRoutingEndpointGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCustomRoutingEndpointGroups
+        """
+        return self._items(
+            "ListCustomRoutingEndpointGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_custom_routing_listeners(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomRoutingListenersRequestTypeDef],
+    ) -> Items[CustomRoutingListenerTypeDef]:
+        """Each element of Listeners in every page of ListCustomRoutingListeners,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCustomRoutingListeners
+        """
+        return self._items(
+            "ListCustomRoutingListeners",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_custom_routing_port_mappings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomRoutingPortMappingsRequestTypeDef],
+    ) -> Items[PortMappingTypeDef]:
+        """Each element of PortMappings in every page of
+        ListCustomRoutingPortMappings, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCustomRoutingPortMappings
+        """
+        return self._items(
+            "ListCustomRoutingPortMappings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_custom_routing_port_mappings_by_destination(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomRoutingPortMappingsByDestinationRequestTypeDef],
+    ) -> Items[DestinationPortMappingTypeDef]:
+        """Each element of DestinationPortMappings in every page of
+        ListCustomRoutingPortMappingsByDestination, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCustomRoutingPortMappingsByDestination
+        """
+        return self._items(
+            "ListCustomRoutingPortMappingsByDestination",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_endpoint_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEndpointGroupsRequestTypeDef],
+    ) -> Items[EndpointGroupTypeDef]:
+        """Each element of EndpointGroups in every page of ListEndpointGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListEndpointGroups
+        """
+        return self._items(
+            "ListEndpointGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_listeners(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListListenersRequestTypeDef],
+    ) -> Items[ListenerTypeDef]:
+        """Each element of Listeners in every page of ListListeners, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListListeners
+        """
+        return self._items(
+            "ListListeners", kwargs, max_items=max_items, page_size=page_size
+        )

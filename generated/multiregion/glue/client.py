@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -58,6 +61,11 @@ if TYPE_CHECKING:
         CancelStatementResponseTypeDef,
         CheckSchemaVersionValidityInputTypeDef,
         CheckSchemaVersionValidityResponseTypeDef,
+        ClassifierTypeDef,
+        ConnectionTypeBriefTypeDef,
+        ConnectionTypeDef,
+        CrawlerMetricsTypeDef,
+        CrawlerTypeDef,
         CreateBlueprintRequestTypeDef,
         CreateBlueprintResponseTypeDef,
         CreateCatalogRequestTypeDef,
@@ -116,6 +124,7 @@ if TYPE_CHECKING:
         CreateUserDefinedFunctionResponseTypeDef,
         CreateWorkflowRequestTypeDef,
         CreateWorkflowResponseTypeDef,
+        DatabaseTypeDef,
         DeleteBlueprintRequestTypeDef,
         DeleteBlueprintResponseTypeDef,
         DeleteCatalogRequestTypeDef,
@@ -191,6 +200,9 @@ if TYPE_CHECKING:
         DescribeInboundIntegrationsResponseTypeDef,
         DescribeIntegrationsRequestTypeDef,
         DescribeIntegrationsResponseTypeDef,
+        DevEndpointTypeDef,
+        EntityTypeDef,
+        FieldTypeDef,
         GetBlueprintRequestTypeDef,
         GetBlueprintResponseTypeDef,
         GetBlueprintRunRequestTypeDef,
@@ -348,8 +360,11 @@ if TYPE_CHECKING:
         GetWorkflowRunResponseTypeDef,
         GetWorkflowRunsRequestTypeDef,
         GetWorkflowRunsResponseTypeDef,
+        GluePolicyTypeDef,
         ImportCatalogToGlueRequestTypeDef,
         ImportCatalogToGlueResponseTypeDef,
+        JobRunTypeDef,
+        JobTypeDef,
         ListBlueprintsRequestTypeDef,
         ListBlueprintsResponseTypeDef,
         ListColumnStatisticsTaskRunsRequestTypeDef,
@@ -404,8 +419,11 @@ if TYPE_CHECKING:
         ListUsageProfilesResponseTypeDef,
         ListWorkflowsRequestTypeDef,
         ListWorkflowsResponseTypeDef,
+        MaterializedViewRefreshTaskRunTypeDef,
         ModifyIntegrationRequestTypeDef,
         ModifyIntegrationResponseTypeDef,
+        PartitionIndexDescriptorTypeDef,
+        PartitionTypeDef,
         PutDataCatalogEncryptionSettingsRequestTypeDef,
         PutDataCatalogEncryptionSettingsResponseTypeDef,
         PutDataQualityProfileAnnotationRequestTypeDef,
@@ -422,6 +440,7 @@ if TYPE_CHECKING:
         RegisterConnectionTypeResponseTypeDef,
         RegisterSchemaVersionInputTypeDef,
         RegisterSchemaVersionResponseTypeDef,
+        RegistryListItemTypeDef,
         RemoveSchemaVersionMetadataInputTypeDef,
         RemoveSchemaVersionMetadataResponseTypeDef,
         ResetJobBookmarkRequestTypeDef,
@@ -430,8 +449,11 @@ if TYPE_CHECKING:
         ResumeWorkflowRunResponseTypeDef,
         RunStatementRequestTypeDef,
         RunStatementResponseTypeDef,
+        SchemaListItemTypeDef,
+        SchemaVersionListItemTypeDef,
         SearchTablesRequestTypeDef,
         SearchTablesResponseTypeDef,
+        SecurityConfigurationTypeDef,
         StartBlueprintRunRequestTypeDef,
         StartBlueprintRunResponseTypeDef,
         StartColumnStatisticsTaskRunRequestTypeDef,
@@ -478,10 +500,14 @@ if TYPE_CHECKING:
         StopTriggerResponseTypeDef,
         StopWorkflowRunRequestTypeDef,
         StopWorkflowRunResponseTypeDef,
+        TableOptimizerRunTypeDef,
+        TableTypeDef,
+        TableVersionTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         TestConnectionRequestTypeDef,
         TestConnectionResponseTypeDef,
+        TriggerTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateBlueprintRequestTypeDef,
@@ -540,6 +566,9 @@ if TYPE_CHECKING:
         UpdateUserDefinedFunctionResponseTypeDef,
         UpdateWorkflowRequestTypeDef,
         UpdateWorkflowResponseTypeDef,
+        UsageProfileDefinitionTypeDef,
+        UserDefinedFunctionTypeDef,
+        WorkflowRunTypeDef,
     )
 
 __all__ = ["MultiRegionGlue"]
@@ -3181,3 +3210,1205 @@ class MultiRegionGlue(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateWorkflow
         """
         return self._call("UpdateWorkflow", kwargs)
+
+    def paginate_describe_entity(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEntityRequestTypeDef],
+    ) -> RegionResults[DescribeEntityResponseTypeDef]:
+        """Every page of DescribeEntity in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides details regarding the entity used with the connection type, with
+        a description of the data model for each field in the selected entity.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DescribeEntity
+        """
+        return self._paginate(
+            "DescribeEntity",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_classifiers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetClassifiersRequestTypeDef],
+    ) -> RegionResults[GetClassifiersResponseTypeDef]:
+        """Every page of GetClassifiers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all classifier objects in the Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetClassifiers
+        """
+        return self._paginate(
+            "GetClassifiers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetConnectionsRequestTypeDef],
+    ) -> RegionResults[GetConnectionsResponseTypeDef]:
+        """Every page of GetConnections in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of connection definitions from the Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetConnections
+        """
+        return self._paginate(
+            "GetConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_crawler_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCrawlerMetricsRequestTypeDef],
+    ) -> RegionResults[GetCrawlerMetricsResponseTypeDef]:
+        """Every page of GetCrawlerMetrics in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves metrics about specified crawlers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCrawlerMetrics
+        """
+        return self._paginate(
+            "GetCrawlerMetrics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_crawlers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCrawlersRequestTypeDef],
+    ) -> RegionResults[GetCrawlersResponseTypeDef]:
+        """Every page of GetCrawlers in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves metadata for all crawlers defined in the customer account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCrawlers
+        """
+        return self._paginate(
+            "GetCrawlers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDatabasesRequestTypeDef],
+    ) -> RegionResults[GetDatabasesResponseTypeDef]:
+        """Every page of GetDatabases in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves all databases defined in a given Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDatabases
+        """
+        return self._paginate(
+            "GetDatabases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_dev_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDevEndpointsRequestTypeDef],
+    ) -> RegionResults[GetDevEndpointsResponseTypeDef]:
+        """Every page of GetDevEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves all the development endpoints in this Amazon Web Services
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDevEndpoints
+        """
+        return self._paginate(
+            "GetDevEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_job_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetJobRunsRequestTypeDef],
+    ) -> RegionResults[GetJobRunsResponseTypeDef]:
+        """Every page of GetJobRuns in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves metadata for all runs of a given job definition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetJobRuns
+        """
+        return self._paginate(
+            "GetJobRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetJobsRequestTypeDef],
+    ) -> RegionResults[GetJobsResponseTypeDef]:
+        """Every page of GetJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves all current job definitions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetJobs
+        """
+        return self._paginate(
+            "GetJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_partition_indexes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetPartitionIndexesRequestTypeDef],
+    ) -> RegionResults[GetPartitionIndexesResponseTypeDef]:
+        """Every page of GetPartitionIndexes in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the partition indexes associated with a table.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetPartitionIndexes
+        """
+        return self._paginate(
+            "GetPartitionIndexes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_partitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetPartitionsRequestTypeDef],
+    ) -> RegionResults[GetPartitionsResponseTypeDef]:
+        """Every page of GetPartitions in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves information about the partitions in a table.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetPartitions
+        """
+        return self._paginate(
+            "GetPartitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
+    ) -> RegionResults[GetResourcePoliciesResponseTypeDef]:
+        """Every page of GetResourcePolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the resource policies set on individual resources by Resource
+        Access Manager during cross-account permission grants. Also retrieves the
+        Data Catalog resource policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetResourcePolicies
+        """
+        return self._paginate(
+            "GetResourcePolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_security_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetSecurityConfigurationsRequestTypeDef],
+    ) -> RegionResults[GetSecurityConfigurationsResponseTypeDef]:
+        """Every page of GetSecurityConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of all security configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetSecurityConfigurations
+        """
+        return self._paginate(
+            "GetSecurityConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_table_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTableVersionsRequestTypeDef],
+    ) -> RegionResults[GetTableVersionsResponseTypeDef]:
+        """Every page of GetTableVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of strings that identify available versions of a
+        specified table.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTableVersions
+        """
+        return self._paginate(
+            "GetTableVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTablesRequestTypeDef],
+    ) -> RegionResults[GetTablesResponseTypeDef]:
+        """Every page of GetTables in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves the definitions of some or all of the tables in a given
+        Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTables
+        """
+        return self._paginate(
+            "GetTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_triggers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTriggersRequestTypeDef],
+    ) -> RegionResults[GetTriggersResponseTypeDef]:
+        """Every page of GetTriggers in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets all the triggers associated with a job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTriggers
+        """
+        return self._paginate(
+            "GetTriggers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_user_defined_functions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetUserDefinedFunctionsRequestTypeDef],
+    ) -> RegionResults[GetUserDefinedFunctionsResponseTypeDef]:
+        """Every page of GetUserDefinedFunctions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves multiple function definitions from the Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetUserDefinedFunctions
+        """
+        return self._paginate(
+            "GetUserDefinedFunctions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_workflow_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetWorkflowRunsRequestTypeDef],
+    ) -> RegionResults[GetWorkflowRunsResponseTypeDef]:
+        """Every page of GetWorkflowRuns in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves metadata for all runs of a given workflow.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetWorkflowRuns
+        """
+        return self._paginate(
+            "GetWorkflowRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_blueprints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBlueprintsRequestTypeDef],
+    ) -> RegionResults[ListBlueprintsResponseTypeDef]:
+        """Every page of ListBlueprints in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the blueprint names in an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListBlueprints
+        """
+        return self._paginate(
+            "ListBlueprints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connection_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectionTypesRequestTypeDef],
+    ) -> RegionResults[ListConnectionTypesResponseTypeDef]:
+        """Every page of ListConnectionTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        The ListConnectionTypes API provides a discovery mechanism to learn
+        available connection types in Glue. The response contains a list of
+        connection types with high-level details of what is supported for each
+        connection type, including both built-in connection types and custom
+        connection types registered via RegisterConnectionType. The connection
+        types listed are the set of supported options for the ConnectionType value
+        in the CreateConnection API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListConnectionTypes
+        """
+        return self._paginate(
+            "ListConnectionTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_entities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEntitiesRequestTypeDef],
+    ) -> RegionResults[ListEntitiesResponseTypeDef]:
+        """Every page of ListEntities in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns the available entities supported by the connection type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListEntities
+        """
+        return self._paginate(
+            "ListEntities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> RegionResults[ListJobsResponseTypeDef]:
+        """Every page of ListJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves the names of all job resources in this Amazon Web Services
+        account, or the resources with the specified tag. This operation allows
+        you to see which resources are available in your account, and their names.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListJobs
+        """
+        return self._paginate(
+            "ListJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_materialized_view_refresh_task_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMaterializedViewRefreshTaskRunsRequestTypeDef],
+    ) -> RegionResults[ListMaterializedViewRefreshTaskRunsResponseTypeDef]:
+        """Every page of ListMaterializedViewRefreshTaskRuns in every target, merged
+        per target (botocore's build_full_result).
+
+        List all task runs for a particular account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListMaterializedViewRefreshTaskRuns
+        """
+        return self._paginate(
+            "ListMaterializedViewRefreshTaskRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_registries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRegistriesInputTypeDef],
+    ) -> RegionResults[ListRegistriesResponseTypeDef]:
+        """Every page of ListRegistries in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of registries that you have created, with minimal registry
+        information. Registries in the Deleting status will not be included in the
+        results. Empty results will be returned if there are no registries
+        available.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListRegistries
+        """
+        return self._paginate(
+            "ListRegistries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_schema_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSchemaVersionsInputTypeDef],
+    ) -> RegionResults[ListSchemaVersionsResponseTypeDef]:
+        """Every page of ListSchemaVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of schema versions that you have created, with minimal
+        information. Schema versions in Deleted status will not be included in the
+        results. Empty results will be returned if there are no schema versions
+        available.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListSchemaVersions
+        """
+        return self._paginate(
+            "ListSchemaVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSchemasInputTypeDef],
+    ) -> RegionResults[ListSchemasResponseTypeDef]:
+        """Every page of ListSchemas in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of schemas with minimal details. Schemas in Deleting status
+        will not be included in the results. Empty results will be returned if
+        there are no schemas available.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListSchemas
+        """
+        return self._paginate(
+            "ListSchemas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_table_optimizer_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTableOptimizerRunsRequestTypeDef],
+    ) -> RegionResults[ListTableOptimizerRunsResponseTypeDef]:
+        """Every page of ListTableOptimizerRuns in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the history of previous optimizer runs for a specific table.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListTableOptimizerRuns
+        """
+        return self._paginate(
+            "ListTableOptimizerRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_triggers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTriggersRequestTypeDef],
+    ) -> RegionResults[ListTriggersResponseTypeDef]:
+        """Every page of ListTriggers in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves the names of all trigger resources in this Amazon Web Services
+        account, or the resources with the specified tag. This operation allows
+        you to see which resources are available in your account, and their names.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListTriggers
+        """
+        return self._paginate(
+            "ListTriggers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_usage_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsageProfilesRequestTypeDef],
+    ) -> RegionResults[ListUsageProfilesResponseTypeDef]:
+        """Every page of ListUsageProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        List all the Glue usage profiles.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListUsageProfiles
+        """
+        return self._paginate(
+            "ListUsageProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+        """Every page of ListWorkflows in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists names of workflows created in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListWorkflows
+        """
+        return self._paginate(
+            "ListWorkflows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_entity(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEntityRequestTypeDef],
+    ) -> Items[FieldTypeDef]:
+        """Each element of Fields in every page of DescribeEntity, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DescribeEntity
+        """
+        return self._items(
+            "DescribeEntity", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_classifiers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetClassifiersRequestTypeDef],
+    ) -> Items[ClassifierTypeDef]:
+        """Each element of Classifiers in every page of GetClassifiers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetClassifiers
+        """
+        return self._items(
+            "GetClassifiers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetConnectionsRequestTypeDef],
+    ) -> Items[ConnectionTypeDef]:
+        """Each element of ConnectionList in every page of GetConnections, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetConnections
+        """
+        return self._items(
+            "GetConnections", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_crawler_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCrawlerMetricsRequestTypeDef],
+    ) -> Items[CrawlerMetricsTypeDef]:
+        """Each element of CrawlerMetricsList in every page of GetCrawlerMetrics,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCrawlerMetrics
+        """
+        return self._items(
+            "GetCrawlerMetrics", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_crawlers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCrawlersRequestTypeDef],
+    ) -> Items[CrawlerTypeDef]:
+        """Each element of Crawlers in every page of GetCrawlers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCrawlers
+        """
+        return self._items(
+            "GetCrawlers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDatabasesRequestTypeDef],
+    ) -> Items[DatabaseTypeDef]:
+        """Each element of DatabaseList in every page of GetDatabases, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDatabases
+        """
+        return self._items(
+            "GetDatabases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_dev_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDevEndpointsRequestTypeDef],
+    ) -> Items[DevEndpointTypeDef]:
+        """Each element of DevEndpoints in every page of GetDevEndpoints, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDevEndpoints
+        """
+        return self._items(
+            "GetDevEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_job_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetJobRunsRequestTypeDef],
+    ) -> Items[JobRunTypeDef]:
+        """Each element of JobRuns in every page of GetJobRuns, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetJobRuns
+        """
+        return self._items(
+            "GetJobRuns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetJobsRequestTypeDef],
+    ) -> Items[JobTypeDef]:
+        """Each element of Jobs in every page of GetJobs, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetJobs
+        """
+        return self._items("GetJobs", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_get_partition_indexes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetPartitionIndexesRequestTypeDef],
+    ) -> Items[PartitionIndexDescriptorTypeDef]:
+        """Each element of PartitionIndexDescriptorList in every page of
+        GetPartitionIndexes, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetPartitionIndexes
+        """
+        return self._items(
+            "GetPartitionIndexes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_partitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetPartitionsRequestTypeDef],
+    ) -> Items[PartitionTypeDef]:
+        """Each element of Partitions in every page of GetPartitions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetPartitions
+        """
+        return self._items(
+            "GetPartitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
+    ) -> Items[GluePolicyTypeDef]:
+        """Each element of GetResourcePoliciesResponseList in every page of
+        GetResourcePolicies, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetResourcePolicies
+        """
+        return self._items(
+            "GetResourcePolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_security_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetSecurityConfigurationsRequestTypeDef],
+    ) -> Items[SecurityConfigurationTypeDef]:
+        """Each element of SecurityConfigurations in every page of
+        GetSecurityConfigurations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetSecurityConfigurations
+        """
+        return self._items(
+            "GetSecurityConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_table_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTableVersionsRequestTypeDef],
+    ) -> Items[TableVersionTypeDef]:
+        """Each element of TableVersions in every page of GetTableVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTableVersions
+        """
+        return self._items(
+            "GetTableVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTablesRequestTypeDef],
+    ) -> Items[TableTypeDef]:
+        """Each element of TableList in every page of GetTables, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTables
+        """
+        return self._items(
+            "GetTables", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_triggers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTriggersRequestTypeDef],
+    ) -> Items[TriggerTypeDef]:
+        """Each element of Triggers in every page of GetTriggers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTriggers
+        """
+        return self._items(
+            "GetTriggers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_user_defined_functions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetUserDefinedFunctionsRequestTypeDef],
+    ) -> Items[UserDefinedFunctionTypeDef]:
+        """Each element of UserDefinedFunctions in every page of
+        GetUserDefinedFunctions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetUserDefinedFunctions
+        """
+        return self._items(
+            "GetUserDefinedFunctions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_workflow_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetWorkflowRunsRequestTypeDef],
+    ) -> Items[WorkflowRunTypeDef]:
+        """Each element of Runs in every page of GetWorkflowRuns, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetWorkflowRuns
+        """
+        return self._items(
+            "GetWorkflowRuns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_blueprints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBlueprintsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Blueprints in every page of ListBlueprints, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListBlueprints
+        """
+        return self._items(
+            "ListBlueprints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_connection_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectionTypesRequestTypeDef],
+    ) -> Items[ConnectionTypeBriefTypeDef]:
+        """Each element of ConnectionTypes in every page of ListConnectionTypes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListConnectionTypes
+        """
+        return self._items(
+            "ListConnectionTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_entities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEntitiesRequestTypeDef],
+    ) -> Items[EntityTypeDef]:
+        """Each element of Entities in every page of ListEntities, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListEntities
+        """
+        return self._items(
+            "ListEntities", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of JobNames in every page of ListJobs, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListJobs
+        """
+        return self._items("ListJobs", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_materialized_view_refresh_task_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMaterializedViewRefreshTaskRunsRequestTypeDef],
+    ) -> Items[MaterializedViewRefreshTaskRunTypeDef]:
+        """Each element of MaterializedViewRefreshTaskRuns in every page of
+        ListMaterializedViewRefreshTaskRuns, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListMaterializedViewRefreshTaskRuns
+        """
+        return self._items(
+            "ListMaterializedViewRefreshTaskRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_registries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRegistriesInputTypeDef],
+    ) -> Items[RegistryListItemTypeDef]:
+        """Each element of Registries in every page of ListRegistries, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListRegistries
+        """
+        return self._items(
+            "ListRegistries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_schema_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSchemaVersionsInputTypeDef],
+    ) -> Items[SchemaVersionListItemTypeDef]:
+        """Each element of Schemas in every page of ListSchemaVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListSchemaVersions
+        """
+        return self._items(
+            "ListSchemaVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSchemasInputTypeDef],
+    ) -> Items[SchemaListItemTypeDef]:
+        """Each element of Schemas in every page of ListSchemas, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListSchemas
+        """
+        return self._items(
+            "ListSchemas", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_table_optimizer_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTableOptimizerRunsRequestTypeDef],
+    ) -> Items[TableOptimizerRunTypeDef]:
+        """Each element of TableOptimizerRuns in every page of
+        ListTableOptimizerRuns, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListTableOptimizerRuns
+        """
+        return self._items(
+            "ListTableOptimizerRuns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_triggers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTriggersRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of TriggerNames in every page of ListTriggers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListTriggers
+        """
+        return self._items(
+            "ListTriggers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_usage_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsageProfilesRequestTypeDef],
+    ) -> Items[UsageProfileDefinitionTypeDef]:
+        """Each element of Profiles in every page of ListUsageProfiles, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListUsageProfiles
+        """
+        return self._items(
+            "ListUsageProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Workflows in every page of ListWorkflows, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListWorkflows
+        """
+        return self._items(
+            "ListWorkflows", kwargs, max_items=max_items, page_size=page_size
+        )

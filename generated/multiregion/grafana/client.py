@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -50,6 +53,9 @@ if TYPE_CHECKING:
         ListWorkspaceServiceAccountsResponseTypeDef,
         ListWorkspacesRequestTypeDef,
         ListWorkspacesResponseTypeDef,
+        PermissionEntryTypeDef,
+        ServiceAccountSummaryTypeDef,
+        ServiceAccountTokenSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -62,6 +68,7 @@ if TYPE_CHECKING:
         UpdateWorkspaceConfigurationResponseTypeDef,
         UpdateWorkspaceRequestTypeDef,
         UpdateWorkspaceResponseTypeDef,
+        WorkspaceSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionManagedGrafana"]
@@ -337,3 +344,214 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/UpdateWorkspaceConfiguration
         """
         return self._call("UpdateWorkspaceConfiguration", kwargs)
+
+    def paginate_list_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPermissionsRequestTypeDef],
+    ) -> RegionResults[ListPermissionsResponseTypeDef]:
+        """Every page of ListPermissions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the users and groups who have the Grafana Admin and Editor roles in
+        this workspace. If you use this operation without specifying userId or
+        groupId, the operation returns the roles of all users and groups. If you
+        specify a userId or a groupId, only the roles for that user or group are
+        returned. If you do this, you can specify only one userId or one groupId.
+
+        https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/ListPermissions
+        """
+        return self._paginate(
+            "ListPermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVersionsRequestTypeDef],
+    ) -> RegionResults[ListVersionsResponseTypeDef]:
+        """Every page of ListVersions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists available versions of Grafana. These are available when calling
+        CreateWorkspace. Optionally, include a workspace to list the versions to
+        which it can be upgraded.
+
+        https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/ListVersions
+        """
+        return self._paginate(
+            "ListVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workspace_service_account_tokens(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkspaceServiceAccountTokensRequestTypeDef],
+    ) -> RegionResults[ListWorkspaceServiceAccountTokensResponseTypeDef]:
+        """Every page of ListWorkspaceServiceAccountTokens in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of tokens for a workspace service account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/ListWorkspaceServiceAccountTokens
+        """
+        return self._paginate(
+            "ListWorkspaceServiceAccountTokens",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workspace_service_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkspaceServiceAccountsRequestTypeDef],
+    ) -> RegionResults[ListWorkspaceServiceAccountsResponseTypeDef]:
+        """Every page of ListWorkspaceServiceAccounts in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of service accounts for a workspace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/ListWorkspaceServiceAccounts
+        """
+        return self._paginate(
+            "ListWorkspaceServiceAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkspacesRequestTypeDef],
+    ) -> RegionResults[ListWorkspacesResponseTypeDef]:
+        """Every page of ListWorkspaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Amazon Managed Grafana workspaces in the account, with
+        some information about each workspace. For more complete information about
+        one workspace, use DescribeWorkspace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/ListWorkspaces
+        """
+        return self._paginate(
+            "ListWorkspaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPermissionsRequestTypeDef],
+    ) -> Items[PermissionEntryTypeDef]:
+        """Each element of permissions in every page of ListPermissions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/ListPermissions
+        """
+        return self._items(
+            "ListPermissions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVersionsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of grafanaVersions in every page of ListVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/ListVersions
+        """
+        return self._items(
+            "ListVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workspace_service_account_tokens(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkspaceServiceAccountTokensRequestTypeDef],
+    ) -> Items[ServiceAccountTokenSummaryTypeDef]:
+        """Each element of serviceAccountTokens in every page of
+        ListWorkspaceServiceAccountTokens, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/ListWorkspaceServiceAccountTokens
+        """
+        return self._items(
+            "ListWorkspaceServiceAccountTokens",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_workspace_service_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkspaceServiceAccountsRequestTypeDef],
+    ) -> Items[ServiceAccountSummaryTypeDef]:
+        """Each element of serviceAccounts in every page of
+        ListWorkspaceServiceAccounts, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/ListWorkspaceServiceAccounts
+        """
+        return self._items(
+            "ListWorkspaceServiceAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_workspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkspacesRequestTypeDef],
+    ) -> Items[WorkspaceSummaryTypeDef]:
+        """Each element of workspaces in every page of ListWorkspaces, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/ListWorkspaces
+        """
+        return self._items(
+            "ListWorkspaces", kwargs, max_items=max_items, page_size=page_size
+        )

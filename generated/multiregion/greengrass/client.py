@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,8 @@ if TYPE_CHECKING:
         AssociateRoleToGroupResponseTypeDef,
         AssociateServiceRoleToAccountRequestTypeDef,
         AssociateServiceRoleToAccountResponseTypeDef,
+        BulkDeploymentResultTypeDef,
+        BulkDeploymentTypeDef,
         CreateConnectorDefinitionRequestTypeDef,
         CreateConnectorDefinitionResponseTypeDef,
         CreateConnectorDefinitionVersionRequestTypeDef,
@@ -54,6 +59,7 @@ if TYPE_CHECKING:
         CreateSubscriptionDefinitionResponseTypeDef,
         CreateSubscriptionDefinitionVersionRequestTypeDef,
         CreateSubscriptionDefinitionVersionResponseTypeDef,
+        DefinitionInformationTypeDef,
         DeleteConnectorDefinitionRequestTypeDef,
         DeleteConnectorDefinitionResponseTypeDef,
         DeleteCoreDefinitionRequestTypeDef,
@@ -70,6 +76,7 @@ if TYPE_CHECKING:
         DeleteResourceDefinitionResponseTypeDef,
         DeleteSubscriptionDefinitionRequestTypeDef,
         DeleteSubscriptionDefinitionResponseTypeDef,
+        DeploymentTypeDef,
         DisassociateRoleFromGroupRequestTypeDef,
         DisassociateRoleFromGroupResponseTypeDef,
         DisassociateServiceRoleFromAccountResponseTypeDef,
@@ -121,6 +128,7 @@ if TYPE_CHECKING:
         GetSubscriptionDefinitionVersionResponseTypeDef,
         GetThingRuntimeConfigurationRequestTypeDef,
         GetThingRuntimeConfigurationResponseTypeDef,
+        GroupInformationTypeDef,
         ListBulkDeploymentDetailedReportsRequestTypeDef,
         ListBulkDeploymentDetailedReportsResponseTypeDef,
         ListBulkDeploymentsRequestTypeDef,
@@ -193,6 +201,7 @@ if TYPE_CHECKING:
         UpdateSubscriptionDefinitionResponseTypeDef,
         UpdateThingRuntimeConfigurationRequestTypeDef,
         UpdateThingRuntimeConfigurationResponseTypeDef,
+        VersionInformationTypeDef,
     )
 
 __all__ = ["MultiRegionGreengrass"]
@@ -1101,3 +1110,777 @@ class MultiRegionGreengrass(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateThingRuntimeConfiguration
         """
         return self._call("UpdateThingRuntimeConfiguration", kwargs)
+
+    def paginate_list_bulk_deployment_detailed_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBulkDeploymentDetailedReportsRequestTypeDef],
+    ) -> RegionResults[ListBulkDeploymentDetailedReportsResponseTypeDef]:
+        """Every page of ListBulkDeploymentDetailedReports in every target, merged
+        per target (botocore's build_full_result).
+
+        Gets a paginated list of the deployments that have been started in a bulk
+        deployment operation, and their current deployment status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListBulkDeploymentDetailedReports
+        """
+        return self._paginate(
+            "ListBulkDeploymentDetailedReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_bulk_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBulkDeploymentsRequestTypeDef],
+    ) -> RegionResults[ListBulkDeploymentsResponseTypeDef]:
+        """Every page of ListBulkDeployments in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of bulk deployments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListBulkDeployments
+        """
+        return self._paginate(
+            "ListBulkDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connector_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectorDefinitionVersionsRequestTypeDef],
+    ) -> RegionResults[ListConnectorDefinitionVersionsResponseTypeDef]:
+        """Every page of ListConnectorDefinitionVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the versions of a connector definition, which are containers for
+        connectors. Connectors run on the Greengrass core and contain built-in
+        integration with local infrastructure, device protocols, AWS, and other
+        cloud services.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListConnectorDefinitionVersions
+        """
+        return self._paginate(
+            "ListConnectorDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connector_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectorDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListConnectorDefinitionsResponseTypeDef]:
+        """Every page of ListConnectorDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of connector definitions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListConnectorDefinitions
+        """
+        return self._paginate(
+            "ListConnectorDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_core_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCoreDefinitionVersionsRequestTypeDef],
+    ) -> RegionResults[ListCoreDefinitionVersionsResponseTypeDef]:
+        """Every page of ListCoreDefinitionVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the versions of a core definition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListCoreDefinitionVersions
+        """
+        return self._paginate(
+            "ListCoreDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_core_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCoreDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListCoreDefinitionsResponseTypeDef]:
+        """Every page of ListCoreDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of core definitions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListCoreDefinitions
+        """
+        return self._paginate(
+            "ListCoreDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
+    ) -> RegionResults[ListDeploymentsResponseTypeDef]:
+        """Every page of ListDeployments in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a history of deployments for the group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListDeployments
+        """
+        return self._paginate(
+            "ListDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_device_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeviceDefinitionVersionsRequestTypeDef],
+    ) -> RegionResults[ListDeviceDefinitionVersionsResponseTypeDef]:
+        """Every page of ListDeviceDefinitionVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the versions of a device definition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListDeviceDefinitionVersions
+        """
+        return self._paginate(
+            "ListDeviceDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_device_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeviceDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListDeviceDefinitionsResponseTypeDef]:
+        """Every page of ListDeviceDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of device definitions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListDeviceDefinitions
+        """
+        return self._paginate(
+            "ListDeviceDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_function_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFunctionDefinitionVersionsRequestTypeDef],
+    ) -> RegionResults[ListFunctionDefinitionVersionsResponseTypeDef]:
+        """Every page of ListFunctionDefinitionVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the versions of a Lambda function definition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListFunctionDefinitionVersions
+        """
+        return self._paginate(
+            "ListFunctionDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_function_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFunctionDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListFunctionDefinitionsResponseTypeDef]:
+        """Every page of ListFunctionDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of Lambda function definitions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListFunctionDefinitions
+        """
+        return self._paginate(
+            "ListFunctionDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_group_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupVersionsRequestTypeDef],
+    ) -> RegionResults[ListGroupVersionsResponseTypeDef]:
+        """Every page of ListGroupVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the versions of a group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListGroupVersions
+        """
+        return self._paginate(
+            "ListGroupVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> RegionResults[ListGroupsResponseTypeDef]:
+        """Every page of ListGroups in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListGroups
+        """
+        return self._paginate(
+            "ListGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_logger_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLoggerDefinitionVersionsRequestTypeDef],
+    ) -> RegionResults[ListLoggerDefinitionVersionsResponseTypeDef]:
+        """Every page of ListLoggerDefinitionVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the versions of a logger definition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListLoggerDefinitionVersions
+        """
+        return self._paginate(
+            "ListLoggerDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_logger_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLoggerDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListLoggerDefinitionsResponseTypeDef]:
+        """Every page of ListLoggerDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of logger definitions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListLoggerDefinitions
+        """
+        return self._paginate(
+            "ListLoggerDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceDefinitionVersionsRequestTypeDef],
+    ) -> RegionResults[ListResourceDefinitionVersionsResponseTypeDef]:
+        """Every page of ListResourceDefinitionVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the versions of a resource definition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListResourceDefinitionVersions
+        """
+        return self._paginate(
+            "ListResourceDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListResourceDefinitionsResponseTypeDef]:
+        """Every page of ListResourceDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of resource definitions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListResourceDefinitions
+        """
+        return self._paginate(
+            "ListResourceDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_subscription_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubscriptionDefinitionVersionsRequestTypeDef],
+    ) -> RegionResults[ListSubscriptionDefinitionVersionsResponseTypeDef]:
+        """Every page of ListSubscriptionDefinitionVersions in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the versions of a subscription definition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListSubscriptionDefinitionVersions
+        """
+        return self._paginate(
+            "ListSubscriptionDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_subscription_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubscriptionDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListSubscriptionDefinitionsResponseTypeDef]:
+        """Every page of ListSubscriptionDefinitions in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list of subscription definitions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListSubscriptionDefinitions
+        """
+        return self._paginate(
+            "ListSubscriptionDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_bulk_deployment_detailed_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBulkDeploymentDetailedReportsRequestTypeDef],
+    ) -> Items[BulkDeploymentResultTypeDef]:
+        """Each element of Deployments in every page of
+        ListBulkDeploymentDetailedReports, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListBulkDeploymentDetailedReports
+        """
+        return self._items(
+            "ListBulkDeploymentDetailedReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_bulk_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBulkDeploymentsRequestTypeDef],
+    ) -> Items[BulkDeploymentTypeDef]:
+        """Each element of BulkDeployments in every page of ListBulkDeployments, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListBulkDeployments
+        """
+        return self._items(
+            "ListBulkDeployments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_connector_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectorDefinitionVersionsRequestTypeDef],
+    ) -> Items[VersionInformationTypeDef]:
+        """Each element of Versions in every page of ListConnectorDefinitionVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListConnectorDefinitionVersions
+        """
+        return self._items(
+            "ListConnectorDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_connector_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectorDefinitionsRequestTypeDef],
+    ) -> Items[DefinitionInformationTypeDef]:
+        """Each element of Definitions in every page of ListConnectorDefinitions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListConnectorDefinitions
+        """
+        return self._items(
+            "ListConnectorDefinitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_core_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCoreDefinitionVersionsRequestTypeDef],
+    ) -> Items[VersionInformationTypeDef]:
+        """Each element of Versions in every page of ListCoreDefinitionVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListCoreDefinitionVersions
+        """
+        return self._items(
+            "ListCoreDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_core_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCoreDefinitionsRequestTypeDef],
+    ) -> Items[DefinitionInformationTypeDef]:
+        """Each element of Definitions in every page of ListCoreDefinitions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListCoreDefinitions
+        """
+        return self._items(
+            "ListCoreDefinitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
+    ) -> Items[DeploymentTypeDef]:
+        """Each element of Deployments in every page of ListDeployments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListDeployments
+        """
+        return self._items(
+            "ListDeployments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_device_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeviceDefinitionVersionsRequestTypeDef],
+    ) -> Items[VersionInformationTypeDef]:
+        """Each element of Versions in every page of ListDeviceDefinitionVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListDeviceDefinitionVersions
+        """
+        return self._items(
+            "ListDeviceDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_device_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeviceDefinitionsRequestTypeDef],
+    ) -> Items[DefinitionInformationTypeDef]:
+        """Each element of Definitions in every page of ListDeviceDefinitions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListDeviceDefinitions
+        """
+        return self._items(
+            "ListDeviceDefinitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_function_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFunctionDefinitionVersionsRequestTypeDef],
+    ) -> Items[VersionInformationTypeDef]:
+        """Each element of Versions in every page of ListFunctionDefinitionVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListFunctionDefinitionVersions
+        """
+        return self._items(
+            "ListFunctionDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_function_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFunctionDefinitionsRequestTypeDef],
+    ) -> Items[DefinitionInformationTypeDef]:
+        """Each element of Definitions in every page of ListFunctionDefinitions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListFunctionDefinitions
+        """
+        return self._items(
+            "ListFunctionDefinitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_group_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupVersionsRequestTypeDef],
+    ) -> Items[VersionInformationTypeDef]:
+        """Each element of Versions in every page of ListGroupVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListGroupVersions
+        """
+        return self._items(
+            "ListGroupVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> Items[GroupInformationTypeDef]:
+        """Each element of Groups in every page of ListGroups, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListGroups
+        """
+        return self._items(
+            "ListGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_logger_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLoggerDefinitionVersionsRequestTypeDef],
+    ) -> Items[VersionInformationTypeDef]:
+        """Each element of Versions in every page of ListLoggerDefinitionVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListLoggerDefinitionVersions
+        """
+        return self._items(
+            "ListLoggerDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_logger_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLoggerDefinitionsRequestTypeDef],
+    ) -> Items[DefinitionInformationTypeDef]:
+        """Each element of Definitions in every page of ListLoggerDefinitions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListLoggerDefinitions
+        """
+        return self._items(
+            "ListLoggerDefinitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceDefinitionVersionsRequestTypeDef],
+    ) -> Items[VersionInformationTypeDef]:
+        """Each element of Versions in every page of ListResourceDefinitionVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListResourceDefinitionVersions
+        """
+        return self._items(
+            "ListResourceDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resource_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceDefinitionsRequestTypeDef],
+    ) -> Items[DefinitionInformationTypeDef]:
+        """Each element of Definitions in every page of ListResourceDefinitions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListResourceDefinitions
+        """
+        return self._items(
+            "ListResourceDefinitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_subscription_definition_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubscriptionDefinitionVersionsRequestTypeDef],
+    ) -> Items[VersionInformationTypeDef]:
+        """Each element of Versions in every page of
+        ListSubscriptionDefinitionVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListSubscriptionDefinitionVersions
+        """
+        return self._items(
+            "ListSubscriptionDefinitionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_subscription_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubscriptionDefinitionsRequestTypeDef],
+    ) -> Items[DefinitionInformationTypeDef]:
+        """Each element of Definitions in every page of ListSubscriptionDefinitions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListSubscriptionDefinitions
+        """
+        return self._items(
+            "ListSubscriptionDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,17 +9,24 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AssociateServiceRoleToAccountRequestTypeDef,
         AssociateServiceRoleToAccountResponseTypeDef,
+        AssociatedClientDeviceTypeDef,
         BatchAssociateClientDeviceWithCoreDeviceRequestTypeDef,
         BatchAssociateClientDeviceWithCoreDeviceResponseTypeDef,
         BatchDisassociateClientDeviceFromCoreDeviceRequestTypeDef,
         BatchDisassociateClientDeviceFromCoreDeviceResponseTypeDef,
         CancelDeploymentRequestTypeDef,
         CancelDeploymentResponseTypeDef,
+        ComponentTypeDef,
+        ComponentVersionListItemTypeDef,
+        CoreDeviceTypeDef,
         CreateComponentVersionRequestTypeDef,
         CreateComponentVersionResponseTypeDef,
         CreateDeploymentRequestTypeDef,
@@ -27,9 +34,11 @@ if TYPE_CHECKING:
         DeleteComponentRequestTypeDef,
         DeleteCoreDeviceRequestTypeDef,
         DeleteDeploymentRequestTypeDef,
+        DeploymentTypeDef,
         DescribeComponentRequestTypeDef,
         DescribeComponentResponseTypeDef,
         DisassociateServiceRoleFromAccountResponseTypeDef,
+        EffectiveDeploymentTypeDef,
         EmptyResponseMetadataTypeDef,
         GetComponentRequestTypeDef,
         GetComponentResponseTypeDef,
@@ -42,6 +51,7 @@ if TYPE_CHECKING:
         GetDeploymentRequestTypeDef,
         GetDeploymentResponseTypeDef,
         GetServiceRoleForAccountResponseTypeDef,
+        InstalledComponentTypeDef,
         ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef,
         ListClientDevicesAssociatedWithCoreDeviceResponseTypeDef,
         ListComponentVersionsRequestTypeDef,
@@ -395,3 +405,289 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/UpdateConnectivityInfo
         """
         return self._call("UpdateConnectivityInfo", kwargs)
+
+    def paginate_list_client_devices_associated_with_core_device(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef],
+    ) -> RegionResults[ListClientDevicesAssociatedWithCoreDeviceResponseTypeDef]:
+        """Every page of ListClientDevicesAssociatedWithCoreDevice in every target,
+        merged per target (botocore's build_full_result).
+
+        Retrieves a paginated list of client devices that are associated with a
+        core device.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListClientDevicesAssociatedWithCoreDevice
+        """
+        return self._paginate(
+            "ListClientDevicesAssociatedWithCoreDevice",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_component_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComponentVersionsRequestTypeDef],
+    ) -> RegionResults[ListComponentVersionsResponseTypeDef]:
+        """Every page of ListComponentVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of all versions for a component. Greater
+        versions are listed first.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListComponentVersions
+        """
+        return self._paginate(
+            "ListComponentVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComponentsRequestTypeDef],
+    ) -> RegionResults[ListComponentsResponseTypeDef]:
+        """Every page of ListComponents in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of component summaries. This list includes
+        components that you have permission to view.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListComponents
+        """
+        return self._paginate(
+            "ListComponents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_core_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCoreDevicesRequestTypeDef],
+    ) -> RegionResults[ListCoreDevicesResponseTypeDef]:
+        """Every page of ListCoreDevices in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of Greengrass core devices.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListCoreDevices
+        """
+        return self._paginate(
+            "ListCoreDevices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
+    ) -> RegionResults[ListDeploymentsResponseTypeDef]:
+        """Every page of ListDeployments in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of deployments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListDeployments
+        """
+        return self._paginate(
+            "ListDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_effective_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEffectiveDeploymentsRequestTypeDef],
+    ) -> RegionResults[ListEffectiveDeploymentsResponseTypeDef]:
+        """Every page of ListEffectiveDeployments in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of deployment jobs that IoT Greengrass sends to
+        Greengrass core devices.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListEffectiveDeployments
+        """
+        return self._paginate(
+            "ListEffectiveDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_installed_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstalledComponentsRequestTypeDef],
+    ) -> RegionResults[ListInstalledComponentsResponseTypeDef]:
+        """Every page of ListInstalledComponents in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of the components that a Greengrass core device
+        runs. By default, this list doesn't include components that are deployed
+        as dependencies of other components. To include dependencies in the
+        response, set the topologyFilter parameter to ALL.
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListInstalledComponents
+        """
+        return self._paginate(
+            "ListInstalledComponents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_client_devices_associated_with_core_device(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef],
+    ) -> Items[AssociatedClientDeviceTypeDef]:
+        """Each element of associatedClientDevices in every page of
+        ListClientDevicesAssociatedWithCoreDevice, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListClientDevicesAssociatedWithCoreDevice
+        """
+        return self._items(
+            "ListClientDevicesAssociatedWithCoreDevice",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_component_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComponentVersionsRequestTypeDef],
+    ) -> Items[ComponentVersionListItemTypeDef]:
+        """Each element of componentVersions in every page of ListComponentVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListComponentVersions
+        """
+        return self._items(
+            "ListComponentVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComponentsRequestTypeDef],
+    ) -> Items[ComponentTypeDef]:
+        """Each element of components in every page of ListComponents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListComponents
+        """
+        return self._items(
+            "ListComponents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_core_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCoreDevicesRequestTypeDef],
+    ) -> Items[CoreDeviceTypeDef]:
+        """Each element of coreDevices in every page of ListCoreDevices, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListCoreDevices
+        """
+        return self._items(
+            "ListCoreDevices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
+    ) -> Items[DeploymentTypeDef]:
+        """Each element of deployments in every page of ListDeployments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListDeployments
+        """
+        return self._items(
+            "ListDeployments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_effective_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEffectiveDeploymentsRequestTypeDef],
+    ) -> Items[EffectiveDeploymentTypeDef]:
+        """Each element of effectiveDeployments in every page of
+        ListEffectiveDeployments, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListEffectiveDeployments
+        """
+        return self._items(
+            "ListEffectiveDeployments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_installed_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstalledComponentsRequestTypeDef],
+    ) -> Items[InstalledComponentTypeDef]:
+        """Each element of installedComponents in every page of
+        ListInstalledComponents, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListInstalledComponents
+        """
+        return self._items(
+            "ListInstalledComponents", kwargs, max_items=max_items, page_size=page_size
+        )

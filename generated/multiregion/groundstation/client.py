@@ -9,12 +9,19 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AntennaListItemTypeDef,
         CancelContactRequestTypeDef,
         ConfigIdResponseTypeDef,
+        ConfigListItemTypeDef,
+        ContactDataTypeDef,
         ContactIdResponseTypeDef,
+        ContactVersionTypeDef,
         CreateConfigRequestTypeDef,
         CreateDataflowEndpointGroupRequestTypeDef,
         CreateDataflowEndpointGroupV2RequestTypeDef,
@@ -22,6 +29,7 @@ if TYPE_CHECKING:
         CreateEphemerisRequestTypeDef,
         CreateMissionProfileRequestTypeDef,
         DataflowEndpointGroupIdResponseTypeDef,
+        DataflowEndpointListItemTypeDef,
         DeleteConfigRequestTypeDef,
         DeleteDataflowEndpointGroupRequestTypeDef,
         DeleteEphemerisRequestTypeDef,
@@ -33,6 +41,7 @@ if TYPE_CHECKING:
         DescribeEphemerisRequestTypeDef,
         DescribeEphemerisResponseTypeDef,
         EphemerisIdResponseTypeDef,
+        EphemerisItemTypeDef,
         GetAgentConfigurationRequestTypeDef,
         GetAgentConfigurationResponseTypeDef,
         GetAgentTaskResponseUrlRequestTypeDef,
@@ -47,6 +56,8 @@ if TYPE_CHECKING:
         GetMissionProfileResponseTypeDef,
         GetSatelliteRequestTypeDef,
         GetSatelliteResponseTypeDef,
+        GroundStationDataTypeDef,
+        GroundStationReservationListItemTypeDef,
         ListAntennasRequestTypeDef,
         ListAntennasResponseTypeDef,
         ListConfigsRequestTypeDef,
@@ -70,9 +81,11 @@ if TYPE_CHECKING:
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
         MissionProfileIdResponseTypeDef,
+        MissionProfileListItemTypeDef,
         RegisterAgentRequestTypeDef,
         RegisterAgentResponseTypeDef,
         ReserveContactRequestTypeDef,
+        SatelliteListItemTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -462,3 +475,439 @@ class MultiRegionGroundStation(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/UpdateMissionProfile
         """
         return self._call("UpdateMissionProfile", kwargs)
+
+    def paginate_list_antennas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAntennasRequestTypeDef],
+    ) -> RegionResults[ListAntennasResponseTypeDef]:
+        """Every page of ListAntennas in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of antennas at a specified ground station.
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListAntennas
+        """
+        return self._paginate(
+            "ListAntennas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigsRequestTypeDef],
+    ) -> RegionResults[ListConfigsResponseTypeDef]:
+        """Every page of ListConfigs in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of Config objects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListConfigs
+        """
+        return self._paginate(
+            "ListConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contact_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContactVersionsRequestTypeDef],
+    ) -> RegionResults[ListContactVersionsResponseTypeDef]:
+        """Every page of ListContactVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of versions for a specified contact.
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListContactVersions
+        """
+        return self._paginate(
+            "ListContactVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContactsRequestTypeDef],
+    ) -> RegionResults[ListContactsResponseTypeDef]:
+        """Every page of ListContacts in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of contacts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListContacts
+        """
+        return self._paginate(
+            "ListContacts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dataflow_endpoint_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataflowEndpointGroupsRequestTypeDef],
+    ) -> RegionResults[ListDataflowEndpointGroupsResponseTypeDef]:
+        """Every page of ListDataflowEndpointGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of DataflowEndpoint groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListDataflowEndpointGroups
+        """
+        return self._paginate(
+            "ListDataflowEndpointGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ephemerides(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEphemeridesRequestTypeDef],
+    ) -> RegionResults[ListEphemeridesResponseTypeDef]:
+        """Every page of ListEphemerides in every target, merged per target
+        (botocore's build_full_result).
+
+        List your existing ephemerides.
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListEphemerides
+        """
+        return self._paginate(
+            "ListEphemerides",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ground_station_reservations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroundStationReservationsRequestTypeDef],
+    ) -> RegionResults[ListGroundStationReservationsResponseTypeDef]:
+        """Every page of ListGroundStationReservations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of reservations for a specified ground station.
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListGroundStationReservations
+        """
+        return self._paginate(
+            "ListGroundStationReservations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ground_stations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroundStationsRequestTypeDef],
+    ) -> RegionResults[ListGroundStationsResponseTypeDef]:
+        """Every page of ListGroundStations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of ground stations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListGroundStations
+        """
+        return self._paginate(
+            "ListGroundStations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_mission_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMissionProfilesRequestTypeDef],
+    ) -> RegionResults[ListMissionProfilesResponseTypeDef]:
+        """Every page of ListMissionProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of mission profiles.
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListMissionProfiles
+        """
+        return self._paginate(
+            "ListMissionProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_satellites(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSatellitesRequestTypeDef],
+    ) -> RegionResults[ListSatellitesResponseTypeDef]:
+        """Every page of ListSatellites in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of satellites.
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListSatellites
+        """
+        return self._paginate(
+            "ListSatellites",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_antennas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAntennasRequestTypeDef],
+    ) -> Items[AntennaListItemTypeDef]:
+        """Each element of antennaList in every page of ListAntennas, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListAntennas
+        """
+        return self._items(
+            "ListAntennas", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigsRequestTypeDef],
+    ) -> Items[ConfigListItemTypeDef]:
+        """Each element of configList in every page of ListConfigs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListConfigs
+        """
+        return self._items(
+            "ListConfigs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_contact_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContactVersionsRequestTypeDef],
+    ) -> Items[ContactVersionTypeDef]:
+        """Each element of contactVersionsList in every page of ListContactVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListContactVersions
+        """
+        return self._items(
+            "ListContactVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_contacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContactsRequestTypeDef],
+    ) -> Items[ContactDataTypeDef]:
+        """Each element of contactList in every page of ListContacts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListContacts
+        """
+        return self._items(
+            "ListContacts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dataflow_endpoint_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataflowEndpointGroupsRequestTypeDef],
+    ) -> Items[DataflowEndpointListItemTypeDef]:
+        """Each element of dataflowEndpointGroupList in every page of
+        ListDataflowEndpointGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListDataflowEndpointGroups
+        """
+        return self._items(
+            "ListDataflowEndpointGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_ephemerides(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEphemeridesRequestTypeDef],
+    ) -> Items[EphemerisItemTypeDef]:
+        """Each element of ephemerides in every page of ListEphemerides, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListEphemerides
+        """
+        return self._items(
+            "ListEphemerides", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ground_station_reservations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroundStationReservationsRequestTypeDef],
+    ) -> Items[GroundStationReservationListItemTypeDef]:
+        """Each element of reservationList in every page of
+        ListGroundStationReservations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListGroundStationReservations
+        """
+        return self._items(
+            "ListGroundStationReservations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_ground_stations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroundStationsRequestTypeDef],
+    ) -> Items[GroundStationDataTypeDef]:
+        """Each element of groundStationList in every page of ListGroundStations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListGroundStations
+        """
+        return self._items(
+            "ListGroundStations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_mission_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMissionProfilesRequestTypeDef],
+    ) -> Items[MissionProfileListItemTypeDef]:
+        """Each element of missionProfileList in every page of ListMissionProfiles,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListMissionProfiles
+        """
+        return self._items(
+            "ListMissionProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_satellites(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSatellitesRequestTypeDef],
+    ) -> Items[SatelliteListItemTypeDef]:
+        """Each element of satellites in every page of ListSatellites, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListSatellites
+        """
+        return self._items(
+            "ListSatellites", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_contact_scheduled(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeContactRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until a contact has been scheduled
+
+        Polls DescribeContact in every target at once, every 5 seconds and at most
+        180 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DescribeContact
+        """
+        return self._wait(
+            "ContactScheduled", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_contact_updated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeContactVersionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until a contact has been updated
+
+        Polls DescribeContactVersion in every target at once, every 5 seconds and
+        at most 180 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DescribeContactVersion
+        """
+        return self._wait(
+            "ContactUpdated", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -10,6 +10,9 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -17,8 +20,10 @@ if TYPE_CHECKING:
         AcceptAdministratorInvitationResponseTypeDef,
         AcceptInvitationRequestTypeDef,
         AcceptInvitationResponseTypeDef,
+        AdminAccountTypeDef,
         ArchiveFindingsRequestTypeDef,
         ArchiveFindingsResponseTypeDef,
+        CoverageResourceTypeDef,
         CreateDetectorRequestTypeDef,
         CreateDetectorResponseTypeDef,
         CreateFilterRequestTypeDef,
@@ -115,6 +120,7 @@ if TYPE_CHECKING:
         GetTrustedEntitySetResponseTypeDef,
         GetUsageStatisticsRequestTypeDef,
         GetUsageStatisticsResponseTypeDef,
+        InvitationTypeDef,
         InviteMembersRequestTypeDef,
         InviteMembersResponseTypeDef,
         ListCoverageRequestTypeDef,
@@ -147,6 +153,9 @@ if TYPE_CHECKING:
         ListThreatIntelSetsResponseTypeDef,
         ListTrustedEntitySetsRequestTypeDef,
         ListTrustedEntitySetsResponseTypeDef,
+        MalwareScanTypeDef,
+        MemberTypeDef,
+        ScanTypeDef,
         SendObjectMalwareScanRequestTypeDef,
         SendObjectMalwareScanResponseTypeDef,
         StartMalwareScanRequestTypeDef,
@@ -1118,3 +1127,534 @@ class MultiRegionGuardDuty(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateTrustedEntitySet
         """
         return self._call("UpdateTrustedEntitySet", kwargs)
+
+    def paginate_describe_malware_scans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMalwareScansRequestTypeDef],
+    ) -> RegionResults[DescribeMalwareScansResponseTypeDef]:
+        """Every page of DescribeMalwareScans in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of malware scans. Each member account can view the malware
+        scans for their own accounts. An administrator can view the malware scans
+        for all the member accounts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/DescribeMalwareScans
+        """
+        return self._paginate(
+            "DescribeMalwareScans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_coverage(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCoverageRequestTypeDef],
+    ) -> RegionResults[ListCoverageResponseTypeDef]:
+        """Every page of ListCoverage in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists coverage details for your GuardDuty account. If you're a GuardDuty
+        administrator, you can retrieve all resources associated with the active
+        member accounts in your organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListCoverage
+        """
+        return self._paginate(
+            "ListCoverage",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_detectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDetectorsRequestTypeDef],
+    ) -> RegionResults[ListDetectorsResponseTypeDef]:
+        """Every page of ListDetectors in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists detectorIds of all the existing Amazon GuardDuty detector resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListDetectors
+        """
+        return self._paginate(
+            "ListDetectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFiltersRequestTypeDef],
+    ) -> RegionResults[ListFiltersResponseTypeDef]:
+        """Every page of ListFilters in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a paginated list of the current filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListFilters
+        """
+        return self._paginate(
+            "ListFilters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFindingsRequestTypeDef],
+    ) -> RegionResults[ListFindingsResponseTypeDef]:
+        """Every page of ListFindings in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists GuardDuty findings for the specified detector ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListFindings
+        """
+        return self._paginate(
+            "ListFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_invitations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInvitationsRequestTypeDef],
+    ) -> RegionResults[ListInvitationsResponseTypeDef]:
+        """Every page of ListInvitations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all GuardDuty membership invitations that were sent to the current
+        Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListInvitations
+        """
+        return self._paginate(
+            "ListInvitations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ip_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIPSetsRequestTypeDef],
+    ) -> RegionResults[ListIPSetsResponseTypeDef]:
+        """Every page of ListIPSets in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the IPSets of the GuardDuty service specified by the detector ID. If
+        you use this operation from a member account, the IPSets returned are the
+        IPSets from the associated administrator account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListIPSets
+        """
+        return self._paginate(
+            "ListIPSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_malware_scans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMalwareScansRequestTypeDef],
+    ) -> RegionResults[ListMalwareScansResponseTypeDef]:
+        """Every page of ListMalwareScans in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of malware scans. Each member account can view the malware
+        scans for their own accounts. An administrator can view the malware scans
+        for all of its members' accounts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListMalwareScans
+        """
+        return self._paginate(
+            "ListMalwareScans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMembersRequestTypeDef],
+    ) -> RegionResults[ListMembersResponseTypeDef]:
+        """Every page of ListMembers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists details about all member accounts for the current GuardDuty
+        administrator account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListMembers
+        """
+        return self._paginate(
+            "ListMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_organization_admin_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
+    ) -> RegionResults[ListOrganizationAdminAccountsResponseTypeDef]:
+        """Every page of ListOrganizationAdminAccounts in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the accounts designated as GuardDuty delegated administrators. Only
+        the organization's management account can run this API operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListOrganizationAdminAccounts
+        """
+        return self._paginate(
+            "ListOrganizationAdminAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_threat_entity_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThreatEntitySetsRequestTypeDef],
+    ) -> RegionResults[ListThreatEntitySetsResponseTypeDef]:
+        """Every page of ListThreatEntitySets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the threat entity sets associated with the specified GuardDuty
+        detector ID. If you use this operation from a member account, the threat
+        entity sets that are returned as a response, belong to the administrator
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListThreatEntitySets
+        """
+        return self._paginate(
+            "ListThreatEntitySets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_threat_intel_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThreatIntelSetsRequestTypeDef],
+    ) -> RegionResults[ListThreatIntelSetsResponseTypeDef]:
+        """Every page of ListThreatIntelSets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the ThreatIntelSets of the GuardDuty service specified by the
+        detector ID. If you use this operation from a member account, the
+        ThreatIntelSets associated with the administrator account are returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListThreatIntelSets
+        """
+        return self._paginate(
+            "ListThreatIntelSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_trusted_entity_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrustedEntitySetsRequestTypeDef],
+    ) -> RegionResults[ListTrustedEntitySetsResponseTypeDef]:
+        """Every page of ListTrustedEntitySets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the trusted entity sets associated with the specified GuardDuty
+        detector ID. If you use this operation from a member account, the trusted
+        entity sets that are returned as a response, belong to the administrator
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListTrustedEntitySets
+        """
+        return self._paginate(
+            "ListTrustedEntitySets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_malware_scans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMalwareScansRequestTypeDef],
+    ) -> Items[ScanTypeDef]:
+        """Each element of Scans in every page of DescribeMalwareScans, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/DescribeMalwareScans
+        """
+        return self._items(
+            "DescribeMalwareScans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_coverage(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCoverageRequestTypeDef],
+    ) -> Items[CoverageResourceTypeDef]:
+        """Each element of Resources in every page of ListCoverage, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListCoverage
+        """
+        return self._items(
+            "ListCoverage", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_detectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDetectorsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of DetectorIds in every page of ListDetectors, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListDetectors
+        """
+        return self._items(
+            "ListDetectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFiltersRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of FilterNames in every page of ListFilters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListFilters
+        """
+        return self._items(
+            "ListFilters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFindingsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of FindingIds in every page of ListFindings, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListFindings
+        """
+        return self._items(
+            "ListFindings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_invitations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInvitationsRequestTypeDef],
+    ) -> Items[InvitationTypeDef]:
+        """Each element of Invitations in every page of ListInvitations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListInvitations
+        """
+        return self._items(
+            "ListInvitations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ip_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIPSetsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of IpSetIds in every page of ListIPSets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListIPSets
+        """
+        return self._items(
+            "ListIPSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_malware_scans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMalwareScansRequestTypeDef],
+    ) -> Items[MalwareScanTypeDef]:
+        """Each element of Scans in every page of ListMalwareScans, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListMalwareScans
+        """
+        return self._items(
+            "ListMalwareScans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMembersRequestTypeDef],
+    ) -> Items[MemberTypeDef]:
+        """Each element of Members in every page of ListMembers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListMembers
+        """
+        return self._items(
+            "ListMembers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_organization_admin_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
+    ) -> Items[AdminAccountTypeDef]:
+        """Each element of AdminAccounts in every page of
+        ListOrganizationAdminAccounts, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListOrganizationAdminAccounts
+        """
+        return self._items(
+            "ListOrganizationAdminAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_threat_entity_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThreatEntitySetsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of ThreatEntitySetIds in every page of ListThreatEntitySets,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListThreatEntitySets
+        """
+        return self._items(
+            "ListThreatEntitySets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_threat_intel_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThreatIntelSetsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of ThreatIntelSetIds in every page of ListThreatIntelSets,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListThreatIntelSets
+        """
+        return self._items(
+            "ListThreatIntelSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_trusted_entity_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrustedEntitySetsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of TrustedEntitySetIds in every page of
+        ListTrustedEntitySets, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListTrustedEntitySets
+        """
+        return self._items(
+            "ListTrustedEntitySets", kwargs, max_items=max_items, page_size=page_size
+        )

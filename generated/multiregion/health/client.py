@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AffectedEntityTypeDef,
         DescribeAffectedAccountsForOrganizationRequestTypeDef,
         DescribeAffectedAccountsForOrganizationResponseTypeDef,
         DescribeAffectedEntitiesForOrganizationRequestTypeDef,
@@ -36,6 +40,10 @@ if TYPE_CHECKING:
         DescribeEventsResponseTypeDef,
         DescribeHealthServiceStatusForOrganizationResponseTypeDef,
         EmptyResponseMetadataTypeDef,
+        EventAggregateTypeDef,
+        EventTypeDef,
+        EventTypeTypeDef,
+        OrganizationEventTypeDef,
     )
 
 __all__ = ["MultiRegionHealth"]
@@ -218,3 +226,314 @@ class MultiRegionHealth(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/EnableHealthServiceAccessForOrganization
         """
         return self._call("EnableHealthServiceAccessForOrganization", {})
+
+    def paginate_describe_affected_accounts_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAffectedAccountsForOrganizationRequestTypeDef],
+    ) -> RegionResults[DescribeAffectedAccountsForOrganizationResponseTypeDef]:
+        """Every page of DescribeAffectedAccountsForOrganization in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns a list of accounts in the organization from Organizations that are
+        affected by the provided event. For more information about the different
+        types of Health events, see Event.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeAffectedAccountsForOrganization
+        """
+        return self._paginate(
+            "DescribeAffectedAccountsForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_affected_entities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAffectedEntitiesRequestTypeDef],
+    ) -> RegionResults[DescribeAffectedEntitiesResponseTypeDef]:
+        """Every page of DescribeAffectedEntities in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of entities that have been affected by the specified
+        events, based on the specified filter criteria. Entities can refer to
+        individual customer resources, groups of customer resources, or any other
+        construct, depending on the Amazon Web Services service. Events that have
+        impact beyond that of the affected entities, or where the extent of impact
+        is unknown, include at least one entity indicating this.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeAffectedEntities
+        """
+        return self._paginate(
+            "DescribeAffectedEntities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_affected_entities_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAffectedEntitiesForOrganizationRequestTypeDef],
+    ) -> RegionResults[DescribeAffectedEntitiesForOrganizationResponseTypeDef]:
+        """Every page of DescribeAffectedEntitiesForOrganization in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns a list of entities that have been affected by one or more events
+        for one or more accounts in your organization in Organizations, based on
+        the filter criteria. Entities can refer to individual customer resources,
+        groups of customer resources, or any other construct, depending on the
+        Amazon Web Services service.
+
+        Deprecated parameters: organizationEntityFilters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeAffectedEntitiesForOrganization
+        """
+        return self._paginate(
+            "DescribeAffectedEntitiesForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_event_aggregates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventAggregatesRequestTypeDef],
+    ) -> RegionResults[DescribeEventAggregatesResponseTypeDef]:
+        """Every page of DescribeEventAggregates in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the number of events of each event type (issue, scheduled change,
+        and account notification). If no filter is specified, the counts of all
+        events in each category are returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeEventAggregates
+        """
+        return self._paginate(
+            "DescribeEventAggregates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_event_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventTypesRequestTypeDef],
+    ) -> RegionResults[DescribeEventTypesResponseTypeDef]:
+        """Every page of DescribeEventTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the event types that meet the specified filter criteria. You can
+        use this API operation to find information about the Health event, such as
+        the category, Amazon Web Services service, and event code. The metadata
+        for each event appears in the EventType object.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeEventTypes
+        """
+        return self._paginate(
+            "DescribeEventTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventsRequestTypeDef],
+    ) -> RegionResults[DescribeEventsResponseTypeDef]:
+        """Every page of DescribeEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about events that meet the specified filter criteria.
+        Events are returned in a summary form and do not include the detailed
+        description, any additional metadata that depends on the event type, or
+        any affected resources. To retrieve that information, use the
+        DescribeEventDetails and DescribeAffectedEntities operations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeEvents
+        """
+        return self._paginate(
+            "DescribeEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_events_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventsForOrganizationRequestTypeDef],
+    ) -> RegionResults[DescribeEventsForOrganizationResponseTypeDef]:
+        """Every page of DescribeEventsForOrganization in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about events across your organization in
+        Organizations. You can use thefilters parameter to specify the events that
+        you want to return. Events are returned in a summary form and don't
+        include the affected accounts, detailed description, any additional
+        metadata that depends on the event type, or any affected resources. To
+        retrieve that information, use the following operations:
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeEventsForOrganization
+        """
+        return self._paginate(
+            "DescribeEventsForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_affected_accounts_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAffectedAccountsForOrganizationRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of affectedAccounts in every page of
+        DescribeAffectedAccountsForOrganization, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeAffectedAccountsForOrganization
+        """
+        return self._items(
+            "DescribeAffectedAccountsForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_affected_entities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAffectedEntitiesRequestTypeDef],
+    ) -> Items[AffectedEntityTypeDef]:
+        """Each element of entities in every page of DescribeAffectedEntities, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeAffectedEntities
+        """
+        return self._items(
+            "DescribeAffectedEntities", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_affected_entities_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAffectedEntitiesForOrganizationRequestTypeDef],
+    ) -> Items[AffectedEntityTypeDef]:
+        """Each element of entities in every page of
+        DescribeAffectedEntitiesForOrganization, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeAffectedEntitiesForOrganization
+        """
+        return self._items(
+            "DescribeAffectedEntitiesForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_event_aggregates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventAggregatesRequestTypeDef],
+    ) -> Items[EventAggregateTypeDef]:
+        """Each element of eventAggregates in every page of DescribeEventAggregates,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeEventAggregates
+        """
+        return self._items(
+            "DescribeEventAggregates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_event_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventTypesRequestTypeDef],
+    ) -> Items[EventTypeTypeDef]:
+        """Each element of eventTypes in every page of DescribeEventTypes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeEventTypes
+        """
+        return self._items(
+            "DescribeEventTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventsRequestTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of events in every page of DescribeEvents, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeEvents
+        """
+        return self._items(
+            "DescribeEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_events_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventsForOrganizationRequestTypeDef],
+    ) -> Items[OrganizationEventTypeDef]:
+        """Each element of events in every page of DescribeEventsForOrganization,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeEventsForOrganization
+        """
+        return self._items(
+            "DescribeEventsForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -170,3 +170,79 @@ class MultiRegionHealthLake(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def wait_fhir_datastore_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeFHIRDatastoreRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until FHIRDatastoreActive.
+
+        Polls DescribeFHIRDatastore in every target at once, every 60 seconds and
+        at most 360 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRDatastore
+        """
+        return self._wait(
+            "FHIRDatastoreActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_fhir_datastore_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeFHIRDatastoreRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until FHIRDatastoreDeleted.
+
+        Polls DescribeFHIRDatastore in every target at once, every 120 seconds and
+        at most 360 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRDatastore
+        """
+        return self._wait(
+            "FHIRDatastoreDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_fhir_export_job_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeFHIRExportJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until FHIRExportJobCompleted.
+
+        Polls DescribeFHIRExportJob in every target at once, every 120 seconds and
+        at most 360 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRExportJob
+        """
+        return self._wait(
+            "FHIRExportJobCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_fhir_import_job_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeFHIRImportJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until FHIRImportJobCompleted.
+
+        Polls DescribeFHIRImportJob in every target at once, every 120 seconds and
+        at most 720 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRImportJob
+        """
+        return self._wait(
+            "FHIRImportJobCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

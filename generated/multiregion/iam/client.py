@@ -9,10 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AcceptDelegationRequestRequestTypeDef,
+        AccessKeyMetadataTypeDef,
         AddClientIDToOpenIDConnectProviderRequestTypeDef,
         AddRoleToInstanceProfileRequestTypeDef,
         AddUserToGroupRequestTypeDef,
@@ -20,6 +24,7 @@ if TYPE_CHECKING:
         AttachGroupPolicyRequestTypeDef,
         AttachRolePolicyRequestTypeDef,
         AttachUserPolicyRequestTypeDef,
+        AttachedPolicyTypeDef,
         ChangePasswordRequestTypeDef,
         CreateAccessKeyRequestTypeDef,
         CreateAccessKeyResponseTypeDef,
@@ -84,6 +89,7 @@ if TYPE_CHECKING:
         EnableOrganizationsRootCredentialsManagementResponseTypeDef,
         EnableOrganizationsRootSessionsResponseTypeDef,
         EnableOutboundWebIdentityFederationResponseTypeDef,
+        EvaluationResultTypeDef,
         GenerateCredentialReportResponseTypeDef,
         GenerateOrganizationsAccessReportRequestTypeDef,
         GenerateOrganizationsAccessReportResponseTypeDef,
@@ -142,6 +148,8 @@ if TYPE_CHECKING:
         GetUserPolicyResponseTypeDef,
         GetUserRequestTypeDef,
         GetUserResponseTypeDef,
+        GroupTypeDef,
+        InstanceProfileTypeDef,
         ListAccessKeysRequestTypeDef,
         ListAccessKeysResponseTypeDef,
         ListAccountAliasesRequestTypeDef,
@@ -211,6 +219,10 @@ if TYPE_CHECKING:
         ListUsersResponseTypeDef,
         ListVirtualMFADevicesRequestTypeDef,
         ListVirtualMFADevicesResponseTypeDef,
+        MFADeviceTypeDef,
+        PolicyGroupTypeDef,
+        PolicyTypeDef,
+        PolicyVersionTypeDef,
         PutGroupPolicyRequestTypeDef,
         PutRolePermissionsBoundaryRequestTypeDef,
         PutRolePolicyRequestTypeDef,
@@ -223,9 +235,13 @@ if TYPE_CHECKING:
         ResetServiceSpecificCredentialRequestTypeDef,
         ResetServiceSpecificCredentialResponseTypeDef,
         ResyncMFADeviceRequestTypeDef,
+        RoleTypeDef,
+        SSHPublicKeyMetadataTypeDef,
         SendDelegationTokenRequestTypeDef,
+        ServerCertificateMetadataTypeDef,
         SetDefaultPolicyVersionRequestTypeDef,
         SetSecurityTokenServicePreferencesRequestTypeDef,
+        SigningCertificateTypeDef,
         SimulateCustomPolicyRequestTypeDef,
         SimulatePolicyResponseTypeDef,
         SimulatePrincipalPolicyRequestTypeDef,
@@ -236,6 +252,7 @@ if TYPE_CHECKING:
         TagRoleRequestTypeDef,
         TagSAMLProviderRequestTypeDef,
         TagServerCertificateRequestTypeDef,
+        TagTypeDef,
         TagUserRequestTypeDef,
         UntagInstanceProfileRequestTypeDef,
         UntagMFADeviceRequestTypeDef,
@@ -269,6 +286,9 @@ if TYPE_CHECKING:
         UploadServerCertificateResponseTypeDef,
         UploadSigningCertificateRequestTypeDef,
         UploadSigningCertificateResponseTypeDef,
+        UserDetailTypeDef,
+        UserTypeDef,
+        VirtualMFADeviceTypeDef,
     )
 
 __all__ = ["MultiRegionIAM"]
@@ -2180,3 +2200,1482 @@ class MultiRegionIAM(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UploadSSHPublicKey
         """
         return self._call("UploadSSHPublicKey", kwargs)
+
+    def paginate_get_account_authorization_details(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAccountAuthorizationDetailsRequestTypeDef],
+    ) -> RegionResults[GetAccountAuthorizationDetailsResponseTypeDef]:
+        """Every page of GetAccountAuthorizationDetails in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves information about all IAM users, groups, roles, and policies in
+        your Amazon Web Services account, including their relationships to one
+        another. Use this operation to obtain a snapshot of the configuration of
+        IAM permissions (users, groups, roles, and policies) in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetAccountAuthorizationDetails
+        """
+        return self._paginate(
+            "GetAccountAuthorizationDetails",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetGroupRequestTypeDef],
+    ) -> RegionResults[GetGroupResponseTypeDef]:
+        """Every page of GetGroup in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of IAM users that are in the specified IAM group. You can
+        paginate the results using the MaxItems and Marker parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetGroup
+        """
+        return self._paginate(
+            "GetGroup",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_access_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccessKeysRequestTypeDef],
+    ) -> RegionResults[ListAccessKeysResponseTypeDef]:
+        """Every page of ListAccessKeys in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the access key IDs associated with the specified
+        IAM user. If there is none, the operation returns an empty list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAccessKeys
+        """
+        return self._paginate(
+            "ListAccessKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_account_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountAliasesRequestTypeDef],
+    ) -> RegionResults[ListAccountAliasesResponseTypeDef]:
+        """Every page of ListAccountAliases in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the account alias associated with the Amazon Web Services account
+        (Note: you can have only one). For information about using an Amazon Web
+        Services account alias, see Creating, deleting, and listing an Amazon Web
+        Services account alias in the IAM User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAccountAliases
+        """
+        return self._paginate(
+            "ListAccountAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_attached_group_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttachedGroupPoliciesRequestTypeDef],
+    ) -> RegionResults[ListAttachedGroupPoliciesResponseTypeDef]:
+        """Every page of ListAttachedGroupPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all managed policies that are attached to the specified IAM group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAttachedGroupPolicies
+        """
+        return self._paginate(
+            "ListAttachedGroupPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_attached_role_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttachedRolePoliciesRequestTypeDef],
+    ) -> RegionResults[ListAttachedRolePoliciesResponseTypeDef]:
+        """Every page of ListAttachedRolePolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all managed policies that are attached to the specified IAM role.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAttachedRolePolicies
+        """
+        return self._paginate(
+            "ListAttachedRolePolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_attached_user_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttachedUserPoliciesRequestTypeDef],
+    ) -> RegionResults[ListAttachedUserPoliciesResponseTypeDef]:
+        """Every page of ListAttachedUserPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all managed policies that are attached to the specified IAM user.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAttachedUserPolicies
+        """
+        return self._paginate(
+            "ListAttachedUserPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_entities_for_policy(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEntitiesForPolicyRequestTypeDef],
+    ) -> RegionResults[ListEntitiesForPolicyResponseTypeDef]:
+        """Every page of ListEntitiesForPolicy in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all IAM users, groups, and roles that the specified managed policy
+        is attached to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListEntitiesForPolicy
+        """
+        return self._paginate(
+            "ListEntitiesForPolicy",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_group_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupPoliciesRequestTypeDef],
+    ) -> RegionResults[ListGroupPoliciesResponseTypeDef]:
+        """Every page of ListGroupPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the names of the inline policies that are embedded in the specified
+        IAM group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListGroupPolicies
+        """
+        return self._paginate(
+            "ListGroupPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> RegionResults[ListGroupsResponseTypeDef]:
+        """Every page of ListGroups in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the IAM groups that have the specified path prefix.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListGroups
+        """
+        return self._paginate(
+            "ListGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_groups_for_user(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupsForUserRequestTypeDef],
+    ) -> RegionResults[ListGroupsForUserResponseTypeDef]:
+        """Every page of ListGroupsForUser in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the IAM groups that the specified IAM user belongs to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListGroupsForUser
+        """
+        return self._paginate(
+            "ListGroupsForUser",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_instance_profile_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstanceProfileTagsRequestTypeDef],
+    ) -> RegionResults[ListInstanceProfileTagsResponseTypeDef]:
+        """Every page of ListInstanceProfileTags in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the tags that are attached to the specified IAM instance profile.
+        The returned list of tags is sorted by tag key. For more information about
+        tagging, see Tagging IAM resources in the IAM User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListInstanceProfileTags
+        """
+        return self._paginate(
+            "ListInstanceProfileTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_instance_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstanceProfilesRequestTypeDef],
+    ) -> RegionResults[ListInstanceProfilesResponseTypeDef]:
+        """Every page of ListInstanceProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the instance profiles that have the specified path prefix. If there
+        are none, the operation returns an empty list. For more information about
+        instance profiles, see Using instance profiles in the IAM User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListInstanceProfiles
+        """
+        return self._paginate(
+            "ListInstanceProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_instance_profiles_for_role(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstanceProfilesForRoleRequestTypeDef],
+    ) -> RegionResults[ListInstanceProfilesForRoleResponseTypeDef]:
+        """Every page of ListInstanceProfilesForRole in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the instance profiles that have the specified associated IAM role.
+        If there are none, the operation returns an empty list. For more
+        information about instance profiles, go to Using instance profiles in the
+        IAM User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListInstanceProfilesForRole
+        """
+        return self._paginate(
+            "ListInstanceProfilesForRole",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_mfa_device_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMFADeviceTagsRequestTypeDef],
+    ) -> RegionResults[ListMFADeviceTagsResponseTypeDef]:
+        """Every page of ListMFADeviceTags in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the tags that are attached to the specified IAM virtual multi-factor
+        authentication (MFA) device. The returned list of tags is sorted by tag
+        key. For more information about tagging, see Tagging IAM resources in the
+        IAM User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListMFADeviceTags
+        """
+        return self._paginate(
+            "ListMFADeviceTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_mfa_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMFADevicesRequestTypeDef],
+    ) -> RegionResults[ListMFADevicesResponseTypeDef]:
+        """Every page of ListMFADevices in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the MFA devices for an IAM user. If the request includes a IAM user
+        name, then this operation lists all the MFA devices associated with the
+        specified user. If you do not specify a user name, IAM determines the user
+        name implicitly based on the Amazon Web Services access key ID signing the
+        request for this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListMFADevices
+        """
+        return self._paginate(
+            "ListMFADevices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_open_id_connect_provider_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOpenIDConnectProviderTagsRequestTypeDef],
+    ) -> RegionResults[ListOpenIDConnectProviderTagsResponseTypeDef]:
+        """Every page of ListOpenIDConnectProviderTags in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the tags that are attached to the specified OpenID Connect
+        (OIDC)-compatible identity provider. The returned list of tags is sorted
+        by tag key. For more information, see About web identity federation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListOpenIDConnectProviderTags
+        """
+        return self._paginate(
+            "ListOpenIDConnectProviderTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPoliciesRequestTypeDef],
+    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+        """Every page of ListPolicies in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all the managed policies that are available in your Amazon Web
+        Services account, including your own customer-defined managed policies and
+        all Amazon Web Services managed policies.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListPolicies
+        """
+        return self._paginate(
+            "ListPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policy_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicyTagsRequestTypeDef],
+    ) -> RegionResults[ListPolicyTagsResponseTypeDef]:
+        """Every page of ListPolicyTags in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the tags that are attached to the specified IAM customer managed
+        policy. The returned list of tags is sorted by tag key. For more
+        information about tagging, see Tagging IAM resources in the IAM User
+        Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListPolicyTags
+        """
+        return self._paginate(
+            "ListPolicyTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policy_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicyVersionsRequestTypeDef],
+    ) -> RegionResults[ListPolicyVersionsResponseTypeDef]:
+        """Every page of ListPolicyVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about the versions of the specified managed policy,
+        including the version that is currently set as the policy's default
+        version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListPolicyVersions
+        """
+        return self._paginate(
+            "ListPolicyVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_role_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRolePoliciesRequestTypeDef],
+    ) -> RegionResults[ListRolePoliciesResponseTypeDef]:
+        """Every page of ListRolePolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the names of the inline policies that are embedded in the specified
+        IAM role.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListRolePolicies
+        """
+        return self._paginate(
+            "ListRolePolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_role_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRoleTagsRequestTypeDef],
+    ) -> RegionResults[ListRoleTagsResponseTypeDef]:
+        """Every page of ListRoleTags in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the tags that are attached to the specified role. The returned list
+        of tags is sorted by tag key. For more information about tagging, see
+        Tagging IAM resources in the IAM User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListRoleTags
+        """
+        return self._paginate(
+            "ListRoleTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_roles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRolesRequestTypeDef],
+    ) -> RegionResults[ListRolesResponseTypeDef]:
+        """Every page of ListRoles in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the IAM roles that have the specified path prefix. If there are
+        none, the operation returns an empty list. For more information about
+        roles, see IAM roles in the IAM User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListRoles
+        """
+        return self._paginate(
+            "ListRoles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_saml_provider_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSAMLProviderTagsRequestTypeDef],
+    ) -> RegionResults[ListSAMLProviderTagsResponseTypeDef]:
+        """Every page of ListSAMLProviderTags in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the tags that are attached to the specified Security Assertion
+        Markup Language (SAML) identity provider. The returned list of tags is
+        sorted by tag key. For more information, see About SAML 2.0-based
+        federation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListSAMLProviderTags
+        """
+        return self._paginate(
+            "ListSAMLProviderTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_server_certificate_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServerCertificateTagsRequestTypeDef],
+    ) -> RegionResults[ListServerCertificateTagsResponseTypeDef]:
+        """Every page of ListServerCertificateTags in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the tags that are attached to the specified IAM server certificate.
+        The returned list of tags is sorted by tag key. For more information about
+        tagging, see Tagging IAM resources in the IAM User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListServerCertificateTags
+        """
+        return self._paginate(
+            "ListServerCertificateTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_server_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServerCertificatesRequestTypeDef],
+    ) -> RegionResults[ListServerCertificatesResponseTypeDef]:
+        """Every page of ListServerCertificates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the server certificates stored in IAM that have the specified path
+        prefix. If none exist, the operation returns an empty list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListServerCertificates
+        """
+        return self._paginate(
+            "ListServerCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_signing_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSigningCertificatesRequestTypeDef],
+    ) -> RegionResults[ListSigningCertificatesResponseTypeDef]:
+        """Every page of ListSigningCertificates in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the signing certificates associated with the
+        specified IAM user. If none exists, the operation returns an empty list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListSigningCertificates
+        """
+        return self._paginate(
+            "ListSigningCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ssh_public_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSSHPublicKeysRequestTypeDef],
+    ) -> RegionResults[ListSSHPublicKeysResponseTypeDef]:
+        """Every page of ListSSHPublicKeys in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the SSH public keys associated with the
+        specified IAM user. If none exists, the operation returns an empty list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListSSHPublicKeys
+        """
+        return self._paginate(
+            "ListSSHPublicKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_user_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUserPoliciesRequestTypeDef],
+    ) -> RegionResults[ListUserPoliciesResponseTypeDef]:
+        """Every page of ListUserPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the names of the inline policies embedded in the specified IAM user.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListUserPolicies
+        """
+        return self._paginate(
+            "ListUserPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_user_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUserTagsRequestTypeDef],
+    ) -> RegionResults[ListUserTagsResponseTypeDef]:
+        """Every page of ListUserTags in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the tags that are attached to the specified IAM user. The returned
+        list of tags is sorted by tag key. For more information about tagging, see
+        Tagging IAM resources in the IAM User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListUserTags
+        """
+        return self._paginate(
+            "ListUserTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> RegionResults[ListUsersResponseTypeDef]:
+        """Every page of ListUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the IAM users that have the specified path prefix. If no path prefix
+        is specified, the operation returns all users in the Amazon Web Services
+        account. If there are none, the operation returns an empty list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListUsers
+        """
+        return self._paginate(
+            "ListUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_virtual_mfa_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVirtualMFADevicesRequestTypeDef],
+    ) -> RegionResults[ListVirtualMFADevicesResponseTypeDef]:
+        """Every page of ListVirtualMFADevices in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the virtual MFA devices defined in the Amazon Web Services account
+        by assignment status. If you do not specify an assignment status, the
+        operation returns a list of all virtual MFA devices. Assignment status can
+        be Assigned, Unassigned, or Any.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListVirtualMFADevices
+        """
+        return self._paginate(
+            "ListVirtualMFADevices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_simulate_custom_policy(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SimulateCustomPolicyRequestTypeDef],
+    ) -> RegionResults[SimulatePolicyResponseTypeDef]:
+        """Every page of SimulateCustomPolicy in every target, merged per target
+        (botocore's build_full_result).
+
+        Simulate how a set of IAM policies and optionally a resource-based policy
+        works with a list of API operations and Amazon Web Services resources to
+        determine the policies' effective permissions. The policies are provided
+        as strings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/SimulateCustomPolicy
+        """
+        return self._paginate(
+            "SimulateCustomPolicy",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_simulate_principal_policy(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SimulatePrincipalPolicyRequestTypeDef],
+    ) -> RegionResults[SimulatePolicyResponseTypeDef]:
+        """Every page of SimulatePrincipalPolicy in every target, merged per target
+        (botocore's build_full_result).
+
+        Simulate how a set of IAM policies attached to an IAM entity works with a
+        list of API operations and Amazon Web Services resources to determine the
+        policies' effective permissions. The entity can be an IAM user, group, or
+        role. If you specify a user, then the simulation also includes all of the
+        policies that are attached to groups that the user belongs to. You can
+        simulate resources that don't exist in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/SimulatePrincipalPolicy
+        """
+        return self._paginate(
+            "SimulatePrincipalPolicy",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_account_authorization_details(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAccountAuthorizationDetailsRequestTypeDef],
+    ) -> Items[UserDetailTypeDef]:
+        """Each element of UserDetailList in every page of
+        GetAccountAuthorizationDetails, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetAccountAuthorizationDetails
+        """
+        return self._items(
+            "GetAccountAuthorizationDetails",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetGroupRequestTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of Users in every page of GetGroup, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetGroup
+        """
+        return self._items("GetGroup", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_access_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccessKeysRequestTypeDef],
+    ) -> Items[AccessKeyMetadataTypeDef]:
+        """Each element of AccessKeyMetadata in every page of ListAccessKeys, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAccessKeys
+        """
+        return self._items(
+            "ListAccessKeys", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_account_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountAliasesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of AccountAliases in every page of ListAccountAliases, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAccountAliases
+        """
+        return self._items(
+            "ListAccountAliases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_attached_group_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttachedGroupPoliciesRequestTypeDef],
+    ) -> Items[AttachedPolicyTypeDef]:
+        """Each element of AttachedPolicies in every page of
+        ListAttachedGroupPolicies, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAttachedGroupPolicies
+        """
+        return self._items(
+            "ListAttachedGroupPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_attached_role_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttachedRolePoliciesRequestTypeDef],
+    ) -> Items[AttachedPolicyTypeDef]:
+        """Each element of AttachedPolicies in every page of
+        ListAttachedRolePolicies, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAttachedRolePolicies
+        """
+        return self._items(
+            "ListAttachedRolePolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_attached_user_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttachedUserPoliciesRequestTypeDef],
+    ) -> Items[AttachedPolicyTypeDef]:
+        """Each element of AttachedPolicies in every page of
+        ListAttachedUserPolicies, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAttachedUserPolicies
+        """
+        return self._items(
+            "ListAttachedUserPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_entities_for_policy(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEntitiesForPolicyRequestTypeDef],
+    ) -> Items[PolicyGroupTypeDef]:
+        """Each element of PolicyGroups in every page of ListEntitiesForPolicy, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListEntitiesForPolicy
+        """
+        return self._items(
+            "ListEntitiesForPolicy", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_group_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupPoliciesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of PolicyNames in every page of ListGroupPolicies, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListGroupPolicies
+        """
+        return self._items(
+            "ListGroupPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> Items[GroupTypeDef]:
+        """Each element of Groups in every page of ListGroups, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListGroups
+        """
+        return self._items(
+            "ListGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_groups_for_user(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupsForUserRequestTypeDef],
+    ) -> Items[GroupTypeDef]:
+        """Each element of Groups in every page of ListGroupsForUser, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListGroupsForUser
+        """
+        return self._items(
+            "ListGroupsForUser", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_instance_profile_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstanceProfileTagsRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListInstanceProfileTags, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListInstanceProfileTags
+        """
+        return self._items(
+            "ListInstanceProfileTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_instance_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstanceProfilesRequestTypeDef],
+    ) -> Items[InstanceProfileTypeDef]:
+        """Each element of InstanceProfiles in every page of ListInstanceProfiles,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListInstanceProfiles
+        """
+        return self._items(
+            "ListInstanceProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_instance_profiles_for_role(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstanceProfilesForRoleRequestTypeDef],
+    ) -> Items[InstanceProfileTypeDef]:
+        """Each element of InstanceProfiles in every page of
+        ListInstanceProfilesForRole, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListInstanceProfilesForRole
+        """
+        return self._items(
+            "ListInstanceProfilesForRole",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_mfa_device_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMFADeviceTagsRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListMFADeviceTags, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListMFADeviceTags
+        """
+        return self._items(
+            "ListMFADeviceTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_mfa_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMFADevicesRequestTypeDef],
+    ) -> Items[MFADeviceTypeDef]:
+        """Each element of MFADevices in every page of ListMFADevices, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListMFADevices
+        """
+        return self._items(
+            "ListMFADevices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_open_id_connect_provider_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOpenIDConnectProviderTagsRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListOpenIDConnectProviderTags, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListOpenIDConnectProviderTags
+        """
+        return self._items(
+            "ListOpenIDConnectProviderTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPoliciesRequestTypeDef],
+    ) -> Items[PolicyTypeDef]:
+        """Each element of Policies in every page of ListPolicies, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListPolicies
+        """
+        return self._items(
+            "ListPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policy_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicyTagsRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListPolicyTags, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListPolicyTags
+        """
+        return self._items(
+            "ListPolicyTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policy_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicyVersionsRequestTypeDef],
+    ) -> Items[PolicyVersionTypeDef]:
+        """Each element of Versions in every page of ListPolicyVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListPolicyVersions
+        """
+        return self._items(
+            "ListPolicyVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_role_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRolePoliciesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of PolicyNames in every page of ListRolePolicies, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListRolePolicies
+        """
+        return self._items(
+            "ListRolePolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_role_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRoleTagsRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListRoleTags, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListRoleTags
+        """
+        return self._items(
+            "ListRoleTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_roles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRolesRequestTypeDef],
+    ) -> Items[RoleTypeDef]:
+        """Each element of Roles in every page of ListRoles, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListRoles
+        """
+        return self._items(
+            "ListRoles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_saml_provider_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSAMLProviderTagsRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListSAMLProviderTags, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListSAMLProviderTags
+        """
+        return self._items(
+            "ListSAMLProviderTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_server_certificate_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServerCertificateTagsRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListServerCertificateTags, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListServerCertificateTags
+        """
+        return self._items(
+            "ListServerCertificateTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_server_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServerCertificatesRequestTypeDef],
+    ) -> Items[ServerCertificateMetadataTypeDef]:
+        """Each element of ServerCertificateMetadataList in every page of
+        ListServerCertificates, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListServerCertificates
+        """
+        return self._items(
+            "ListServerCertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_signing_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSigningCertificatesRequestTypeDef],
+    ) -> Items[SigningCertificateTypeDef]:
+        """Each element of Certificates in every page of ListSigningCertificates,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListSigningCertificates
+        """
+        return self._items(
+            "ListSigningCertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ssh_public_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSSHPublicKeysRequestTypeDef],
+    ) -> Items[SSHPublicKeyMetadataTypeDef]:
+        """Each element of SSHPublicKeys in every page of ListSSHPublicKeys, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListSSHPublicKeys
+        """
+        return self._items(
+            "ListSSHPublicKeys", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_user_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUserPoliciesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of PolicyNames in every page of ListUserPolicies, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListUserPolicies
+        """
+        return self._items(
+            "ListUserPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_user_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUserTagsRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListUserTags, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListUserTags
+        """
+        return self._items(
+            "ListUserTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of Users in every page of ListUsers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListUsers
+        """
+        return self._items(
+            "ListUsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_virtual_mfa_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVirtualMFADevicesRequestTypeDef],
+    ) -> Items[VirtualMFADeviceTypeDef]:
+        """Each element of VirtualMFADevices in every page of ListVirtualMFADevices,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListVirtualMFADevices
+        """
+        return self._items(
+            "ListVirtualMFADevices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_simulate_custom_policy(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SimulateCustomPolicyRequestTypeDef],
+    ) -> Items[EvaluationResultTypeDef]:
+        """Each element of EvaluationResults in every page of SimulateCustomPolicy,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/SimulateCustomPolicy
+        """
+        return self._items(
+            "SimulateCustomPolicy", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_simulate_principal_policy(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SimulatePrincipalPolicyRequestTypeDef],
+    ) -> Items[EvaluationResultTypeDef]:
+        """Each element of EvaluationResults in every page of
+        SimulatePrincipalPolicy, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/SimulatePrincipalPolicy
+        """
+        return self._items(
+            "SimulatePrincipalPolicy", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_instance_profile_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetInstanceProfileRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until InstanceProfileExists.
+
+        Polls GetInstanceProfile in every target at once, every 1 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetInstanceProfile
+        """
+        return self._wait(
+            "InstanceProfileExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_policy_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetPolicyRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until PolicyExists.
+
+        Polls GetPolicy in every target at once, every 1 seconds and at most 20
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetPolicy
+        """
+        return self._wait(
+            "PolicyExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_role_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRoleRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until RoleExists.
+
+        Polls GetRole in every target at once, every 1 seconds and at most 20
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetRole
+        """
+        return self._wait("RoleExists", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_user_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetUserRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until UserExists.
+
+        Polls GetUser in every target at once, every 1 seconds and at most 20
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetUser
+        """
+        return self._wait("UserExists", kwargs, delay=delay, max_attempts=max_attempts)

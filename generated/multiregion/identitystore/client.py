@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -36,6 +39,8 @@ if TYPE_CHECKING:
         GetGroupMembershipIdResponseTypeDef,
         GetUserIdRequestTypeDef,
         GetUserIdResponseTypeDef,
+        GroupMembershipTypeDef,
+        GroupTypeDef,
         IsMemberInGroupsRequestTypeDef,
         IsMemberInGroupsResponseTypeDef,
         ListGroupMembershipsForMemberRequestTypeDef,
@@ -50,6 +55,7 @@ if TYPE_CHECKING:
         UpdateGroupResponseTypeDef,
         UpdateUserRequestTypeDef,
         UpdateUserResponseTypeDef,
+        UserTypeDef,
     )
 
 __all__ = ["MultiRegionIdentityStore"]
@@ -251,3 +257,173 @@ class MultiRegionIdentityStore(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/UpdateUser
         """
         return self._call("UpdateUser", kwargs)
+
+    def paginate_list_group_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupMembershipsRequestTypeDef],
+    ) -> RegionResults[ListGroupMembershipsResponseTypeDef]:
+        """Every page of ListGroupMemberships in every target, merged per target
+        (botocore's build_full_result).
+
+        For the specified group in the specified identity store, returns the list
+        of all GroupMembership objects and returns results in paginated form.
+
+        https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/ListGroupMemberships
+        """
+        return self._paginate(
+            "ListGroupMemberships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_group_memberships_for_member(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupMembershipsForMemberRequestTypeDef],
+    ) -> RegionResults[ListGroupMembershipsForMemberResponseTypeDef]:
+        """Every page of ListGroupMembershipsForMember in every target, merged per
+        target (botocore's build_full_result).
+
+        For the specified member in the specified identity store, returns the list
+        of all GroupMembership objects and returns results in paginated form.
+
+        https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/ListGroupMembershipsForMember
+        """
+        return self._paginate(
+            "ListGroupMembershipsForMember",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> RegionResults[ListGroupsResponseTypeDef]:
+        """Every page of ListGroups in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all groups in the identity store. Returns a paginated list of
+        complete Group objects. Filtering for a Group by the DisplayName attribute
+        is deprecated. Instead, use the GetGroupId API action.
+
+        Deprecated parameters: Filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/ListGroups
+        """
+        return self._paginate(
+            "ListGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> RegionResults[ListUsersResponseTypeDef]:
+        """Every page of ListUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all users in the identity store. Returns a paginated list of
+        complete User objects. Filtering for a User by the UserName attribute is
+        deprecated. Instead, use the GetUserId API action.
+
+        Deprecated parameters: Filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/ListUsers
+        """
+        return self._paginate(
+            "ListUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_group_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupMembershipsRequestTypeDef],
+    ) -> Items[GroupMembershipTypeDef]:
+        """Each element of GroupMemberships in every page of ListGroupMemberships,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/ListGroupMemberships
+        """
+        return self._items(
+            "ListGroupMemberships", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_group_memberships_for_member(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupMembershipsForMemberRequestTypeDef],
+    ) -> Items[GroupMembershipTypeDef]:
+        """Each element of GroupMemberships in every page of
+        ListGroupMembershipsForMember, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/ListGroupMembershipsForMember
+        """
+        return self._items(
+            "ListGroupMembershipsForMember",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> Items[GroupTypeDef]:
+        """Each element of Groups in every page of ListGroups, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/ListGroups
+        """
+        return self._items(
+            "ListGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of Users in every page of ListUsers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/ListUsers
+        """
+        return self._items(
+            "ListUsers", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,9 @@ if TYPE_CHECKING:
         CancelImageCreationResponseTypeDef,
         CancelLifecycleExecutionRequestTypeDef,
         CancelLifecycleExecutionResponseTypeDef,
+        ComponentSummaryTypeDef,
+        ComponentVersionTypeDef,
+        ContainerRecipeSummaryTypeDef,
         CreateComponentRequestTypeDef,
         CreateComponentResponseTypeDef,
         CreateContainerRecipeRequestTypeDef,
@@ -54,6 +60,7 @@ if TYPE_CHECKING:
         DeleteWorkflowResponseTypeDef,
         DistributeImageRequestTypeDef,
         DistributeImageResponseTypeDef,
+        DistributionConfigurationSummaryTypeDef,
         GetComponentPolicyRequestTypeDef,
         GetComponentPolicyResponseTypeDef,
         GetComponentRequestTypeDef,
@@ -88,12 +95,23 @@ if TYPE_CHECKING:
         GetWorkflowResponseTypeDef,
         GetWorkflowStepExecutionRequestTypeDef,
         GetWorkflowStepExecutionResponseTypeDef,
+        ImagePackageTypeDef,
+        ImagePipelineTypeDef,
+        ImageRecipeSummaryTypeDef,
+        ImageScanFindingAggregationTypeDef,
+        ImageScanFindingTypeDef,
+        ImageSummaryTypeDef,
+        ImageVersionTypeDef,
         ImportComponentRequestTypeDef,
         ImportComponentResponseTypeDef,
         ImportDiskImageRequestTypeDef,
         ImportDiskImageResponseTypeDef,
         ImportVmImageRequestTypeDef,
         ImportVmImageResponseTypeDef,
+        InfrastructureConfigurationSummaryTypeDef,
+        LifecycleExecutionResourceTypeDef,
+        LifecycleExecutionTypeDef,
+        LifecyclePolicySummaryTypeDef,
         ListComponentBuildVersionsRequestTypeDef,
         ListComponentBuildVersionsResponseTypeDef,
         ListComponentsRequestTypeDef,
@@ -166,6 +184,11 @@ if TYPE_CHECKING:
         UpdateInfrastructureConfigurationResponseTypeDef,
         UpdateLifecyclePolicyRequestTypeDef,
         UpdateLifecyclePolicyResponseTypeDef,
+        WorkflowExecutionMetadataTypeDef,
+        WorkflowStepExecutionTypeDef,
+        WorkflowStepMetadataTypeDef,
+        WorkflowSummaryTypeDef,
+        WorkflowVersionTypeDef,
     )
 
 __all__ = ["MultiRegionimagebuilder"]
@@ -941,3 +964,867 @@ class MultiRegionimagebuilder(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/UpdateLifecyclePolicy
         """
         return self._call("UpdateLifecyclePolicy", kwargs)
+
+    def paginate_list_component_build_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComponentBuildVersionsRequestTypeDef],
+    ) -> RegionResults[ListComponentBuildVersionsResponseTypeDef]:
+        """Every page of ListComponentBuildVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the list of component build versions for the specified component
+        version Amazon Resource Name (ARN).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListComponentBuildVersions
+        """
+        return self._paginate(
+            "ListComponentBuildVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComponentsRequestTypeDef],
+    ) -> RegionResults[ListComponentsResponseTypeDef]:
+        """Every page of ListComponents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the list of components that can be filtered by name, or by using
+        the listed filters to streamline results. Newly created components can
+        take up to two minutes to appear in the ListComponents API Results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListComponents
+        """
+        return self._paginate(
+            "ListComponents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_container_recipes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContainerRecipesRequestTypeDef],
+    ) -> RegionResults[ListContainerRecipesResponseTypeDef]:
+        """Every page of ListContainerRecipes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of container recipes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListContainerRecipes
+        """
+        return self._paginate(
+            "ListContainerRecipes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_distribution_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDistributionConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListDistributionConfigurationsResponseTypeDef]:
+        """Every page of ListDistributionConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of distribution configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListDistributionConfigurations
+        """
+        return self._paginate(
+            "ListDistributionConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_image_build_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImageBuildVersionsRequestTypeDef],
+    ) -> RegionResults[ListImageBuildVersionsResponseTypeDef]:
+        """Every page of ListImageBuildVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of image build versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageBuildVersions
+        """
+        return self._paginate(
+            "ListImageBuildVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_image_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImagePackagesRequestTypeDef],
+    ) -> RegionResults[ListImagePackagesResponseTypeDef]:
+        """Every page of ListImagePackages in every target, merged per target
+        (botocore's build_full_result).
+
+        List the Packages that are associated with an Image Build Version, as
+        determined by Amazon Web Services Systems Manager Inventory at build time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImagePackages
+        """
+        return self._paginate(
+            "ListImagePackages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_image_pipeline_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImagePipelineImagesRequestTypeDef],
+    ) -> RegionResults[ListImagePipelineImagesResponseTypeDef]:
+        """Every page of ListImagePipelineImages in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of images created by the specified pipeline.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImagePipelineImages
+        """
+        return self._paginate(
+            "ListImagePipelineImages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_image_pipelines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImagePipelinesRequestTypeDef],
+    ) -> RegionResults[ListImagePipelinesResponseTypeDef]:
+        """Every page of ListImagePipelines in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of image pipelines.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImagePipelines
+        """
+        return self._paginate(
+            "ListImagePipelines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_image_recipes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImageRecipesRequestTypeDef],
+    ) -> RegionResults[ListImageRecipesResponseTypeDef]:
+        """Every page of ListImageRecipes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of image recipes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageRecipes
+        """
+        return self._paginate(
+            "ListImageRecipes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_image_scan_finding_aggregations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImageScanFindingAggregationsRequestTypeDef],
+    ) -> RegionResults[ListImageScanFindingAggregationsResponseTypeDef]:
+        """Every page of ListImageScanFindingAggregations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of image scan aggregations for your account. You can filter
+        by the type of key that Image Builder uses to group results. For example,
+        if you want to get a list of findings by severity level for one of your
+        pipelines, you might specify your pipeline with the imagePipelineArn
+        filter. If you don't specify a filter, Image Builder returns an
+        aggregation for your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageScanFindingAggregations
+        """
+        return self._paginate(
+            "ListImageScanFindingAggregations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_image_scan_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImageScanFindingsRequestTypeDef],
+    ) -> RegionResults[ListImageScanFindingsResponseTypeDef]:
+        """Every page of ListImageScanFindings in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of image scan findings for your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageScanFindings
+        """
+        return self._paginate(
+            "ListImageScanFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImagesRequestTypeDef],
+    ) -> RegionResults[ListImagesResponseTypeDef]:
+        """Every page of ListImages in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns the list of images that you have access to. Newly created images
+        can take up to two minutes to appear in the ListImages API Results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImages
+        """
+        return self._paginate(
+            "ListImages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_infrastructure_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInfrastructureConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListInfrastructureConfigurationsResponseTypeDef]:
+        """Every page of ListInfrastructureConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of infrastructure configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListInfrastructureConfigurations
+        """
+        return self._paginate(
+            "ListInfrastructureConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_lifecycle_execution_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLifecycleExecutionResourcesRequestTypeDef],
+    ) -> RegionResults[ListLifecycleExecutionResourcesResponseTypeDef]:
+        """Every page of ListLifecycleExecutionResources in every target, merged per
+        target (botocore's build_full_result).
+
+        List resources that the runtime instance of the image lifecycle identified
+        for lifecycle actions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecycleExecutionResources
+        """
+        return self._paginate(
+            "ListLifecycleExecutionResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_lifecycle_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLifecycleExecutionsRequestTypeDef],
+    ) -> RegionResults[ListLifecycleExecutionsResponseTypeDef]:
+        """Every page of ListLifecycleExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Get the lifecycle runtime history for the specified resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecycleExecutions
+        """
+        return self._paginate(
+            "ListLifecycleExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_lifecycle_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLifecyclePoliciesRequestTypeDef],
+    ) -> RegionResults[ListLifecyclePoliciesResponseTypeDef]:
+        """Every page of ListLifecyclePolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Get a list of lifecycle policies in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecyclePolicies
+        """
+        return self._paginate(
+            "ListLifecyclePolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_waiting_workflow_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWaitingWorkflowStepsRequestTypeDef],
+    ) -> RegionResults[ListWaitingWorkflowStepsResponseTypeDef]:
+        """Every page of ListWaitingWorkflowSteps in every target, merged per target
+        (botocore's build_full_result).
+
+        Get a list of workflow steps that are waiting for action for workflows in
+        your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWaitingWorkflowSteps
+        """
+        return self._paginate(
+            "ListWaitingWorkflowSteps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflow_build_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowBuildVersionsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowBuildVersionsResponseTypeDef]:
+        """Every page of ListWorkflowBuildVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of build versions for a specific workflow resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWorkflowBuildVersions
+        """
+        return self._paginate(
+            "ListWorkflowBuildVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflow_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowExecutionsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowExecutionsResponseTypeDef]:
+        """Every page of ListWorkflowExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of workflow runtime instance metadata objects for a
+        specific image build version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWorkflowExecutions
+        """
+        return self._paginate(
+            "ListWorkflowExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflow_step_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowStepExecutionsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowStepExecutionsResponseTypeDef]:
+        """Every page of ListWorkflowStepExecutions in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns runtime data for each step in a runtime instance of the workflow
+        that you specify in the request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWorkflowStepExecutions
+        """
+        return self._paginate(
+            "ListWorkflowStepExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+        """Every page of ListWorkflows in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists workflow build versions based on filtering parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWorkflows
+        """
+        return self._paginate(
+            "ListWorkflows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_component_build_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComponentBuildVersionsRequestTypeDef],
+    ) -> Items[ComponentSummaryTypeDef]:
+        """Each element of componentSummaryList in every page of
+        ListComponentBuildVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListComponentBuildVersions
+        """
+        return self._items(
+            "ListComponentBuildVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComponentsRequestTypeDef],
+    ) -> Items[ComponentVersionTypeDef]:
+        """Each element of componentVersionList in every page of ListComponents, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListComponents
+        """
+        return self._items(
+            "ListComponents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_container_recipes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContainerRecipesRequestTypeDef],
+    ) -> Items[ContainerRecipeSummaryTypeDef]:
+        """Each element of containerRecipeSummaryList in every page of
+        ListContainerRecipes, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListContainerRecipes
+        """
+        return self._items(
+            "ListContainerRecipes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_distribution_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDistributionConfigurationsRequestTypeDef],
+    ) -> Items[DistributionConfigurationSummaryTypeDef]:
+        """Each element of distributionConfigurationSummaryList in every page of
+        ListDistributionConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListDistributionConfigurations
+        """
+        return self._items(
+            "ListDistributionConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_image_build_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImageBuildVersionsRequestTypeDef],
+    ) -> Items[ImageSummaryTypeDef]:
+        """Each element of imageSummaryList in every page of ListImageBuildVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageBuildVersions
+        """
+        return self._items(
+            "ListImageBuildVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_image_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImagePackagesRequestTypeDef],
+    ) -> Items[ImagePackageTypeDef]:
+        """Each element of imagePackageList in every page of ListImagePackages, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImagePackages
+        """
+        return self._items(
+            "ListImagePackages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_image_pipeline_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImagePipelineImagesRequestTypeDef],
+    ) -> Items[ImageSummaryTypeDef]:
+        """Each element of imageSummaryList in every page of ListImagePipelineImages,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImagePipelineImages
+        """
+        return self._items(
+            "ListImagePipelineImages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_image_pipelines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImagePipelinesRequestTypeDef],
+    ) -> Items[ImagePipelineTypeDef]:
+        """Each element of imagePipelineList in every page of ListImagePipelines,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImagePipelines
+        """
+        return self._items(
+            "ListImagePipelines", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_image_recipes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImageRecipesRequestTypeDef],
+    ) -> Items[ImageRecipeSummaryTypeDef]:
+        """Each element of imageRecipeSummaryList in every page of ListImageRecipes,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageRecipes
+        """
+        return self._items(
+            "ListImageRecipes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_image_scan_finding_aggregations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImageScanFindingAggregationsRequestTypeDef],
+    ) -> Items[ImageScanFindingAggregationTypeDef]:
+        """Each element of responses in every page of
+        ListImageScanFindingAggregations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageScanFindingAggregations
+        """
+        return self._items(
+            "ListImageScanFindingAggregations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_image_scan_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImageScanFindingsRequestTypeDef],
+    ) -> Items[ImageScanFindingTypeDef]:
+        """Each element of findings in every page of ListImageScanFindings, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageScanFindings
+        """
+        return self._items(
+            "ListImageScanFindings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImagesRequestTypeDef],
+    ) -> Items[ImageVersionTypeDef]:
+        """Each element of imageVersionList in every page of ListImages, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImages
+        """
+        return self._items(
+            "ListImages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_infrastructure_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInfrastructureConfigurationsRequestTypeDef],
+    ) -> Items[InfrastructureConfigurationSummaryTypeDef]:
+        """Each element of infrastructureConfigurationSummaryList in every page of
+        ListInfrastructureConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListInfrastructureConfigurations
+        """
+        return self._items(
+            "ListInfrastructureConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_lifecycle_execution_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLifecycleExecutionResourcesRequestTypeDef],
+    ) -> Items[LifecycleExecutionResourceTypeDef]:
+        """Each element of resources in every page of
+        ListLifecycleExecutionResources, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecycleExecutionResources
+        """
+        return self._items(
+            "ListLifecycleExecutionResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_lifecycle_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLifecycleExecutionsRequestTypeDef],
+    ) -> Items[LifecycleExecutionTypeDef]:
+        """Each element of lifecycleExecutions in every page of
+        ListLifecycleExecutions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecycleExecutions
+        """
+        return self._items(
+            "ListLifecycleExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_lifecycle_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLifecyclePoliciesRequestTypeDef],
+    ) -> Items[LifecyclePolicySummaryTypeDef]:
+        """Each element of lifecyclePolicySummaryList in every page of
+        ListLifecyclePolicies, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecyclePolicies
+        """
+        return self._items(
+            "ListLifecyclePolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_waiting_workflow_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWaitingWorkflowStepsRequestTypeDef],
+    ) -> Items[WorkflowStepExecutionTypeDef]:
+        """Each element of steps in every page of ListWaitingWorkflowSteps, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWaitingWorkflowSteps
+        """
+        return self._items(
+            "ListWaitingWorkflowSteps", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflow_build_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowBuildVersionsRequestTypeDef],
+    ) -> Items[WorkflowSummaryTypeDef]:
+        """Each element of workflowSummaryList in every page of
+        ListWorkflowBuildVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWorkflowBuildVersions
+        """
+        return self._items(
+            "ListWorkflowBuildVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_workflow_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowExecutionsRequestTypeDef],
+    ) -> Items[WorkflowExecutionMetadataTypeDef]:
+        """Each element of workflowExecutions in every page of
+        ListWorkflowExecutions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWorkflowExecutions
+        """
+        return self._items(
+            "ListWorkflowExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflow_step_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowStepExecutionsRequestTypeDef],
+    ) -> Items[WorkflowStepMetadataTypeDef]:
+        """Each element of steps in every page of ListWorkflowStepExecutions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWorkflowStepExecutions
+        """
+        return self._items(
+            "ListWorkflowStepExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
+    ) -> Items[WorkflowVersionTypeDef]:
+        """Each element of workflowVersionList in every page of ListWorkflows, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWorkflows
+        """
+        return self._items(
+            "ListWorkflows", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
         GetShippingLabelOutputTypeDef,
         GetStatusInputTypeDef,
         GetStatusOutputTypeDef,
+        JobTypeDef,
         ListJobsInputTypeDef,
         ListJobsOutputTypeDef,
         UpdateJobInputTypeDef,
@@ -106,3 +110,44 @@ class MultiRegionImportExport(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/importexport-2010-06-01/UpdateJob
         """
         return self._call("UpdateJob", kwargs)
+
+    def paginate_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobsInputTypeDef],
+    ) -> RegionResults[ListJobsOutputTypeDef]:
+        """Every page of ListJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        This operation returns the jobs associated with the requester. AWS
+        Import/Export lists the jobs in reverse chronological order based on the
+        date of creation. For example if Job Test1 was created 2009Dec30 and Test2
+        was created 2010Feb05, the ListJobs operation would return Test2 followed
+        by Test1.
+
+        https://docs.aws.amazon.com/goto/WebAPI/importexport-2010-06-01/ListJobs
+        """
+        return self._paginate(
+            "ListJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobsInputTypeDef],
+    ) -> Items[JobTypeDef]:
+        """Each element of Jobs in every page of ListJobs, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/importexport-2010-06-01/ListJobs
+        """
+        return self._items("ListJobs", kwargs, max_items=max_items, page_size=page_size)

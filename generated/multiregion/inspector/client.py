@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AddAttributesToFindingsRequestTypeDef,
         AddAttributesToFindingsResponseTypeDef,
+        AgentPreviewTypeDef,
+        AssessmentRunAgentTypeDef,
         CreateAssessmentTargetRequestTypeDef,
         CreateAssessmentTargetResponseTypeDef,
         CreateAssessmentTemplateRequestTypeDef,
@@ -75,6 +80,7 @@ if TYPE_CHECKING:
         StartAssessmentRunResponseTypeDef,
         StopAssessmentRunRequestTypeDef,
         SubscribeToEventRequestTypeDef,
+        SubscriptionTypeDef,
         UnsubscribeFromEventRequestTypeDef,
         UpdateAssessmentTargetRequestTypeDef,
     )
@@ -472,3 +478,366 @@ class MultiRegionInspector(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/UpdateAssessmentTarget
         """
         return self._call("UpdateAssessmentTarget", kwargs)
+
+    def paginate_list_assessment_run_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssessmentRunAgentsRequestTypeDef],
+    ) -> RegionResults[ListAssessmentRunAgentsResponseTypeDef]:
+        """Every page of ListAssessmentRunAgents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the agents of the assessment runs that are specified by the ARNs of
+        the assessment runs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListAssessmentRunAgents
+        """
+        return self._paginate(
+            "ListAssessmentRunAgents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_assessment_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssessmentRunsRequestTypeDef],
+    ) -> RegionResults[ListAssessmentRunsResponseTypeDef]:
+        """Every page of ListAssessmentRuns in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the assessment runs that correspond to the assessment templates that
+        are specified by the ARNs of the assessment templates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListAssessmentRuns
+        """
+        return self._paginate(
+            "ListAssessmentRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_assessment_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssessmentTargetsRequestTypeDef],
+    ) -> RegionResults[ListAssessmentTargetsResponseTypeDef]:
+        """Every page of ListAssessmentTargets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the ARNs of the assessment targets within this AWS account. For more
+        information about assessment targets, see Amazon Inspector Assessment
+        Targets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListAssessmentTargets
+        """
+        return self._paginate(
+            "ListAssessmentTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_assessment_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssessmentTemplatesRequestTypeDef],
+    ) -> RegionResults[ListAssessmentTemplatesResponseTypeDef]:
+        """Every page of ListAssessmentTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the assessment templates that correspond to the assessment targets
+        that are specified by the ARNs of the assessment targets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListAssessmentTemplates
+        """
+        return self._paginate(
+            "ListAssessmentTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_event_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventSubscriptionsRequestTypeDef],
+    ) -> RegionResults[ListEventSubscriptionsResponseTypeDef]:
+        """Every page of ListEventSubscriptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the event subscriptions for the assessment template that is
+        specified by the ARN of the assessment template. For more information, see
+        SubscribeToEvent and UnsubscribeFromEvent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListEventSubscriptions
+        """
+        return self._paginate(
+            "ListEventSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_exclusions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExclusionsRequestTypeDef],
+    ) -> RegionResults[ListExclusionsResponseTypeDef]:
+        """Every page of ListExclusions in every target, merged per target
+        (botocore's build_full_result).
+
+        List exclusions that are generated by the assessment run.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListExclusions
+        """
+        return self._paginate(
+            "ListExclusions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFindingsRequestTypeDef],
+    ) -> RegionResults[ListFindingsResponseTypeDef]:
+        """Every page of ListFindings in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists findings that are generated by the assessment runs that are
+        specified by the ARNs of the assessment runs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListFindings
+        """
+        return self._paginate(
+            "ListFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rules_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRulesPackagesRequestTypeDef],
+    ) -> RegionResults[ListRulesPackagesResponseTypeDef]:
+        """Every page of ListRulesPackages in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all available Amazon Inspector rules packages.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListRulesPackages
+        """
+        return self._paginate(
+            "ListRulesPackages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_preview_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[PreviewAgentsRequestTypeDef],
+    ) -> RegionResults[PreviewAgentsResponseTypeDef]:
+        """Every page of PreviewAgents in every target, merged per target (botocore's
+        build_full_result).
+
+        Previews the agents installed on the EC2 instances that are part of the
+        specified assessment target.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/PreviewAgents
+        """
+        return self._paginate(
+            "PreviewAgents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_assessment_run_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssessmentRunAgentsRequestTypeDef],
+    ) -> Items[AssessmentRunAgentTypeDef]:
+        """Each element of assessmentRunAgents in every page of
+        ListAssessmentRunAgents, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListAssessmentRunAgents
+        """
+        return self._items(
+            "ListAssessmentRunAgents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_assessment_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssessmentRunsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of assessmentRunArns in every page of ListAssessmentRuns,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListAssessmentRuns
+        """
+        return self._items(
+            "ListAssessmentRuns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_assessment_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssessmentTargetsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of assessmentTargetArns in every page of
+        ListAssessmentTargets, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListAssessmentTargets
+        """
+        return self._items(
+            "ListAssessmentTargets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_assessment_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssessmentTemplatesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of assessmentTemplateArns in every page of
+        ListAssessmentTemplates, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListAssessmentTemplates
+        """
+        return self._items(
+            "ListAssessmentTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_event_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventSubscriptionsRequestTypeDef],
+    ) -> Items[SubscriptionTypeDef]:
+        """Each element of subscriptions in every page of ListEventSubscriptions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListEventSubscriptions
+        """
+        return self._items(
+            "ListEventSubscriptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_exclusions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExclusionsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of exclusionArns in every page of ListExclusions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListExclusions
+        """
+        return self._items(
+            "ListExclusions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFindingsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of findingArns in every page of ListFindings, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListFindings
+        """
+        return self._items(
+            "ListFindings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rules_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRulesPackagesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of rulesPackageArns in every page of ListRulesPackages, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/ListRulesPackages
+        """
+        return self._items(
+            "ListRulesPackages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_preview_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[PreviewAgentsRequestTypeDef],
+    ) -> Items[AgentPreviewTypeDef]:
+        """Each element of agentPreviews in every page of PreviewAgents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector-2016-02-16/PreviewAgents
+        """
+        return self._items(
+            "PreviewAgents", kwargs, max_items=max_items, page_size=page_size
+        )

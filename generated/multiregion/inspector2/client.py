@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AggregationResponseTypeDef,
         AssociateMemberRequestTypeDef,
         AssociateMemberResponseTypeDef,
         BatchAssociateCodeSecurityScanConfigurationRequestTypeDef,
@@ -34,6 +38,14 @@ if TYPE_CHECKING:
         CancelFindingsReportResponseTypeDef,
         CancelSbomExportRequestTypeDef,
         CancelSbomExportResponseTypeDef,
+        CisCheckAggregationTypeDef,
+        CisScanConfigurationTypeDef,
+        CisScanResultDetailsTypeDef,
+        CisScanTypeDef,
+        CisTargetResourceAggregationTypeDef,
+        ClusterInformationTypeDef,
+        CountsTypeDef,
+        CoveredResourceTypeDef,
         CreateCisScanConfigurationRequestTypeDef,
         CreateCisScanConfigurationResponseTypeDef,
         CreateCodeSecurityIntegrationRequestTypeDef,
@@ -46,6 +58,7 @@ if TYPE_CHECKING:
         CreateFindingsReportResponseTypeDef,
         CreateSbomExportRequestTypeDef,
         CreateSbomExportResponseTypeDef,
+        DelegatedAdminAccountTypeDef,
         DeleteCisScanConfigurationRequestTypeDef,
         DeleteCisScanConfigurationResponseTypeDef,
         DeleteCodeSecurityIntegrationRequestTypeDef,
@@ -65,6 +78,8 @@ if TYPE_CHECKING:
         EnableDelegatedAdminAccountResponseTypeDef,
         EnableRequestTypeDef,
         EnableResponseTypeDef,
+        FilterTypeDef,
+        FindingTypeDef,
         GetCisScanReportRequestTypeDef,
         GetCisScanReportResponseTypeDef,
         GetCisScanResultDetailsRequestTypeDef,
@@ -122,6 +137,8 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListUsageTotalsRequestTypeDef,
         ListUsageTotalsResponseTypeDef,
+        MemberTypeDef,
+        PermissionTypeDef,
         ResetEncryptionKeyRequestTypeDef,
         ResetEncryptionKeyResponseTypeDef,
         SearchVulnerabilitiesRequestTypeDef,
@@ -158,6 +175,8 @@ if TYPE_CHECKING:
         UpdateOrgEc2DeepInspectionConfigurationResponseTypeDef,
         UpdateOrganizationConfigurationRequestTypeDef,
         UpdateOrganizationConfigurationResponseTypeDef,
+        UsageTotalTypeDef,
+        VulnerabilityTypeDef,
     )
 
 __all__ = ["MultiRegionInspector2"]
@@ -900,3 +919,649 @@ class MultiRegionInspector2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/UpdateOrganizationConfiguration
         """
         return self._call("UpdateOrganizationConfiguration", kwargs)
+
+    def paginate_get_cis_scan_result_details(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCisScanResultDetailsRequestTypeDef],
+    ) -> RegionResults[GetCisScanResultDetailsResponseTypeDef]:
+        """Every page of GetCisScanResultDetails in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves CIS scan result details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetCisScanResultDetails
+        """
+        return self._paginate(
+            "GetCisScanResultDetails",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_clusters_for_image(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetClustersForImageRequestTypeDef],
+    ) -> RegionResults[GetClustersForImageResponseTypeDef]:
+        """Every page of GetClustersForImage in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of clusters and metadata associated with an image.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetClustersForImage
+        """
+        return self._paginate(
+            "GetClustersForImage",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_account_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountPermissionsRequestTypeDef],
+    ) -> RegionResults[ListAccountPermissionsResponseTypeDef]:
+        """Every page of ListAccountPermissions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the permissions an account has to configure Amazon Inspector. If the
+        account is a member account or standalone account with resources managed
+        by an Organizations policy, the operation returns fewer permissions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListAccountPermissions
+        """
+        return self._paginate(
+            "ListAccountPermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cis_scan_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCisScanConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListCisScanConfigurationsResponseTypeDef]:
+        """Every page of ListCisScanConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists CIS scan configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScanConfigurations
+        """
+        return self._paginate(
+            "ListCisScanConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cis_scan_results_aggregated_by_checks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCisScanResultsAggregatedByChecksRequestTypeDef],
+    ) -> RegionResults[ListCisScanResultsAggregatedByChecksResponseTypeDef]:
+        """Every page of ListCisScanResultsAggregatedByChecks in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists scan results aggregated by checks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScanResultsAggregatedByChecks
+        """
+        return self._paginate(
+            "ListCisScanResultsAggregatedByChecks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cis_scan_results_aggregated_by_target_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCisScanResultsAggregatedByTargetResourceRequestTypeDef],
+    ) -> RegionResults[ListCisScanResultsAggregatedByTargetResourceResponseTypeDef]:
+        """Every page of ListCisScanResultsAggregatedByTargetResource in every
+        target, merged per target (botocore's build_full_result).
+
+        Lists scan results aggregated by a target resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScanResultsAggregatedByTargetResource
+        """
+        return self._paginate(
+            "ListCisScanResultsAggregatedByTargetResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cis_scans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCisScansRequestTypeDef],
+    ) -> RegionResults[ListCisScansResponseTypeDef]:
+        """Every page of ListCisScans in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a CIS scan list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScans
+        """
+        return self._paginate(
+            "ListCisScans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_coverage(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCoverageRequestTypeDef],
+    ) -> RegionResults[ListCoverageResponseTypeDef]:
+        """Every page of ListCoverage in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists coverage details for your environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCoverage
+        """
+        return self._paginate(
+            "ListCoverage",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_coverage_statistics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCoverageStatisticsRequestTypeDef],
+    ) -> RegionResults[ListCoverageStatisticsResponseTypeDef]:
+        """Every page of ListCoverageStatistics in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists Amazon Inspector coverage statistics for your environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCoverageStatistics
+        """
+        return self._paginate(
+            "ListCoverageStatistics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_delegated_admin_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDelegatedAdminAccountsRequestTypeDef],
+    ) -> RegionResults[ListDelegatedAdminAccountsResponseTypeDef]:
+        """Every page of ListDelegatedAdminAccounts in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists information about the Amazon Inspector delegated administrator of
+        your organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListDelegatedAdminAccounts
+        """
+        return self._paginate(
+            "ListDelegatedAdminAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFiltersRequestTypeDef],
+    ) -> RegionResults[ListFiltersResponseTypeDef]:
+        """Every page of ListFilters in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the filters associated with your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListFilters
+        """
+        return self._paginate(
+            "ListFilters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_finding_aggregations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFindingAggregationsRequestTypeDef],
+    ) -> RegionResults[ListFindingAggregationsResponseTypeDef]:
+        """Every page of ListFindingAggregations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists aggregated finding data for your environment based on specific
+        criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListFindingAggregations
+        """
+        return self._paginate(
+            "ListFindingAggregations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFindingsRequestTypeDef],
+    ) -> RegionResults[ListFindingsResponseTypeDef]:
+        """Every page of ListFindings in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists findings for your environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListFindings
+        """
+        return self._paginate(
+            "ListFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMembersRequestTypeDef],
+    ) -> RegionResults[ListMembersResponseTypeDef]:
+        """Every page of ListMembers in every target, merged per target (botocore's
+        build_full_result).
+
+        List members associated with the Amazon Inspector delegated administrator
+        for your organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListMembers
+        """
+        return self._paginate(
+            "ListMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_usage_totals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsageTotalsRequestTypeDef],
+    ) -> RegionResults[ListUsageTotalsResponseTypeDef]:
+        """Every page of ListUsageTotals in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Amazon Inspector usage totals over the last 30 days.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListUsageTotals
+        """
+        return self._paginate(
+            "ListUsageTotals",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_vulnerabilities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchVulnerabilitiesRequestTypeDef],
+    ) -> RegionResults[SearchVulnerabilitiesResponseTypeDef]:
+        """Every page of SearchVulnerabilities in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists Amazon Inspector coverage details for a specific vulnerability.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/SearchVulnerabilities
+        """
+        return self._paginate(
+            "SearchVulnerabilities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_cis_scan_result_details(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCisScanResultDetailsRequestTypeDef],
+    ) -> Items[CisScanResultDetailsTypeDef]:
+        """Each element of scanResultDetails in every page of
+        GetCisScanResultDetails, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetCisScanResultDetails
+        """
+        return self._items(
+            "GetCisScanResultDetails", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_clusters_for_image(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetClustersForImageRequestTypeDef],
+    ) -> Items[ClusterInformationTypeDef]:
+        """Each element of cluster in every page of GetClustersForImage, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetClustersForImage
+        """
+        return self._items(
+            "GetClustersForImage", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_account_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountPermissionsRequestTypeDef],
+    ) -> Items[PermissionTypeDef]:
+        """Each element of permissions in every page of ListAccountPermissions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListAccountPermissions
+        """
+        return self._items(
+            "ListAccountPermissions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cis_scan_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCisScanConfigurationsRequestTypeDef],
+    ) -> Items[CisScanConfigurationTypeDef]:
+        """Each element of scanConfigurations in every page of
+        ListCisScanConfigurations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScanConfigurations
+        """
+        return self._items(
+            "ListCisScanConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cis_scan_results_aggregated_by_checks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCisScanResultsAggregatedByChecksRequestTypeDef],
+    ) -> Items[CisCheckAggregationTypeDef]:
+        """Each element of checkAggregations in every page of
+        ListCisScanResultsAggregatedByChecks, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScanResultsAggregatedByChecks
+        """
+        return self._items(
+            "ListCisScanResultsAggregatedByChecks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cis_scan_results_aggregated_by_target_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCisScanResultsAggregatedByTargetResourceRequestTypeDef],
+    ) -> Items[CisTargetResourceAggregationTypeDef]:
+        """Each element of targetResourceAggregations in every page of
+        ListCisScanResultsAggregatedByTargetResource, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScanResultsAggregatedByTargetResource
+        """
+        return self._items(
+            "ListCisScanResultsAggregatedByTargetResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cis_scans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCisScansRequestTypeDef],
+    ) -> Items[CisScanTypeDef]:
+        """Each element of scans in every page of ListCisScans, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScans
+        """
+        return self._items(
+            "ListCisScans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_coverage(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCoverageRequestTypeDef],
+    ) -> Items[CoveredResourceTypeDef]:
+        """Each element of coveredResources in every page of ListCoverage, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCoverage
+        """
+        return self._items(
+            "ListCoverage", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_coverage_statistics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCoverageStatisticsRequestTypeDef],
+    ) -> Items[CountsTypeDef]:
+        """Each element of countsByGroup in every page of ListCoverageStatistics,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCoverageStatistics
+        """
+        return self._items(
+            "ListCoverageStatistics", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_delegated_admin_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDelegatedAdminAccountsRequestTypeDef],
+    ) -> Items[DelegatedAdminAccountTypeDef]:
+        """Each element of delegatedAdminAccounts in every page of
+        ListDelegatedAdminAccounts, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListDelegatedAdminAccounts
+        """
+        return self._items(
+            "ListDelegatedAdminAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFiltersRequestTypeDef],
+    ) -> Items[FilterTypeDef]:
+        """Each element of filters in every page of ListFilters, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListFilters
+        """
+        return self._items(
+            "ListFilters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_finding_aggregations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFindingAggregationsRequestTypeDef],
+    ) -> Items[AggregationResponseTypeDef]:
+        """Each element of responses in every page of ListFindingAggregations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListFindingAggregations
+        """
+        return self._items(
+            "ListFindingAggregations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFindingsRequestTypeDef],
+    ) -> Items[FindingTypeDef]:
+        """Each element of findings in every page of ListFindings, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListFindings
+        """
+        return self._items(
+            "ListFindings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMembersRequestTypeDef],
+    ) -> Items[MemberTypeDef]:
+        """Each element of members in every page of ListMembers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListMembers
+        """
+        return self._items(
+            "ListMembers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_usage_totals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsageTotalsRequestTypeDef],
+    ) -> Items[UsageTotalTypeDef]:
+        """Each element of totals in every page of ListUsageTotals, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListUsageTotals
+        """
+        return self._items(
+            "ListUsageTotals", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_vulnerabilities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchVulnerabilitiesRequestTypeDef],
+    ) -> Items[VulnerabilityTypeDef]:
+        """Each element of vulnerabilities in every page of SearchVulnerabilities,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/SearchVulnerabilities
+        """
+        return self._items(
+            "SearchVulnerabilities", kwargs, max_items=max_items, page_size=page_size
+        )

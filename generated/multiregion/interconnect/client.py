@@ -9,17 +9,23 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AcceptConnectionProposalRequestTypeDef,
         AcceptConnectionProposalResponseTypeDef,
+        AttachPointDescriptorTypeDef,
+        ConnectionSummaryTypeDef,
         CreateConnectionRequestTypeDef,
         CreateConnectionResponseTypeDef,
         DeleteConnectionRequestTypeDef,
         DeleteConnectionResponseTypeDef,
         DescribeConnectionProposalRequestTypeDef,
         DescribeConnectionProposalResponseTypeDef,
+        EnvironmentTypeDef,
         GetConnectionRequestTypeDef,
         GetConnectionResponseTypeDef,
         GetEnvironmentRequestTypeDef,
@@ -175,3 +181,160 @@ class MultiRegionInterconnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/UpdateConnection
         """
         return self._call("UpdateConnection", kwargs)
+
+    def paginate_list_attach_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttachPointsRequestTypeDef],
+    ) -> RegionResults[ListAttachPointsResponseTypeDef]:
+        """Every page of ListAttachPoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Attach Points the caller has access to that are valid for the
+        specified Environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/ListAttachPoints
+        """
+        return self._paginate(
+            "ListAttachPoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectionsRequestTypeDef],
+    ) -> RegionResults[ListConnectionsResponseTypeDef]:
+        """Every page of ListConnections in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all connection objects to which the caller has access.
+
+        https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/ListConnections
+        """
+        return self._paginate(
+            "ListConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+        """Every page of ListEnvironments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all of the environments that can produce connections that will land
+        in the called AWS region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/ListEnvironments
+        """
+        return self._paginate(
+            "ListEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_attach_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttachPointsRequestTypeDef],
+    ) -> Items[AttachPointDescriptorTypeDef]:
+        """Each element of attachPoints in every page of ListAttachPoints, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/ListAttachPoints
+        """
+        return self._items(
+            "ListAttachPoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectionsRequestTypeDef],
+    ) -> Items[ConnectionSummaryTypeDef]:
+        """Each element of connections in every page of ListConnections, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/ListConnections
+        """
+        return self._items(
+            "ListConnections", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+    ) -> Items[EnvironmentTypeDef]:
+        """Each element of environments in every page of ListEnvironments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/ListEnvironments
+        """
+        return self._items(
+            "ListEnvironments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_connection_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetConnectionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ConnectionAvailable.
+
+        Polls GetConnection in every target at once, every 30 seconds and at most
+        5 times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/GetConnection
+        """
+        return self._wait(
+            "ConnectionAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_connection_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetConnectionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ConnectionDeleted.
+
+        Polls GetConnection in every target at once, every 30 seconds and at most
+        5 times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/GetConnection
+        """
+        return self._wait(
+            "ConnectionDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
         GetQueryResultsOutputTypeDef,
         GetQueryStatusInputTypeDef,
         GetQueryStatusOutputTypeDef,
+        HealthEventTypeDef,
+        InternetEventSummaryTypeDef,
         ListHealthEventsInputTypeDef,
         ListHealthEventsOutputTypeDef,
         ListInternetEventsInputTypeDef,
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
         ListMonitorsOutputTypeDef,
         ListTagsForResourceInputTypeDef,
         ListTagsForResourceOutputTypeDef,
+        MonitorTypeDef,
         StartQueryInputTypeDef,
         StartQueryOutputTypeDef,
         StopQueryInputTypeDef,
@@ -248,3 +254,127 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/internetmonitor-2021-06-03/UpdateMonitor
         """
         return self._call("UpdateMonitor", kwargs)
+
+    def paginate_list_health_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHealthEventsInputTypeDef],
+    ) -> RegionResults[ListHealthEventsOutputTypeDef]:
+        """Every page of ListHealthEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all health events for a monitor in Amazon CloudWatch Internet
+        Monitor. Returns information for health events including the event start
+        and end times, and the status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/internetmonitor-2021-06-03/ListHealthEvents
+        """
+        return self._paginate(
+            "ListHealthEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_internet_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInternetEventsInputTypeDef],
+    ) -> RegionResults[ListInternetEventsOutputTypeDef]:
+        """Every page of ListInternetEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists internet events that cause performance or availability issues for
+        client locations. Amazon CloudWatch Internet Monitor displays information
+        about recent global health events, called internet events, on a global
+        outages map that is available to all Amazon Web Services customers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/internetmonitor-2021-06-03/ListInternetEvents
+        """
+        return self._paginate(
+            "ListInternetEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMonitorsInputTypeDef],
+    ) -> RegionResults[ListMonitorsOutputTypeDef]:
+        """Every page of ListMonitors in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all of your monitors for Amazon CloudWatch Internet Monitor and
+        their statuses, along with the Amazon Resource Name (ARN) and name of each
+        monitor.
+
+        https://docs.aws.amazon.com/goto/WebAPI/internetmonitor-2021-06-03/ListMonitors
+        """
+        return self._paginate(
+            "ListMonitors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_health_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHealthEventsInputTypeDef],
+    ) -> Items[HealthEventTypeDef]:
+        """Each element of HealthEvents in every page of ListHealthEvents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/internetmonitor-2021-06-03/ListHealthEvents
+        """
+        return self._items(
+            "ListHealthEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_internet_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInternetEventsInputTypeDef],
+    ) -> Items[InternetEventSummaryTypeDef]:
+        """Each element of InternetEvents in every page of ListInternetEvents, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/internetmonitor-2021-06-03/ListInternetEvents
+        """
+        return self._items(
+            "ListInternetEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMonitorsInputTypeDef],
+    ) -> Items[MonitorTypeDef]:
+        """Each element of Monitors in every page of ListMonitors, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/internetmonitor-2021-06-03/ListMonitors
+        """
+        return self._items(
+            "ListMonitors", kwargs, max_items=max_items, page_size=page_size
+        )

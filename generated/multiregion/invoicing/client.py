@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
         GetInvoiceUnitResponseTypeDef,
         GetProcurementPortalPreferenceRequestTypeDef,
         GetProcurementPortalPreferenceResponseTypeDef,
+        InvoiceSummaryTypeDef,
+        InvoiceUnitTypeDef,
         ListInvoiceSummariesRequestTypeDef,
         ListInvoiceSummariesResponseTypeDef,
         ListInvoiceUnitsRequestTypeDef,
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
         ListProcurementPortalPreferencesResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ProcurementPortalPreferenceSummaryTypeDef,
         PutProcurementPortalPreferenceRequestTypeDef,
         PutProcurementPortalPreferenceResponseTypeDef,
         TagResourceRequestTypeDef,
@@ -226,3 +232,127 @@ class MultiRegionInvoicing(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/UpdateProcurementPortalPreferenceStatus
         """
         return self._call("UpdateProcurementPortalPreferenceStatus", kwargs)
+
+    def paginate_list_invoice_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInvoiceSummariesRequestTypeDef],
+    ) -> RegionResults[ListInvoiceSummariesResponseTypeDef]:
+        """Every page of ListInvoiceSummaries in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves your invoice details programmatically, without line item
+        details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/ListInvoiceSummaries
+        """
+        return self._paginate(
+            "ListInvoiceSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_invoice_units(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInvoiceUnitsRequestTypeDef],
+    ) -> RegionResults[ListInvoiceUnitsResponseTypeDef]:
+        """Every page of ListInvoiceUnits in every target, merged per target
+        (botocore's build_full_result).
+
+        This fetches a list of all invoice unit definitions for a given account,
+        as of the provided AsOf date.
+
+        https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/ListInvoiceUnits
+        """
+        return self._paginate(
+            "ListInvoiceUnits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_procurement_portal_preferences(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProcurementPortalPreferencesRequestTypeDef],
+    ) -> RegionResults[ListProcurementPortalPreferencesResponseTypeDef]:
+        """Every page of ListProcurementPortalPreferences in every target, merged per
+        target (botocore's build_full_result).
+
+        This feature API is subject to changing at any time. For more information,
+        see the Amazon Web Services Service Terms (Betas and Previews).
+
+        https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/ListProcurementPortalPreferences
+        """
+        return self._paginate(
+            "ListProcurementPortalPreferences",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_invoice_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInvoiceSummariesRequestTypeDef],
+    ) -> Items[InvoiceSummaryTypeDef]:
+        """Each element of InvoiceSummaries in every page of ListInvoiceSummaries,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/ListInvoiceSummaries
+        """
+        return self._items(
+            "ListInvoiceSummaries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_invoice_units(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInvoiceUnitsRequestTypeDef],
+    ) -> Items[InvoiceUnitTypeDef]:
+        """Each element of InvoiceUnits in every page of ListInvoiceUnits, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/ListInvoiceUnits
+        """
+        return self._items(
+            "ListInvoiceUnits", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_procurement_portal_preferences(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProcurementPortalPreferencesRequestTypeDef],
+    ) -> Items[ProcurementPortalPreferenceSummaryTypeDef]:
+        """Each element of ProcurementPortalPreferences in every page of
+        ListProcurementPortalPreferences, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/ListProcurementPortalPreferences
+        """
+        return self._items(
+            "ListProcurementPortalPreferences",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -10,10 +10,14 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AcceptCertificateTransferRequestTypeDef,
+        ActiveViolationTypeDef,
         AddThingToBillingGroupRequestTypeDef,
         AddThingToBillingGroupResponseTypeDef,
         AddThingToThingGroupRequestTypeDef,
@@ -28,6 +32,14 @@ if TYPE_CHECKING:
         AttachSecurityProfileResponseTypeDef,
         AttachThingPrincipalRequestTypeDef,
         AttachThingPrincipalResponseTypeDef,
+        AuditFindingTypeDef,
+        AuditMitigationActionExecutionMetadataTypeDef,
+        AuditMitigationActionsTaskMetadataTypeDef,
+        AuditSuppressionTypeDef,
+        AuditTaskMetadataTypeDef,
+        AuthorizerSummaryTypeDef,
+        BehaviorModelTrainingSummaryTypeDef,
+        CACertificateTypeDef,
         CancelAuditMitigationActionsTaskRequestTypeDef,
         CancelAuditMitigationActionsTaskResponseTypeDef,
         CancelAuditTaskRequestTypeDef,
@@ -38,7 +50,10 @@ if TYPE_CHECKING:
         CancelJobExecutionRequestTypeDef,
         CancelJobRequestTypeDef,
         CancelJobResponseTypeDef,
+        CertificateTypeDef,
         ClearDefaultAuthorizerResponseTypeDef,
+        CommandExecutionSummaryTypeDef,
+        CommandSummaryTypeDef,
         ConfirmTopicRuleDestinationRequestTypeDef,
         ConfirmTopicRuleDestinationResponseTypeDef,
         CreateAuditSuppressionRequestTypeDef,
@@ -240,11 +255,15 @@ if TYPE_CHECKING:
         DetachSecurityProfileResponseTypeDef,
         DetachThingPrincipalRequestTypeDef,
         DetachThingPrincipalResponseTypeDef,
+        DetectMitigationActionExecutionTypeDef,
+        DetectMitigationActionsTaskSummaryTypeDef,
         DisableTopicRuleRequestTypeDef,
         DisassociateSbomFromPackageVersionRequestTypeDef,
         DisassociateSbomFromPackageVersionResponseTypeDef,
+        DomainConfigurationSummaryTypeDef,
         EmptyResponseMetadataTypeDef,
         EnableTopicRuleRequestTypeDef,
+        FleetMetricNameAndArnTypeDef,
         GetBehaviorModelTrainingSummariesRequestTypeDef,
         GetBehaviorModelTrainingSummariesResponseTypeDef,
         GetBucketsAggregationRequestTypeDef,
@@ -285,6 +304,11 @@ if TYPE_CHECKING:
         GetTopicRuleResponseTypeDef,
         GetV2LoggingOptionsRequestTypeDef,
         GetV2LoggingOptionsResponseTypeDef,
+        GroupNameAndArnTypeDef,
+        JobExecutionSummaryForJobTypeDef,
+        JobExecutionSummaryForThingTypeDef,
+        JobSummaryTypeDef,
+        JobTemplateSummaryTypeDef,
         ListActiveViolationsRequestTypeDef,
         ListActiveViolationsResponseTypeDef,
         ListAttachedPoliciesRequestTypeDef,
@@ -415,6 +439,18 @@ if TYPE_CHECKING:
         ListV2LoggingLevelsResponseTypeDef,
         ListViolationEventsRequestTypeDef,
         ListViolationEventsResponseTypeDef,
+        LogTargetConfigurationTypeDef,
+        ManagedJobTemplateSummaryTypeDef,
+        MetricDatumTypeDef,
+        MitigationActionIdentifierTypeDef,
+        OTAUpdateSummaryTypeDef,
+        OutgoingCertificateTypeDef,
+        PackageSummaryTypeDef,
+        PackageVersionSummaryTypeDef,
+        PolicyTypeDef,
+        PrincipalThingObjectTypeDef,
+        ProvisioningTemplateSummaryTypeDef,
+        ProvisioningTemplateVersionSummaryTypeDef,
         PutVerificationStateOnViolationRequestTypeDef,
         PutVerificationStateOnViolationResponseTypeDef,
         RegisterCACertificateRequestTypeDef,
@@ -426,13 +462,19 @@ if TYPE_CHECKING:
         RegisterThingRequestTypeDef,
         RegisterThingResponseTypeDef,
         RejectCertificateTransferRequestTypeDef,
+        RelatedResourceTypeDef,
         RemoveThingFromBillingGroupRequestTypeDef,
         RemoveThingFromBillingGroupResponseTypeDef,
         RemoveThingFromThingGroupRequestTypeDef,
         RemoveThingFromThingGroupResponseTypeDef,
         ReplaceTopicRuleRequestTypeDef,
+        SbomValidationResultSummaryTypeDef,
+        ScheduledAuditMetadataTypeDef,
         SearchIndexRequestTypeDef,
         SearchIndexResponseTypeDef,
+        SecurityProfileIdentifierTypeDef,
+        SecurityProfileTargetMappingTypeDef,
+        SecurityProfileTargetTypeDef,
         SetDefaultAuthorizerRequestTypeDef,
         SetDefaultAuthorizerResponseTypeDef,
         SetDefaultPolicyVersionRequestTypeDef,
@@ -449,12 +491,19 @@ if TYPE_CHECKING:
         StartThingRegistrationTaskResponseTypeDef,
         StopThingRegistrationTaskRequestTypeDef,
         StopThingRegistrationTaskResponseTypeDef,
+        StreamSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TagTypeDef,
         TestAuthorizationRequestTypeDef,
         TestAuthorizationResponseTypeDef,
         TestInvokeAuthorizerRequestTypeDef,
         TestInvokeAuthorizerResponseTypeDef,
+        ThingAttributeTypeDef,
+        ThingPrincipalObjectTypeDef,
+        ThingTypeDefinitionTypeDef,
+        TopicRuleDestinationSummaryTypeDef,
+        TopicRuleListItemTypeDef,
         TransferCertificateRequestTypeDef,
         TransferCertificateResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -519,6 +568,7 @@ if TYPE_CHECKING:
         UpdateTopicRuleDestinationResponseTypeDef,
         ValidateSecurityProfileBehaviorsRequestTypeDef,
         ValidateSecurityProfileBehaviorsResponseTypeDef,
+        ViolationEventTypeDef,
     )
 
 __all__ = ["MultiRegionIoT"]
@@ -3154,3 +3204,2597 @@ class MultiRegionIoT(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ValidateSecurityProfileBehaviors
         """
         return self._call("ValidateSecurityProfileBehaviors", kwargs)
+
+    def paginate_get_behavior_model_training_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetBehaviorModelTrainingSummariesRequestTypeDef],
+    ) -> RegionResults[GetBehaviorModelTrainingSummariesResponseTypeDef]:
+        """Every page of GetBehaviorModelTrainingSummaries in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a Device Defender's ML Detect Security Profile training model's
+        status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetBehaviorModelTrainingSummaries
+        """
+        return self._paginate(
+            "GetBehaviorModelTrainingSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_active_violations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListActiveViolationsRequestTypeDef],
+    ) -> RegionResults[ListActiveViolationsResponseTypeDef]:
+        """Every page of ListActiveViolations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the active violations for a given Device Defender security profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListActiveViolations
+        """
+        return self._paginate(
+            "ListActiveViolations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_attached_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttachedPoliciesRequestTypeDef],
+    ) -> RegionResults[ListAttachedPoliciesResponseTypeDef]:
+        """Every page of ListAttachedPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the policies attached to the specified thing group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAttachedPolicies
+        """
+        return self._paginate(
+            "ListAttachedPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_audit_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAuditFindingsRequestTypeDef],
+    ) -> RegionResults[ListAuditFindingsResponseTypeDef]:
+        """Every page of ListAuditFindings in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the findings (results) of a Device Defender audit or of the audits
+        performed during a specified time period. (Findings are retained for 90
+        days.)
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuditFindings
+        """
+        return self._paginate(
+            "ListAuditFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_audit_mitigation_actions_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAuditMitigationActionsExecutionsRequestTypeDef],
+    ) -> RegionResults[ListAuditMitigationActionsExecutionsResponseTypeDef]:
+        """Every page of ListAuditMitigationActionsExecutions in every target, merged
+        per target (botocore's build_full_result).
+
+        Gets the status of audit mitigation action tasks that were executed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuditMitigationActionsExecutions
+        """
+        return self._paginate(
+            "ListAuditMitigationActionsExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_audit_mitigation_actions_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAuditMitigationActionsTasksRequestTypeDef],
+    ) -> RegionResults[ListAuditMitigationActionsTasksResponseTypeDef]:
+        """Every page of ListAuditMitigationActionsTasks in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a list of audit mitigation action tasks that match the specified
+        filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuditMitigationActionsTasks
+        """
+        return self._paginate(
+            "ListAuditMitigationActionsTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_audit_suppressions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAuditSuppressionsRequestTypeDef],
+    ) -> RegionResults[ListAuditSuppressionsResponseTypeDef]:
+        """Every page of ListAuditSuppressions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists your Device Defender audit listings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuditSuppressions
+        """
+        return self._paginate(
+            "ListAuditSuppressions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_audit_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAuditTasksRequestTypeDef],
+    ) -> RegionResults[ListAuditTasksResponseTypeDef]:
+        """Every page of ListAuditTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Device Defender audits that have been performed during a given
+        time period.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuditTasks
+        """
+        return self._paginate(
+            "ListAuditTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_authorizers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAuthorizersRequestTypeDef],
+    ) -> RegionResults[ListAuthorizersResponseTypeDef]:
+        """Every page of ListAuthorizers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the authorizers registered in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuthorizers
+        """
+        return self._paginate(
+            "ListAuthorizers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_billing_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBillingGroupsRequestTypeDef],
+    ) -> RegionResults[ListBillingGroupsResponseTypeDef]:
+        """Every page of ListBillingGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the billing groups you have created.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListBillingGroups
+        """
+        return self._paginate(
+            "ListBillingGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ca_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCACertificatesRequestTypeDef],
+    ) -> RegionResults[ListCACertificatesResponseTypeDef]:
+        """Every page of ListCACertificates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the CA certificates registered for your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCACertificates
+        """
+        return self._paginate(
+            "ListCACertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCertificatesRequestTypeDef],
+    ) -> RegionResults[ListCertificatesResponseTypeDef]:
+        """Every page of ListCertificates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the certificates registered in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCertificates
+        """
+        return self._paginate(
+            "ListCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_certificates_by_ca(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCertificatesByCARequestTypeDef],
+    ) -> RegionResults[ListCertificatesByCAResponseTypeDef]:
+        """Every page of ListCertificatesByCA in every target, merged per target
+        (botocore's build_full_result).
+
+        List the device certificates signed by the specified CA certificate.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCertificatesByCA
+        """
+        return self._paginate(
+            "ListCertificatesByCA",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_command_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCommandExecutionsRequestTypeDef],
+    ) -> RegionResults[ListCommandExecutionsResponseTypeDef]:
+        """Every page of ListCommandExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        List all command executions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCommandExecutions
+        """
+        return self._paginate(
+            "ListCommandExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_commands(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCommandsRequestTypeDef],
+    ) -> RegionResults[ListCommandsResponseTypeDef]:
+        """Every page of ListCommands in every target, merged per target (botocore's
+        build_full_result).
+
+        List all commands in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCommands
+        """
+        return self._paginate(
+            "ListCommands",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomMetricsRequestTypeDef],
+    ) -> RegionResults[ListCustomMetricsResponseTypeDef]:
+        """Every page of ListCustomMetrics in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists your Device Defender detect custom metrics.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCustomMetrics
+        """
+        return self._paginate(
+            "ListCustomMetrics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_detect_mitigation_actions_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDetectMitigationActionsExecutionsRequestTypeDef],
+    ) -> RegionResults[ListDetectMitigationActionsExecutionsResponseTypeDef]:
+        """Every page of ListDetectMitigationActionsExecutions in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists mitigation actions executions for a Device Defender ML Detect
+        Security Profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDetectMitigationActionsExecutions
+        """
+        return self._paginate(
+            "ListDetectMitigationActionsExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_detect_mitigation_actions_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDetectMitigationActionsTasksRequestTypeDef],
+    ) -> RegionResults[ListDetectMitigationActionsTasksResponseTypeDef]:
+        """Every page of ListDetectMitigationActionsTasks in every target, merged per
+        target (botocore's build_full_result).
+
+        List of Device Defender ML Detect mitigation actions tasks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDetectMitigationActionsTasks
+        """
+        return self._paginate(
+            "ListDetectMitigationActionsTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dimensions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDimensionsRequestTypeDef],
+    ) -> RegionResults[ListDimensionsResponseTypeDef]:
+        """Every page of ListDimensions in every target, merged per target
+        (botocore's build_full_result).
+
+        List the set of dimensions that are defined for your Amazon Web Services
+        accounts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDimensions
+        """
+        return self._paginate(
+            "ListDimensions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_domain_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListDomainConfigurationsResponseTypeDef]:
+        """Every page of ListDomainConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of domain configurations for the user. This list is sorted
+        alphabetically by domain configuration name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDomainConfigurations
+        """
+        return self._paginate(
+            "ListDomainConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_fleet_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFleetMetricsRequestTypeDef],
+    ) -> RegionResults[ListFleetMetricsResponseTypeDef]:
+        """Every page of ListFleetMetrics in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all your fleet metrics.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListFleetMetrics
+        """
+        return self._paginate(
+            "ListFleetMetrics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_indices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIndicesRequestTypeDef],
+    ) -> RegionResults[ListIndicesResponseTypeDef]:
+        """Every page of ListIndices in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the search indices.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListIndices
+        """
+        return self._paginate(
+            "ListIndices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_job_executions_for_job(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobExecutionsForJobRequestTypeDef],
+    ) -> RegionResults[ListJobExecutionsForJobResponseTypeDef]:
+        """Every page of ListJobExecutionsForJob in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the job executions for a job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobExecutionsForJob
+        """
+        return self._paginate(
+            "ListJobExecutionsForJob",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_job_executions_for_thing(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobExecutionsForThingRequestTypeDef],
+    ) -> RegionResults[ListJobExecutionsForThingResponseTypeDef]:
+        """Every page of ListJobExecutionsForThing in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the job executions for the specified thing.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobExecutionsForThing
+        """
+        return self._paginate(
+            "ListJobExecutionsForThing",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_job_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
+    ) -> RegionResults[ListJobTemplatesResponseTypeDef]:
+        """Every page of ListJobTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of job templates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobTemplates
+        """
+        return self._paginate(
+            "ListJobTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> RegionResults[ListJobsResponseTypeDef]:
+        """Every page of ListJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobs
+        """
+        return self._paginate(
+            "ListJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_job_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedJobTemplatesRequestTypeDef],
+    ) -> RegionResults[ListManagedJobTemplatesResponseTypeDef]:
+        """Every page of ListManagedJobTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of managed job templates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListManagedJobTemplates
+        """
+        return self._paginate(
+            "ListManagedJobTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_metric_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMetricValuesRequestTypeDef],
+    ) -> RegionResults[ListMetricValuesResponseTypeDef]:
+        """Every page of ListMetricValues in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the values reported for an IoT Device Defender metric (device-side
+        metric, cloud-side metric, or custom metric) by the given thing during the
+        specified time period.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListMetricValues
+        """
+        return self._paginate(
+            "ListMetricValues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_mitigation_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMitigationActionsRequestTypeDef],
+    ) -> RegionResults[ListMitigationActionsResponseTypeDef]:
+        """Every page of ListMitigationActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of all mitigation actions that match the specified filter
+        criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListMitigationActions
+        """
+        return self._paginate(
+            "ListMitigationActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ota_updates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOTAUpdatesRequestTypeDef],
+    ) -> RegionResults[ListOTAUpdatesResponseTypeDef]:
+        """Every page of ListOTAUpdates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists OTA updates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListOTAUpdates
+        """
+        return self._paginate(
+            "ListOTAUpdates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_outgoing_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOutgoingCertificatesRequestTypeDef],
+    ) -> RegionResults[ListOutgoingCertificatesResponseTypeDef]:
+        """Every page of ListOutgoingCertificates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists certificates that are being transferred but not yet accepted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListOutgoingCertificates
+        """
+        return self._paginate(
+            "ListOutgoingCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_package_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPackageVersionsRequestTypeDef],
+    ) -> RegionResults[ListPackageVersionsResponseTypeDef]:
+        """Every page of ListPackageVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the software package versions associated to the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPackageVersions
+        """
+        return self._paginate(
+            "ListPackageVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPackagesRequestTypeDef],
+    ) -> RegionResults[ListPackagesResponseTypeDef]:
+        """Every page of ListPackages in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the software packages associated to the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPackages
+        """
+        return self._paginate(
+            "ListPackages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPoliciesRequestTypeDef],
+    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+        """Every page of ListPolicies in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists your policies.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPolicies
+        """
+        return self._paginate(
+            "ListPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("ListPolicyPrincipals is deprecated.")
+    def paginate_list_policy_principals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicyPrincipalsRequestTypeDef],
+    ) -> RegionResults[ListPolicyPrincipalsResponseTypeDef]:
+        """Every page of ListPolicyPrincipals in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the principals associated with the specified policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPolicyPrincipals
+        """
+        return self._paginate(
+            "ListPolicyPrincipals",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("ListPrincipalPolicies is deprecated.")
+    def paginate_list_principal_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPrincipalPoliciesRequestTypeDef],
+    ) -> RegionResults[ListPrincipalPoliciesResponseTypeDef]:
+        """Every page of ListPrincipalPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the policies attached to the specified principal. If you use an
+        Cognito identity, the ID must be in AmazonCognito Identity format.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPrincipalPolicies
+        """
+        return self._paginate(
+            "ListPrincipalPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_principal_things(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPrincipalThingsRequestTypeDef],
+    ) -> RegionResults[ListPrincipalThingsResponseTypeDef]:
+        """Every page of ListPrincipalThings in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the things associated with the specified principal. A principal can
+        be X.509 certificates, IAM users, groups, and roles, Amazon Cognito
+        identities or federated identities.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPrincipalThings
+        """
+        return self._paginate(
+            "ListPrincipalThings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_principal_things_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPrincipalThingsV2RequestTypeDef],
+    ) -> RegionResults[ListPrincipalThingsV2ResponseTypeDef]:
+        """Every page of ListPrincipalThingsV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the things associated with the specified principal. A principal can
+        be an X.509 certificate or an Amazon Cognito ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPrincipalThingsV2
+        """
+        return self._paginate(
+            "ListPrincipalThingsV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_provisioning_template_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProvisioningTemplateVersionsRequestTypeDef],
+    ) -> RegionResults[ListProvisioningTemplateVersionsResponseTypeDef]:
+        """Every page of ListProvisioningTemplateVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        A list of provisioning template versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListProvisioningTemplateVersions
+        """
+        return self._paginate(
+            "ListProvisioningTemplateVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_provisioning_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProvisioningTemplatesRequestTypeDef],
+    ) -> RegionResults[ListProvisioningTemplatesResponseTypeDef]:
+        """Every page of ListProvisioningTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the provisioning templates in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListProvisioningTemplates
+        """
+        return self._paginate(
+            "ListProvisioningTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_related_resources_for_audit_finding(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRelatedResourcesForAuditFindingRequestTypeDef],
+    ) -> RegionResults[ListRelatedResourcesForAuditFindingResponseTypeDef]:
+        """Every page of ListRelatedResourcesForAuditFinding in every target, merged
+        per target (botocore's build_full_result).
+
+        The related resources of an Audit finding. The following resources can be
+        returned from calling this API:
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListRelatedResourcesForAuditFinding
+        """
+        return self._paginate(
+            "ListRelatedResourcesForAuditFinding",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_role_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRoleAliasesRequestTypeDef],
+    ) -> RegionResults[ListRoleAliasesResponseTypeDef]:
+        """Every page of ListRoleAliases in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the role aliases registered in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListRoleAliases
+        """
+        return self._paginate(
+            "ListRoleAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sbom_validation_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSbomValidationResultsRequestTypeDef],
+    ) -> RegionResults[ListSbomValidationResultsResponseTypeDef]:
+        """Every page of ListSbomValidationResults in every target, merged per target
+        (botocore's build_full_result).
+
+        The validation results for all software bill of materials (SBOM) attached
+        to a specific software package version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListSbomValidationResults
+        """
+        return self._paginate(
+            "ListSbomValidationResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_scheduled_audits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListScheduledAuditsRequestTypeDef],
+    ) -> RegionResults[ListScheduledAuditsResponseTypeDef]:
+        """Every page of ListScheduledAudits in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all of your scheduled audits.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListScheduledAudits
+        """
+        return self._paginate(
+            "ListScheduledAudits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSecurityProfilesRequestTypeDef],
+    ) -> RegionResults[ListSecurityProfilesResponseTypeDef]:
+        """Every page of ListSecurityProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Device Defender security profiles you've created. You can filter
+        security profiles by dimension or custom metric.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListSecurityProfiles
+        """
+        return self._paginate(
+            "ListSecurityProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_profiles_for_target(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSecurityProfilesForTargetRequestTypeDef],
+    ) -> RegionResults[ListSecurityProfilesForTargetResponseTypeDef]:
+        """Every page of ListSecurityProfilesForTarget in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the Device Defender security profiles attached to a target (thing
+        group).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListSecurityProfilesForTarget
+        """
+        return self._paginate(
+            "ListSecurityProfilesForTarget",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStreamsRequestTypeDef],
+    ) -> RegionResults[ListStreamsResponseTypeDef]:
+        """Every page of ListStreams in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all of the streams in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListStreams
+        """
+        return self._paginate(
+            "ListStreams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the tags (metadata) you have assigned to the resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_targets_for_policy(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTargetsForPolicyRequestTypeDef],
+    ) -> RegionResults[ListTargetsForPolicyResponseTypeDef]:
+        """Every page of ListTargetsForPolicy in every target, merged per target
+        (botocore's build_full_result).
+
+        List targets for the specified policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTargetsForPolicy
+        """
+        return self._paginate(
+            "ListTargetsForPolicy",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_targets_for_security_profile(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTargetsForSecurityProfileRequestTypeDef],
+    ) -> RegionResults[ListTargetsForSecurityProfileResponseTypeDef]:
+        """Every page of ListTargetsForSecurityProfile in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the targets (thing groups) associated with a given Device Defender
+        security profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTargetsForSecurityProfile
+        """
+        return self._paginate(
+            "ListTargetsForSecurityProfile",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_thing_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThingGroupsRequestTypeDef],
+    ) -> RegionResults[ListThingGroupsResponseTypeDef]:
+        """Every page of ListThingGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        List the thing groups in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingGroups
+        """
+        return self._paginate(
+            "ListThingGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_thing_groups_for_thing(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThingGroupsForThingRequestTypeDef],
+    ) -> RegionResults[ListThingGroupsForThingResponseTypeDef]:
+        """Every page of ListThingGroupsForThing in every target, merged per target
+        (botocore's build_full_result).
+
+        List the thing groups to which the specified thing belongs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingGroupsForThing
+        """
+        return self._paginate(
+            "ListThingGroupsForThing",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_thing_principals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThingPrincipalsRequestTypeDef],
+    ) -> RegionResults[ListThingPrincipalsResponseTypeDef]:
+        """Every page of ListThingPrincipals in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the principals associated with the specified thing. A principal can
+        be X.509 certificates, IAM users, groups, and roles, Amazon Cognito
+        identities or federated identities.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingPrincipals
+        """
+        return self._paginate(
+            "ListThingPrincipals",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_thing_principals_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThingPrincipalsV2RequestTypeDef],
+    ) -> RegionResults[ListThingPrincipalsV2ResponseTypeDef]:
+        """Every page of ListThingPrincipalsV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the principals associated with the specified thing. A principal can
+        be an X.509 certificate or an Amazon Cognito ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingPrincipalsV2
+        """
+        return self._paginate(
+            "ListThingPrincipalsV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_thing_registration_task_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThingRegistrationTaskReportsRequestTypeDef],
+    ) -> RegionResults[ListThingRegistrationTaskReportsResponseTypeDef]:
+        """Every page of ListThingRegistrationTaskReports in every target, merged per
+        target (botocore's build_full_result).
+
+        Information about the thing registration tasks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingRegistrationTaskReports
+        """
+        return self._paginate(
+            "ListThingRegistrationTaskReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_thing_registration_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThingRegistrationTasksRequestTypeDef],
+    ) -> RegionResults[ListThingRegistrationTasksResponseTypeDef]:
+        """Every page of ListThingRegistrationTasks in every target, merged per
+        target (botocore's build_full_result).
+
+        List bulk thing provisioning tasks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingRegistrationTasks
+        """
+        return self._paginate(
+            "ListThingRegistrationTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_thing_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThingTypesRequestTypeDef],
+    ) -> RegionResults[ListThingTypesResponseTypeDef]:
+        """Every page of ListThingTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the existing thing types.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingTypes
+        """
+        return self._paginate(
+            "ListThingTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_things(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThingsRequestTypeDef],
+    ) -> RegionResults[ListThingsResponseTypeDef]:
+        """Every page of ListThings in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists your things. Use the attributeName and attributeValue parameters to
+        filter your things. For example, calling ListThings with
+        attributeName=Color and attributeValue=Red retrieves all things in the
+        registry that contain an attribute Color with the value Red. For more
+        information, see List Things from the Amazon Web Services IoT Core
+        Developer Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThings
+        """
+        return self._paginate(
+            "ListThings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_things_in_billing_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThingsInBillingGroupRequestTypeDef],
+    ) -> RegionResults[ListThingsInBillingGroupResponseTypeDef]:
+        """Every page of ListThingsInBillingGroup in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the things you have added to the given billing group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingsInBillingGroup
+        """
+        return self._paginate(
+            "ListThingsInBillingGroup",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_things_in_thing_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThingsInThingGroupRequestTypeDef],
+    ) -> RegionResults[ListThingsInThingGroupResponseTypeDef]:
+        """Every page of ListThingsInThingGroup in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the things in the specified group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingsInThingGroup
+        """
+        return self._paginate(
+            "ListThingsInThingGroup",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_topic_rule_destinations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTopicRuleDestinationsRequestTypeDef],
+    ) -> RegionResults[ListTopicRuleDestinationsResponseTypeDef]:
+        """Every page of ListTopicRuleDestinations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the topic rule destinations in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTopicRuleDestinations
+        """
+        return self._paginate(
+            "ListTopicRuleDestinations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_topic_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTopicRulesRequestTypeDef],
+    ) -> RegionResults[ListTopicRulesResponseTypeDef]:
+        """Every page of ListTopicRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the rules for the specific topic.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTopicRules
+        """
+        return self._paginate(
+            "ListTopicRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_v2_logging_levels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListV2LoggingLevelsRequestTypeDef],
+    ) -> RegionResults[ListV2LoggingLevelsResponseTypeDef]:
+        """Every page of ListV2LoggingLevels in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists logging levels.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListV2LoggingLevels
+        """
+        return self._paginate(
+            "ListV2LoggingLevels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_violation_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListViolationEventsRequestTypeDef],
+    ) -> RegionResults[ListViolationEventsResponseTypeDef]:
+        """Every page of ListViolationEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Device Defender security profile violations discovered during
+        the given time period. You can use filters to limit the results to those
+        alerts issued for a particular security profile, behavior, or thing
+        (device).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListViolationEvents
+        """
+        return self._paginate(
+            "ListViolationEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_behavior_model_training_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetBehaviorModelTrainingSummariesRequestTypeDef],
+    ) -> Items[BehaviorModelTrainingSummaryTypeDef]:
+        """Each element of summaries in every page of
+        GetBehaviorModelTrainingSummaries, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetBehaviorModelTrainingSummaries
+        """
+        return self._items(
+            "GetBehaviorModelTrainingSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_active_violations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListActiveViolationsRequestTypeDef],
+    ) -> Items[ActiveViolationTypeDef]:
+        """Each element of activeViolations in every page of ListActiveViolations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListActiveViolations
+        """
+        return self._items(
+            "ListActiveViolations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_attached_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttachedPoliciesRequestTypeDef],
+    ) -> Items[PolicyTypeDef]:
+        """Each element of policies in every page of ListAttachedPolicies, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAttachedPolicies
+        """
+        return self._items(
+            "ListAttachedPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_audit_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAuditFindingsRequestTypeDef],
+    ) -> Items[AuditFindingTypeDef]:
+        """Each element of findings in every page of ListAuditFindings, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuditFindings
+        """
+        return self._items(
+            "ListAuditFindings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_audit_mitigation_actions_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAuditMitigationActionsExecutionsRequestTypeDef],
+    ) -> Items[AuditMitigationActionExecutionMetadataTypeDef]:
+        """Each element of actionsExecutions in every page of
+        ListAuditMitigationActionsExecutions, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuditMitigationActionsExecutions
+        """
+        return self._items(
+            "ListAuditMitigationActionsExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_audit_mitigation_actions_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAuditMitigationActionsTasksRequestTypeDef],
+    ) -> Items[AuditMitigationActionsTaskMetadataTypeDef]:
+        """Each element of tasks in every page of ListAuditMitigationActionsTasks,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuditMitigationActionsTasks
+        """
+        return self._items(
+            "ListAuditMitigationActionsTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_audit_suppressions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAuditSuppressionsRequestTypeDef],
+    ) -> Items[AuditSuppressionTypeDef]:
+        """Each element of suppressions in every page of ListAuditSuppressions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuditSuppressions
+        """
+        return self._items(
+            "ListAuditSuppressions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_audit_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAuditTasksRequestTypeDef],
+    ) -> Items[AuditTaskMetadataTypeDef]:
+        """Each element of tasks in every page of ListAuditTasks, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuditTasks
+        """
+        return self._items(
+            "ListAuditTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_authorizers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAuthorizersRequestTypeDef],
+    ) -> Items[AuthorizerSummaryTypeDef]:
+        """Each element of authorizers in every page of ListAuthorizers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuthorizers
+        """
+        return self._items(
+            "ListAuthorizers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_billing_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBillingGroupsRequestTypeDef],
+    ) -> Items[GroupNameAndArnTypeDef]:
+        """Each element of billingGroups in every page of ListBillingGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListBillingGroups
+        """
+        return self._items(
+            "ListBillingGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ca_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCACertificatesRequestTypeDef],
+    ) -> Items[CACertificateTypeDef]:
+        """Each element of certificates in every page of ListCACertificates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCACertificates
+        """
+        return self._items(
+            "ListCACertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCertificatesRequestTypeDef],
+    ) -> Items[CertificateTypeDef]:
+        """Each element of certificates in every page of ListCertificates, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCertificates
+        """
+        return self._items(
+            "ListCertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_certificates_by_ca(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCertificatesByCARequestTypeDef],
+    ) -> Items[CertificateTypeDef]:
+        """Each element of certificates in every page of ListCertificatesByCA, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCertificatesByCA
+        """
+        return self._items(
+            "ListCertificatesByCA", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_command_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCommandExecutionsRequestTypeDef],
+    ) -> Items[CommandExecutionSummaryTypeDef]:
+        """Each element of commandExecutions in every page of ListCommandExecutions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCommandExecutions
+        """
+        return self._items(
+            "ListCommandExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_commands(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCommandsRequestTypeDef],
+    ) -> Items[CommandSummaryTypeDef]:
+        """Each element of commands in every page of ListCommands, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCommands
+        """
+        return self._items(
+            "ListCommands", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_custom_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomMetricsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of metricNames in every page of ListCustomMetrics, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCustomMetrics
+        """
+        return self._items(
+            "ListCustomMetrics", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_detect_mitigation_actions_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDetectMitigationActionsExecutionsRequestTypeDef],
+    ) -> Items[DetectMitigationActionExecutionTypeDef]:
+        """Each element of actionsExecutions in every page of
+        ListDetectMitigationActionsExecutions, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDetectMitigationActionsExecutions
+        """
+        return self._items(
+            "ListDetectMitigationActionsExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_detect_mitigation_actions_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDetectMitigationActionsTasksRequestTypeDef],
+    ) -> Items[DetectMitigationActionsTaskSummaryTypeDef]:
+        """Each element of tasks in every page of ListDetectMitigationActionsTasks,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDetectMitigationActionsTasks
+        """
+        return self._items(
+            "ListDetectMitigationActionsTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_dimensions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDimensionsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of dimensionNames in every page of ListDimensions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDimensions
+        """
+        return self._items(
+            "ListDimensions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_domain_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainConfigurationsRequestTypeDef],
+    ) -> Items[DomainConfigurationSummaryTypeDef]:
+        """Each element of domainConfigurations in every page of
+        ListDomainConfigurations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDomainConfigurations
+        """
+        return self._items(
+            "ListDomainConfigurations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_fleet_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFleetMetricsRequestTypeDef],
+    ) -> Items[FleetMetricNameAndArnTypeDef]:
+        """Each element of fleetMetrics in every page of ListFleetMetrics, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListFleetMetrics
+        """
+        return self._items(
+            "ListFleetMetrics", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_indices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIndicesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of indexNames in every page of ListIndices, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListIndices
+        """
+        return self._items(
+            "ListIndices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_job_executions_for_job(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobExecutionsForJobRequestTypeDef],
+    ) -> Items[JobExecutionSummaryForJobTypeDef]:
+        """Each element of executionSummaries in every page of
+        ListJobExecutionsForJob, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobExecutionsForJob
+        """
+        return self._items(
+            "ListJobExecutionsForJob", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_job_executions_for_thing(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobExecutionsForThingRequestTypeDef],
+    ) -> Items[JobExecutionSummaryForThingTypeDef]:
+        """Each element of executionSummaries in every page of
+        ListJobExecutionsForThing, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobExecutionsForThing
+        """
+        return self._items(
+            "ListJobExecutionsForThing",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_job_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
+    ) -> Items[JobTemplateSummaryTypeDef]:
+        """Each element of jobTemplates in every page of ListJobTemplates, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobTemplates
+        """
+        return self._items(
+            "ListJobTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> Items[JobSummaryTypeDef]:
+        """Each element of jobs in every page of ListJobs, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobs
+        """
+        return self._items("ListJobs", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_managed_job_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedJobTemplatesRequestTypeDef],
+    ) -> Items[ManagedJobTemplateSummaryTypeDef]:
+        """Each element of managedJobTemplates in every page of
+        ListManagedJobTemplates, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListManagedJobTemplates
+        """
+        return self._items(
+            "ListManagedJobTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_metric_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMetricValuesRequestTypeDef],
+    ) -> Items[MetricDatumTypeDef]:
+        """Each element of metricDatumList in every page of ListMetricValues, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListMetricValues
+        """
+        return self._items(
+            "ListMetricValues", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_mitigation_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMitigationActionsRequestTypeDef],
+    ) -> Items[MitigationActionIdentifierTypeDef]:
+        """Each element of actionIdentifiers in every page of ListMitigationActions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListMitigationActions
+        """
+        return self._items(
+            "ListMitigationActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ota_updates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOTAUpdatesRequestTypeDef],
+    ) -> Items[OTAUpdateSummaryTypeDef]:
+        """Each element of otaUpdates in every page of ListOTAUpdates, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListOTAUpdates
+        """
+        return self._items(
+            "ListOTAUpdates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_outgoing_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOutgoingCertificatesRequestTypeDef],
+    ) -> Items[OutgoingCertificateTypeDef]:
+        """Each element of outgoingCertificates in every page of
+        ListOutgoingCertificates, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListOutgoingCertificates
+        """
+        return self._items(
+            "ListOutgoingCertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_package_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPackageVersionsRequestTypeDef],
+    ) -> Items[PackageVersionSummaryTypeDef]:
+        """Each element of packageVersionSummaries in every page of
+        ListPackageVersions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPackageVersions
+        """
+        return self._items(
+            "ListPackageVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPackagesRequestTypeDef],
+    ) -> Items[PackageSummaryTypeDef]:
+        """Each element of packageSummaries in every page of ListPackages, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPackages
+        """
+        return self._items(
+            "ListPackages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPoliciesRequestTypeDef],
+    ) -> Items[PolicyTypeDef]:
+        """Each element of policies in every page of ListPolicies, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPolicies
+        """
+        return self._items(
+            "ListPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated("ListPolicyPrincipals is deprecated.")
+    def iter_list_policy_principals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicyPrincipalsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of principals in every page of ListPolicyPrincipals, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPolicyPrincipals
+        """
+        return self._items(
+            "ListPolicyPrincipals", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated("ListPrincipalPolicies is deprecated.")
+    def iter_list_principal_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPrincipalPoliciesRequestTypeDef],
+    ) -> Items[PolicyTypeDef]:
+        """Each element of policies in every page of ListPrincipalPolicies, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPrincipalPolicies
+        """
+        return self._items(
+            "ListPrincipalPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_principal_things(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPrincipalThingsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of things in every page of ListPrincipalThings, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPrincipalThings
+        """
+        return self._items(
+            "ListPrincipalThings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_principal_things_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPrincipalThingsV2RequestTypeDef],
+    ) -> Items[PrincipalThingObjectTypeDef]:
+        """Each element of principalThingObjects in every page of
+        ListPrincipalThingsV2, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPrincipalThingsV2
+        """
+        return self._items(
+            "ListPrincipalThingsV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_provisioning_template_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProvisioningTemplateVersionsRequestTypeDef],
+    ) -> Items[ProvisioningTemplateVersionSummaryTypeDef]:
+        """Each element of versions in every page of
+        ListProvisioningTemplateVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListProvisioningTemplateVersions
+        """
+        return self._items(
+            "ListProvisioningTemplateVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_provisioning_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProvisioningTemplatesRequestTypeDef],
+    ) -> Items[ProvisioningTemplateSummaryTypeDef]:
+        """Each element of templates in every page of ListProvisioningTemplates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListProvisioningTemplates
+        """
+        return self._items(
+            "ListProvisioningTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_related_resources_for_audit_finding(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRelatedResourcesForAuditFindingRequestTypeDef],
+    ) -> Items[RelatedResourceTypeDef]:
+        """Each element of relatedResources in every page of
+        ListRelatedResourcesForAuditFinding, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListRelatedResourcesForAuditFinding
+        """
+        return self._items(
+            "ListRelatedResourcesForAuditFinding",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_role_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRoleAliasesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of roleAliases in every page of ListRoleAliases, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListRoleAliases
+        """
+        return self._items(
+            "ListRoleAliases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sbom_validation_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSbomValidationResultsRequestTypeDef],
+    ) -> Items[SbomValidationResultSummaryTypeDef]:
+        """Each element of validationResultSummaries in every page of
+        ListSbomValidationResults, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListSbomValidationResults
+        """
+        return self._items(
+            "ListSbomValidationResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_scheduled_audits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListScheduledAuditsRequestTypeDef],
+    ) -> Items[ScheduledAuditMetadataTypeDef]:
+        """Each element of scheduledAudits in every page of ListScheduledAudits, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListScheduledAudits
+        """
+        return self._items(
+            "ListScheduledAudits", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_security_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSecurityProfilesRequestTypeDef],
+    ) -> Items[SecurityProfileIdentifierTypeDef]:
+        """Each element of securityProfileIdentifiers in every page of
+        ListSecurityProfiles, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListSecurityProfiles
+        """
+        return self._items(
+            "ListSecurityProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_security_profiles_for_target(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSecurityProfilesForTargetRequestTypeDef],
+    ) -> Items[SecurityProfileTargetMappingTypeDef]:
+        """Each element of securityProfileTargetMappings in every page of
+        ListSecurityProfilesForTarget, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListSecurityProfilesForTarget
+        """
+        return self._items(
+            "ListSecurityProfilesForTarget",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStreamsRequestTypeDef],
+    ) -> Items[StreamSummaryTypeDef]:
+        """Each element of streams in every page of ListStreams, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListStreams
+        """
+        return self._items(
+            "ListStreams", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_targets_for_policy(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTargetsForPolicyRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of targets in every page of ListTargetsForPolicy, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTargetsForPolicy
+        """
+        return self._items(
+            "ListTargetsForPolicy", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_targets_for_security_profile(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTargetsForSecurityProfileRequestTypeDef],
+    ) -> Items[SecurityProfileTargetTypeDef]:
+        """Each element of securityProfileTargets in every page of
+        ListTargetsForSecurityProfile, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTargetsForSecurityProfile
+        """
+        return self._items(
+            "ListTargetsForSecurityProfile",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_thing_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThingGroupsRequestTypeDef],
+    ) -> Items[GroupNameAndArnTypeDef]:
+        """Each element of thingGroups in every page of ListThingGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingGroups
+        """
+        return self._items(
+            "ListThingGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_thing_groups_for_thing(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThingGroupsForThingRequestTypeDef],
+    ) -> Items[GroupNameAndArnTypeDef]:
+        """Each element of thingGroups in every page of ListThingGroupsForThing, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingGroupsForThing
+        """
+        return self._items(
+            "ListThingGroupsForThing", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_thing_principals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThingPrincipalsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of principals in every page of ListThingPrincipals, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingPrincipals
+        """
+        return self._items(
+            "ListThingPrincipals", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_thing_principals_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThingPrincipalsV2RequestTypeDef],
+    ) -> Items[ThingPrincipalObjectTypeDef]:
+        """Each element of thingPrincipalObjects in every page of
+        ListThingPrincipalsV2, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingPrincipalsV2
+        """
+        return self._items(
+            "ListThingPrincipalsV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_thing_registration_task_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThingRegistrationTaskReportsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of resourceLinks in every page of
+        ListThingRegistrationTaskReports, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingRegistrationTaskReports
+        """
+        return self._items(
+            "ListThingRegistrationTaskReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_thing_registration_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThingRegistrationTasksRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of taskIds in every page of ListThingRegistrationTasks, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingRegistrationTasks
+        """
+        return self._items(
+            "ListThingRegistrationTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_thing_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThingTypesRequestTypeDef],
+    ) -> Items[ThingTypeDefinitionTypeDef]:
+        """Each element of thingTypes in every page of ListThingTypes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingTypes
+        """
+        return self._items(
+            "ListThingTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_things(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThingsRequestTypeDef],
+    ) -> Items[ThingAttributeTypeDef]:
+        """Each element of things in every page of ListThings, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThings
+        """
+        return self._items(
+            "ListThings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_things_in_billing_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThingsInBillingGroupRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of things in every page of ListThingsInBillingGroup, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingsInBillingGroup
+        """
+        return self._items(
+            "ListThingsInBillingGroup", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_things_in_thing_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThingsInThingGroupRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of things in every page of ListThingsInThingGroup, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingsInThingGroup
+        """
+        return self._items(
+            "ListThingsInThingGroup", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_topic_rule_destinations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTopicRuleDestinationsRequestTypeDef],
+    ) -> Items[TopicRuleDestinationSummaryTypeDef]:
+        """Each element of destinationSummaries in every page of
+        ListTopicRuleDestinations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTopicRuleDestinations
+        """
+        return self._items(
+            "ListTopicRuleDestinations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_topic_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTopicRulesRequestTypeDef],
+    ) -> Items[TopicRuleListItemTypeDef]:
+        """Each element of rules in every page of ListTopicRules, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTopicRules
+        """
+        return self._items(
+            "ListTopicRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_v2_logging_levels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListV2LoggingLevelsRequestTypeDef],
+    ) -> Items[LogTargetConfigurationTypeDef]:
+        """Each element of logTargetConfigurations in every page of
+        ListV2LoggingLevels, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListV2LoggingLevels
+        """
+        return self._items(
+            "ListV2LoggingLevels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_violation_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListViolationEventsRequestTypeDef],
+    ) -> Items[ViolationEventTypeDef]:
+        """Each element of violationEvents in every page of ListViolationEvents, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListViolationEvents
+        """
+        return self._items(
+            "ListViolationEvents", kwargs, max_items=max_items, page_size=page_size
+        )

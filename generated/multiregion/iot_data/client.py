@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
         ListRetainedMessagesRequestTypeDef,
         ListRetainedMessagesResponseTypeDef,
         PublishRequestTypeDef,
+        RetainedMessageSummaryTypeDef,
         UpdateThingShadowRequestTypeDef,
         UpdateThingShadowResponseTypeDef,
     )
@@ -112,3 +116,43 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/UpdateThingShadow
         """
         return self._call("UpdateThingShadow", kwargs)
+
+    def paginate_list_retained_messages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRetainedMessagesRequestTypeDef],
+    ) -> RegionResults[ListRetainedMessagesResponseTypeDef]:
+        """Every page of ListRetainedMessages in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists summary information about the retained messages stored for the
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/ListRetainedMessages
+        """
+        return self._paginate(
+            "ListRetainedMessages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_retained_messages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRetainedMessagesRequestTypeDef],
+    ) -> Items[RetainedMessageSummaryTypeDef]:
+        """Each element of retainedTopics in every page of ListRetainedMessages, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/ListRetainedMessages
+        """
+        return self._items(
+            "ListRetainedMessages", kwargs, max_items=max_items, page_size=page_size
+        )

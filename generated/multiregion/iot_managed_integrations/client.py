@@ -9,9 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccountAssociationItemTypeDef,
+        ConnectorDestinationSummaryTypeDef,
+        ConnectorItemTypeDef,
         CreateAccountAssociationRequestTypeDef,
         CreateAccountAssociationResponseTypeDef,
         CreateCloudConnectorRequestTypeDef,
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
         CreateOtaTaskResponseTypeDef,
         CreateProvisioningProfileRequestTypeDef,
         CreateProvisioningProfileResponseTypeDef,
+        CredentialLockerSummaryTypeDef,
         DeleteAccountAssociationRequestTypeDef,
         DeleteCloudConnectorRequestTypeDef,
         DeleteConnectorDestinationRequestTypeDef,
@@ -46,7 +53,11 @@ if TYPE_CHECKING:
         DeleteOtaTaskRequestTypeDef,
         DeleteProvisioningProfileRequestTypeDef,
         DeregisterAccountAssociationRequestTypeDef,
+        DestinationSummaryTypeDef,
+        DeviceDiscoverySummaryTypeDef,
+        DiscoveredDeviceSummaryTypeDef,
         EmptyResponseMetadataTypeDef,
+        EventLogConfigurationSummaryTypeDef,
         GetAccountAssociationRequestTypeDef,
         GetAccountAssociationResponseTypeDef,
         GetCloudConnectorRequestTypeDef,
@@ -124,6 +135,14 @@ if TYPE_CHECKING:
         ListSchemaVersionsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ManagedThingAssociationTypeDef,
+        ManagedThingSchemaListItemTypeDef,
+        ManagedThingSummaryTypeDef,
+        NotificationConfigurationSummaryTypeDef,
+        OtaTaskConfigurationSummaryTypeDef,
+        OtaTaskExecutionSummariesTypeDef,
+        OtaTaskSummaryTypeDef,
+        ProvisioningProfileSummaryTypeDef,
         PutDefaultEncryptionConfigurationRequestTypeDef,
         PutDefaultEncryptionConfigurationResponseTypeDef,
         PutHubConfigurationRequestTypeDef,
@@ -133,6 +152,7 @@ if TYPE_CHECKING:
         RegisterAccountAssociationResponseTypeDef,
         RegisterCustomEndpointResponseTypeDef,
         ResetRuntimeLogConfigurationRequestTypeDef,
+        SchemaVersionListItemTypeDef,
         SendConnectorEventRequestTypeDef,
         SendConnectorEventResponseTypeDef,
         SendManagedThingCommandRequestTypeDef,
@@ -959,3 +979,691 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateOtaTask
         """
         return self._call("UpdateOtaTask", kwargs)
+
+    def paginate_list_account_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountAssociationsRequestTypeDef],
+    ) -> RegionResults[ListAccountAssociationsResponseTypeDef]:
+        """Every page of ListAccountAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all account associations, with optional filtering by connector
+        destination ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListAccountAssociations
+        """
+        return self._paginate(
+            "ListAccountAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cloud_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCloudConnectorsRequestTypeDef],
+    ) -> RegionResults[ListCloudConnectorsResponseTypeDef]:
+        """Every page of ListCloudConnectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of connectors filtered by its Lambda Amazon Resource Name
+        (ARN) and type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListCloudConnectors
+        """
+        return self._paginate(
+            "ListCloudConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connector_destinations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectorDestinationsRequestTypeDef],
+    ) -> RegionResults[ListConnectorDestinationsResponseTypeDef]:
+        """Every page of ListConnectorDestinations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all connector destinations, with optional filtering by cloud
+        connector ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListConnectorDestinations
+        """
+        return self._paginate(
+            "ListConnectorDestinations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_credential_lockers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCredentialLockersRequestTypeDef],
+    ) -> RegionResults[ListCredentialLockersResponseTypeDef]:
+        """Every page of ListCredentialLockers in every target, merged per target
+        (botocore's build_full_result).
+
+        List information on an existing credential locker.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListCredentialLockers
+        """
+        return self._paginate(
+            "ListCredentialLockers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_destinations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDestinationsRequestTypeDef],
+    ) -> RegionResults[ListDestinationsResponseTypeDef]:
+        """Every page of ListDestinations in every target, merged per target
+        (botocore's build_full_result).
+
+        List all notification destinations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListDestinations
+        """
+        return self._paginate(
+            "ListDestinations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_device_discoveries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeviceDiscoveriesRequestTypeDef],
+    ) -> RegionResults[ListDeviceDiscoveriesResponseTypeDef]:
+        """Every page of ListDeviceDiscoveries in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all device discovery tasks, with optional filtering by type and
+        status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListDeviceDiscoveries
+        """
+        return self._paginate(
+            "ListDeviceDiscoveries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_discovered_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDiscoveredDevicesRequestTypeDef],
+    ) -> RegionResults[ListDiscoveredDevicesResponseTypeDef]:
+        """Every page of ListDiscoveredDevices in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all devices discovered during a specific device discovery task.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListDiscoveredDevices
+        """
+        return self._paginate(
+            "ListDiscoveredDevices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_event_log_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventLogConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListEventLogConfigurationsResponseTypeDef]:
+        """Every page of ListEventLogConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        List all event log configurations for an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListEventLogConfigurations
+        """
+        return self._paginate(
+            "ListEventLogConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_thing_account_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedThingAccountAssociationsRequestTypeDef],
+    ) -> RegionResults[ListManagedThingAccountAssociationsResponseTypeDef]:
+        """Every page of ListManagedThingAccountAssociations in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists all account associations for a specific managed thing.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListManagedThingAccountAssociations
+        """
+        return self._paginate(
+            "ListManagedThingAccountAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_thing_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedThingSchemasRequestTypeDef],
+    ) -> RegionResults[ListManagedThingSchemasResponseTypeDef]:
+        """Every page of ListManagedThingSchemas in every target, merged per target
+        (botocore's build_full_result).
+
+        List schemas associated with a managed thing.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListManagedThingSchemas
+        """
+        return self._paginate(
+            "ListManagedThingSchemas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_things(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedThingsRequestTypeDef],
+    ) -> RegionResults[ListManagedThingsResponseTypeDef]:
+        """Every page of ListManagedThings in every target, merged per target
+        (botocore's build_full_result).
+
+        Listing all managed things with provision for filters.
+
+        Deprecated parameters: ConnectorPolicyIdFilter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListManagedThings
+        """
+        return self._paginate(
+            "ListManagedThings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_notification_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNotificationConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListNotificationConfigurationsResponseTypeDef]:
+        """Every page of ListNotificationConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        List all notification configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListNotificationConfigurations
+        """
+        return self._paginate(
+            "ListNotificationConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ota_task_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOtaTaskConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListOtaTaskConfigurationsResponseTypeDef]:
+        """Every page of ListOtaTaskConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        List all of the over-the-air (OTA) task configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListOtaTaskConfigurations
+        """
+        return self._paginate(
+            "ListOtaTaskConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ota_task_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOtaTaskExecutionsRequestTypeDef],
+    ) -> RegionResults[ListOtaTaskExecutionsResponseTypeDef]:
+        """Every page of ListOtaTaskExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        List all of the over-the-air (OTA) task executions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListOtaTaskExecutions
+        """
+        return self._paginate(
+            "ListOtaTaskExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ota_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOtaTasksRequestTypeDef],
+    ) -> RegionResults[ListOtaTasksResponseTypeDef]:
+        """Every page of ListOtaTasks in every target, merged per target (botocore's
+        build_full_result).
+
+        List all of the over-the-air (OTA) tasks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListOtaTasks
+        """
+        return self._paginate(
+            "ListOtaTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_provisioning_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProvisioningProfilesRequestTypeDef],
+    ) -> RegionResults[ListProvisioningProfilesResponseTypeDef]:
+        """Every page of ListProvisioningProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        List the provisioning profiles within the Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListProvisioningProfiles
+        """
+        return self._paginate(
+            "ListProvisioningProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_schema_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSchemaVersionsRequestTypeDef],
+    ) -> RegionResults[ListSchemaVersionsResponseTypeDef]:
+        """Every page of ListSchemaVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists schema versions with the provided information.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListSchemaVersions
+        """
+        return self._paginate(
+            "ListSchemaVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_account_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountAssociationsRequestTypeDef],
+    ) -> Items[AccountAssociationItemTypeDef]:
+        """Each element of Items in every page of ListAccountAssociations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListAccountAssociations
+        """
+        return self._items(
+            "ListAccountAssociations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cloud_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCloudConnectorsRequestTypeDef],
+    ) -> Items[ConnectorItemTypeDef]:
+        """Each element of Items in every page of ListCloudConnectors, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListCloudConnectors
+        """
+        return self._items(
+            "ListCloudConnectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_connector_destinations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectorDestinationsRequestTypeDef],
+    ) -> Items[ConnectorDestinationSummaryTypeDef]:
+        """Each element of ConnectorDestinationList in every page of
+        ListConnectorDestinations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListConnectorDestinations
+        """
+        return self._items(
+            "ListConnectorDestinations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_credential_lockers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCredentialLockersRequestTypeDef],
+    ) -> Items[CredentialLockerSummaryTypeDef]:
+        """Each element of Items in every page of ListCredentialLockers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListCredentialLockers
+        """
+        return self._items(
+            "ListCredentialLockers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_destinations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDestinationsRequestTypeDef],
+    ) -> Items[DestinationSummaryTypeDef]:
+        """Each element of DestinationList in every page of ListDestinations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListDestinations
+        """
+        return self._items(
+            "ListDestinations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_device_discoveries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeviceDiscoveriesRequestTypeDef],
+    ) -> Items[DeviceDiscoverySummaryTypeDef]:
+        """Each element of Items in every page of ListDeviceDiscoveries, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListDeviceDiscoveries
+        """
+        return self._items(
+            "ListDeviceDiscoveries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_discovered_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDiscoveredDevicesRequestTypeDef],
+    ) -> Items[DiscoveredDeviceSummaryTypeDef]:
+        """Each element of Items in every page of ListDiscoveredDevices, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListDiscoveredDevices
+        """
+        return self._items(
+            "ListDiscoveredDevices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_event_log_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventLogConfigurationsRequestTypeDef],
+    ) -> Items[EventLogConfigurationSummaryTypeDef]:
+        """Each element of EventLogConfigurationList in every page of
+        ListEventLogConfigurations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListEventLogConfigurations
+        """
+        return self._items(
+            "ListEventLogConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_managed_thing_account_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedThingAccountAssociationsRequestTypeDef],
+    ) -> Items[ManagedThingAssociationTypeDef]:
+        """Each element of Items in every page of
+        ListManagedThingAccountAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListManagedThingAccountAssociations
+        """
+        return self._items(
+            "ListManagedThingAccountAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_managed_thing_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedThingSchemasRequestTypeDef],
+    ) -> Items[ManagedThingSchemaListItemTypeDef]:
+        """Each element of Items in every page of ListManagedThingSchemas, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListManagedThingSchemas
+        """
+        return self._items(
+            "ListManagedThingSchemas", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_managed_things(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedThingsRequestTypeDef],
+    ) -> Items[ManagedThingSummaryTypeDef]:
+        """Each element of Items in every page of ListManagedThings, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListManagedThings
+        """
+        return self._items(
+            "ListManagedThings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_notification_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNotificationConfigurationsRequestTypeDef],
+    ) -> Items[NotificationConfigurationSummaryTypeDef]:
+        """Each element of NotificationConfigurationList in every page of
+        ListNotificationConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListNotificationConfigurations
+        """
+        return self._items(
+            "ListNotificationConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_ota_task_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOtaTaskConfigurationsRequestTypeDef],
+    ) -> Items[OtaTaskConfigurationSummaryTypeDef]:
+        """Each element of Items in every page of ListOtaTaskConfigurations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListOtaTaskConfigurations
+        """
+        return self._items(
+            "ListOtaTaskConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_ota_task_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOtaTaskExecutionsRequestTypeDef],
+    ) -> Items[OtaTaskExecutionSummariesTypeDef]:
+        """Each element of ExecutionSummaries in every page of ListOtaTaskExecutions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListOtaTaskExecutions
+        """
+        return self._items(
+            "ListOtaTaskExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ota_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOtaTasksRequestTypeDef],
+    ) -> Items[OtaTaskSummaryTypeDef]:
+        """Each element of Tasks in every page of ListOtaTasks, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListOtaTasks
+        """
+        return self._items(
+            "ListOtaTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_provisioning_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProvisioningProfilesRequestTypeDef],
+    ) -> Items[ProvisioningProfileSummaryTypeDef]:
+        """Each element of Items in every page of ListProvisioningProfiles, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListProvisioningProfiles
+        """
+        return self._items(
+            "ListProvisioningProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_schema_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSchemaVersionsRequestTypeDef],
+    ) -> Items[SchemaVersionListItemTypeDef]:
+        """Each element of Items in every page of ListSchemaVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListSchemaVersions
+        """
+        return self._items(
+            "ListSchemaVersions", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
         BatchCreateVehicleResponseTypeDef,
         BatchUpdateVehicleRequestTypeDef,
         BatchUpdateVehicleResponseTypeDef,
+        CampaignSummaryTypeDef,
         CreateCampaignRequestTypeDef,
         CreateCampaignResponseTypeDef,
         CreateDecoderManifestRequestTypeDef,
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
         CreateStateTemplateResponseTypeDef,
         CreateVehicleRequestTypeDef,
         CreateVehicleResponseTypeDef,
+        DecoderManifestSummaryTypeDef,
         DeleteCampaignRequestTypeDef,
         DeleteCampaignResponseTypeDef,
         DeleteDecoderManifestRequestTypeDef,
@@ -48,6 +53,7 @@ if TYPE_CHECKING:
         DeleteVehicleResponseTypeDef,
         DisassociateVehicleFleetRequestTypeDef,
         DisassociateVehicleFleetResponseTypeDef,
+        FleetSummaryTypeDef,
         GetCampaignRequestTypeDef,
         GetCampaignResponseTypeDef,
         GetDecoderManifestRequestTypeDef,
@@ -99,12 +105,18 @@ if TYPE_CHECKING:
         ListVehiclesInFleetResponseTypeDef,
         ListVehiclesRequestTypeDef,
         ListVehiclesResponseTypeDef,
+        ModelManifestSummaryTypeDef,
+        NetworkInterfaceTypeDef,
+        NodeOutputTypeDef,
         PutEncryptionConfigurationRequestTypeDef,
         PutEncryptionConfigurationResponseTypeDef,
         PutLoggingOptionsRequestTypeDef,
         PutLoggingOptionsResponseTypeDef,
         RegisterAccountRequestTypeDef,
         RegisterAccountResponseTypeDef,
+        SignalCatalogSummaryTypeDef,
+        SignalDecoderOutputTypeDef,
+        StateTemplateSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -123,6 +135,8 @@ if TYPE_CHECKING:
         UpdateStateTemplateResponseTypeDef,
         UpdateVehicleRequestTypeDef,
         UpdateVehicleResponseTypeDef,
+        VehicleStatusTypeDef,
+        VehicleSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionIoTFleetWise"]
@@ -693,3 +707,563 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UpdateVehicle
         """
         return self._call("UpdateVehicle", kwargs)
+
+    def paginate_get_vehicle_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetVehicleStatusRequestTypeDef],
+    ) -> RegionResults[GetVehicleStatusResponseTypeDef]:
+        """Every page of GetVehicleStatus in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves information about the status of campaigns, decoder manifests, or
+        state templates associated with a vehicle.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetVehicleStatus
+        """
+        return self._paginate(
+            "GetVehicleStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_campaigns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCampaignsRequestTypeDef],
+    ) -> RegionResults[ListCampaignsResponseTypeDef]:
+        """Every page of ListCampaigns in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists information about created campaigns.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListCampaigns
+        """
+        return self._paginate(
+            "ListCampaigns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_decoder_manifest_network_interfaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDecoderManifestNetworkInterfacesRequestTypeDef],
+    ) -> RegionResults[ListDecoderManifestNetworkInterfacesResponseTypeDef]:
+        """Every page of ListDecoderManifestNetworkInterfaces in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the network interfaces specified in a decoder manifest.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListDecoderManifestNetworkInterfaces
+        """
+        return self._paginate(
+            "ListDecoderManifestNetworkInterfaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_decoder_manifest_signals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDecoderManifestSignalsRequestTypeDef],
+    ) -> RegionResults[ListDecoderManifestSignalsResponseTypeDef]:
+        """Every page of ListDecoderManifestSignals in every target, merged per
+        target (botocore's build_full_result).
+
+        A list of information about signal decoders specified in a decoder
+        manifest.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListDecoderManifestSignals
+        """
+        return self._paginate(
+            "ListDecoderManifestSignals",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_decoder_manifests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDecoderManifestsRequestTypeDef],
+    ) -> RegionResults[ListDecoderManifestsResponseTypeDef]:
+        """Every page of ListDecoderManifests in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists decoder manifests.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListDecoderManifests
+        """
+        return self._paginate(
+            "ListDecoderManifests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFleetsRequestTypeDef],
+    ) -> RegionResults[ListFleetsResponseTypeDef]:
+        """Every page of ListFleets in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves information for each created fleet in an Amazon Web Services
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListFleets
+        """
+        return self._paginate(
+            "ListFleets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_fleets_for_vehicle(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFleetsForVehicleRequestTypeDef],
+    ) -> RegionResults[ListFleetsForVehicleResponseTypeDef]:
+        """Every page of ListFleetsForVehicle in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of IDs for all fleets that the vehicle is associated
+        with.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListFleetsForVehicle
+        """
+        return self._paginate(
+            "ListFleetsForVehicle",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_manifest_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelManifestNodesRequestTypeDef],
+    ) -> RegionResults[ListModelManifestNodesResponseTypeDef]:
+        """Every page of ListModelManifestNodes in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about nodes specified in a vehicle model (model
+        manifest).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListModelManifestNodes
+        """
+        return self._paginate(
+            "ListModelManifestNodes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_manifests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelManifestsRequestTypeDef],
+    ) -> RegionResults[ListModelManifestsResponseTypeDef]:
+        """Every page of ListModelManifests in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of vehicle models (model manifests).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListModelManifests
+        """
+        return self._paginate(
+            "ListModelManifests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_signal_catalog_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSignalCatalogNodesRequestTypeDef],
+    ) -> RegionResults[ListSignalCatalogNodesResponseTypeDef]:
+        """Every page of ListSignalCatalogNodes in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists of information about the signals (nodes) specified in a signal
+        catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListSignalCatalogNodes
+        """
+        return self._paginate(
+            "ListSignalCatalogNodes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_signal_catalogs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSignalCatalogsRequestTypeDef],
+    ) -> RegionResults[ListSignalCatalogsResponseTypeDef]:
+        """Every page of ListSignalCatalogs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the created signal catalogs in an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListSignalCatalogs
+        """
+        return self._paginate(
+            "ListSignalCatalogs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_state_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStateTemplatesRequestTypeDef],
+    ) -> RegionResults[ListStateTemplatesResponseTypeDef]:
+        """Every page of ListStateTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about created state templates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListStateTemplates
+        """
+        return self._paginate(
+            "ListStateTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_vehicles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVehiclesRequestTypeDef],
+    ) -> RegionResults[ListVehiclesResponseTypeDef]:
+        """Every page of ListVehicles in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of summaries of created vehicles.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListVehicles
+        """
+        return self._paginate(
+            "ListVehicles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_vehicles_in_fleet(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVehiclesInFleetRequestTypeDef],
+    ) -> RegionResults[ListVehiclesInFleetResponseTypeDef]:
+        """Every page of ListVehiclesInFleet in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of summaries of all vehicles associated with a fleet.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListVehiclesInFleet
+        """
+        return self._paginate(
+            "ListVehiclesInFleet",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_vehicle_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetVehicleStatusRequestTypeDef],
+    ) -> Items[VehicleStatusTypeDef]:
+        """Each element of campaigns in every page of GetVehicleStatus, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetVehicleStatus
+        """
+        return self._items(
+            "GetVehicleStatus", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_campaigns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCampaignsRequestTypeDef],
+    ) -> Items[CampaignSummaryTypeDef]:
+        """Each element of campaignSummaries in every page of ListCampaigns, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListCampaigns
+        """
+        return self._items(
+            "ListCampaigns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_decoder_manifest_network_interfaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDecoderManifestNetworkInterfacesRequestTypeDef],
+    ) -> Items[NetworkInterfaceTypeDef]:
+        """Each element of networkInterfaces in every page of
+        ListDecoderManifestNetworkInterfaces, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListDecoderManifestNetworkInterfaces
+        """
+        return self._items(
+            "ListDecoderManifestNetworkInterfaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_decoder_manifest_signals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDecoderManifestSignalsRequestTypeDef],
+    ) -> Items[SignalDecoderOutputTypeDef]:
+        """Each element of signalDecoders in every page of
+        ListDecoderManifestSignals, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListDecoderManifestSignals
+        """
+        return self._items(
+            "ListDecoderManifestSignals",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_decoder_manifests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDecoderManifestsRequestTypeDef],
+    ) -> Items[DecoderManifestSummaryTypeDef]:
+        """Each element of summaries in every page of ListDecoderManifests, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListDecoderManifests
+        """
+        return self._items(
+            "ListDecoderManifests", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFleetsRequestTypeDef],
+    ) -> Items[FleetSummaryTypeDef]:
+        """Each element of fleetSummaries in every page of ListFleets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListFleets
+        """
+        return self._items(
+            "ListFleets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_fleets_for_vehicle(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFleetsForVehicleRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of fleets in every page of ListFleetsForVehicle, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListFleetsForVehicle
+        """
+        return self._items(
+            "ListFleetsForVehicle", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_model_manifest_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelManifestNodesRequestTypeDef],
+    ) -> Items[NodeOutputTypeDef]:
+        """Each element of nodes in every page of ListModelManifestNodes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListModelManifestNodes
+        """
+        return self._items(
+            "ListModelManifestNodes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_model_manifests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelManifestsRequestTypeDef],
+    ) -> Items[ModelManifestSummaryTypeDef]:
+        """Each element of summaries in every page of ListModelManifests, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListModelManifests
+        """
+        return self._items(
+            "ListModelManifests", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_signal_catalog_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSignalCatalogNodesRequestTypeDef],
+    ) -> Items[NodeOutputTypeDef]:
+        """Each element of nodes in every page of ListSignalCatalogNodes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListSignalCatalogNodes
+        """
+        return self._items(
+            "ListSignalCatalogNodes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_signal_catalogs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSignalCatalogsRequestTypeDef],
+    ) -> Items[SignalCatalogSummaryTypeDef]:
+        """Each element of summaries in every page of ListSignalCatalogs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListSignalCatalogs
+        """
+        return self._items(
+            "ListSignalCatalogs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_state_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStateTemplatesRequestTypeDef],
+    ) -> Items[StateTemplateSummaryTypeDef]:
+        """Each element of summaries in every page of ListStateTemplates, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListStateTemplates
+        """
+        return self._items(
+            "ListStateTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_vehicles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVehiclesRequestTypeDef],
+    ) -> Items[VehicleSummaryTypeDef]:
+        """Each element of vehicleSummaries in every page of ListVehicles, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListVehicles
+        """
+        return self._items(
+            "ListVehicles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_vehicles_in_fleet(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVehiclesInFleetRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of vehicles in every page of ListVehiclesInFleet, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListVehiclesInFleet
+        """
+        return self._items(
+            "ListVehiclesInFleet", kwargs, max_items=max_items, page_size=page_size
+        )

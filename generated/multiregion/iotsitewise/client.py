@@ -9,11 +9,25 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccessPolicySummaryTypeDef,
+        ActionSummaryTypeDef,
+        AggregatedValueTypeDef,
+        AssetModelCompositeModelSummaryTypeDef,
+        AssetModelPropertySummaryTypeDef,
+        AssetModelSummaryTypeDef,
+        AssetPropertySummaryTypeDef,
+        AssetPropertyValueTypeDef,
+        AssetRelationshipSummaryTypeDef,
+        AssetSummaryTypeDef,
         AssociateAssetsRequestTypeDef,
         AssociateTimeSeriesToAssetPropertyRequestTypeDef,
+        AssociatedAssetsSummaryTypeDef,
         BatchAssociateProjectAssetsRequestTypeDef,
         BatchAssociateProjectAssetsResponseTypeDef,
         BatchDisassociateProjectAssetsRequestTypeDef,
@@ -26,6 +40,10 @@ if TYPE_CHECKING:
         BatchGetAssetPropertyValueResponseTypeDef,
         BatchPutAssetPropertyValueRequestTypeDef,
         BatchPutAssetPropertyValueResponseTypeDef,
+        CompositionRelationshipSummaryTypeDef,
+        ComputationModelDataBindingUsageSummaryTypeDef,
+        ComputationModelResolveToResourceSummaryTypeDef,
+        ComputationModelSummaryTypeDef,
         CreateAccessPolicyRequestTypeDef,
         CreateAccessPolicyResponseTypeDef,
         CreateAssetModelCompositeModelRequestTypeDef,
@@ -48,6 +66,8 @@ if TYPE_CHECKING:
         CreatePortalResponseTypeDef,
         CreateProjectRequestTypeDef,
         CreateProjectResponseTypeDef,
+        DashboardSummaryTypeDef,
+        DatasetSummaryTypeDef,
         DeleteAccessPolicyRequestTypeDef,
         DeleteAccessPolicyResponseTypeDef,
         DeleteAssetModelCompositeModelRequestTypeDef,
@@ -118,6 +138,8 @@ if TYPE_CHECKING:
         ExecuteActionResponseTypeDef,
         ExecuteQueryRequestTypeDef,
         ExecuteQueryResponseTypeDef,
+        ExecutionSummaryTypeDef,
+        GatewaySummaryTypeDef,
         GetAssetPropertyAggregatesRequestTypeDef,
         GetAssetPropertyAggregatesResponseTypeDef,
         GetAssetPropertyValueHistoryRequestTypeDef,
@@ -126,8 +148,11 @@ if TYPE_CHECKING:
         GetAssetPropertyValueResponseTypeDef,
         GetInterpolatedAssetPropertyValuesRequestTypeDef,
         GetInterpolatedAssetPropertyValuesResponseTypeDef,
+        InterfaceRelationshipSummaryTypeDef,
+        InterpolatedAssetPropertyValueTypeDef,
         InvokeAssistantRequestTypeDef,
         InvokeAssistantResponseTypeDef,
+        JobSummaryTypeDef,
         ListAccessPoliciesRequestTypeDef,
         ListAccessPoliciesResponseTypeDef,
         ListActionsRequestTypeDef,
@@ -176,6 +201,8 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListTimeSeriesRequestTypeDef,
         ListTimeSeriesResponseTypeDef,
+        PortalSummaryTypeDef,
+        ProjectSummaryTypeDef,
         PutAssetModelInterfaceRelationshipRequestTypeDef,
         PutAssetModelInterfaceRelationshipResponseTypeDef,
         PutDefaultEncryptionConfigurationRequestTypeDef,
@@ -184,8 +211,10 @@ if TYPE_CHECKING:
         PutLoggingOptionsResponseTypeDef,
         PutStorageConfigurationRequestTypeDef,
         PutStorageConfigurationResponseTypeDef,
+        RowTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TimeSeriesSummaryTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateAccessPolicyRequestTypeDef,
@@ -1260,3 +1289,1229 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateProject
         """
         return self._call("UpdateProject", kwargs)
+
+    def paginate_execute_query(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ExecuteQueryRequestTypeDef],
+    ) -> RegionResults[ExecuteQueryResponseTypeDef]:
+        """Every page of ExecuteQuery in every target, merged per target (botocore's
+        build_full_result).
+
+        Run SQL queries to retrieve metadata and time-series data from asset
+        models, assets, measurements, metrics, transforms, and aggregates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ExecuteQuery
+        """
+        return self._paginate(
+            "ExecuteQuery",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_asset_property_aggregates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAssetPropertyAggregatesRequestTypeDef],
+    ) -> RegionResults[GetAssetPropertyAggregatesResponseTypeDef]:
+        """Every page of GetAssetPropertyAggregates in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets aggregated values for an asset property. For more information, see
+        Querying aggregates in the IoT SiteWise User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/GetAssetPropertyAggregates
+        """
+        return self._paginate(
+            "GetAssetPropertyAggregates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_asset_property_value_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAssetPropertyValueHistoryRequestTypeDef],
+    ) -> RegionResults[GetAssetPropertyValueHistoryResponseTypeDef]:
+        """Every page of GetAssetPropertyValueHistory in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets the history of an asset property's values. For more information, see
+        Querying historical values in the IoT SiteWise User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/GetAssetPropertyValueHistory
+        """
+        return self._paginate(
+            "GetAssetPropertyValueHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_interpolated_asset_property_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetInterpolatedAssetPropertyValuesRequestTypeDef],
+    ) -> RegionResults[GetInterpolatedAssetPropertyValuesResponseTypeDef]:
+        """Every page of GetInterpolatedAssetPropertyValues in every target, merged
+        per target (botocore's build_full_result).
+
+        Get interpolated values for an asset property for a specified time
+        interval, during a period of time. If your time series is missing data
+        points during the specified time interval, you can use interpolation to
+        estimate the missing data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/GetInterpolatedAssetPropertyValues
+        """
+        return self._paginate(
+            "GetInterpolatedAssetPropertyValues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_access_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccessPoliciesRequestTypeDef],
+    ) -> RegionResults[ListAccessPoliciesResponseTypeDef]:
+        """Every page of ListAccessPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of access policies for an identity (an IAM
+        Identity Center user, an IAM Identity Center group, or an IAM user) or an
+        IoT SiteWise Monitor resource (a portal or project).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAccessPolicies
+        """
+        return self._paginate(
+            "ListAccessPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListActionsRequestTypeDef],
+    ) -> RegionResults[ListActionsResponseTypeDef]:
+        """Every page of ListActions in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a paginated list of actions for a specific target resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListActions
+        """
+        return self._paginate(
+            "ListActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_asset_model_composite_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssetModelCompositeModelsRequestTypeDef],
+    ) -> RegionResults[ListAssetModelCompositeModelsResponseTypeDef]:
+        """Every page of ListAssetModelCompositeModels in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a paginated list of composite models associated with the asset
+        model
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssetModelCompositeModels
+        """
+        return self._paginate(
+            "ListAssetModelCompositeModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_asset_model_properties(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssetModelPropertiesRequestTypeDef],
+    ) -> RegionResults[ListAssetModelPropertiesResponseTypeDef]:
+        """Every page of ListAssetModelProperties in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of properties associated with an asset model.
+        If you update properties associated with the model before you finish
+        listing all the properties, you need to start all over again.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssetModelProperties
+        """
+        return self._paginate(
+            "ListAssetModelProperties",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_asset_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssetModelsRequestTypeDef],
+    ) -> RegionResults[ListAssetModelsResponseTypeDef]:
+        """Every page of ListAssetModels in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of summaries of all asset models.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssetModels
+        """
+        return self._paginate(
+            "ListAssetModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_asset_properties(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssetPropertiesRequestTypeDef],
+    ) -> RegionResults[ListAssetPropertiesResponseTypeDef]:
+        """Every page of ListAssetProperties in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of properties associated with an asset. If you
+        update properties associated with the model before you finish listing all
+        the properties, you need to start all over again.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssetProperties
+        """
+        return self._paginate(
+            "ListAssetProperties",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_asset_relationships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssetRelationshipsRequestTypeDef],
+    ) -> RegionResults[ListAssetRelationshipsResponseTypeDef]:
+        """Every page of ListAssetRelationships in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of asset relationships for an asset. You can
+        use this operation to identify an asset's root asset and all associated
+        assets between that asset and its root.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssetRelationships
+        """
+        return self._paginate(
+            "ListAssetRelationships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssetsRequestTypeDef],
+    ) -> RegionResults[ListAssetsResponseTypeDef]:
+        """Every page of ListAssets in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a paginated list of asset summaries.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssets
+        """
+        return self._paginate(
+            "ListAssets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_associated_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssociatedAssetsRequestTypeDef],
+    ) -> RegionResults[ListAssociatedAssetsResponseTypeDef]:
+        """Every page of ListAssociatedAssets in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of associated assets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssociatedAssets
+        """
+        return self._paginate(
+            "ListAssociatedAssets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_bulk_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBulkImportJobsRequestTypeDef],
+    ) -> RegionResults[ListBulkImportJobsResponseTypeDef]:
+        """Every page of ListBulkImportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of bulk import job requests. For more
+        information, see List bulk import jobs (CLI) in the IoT SiteWise User
+        Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListBulkImportJobs
+        """
+        return self._paginate(
+            "ListBulkImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_composition_relationships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCompositionRelationshipsRequestTypeDef],
+    ) -> RegionResults[ListCompositionRelationshipsResponseTypeDef]:
+        """Every page of ListCompositionRelationships in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a paginated list of composition relationships for an asset model
+        of type COMPONENT_MODEL.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListCompositionRelationships
+        """
+        return self._paginate(
+            "ListCompositionRelationships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_computation_model_data_binding_usages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComputationModelDataBindingUsagesRequestTypeDef],
+    ) -> RegionResults[ListComputationModelDataBindingUsagesResponseTypeDef]:
+        """Every page of ListComputationModelDataBindingUsages in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists all data binding usages for computation models. This allows to
+        identify where specific data bindings are being utilized across the
+        computation models. This track dependencies between data sources and
+        computation models.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListComputationModelDataBindingUsages
+        """
+        return self._paginate(
+            "ListComputationModelDataBindingUsages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_computation_model_resolve_to_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComputationModelResolveToResourcesRequestTypeDef],
+    ) -> RegionResults[ListComputationModelResolveToResourcesResponseTypeDef]:
+        """Every page of ListComputationModelResolveToResources in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists all distinct resources that are resolved from the executed actions
+        of the computation model.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListComputationModelResolveToResources
+        """
+        return self._paginate(
+            "ListComputationModelResolveToResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_computation_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComputationModelsRequestTypeDef],
+    ) -> RegionResults[ListComputationModelsResponseTypeDef]:
+        """Every page of ListComputationModels in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of summaries of all computation models.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListComputationModels
+        """
+        return self._paginate(
+            "ListComputationModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dashboards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDashboardsRequestTypeDef],
+    ) -> RegionResults[ListDashboardsResponseTypeDef]:
+        """Every page of ListDashboards in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of dashboards for an IoT SiteWise Monitor
+        project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDashboards
+        """
+        return self._paginate(
+            "ListDashboards",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatasetsRequestTypeDef],
+    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+        """Every page of ListDatasets in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a paginated list of datasets for a specific target resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDatasets
+        """
+        return self._paginate(
+            "ListDatasets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExecutionsRequestTypeDef],
+    ) -> RegionResults[ListExecutionsResponseTypeDef]:
+        """Every page of ListExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of summaries of all executions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListExecutions
+        """
+        return self._paginate(
+            "ListExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGatewaysRequestTypeDef],
+    ) -> RegionResults[ListGatewaysResponseTypeDef]:
+        """Every page of ListGateways in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a paginated list of gateways.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListGateways
+        """
+        return self._paginate(
+            "ListGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_interface_relationships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInterfaceRelationshipsRequestTypeDef],
+    ) -> RegionResults[ListInterfaceRelationshipsResponseTypeDef]:
+        """Every page of ListInterfaceRelationships in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a paginated list of asset models that have a specific interface
+        asset model applied to them.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListInterfaceRelationships
+        """
+        return self._paginate(
+            "ListInterfaceRelationships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_portals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPortalsRequestTypeDef],
+    ) -> RegionResults[ListPortalsResponseTypeDef]:
+        """Every page of ListPortals in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a paginated list of IoT SiteWise Monitor portals.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListPortals
+        """
+        return self._paginate(
+            "ListPortals",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_project_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProjectAssetsRequestTypeDef],
+    ) -> RegionResults[ListProjectAssetsResponseTypeDef]:
+        """Every page of ListProjectAssets in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of assets associated with an IoT SiteWise
+        Monitor project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListProjectAssets
+        """
+        return self._paginate(
+            "ListProjectAssets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProjectsRequestTypeDef],
+    ) -> RegionResults[ListProjectsResponseTypeDef]:
+        """Every page of ListProjects in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a paginated list of projects for an IoT SiteWise Monitor portal.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListProjects
+        """
+        return self._paginate(
+            "ListProjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_time_series(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTimeSeriesRequestTypeDef],
+    ) -> RegionResults[ListTimeSeriesResponseTypeDef]:
+        """Every page of ListTimeSeries in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of time series (data streams).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListTimeSeries
+        """
+        return self._paginate(
+            "ListTimeSeries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_execute_query(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ExecuteQueryRequestTypeDef],
+    ) -> Items[RowTypeDef]:
+        """Each element of rows in every page of ExecuteQuery, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ExecuteQuery
+        """
+        return self._items(
+            "ExecuteQuery", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_asset_property_aggregates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAssetPropertyAggregatesRequestTypeDef],
+    ) -> Items[AggregatedValueTypeDef]:
+        """Each element of aggregatedValues in every page of
+        GetAssetPropertyAggregates, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/GetAssetPropertyAggregates
+        """
+        return self._items(
+            "GetAssetPropertyAggregates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_asset_property_value_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAssetPropertyValueHistoryRequestTypeDef],
+    ) -> Items[AssetPropertyValueTypeDef]:
+        """Each element of assetPropertyValueHistory in every page of
+        GetAssetPropertyValueHistory, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/GetAssetPropertyValueHistory
+        """
+        return self._items(
+            "GetAssetPropertyValueHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_interpolated_asset_property_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetInterpolatedAssetPropertyValuesRequestTypeDef],
+    ) -> Items[InterpolatedAssetPropertyValueTypeDef]:
+        """Each element of interpolatedAssetPropertyValues in every page of
+        GetInterpolatedAssetPropertyValues, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/GetInterpolatedAssetPropertyValues
+        """
+        return self._items(
+            "GetInterpolatedAssetPropertyValues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_access_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccessPoliciesRequestTypeDef],
+    ) -> Items[AccessPolicySummaryTypeDef]:
+        """Each element of accessPolicySummaries in every page of ListAccessPolicies,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAccessPolicies
+        """
+        return self._items(
+            "ListAccessPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListActionsRequestTypeDef],
+    ) -> Items[ActionSummaryTypeDef]:
+        """Each element of actionSummaries in every page of ListActions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListActions
+        """
+        return self._items(
+            "ListActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_asset_model_composite_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssetModelCompositeModelsRequestTypeDef],
+    ) -> Items[AssetModelCompositeModelSummaryTypeDef]:
+        """Each element of assetModelCompositeModelSummaries in every page of
+        ListAssetModelCompositeModels, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssetModelCompositeModels
+        """
+        return self._items(
+            "ListAssetModelCompositeModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_asset_model_properties(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssetModelPropertiesRequestTypeDef],
+    ) -> Items[AssetModelPropertySummaryTypeDef]:
+        """Each element of assetModelPropertySummaries in every page of
+        ListAssetModelProperties, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssetModelProperties
+        """
+        return self._items(
+            "ListAssetModelProperties", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_asset_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssetModelsRequestTypeDef],
+    ) -> Items[AssetModelSummaryTypeDef]:
+        """Each element of assetModelSummaries in every page of ListAssetModels, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssetModels
+        """
+        return self._items(
+            "ListAssetModels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_asset_properties(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssetPropertiesRequestTypeDef],
+    ) -> Items[AssetPropertySummaryTypeDef]:
+        """Each element of assetPropertySummaries in every page of
+        ListAssetProperties, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssetProperties
+        """
+        return self._items(
+            "ListAssetProperties", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_asset_relationships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssetRelationshipsRequestTypeDef],
+    ) -> Items[AssetRelationshipSummaryTypeDef]:
+        """Each element of assetRelationshipSummaries in every page of
+        ListAssetRelationships, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssetRelationships
+        """
+        return self._items(
+            "ListAssetRelationships", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssetsRequestTypeDef],
+    ) -> Items[AssetSummaryTypeDef]:
+        """Each element of assetSummaries in every page of ListAssets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssets
+        """
+        return self._items(
+            "ListAssets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_associated_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssociatedAssetsRequestTypeDef],
+    ) -> Items[AssociatedAssetsSummaryTypeDef]:
+        """Each element of assetSummaries in every page of ListAssociatedAssets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssociatedAssets
+        """
+        return self._items(
+            "ListAssociatedAssets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_bulk_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBulkImportJobsRequestTypeDef],
+    ) -> Items[JobSummaryTypeDef]:
+        """Each element of jobSummaries in every page of ListBulkImportJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListBulkImportJobs
+        """
+        return self._items(
+            "ListBulkImportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_composition_relationships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCompositionRelationshipsRequestTypeDef],
+    ) -> Items[CompositionRelationshipSummaryTypeDef]:
+        """Each element of compositionRelationshipSummaries in every page of
+        ListCompositionRelationships, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListCompositionRelationships
+        """
+        return self._items(
+            "ListCompositionRelationships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_computation_model_data_binding_usages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComputationModelDataBindingUsagesRequestTypeDef],
+    ) -> Items[ComputationModelDataBindingUsageSummaryTypeDef]:
+        """Each element of dataBindingUsageSummaries in every page of
+        ListComputationModelDataBindingUsages, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListComputationModelDataBindingUsages
+        """
+        return self._items(
+            "ListComputationModelDataBindingUsages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_computation_model_resolve_to_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComputationModelResolveToResourcesRequestTypeDef],
+    ) -> Items[ComputationModelResolveToResourceSummaryTypeDef]:
+        """Each element of computationModelResolveToResourceSummaries in every page
+        of ListComputationModelResolveToResources, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListComputationModelResolveToResources
+        """
+        return self._items(
+            "ListComputationModelResolveToResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_computation_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComputationModelsRequestTypeDef],
+    ) -> Items[ComputationModelSummaryTypeDef]:
+        """Each element of computationModelSummaries in every page of
+        ListComputationModels, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListComputationModels
+        """
+        return self._items(
+            "ListComputationModels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dashboards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDashboardsRequestTypeDef],
+    ) -> Items[DashboardSummaryTypeDef]:
+        """Each element of dashboardSummaries in every page of ListDashboards, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDashboards
+        """
+        return self._items(
+            "ListDashboards", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatasetsRequestTypeDef],
+    ) -> Items[DatasetSummaryTypeDef]:
+        """Each element of datasetSummaries in every page of ListDatasets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDatasets
+        """
+        return self._items(
+            "ListDatasets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExecutionsRequestTypeDef],
+    ) -> Items[ExecutionSummaryTypeDef]:
+        """Each element of executionSummaries in every page of ListExecutions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListExecutions
+        """
+        return self._items(
+            "ListExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGatewaysRequestTypeDef],
+    ) -> Items[GatewaySummaryTypeDef]:
+        """Each element of gatewaySummaries in every page of ListGateways, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListGateways
+        """
+        return self._items(
+            "ListGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_interface_relationships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInterfaceRelationshipsRequestTypeDef],
+    ) -> Items[InterfaceRelationshipSummaryTypeDef]:
+        """Each element of interfaceRelationshipSummaries in every page of
+        ListInterfaceRelationships, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListInterfaceRelationships
+        """
+        return self._items(
+            "ListInterfaceRelationships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_portals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPortalsRequestTypeDef],
+    ) -> Items[PortalSummaryTypeDef]:
+        """Each element of portalSummaries in every page of ListPortals, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListPortals
+        """
+        return self._items(
+            "ListPortals", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_project_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProjectAssetsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of assetIds in every page of ListProjectAssets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListProjectAssets
+        """
+        return self._items(
+            "ListProjectAssets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProjectsRequestTypeDef],
+    ) -> Items[ProjectSummaryTypeDef]:
+        """Each element of projectSummaries in every page of ListProjects, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListProjects
+        """
+        return self._items(
+            "ListProjects", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_time_series(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTimeSeriesRequestTypeDef],
+    ) -> Items[TimeSeriesSummaryTypeDef]:
+        """Each element of TimeSeriesSummaries in every page of ListTimeSeries, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListTimeSeries
+        """
+        return self._items(
+            "ListTimeSeries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_asset_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeAssetRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until AssetActive.
+
+        Polls DescribeAsset in every target at once, every 3 seconds and at most
+        20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeAsset
+        """
+        return self._wait("AssetActive", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_asset_model_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeAssetModelRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until AssetModelActive.
+
+        Polls DescribeAssetModel in every target at once, every 3 seconds and at
+        most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeAssetModel
+        """
+        return self._wait(
+            "AssetModelActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_asset_model_not_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeAssetModelRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until AssetModelNotExists.
+
+        Polls DescribeAssetModel in every target at once, every 3 seconds and at
+        most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeAssetModel
+        """
+        return self._wait(
+            "AssetModelNotExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_asset_not_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeAssetRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until AssetNotExists.
+
+        Polls DescribeAsset in every target at once, every 3 seconds and at most
+        20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeAsset
+        """
+        return self._wait(
+            "AssetNotExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_portal_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribePortalRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until PortalActive.
+
+        Polls DescribePortal in every target at once, every 3 seconds and at most
+        20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribePortal
+        """
+        return self._wait(
+            "PortalActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_portal_not_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribePortalRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until PortalNotExists.
+
+        Polls DescribePortal in every target at once, every 3 seconds and at most
+        20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribePortal
+        """
+        return self._wait(
+            "PortalNotExists", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -10,6 +10,9 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -38,6 +41,10 @@ if TYPE_CHECKING:
         DescribeNamespaceResponseTypeDef,
         DissociateEntityFromThingRequestTypeDef,
         DissociateEntityFromThingResponseTypeDef,
+        EntityDescriptionTypeDef,
+        FlowExecutionMessageTypeDef,
+        FlowExecutionSummaryTypeDef,
+        FlowTemplateSummaryTypeDef,
         GetEntitiesRequestTypeDef,
         GetEntitiesResponseTypeDef,
         GetFlowTemplateRequestTypeDef,
@@ -69,8 +76,12 @@ if TYPE_CHECKING:
         SearchSystemTemplatesResponseTypeDef,
         SearchThingsRequestTypeDef,
         SearchThingsResponseTypeDef,
+        SystemInstanceSummaryTypeDef,
+        SystemTemplateSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TagTypeDef,
+        ThingTypeDef,
         UndeploySystemInstanceRequestTypeDef,
         UndeploySystemInstanceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -485,3 +496,430 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/UploadEntityDefinitions
         """
         return self._call("UploadEntityDefinitions", kwargs)
+
+    @deprecated("GetFlowTemplateRevisions is deprecated. since: 2022-08-30")
+    def paginate_get_flow_template_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetFlowTemplateRevisionsRequestTypeDef],
+    ) -> RegionResults[GetFlowTemplateRevisionsResponseTypeDef]:
+        """Every page of GetFlowTemplateRevisions in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets revisions of the specified workflow. Only the last 100 revisions are
+        stored. If the workflow has been deprecated, this action will return
+        revisions that occurred before the deprecation. This action won't work for
+        workflows that have been deleted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/GetFlowTemplateRevisions
+        """
+        return self._paginate(
+            "GetFlowTemplateRevisions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("GetSystemTemplateRevisions is deprecated. since: 2022-08-30")
+    def paginate_get_system_template_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetSystemTemplateRevisionsRequestTypeDef],
+    ) -> RegionResults[GetSystemTemplateRevisionsResponseTypeDef]:
+        """Every page of GetSystemTemplateRevisions in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets revisions made to the specified system template. Only the previous
+        100 revisions are stored. If the system has been deprecated, this action
+        will return the revisions that occurred before its deprecation. This
+        action won't work with systems that have been deleted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/GetSystemTemplateRevisions
+        """
+        return self._paginate(
+            "GetSystemTemplateRevisions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("ListFlowExecutionMessages is deprecated. since: 2022-08-30")
+    def paginate_list_flow_execution_messages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFlowExecutionMessagesRequestTypeDef],
+    ) -> RegionResults[ListFlowExecutionMessagesResponseTypeDef]:
+        """Every page of ListFlowExecutionMessages in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of objects that contain information about events in a flow
+        execution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/ListFlowExecutionMessages
+        """
+        return self._paginate(
+            "ListFlowExecutionMessages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("ListTagsForResource is deprecated. since: 2022-08-30")
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all tags on an AWS IoT Things Graph resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("SearchEntities is deprecated. since: 2022-08-30")
+    def paginate_search_entities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchEntitiesRequestTypeDef],
+    ) -> RegionResults[SearchEntitiesResponseTypeDef]:
+        """Every page of SearchEntities in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for entities of the specified type. You can search for entities
+        in your namespace and the public namespace that you're tracking.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchEntities
+        """
+        return self._paginate(
+            "SearchEntities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("SearchFlowExecutions is deprecated. since: 2022-08-30")
+    def paginate_search_flow_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchFlowExecutionsRequestTypeDef],
+    ) -> RegionResults[SearchFlowExecutionsResponseTypeDef]:
+        """Every page of SearchFlowExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for AWS IoT Things Graph workflow execution instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchFlowExecutions
+        """
+        return self._paginate(
+            "SearchFlowExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("SearchFlowTemplates is deprecated. since: 2022-08-30")
+    def paginate_search_flow_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchFlowTemplatesRequestTypeDef],
+    ) -> RegionResults[SearchFlowTemplatesResponseTypeDef]:
+        """Every page of SearchFlowTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for summary information about workflows.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchFlowTemplates
+        """
+        return self._paginate(
+            "SearchFlowTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("SearchSystemInstances is deprecated. since: 2022-08-30")
+    def paginate_search_system_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchSystemInstancesRequestTypeDef],
+    ) -> RegionResults[SearchSystemInstancesResponseTypeDef]:
+        """Every page of SearchSystemInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for system instances in the user's account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchSystemInstances
+        """
+        return self._paginate(
+            "SearchSystemInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("SearchSystemTemplates is deprecated. since: 2022-08-30")
+    def paginate_search_system_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchSystemTemplatesRequestTypeDef],
+    ) -> RegionResults[SearchSystemTemplatesResponseTypeDef]:
+        """Every page of SearchSystemTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for summary information about systems in the user's account. You
+        can filter by the ID of a workflow to return only systems that use the
+        specified workflow.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchSystemTemplates
+        """
+        return self._paginate(
+            "SearchSystemTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("SearchThings is deprecated. since: 2022-08-30")
+    def paginate_search_things(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchThingsRequestTypeDef],
+    ) -> RegionResults[SearchThingsResponseTypeDef]:
+        """Every page of SearchThings in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches for things associated with the specified entity. You can search
+        by both device and device model.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchThings
+        """
+        return self._paginate(
+            "SearchThings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated("GetFlowTemplateRevisions is deprecated. since: 2022-08-30")
+    def iter_get_flow_template_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetFlowTemplateRevisionsRequestTypeDef],
+    ) -> Items[FlowTemplateSummaryTypeDef]:
+        """Each element of summaries in every page of GetFlowTemplateRevisions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/GetFlowTemplateRevisions
+        """
+        return self._items(
+            "GetFlowTemplateRevisions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated("GetSystemTemplateRevisions is deprecated. since: 2022-08-30")
+    def iter_get_system_template_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetSystemTemplateRevisionsRequestTypeDef],
+    ) -> Items[SystemTemplateSummaryTypeDef]:
+        """Each element of summaries in every page of GetSystemTemplateRevisions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/GetSystemTemplateRevisions
+        """
+        return self._items(
+            "GetSystemTemplateRevisions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated("ListFlowExecutionMessages is deprecated. since: 2022-08-30")
+    def iter_list_flow_execution_messages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFlowExecutionMessagesRequestTypeDef],
+    ) -> Items[FlowExecutionMessageTypeDef]:
+        """Each element of messages in every page of ListFlowExecutionMessages, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/ListFlowExecutionMessages
+        """
+        return self._items(
+            "ListFlowExecutionMessages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated("ListTagsForResource is deprecated. since: 2022-08-30")
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated("SearchEntities is deprecated. since: 2022-08-30")
+    def iter_search_entities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchEntitiesRequestTypeDef],
+    ) -> Items[EntityDescriptionTypeDef]:
+        """Each element of descriptions in every page of SearchEntities, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchEntities
+        """
+        return self._items(
+            "SearchEntities", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated("SearchFlowExecutions is deprecated. since: 2022-08-30")
+    def iter_search_flow_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchFlowExecutionsRequestTypeDef],
+    ) -> Items[FlowExecutionSummaryTypeDef]:
+        """Each element of summaries in every page of SearchFlowExecutions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchFlowExecutions
+        """
+        return self._items(
+            "SearchFlowExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated("SearchFlowTemplates is deprecated. since: 2022-08-30")
+    def iter_search_flow_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchFlowTemplatesRequestTypeDef],
+    ) -> Items[FlowTemplateSummaryTypeDef]:
+        """Each element of summaries in every page of SearchFlowTemplates, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchFlowTemplates
+        """
+        return self._items(
+            "SearchFlowTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated("SearchSystemInstances is deprecated. since: 2022-08-30")
+    def iter_search_system_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchSystemInstancesRequestTypeDef],
+    ) -> Items[SystemInstanceSummaryTypeDef]:
+        """Each element of summaries in every page of SearchSystemInstances, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchSystemInstances
+        """
+        return self._items(
+            "SearchSystemInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated("SearchSystemTemplates is deprecated. since: 2022-08-30")
+    def iter_search_system_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchSystemTemplatesRequestTypeDef],
+    ) -> Items[SystemTemplateSummaryTypeDef]:
+        """Each element of summaries in every page of SearchSystemTemplates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchSystemTemplates
+        """
+        return self._items(
+            "SearchSystemTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated("SearchThings is deprecated. since: 2022-08-30")
+    def iter_search_things(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchThingsRequestTypeDef],
+    ) -> Items[ThingTypeDef]:
+        """Each element of things in every page of SearchThings, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchThings
+        """
+        return self._items(
+            "SearchThings", kwargs, max_items=max_items, page_size=page_size
+        )

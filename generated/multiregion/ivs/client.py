@@ -9,15 +9,20 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AdConfigurationSummaryTypeDef,
         BatchGetChannelRequestTypeDef,
         BatchGetChannelResponseTypeDef,
         BatchGetStreamKeyRequestTypeDef,
         BatchGetStreamKeyResponseTypeDef,
         BatchStartViewerSessionRevocationRequestTypeDef,
         BatchStartViewerSessionRevocationResponseTypeDef,
+        ChannelSummaryTypeDef,
         CreateAdConfigurationRequestTypeDef,
         CreateAdConfigurationResponseTypeDef,
         CreateChannelRequestTypeDef,
@@ -74,11 +79,15 @@ if TYPE_CHECKING:
         ListStreamsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        PlaybackKeyPairSummaryTypeDef,
         PutMetadataRequestTypeDef,
+        RecordingConfigurationSummaryTypeDef,
         StartViewerSessionRevocationRequestTypeDef,
         StartViewerSessionRevocationResponseTypeDef,
         StopStreamRequestTypeDef,
         StopStreamResponseTypeDef,
+        StreamKeySummaryTypeDef,
+        StreamSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -498,3 +507,250 @@ class MultiRegionIVS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/UpdatePlaybackRestrictionPolicy
         """
         return self._call("UpdatePlaybackRestrictionPolicy", kwargs)
+
+    def paginate_list_ad_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAdConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListAdConfigurationsResponseTypeDef]:
+        """Every page of ListAdConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets summary information about all ad configurations in your account, in
+        the AWS region where the API request is processed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListAdConfigurations
+        """
+        return self._paginate(
+            "ListAdConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChannelsRequestTypeDef],
+    ) -> RegionResults[ListChannelsResponseTypeDef]:
+        """Every page of ListChannels in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets summary information about all channels in your account, in the Amazon
+        Web Services region where the API request is processed. This list can be
+        filtered to match a specified name or recording-configuration ARN. Filters
+        are mutually exclusive and cannot be used together. If you try to use both
+        filters, you will get an error (409 ConflictException).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListChannels
+        """
+        return self._paginate(
+            "ListChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_playback_key_pairs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPlaybackKeyPairsRequestTypeDef],
+    ) -> RegionResults[ListPlaybackKeyPairsResponseTypeDef]:
+        """Every page of ListPlaybackKeyPairs in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets summary information about playback key pairs. For more information,
+        see Setting Up Private Channels in the Amazon IVS User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListPlaybackKeyPairs
+        """
+        return self._paginate(
+            "ListPlaybackKeyPairs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recording_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecordingConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListRecordingConfigurationsResponseTypeDef]:
+        """Every page of ListRecordingConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets summary information about all recording configurations in your
+        account, in the Amazon Web Services region where the API request is
+        processed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListRecordingConfigurations
+        """
+        return self._paginate(
+            "ListRecordingConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stream_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStreamKeysRequestTypeDef],
+    ) -> RegionResults[ListStreamKeysResponseTypeDef]:
+        """Every page of ListStreamKeys in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets summary information about stream keys for the specified channel.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListStreamKeys
+        """
+        return self._paginate(
+            "ListStreamKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStreamsRequestTypeDef],
+    ) -> RegionResults[ListStreamsResponseTypeDef]:
+        """Every page of ListStreams in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets summary information about live streams in your account, in the Amazon
+        Web Services region where the API request is processed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListStreams
+        """
+        return self._paginate(
+            "ListStreams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_ad_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAdConfigurationsRequestTypeDef],
+    ) -> Items[AdConfigurationSummaryTypeDef]:
+        """Each element of adConfigurations in every page of ListAdConfigurations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListAdConfigurations
+        """
+        return self._items(
+            "ListAdConfigurations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChannelsRequestTypeDef],
+    ) -> Items[ChannelSummaryTypeDef]:
+        """Each element of channels in every page of ListChannels, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListChannels
+        """
+        return self._items(
+            "ListChannels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_playback_key_pairs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPlaybackKeyPairsRequestTypeDef],
+    ) -> Items[PlaybackKeyPairSummaryTypeDef]:
+        """Each element of keyPairs in every page of ListPlaybackKeyPairs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListPlaybackKeyPairs
+        """
+        return self._items(
+            "ListPlaybackKeyPairs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recording_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecordingConfigurationsRequestTypeDef],
+    ) -> Items[RecordingConfigurationSummaryTypeDef]:
+        """Each element of recordingConfigurations in every page of
+        ListRecordingConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListRecordingConfigurations
+        """
+        return self._items(
+            "ListRecordingConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_stream_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStreamKeysRequestTypeDef],
+    ) -> Items[StreamKeySummaryTypeDef]:
+        """Each element of streamKeys in every page of ListStreamKeys, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListStreamKeys
+        """
+        return self._items(
+            "ListStreamKeys", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStreamsRequestTypeDef],
+    ) -> Items[StreamSummaryTypeDef]:
+        """Each element of streams in every page of ListStreams, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListStreams
+        """
+        return self._items(
+            "ListStreams", kwargs, max_items=max_items, page_size=page_size
+        )

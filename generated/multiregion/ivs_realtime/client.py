@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
         GetStorageConfigurationResponseTypeDef,
         ImportPublicKeyRequestTypeDef,
         ImportPublicKeyResponseTypeDef,
+        IngestConfigurationSummaryTypeDef,
         ListCompositionsRequestTypeDef,
         ListCompositionsResponseTypeDef,
         ListEncoderConfigurationsRequestTypeDef,
@@ -74,6 +78,8 @@ if TYPE_CHECKING:
         ListStorageConfigurationsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ParticipantReplicaTypeDef,
+        PublicKeySummaryTypeDef,
         StartCompositionRequestTypeDef,
         StartCompositionResponseTypeDef,
         StartParticipantReplicationRequestTypeDef,
@@ -483,3 +489,123 @@ class MultiRegionivsrealtime(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/UpdateStage
         """
         return self._call("UpdateStage", kwargs)
+
+    def paginate_list_ingest_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIngestConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListIngestConfigurationsResponseTypeDef]:
+        """Every page of ListIngestConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all IngestConfigurations in your account, in the AWS region where
+        the API request is processed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ListIngestConfigurations
+        """
+        return self._paginate(
+            "ListIngestConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_participant_replicas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListParticipantReplicasRequestTypeDef],
+    ) -> RegionResults[ListParticipantReplicasResponseTypeDef]:
+        """Every page of ListParticipantReplicas in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the replicas for a participant from a source stage.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ListParticipantReplicas
+        """
+        return self._paginate(
+            "ListParticipantReplicas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_public_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPublicKeysRequestTypeDef],
+    ) -> RegionResults[ListPublicKeysResponseTypeDef]:
+        """Every page of ListPublicKeys in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets summary information about all public keys in your account, in the AWS
+        region where the API request is processed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ListPublicKeys
+        """
+        return self._paginate(
+            "ListPublicKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_ingest_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIngestConfigurationsRequestTypeDef],
+    ) -> Items[IngestConfigurationSummaryTypeDef]:
+        """Each element of ingestConfigurations in every page of
+        ListIngestConfigurations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ListIngestConfigurations
+        """
+        return self._items(
+            "ListIngestConfigurations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_participant_replicas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListParticipantReplicasRequestTypeDef],
+    ) -> Items[ParticipantReplicaTypeDef]:
+        """Each element of replicas in every page of ListParticipantReplicas, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ListParticipantReplicas
+        """
+        return self._items(
+            "ListParticipantReplicas", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_public_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPublicKeysRequestTypeDef],
+    ) -> Items[PublicKeySummaryTypeDef]:
+        """Each element of publicKeys in every page of ListPublicKeys, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ListPublicKeys
+        """
+        return self._items(
+            "ListPublicKeys", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,13 @@ if TYPE_CHECKING:
         BatchAssociateScramSecretResponseTypeDef,
         BatchDisassociateScramSecretRequestTypeDef,
         BatchDisassociateScramSecretResponseTypeDef,
+        ClientVpcConnectionTypeDef,
+        ClusterInfoTypeDef,
+        ClusterOperationInfoTypeDef,
+        ClusterOperationV2SummaryTypeDef,
+        ClusterTypeDef,
+        ConfigurationRevisionTypeDef,
+        ConfigurationTypeDef,
         CreateClusterRequestTypeDef,
         CreateClusterResponseTypeDef,
         CreateClusterV2RequestTypeDef,
@@ -67,6 +77,7 @@ if TYPE_CHECKING:
         GetClusterPolicyResponseTypeDef,
         GetCompatibleKafkaVersionsRequestTypeDef,
         GetCompatibleKafkaVersionsResponseTypeDef,
+        KafkaVersionTypeDef,
         ListClientVpcConnectionsRequestTypeDef,
         ListClientVpcConnectionsResponseTypeDef,
         ListClusterOperationsRequestTypeDef,
@@ -95,13 +106,17 @@ if TYPE_CHECKING:
         ListTopicsResponseTypeDef,
         ListVpcConnectionsRequestTypeDef,
         ListVpcConnectionsResponseTypeDef,
+        NodeInfoTypeDef,
         PutClusterPolicyRequestTypeDef,
         PutClusterPolicyResponseTypeDef,
         RebootBrokerRequestTypeDef,
         RebootBrokerResponseTypeDef,
         RejectClientVpcConnectionRequestTypeDef,
         RejectClientVpcConnectionResponseTypeDef,
+        ReplicatorSummaryTypeDef,
         TagResourceRequestTypeDef,
+        TopicInfoTypeDef,
+        TopicPartitionInfoTypeDef,
         UntagResourceRequestTypeDef,
         UpdateBrokerCountRequestTypeDef,
         UpdateBrokerCountResponseTypeDef,
@@ -129,6 +144,7 @@ if TYPE_CHECKING:
         UpdateStorageResponseTypeDef,
         UpdateTopicRequestTypeDef,
         UpdateTopicResponseTypeDef,
+        VpcConnectionTypeDef,
     )
 
 __all__ = ["MultiRegionKafka"]
@@ -690,3 +706,557 @@ class MultiRegionKafka(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateTopic
         """
         return self._call("UpdateTopic", kwargs)
+
+    def paginate_describe_topic_partitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTopicPartitionsRequestTypeDef],
+    ) -> RegionResults[DescribeTopicPartitionsResponseTypeDef]:
+        """Every page of DescribeTopicPartitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns partition details of this topic on a MSK cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeTopicPartitions
+        """
+        return self._paginate(
+            "DescribeTopicPartitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_client_vpc_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClientVpcConnectionsRequestTypeDef],
+    ) -> RegionResults[ListClientVpcConnectionsResponseTypeDef]:
+        """Every page of ListClientVpcConnections in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the VPC connections in this Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClientVpcConnections
+        """
+        return self._paginate(
+            "ListClientVpcConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cluster_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClusterOperationsRequestTypeDef],
+    ) -> RegionResults[ListClusterOperationsResponseTypeDef]:
+        """Every page of ListClusterOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the operations that have been performed on the
+        specified MSK cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClusterOperations
+        """
+        return self._paginate(
+            "ListClusterOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cluster_operations_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClusterOperationsV2RequestTypeDef],
+    ) -> RegionResults[ListClusterOperationsV2ResponseTypeDef]:
+        """Every page of ListClusterOperationsV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the operations that have been performed on the
+        specified MSK cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClusterOperationsV2
+        """
+        return self._paginate(
+            "ListClusterOperationsV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> RegionResults[ListClustersResponseTypeDef]:
+        """Every page of ListClusters in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of all the MSK clusters in the current Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClusters
+        """
+        return self._paginate(
+            "ListClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_clusters_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClustersV2RequestTypeDef],
+    ) -> RegionResults[ListClustersV2ResponseTypeDef]:
+        """Every page of ListClustersV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the MSK clusters in the current Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClustersV2
+        """
+        return self._paginate(
+            "ListClustersV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configuration_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationRevisionsRequestTypeDef],
+    ) -> RegionResults[ListConfigurationRevisionsResponseTypeDef]:
+        """Every page of ListConfigurationRevisions in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of all the MSK configurations in this Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListConfigurationRevisions
+        """
+        return self._paginate(
+            "ListConfigurationRevisions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListConfigurationsResponseTypeDef]:
+        """Every page of ListConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the MSK configurations in this Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListConfigurations
+        """
+        return self._paginate(
+            "ListConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_kafka_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKafkaVersionsRequestTypeDef],
+    ) -> RegionResults[ListKafkaVersionsResponseTypeDef]:
+        """Every page of ListKafkaVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Apache Kafka versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListKafkaVersions
+        """
+        return self._paginate(
+            "ListKafkaVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNodesRequestTypeDef],
+    ) -> RegionResults[ListNodesResponseTypeDef]:
+        """Every page of ListNodes in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of the broker nodes in the cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListNodes
+        """
+        return self._paginate(
+            "ListNodes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_replicators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReplicatorsRequestTypeDef],
+    ) -> RegionResults[ListReplicatorsResponseTypeDef]:
+        """Every page of ListReplicators in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the replicators.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListReplicators
+        """
+        return self._paginate(
+            "ListReplicators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_scram_secrets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListScramSecretsRequestTypeDef],
+    ) -> RegionResults[ListScramSecretsResponseTypeDef]:
+        """Every page of ListScramSecrets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the Scram Secrets associated with an Amazon MSK cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListScramSecrets
+        """
+        return self._paginate(
+            "ListScramSecrets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_topics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTopicsRequestTypeDef],
+    ) -> RegionResults[ListTopicsResponseTypeDef]:
+        """Every page of ListTopics in every target, merged per target (botocore's
+        build_full_result).
+
+        List topics in a MSK cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListTopics
+        """
+        return self._paginate(
+            "ListTopics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_vpc_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVpcConnectionsRequestTypeDef],
+    ) -> RegionResults[ListVpcConnectionsResponseTypeDef]:
+        """Every page of ListVpcConnections in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the VPC connections in this Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListVpcConnections
+        """
+        return self._paginate(
+            "ListVpcConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_topic_partitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTopicPartitionsRequestTypeDef],
+    ) -> Items[TopicPartitionInfoTypeDef]:
+        """Each element of Partitions in every page of DescribeTopicPartitions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeTopicPartitions
+        """
+        return self._items(
+            "DescribeTopicPartitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_client_vpc_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClientVpcConnectionsRequestTypeDef],
+    ) -> Items[ClientVpcConnectionTypeDef]:
+        """Each element of ClientVpcConnections in every page of
+        ListClientVpcConnections, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClientVpcConnections
+        """
+        return self._items(
+            "ListClientVpcConnections", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cluster_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClusterOperationsRequestTypeDef],
+    ) -> Items[ClusterOperationInfoTypeDef]:
+        """Each element of ClusterOperationInfoList in every page of
+        ListClusterOperations, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClusterOperations
+        """
+        return self._items(
+            "ListClusterOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cluster_operations_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClusterOperationsV2RequestTypeDef],
+    ) -> Items[ClusterOperationV2SummaryTypeDef]:
+        """Each element of ClusterOperationInfoList in every page of
+        ListClusterOperationsV2, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClusterOperationsV2
+        """
+        return self._items(
+            "ListClusterOperationsV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> Items[ClusterInfoTypeDef]:
+        """Each element of ClusterInfoList in every page of ListClusters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClusters
+        """
+        return self._items(
+            "ListClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_clusters_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClustersV2RequestTypeDef],
+    ) -> Items[ClusterTypeDef]:
+        """Each element of ClusterInfoList in every page of ListClustersV2, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClustersV2
+        """
+        return self._items(
+            "ListClustersV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_configuration_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationRevisionsRequestTypeDef],
+    ) -> Items[ConfigurationRevisionTypeDef]:
+        """Each element of Revisions in every page of ListConfigurationRevisions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListConfigurationRevisions
+        """
+        return self._items(
+            "ListConfigurationRevisions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationsRequestTypeDef],
+    ) -> Items[ConfigurationTypeDef]:
+        """Each element of Configurations in every page of ListConfigurations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListConfigurations
+        """
+        return self._items(
+            "ListConfigurations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_kafka_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKafkaVersionsRequestTypeDef],
+    ) -> Items[KafkaVersionTypeDef]:
+        """Each element of KafkaVersions in every page of ListKafkaVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListKafkaVersions
+        """
+        return self._items(
+            "ListKafkaVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNodesRequestTypeDef],
+    ) -> Items[NodeInfoTypeDef]:
+        """Each element of NodeInfoList in every page of ListNodes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListNodes
+        """
+        return self._items(
+            "ListNodes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_replicators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReplicatorsRequestTypeDef],
+    ) -> Items[ReplicatorSummaryTypeDef]:
+        """Each element of Replicators in every page of ListReplicators, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListReplicators
+        """
+        return self._items(
+            "ListReplicators", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_scram_secrets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListScramSecretsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of SecretArnList in every page of ListScramSecrets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListScramSecrets
+        """
+        return self._items(
+            "ListScramSecrets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_topics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTopicsRequestTypeDef],
+    ) -> Items[TopicInfoTypeDef]:
+        """Each element of Topics in every page of ListTopics, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListTopics
+        """
+        return self._items(
+            "ListTopics", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_vpc_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVpcConnectionsRequestTypeDef],
+    ) -> Items[VpcConnectionTypeDef]:
+        """Each element of VpcConnections in every page of ListVpcConnections, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListVpcConnections
+        """
+        return self._items(
+            "ListVpcConnections", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,15 +9,21 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ConnectorOperationSummaryTypeDef,
+        ConnectorSummaryTypeDef,
         CreateConnectorRequestTypeDef,
         CreateConnectorResponseTypeDef,
         CreateCustomPluginRequestTypeDef,
         CreateCustomPluginResponseTypeDef,
         CreateWorkerConfigurationRequestTypeDef,
         CreateWorkerConfigurationResponseTypeDef,
+        CustomPluginSummaryTypeDef,
         DeleteConnectorRequestTypeDef,
         DeleteConnectorResponseTypeDef,
         DeleteCustomPluginRequestTypeDef,
@@ -48,6 +54,7 @@ if TYPE_CHECKING:
         UntagResourceResponseTypeDef,
         UpdateConnectorRequestTypeDef,
         UpdateConnectorResponseTypeDef,
+        WorkerConfigurationSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionKafkaConnect"]
@@ -224,3 +231,164 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/UpdateConnector
         """
         return self._call("UpdateConnector", kwargs)
+
+    def paginate_list_connector_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectorOperationsRequestTypeDef],
+    ) -> RegionResults[ListConnectorOperationsResponseTypeDef]:
+        """Every page of ListConnectorOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about a connector's operation(s).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ListConnectorOperations
+        """
+        return self._paginate(
+            "ListConnectorOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectorsRequestTypeDef],
+    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+        """Every page of ListConnectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the connectors in this account and Region. The list
+        is limited to connectors whose name starts with the specified prefix. The
+        response also includes a description of each of the listed connectors.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ListConnectors
+        """
+        return self._paginate(
+            "ListConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_plugins(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomPluginsRequestTypeDef],
+    ) -> RegionResults[ListCustomPluginsResponseTypeDef]:
+        """Every page of ListCustomPlugins in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all of the custom plugins in this account and Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ListCustomPlugins
+        """
+        return self._paginate(
+            "ListCustomPlugins",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_worker_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkerConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListWorkerConfigurationsResponseTypeDef]:
+        """Every page of ListWorkerConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all of the worker configurations in this account and
+        Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ListWorkerConfigurations
+        """
+        return self._paginate(
+            "ListWorkerConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_connector_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectorOperationsRequestTypeDef],
+    ) -> Items[ConnectorOperationSummaryTypeDef]:
+        """Each element of connectorOperations in every page of
+        ListConnectorOperations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ListConnectorOperations
+        """
+        return self._items(
+            "ListConnectorOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectorsRequestTypeDef],
+    ) -> Items[ConnectorSummaryTypeDef]:
+        """Each element of connectors in every page of ListConnectors, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ListConnectors
+        """
+        return self._items(
+            "ListConnectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_custom_plugins(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomPluginsRequestTypeDef],
+    ) -> Items[CustomPluginSummaryTypeDef]:
+        """Each element of customPlugins in every page of ListCustomPlugins, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ListCustomPlugins
+        """
+        return self._items(
+            "ListCustomPlugins", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_worker_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkerConfigurationsRequestTypeDef],
+    ) -> Items[WorkerConfigurationSummaryTypeDef]:
+        """Each element of workerConfigurations in every page of
+        ListWorkerConfigurations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ListWorkerConfigurations
+        """
+        return self._items(
+            "ListWorkerConfigurations", kwargs, max_items=max_items, page_size=page_size
+        )

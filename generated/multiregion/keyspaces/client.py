@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
         GetTableResponseTypeDef,
         GetTypeRequestTypeDef,
         GetTypeResponseTypeDef,
+        KeyspaceSummaryTypeDef,
         ListKeyspacesRequestTypeDef,
         ListKeyspacesResponseTypeDef,
         ListTablesRequestTypeDef,
@@ -42,8 +46,10 @@ if TYPE_CHECKING:
         ListTypesResponseTypeDef,
         RestoreTableRequestTypeDef,
         RestoreTableResponseTypeDef,
+        TableSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TagTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateKeyspaceRequestTypeDef,
@@ -278,3 +284,161 @@ class MultiRegionKeyspaces(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/UpdateTable
         """
         return self._call("UpdateTable", kwargs)
+
+    def paginate_list_keyspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKeyspacesRequestTypeDef],
+    ) -> RegionResults[ListKeyspacesResponseTypeDef]:
+        """Every page of ListKeyspaces in every target, merged per target (botocore's
+        build_full_result).
+
+        The ListKeyspaces operation returns a list of keyspaces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/ListKeyspaces
+        """
+        return self._paginate(
+            "ListKeyspaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTablesRequestTypeDef],
+    ) -> RegionResults[ListTablesResponseTypeDef]:
+        """Every page of ListTables in every target, merged per target (botocore's
+        build_full_result).
+
+        The ListTables operation returns a list of tables for a specified
+        keyspace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/ListTables
+        """
+        return self._paginate(
+            "ListTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all tags associated with the specified Amazon Keyspaces
+        resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTypesRequestTypeDef],
+    ) -> RegionResults[ListTypesResponseTypeDef]:
+        """Every page of ListTypes in every target, merged per target (botocore's
+        build_full_result).
+
+        The ListTypes operation returns a list of types for a specified keyspace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/ListTypes
+        """
+        return self._paginate(
+            "ListTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_keyspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKeyspacesRequestTypeDef],
+    ) -> Items[KeyspaceSummaryTypeDef]:
+        """Each element of keyspaces in every page of ListKeyspaces, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/ListKeyspaces
+        """
+        return self._items(
+            "ListKeyspaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTablesRequestTypeDef],
+    ) -> Items[TableSummaryTypeDef]:
+        """Each element of tables in every page of ListTables, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/ListTables
+        """
+        return self._items(
+            "ListTables", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTypesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of types in every page of ListTypes, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/ListTypes
+        """
+        return self._items(
+            "ListTypes", kwargs, max_items=max_items, page_size=page_size
+        )

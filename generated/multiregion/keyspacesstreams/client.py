@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -20,6 +23,8 @@ if TYPE_CHECKING:
         GetStreamOutputTypeDef,
         ListStreamsInputTypeDef,
         ListStreamsOutputTypeDef,
+        ShardTypeDef,
+        StreamTypeDef,
     )
 
 __all__ = ["MultiRegionKeyspacesStreams"]
@@ -90,3 +95,90 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/keyspacesstreams-2024-09-09/ListStreams
         """
         return self._call("ListStreams", kwargs)
+
+    def paginate_get_stream(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetStreamInputTypeDef],
+    ) -> RegionResults[GetStreamOutputTypeDef]:
+        """Every page of GetStream in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns detailed information about a specific data capture stream for an
+        Amazon Keyspaces table. The information includes the stream's Amazon
+        Resource Name (ARN), creation time, current status, retention period,
+        shard composition, and associated table details. This operation helps you
+        monitor and manage the configuration of your Amazon Keyspaces data
+        streams.
+
+        https://docs.aws.amazon.com/goto/WebAPI/keyspacesstreams-2024-09-09/GetStream
+        """
+        return self._paginate(
+            "GetStream",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStreamsInputTypeDef],
+    ) -> RegionResults[ListStreamsOutputTypeDef]:
+        """Every page of ListStreams in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of all data capture streams associated with your Amazon
+        Keyspaces account or for a specific keyspace or table. The response
+        includes information such as stream ARNs, table associations, creation
+        timestamps, and current status. This operation helps you discover and
+        manage all active data streams in your Amazon Keyspaces environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/keyspacesstreams-2024-09-09/ListStreams
+        """
+        return self._paginate(
+            "ListStreams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_stream(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetStreamInputTypeDef],
+    ) -> Items[ShardTypeDef]:
+        """Each element of shards in every page of GetStream, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/keyspacesstreams-2024-09-09/GetStream
+        """
+        return self._items(
+            "GetStream", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStreamsInputTypeDef],
+    ) -> Items[StreamTypeDef]:
+        """Each element of streams in every page of ListStreams, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/keyspacesstreams-2024-09-09/ListStreams
+        """
+        return self._items(
+            "ListStreams", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,10 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AddTagsToStreamInputTypeDef,
+        ConsumerTypeDef,
         CreateStreamInputTypeDef,
         DecreaseStreamRetentionPeriodInputTypeDef,
         DeleteResourcePolicyInputTypeDef,
@@ -56,6 +60,7 @@ if TYPE_CHECKING:
         RegisterStreamConsumerInputTypeDef,
         RegisterStreamConsumerOutputTypeDef,
         RemoveTagsFromStreamInputTypeDef,
+        ShardTypeDef,
         SplitShardInputTypeDef,
         StartStreamEncryptionInputTypeDef,
         StopStreamEncryptionInputTypeDef,
@@ -520,3 +525,200 @@ class MultiRegionKinesis(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/UpdateStreamWarmThroughput
         """
         return self._call("UpdateStreamWarmThroughput", kwargs)
+
+    def paginate_describe_stream(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeStreamInputTypeDef],
+    ) -> RegionResults[DescribeStreamOutputTypeDef]:
+        """Every page of DescribeStream in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified Kinesis data stream.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DescribeStream
+        """
+        return self._paginate(
+            "DescribeStream",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_shards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListShardsInputTypeDef],
+    ) -> RegionResults[ListShardsOutputTypeDef]:
+        """Every page of ListShards in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the shards in a stream and provides information about each shard.
+        This operation has a limit of 1000 transactions per second per data
+        stream.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ListShards
+        """
+        return self._paginate(
+            "ListShards",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stream_consumers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStreamConsumersInputTypeDef],
+    ) -> RegionResults[ListStreamConsumersOutputTypeDef]:
+        """Every page of ListStreamConsumers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the consumers registered to receive data from a stream using
+        enhanced fan-out, and provides information about each consumer.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ListStreamConsumers
+        """
+        return self._paginate(
+            "ListStreamConsumers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStreamsInputTypeDef],
+    ) -> RegionResults[ListStreamsOutputTypeDef]:
+        """Every page of ListStreams in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists your Kinesis data streams.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ListStreams
+        """
+        return self._paginate(
+            "ListStreams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_stream(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeStreamInputTypeDef],
+    ) -> Items[ShardTypeDef]:
+        """Each element of StreamDescription.Shards in every page of DescribeStream,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DescribeStream
+        """
+        return self._items(
+            "DescribeStream", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_shards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListShardsInputTypeDef],
+    ) -> Items[ShardTypeDef]:
+        """Each element of Shards in every page of ListShards, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ListShards
+        """
+        return self._items(
+            "ListShards", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_stream_consumers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStreamConsumersInputTypeDef],
+    ) -> Items[ConsumerTypeDef]:
+        """Each element of Consumers in every page of ListStreamConsumers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ListStreamConsumers
+        """
+        return self._items(
+            "ListStreamConsumers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStreamsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of StreamNames in every page of ListStreams, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ListStreams
+        """
+        return self._items(
+            "ListStreams", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_stream_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeStreamInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until StreamExists.
+
+        Polls DescribeStream in every target at once, every 10 seconds and at most
+        18 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DescribeStream
+        """
+        return self._wait(
+            "StreamExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_stream_not_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeStreamInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until StreamNotExists.
+
+        Polls DescribeStream in every target at once, every 10 seconds and at most
+        18 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DescribeStream
+        """
+        return self._wait(
+            "StreamNotExists", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        FragmentTypeDef,
         GetClipInputTypeDef,
         GetClipOutputTypeDef,
         GetDASHStreamingSessionURLInputTypeDef,
@@ -22,6 +26,7 @@ if TYPE_CHECKING:
         GetImagesOutputTypeDef,
         GetMediaForFragmentListInputTypeDef,
         GetMediaForFragmentListOutputTypeDef,
+        ImageTypeDef,
         ListFragmentsInputTypeDef,
         ListFragmentsOutputTypeDef,
     )
@@ -95,3 +100,83 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-video-archived-media-2017-09-30/ListFragments
         """
         return self._call("ListFragments", kwargs)
+
+    def paginate_get_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetImagesInputTypeDef],
+    ) -> RegionResults[GetImagesOutputTypeDef]:
+        """Every page of GetImages in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of images corresponding to each timestamp for a given
+        time range, sampling interval, and image format configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-video-archived-media-2017-09-30/GetImages
+        """
+        return self._paginate(
+            "GetImages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_fragments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFragmentsInputTypeDef],
+    ) -> RegionResults[ListFragmentsOutputTypeDef]:
+        """Every page of ListFragments in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of Fragment objects from the specified stream and timestamp
+        range within the archived data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-video-archived-media-2017-09-30/ListFragments
+        """
+        return self._paginate(
+            "ListFragments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetImagesInputTypeDef],
+    ) -> Items[ImageTypeDef]:
+        """Each element of Images in every page of GetImages, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-video-archived-media-2017-09-30/GetImages
+        """
+        return self._items(
+            "GetImages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_fragments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFragmentsInputTypeDef],
+    ) -> Items[FragmentTypeDef]:
+        """Each element of Fragments in every page of ListFragments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-video-archived-media-2017-09-30/ListFragments
+        """
+        return self._items(
+            "ListFragments", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -24,6 +27,9 @@ if TYPE_CHECKING:
         AddApplicationReferenceDataSourceResponseTypeDef,
         AddApplicationVpcConfigurationRequestTypeDef,
         AddApplicationVpcConfigurationResponseTypeDef,
+        ApplicationOperationInfoTypeDef,
+        ApplicationSummaryTypeDef,
+        ApplicationVersionSummaryTypeDef,
         CreateApplicationPresignedUrlRequestTypeDef,
         CreateApplicationPresignedUrlResponseTypeDef,
         CreateApplicationRequestTypeDef,
@@ -66,6 +72,7 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         RollbackApplicationRequestTypeDef,
         RollbackApplicationResponseTypeDef,
+        SnapshotDetailsTypeDef,
         StartApplicationRequestTypeDef,
         StartApplicationResponseTypeDef,
         StopApplicationRequestTypeDef,
@@ -435,3 +442,171 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/UpdateApplicationMaintenanceConfiguration
         """
         return self._call("UpdateApplicationMaintenanceConfiguration", kwargs)
+
+    def paginate_list_application_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationOperationsRequestTypeDef],
+    ) -> RegionResults[ListApplicationOperationsResponseTypeDef]:
+        """Every page of ListApplicationOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the operations performed for the specified application such as
+        UpdateApplication, StartApplication etc. The response also includes a
+        summary of the operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListApplicationOperations
+        """
+        return self._paginate(
+            "ListApplicationOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_application_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationSnapshotsRequestTypeDef],
+    ) -> RegionResults[ListApplicationSnapshotsResponseTypeDef]:
+        """Every page of ListApplicationSnapshots in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about the current application snapshots.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListApplicationSnapshots
+        """
+        return self._paginate(
+            "ListApplicationSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_application_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
+    ) -> RegionResults[ListApplicationVersionsResponseTypeDef]:
+        """Every page of ListApplicationVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the versions for the specified application, including versions
+        that were rolled back. The response also includes a summary of the
+        configuration associated with each version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListApplicationVersions
+        """
+        return self._paginate(
+            "ListApplicationVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Managed Service for Apache Flink applications in your
+        account. For each application, the response includes the application name,
+        Amazon Resource Name (ARN), and status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_application_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationOperationsRequestTypeDef],
+    ) -> Items[ApplicationOperationInfoTypeDef]:
+        """Each element of ApplicationOperationInfoList in every page of
+        ListApplicationOperations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListApplicationOperations
+        """
+        return self._items(
+            "ListApplicationOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_application_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationSnapshotsRequestTypeDef],
+    ) -> Items[SnapshotDetailsTypeDef]:
+        """Each element of SnapshotSummaries in every page of
+        ListApplicationSnapshots, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListApplicationSnapshots
+        """
+        return self._items(
+            "ListApplicationSnapshots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_application_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
+    ) -> Items[ApplicationVersionSummaryTypeDef]:
+        """Each element of ApplicationVersionSummaries in every page of
+        ListApplicationVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListApplicationVersions
+        """
+        return self._items(
+            "ListApplicationVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> Items[ApplicationSummaryTypeDef]:
+        """Each element of ApplicationSummaries in every page of ListApplications,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )

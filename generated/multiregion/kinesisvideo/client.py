@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ChannelInfoTypeDef,
         CreateSignalingChannelInputTypeDef,
         CreateSignalingChannelOutputTypeDef,
         CreateStreamInputTypeDef,
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
         GetDataEndpointOutputTypeDef,
         GetSignalingChannelEndpointInputTypeDef,
         GetSignalingChannelEndpointOutputTypeDef,
+        ListEdgeAgentConfigurationsEdgeConfigTypeDef,
         ListEdgeAgentConfigurationsInputTypeDef,
         ListEdgeAgentConfigurationsOutputTypeDef,
         ListSignalingChannelsInputTypeDef,
@@ -52,8 +57,10 @@ if TYPE_CHECKING:
         ListTagsForResourceOutputTypeDef,
         ListTagsForStreamInputTypeDef,
         ListTagsForStreamOutputTypeDef,
+        MappedResourceConfigurationListItemTypeDef,
         StartEdgeConfigurationUpdateInputTypeDef,
         StartEdgeConfigurationUpdateOutputTypeDef,
+        StreamInfoTypeDef,
         TagResourceInputTypeDef,
         TagResourceOutputTypeDef,
         TagStreamInputTypeDef,
@@ -423,3 +430,172 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/UpdateStreamStorageConfiguration
         """
         return self._call("UpdateStreamStorageConfiguration", kwargs)
+
+    def paginate_describe_mapped_resource_configuration(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMappedResourceConfigurationInputTypeDef],
+    ) -> RegionResults[DescribeMappedResourceConfigurationOutputTypeDef]:
+        """Every page of DescribeMappedResourceConfiguration in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns the most current information about the stream. The streamName or
+        streamARN should be provided in the input.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/DescribeMappedResourceConfiguration
+        """
+        return self._paginate(
+            "DescribeMappedResourceConfiguration",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_edge_agent_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEdgeAgentConfigurationsInputTypeDef],
+    ) -> RegionResults[ListEdgeAgentConfigurationsOutputTypeDef]:
+        """Every page of ListEdgeAgentConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns an array of edge configurations associated with the specified Edge
+        Agent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/ListEdgeAgentConfigurations
+        """
+        return self._paginate(
+            "ListEdgeAgentConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_signaling_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSignalingChannelsInputTypeDef],
+    ) -> RegionResults[ListSignalingChannelsOutputTypeDef]:
+        """Every page of ListSignalingChannels in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an array of ChannelInfo objects. Each object describes a signaling
+        channel. To retrieve only those channels that satisfy a specific
+        condition, you can specify a ChannelNameCondition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/ListSignalingChannels
+        """
+        return self._paginate(
+            "ListSignalingChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStreamsInputTypeDef],
+    ) -> RegionResults[ListStreamsOutputTypeDef]:
+        """Every page of ListStreams in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns an array of StreamInfo objects. Each object describes a stream. To
+        retrieve only streams that satisfy a specific condition, you can specify a
+        StreamNameCondition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/ListStreams
+        """
+        return self._paginate(
+            "ListStreams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_mapped_resource_configuration(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMappedResourceConfigurationInputTypeDef],
+    ) -> Items[MappedResourceConfigurationListItemTypeDef]:
+        """Each element of MappedResourceConfigurationList in every page of
+        DescribeMappedResourceConfiguration, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/DescribeMappedResourceConfiguration
+        """
+        return self._items(
+            "DescribeMappedResourceConfiguration",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_edge_agent_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEdgeAgentConfigurationsInputTypeDef],
+    ) -> Items[ListEdgeAgentConfigurationsEdgeConfigTypeDef]:
+        """Each element of EdgeConfigs in every page of ListEdgeAgentConfigurations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/ListEdgeAgentConfigurations
+        """
+        return self._items(
+            "ListEdgeAgentConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_signaling_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSignalingChannelsInputTypeDef],
+    ) -> Items[ChannelInfoTypeDef]:
+        """Each element of ChannelInfoList in every page of ListSignalingChannels,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/ListSignalingChannels
+        """
+        return self._items(
+            "ListSignalingChannels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStreamsInputTypeDef],
+    ) -> Items[StreamInfoTypeDef]:
+        """Each element of StreamInfoList in every page of ListStreams, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/ListStreams
+        """
+        return self._items(
+            "ListStreams", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AliasListEntryTypeDef,
         CancelKeyDeletionRequestTypeDef,
         CancelKeyDeletionResponseTypeDef,
         ConnectCustomKeyStoreRequestTypeDef,
@@ -23,6 +27,7 @@ if TYPE_CHECKING:
         CreateGrantResponseTypeDef,
         CreateKeyRequestTypeDef,
         CreateKeyResponseTypeDef,
+        CustomKeyStoresListEntryTypeDef,
         DecryptRequestTypeDef,
         DecryptResponseTypeDef,
         DeleteAliasRequestTypeDef,
@@ -67,8 +72,10 @@ if TYPE_CHECKING:
         GetParametersForImportResponseTypeDef,
         GetPublicKeyRequestTypeDef,
         GetPublicKeyResponseTypeDef,
+        GrantListEntryTypeDef,
         ImportKeyMaterialRequestTypeDef,
         ImportKeyMaterialResponseTypeDef,
+        KeyListEntryTypeDef,
         ListAliasesRequestTypeDef,
         ListAliasesResponseTypeDef,
         ListGrantsRequestTypeDef,
@@ -91,11 +98,13 @@ if TYPE_CHECKING:
         RevokeGrantRequestTypeDef,
         RotateKeyOnDemandRequestTypeDef,
         RotateKeyOnDemandResponseTypeDef,
+        RotationsListEntryTypeDef,
         ScheduleKeyDeletionRequestTypeDef,
         ScheduleKeyDeletionResponseTypeDef,
         SignRequestTypeDef,
         SignResponseTypeDef,
         TagResourceRequestTypeDef,
+        TagTypeDef,
         UntagResourceRequestTypeDef,
         UpdateAliasRequestTypeDef,
         UpdateCustomKeyStoreRequestTypeDef,
@@ -720,3 +729,320 @@ class MultiRegionKMS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/VerifyMac
         """
         return self._call("VerifyMac", kwargs)
+
+    def paginate_describe_custom_key_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCustomKeyStoresRequestTypeDef],
+    ) -> RegionResults[DescribeCustomKeyStoresResponseTypeDef]:
+        """Every page of DescribeCustomKeyStores in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about custom key stores in the account and Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/DescribeCustomKeyStores
+        """
+        return self._paginate(
+            "DescribeCustomKeyStores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAliasesRequestTypeDef],
+    ) -> RegionResults[ListAliasesResponseTypeDef]:
+        """Every page of ListAliases in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a list of aliases in the caller's Amazon Web Services account and
+        region. For more information about aliases, see CreateAlias.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListAliases
+        """
+        return self._paginate(
+            "ListAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGrantsRequestTypeDef],
+    ) -> RegionResults[ListGrantsResponseTypeDef]:
+        """Every page of ListGrants in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a list of all grants for the specified KMS key.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListGrants
+        """
+        return self._paginate(
+            "ListGrants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_key_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKeyPoliciesRequestTypeDef],
+    ) -> RegionResults[ListKeyPoliciesResponseTypeDef]:
+        """Every page of ListKeyPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the names of the key policies that are attached to a KMS key. This
+        operation is designed to get policy names that you can use in a
+        GetKeyPolicy operation. However, the only valid policy name is default.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListKeyPolicies
+        """
+        return self._paginate(
+            "ListKeyPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_key_rotations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKeyRotationsRequestTypeDef],
+    ) -> RegionResults[ListKeyRotationsResponseTypeDef]:
+        """Every page of ListKeyRotations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the key materials associated with the specified
+        KMS key. You can use the optional IncludeKeyMaterial parameter to control
+        which key materials are included in the response.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListKeyRotations
+        """
+        return self._paginate(
+            "ListKeyRotations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKeysRequestTypeDef],
+    ) -> RegionResults[ListKeysResponseTypeDef]:
+        """Every page of ListKeys in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a list of all KMS keys in the caller's Amazon Web Services account
+        and Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListKeys
+        """
+        return self._paginate(
+            "ListKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceTagsRequestTypeDef],
+    ) -> RegionResults[ListResourceTagsResponseTypeDef]:
+        """Every page of ListResourceTags in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns all tags on the specified KMS key.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListResourceTags
+        """
+        return self._paginate(
+            "ListResourceTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_retirable_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRetirableGrantsRequestTypeDef],
+    ) -> RegionResults[ListGrantsResponseTypeDef]:
+        """Every page of ListRetirableGrants in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about all grants in the Amazon Web Services account
+        and Region that have the specified retiring principal.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListRetirableGrants
+        """
+        return self._paginate(
+            "ListRetirableGrants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_custom_key_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCustomKeyStoresRequestTypeDef],
+    ) -> Items[CustomKeyStoresListEntryTypeDef]:
+        """Each element of CustomKeyStores in every page of DescribeCustomKeyStores,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/DescribeCustomKeyStores
+        """
+        return self._items(
+            "DescribeCustomKeyStores", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAliasesRequestTypeDef],
+    ) -> Items[AliasListEntryTypeDef]:
+        """Each element of Aliases in every page of ListAliases, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListAliases
+        """
+        return self._items(
+            "ListAliases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGrantsRequestTypeDef],
+    ) -> Items[GrantListEntryTypeDef]:
+        """Each element of Grants in every page of ListGrants, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListGrants
+        """
+        return self._items(
+            "ListGrants", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_key_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKeyPoliciesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of PolicyNames in every page of ListKeyPolicies, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListKeyPolicies
+        """
+        return self._items(
+            "ListKeyPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_key_rotations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKeyRotationsRequestTypeDef],
+    ) -> Items[RotationsListEntryTypeDef]:
+        """Each element of Rotations in every page of ListKeyRotations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListKeyRotations
+        """
+        return self._items(
+            "ListKeyRotations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKeysRequestTypeDef],
+    ) -> Items[KeyListEntryTypeDef]:
+        """Each element of Keys in every page of ListKeys, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListKeys
+        """
+        return self._items("ListKeys", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_resource_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceTagsRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListResourceTags, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListResourceTags
+        """
+        return self._items(
+            "ListResourceTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_retirable_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRetirableGrantsRequestTypeDef],
+    ) -> Items[GrantListEntryTypeDef]:
+        """Each element of Grants in every page of ListRetirableGrants, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListRetirableGrants
+        """
+        return self._items(
+            "ListRetirableGrants", kwargs, max_items=max_items, page_size=page_size
+        )

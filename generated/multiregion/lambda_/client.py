@@ -10,6 +10,9 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -18,8 +21,11 @@ if TYPE_CHECKING:
         AddPermissionRequestTypeDef,
         AddPermissionResponseTypeDef,
         AliasConfigurationResponseTypeDef,
+        AliasConfigurationTypeDef,
+        CapacityProviderTypeDef,
         CheckpointDurableExecutionRequestTypeDef,
         CheckpointDurableExecutionResponseTypeDef,
+        CodeSigningConfigTypeDef,
         ConcurrencyResponseTypeDef,
         CreateAliasRequestTypeDef,
         CreateCapacityProviderRequestTypeDef,
@@ -46,8 +52,15 @@ if TYPE_CHECKING:
         DeleteProvisionedConcurrencyConfigRequestTypeDef,
         EmptyResponseMetadataTypeDef,
         EventSourceMappingConfigurationResponseTypeDef,
+        EventSourceMappingConfigurationTypeDef,
+        EventTypeDef,
+        ExecutionTypeDef,
         FunctionConfigurationResponseTypeDef,
+        FunctionConfigurationTypeDef,
         FunctionEventInvokeConfigResponseTypeDef,
+        FunctionEventInvokeConfigTypeDef,
+        FunctionUrlConfigTypeDef,
+        FunctionVersionsByCapacityProviderListItemTypeDef,
         GetAccountSettingsResponseTypeDef,
         GetAliasRequestTypeDef,
         GetCapacityProviderRequestTypeDef,
@@ -92,6 +105,8 @@ if TYPE_CHECKING:
         InvokeAsyncResponseTypeDef,
         InvokeWithResponseStreamRequestTypeDef,
         InvokeWithResponseStreamResponseTypeDef,
+        LayerVersionsListItemTypeDef,
+        LayersListItemTypeDef,
         ListAliasesRequestTypeDef,
         ListAliasesResponseTypeDef,
         ListCapacityProvidersRequestTypeDef,
@@ -122,6 +137,8 @@ if TYPE_CHECKING:
         ListTagsResponseTypeDef,
         ListVersionsByFunctionRequestTypeDef,
         ListVersionsByFunctionResponseTypeDef,
+        OperationTypeDef,
+        ProvisionedConcurrencyConfigListItemTypeDef,
         PublishLayerVersionRequestTypeDef,
         PublishLayerVersionResponseTypeDef,
         PublishVersionRequestTypeDef,
@@ -1056,3 +1073,800 @@ class MultiRegionLambda(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateFunctionUrlConfig
         """
         return self._call("UpdateFunctionUrlConfig", kwargs)
+
+    def paginate_get_durable_execution_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDurableExecutionHistoryRequestTypeDef],
+    ) -> RegionResults[GetDurableExecutionHistoryResponseTypeDef]:
+        """Every page of GetDurableExecutionHistory in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the execution history for a durable execution, showing all the
+        steps, callbacks, and events that occurred during the execution. This
+        provides a detailed audit trail of the execution's progress over time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetDurableExecutionHistory
+        """
+        return self._paginate(
+            "GetDurableExecutionHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_durable_execution_state(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDurableExecutionStateRequestTypeDef],
+    ) -> RegionResults[GetDurableExecutionStateResponseTypeDef]:
+        """Every page of GetDurableExecutionState in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the current execution state required for the replay process
+        during durable function execution. This API is used by the Lambda durable
+        functions SDK to get state information needed for replay. You typically
+        don't need to call this API directly as the SDK handles state management
+        automatically.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetDurableExecutionState
+        """
+        return self._paginate(
+            "GetDurableExecutionState",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAliasesRequestTypeDef],
+    ) -> RegionResults[ListAliasesResponseTypeDef]:
+        """Every page of ListAliases in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of aliases for a Lambda function.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListAliases
+        """
+        return self._paginate(
+            "ListAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_capacity_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCapacityProvidersRequestTypeDef],
+    ) -> RegionResults[ListCapacityProvidersResponseTypeDef]:
+        """Every page of ListCapacityProviders in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of capacity providers in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListCapacityProviders
+        """
+        return self._paginate(
+            "ListCapacityProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_code_signing_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCodeSigningConfigsRequestTypeDef],
+    ) -> RegionResults[ListCodeSigningConfigsResponseTypeDef]:
+        """Every page of ListCodeSigningConfigs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of code signing configurations. A request returns up to
+        10,000 configurations per call. You can use the MaxItems parameter to
+        return fewer configurations per call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListCodeSigningConfigs
+        """
+        return self._paginate(
+            "ListCodeSigningConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_durable_executions_by_function(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDurableExecutionsByFunctionRequestTypeDef],
+    ) -> RegionResults[ListDurableExecutionsByFunctionResponseTypeDef]:
+        """Every page of ListDurableExecutionsByFunction in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of durable executions for a specified Lambda function. You
+        can filter the results by execution name, status, and start time range.
+        This API supports pagination for large result sets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListDurableExecutionsByFunction
+        """
+        return self._paginate(
+            "ListDurableExecutionsByFunction",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_event_source_mappings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventSourceMappingsRequestTypeDef],
+    ) -> RegionResults[ListEventSourceMappingsResponseTypeDef]:
+        """Every page of ListEventSourceMappings in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists event source mappings. Specify an EventSourceArn to show only event
+        source mappings for a single event source.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListEventSourceMappings
+        """
+        return self._paginate(
+            "ListEventSourceMappings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_function_event_invoke_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFunctionEventInvokeConfigsRequestTypeDef],
+    ) -> RegionResults[ListFunctionEventInvokeConfigsResponseTypeDef]:
+        """Every page of ListFunctionEventInvokeConfigs in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list of configurations for asynchronous invocation for a
+        function.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctionEventInvokeConfigs
+        """
+        return self._paginate(
+            "ListFunctionEventInvokeConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_function_url_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFunctionUrlConfigsRequestTypeDef],
+    ) -> RegionResults[ListFunctionUrlConfigsResponseTypeDef]:
+        """Every page of ListFunctionUrlConfigs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Lambda function URLs for the specified function.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctionUrlConfigs
+        """
+        return self._paginate(
+            "ListFunctionUrlConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_function_versions_by_capacity_provider(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFunctionVersionsByCapacityProviderRequestTypeDef],
+    ) -> RegionResults[ListFunctionVersionsByCapacityProviderResponseTypeDef]:
+        """Every page of ListFunctionVersionsByCapacityProvider in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns a list of function versions that are configured to use a specific
+        capacity provider.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctionVersionsByCapacityProvider
+        """
+        return self._paginate(
+            "ListFunctionVersionsByCapacityProvider",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_functions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFunctionsRequestTypeDef],
+    ) -> RegionResults[ListFunctionsResponseTypeDef]:
+        """Every page of ListFunctions in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of Lambda functions, with the version-specific
+        configuration of each. Lambda returns up to 50 functions per call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctions
+        """
+        return self._paginate(
+            "ListFunctions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_functions_by_code_signing_config(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFunctionsByCodeSigningConfigRequestTypeDef],
+    ) -> RegionResults[ListFunctionsByCodeSigningConfigResponseTypeDef]:
+        """Every page of ListFunctionsByCodeSigningConfig in every target, merged per
+        target (botocore's build_full_result).
+
+        List the functions that use the specified code signing configuration. You
+        can use this method prior to deleting a code signing configuration, to
+        verify that no functions are using it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctionsByCodeSigningConfig
+        """
+        return self._paginate(
+            "ListFunctionsByCodeSigningConfig",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_layer_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLayerVersionsRequestTypeDef],
+    ) -> RegionResults[ListLayerVersionsResponseTypeDef]:
+        """Every page of ListLayerVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the versions of an Lambda layer. Versions that have been deleted
+        aren't listed. Specify a runtime identifier to list only versions that
+        indicate that they're compatible with that runtime. Specify a compatible
+        architecture to include only layer versions that are compatible with that
+        architecture.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListLayerVersions
+        """
+        return self._paginate(
+            "ListLayerVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_layers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLayersRequestTypeDef],
+    ) -> RegionResults[ListLayersResponseTypeDef]:
+        """Every page of ListLayers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists Lambda layers and shows information about the latest version of
+        each. Specify a runtime identifier to list only layers that indicate that
+        they're compatible with that runtime. Specify a compatible architecture to
+        include only layers that are compatible with that instruction set
+        architecture.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListLayers
+        """
+        return self._paginate(
+            "ListLayers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_provisioned_concurrency_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProvisionedConcurrencyConfigsRequestTypeDef],
+    ) -> RegionResults[ListProvisionedConcurrencyConfigsResponseTypeDef]:
+        """Every page of ListProvisionedConcurrencyConfigs in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves a list of provisioned concurrency configurations for a function.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListProvisionedConcurrencyConfigs
+        """
+        return self._paginate(
+            "ListProvisionedConcurrencyConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_versions_by_function(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVersionsByFunctionRequestTypeDef],
+    ) -> RegionResults[ListVersionsByFunctionResponseTypeDef]:
+        """Every page of ListVersionsByFunction in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of versions, with the version-specific configuration of
+        each. Lambda returns up to 50 versions per call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListVersionsByFunction
+        """
+        return self._paginate(
+            "ListVersionsByFunction",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_durable_execution_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDurableExecutionHistoryRequestTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of Events in every page of GetDurableExecutionHistory, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetDurableExecutionHistory
+        """
+        return self._items(
+            "GetDurableExecutionHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_durable_execution_state(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDurableExecutionStateRequestTypeDef],
+    ) -> Items[OperationTypeDef]:
+        """Each element of Operations in every page of GetDurableExecutionState, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetDurableExecutionState
+        """
+        return self._items(
+            "GetDurableExecutionState", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAliasesRequestTypeDef],
+    ) -> Items[AliasConfigurationTypeDef]:
+        """Each element of Aliases in every page of ListAliases, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListAliases
+        """
+        return self._items(
+            "ListAliases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_capacity_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCapacityProvidersRequestTypeDef],
+    ) -> Items[CapacityProviderTypeDef]:
+        """Each element of CapacityProviders in every page of ListCapacityProviders,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListCapacityProviders
+        """
+        return self._items(
+            "ListCapacityProviders", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_code_signing_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCodeSigningConfigsRequestTypeDef],
+    ) -> Items[CodeSigningConfigTypeDef]:
+        """Each element of CodeSigningConfigs in every page of
+        ListCodeSigningConfigs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListCodeSigningConfigs
+        """
+        return self._items(
+            "ListCodeSigningConfigs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_durable_executions_by_function(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDurableExecutionsByFunctionRequestTypeDef],
+    ) -> Items[ExecutionTypeDef]:
+        """Each element of DurableExecutions in every page of
+        ListDurableExecutionsByFunction, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListDurableExecutionsByFunction
+        """
+        return self._items(
+            "ListDurableExecutionsByFunction",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_event_source_mappings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventSourceMappingsRequestTypeDef],
+    ) -> Items[EventSourceMappingConfigurationTypeDef]:
+        """Each element of EventSourceMappings in every page of
+        ListEventSourceMappings, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListEventSourceMappings
+        """
+        return self._items(
+            "ListEventSourceMappings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_function_event_invoke_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFunctionEventInvokeConfigsRequestTypeDef],
+    ) -> Items[FunctionEventInvokeConfigTypeDef]:
+        """Each element of FunctionEventInvokeConfigs in every page of
+        ListFunctionEventInvokeConfigs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctionEventInvokeConfigs
+        """
+        return self._items(
+            "ListFunctionEventInvokeConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_function_url_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFunctionUrlConfigsRequestTypeDef],
+    ) -> Items[FunctionUrlConfigTypeDef]:
+        """Each element of FunctionUrlConfigs in every page of
+        ListFunctionUrlConfigs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctionUrlConfigs
+        """
+        return self._items(
+            "ListFunctionUrlConfigs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_function_versions_by_capacity_provider(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFunctionVersionsByCapacityProviderRequestTypeDef],
+    ) -> Items[FunctionVersionsByCapacityProviderListItemTypeDef]:
+        """Each element of FunctionVersions in every page of
+        ListFunctionVersionsByCapacityProvider, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctionVersionsByCapacityProvider
+        """
+        return self._items(
+            "ListFunctionVersionsByCapacityProvider",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_functions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFunctionsRequestTypeDef],
+    ) -> Items[FunctionConfigurationTypeDef]:
+        """Each element of Functions in every page of ListFunctions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctions
+        """
+        return self._items(
+            "ListFunctions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_functions_by_code_signing_config(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFunctionsByCodeSigningConfigRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of FunctionArns in every page of
+        ListFunctionsByCodeSigningConfig, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctionsByCodeSigningConfig
+        """
+        return self._items(
+            "ListFunctionsByCodeSigningConfig",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_layer_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLayerVersionsRequestTypeDef],
+    ) -> Items[LayerVersionsListItemTypeDef]:
+        """Each element of LayerVersions in every page of ListLayerVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListLayerVersions
+        """
+        return self._items(
+            "ListLayerVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_layers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLayersRequestTypeDef],
+    ) -> Items[LayersListItemTypeDef]:
+        """Each element of Layers in every page of ListLayers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListLayers
+        """
+        return self._items(
+            "ListLayers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_provisioned_concurrency_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProvisionedConcurrencyConfigsRequestTypeDef],
+    ) -> Items[ProvisionedConcurrencyConfigListItemTypeDef]:
+        """Each element of ProvisionedConcurrencyConfigs in every page of
+        ListProvisionedConcurrencyConfigs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListProvisionedConcurrencyConfigs
+        """
+        return self._items(
+            "ListProvisionedConcurrencyConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_versions_by_function(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVersionsByFunctionRequestTypeDef],
+    ) -> Items[FunctionConfigurationTypeDef]:
+        """Each element of Versions in every page of ListVersionsByFunction, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListVersionsByFunction
+        """
+        return self._items(
+            "ListVersionsByFunction", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_function_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetFunctionConfigurationRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits for the function's State to be Active. This waiter uses
+        GetFunctionConfiguration API. This should be used after new function
+        creation.
+
+        Polls GetFunctionConfiguration in every target at once, every 5 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetFunctionConfiguration
+        """
+        return self._wait(
+            "FunctionActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_function_active_v2(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetFunctionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits for the function's State to be Active. This waiter uses GetFunction
+        API. This should be used after new function creation.
+
+        Polls GetFunction in every target at once, every 1 seconds and at most 300
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetFunction
+        """
+        return self._wait(
+            "FunctionActiveV2", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_function_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetFunctionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until FunctionExists.
+
+        Polls GetFunction in every target at once, every 1 seconds and at most 20
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetFunction
+        """
+        return self._wait(
+            "FunctionExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_function_updated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetFunctionConfigurationRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits for the function's LastUpdateStatus to be Successful. This waiter
+        uses GetFunctionConfiguration API. This should be used after function
+        updates.
+
+        Polls GetFunctionConfiguration in every target at once, every 5 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetFunctionConfiguration
+        """
+        return self._wait(
+            "FunctionUpdated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_function_updated_v2(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetFunctionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits for the function's LastUpdateStatus to be Successful. This waiter
+        uses GetFunction API. This should be used after function updates.
+
+        Polls GetFunction in every target at once, every 1 seconds and at most 300
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetFunction
+        """
+        return self._wait(
+            "FunctionUpdatedV2", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_published_version_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetFunctionConfigurationRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits for the published version's State to be Active. This waiter uses
+        GetFunctionConfiguration API. This should be used after new version is
+        published.
+
+        Polls GetFunctionConfiguration in every target at once, every 5 seconds
+        and at most 312 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetFunctionConfiguration
+        """
+        return self._wait(
+            "PublishedVersionActive", kwargs, delay=delay, max_attempts=max_attempts
+        )

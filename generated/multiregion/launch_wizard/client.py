@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,9 @@ if TYPE_CHECKING:
         CreateDeploymentOutputTypeDef,
         DeleteDeploymentInputTypeDef,
         DeleteDeploymentOutputTypeDef,
+        DeploymentDataSummaryTypeDef,
+        DeploymentEventDataSummaryTypeDef,
+        DeploymentPatternVersionDataSummaryTypeDef,
         GetDeploymentInputTypeDef,
         GetDeploymentOutputTypeDef,
         GetDeploymentPatternVersionInputTypeDef,
@@ -42,6 +48,8 @@ if TYPE_CHECKING:
         UntagResourceOutputTypeDef,
         UpdateDeploymentInputTypeDef,
         UpdateDeploymentOutputTypeDef,
+        WorkloadDataSummaryTypeDef,
+        WorkloadDeploymentPatternDataSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionLaunchWizard"]
@@ -200,3 +208,209 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/UpdateDeployment
         """
         return self._call("UpdateDeployment", kwargs)
+
+    def paginate_list_deployment_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeploymentEventsInputTypeDef],
+    ) -> RegionResults[ListDeploymentEventsOutputTypeDef]:
+        """Every page of ListDeploymentEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the events of a deployment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListDeploymentEvents
+        """
+        return self._paginate(
+            "ListDeploymentEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_deployment_pattern_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeploymentPatternVersionsInputTypeDef],
+    ) -> RegionResults[ListDeploymentPatternVersionsOutputTypeDef]:
+        """Every page of ListDeploymentPatternVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the deployment pattern versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListDeploymentPatternVersions
+        """
+        return self._paginate(
+            "ListDeploymentPatternVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeploymentsInputTypeDef],
+    ) -> RegionResults[ListDeploymentsOutputTypeDef]:
+        """Every page of ListDeployments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the deployments that have been created.
+
+        https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListDeployments
+        """
+        return self._paginate(
+            "ListDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workload_deployment_patterns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkloadDeploymentPatternsInputTypeDef],
+    ) -> RegionResults[ListWorkloadDeploymentPatternsOutputTypeDef]:
+        """Every page of ListWorkloadDeploymentPatterns in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the workload deployment patterns for a given workload name. You can
+        use the ListWorkloads operation to discover the available workload names.
+
+        https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListWorkloadDeploymentPatterns
+        """
+        return self._paginate(
+            "ListWorkloadDeploymentPatterns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workloads(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkloadsInputTypeDef],
+    ) -> RegionResults[ListWorkloadsOutputTypeDef]:
+        """Every page of ListWorkloads in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the available workload names. You can use the
+        ListWorkloadDeploymentPatterns operation to discover the available
+        deployment patterns for a given workload.
+
+        https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListWorkloads
+        """
+        return self._paginate(
+            "ListWorkloads",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_deployment_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeploymentEventsInputTypeDef],
+    ) -> Items[DeploymentEventDataSummaryTypeDef]:
+        """Each element of deploymentEvents in every page of ListDeploymentEvents,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListDeploymentEvents
+        """
+        return self._items(
+            "ListDeploymentEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_deployment_pattern_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeploymentPatternVersionsInputTypeDef],
+    ) -> Items[DeploymentPatternVersionDataSummaryTypeDef]:
+        """Each element of deploymentPatternVersions in every page of
+        ListDeploymentPatternVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListDeploymentPatternVersions
+        """
+        return self._items(
+            "ListDeploymentPatternVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeploymentsInputTypeDef],
+    ) -> Items[DeploymentDataSummaryTypeDef]:
+        """Each element of deployments in every page of ListDeployments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListDeployments
+        """
+        return self._items(
+            "ListDeployments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workload_deployment_patterns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkloadDeploymentPatternsInputTypeDef],
+    ) -> Items[WorkloadDeploymentPatternDataSummaryTypeDef]:
+        """Each element of workloadDeploymentPatterns in every page of
+        ListWorkloadDeploymentPatterns, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListWorkloadDeploymentPatterns
+        """
+        return self._items(
+            "ListWorkloadDeploymentPatterns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_workloads(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkloadsInputTypeDef],
+    ) -> Items[WorkloadDataSummaryTypeDef]:
+        """Each element of workloads in every page of ListWorkloads, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListWorkloads
+        """
+        return self._items(
+            "ListWorkloads", kwargs, max_items=max_items, page_size=page_size
+        )

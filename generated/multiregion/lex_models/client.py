@@ -10,9 +10,17 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        BotAliasMetadataTypeDef,
+        BotChannelAssociationTypeDef,
+        BotMetadataTypeDef,
+        BuiltinIntentMetadataTypeDef,
+        BuiltinSlotTypeMetadataTypeDef,
         CreateBotVersionRequestTypeDef,
         CreateBotVersionResponseTypeDef,
         CreateIntentVersionRequestTypeDef,
@@ -71,6 +79,7 @@ if TYPE_CHECKING:
         GetSlotTypesResponseTypeDef,
         GetUtterancesViewRequestTypeDef,
         GetUtterancesViewResponseTypeDef,
+        IntentMetadataTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
         PutBotAliasRequestTypeDef,
@@ -81,6 +90,7 @@ if TYPE_CHECKING:
         PutIntentResponseTypeDef,
         PutSlotTypeRequestTypeDef,
         PutSlotTypeResponseTypeDef,
+        SlotTypeMetadataTypeDef,
         StartImportRequestTypeDef,
         StartImportResponseTypeDef,
         StartMigrationRequestTypeDef,
@@ -646,3 +656,455 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    @deprecated(
+        "GetBotAliases is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def paginate_get_bot_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetBotAliasesRequestTypeDef],
+    ) -> RegionResults[GetBotAliasesResponseTypeDef]:
+        """Every page of GetBotAliases in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of aliases for a specified Amazon Lex bot.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBotAliases
+        """
+        return self._paginate(
+            "GetBotAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "GetBotChannelAssociations is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def paginate_get_bot_channel_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetBotChannelAssociationsRequestTypeDef],
+    ) -> RegionResults[GetBotChannelAssociationsResponseTypeDef]:
+        """Every page of GetBotChannelAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all of the channels associated with the specified bot.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBotChannelAssociations
+        """
+        return self._paginate(
+            "GetBotChannelAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "GetBotVersions is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def paginate_get_bot_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetBotVersionsRequestTypeDef],
+    ) -> RegionResults[GetBotVersionsResponseTypeDef]:
+        """Every page of GetBotVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about all of the versions of a bot.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBotVersions
+        """
+        return self._paginate(
+            "GetBotVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "GetBots is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def paginate_get_bots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetBotsRequestTypeDef],
+    ) -> RegionResults[GetBotsResponseTypeDef]:
+        """Every page of GetBots in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns bot information as follows:
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBots
+        """
+        return self._paginate(
+            "GetBots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "GetBuiltinIntents is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def paginate_get_builtin_intents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetBuiltinIntentsRequestTypeDef],
+    ) -> RegionResults[GetBuiltinIntentsResponseTypeDef]:
+        """Every page of GetBuiltinIntents in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of built-in intents that meet the specified criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBuiltinIntents
+        """
+        return self._paginate(
+            "GetBuiltinIntents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "GetBuiltinSlotTypes is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def paginate_get_builtin_slot_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetBuiltinSlotTypesRequestTypeDef],
+    ) -> RegionResults[GetBuiltinSlotTypesResponseTypeDef]:
+        """Every page of GetBuiltinSlotTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of built-in slot types that meet the specified criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBuiltinSlotTypes
+        """
+        return self._paginate(
+            "GetBuiltinSlotTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "GetIntentVersions is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def paginate_get_intent_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetIntentVersionsRequestTypeDef],
+    ) -> RegionResults[GetIntentVersionsResponseTypeDef]:
+        """Every page of GetIntentVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about all of the versions of an intent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetIntentVersions
+        """
+        return self._paginate(
+            "GetIntentVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "GetIntents is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def paginate_get_intents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetIntentsRequestTypeDef],
+    ) -> RegionResults[GetIntentsResponseTypeDef]:
+        """Every page of GetIntents in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns intent information as follows:
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetIntents
+        """
+        return self._paginate(
+            "GetIntents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "GetSlotTypeVersions is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def paginate_get_slot_type_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetSlotTypeVersionsRequestTypeDef],
+    ) -> RegionResults[GetSlotTypeVersionsResponseTypeDef]:
+        """Every page of GetSlotTypeVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about all versions of a slot type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetSlotTypeVersions
+        """
+        return self._paginate(
+            "GetSlotTypeVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "GetSlotTypes is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def paginate_get_slot_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetSlotTypesRequestTypeDef],
+    ) -> RegionResults[GetSlotTypesResponseTypeDef]:
+        """Every page of GetSlotTypes in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns slot type information as follows:
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetSlotTypes
+        """
+        return self._paginate(
+            "GetSlotTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "GetBotAliases is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def iter_get_bot_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetBotAliasesRequestTypeDef],
+    ) -> Items[BotAliasMetadataTypeDef]:
+        """Each element of BotAliases in every page of GetBotAliases, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBotAliases
+        """
+        return self._items(
+            "GetBotAliases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "GetBotChannelAssociations is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def iter_get_bot_channel_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetBotChannelAssociationsRequestTypeDef],
+    ) -> Items[BotChannelAssociationTypeDef]:
+        """Each element of botChannelAssociations in every page of
+        GetBotChannelAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBotChannelAssociations
+        """
+        return self._items(
+            "GetBotChannelAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated(
+        "GetBotVersions is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def iter_get_bot_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetBotVersionsRequestTypeDef],
+    ) -> Items[BotMetadataTypeDef]:
+        """Each element of bots in every page of GetBotVersions, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBotVersions
+        """
+        return self._items(
+            "GetBotVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "GetBots is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def iter_get_bots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetBotsRequestTypeDef],
+    ) -> Items[BotMetadataTypeDef]:
+        """Each element of bots in every page of GetBots, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBots
+        """
+        return self._items("GetBots", kwargs, max_items=max_items, page_size=page_size)
+
+    @deprecated(
+        "GetBuiltinIntents is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def iter_get_builtin_intents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetBuiltinIntentsRequestTypeDef],
+    ) -> Items[BuiltinIntentMetadataTypeDef]:
+        """Each element of intents in every page of GetBuiltinIntents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBuiltinIntents
+        """
+        return self._items(
+            "GetBuiltinIntents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "GetBuiltinSlotTypes is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def iter_get_builtin_slot_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetBuiltinSlotTypesRequestTypeDef],
+    ) -> Items[BuiltinSlotTypeMetadataTypeDef]:
+        """Each element of slotTypes in every page of GetBuiltinSlotTypes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBuiltinSlotTypes
+        """
+        return self._items(
+            "GetBuiltinSlotTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "GetIntentVersions is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def iter_get_intent_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetIntentVersionsRequestTypeDef],
+    ) -> Items[IntentMetadataTypeDef]:
+        """Each element of intents in every page of GetIntentVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetIntentVersions
+        """
+        return self._items(
+            "GetIntentVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "GetIntents is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def iter_get_intents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetIntentsRequestTypeDef],
+    ) -> Items[IntentMetadataTypeDef]:
+        """Each element of intents in every page of GetIntents, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetIntents
+        """
+        return self._items(
+            "GetIntents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "GetSlotTypeVersions is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def iter_get_slot_type_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetSlotTypeVersionsRequestTypeDef],
+    ) -> Items[SlotTypeMetadataTypeDef]:
+        """Each element of slotTypes in every page of GetSlotTypeVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetSlotTypeVersions
+        """
+        return self._items(
+            "GetSlotTypeVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "GetSlotTypes is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
+    )
+    def iter_get_slot_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetSlotTypesRequestTypeDef],
+    ) -> Items[SlotTypeMetadataTypeDef]:
+        """Each element of slotTypes in every page of GetSlotTypes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetSlotTypes
+        """
+        return self._items(
+            "GetSlotTypes", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -18,6 +21,8 @@ if TYPE_CHECKING:
         BatchDeleteCustomVocabularyItemResponseTypeDef,
         BatchUpdateCustomVocabularyItemRequestTypeDef,
         BatchUpdateCustomVocabularyItemResponseTypeDef,
+        BotAnalyzerHistorySummaryTypeDef,
+        BotAnalyzerRecommendationTypeDef,
         BuildBotLocaleRequestTypeDef,
         BuildBotLocaleResponseTypeDef,
         CreateBotAliasRequestTypeDef,
@@ -1271,3 +1276,244 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateTestSet
         """
         return self._call("UpdateTestSet", kwargs)
+
+    def paginate_describe_bot_analyzer_recommendation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeBotAnalyzerRecommendationRequestTypeDef],
+    ) -> RegionResults[DescribeBotAnalyzerRecommendationResponseTypeDef]:
+        """Every page of DescribeBotAnalyzerRecommendation in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves the analysis results and recommendations for bot optimization.
+        The analysis must be in Available status before recommendations can be
+        retrieved.
+
+        https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotAnalyzerRecommendation
+        """
+        return self._paginate(
+            "DescribeBotAnalyzerRecommendation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_bot_analyzer_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBotAnalyzerHistoryRequestTypeDef],
+    ) -> RegionResults[ListBotAnalyzerHistoryResponseTypeDef]:
+        """Every page of ListBotAnalyzerHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of historical bot analysis executions for a specific bot.
+        You can filter the results by locale and bot version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotAnalyzerHistory
+        """
+        return self._paginate(
+            "ListBotAnalyzerHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_bot_analyzer_recommendation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeBotAnalyzerRecommendationRequestTypeDef],
+    ) -> Items[BotAnalyzerRecommendationTypeDef]:
+        """Each element of botAnalyzerRecommendationList in every page of
+        DescribeBotAnalyzerRecommendation, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotAnalyzerRecommendation
+        """
+        return self._items(
+            "DescribeBotAnalyzerRecommendation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_bot_analyzer_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBotAnalyzerHistoryRequestTypeDef],
+    ) -> Items[BotAnalyzerHistorySummaryTypeDef]:
+        """Each element of botAnalyzerHistoryList in every page of
+        ListBotAnalyzerHistory, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotAnalyzerHistory
+        """
+        return self._items(
+            "ListBotAnalyzerHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_bot_alias_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeBotAliasRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a bot alias is available
+
+        Polls DescribeBotAlias in every target at once, every 10 seconds and at
+        most 35 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotAlias
+        """
+        return self._wait(
+            "BotAliasAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_bot_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeBotRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a bot is available
+
+        Polls DescribeBot in every target at once, every 10 seconds and at most 35
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBot
+        """
+        return self._wait(
+            "BotAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_bot_export_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeExportRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a bot has been exported
+
+        Polls DescribeExport in every target at once, every 10 seconds and at most
+        35 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeExport
+        """
+        return self._wait(
+            "BotExportCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_bot_import_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeImportRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a bot has been imported
+
+        Polls DescribeImport in every target at once, every 10 seconds and at most
+        35 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeImport
+        """
+        return self._wait(
+            "BotImportCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_bot_locale_built(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeBotLocaleRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a bot locale is built
+
+        Polls DescribeBotLocale in every target at once, every 10 seconds and at
+        most 35 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotLocale
+        """
+        return self._wait(
+            "BotLocaleBuilt", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_bot_locale_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeBotLocaleRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait unit a bot locale is created
+
+        Polls DescribeBotLocale in every target at once, every 10 seconds and at
+        most 35 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotLocale
+        """
+        return self._wait(
+            "BotLocaleCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_bot_locale_express_testing_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeBotLocaleRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a bot locale build is ready for express testing
+
+        Polls DescribeBotLocale in every target at once, every 10 seconds and at
+        most 35 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotLocale
+        """
+        return self._wait(
+            "BotLocaleExpressTestingAvailable",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_bot_version_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeBotVersionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a bot version is available
+
+        Polls DescribeBotVersion in every target at once, every 10 seconds and at
+        most 35 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotVersion
+        """
+        return self._wait(
+            "BotVersionAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )

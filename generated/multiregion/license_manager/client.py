@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -75,6 +78,10 @@ if TYPE_CHECKING:
         GetLicenseUsageRequestTypeDef,
         GetLicenseUsageResponseTypeDef,
         GetServiceSettingsResponseTypeDef,
+        LicenseConfigurationAssociationTypeDef,
+        LicenseConfigurationTypeDef,
+        LicenseConfigurationUsageTypeDef,
+        LicenseSpecificationTypeDef,
         ListAssetsForLicenseAssetGroupRequestTypeDef,
         ListAssetsForLicenseAssetGroupResponseTypeDef,
         ListAssociationsForLicenseConfigurationRequestTypeDef,
@@ -119,6 +126,7 @@ if TYPE_CHECKING:
         ListUsageForLicenseConfigurationResponseTypeDef,
         RejectGrantRequestTypeDef,
         RejectGrantResponseTypeDef,
+        ResourceInventoryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -719,3 +727,218 @@ class MultiRegionLicenseManager(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/UpdateServiceSettings
         """
         return self._call("UpdateServiceSettings", kwargs)
+
+    def paginate_list_associations_for_license_configuration(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssociationsForLicenseConfigurationRequestTypeDef],
+    ) -> RegionResults[ListAssociationsForLicenseConfigurationResponseTypeDef]:
+        """Every page of ListAssociationsForLicenseConfiguration in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the resource associations for the specified license configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListAssociationsForLicenseConfiguration
+        """
+        return self._paginate(
+            "ListAssociationsForLicenseConfiguration",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_license_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLicenseConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListLicenseConfigurationsResponseTypeDef]:
+        """Every page of ListLicenseConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the license configurations for your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseConfigurations
+        """
+        return self._paginate(
+            "ListLicenseConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_license_specifications_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLicenseSpecificationsForResourceRequestTypeDef],
+    ) -> RegionResults[ListLicenseSpecificationsForResourceResponseTypeDef]:
+        """Every page of ListLicenseSpecificationsForResource in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes the license configurations for the specified resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseSpecificationsForResource
+        """
+        return self._paginate(
+            "ListLicenseSpecificationsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_inventory(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceInventoryRequestTypeDef],
+    ) -> RegionResults[ListResourceInventoryResponseTypeDef]:
+        """Every page of ListResourceInventory in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists resources managed using Systems Manager inventory.
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListResourceInventory
+        """
+        return self._paginate(
+            "ListResourceInventory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_usage_for_license_configuration(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsageForLicenseConfigurationRequestTypeDef],
+    ) -> RegionResults[ListUsageForLicenseConfigurationResponseTypeDef]:
+        """Every page of ListUsageForLicenseConfiguration in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all license usage records for a license configuration, displaying
+        license consumption details by resource at a selected point in time. Use
+        this action to audit the current license consumption for any license
+        inventory and configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListUsageForLicenseConfiguration
+        """
+        return self._paginate(
+            "ListUsageForLicenseConfiguration",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_associations_for_license_configuration(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssociationsForLicenseConfigurationRequestTypeDef],
+    ) -> Items[LicenseConfigurationAssociationTypeDef]:
+        """Each element of LicenseConfigurationAssociations in every page of
+        ListAssociationsForLicenseConfiguration, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListAssociationsForLicenseConfiguration
+        """
+        return self._items(
+            "ListAssociationsForLicenseConfiguration",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_license_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLicenseConfigurationsRequestTypeDef],
+    ) -> Items[LicenseConfigurationTypeDef]:
+        """Each element of LicenseConfigurations in every page of
+        ListLicenseConfigurations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseConfigurations
+        """
+        return self._items(
+            "ListLicenseConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_license_specifications_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLicenseSpecificationsForResourceRequestTypeDef],
+    ) -> Items[LicenseSpecificationTypeDef]:
+        """Each element of LicenseSpecifications in every page of
+        ListLicenseSpecificationsForResource, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseSpecificationsForResource
+        """
+        return self._items(
+            "ListLicenseSpecificationsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resource_inventory(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceInventoryRequestTypeDef],
+    ) -> Items[ResourceInventoryTypeDef]:
+        """Each element of ResourceInventoryList in every page of
+        ListResourceInventory, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListResourceInventory
+        """
+        return self._items(
+            "ListResourceInventory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_usage_for_license_configuration(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsageForLicenseConfigurationRequestTypeDef],
+    ) -> Items[LicenseConfigurationUsageTypeDef]:
+        """Each element of LicenseConfigurationUsageList in every page of
+        ListUsageForLicenseConfiguration, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListUsageForLicenseConfiguration
+        """
+        return self._items(
+            "ListUsageForLicenseConfiguration",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

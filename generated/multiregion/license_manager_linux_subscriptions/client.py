@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
         GetRegisteredSubscriptionProviderRequestTypeDef,
         GetRegisteredSubscriptionProviderResponseTypeDef,
         GetServiceSettingsResponseTypeDef,
+        InstanceTypeDef,
         ListLinuxSubscriptionInstancesRequestTypeDef,
         ListLinuxSubscriptionInstancesResponseTypeDef,
         ListLinuxSubscriptionsRequestTypeDef,
@@ -27,6 +31,8 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         RegisterSubscriptionProviderRequestTypeDef,
         RegisterSubscriptionProviderResponseTypeDef,
+        RegisteredSubscriptionProviderTypeDef,
+        SubscriptionTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -151,3 +157,131 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-linux-subscriptions-2018-05-10/UpdateServiceSettings
         """
         return self._call("UpdateServiceSettings", kwargs)
+
+    def paginate_list_linux_subscription_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLinuxSubscriptionInstancesRequestTypeDef],
+    ) -> RegionResults[ListLinuxSubscriptionInstancesResponseTypeDef]:
+        """Every page of ListLinuxSubscriptionInstances in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the running Amazon EC2 instances that were discovered with
+        commercial Linux subscriptions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-linux-subscriptions-2018-05-10/ListLinuxSubscriptionInstances
+        """
+        return self._paginate(
+            "ListLinuxSubscriptionInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_linux_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLinuxSubscriptionsRequestTypeDef],
+    ) -> RegionResults[ListLinuxSubscriptionsResponseTypeDef]:
+        """Every page of ListLinuxSubscriptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Linux subscriptions that have been discovered. If you have
+        linked your organization, the returned results will include data
+        aggregated across your accounts in Organizations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-linux-subscriptions-2018-05-10/ListLinuxSubscriptions
+        """
+        return self._paginate(
+            "ListLinuxSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_registered_subscription_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRegisteredSubscriptionProvidersRequestTypeDef],
+    ) -> RegionResults[ListRegisteredSubscriptionProvidersResponseTypeDef]:
+        """Every page of ListRegisteredSubscriptionProviders in every target, merged
+        per target (botocore's build_full_result).
+
+        List Bring Your Own License (BYOL) subscription registration resources for
+        your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-linux-subscriptions-2018-05-10/ListRegisteredSubscriptionProviders
+        """
+        return self._paginate(
+            "ListRegisteredSubscriptionProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_linux_subscription_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLinuxSubscriptionInstancesRequestTypeDef],
+    ) -> Items[InstanceTypeDef]:
+        """Each element of Instances in every page of ListLinuxSubscriptionInstances,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-linux-subscriptions-2018-05-10/ListLinuxSubscriptionInstances
+        """
+        return self._items(
+            "ListLinuxSubscriptionInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_linux_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLinuxSubscriptionsRequestTypeDef],
+    ) -> Items[SubscriptionTypeDef]:
+        """Each element of Subscriptions in every page of ListLinuxSubscriptions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-linux-subscriptions-2018-05-10/ListLinuxSubscriptions
+        """
+        return self._items(
+            "ListLinuxSubscriptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_registered_subscription_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRegisteredSubscriptionProvidersRequestTypeDef],
+    ) -> Items[RegisteredSubscriptionProviderTypeDef]:
+        """Each element of RegisteredSubscriptionProviders in every page of
+        ListRegisteredSubscriptionProviders, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-linux-subscriptions-2018-05-10/ListRegisteredSubscriptionProviders
+        """
+        return self._items(
+            "ListRegisteredSubscriptionProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -22,6 +25,10 @@ if TYPE_CHECKING:
         DeregisterIdentityProviderResponseTypeDef,
         DisassociateUserRequestTypeDef,
         DisassociateUserResponseTypeDef,
+        IdentityProviderSummaryTypeDef,
+        InstanceSummaryTypeDef,
+        InstanceUserSummaryTypeDef,
+        LicenseServerEndpointTypeDef,
         ListIdentityProvidersRequestTypeDef,
         ListIdentityProvidersResponseTypeDef,
         ListInstancesRequestTypeDef,
@@ -34,6 +41,7 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListUserAssociationsRequestTypeDef,
         ListUserAssociationsResponseTypeDef,
+        ProductUserSummaryTypeDef,
         RegisterIdentityProviderRequestTypeDef,
         RegisterIdentityProviderResponseTypeDef,
         StartProductSubscriptionRequestTypeDef,
@@ -220,3 +228,207 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/UpdateIdentityProviderSettings
         """
         return self._call("UpdateIdentityProviderSettings", kwargs)
+
+    def paginate_list_identity_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIdentityProvidersRequestTypeDef],
+    ) -> RegionResults[ListIdentityProvidersResponseTypeDef]:
+        """Every page of ListIdentityProviders in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Active Directory identity providers for user-based
+        subscriptions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListIdentityProviders
+        """
+        return self._paginate(
+            "ListIdentityProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstancesRequestTypeDef],
+    ) -> RegionResults[ListInstancesResponseTypeDef]:
+        """Every page of ListInstances in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the EC2 instances providing user-based subscriptions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListInstances
+        """
+        return self._paginate(
+            "ListInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_license_server_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLicenseServerEndpointsRequestTypeDef],
+    ) -> RegionResults[ListLicenseServerEndpointsResponseTypeDef]:
+        """Every page of ListLicenseServerEndpoints in every target, merged per
+        target (botocore's build_full_result).
+
+        List the Remote Desktop Services (RDS) License Server endpoints
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListLicenseServerEndpoints
+        """
+        return self._paginate(
+            "ListLicenseServerEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_product_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProductSubscriptionsRequestTypeDef],
+    ) -> RegionResults[ListProductSubscriptionsResponseTypeDef]:
+        """Every page of ListProductSubscriptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the user-based subscription products available from an identity
+        provider.
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListProductSubscriptions
+        """
+        return self._paginate(
+            "ListProductSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_user_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUserAssociationsRequestTypeDef],
+    ) -> RegionResults[ListUserAssociationsResponseTypeDef]:
+        """Every page of ListUserAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists user associations for an identity provider.
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListUserAssociations
+        """
+        return self._paginate(
+            "ListUserAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_identity_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIdentityProvidersRequestTypeDef],
+    ) -> Items[IdentityProviderSummaryTypeDef]:
+        """Each element of IdentityProviderSummaries in every page of
+        ListIdentityProviders, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListIdentityProviders
+        """
+        return self._items(
+            "ListIdentityProviders", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstancesRequestTypeDef],
+    ) -> Items[InstanceSummaryTypeDef]:
+        """Each element of InstanceSummaries in every page of ListInstances, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListInstances
+        """
+        return self._items(
+            "ListInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_license_server_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLicenseServerEndpointsRequestTypeDef],
+    ) -> Items[LicenseServerEndpointTypeDef]:
+        """Each element of LicenseServerEndpoints in every page of
+        ListLicenseServerEndpoints, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListLicenseServerEndpoints
+        """
+        return self._items(
+            "ListLicenseServerEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_product_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProductSubscriptionsRequestTypeDef],
+    ) -> Items[ProductUserSummaryTypeDef]:
+        """Each element of ProductUserSummaries in every page of
+        ListProductSubscriptions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListProductSubscriptions
+        """
+        return self._items(
+            "ListProductSubscriptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_user_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUserAssociationsRequestTypeDef],
+    ) -> Items[InstanceUserSummaryTypeDef]:
+        """Each element of InstanceUserSummaries in every page of
+        ListUserAssociations, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListUserAssociations
+        """
+        return self._items(
+            "ListUserAssociations", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -24,8 +27,11 @@ if TYPE_CHECKING:
         AttachLoadBalancerTlsCertificateResultTypeDef,
         AttachStaticIpRequestTypeDef,
         AttachStaticIpResultTypeDef,
+        BlueprintTypeDef,
+        BundleTypeDef,
         CloseInstancePublicPortsRequestTypeDef,
         CloseInstancePublicPortsResultTypeDef,
+        CloudFormationStackRecordTypeDef,
         ContainerServicesListResultTypeDef,
         CopySnapshotRequestTypeDef,
         CopySnapshotResultTypeDef,
@@ -128,9 +134,13 @@ if TYPE_CHECKING:
         DetachStaticIpResultTypeDef,
         DisableAddOnRequestTypeDef,
         DisableAddOnResultTypeDef,
+        DiskSnapshotTypeDef,
+        DiskTypeDef,
+        DomainTypeDef,
         DownloadDefaultKeyPairResultTypeDef,
         EnableAddOnRequestTypeDef,
         EnableAddOnResultTypeDef,
+        ExportSnapshotRecordTypeDef,
         ExportSnapshotRequestTypeDef,
         ExportSnapshotResultTypeDef,
         GetActiveNamesRequestTypeDef,
@@ -261,9 +271,14 @@ if TYPE_CHECKING:
         GetStaticIpsResultTypeDef,
         ImportKeyPairRequestTypeDef,
         ImportKeyPairResultTypeDef,
+        InstanceSnapshotTypeDef,
+        InstanceTypeDef,
         IsVpcPeeredResultTypeDef,
+        KeyPairTypeDef,
+        LoadBalancerTypeDef,
         OpenInstancePublicPortsRequestTypeDef,
         OpenInstancePublicPortsResultTypeDef,
+        OperationTypeDef,
         PeerVpcResultTypeDef,
         PutAlarmRequestTypeDef,
         PutAlarmResultTypeDef,
@@ -275,6 +290,12 @@ if TYPE_CHECKING:
         RebootRelationalDatabaseResultTypeDef,
         RegisterContainerImageRequestTypeDef,
         RegisterContainerImageResultTypeDef,
+        RelationalDatabaseBlueprintTypeDef,
+        RelationalDatabaseBundleTypeDef,
+        RelationalDatabaseEventTypeDef,
+        RelationalDatabaseParameterTypeDef,
+        RelationalDatabaseSnapshotTypeDef,
+        RelationalDatabaseTypeDef,
         ReleaseStaticIpRequestTypeDef,
         ReleaseStaticIpResultTypeDef,
         ResetDistributionCacheRequestTypeDef,
@@ -293,6 +314,7 @@ if TYPE_CHECKING:
         StartInstanceResultTypeDef,
         StartRelationalDatabaseRequestTypeDef,
         StartRelationalDatabaseResultTypeDef,
+        StaticIpTypeDef,
         StopGUISessionRequestTypeDef,
         StopGUISessionResultTypeDef,
         StopInstanceRequestTypeDef,
@@ -1942,3 +1964,819 @@ class MultiRegionLightsail(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/UpdateRelationalDatabaseParameters
         """
         return self._call("UpdateRelationalDatabaseParameters", kwargs)
+
+    def paginate_get_active_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetActiveNamesRequestTypeDef],
+    ) -> RegionResults[GetActiveNamesResultTypeDef]:
+        """Every page of GetActiveNames in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the names of all active (not deleted) resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetActiveNames
+        """
+        return self._paginate(
+            "GetActiveNames",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_blueprints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetBlueprintsRequestTypeDef],
+    ) -> RegionResults[GetBlueprintsResultTypeDef]:
+        """Every page of GetBlueprints in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns the list of available instance images, or blueprints. You can use
+        a blueprint to create a new instance already running a specific operating
+        system, as well as a preinstalled app or development stack. The software
+        each instance is running depends on the blueprint image you choose.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetBlueprints
+        """
+        return self._paginate(
+            "GetBlueprints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_bundles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetBundlesRequestTypeDef],
+    ) -> RegionResults[GetBundlesResultTypeDef]:
+        """Every page of GetBundles in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns the bundles that you can apply to an Amazon Lightsail instance
+        when you create it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetBundles
+        """
+        return self._paginate(
+            "GetBundles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_cloud_formation_stack_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCloudFormationStackRecordsRequestTypeDef],
+    ) -> RegionResults[GetCloudFormationStackRecordsResultTypeDef]:
+        """Every page of GetCloudFormationStackRecords in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the CloudFormation stack record created as a result of the create
+        cloud formation stack operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetCloudFormationStackRecords
+        """
+        return self._paginate(
+            "GetCloudFormationStackRecords",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_disk_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDiskSnapshotsRequestTypeDef],
+    ) -> RegionResults[GetDiskSnapshotsResultTypeDef]:
+        """Every page of GetDiskSnapshots in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about all block storage disk snapshots in your AWS
+        account and region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetDiskSnapshots
+        """
+        return self._paginate(
+            "GetDiskSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_disks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDisksRequestTypeDef],
+    ) -> RegionResults[GetDisksResultTypeDef]:
+        """Every page of GetDisks in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns information about all block storage disks in your AWS account and
+        region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetDisks
+        """
+        return self._paginate(
+            "GetDisks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDomainsRequestTypeDef],
+    ) -> RegionResults[GetDomainsResultTypeDef]:
+        """Every page of GetDomains in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of all domains in the user's account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetDomains
+        """
+        return self._paginate(
+            "GetDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_export_snapshot_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetExportSnapshotRecordsRequestTypeDef],
+    ) -> RegionResults[GetExportSnapshotRecordsResultTypeDef]:
+        """Every page of GetExportSnapshotRecords in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns all export snapshot records created as a result of the export
+        snapshot operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetExportSnapshotRecords
+        """
+        return self._paginate(
+            "GetExportSnapshotRecords",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_instance_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetInstanceSnapshotsRequestTypeDef],
+    ) -> RegionResults[GetInstanceSnapshotsResultTypeDef]:
+        """Every page of GetInstanceSnapshots in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns all instance snapshots for the user's account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetInstanceSnapshots
+        """
+        return self._paginate(
+            "GetInstanceSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetInstancesRequestTypeDef],
+    ) -> RegionResults[GetInstancesResultTypeDef]:
+        """Every page of GetInstances in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns information about all Amazon Lightsail virtual private servers, or
+        instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetInstances
+        """
+        return self._paginate(
+            "GetInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_key_pairs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetKeyPairsRequestTypeDef],
+    ) -> RegionResults[GetKeyPairsResultTypeDef]:
+        """Every page of GetKeyPairs in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns information about all key pairs in the user's account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetKeyPairs
+        """
+        return self._paginate(
+            "GetKeyPairs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_load_balancers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetLoadBalancersRequestTypeDef],
+    ) -> RegionResults[GetLoadBalancersResultTypeDef]:
+        """Every page of GetLoadBalancers in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about all load balancers in an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetLoadBalancers
+        """
+        return self._paginate(
+            "GetLoadBalancers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetOperationsRequestTypeDef],
+    ) -> RegionResults[GetOperationsResultTypeDef]:
+        """Every page of GetOperations in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns information about all operations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetOperations
+        """
+        return self._paginate(
+            "GetOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_relational_database_blueprints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRelationalDatabaseBlueprintsRequestTypeDef],
+    ) -> RegionResults[GetRelationalDatabaseBlueprintsResultTypeDef]:
+        """Every page of GetRelationalDatabaseBlueprints in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of available database blueprints in Amazon Lightsail. A
+        blueprint describes the major engine version of a database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabaseBlueprints
+        """
+        return self._paginate(
+            "GetRelationalDatabaseBlueprints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_relational_database_bundles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRelationalDatabaseBundlesRequestTypeDef],
+    ) -> RegionResults[GetRelationalDatabaseBundlesResultTypeDef]:
+        """Every page of GetRelationalDatabaseBundles in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the list of bundles that are available in Amazon Lightsail. A
+        bundle describes the performance specifications for a database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabaseBundles
+        """
+        return self._paginate(
+            "GetRelationalDatabaseBundles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_relational_database_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRelationalDatabaseEventsRequestTypeDef],
+    ) -> RegionResults[GetRelationalDatabaseEventsResultTypeDef]:
+        """Every page of GetRelationalDatabaseEvents in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of events for a specific database in Amazon Lightsail.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabaseEvents
+        """
+        return self._paginate(
+            "GetRelationalDatabaseEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_relational_database_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRelationalDatabaseParametersRequestTypeDef],
+    ) -> RegionResults[GetRelationalDatabaseParametersResultTypeDef]:
+        """Every page of GetRelationalDatabaseParameters in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns all of the runtime parameters offered by the underlying database
+        software, or engine, for a specific database in Amazon Lightsail.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabaseParameters
+        """
+        return self._paginate(
+            "GetRelationalDatabaseParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_relational_database_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRelationalDatabaseSnapshotsRequestTypeDef],
+    ) -> RegionResults[GetRelationalDatabaseSnapshotsResultTypeDef]:
+        """Every page of GetRelationalDatabaseSnapshots in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about all of your database snapshots in Amazon
+        Lightsail.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabaseSnapshots
+        """
+        return self._paginate(
+            "GetRelationalDatabaseSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_relational_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRelationalDatabasesRequestTypeDef],
+    ) -> RegionResults[GetRelationalDatabasesResultTypeDef]:
+        """Every page of GetRelationalDatabases in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about all of your databases in Amazon Lightsail.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabases
+        """
+        return self._paginate(
+            "GetRelationalDatabases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_static_ips(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetStaticIpsRequestTypeDef],
+    ) -> RegionResults[GetStaticIpsResultTypeDef]:
+        """Every page of GetStaticIps in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns information about all static IPs in the user's account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetStaticIps
+        """
+        return self._paginate(
+            "GetStaticIps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_active_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetActiveNamesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of activeNames in every page of GetActiveNames, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetActiveNames
+        """
+        return self._items(
+            "GetActiveNames", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_blueprints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetBlueprintsRequestTypeDef],
+    ) -> Items[BlueprintTypeDef]:
+        """Each element of blueprints in every page of GetBlueprints, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetBlueprints
+        """
+        return self._items(
+            "GetBlueprints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_bundles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetBundlesRequestTypeDef],
+    ) -> Items[BundleTypeDef]:
+        """Each element of bundles in every page of GetBundles, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetBundles
+        """
+        return self._items(
+            "GetBundles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_cloud_formation_stack_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCloudFormationStackRecordsRequestTypeDef],
+    ) -> Items[CloudFormationStackRecordTypeDef]:
+        """Each element of cloudFormationStackRecords in every page of
+        GetCloudFormationStackRecords, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetCloudFormationStackRecords
+        """
+        return self._items(
+            "GetCloudFormationStackRecords",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_disk_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDiskSnapshotsRequestTypeDef],
+    ) -> Items[DiskSnapshotTypeDef]:
+        """Each element of diskSnapshots in every page of GetDiskSnapshots, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetDiskSnapshots
+        """
+        return self._items(
+            "GetDiskSnapshots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_disks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDisksRequestTypeDef],
+    ) -> Items[DiskTypeDef]:
+        """Each element of disks in every page of GetDisks, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetDisks
+        """
+        return self._items("GetDisks", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_get_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDomainsRequestTypeDef],
+    ) -> Items[DomainTypeDef]:
+        """Each element of domains in every page of GetDomains, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetDomains
+        """
+        return self._items(
+            "GetDomains", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_export_snapshot_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetExportSnapshotRecordsRequestTypeDef],
+    ) -> Items[ExportSnapshotRecordTypeDef]:
+        """Each element of exportSnapshotRecords in every page of
+        GetExportSnapshotRecords, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetExportSnapshotRecords
+        """
+        return self._items(
+            "GetExportSnapshotRecords", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_instance_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetInstanceSnapshotsRequestTypeDef],
+    ) -> Items[InstanceSnapshotTypeDef]:
+        """Each element of instanceSnapshots in every page of GetInstanceSnapshots,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetInstanceSnapshots
+        """
+        return self._items(
+            "GetInstanceSnapshots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetInstancesRequestTypeDef],
+    ) -> Items[InstanceTypeDef]:
+        """Each element of instances in every page of GetInstances, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetInstances
+        """
+        return self._items(
+            "GetInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_key_pairs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetKeyPairsRequestTypeDef],
+    ) -> Items[KeyPairTypeDef]:
+        """Each element of keyPairs in every page of GetKeyPairs, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetKeyPairs
+        """
+        return self._items(
+            "GetKeyPairs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_load_balancers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetLoadBalancersRequestTypeDef],
+    ) -> Items[LoadBalancerTypeDef]:
+        """Each element of loadBalancers in every page of GetLoadBalancers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetLoadBalancers
+        """
+        return self._items(
+            "GetLoadBalancers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetOperationsRequestTypeDef],
+    ) -> Items[OperationTypeDef]:
+        """Each element of operations in every page of GetOperations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetOperations
+        """
+        return self._items(
+            "GetOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_relational_database_blueprints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRelationalDatabaseBlueprintsRequestTypeDef],
+    ) -> Items[RelationalDatabaseBlueprintTypeDef]:
+        """Each element of blueprints in every page of
+        GetRelationalDatabaseBlueprints, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabaseBlueprints
+        """
+        return self._items(
+            "GetRelationalDatabaseBlueprints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_relational_database_bundles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRelationalDatabaseBundlesRequestTypeDef],
+    ) -> Items[RelationalDatabaseBundleTypeDef]:
+        """Each element of bundles in every page of GetRelationalDatabaseBundles,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabaseBundles
+        """
+        return self._items(
+            "GetRelationalDatabaseBundles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_relational_database_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRelationalDatabaseEventsRequestTypeDef],
+    ) -> Items[RelationalDatabaseEventTypeDef]:
+        """Each element of relationalDatabaseEvents in every page of
+        GetRelationalDatabaseEvents, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabaseEvents
+        """
+        return self._items(
+            "GetRelationalDatabaseEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_relational_database_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRelationalDatabaseParametersRequestTypeDef],
+    ) -> Items[RelationalDatabaseParameterTypeDef]:
+        """Each element of parameters in every page of
+        GetRelationalDatabaseParameters, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabaseParameters
+        """
+        return self._items(
+            "GetRelationalDatabaseParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_relational_database_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRelationalDatabaseSnapshotsRequestTypeDef],
+    ) -> Items[RelationalDatabaseSnapshotTypeDef]:
+        """Each element of relationalDatabaseSnapshots in every page of
+        GetRelationalDatabaseSnapshots, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabaseSnapshots
+        """
+        return self._items(
+            "GetRelationalDatabaseSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_relational_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRelationalDatabasesRequestTypeDef],
+    ) -> Items[RelationalDatabaseTypeDef]:
+        """Each element of relationalDatabases in every page of
+        GetRelationalDatabases, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabases
+        """
+        return self._items(
+            "GetRelationalDatabases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_static_ips(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetStaticIpsRequestTypeDef],
+    ) -> Items[StaticIpTypeDef]:
+        """Each element of staticIps in every page of GetStaticIps, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetStaticIps
+        """
+        return self._items(
+            "GetStaticIps", kwargs, max_items=max_items, page_size=page_size
+        )

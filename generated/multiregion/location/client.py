@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -68,10 +71,12 @@ if TYPE_CHECKING:
         DescribeRouteCalculatorResponseTypeDef,
         DescribeTrackerRequestTypeDef,
         DescribeTrackerResponseTypeDef,
+        DevicePositionTypeDef,
         DisassociateTrackerConsumerRequestTypeDef,
         DisassociateTrackerConsumerResponseTypeDef,
         ForecastGeofenceEventsRequestTypeDef,
         ForecastGeofenceEventsResponseTypeDef,
+        ForecastedEventTypeDef,
         GetDevicePositionHistoryRequestTypeDef,
         GetDevicePositionHistoryResponseTypeDef,
         GetDevicePositionRequestTypeDef,
@@ -91,26 +96,35 @@ if TYPE_CHECKING:
         GetPlaceRequestTypeDef,
         GetPlaceResponseTypeDef,
         ListDevicePositionsRequestTypeDef,
+        ListDevicePositionsResponseEntryTypeDef,
         ListDevicePositionsResponseTypeDef,
         ListGeofenceCollectionsRequestTypeDef,
+        ListGeofenceCollectionsResponseEntryTypeDef,
         ListGeofenceCollectionsResponseTypeDef,
+        ListGeofenceResponseEntryTypeDef,
         ListGeofencesRequestTypeDef,
         ListGeofencesResponseTypeDef,
         ListJobsRequestTypeDef,
+        ListJobsResponseEntryTypeDef,
         ListJobsResponseTypeDef,
         ListKeysRequestTypeDef,
+        ListKeysResponseEntryTypeDef,
         ListKeysResponseTypeDef,
         ListMapsRequestTypeDef,
+        ListMapsResponseEntryTypeDef,
         ListMapsResponseTypeDef,
         ListPlaceIndexesRequestTypeDef,
+        ListPlaceIndexesResponseEntryTypeDef,
         ListPlaceIndexesResponseTypeDef,
         ListRouteCalculatorsRequestTypeDef,
+        ListRouteCalculatorsResponseEntryTypeDef,
         ListRouteCalculatorsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
         ListTrackerConsumersRequestTypeDef,
         ListTrackerConsumersResponseTypeDef,
         ListTrackersRequestTypeDef,
+        ListTrackersResponseEntryTypeDef,
         ListTrackersResponseTypeDef,
         PutGeofenceRequestTypeDef,
         PutGeofenceResponseTypeDef,
@@ -821,3 +835,496 @@ class MultiRegionLocationService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/VerifyDevicePosition
         """
         return self._call("VerifyDevicePosition", kwargs)
+
+    def paginate_forecast_geofence_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ForecastGeofenceEventsRequestTypeDef],
+    ) -> RegionResults[ForecastGeofenceEventsResponseTypeDef]:
+        """Every page of ForecastGeofenceEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        This action forecasts future geofence events that are likely to occur
+        within a specified time horizon if a device continues moving at its
+        current speed. Each forecasted event is associated with a geofence from a
+        provided geofence collection. A forecast event can have one of the
+        following states:
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ForecastGeofenceEvents
+        """
+        return self._paginate(
+            "ForecastGeofenceEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_device_position_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDevicePositionHistoryRequestTypeDef],
+    ) -> RegionResults[GetDevicePositionHistoryResponseTypeDef]:
+        """Every page of GetDevicePositionHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the device position history from a tracker resource within a
+        specified range of time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/GetDevicePositionHistory
+        """
+        return self._paginate(
+            "GetDevicePositionHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_device_positions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDevicePositionsRequestTypeDef],
+    ) -> RegionResults[ListDevicePositionsResponseTypeDef]:
+        """Every page of ListDevicePositions in every target, merged per target
+        (botocore's build_full_result).
+
+        A batch request to retrieve all device positions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListDevicePositions
+        """
+        return self._paginate(
+            "ListDevicePositions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_geofence_collections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGeofenceCollectionsRequestTypeDef],
+    ) -> RegionResults[ListGeofenceCollectionsResponseTypeDef]:
+        """Every page of ListGeofenceCollections in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists geofence collections in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListGeofenceCollections
+        """
+        return self._paginate(
+            "ListGeofenceCollections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_geofences(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGeofencesRequestTypeDef],
+    ) -> RegionResults[ListGeofencesResponseTypeDef]:
+        """Every page of ListGeofences in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists geofences stored in a given geofence collection.
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListGeofences
+        """
+        return self._paginate(
+            "ListGeofences",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> RegionResults[ListJobsResponseTypeDef]:
+        """Every page of ListJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        ListJobs retrieves a list of jobs with optional filtering and pagination
+        support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListJobs
+        """
+        return self._paginate(
+            "ListJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKeysRequestTypeDef],
+    ) -> RegionResults[ListKeysResponseTypeDef]:
+        """Every page of ListKeys in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists API key resources in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListKeys
+        """
+        return self._paginate(
+            "ListKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_maps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMapsRequestTypeDef],
+    ) -> RegionResults[ListMapsResponseTypeDef]:
+        """Every page of ListMaps in every target, merged per target (botocore's
+        build_full_result).
+
+        This operation is no longer current and may be deprecated in the future.
+        We recommend upgrading to the Maps API V2 unless you require Grab data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListMaps
+        """
+        return self._paginate(
+            "ListMaps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_place_indexes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPlaceIndexesRequestTypeDef],
+    ) -> RegionResults[ListPlaceIndexesResponseTypeDef]:
+        """Every page of ListPlaceIndexes in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation is no longer current and may be deprecated in the future.
+        We recommend you upgrade to the Places API V2 unless you require Grab
+        data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListPlaceIndexes
+        """
+        return self._paginate(
+            "ListPlaceIndexes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_route_calculators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRouteCalculatorsRequestTypeDef],
+    ) -> RegionResults[ListRouteCalculatorsResponseTypeDef]:
+        """Every page of ListRouteCalculators in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation is no longer current and may be deprecated in the future.
+        We recommend you upgrade to the Routes API V2 unless you require Grab
+        data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListRouteCalculators
+        """
+        return self._paginate(
+            "ListRouteCalculators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tracker_consumers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrackerConsumersRequestTypeDef],
+    ) -> RegionResults[ListTrackerConsumersResponseTypeDef]:
+        """Every page of ListTrackerConsumers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists geofence collections currently associated to the given tracker
+        resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListTrackerConsumers
+        """
+        return self._paginate(
+            "ListTrackerConsumers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_trackers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrackersRequestTypeDef],
+    ) -> RegionResults[ListTrackersResponseTypeDef]:
+        """Every page of ListTrackers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists tracker resources in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListTrackers
+        """
+        return self._paginate(
+            "ListTrackers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_forecast_geofence_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ForecastGeofenceEventsRequestTypeDef],
+    ) -> Items[ForecastedEventTypeDef]:
+        """Each element of ForecastedEvents in every page of ForecastGeofenceEvents,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ForecastGeofenceEvents
+        """
+        return self._items(
+            "ForecastGeofenceEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_device_position_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDevicePositionHistoryRequestTypeDef],
+    ) -> Items[DevicePositionTypeDef]:
+        """Each element of DevicePositions in every page of GetDevicePositionHistory,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/GetDevicePositionHistory
+        """
+        return self._items(
+            "GetDevicePositionHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_device_positions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDevicePositionsRequestTypeDef],
+    ) -> Items[ListDevicePositionsResponseEntryTypeDef]:
+        """Each element of Entries in every page of ListDevicePositions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListDevicePositions
+        """
+        return self._items(
+            "ListDevicePositions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_geofence_collections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGeofenceCollectionsRequestTypeDef],
+    ) -> Items[ListGeofenceCollectionsResponseEntryTypeDef]:
+        """Each element of Entries in every page of ListGeofenceCollections, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListGeofenceCollections
+        """
+        return self._items(
+            "ListGeofenceCollections", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_geofences(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGeofencesRequestTypeDef],
+    ) -> Items[ListGeofenceResponseEntryTypeDef]:
+        """Each element of Entries in every page of ListGeofences, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListGeofences
+        """
+        return self._items(
+            "ListGeofences", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> Items[ListJobsResponseEntryTypeDef]:
+        """Each element of Entries in every page of ListJobs, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListJobs
+        """
+        return self._items("ListJobs", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKeysRequestTypeDef],
+    ) -> Items[ListKeysResponseEntryTypeDef]:
+        """Each element of Entries in every page of ListKeys, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListKeys
+        """
+        return self._items("ListKeys", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_maps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMapsRequestTypeDef],
+    ) -> Items[ListMapsResponseEntryTypeDef]:
+        """Each element of Entries in every page of ListMaps, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListMaps
+        """
+        return self._items("ListMaps", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_place_indexes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPlaceIndexesRequestTypeDef],
+    ) -> Items[ListPlaceIndexesResponseEntryTypeDef]:
+        """Each element of Entries in every page of ListPlaceIndexes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListPlaceIndexes
+        """
+        return self._items(
+            "ListPlaceIndexes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_route_calculators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRouteCalculatorsRequestTypeDef],
+    ) -> Items[ListRouteCalculatorsResponseEntryTypeDef]:
+        """Each element of Entries in every page of ListRouteCalculators, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListRouteCalculators
+        """
+        return self._items(
+            "ListRouteCalculators", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tracker_consumers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrackerConsumersRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of ConsumerArns in every page of ListTrackerConsumers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListTrackerConsumers
+        """
+        return self._items(
+            "ListTrackerConsumers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_trackers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrackersRequestTypeDef],
+    ) -> Items[ListTrackersResponseEntryTypeDef]:
+        """Each element of Entries in every page of ListTrackers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListTrackers
+        """
+        return self._items(
+            "ListTrackers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_job_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until JobCompleted.
+
+        Polls GetJob in every target at once, every 60 seconds and at most 5 times
+        unless delay and max_attempts say otherwise; a failure or time-out is that
+        target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/GetJob
+        """
+        return self._wait(
+            "JobCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -10,15 +10,22 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AggregateLogGroupSummaryTypeDef,
+        AnomalyDetectorTypeDef,
+        AnomalyTypeDef,
         AssociateKmsKeyRequestTypeDef,
         AssociateSourceToS3TableIntegrationRequestTypeDef,
         AssociateSourceToS3TableIntegrationResponseTypeDef,
         CancelExportTaskRequestTypeDef,
         CancelImportTaskRequestTypeDef,
         CancelImportTaskResponseTypeDef,
+        ConfigurationTemplateTypeDef,
         CreateDeliveryRequestTypeDef,
         CreateDeliveryResponseTypeDef,
         CreateExportTaskRequestTypeDef,
@@ -57,6 +64,9 @@ if TYPE_CHECKING:
         DeleteScheduledQueryResponseTypeDef,
         DeleteSubscriptionFilterRequestTypeDef,
         DeleteTransformerRequestTypeDef,
+        DeliveryDestinationTypeDef,
+        DeliverySourceTypeDef,
+        DeliveryTypeDef,
         DescribeAccountPoliciesRequestTypeDef,
         DescribeAccountPoliciesResponseTypeDef,
         DescribeConfigurationTemplatesRequestTypeDef,
@@ -95,12 +105,15 @@ if TYPE_CHECKING:
         DescribeResourcePoliciesResponseTypeDef,
         DescribeSubscriptionFiltersRequestTypeDef,
         DescribeSubscriptionFiltersResponseTypeDef,
+        DestinationTypeDef,
         DisassociateKmsKeyRequestTypeDef,
         DisassociateSourceFromS3TableIntegrationRequestTypeDef,
         DisassociateSourceFromS3TableIntegrationResponseTypeDef,
         EmptyResponseMetadataTypeDef,
+        ExportTaskTypeDef,
         FilterLogEventsRequestTypeDef,
         FilterLogEventsResponseTypeDef,
+        FilteredLogEventTypeDef,
         GetDataProtectionPolicyRequestTypeDef,
         GetDataProtectionPolicyResponseTypeDef,
         GetDeliveryDestinationPolicyRequestTypeDef,
@@ -155,6 +168,9 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListTagsLogGroupRequestTypeDef,
         ListTagsLogGroupResponseTypeDef,
+        LogGroupTypeDef,
+        LogStreamTypeDef,
+        MetricFilterTypeDef,
         PutAccountPolicyRequestTypeDef,
         PutAccountPolicyResponseTypeDef,
         PutBearerTokenAuthenticationRequestTypeDef,
@@ -184,18 +200,24 @@ if TYPE_CHECKING:
         PutRetentionPolicyRequestTypeDef,
         PutSubscriptionFilterRequestTypeDef,
         PutTransformerRequestTypeDef,
+        QueryInfoTypeDef,
+        ResourcePolicyTypeDef,
+        S3TableIntegrationSourceTypeDef,
+        ScheduledQuerySummaryTypeDef,
         StartLiveTailRequestTypeDef,
         StartLiveTailResponseTypeDef,
         StartQueryRequestTypeDef,
         StartQueryResponseTypeDef,
         StopQueryRequestTypeDef,
         StopQueryResponseTypeDef,
+        SubscriptionFilterTypeDef,
         TagLogGroupRequestTypeDef,
         TagResourceRequestTypeDef,
         TestMetricFilterRequestTypeDef,
         TestMetricFilterResponseTypeDef,
         TestTransformerRequestTypeDef,
         TestTransformerResponseTypeDef,
+        TriggerHistoryRecordTypeDef,
         UntagLogGroupRequestTypeDef,
         UntagResourceRequestTypeDef,
         UpdateAnomalyRequestTypeDef,
@@ -1457,3 +1479,840 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/UpdateScheduledQuery
         """
         return self._call("UpdateScheduledQuery", kwargs)
+
+    def paginate_describe_configuration_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeConfigurationTemplatesRequestTypeDef],
+    ) -> RegionResults[DescribeConfigurationTemplatesResponseTypeDef]:
+        """Every page of DescribeConfigurationTemplates in every target, merged per
+        target (botocore's build_full_result).
+
+        Use this operation to return the valid and default values that are used
+        when creating delivery sources, delivery destinations, and deliveries. For
+        more information about deliveries, see CreateDelivery.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeConfigurationTemplates
+        """
+        return self._paginate(
+            "DescribeConfigurationTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_deliveries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDeliveriesRequestTypeDef],
+    ) -> RegionResults[DescribeDeliveriesResponseTypeDef]:
+        """Every page of DescribeDeliveries in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of the deliveries that have been created in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeDeliveries
+        """
+        return self._paginate(
+            "DescribeDeliveries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_delivery_destinations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDeliveryDestinationsRequestTypeDef],
+    ) -> RegionResults[DescribeDeliveryDestinationsResponseTypeDef]:
+        """Every page of DescribeDeliveryDestinations in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list of the delivery destinations that have been created in
+        the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeDeliveryDestinations
+        """
+        return self._paginate(
+            "DescribeDeliveryDestinations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_delivery_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDeliverySourcesRequestTypeDef],
+    ) -> RegionResults[DescribeDeliverySourcesResponseTypeDef]:
+        """Every page of DescribeDeliverySources in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of the delivery sources that have been created in the
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeDeliverySources
+        """
+        return self._paginate(
+            "DescribeDeliverySources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_destinations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDestinationsRequestTypeDef],
+    ) -> RegionResults[DescribeDestinationsResponseTypeDef]:
+        """Every page of DescribeDestinations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all your destinations. The results are ASCII-sorted by destination
+        name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeDestinations
+        """
+        return self._paginate(
+            "DescribeDestinations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_export_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
+    ) -> RegionResults[DescribeExportTasksResponseTypeDef]:
+        """Every page of DescribeExportTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the specified export tasks. You can list all your export tasks or
+        filter the results based on task ID or task status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeExportTasks
+        """
+        return self._paginate(
+            "DescribeExportTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_log_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLogGroupsRequestTypeDef],
+    ) -> RegionResults[DescribeLogGroupsResponseTypeDef]:
+        """Every page of DescribeLogGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about log groups, including data sources that ingest
+        into each log group. You can return all your log groups or filter the
+        results by prefix. The results are ASCII-sorted by log group name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeLogGroups
+        """
+        return self._paginate(
+            "DescribeLogGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_log_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLogStreamsRequestTypeDef],
+    ) -> RegionResults[DescribeLogStreamsResponseTypeDef]:
+        """Every page of DescribeLogStreams in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the log streams for the specified log group. You can list all the
+        log streams or filter the results by prefix. You can also control how the
+        results are ordered.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeLogStreams
+        """
+        return self._paginate(
+            "DescribeLogStreams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_metric_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMetricFiltersRequestTypeDef],
+    ) -> RegionResults[DescribeMetricFiltersResponseTypeDef]:
+        """Every page of DescribeMetricFilters in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the specified metric filters. You can list all of the metric filters
+        or filter the results by log name, prefix, metric name, or metric
+        namespace. The results are ASCII-sorted by filter name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeMetricFilters
+        """
+        return self._paginate(
+            "DescribeMetricFilters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_queries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeQueriesRequestTypeDef],
+    ) -> RegionResults[DescribeQueriesResponseTypeDef]:
+        """Every page of DescribeQueries in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of CloudWatch Logs Insights queries that are scheduled,
+        running, or have been run recently in this account. You can request all
+        queries or limit it to queries of a specific log group or queries with a
+        certain status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeQueries
+        """
+        return self._paginate(
+            "DescribeQueries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeResourcePoliciesRequestTypeDef],
+    ) -> RegionResults[DescribeResourcePoliciesResponseTypeDef]:
+        """Every page of DescribeResourcePolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the resource policies in this account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeResourcePolicies
+        """
+        return self._paginate(
+            "DescribeResourcePolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_subscription_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSubscriptionFiltersRequestTypeDef],
+    ) -> RegionResults[DescribeSubscriptionFiltersResponseTypeDef]:
+        """Every page of DescribeSubscriptionFilters in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the subscription filters for the specified log group. You can list
+        all the subscription filters or filter the results by prefix. The results
+        are ASCII-sorted by filter name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeSubscriptionFilters
+        """
+        return self._paginate(
+            "DescribeSubscriptionFilters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_filter_log_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[FilterLogEventsRequestTypeDef],
+    ) -> RegionResults[FilterLogEventsResponseTypeDef]:
+        """Every page of FilterLogEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists log events from the specified log group. You can list all the log
+        events or filter the results using one or more of the following:
+
+        Deprecated parameters: interleaved.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/FilterLogEvents
+        """
+        return self._paginate(
+            "FilterLogEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_scheduled_query_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetScheduledQueryHistoryRequestTypeDef],
+    ) -> RegionResults[GetScheduledQueryHistoryResponseTypeDef]:
+        """Every page of GetScheduledQueryHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the execution history of a scheduled query within a specified
+        time range, including query results and destination processing status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/GetScheduledQueryHistory
+        """
+        return self._paginate(
+            "GetScheduledQueryHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_aggregate_log_group_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAggregateLogGroupSummariesRequestTypeDef],
+    ) -> RegionResults[ListAggregateLogGroupSummariesResponseTypeDef]:
+        """Every page of ListAggregateLogGroupSummaries in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns an aggregate summary of all log groups in the Region grouped by
+        specified data source characteristics. Supports optional filtering by log
+        group class, name patterns, and data sources. If you perform this action
+        in a monitoring account, you can also return aggregated summaries of log
+        groups from source accounts that are linked to the monitoring account. For
+        more information about using cross-account observability to set up
+        monitoring accounts and source accounts, see CloudWatch cross-account
+        observability.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListAggregateLogGroupSummaries
+        """
+        return self._paginate(
+            "ListAggregateLogGroupSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_anomalies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAnomaliesRequestTypeDef],
+    ) -> RegionResults[ListAnomaliesResponseTypeDef]:
+        """Every page of ListAnomalies in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of anomalies that log anomaly detectors have found. For
+        details about the structure format of each anomaly object that is
+        returned, see the example in this section.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListAnomalies
+        """
+        return self._paginate(
+            "ListAnomalies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_log_anomaly_detectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLogAnomalyDetectorsRequestTypeDef],
+    ) -> RegionResults[ListLogAnomalyDetectorsResponseTypeDef]:
+        """Every page of ListLogAnomalyDetectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of the log anomaly detectors in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListLogAnomalyDetectors
+        """
+        return self._paginate(
+            "ListLogAnomalyDetectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_log_groups_for_query(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLogGroupsForQueryRequestTypeDef],
+    ) -> RegionResults[ListLogGroupsForQueryResponseTypeDef]:
+        """Every page of ListLogGroupsForQuery in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the log groups that were analyzed during a single
+        CloudWatch Logs Insights query. This can be useful for queries that use
+        log group name prefixes or the filterIndex command, because the log groups
+        are dynamically selected in these cases.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListLogGroupsForQuery
+        """
+        return self._paginate(
+            "ListLogGroupsForQuery",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_scheduled_queries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListScheduledQueriesRequestTypeDef],
+    ) -> RegionResults[ListScheduledQueriesResponseTypeDef]:
+        """Every page of ListScheduledQueries in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all scheduled queries in your account and region. You can filter
+        results by state to show only enabled or disabled queries.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListScheduledQueries
+        """
+        return self._paginate(
+            "ListScheduledQueries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sources_for_s3_table_integration(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSourcesForS3TableIntegrationRequestTypeDef],
+    ) -> RegionResults[ListSourcesForS3TableIntegrationResponseTypeDef]:
+        """Every page of ListSourcesForS3TableIntegration in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of data source associations for a specified S3 Table
+        Integration, showing which data sources are currently associated for query
+        access.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListSourcesForS3TableIntegration
+        """
+        return self._paginate(
+            "ListSourcesForS3TableIntegration",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_configuration_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeConfigurationTemplatesRequestTypeDef],
+    ) -> Items[ConfigurationTemplateTypeDef]:
+        """Each element of configurationTemplates in every page of
+        DescribeConfigurationTemplates, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeConfigurationTemplates
+        """
+        return self._items(
+            "DescribeConfigurationTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_deliveries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDeliveriesRequestTypeDef],
+    ) -> Items[DeliveryTypeDef]:
+        """Each element of deliveries in every page of DescribeDeliveries, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeDeliveries
+        """
+        return self._items(
+            "DescribeDeliveries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_delivery_destinations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDeliveryDestinationsRequestTypeDef],
+    ) -> Items[DeliveryDestinationTypeDef]:
+        """Each element of deliveryDestinations in every page of
+        DescribeDeliveryDestinations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeDeliveryDestinations
+        """
+        return self._items(
+            "DescribeDeliveryDestinations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_delivery_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDeliverySourcesRequestTypeDef],
+    ) -> Items[DeliverySourceTypeDef]:
+        """Each element of deliverySources in every page of DescribeDeliverySources,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeDeliverySources
+        """
+        return self._items(
+            "DescribeDeliverySources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_destinations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDestinationsRequestTypeDef],
+    ) -> Items[DestinationTypeDef]:
+        """Each element of destinations in every page of DescribeDestinations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeDestinations
+        """
+        return self._items(
+            "DescribeDestinations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_export_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
+    ) -> Items[ExportTaskTypeDef]:
+        """Each element of exportTasks in every page of DescribeExportTasks, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeExportTasks
+        """
+        return self._items(
+            "DescribeExportTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_log_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLogGroupsRequestTypeDef],
+    ) -> Items[LogGroupTypeDef]:
+        """Each element of logGroups in every page of DescribeLogGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeLogGroups
+        """
+        return self._items(
+            "DescribeLogGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_log_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLogStreamsRequestTypeDef],
+    ) -> Items[LogStreamTypeDef]:
+        """Each element of logStreams in every page of DescribeLogStreams, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeLogStreams
+        """
+        return self._items(
+            "DescribeLogStreams", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_metric_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMetricFiltersRequestTypeDef],
+    ) -> Items[MetricFilterTypeDef]:
+        """Each element of metricFilters in every page of DescribeMetricFilters, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeMetricFilters
+        """
+        return self._items(
+            "DescribeMetricFilters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_queries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeQueriesRequestTypeDef],
+    ) -> Items[QueryInfoTypeDef]:
+        """Each element of queries in every page of DescribeQueries, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeQueries
+        """
+        return self._items(
+            "DescribeQueries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeResourcePoliciesRequestTypeDef],
+    ) -> Items[ResourcePolicyTypeDef]:
+        """Each element of resourcePolicies in every page of
+        DescribeResourcePolicies, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeResourcePolicies
+        """
+        return self._items(
+            "DescribeResourcePolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_subscription_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSubscriptionFiltersRequestTypeDef],
+    ) -> Items[SubscriptionFilterTypeDef]:
+        """Each element of subscriptionFilters in every page of
+        DescribeSubscriptionFilters, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeSubscriptionFilters
+        """
+        return self._items(
+            "DescribeSubscriptionFilters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_filter_log_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[FilterLogEventsRequestTypeDef],
+    ) -> Items[FilteredLogEventTypeDef]:
+        """Each element of events in every page of FilterLogEvents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/FilterLogEvents
+        """
+        return self._items(
+            "FilterLogEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_scheduled_query_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetScheduledQueryHistoryRequestTypeDef],
+    ) -> Items[TriggerHistoryRecordTypeDef]:
+        """Each element of triggerHistory in every page of GetScheduledQueryHistory,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/GetScheduledQueryHistory
+        """
+        return self._items(
+            "GetScheduledQueryHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_aggregate_log_group_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAggregateLogGroupSummariesRequestTypeDef],
+    ) -> Items[AggregateLogGroupSummaryTypeDef]:
+        """Each element of aggregateLogGroupSummaries in every page of
+        ListAggregateLogGroupSummaries, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListAggregateLogGroupSummaries
+        """
+        return self._items(
+            "ListAggregateLogGroupSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_anomalies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAnomaliesRequestTypeDef],
+    ) -> Items[AnomalyTypeDef]:
+        """Each element of anomalies in every page of ListAnomalies, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListAnomalies
+        """
+        return self._items(
+            "ListAnomalies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_log_anomaly_detectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLogAnomalyDetectorsRequestTypeDef],
+    ) -> Items[AnomalyDetectorTypeDef]:
+        """Each element of anomalyDetectors in every page of ListLogAnomalyDetectors,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListLogAnomalyDetectors
+        """
+        return self._items(
+            "ListLogAnomalyDetectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_log_groups_for_query(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLogGroupsForQueryRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of logGroupIdentifiers in every page of
+        ListLogGroupsForQuery, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListLogGroupsForQuery
+        """
+        return self._items(
+            "ListLogGroupsForQuery", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_scheduled_queries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListScheduledQueriesRequestTypeDef],
+    ) -> Items[ScheduledQuerySummaryTypeDef]:
+        """Each element of scheduledQueries in every page of ListScheduledQueries,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListScheduledQueries
+        """
+        return self._items(
+            "ListScheduledQueries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sources_for_s3_table_integration(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSourcesForS3TableIntegrationRequestTypeDef],
+    ) -> Items[S3TableIntegrationSourceTypeDef]:
+        """Each element of sources in every page of ListSourcesForS3TableIntegration,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListSourcesForS3TableIntegration
+        """
+        return self._items(
+            "ListSourcesForS3TableIntegration",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,9 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ApplicationSummaryTypeDef,
+        ApplicationVersionSummaryTypeDef,
+        BatchJobDefinitionTypeDef,
+        BatchJobExecutionSummaryTypeDef,
         CancelBatchJobExecutionRequestTypeDef,
         CancelBatchJobExecutionResponseTypeDef,
         CreateApplicationRequestTypeDef,
@@ -24,12 +31,18 @@ if TYPE_CHECKING:
         CreateDeploymentResponseTypeDef,
         CreateEnvironmentRequestTypeDef,
         CreateEnvironmentResponseTypeDef,
+        DataSetExportTaskTypeDef,
+        DataSetImportTaskTypeDef,
+        DataSetSummaryTypeDef,
         DeleteApplicationFromEnvironmentRequestTypeDef,
         DeleteApplicationFromEnvironmentResponseTypeDef,
         DeleteApplicationRequestTypeDef,
         DeleteApplicationResponseTypeDef,
         DeleteEnvironmentRequestTypeDef,
         DeleteEnvironmentResponseTypeDef,
+        DeploymentSummaryTypeDef,
+        EngineVersionsSummaryTypeDef,
+        EnvironmentSummaryTypeDef,
         GetApplicationRequestTypeDef,
         GetApplicationResponseTypeDef,
         GetApplicationVersionRequestTypeDef,
@@ -461,3 +474,411 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/UpdateEnvironment
         """
         return self._call("UpdateEnvironment", kwargs)
+
+    def paginate_list_application_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
+    ) -> RegionResults[ListApplicationVersionsResponseTypeDef]:
+        """Every page of ListApplicationVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the application versions for a specific application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListApplicationVersions
+        """
+        return self._paginate(
+            "ListApplicationVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the applications associated with a specific Amazon Web Services
+        account. You can provide the unique identifier of a specific runtime
+        environment in a query parameter to see all applications associated with
+        that environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_batch_job_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBatchJobDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListBatchJobDefinitionsResponseTypeDef]:
+        """Every page of ListBatchJobDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the available batch job definitions based on the batch job
+        resources uploaded during the application creation. You can use the batch
+        job definitions in the list to start a batch job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListBatchJobDefinitions
+        """
+        return self._paginate(
+            "ListBatchJobDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_batch_job_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBatchJobExecutionsRequestTypeDef],
+    ) -> RegionResults[ListBatchJobExecutionsResponseTypeDef]:
+        """Every page of ListBatchJobExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists historical, current, and scheduled batch job executions for a
+        specific application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListBatchJobExecutions
+        """
+        return self._paginate(
+            "ListBatchJobExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_set_export_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataSetExportHistoryRequestTypeDef],
+    ) -> RegionResults[ListDataSetExportHistoryResponseTypeDef]:
+        """Every page of ListDataSetExportHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the data set exports for the specified application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListDataSetExportHistory
+        """
+        return self._paginate(
+            "ListDataSetExportHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_set_import_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataSetImportHistoryRequestTypeDef],
+    ) -> RegionResults[ListDataSetImportHistoryResponseTypeDef]:
+        """Every page of ListDataSetImportHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the data set imports for the specified application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListDataSetImportHistory
+        """
+        return self._paginate(
+            "ListDataSetImportHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataSetsRequestTypeDef],
+    ) -> RegionResults[ListDataSetsResponseTypeDef]:
+        """Every page of ListDataSets in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the data sets imported for a specific application. In Amazon Web
+        Services Mainframe Modernization, data sets are associated with
+        applications deployed on runtime environments. This is known as importing
+        data sets. Currently, Amazon Web Services Mainframe Modernization can
+        import data sets into catalogs using CreateDataSetImportTask.
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListDataSets
+        """
+        return self._paginate(
+            "ListDataSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
+    ) -> RegionResults[ListDeploymentsResponseTypeDef]:
+        """Every page of ListDeployments in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all deployments of a specific application. A deployment
+        is a combination of a specific application and a specific version of that
+        application. Each deployment is mapped to a particular application
+        version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListDeployments
+        """
+        return self._paginate(
+            "ListDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_engine_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEngineVersionsRequestTypeDef],
+    ) -> RegionResults[ListEngineVersionsResponseTypeDef]:
+        """Every page of ListEngineVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the available engine versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListEngineVersions
+        """
+        return self._paginate(
+            "ListEngineVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+        """Every page of ListEnvironments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the runtime environments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListEnvironments
+        """
+        return self._paginate(
+            "ListEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_application_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
+    ) -> Items[ApplicationVersionSummaryTypeDef]:
+        """Each element of applicationVersions in every page of
+        ListApplicationVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListApplicationVersions
+        """
+        return self._items(
+            "ListApplicationVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> Items[ApplicationSummaryTypeDef]:
+        """Each element of applications in every page of ListApplications, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_batch_job_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBatchJobDefinitionsRequestTypeDef],
+    ) -> Items[BatchJobDefinitionTypeDef]:
+        """Each element of batchJobDefinitions in every page of
+        ListBatchJobDefinitions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListBatchJobDefinitions
+        """
+        return self._items(
+            "ListBatchJobDefinitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_batch_job_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBatchJobExecutionsRequestTypeDef],
+    ) -> Items[BatchJobExecutionSummaryTypeDef]:
+        """Each element of batchJobExecutions in every page of
+        ListBatchJobExecutions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListBatchJobExecutions
+        """
+        return self._items(
+            "ListBatchJobExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_set_export_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataSetExportHistoryRequestTypeDef],
+    ) -> Items[DataSetExportTaskTypeDef]:
+        """Each element of dataSetExportTasks in every page of
+        ListDataSetExportHistory, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListDataSetExportHistory
+        """
+        return self._items(
+            "ListDataSetExportHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_set_import_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataSetImportHistoryRequestTypeDef],
+    ) -> Items[DataSetImportTaskTypeDef]:
+        """Each element of dataSetImportTasks in every page of
+        ListDataSetImportHistory, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListDataSetImportHistory
+        """
+        return self._items(
+            "ListDataSetImportHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataSetsRequestTypeDef],
+    ) -> Items[DataSetSummaryTypeDef]:
+        """Each element of dataSets in every page of ListDataSets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListDataSets
+        """
+        return self._items(
+            "ListDataSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
+    ) -> Items[DeploymentSummaryTypeDef]:
+        """Each element of deployments in every page of ListDeployments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListDeployments
+        """
+        return self._items(
+            "ListDeployments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_engine_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEngineVersionsRequestTypeDef],
+    ) -> Items[EngineVersionsSummaryTypeDef]:
+        """Each element of engineVersions in every page of ListEngineVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListEngineVersions
+        """
+        return self._items(
+            "ListEngineVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+    ) -> Items[EnvironmentSummaryTypeDef]:
+        """Each element of environments in every page of ListEnvironments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListEnvironments
+        """
+        return self._items(
+            "ListEnvironments", kwargs, max_items=max_items, page_size=page_size
+        )

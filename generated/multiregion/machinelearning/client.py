@@ -9,11 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AddTagsInputTypeDef,
         AddTagsOutputTypeDef,
+        BatchPredictionTypeDef,
         CreateBatchPredictionInputTypeDef,
         CreateBatchPredictionOutputTypeDef,
         CreateDataSourceFromRDSInputTypeDef,
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
         CreateMLModelOutputTypeDef,
         CreateRealtimeEndpointInputTypeDef,
         CreateRealtimeEndpointOutputTypeDef,
+        DataSourceTypeDef,
         DeleteBatchPredictionInputTypeDef,
         DeleteBatchPredictionOutputTypeDef,
         DeleteDataSourceInputTypeDef,
@@ -50,6 +55,7 @@ if TYPE_CHECKING:
         DescribeMLModelsOutputTypeDef,
         DescribeTagsInputTypeDef,
         DescribeTagsOutputTypeDef,
+        EvaluationTypeDef,
         GetBatchPredictionInputTypeDef,
         GetBatchPredictionOutputTypeDef,
         GetDataSourceInputTypeDef,
@@ -58,6 +64,7 @@ if TYPE_CHECKING:
         GetEvaluationOutputTypeDef,
         GetMLModelInputTypeDef,
         GetMLModelOutputTypeDef,
+        MLModelTypeDef,
         PredictInputTypeDef,
         PredictOutputTypeDef,
         UpdateBatchPredictionInputTypeDef,
@@ -360,3 +367,238 @@ class MultiRegionMachineLearning(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/UpdateMLModel
         """
         return self._call("UpdateMLModel", kwargs)
+
+    def paginate_describe_batch_predictions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeBatchPredictionsInputTypeDef],
+    ) -> RegionResults[DescribeBatchPredictionsOutputTypeDef]:
+        """Every page of DescribeBatchPredictions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of BatchPrediction operations that match the search
+        criteria in the request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeBatchPredictions
+        """
+        return self._paginate(
+            "DescribeBatchPredictions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_data_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDataSourcesInputTypeDef],
+    ) -> RegionResults[DescribeDataSourcesOutputTypeDef]:
+        """Every page of DescribeDataSources in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of DataSource that match the search criteria in the
+        request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeDataSources
+        """
+        return self._paginate(
+            "DescribeDataSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_evaluations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEvaluationsInputTypeDef],
+    ) -> RegionResults[DescribeEvaluationsOutputTypeDef]:
+        """Every page of DescribeEvaluations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of DescribeEvaluations that match the search criteria in
+        the request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeEvaluations
+        """
+        return self._paginate(
+            "DescribeEvaluations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_ml_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMLModelsInputTypeDef],
+    ) -> RegionResults[DescribeMLModelsOutputTypeDef]:
+        """Every page of DescribeMLModels in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of MLModel that match the search criteria in the request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeMLModels
+        """
+        return self._paginate(
+            "DescribeMLModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_batch_predictions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeBatchPredictionsInputTypeDef],
+    ) -> Items[BatchPredictionTypeDef]:
+        """Each element of Results in every page of DescribeBatchPredictions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeBatchPredictions
+        """
+        return self._items(
+            "DescribeBatchPredictions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_data_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDataSourcesInputTypeDef],
+    ) -> Items[DataSourceTypeDef]:
+        """Each element of Results in every page of DescribeDataSources, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeDataSources
+        """
+        return self._items(
+            "DescribeDataSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_evaluations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEvaluationsInputTypeDef],
+    ) -> Items[EvaluationTypeDef]:
+        """Each element of Results in every page of DescribeEvaluations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeEvaluations
+        """
+        return self._items(
+            "DescribeEvaluations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_ml_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMLModelsInputTypeDef],
+    ) -> Items[MLModelTypeDef]:
+        """Each element of Results in every page of DescribeMLModels, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeMLModels
+        """
+        return self._items(
+            "DescribeMLModels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_batch_prediction_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeBatchPredictionsInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until BatchPredictionAvailable.
+
+        Polls DescribeBatchPredictions in every target at once, every 30 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeBatchPredictions
+        """
+        return self._wait(
+            "BatchPredictionAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_data_source_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDataSourcesInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DataSourceAvailable.
+
+        Polls DescribeDataSources in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeDataSources
+        """
+        return self._wait(
+            "DataSourceAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_evaluation_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeEvaluationsInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until EvaluationAvailable.
+
+        Polls DescribeEvaluations in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeEvaluations
+        """
+        return self._wait(
+            "EvaluationAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_ml_model_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeMLModelsInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until MLModelAvailable.
+
+        Polls DescribeMLModels in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeMLModels
+        """
+        return self._wait(
+            "MLModelAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )

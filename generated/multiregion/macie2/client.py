@@ -9,15 +9,23 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AcceptInvitationRequestTypeDef,
         AcceptInvitationResponseTypeDef,
+        AdminAccountTypeDef,
+        AllowListSummaryTypeDef,
+        AutomatedDiscoveryAccountTypeDef,
         BatchGetCustomDataIdentifiersRequestTypeDef,
         BatchGetCustomDataIdentifiersResponseTypeDef,
         BatchUpdateAutomatedDiscoveryAccountsRequestTypeDef,
         BatchUpdateAutomatedDiscoveryAccountsResponseTypeDef,
+        BucketMetadataTypeDef,
+        ClassificationScopeSummaryTypeDef,
         CreateAllowListRequestTypeDef,
         CreateAllowListResponseTypeDef,
         CreateClassificationJobRequestTypeDef,
@@ -32,6 +40,7 @@ if TYPE_CHECKING:
         CreateMemberResponseTypeDef,
         CreateSampleFindingsRequestTypeDef,
         CreateSampleFindingsResponseTypeDef,
+        CustomDataIdentifierSummaryTypeDef,
         DeclineInvitationsRequestTypeDef,
         DeclineInvitationsResponseTypeDef,
         DeleteAllowListRequestTypeDef,
@@ -49,6 +58,7 @@ if TYPE_CHECKING:
         DescribeClassificationJobRequestTypeDef,
         DescribeClassificationJobResponseTypeDef,
         DescribeOrganizationConfigurationResponseTypeDef,
+        DetectionTypeDef,
         DisableMacieResponseTypeDef,
         DisableOrganizationAdminAccountRequestTypeDef,
         DisableOrganizationAdminAccountResponseTypeDef,
@@ -60,6 +70,7 @@ if TYPE_CHECKING:
         EnableMacieResponseTypeDef,
         EnableOrganizationAdminAccountRequestTypeDef,
         EnableOrganizationAdminAccountResponseTypeDef,
+        FindingsFilterListItemTypeDef,
         GetAdministratorAccountResponseTypeDef,
         GetAllowListRequestTypeDef,
         GetAllowListResponseTypeDef,
@@ -96,6 +107,8 @@ if TYPE_CHECKING:
         GetUsageStatisticsResponseTypeDef,
         GetUsageTotalsRequestTypeDef,
         GetUsageTotalsResponseTypeDef,
+        InvitationTypeDef,
+        JobSummaryTypeDef,
         ListAllowListsRequestTypeDef,
         ListAllowListsResponseTypeDef,
         ListAutomatedDiscoveryAccountsRequestTypeDef,
@@ -126,12 +139,17 @@ if TYPE_CHECKING:
         ListSensitivityInspectionTemplatesResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ManagedDataIdentifierSummaryTypeDef,
+        MatchingResourceTypeDef,
+        MemberTypeDef,
         PutClassificationExportConfigurationRequestTypeDef,
         PutClassificationExportConfigurationResponseTypeDef,
         PutFindingsPublicationConfigurationRequestTypeDef,
         PutFindingsPublicationConfigurationResponseTypeDef,
+        ResourceProfileArtifactTypeDef,
         SearchResourcesRequestTypeDef,
         SearchResourcesResponseTypeDef,
+        SensitivityInspectionTemplatesEntryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         TestCustomDataIdentifierRequestTypeDef,
@@ -162,6 +180,7 @@ if TYPE_CHECKING:
         UpdateRevealConfigurationResponseTypeDef,
         UpdateSensitivityInspectionTemplateRequestTypeDef,
         UpdateSensitivityInspectionTemplateResponseTypeDef,
+        UsageRecordTypeDef,
     )
 
 __all__ = ["MultiRegionMacie2"]
@@ -949,3 +968,726 @@ class MultiRegionMacie2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UpdateSensitivityInspectionTemplate
         """
         return self._call("UpdateSensitivityInspectionTemplate", kwargs)
+
+    def paginate_describe_buckets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeBucketsRequestTypeDef],
+    ) -> RegionResults[DescribeBucketsResponseTypeDef]:
+        """Every page of DescribeBuckets in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves (queries) statistical data and other information about one or
+        more S3 buckets that Amazon Macie monitors and analyzes for an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/DescribeBuckets
+        """
+        return self._paginate(
+            "DescribeBuckets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_usage_statistics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetUsageStatisticsRequestTypeDef],
+    ) -> RegionResults[GetUsageStatisticsResponseTypeDef]:
+        """Every page of GetUsageStatistics in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves (queries) quotas and aggregated usage data for one or more
+        accounts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetUsageStatistics
+        """
+        return self._paginate(
+            "GetUsageStatistics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_allow_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAllowListsRequestTypeDef],
+    ) -> RegionResults[ListAllowListsResponseTypeDef]:
+        """Every page of ListAllowLists in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a subset of information about all the allow lists for an
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListAllowLists
+        """
+        return self._paginate(
+            "ListAllowLists",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_automated_discovery_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAutomatedDiscoveryAccountsRequestTypeDef],
+    ) -> RegionResults[ListAutomatedDiscoveryAccountsResponseTypeDef]:
+        """Every page of ListAutomatedDiscoveryAccounts in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the status of automated sensitive data discovery for one or more
+        accounts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListAutomatedDiscoveryAccounts
+        """
+        return self._paginate(
+            "ListAutomatedDiscoveryAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_classification_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClassificationJobsRequestTypeDef],
+    ) -> RegionResults[ListClassificationJobsResponseTypeDef]:
+        """Every page of ListClassificationJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a subset of information about one or more classification jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListClassificationJobs
+        """
+        return self._paginate(
+            "ListClassificationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_classification_scopes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClassificationScopesRequestTypeDef],
+    ) -> RegionResults[ListClassificationScopesResponseTypeDef]:
+        """Every page of ListClassificationScopes in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a subset of information about the classification scope for an
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListClassificationScopes
+        """
+        return self._paginate(
+            "ListClassificationScopes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_data_identifiers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomDataIdentifiersRequestTypeDef],
+    ) -> RegionResults[ListCustomDataIdentifiersResponseTypeDef]:
+        """Every page of ListCustomDataIdentifiers in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a subset of information about the custom data identifiers for an
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListCustomDataIdentifiers
+        """
+        return self._paginate(
+            "ListCustomDataIdentifiers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFindingsRequestTypeDef],
+    ) -> RegionResults[ListFindingsResponseTypeDef]:
+        """Every page of ListFindings in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a subset of information about one or more findings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListFindings
+        """
+        return self._paginate(
+            "ListFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_findings_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFindingsFiltersRequestTypeDef],
+    ) -> RegionResults[ListFindingsFiltersResponseTypeDef]:
+        """Every page of ListFindingsFilters in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a subset of information about all the findings filters for an
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListFindingsFilters
+        """
+        return self._paginate(
+            "ListFindingsFilters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_invitations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInvitationsRequestTypeDef],
+    ) -> RegionResults[ListInvitationsResponseTypeDef]:
+        """Every page of ListInvitations in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves information about Amazon Macie membership invitations that were
+        received by an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListInvitations
+        """
+        return self._paginate(
+            "ListInvitations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_data_identifiers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedDataIdentifiersRequestTypeDef],
+    ) -> RegionResults[ListManagedDataIdentifiersResponseTypeDef]:
+        """Every page of ListManagedDataIdentifiers in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves information about all the managed data identifiers that Amazon
+        Macie currently provides.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListManagedDataIdentifiers
+        """
+        return self._paginate(
+            "ListManagedDataIdentifiers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMembersRequestTypeDef],
+    ) -> RegionResults[ListMembersResponseTypeDef]:
+        """Every page of ListMembers in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves information about the accounts that are associated with an
+        Amazon Macie administrator account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListMembers
+        """
+        return self._paginate(
+            "ListMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_organization_admin_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
+    ) -> RegionResults[ListOrganizationAdminAccountsResponseTypeDef]:
+        """Every page of ListOrganizationAdminAccounts in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves information about the delegated Amazon Macie administrator
+        account for an organization in Organizations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListOrganizationAdminAccounts
+        """
+        return self._paginate(
+            "ListOrganizationAdminAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_profile_artifacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceProfileArtifactsRequestTypeDef],
+    ) -> RegionResults[ListResourceProfileArtifactsResponseTypeDef]:
+        """Every page of ListResourceProfileArtifacts in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves information about objects that Amazon Macie selected from an S3
+        bucket for automated sensitive data discovery.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListResourceProfileArtifacts
+        """
+        return self._paginate(
+            "ListResourceProfileArtifacts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_profile_detections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceProfileDetectionsRequestTypeDef],
+    ) -> RegionResults[ListResourceProfileDetectionsResponseTypeDef]:
+        """Every page of ListResourceProfileDetections in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves information about the types and amount of sensitive data that
+        Amazon Macie found in an S3 bucket.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListResourceProfileDetections
+        """
+        return self._paginate(
+            "ListResourceProfileDetections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sensitivity_inspection_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSensitivityInspectionTemplatesRequestTypeDef],
+    ) -> RegionResults[ListSensitivityInspectionTemplatesResponseTypeDef]:
+        """Every page of ListSensitivityInspectionTemplates in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves a subset of information about the sensitivity inspection
+        template for an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListSensitivityInspectionTemplates
+        """
+        return self._paginate(
+            "ListSensitivityInspectionTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchResourcesRequestTypeDef],
+    ) -> RegionResults[SearchResourcesResponseTypeDef]:
+        """Every page of SearchResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves (queries) statistical data and other information about Amazon
+        Web Services resources that Amazon Macie monitors and analyzes for an
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/SearchResources
+        """
+        return self._paginate(
+            "SearchResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_buckets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeBucketsRequestTypeDef],
+    ) -> Items[BucketMetadataTypeDef]:
+        """Each element of buckets in every page of DescribeBuckets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/DescribeBuckets
+        """
+        return self._items(
+            "DescribeBuckets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_usage_statistics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetUsageStatisticsRequestTypeDef],
+    ) -> Items[UsageRecordTypeDef]:
+        """Each element of records in every page of GetUsageStatistics, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetUsageStatistics
+        """
+        return self._items(
+            "GetUsageStatistics", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_allow_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAllowListsRequestTypeDef],
+    ) -> Items[AllowListSummaryTypeDef]:
+        """Each element of allowLists in every page of ListAllowLists, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListAllowLists
+        """
+        return self._items(
+            "ListAllowLists", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_automated_discovery_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAutomatedDiscoveryAccountsRequestTypeDef],
+    ) -> Items[AutomatedDiscoveryAccountTypeDef]:
+        """Each element of items in every page of ListAutomatedDiscoveryAccounts,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListAutomatedDiscoveryAccounts
+        """
+        return self._items(
+            "ListAutomatedDiscoveryAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_classification_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClassificationJobsRequestTypeDef],
+    ) -> Items[JobSummaryTypeDef]:
+        """Each element of items in every page of ListClassificationJobs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListClassificationJobs
+        """
+        return self._items(
+            "ListClassificationJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_classification_scopes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClassificationScopesRequestTypeDef],
+    ) -> Items[ClassificationScopeSummaryTypeDef]:
+        """Each element of classificationScopes in every page of
+        ListClassificationScopes, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListClassificationScopes
+        """
+        return self._items(
+            "ListClassificationScopes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_custom_data_identifiers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomDataIdentifiersRequestTypeDef],
+    ) -> Items[CustomDataIdentifierSummaryTypeDef]:
+        """Each element of items in every page of ListCustomDataIdentifiers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListCustomDataIdentifiers
+        """
+        return self._items(
+            "ListCustomDataIdentifiers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFindingsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of findingIds in every page of ListFindings, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListFindings
+        """
+        return self._items(
+            "ListFindings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_findings_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFindingsFiltersRequestTypeDef],
+    ) -> Items[FindingsFilterListItemTypeDef]:
+        """Each element of findingsFilterListItems in every page of
+        ListFindingsFilters, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListFindingsFilters
+        """
+        return self._items(
+            "ListFindingsFilters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_invitations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInvitationsRequestTypeDef],
+    ) -> Items[InvitationTypeDef]:
+        """Each element of invitations in every page of ListInvitations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListInvitations
+        """
+        return self._items(
+            "ListInvitations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_managed_data_identifiers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedDataIdentifiersRequestTypeDef],
+    ) -> Items[ManagedDataIdentifierSummaryTypeDef]:
+        """Each element of items in every page of ListManagedDataIdentifiers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListManagedDataIdentifiers
+        """
+        return self._items(
+            "ListManagedDataIdentifiers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMembersRequestTypeDef],
+    ) -> Items[MemberTypeDef]:
+        """Each element of members in every page of ListMembers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListMembers
+        """
+        return self._items(
+            "ListMembers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_organization_admin_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
+    ) -> Items[AdminAccountTypeDef]:
+        """Each element of adminAccounts in every page of
+        ListOrganizationAdminAccounts, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListOrganizationAdminAccounts
+        """
+        return self._items(
+            "ListOrganizationAdminAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resource_profile_artifacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceProfileArtifactsRequestTypeDef],
+    ) -> Items[ResourceProfileArtifactTypeDef]:
+        """Each element of artifacts in every page of ListResourceProfileArtifacts,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListResourceProfileArtifacts
+        """
+        return self._items(
+            "ListResourceProfileArtifacts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resource_profile_detections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceProfileDetectionsRequestTypeDef],
+    ) -> Items[DetectionTypeDef]:
+        """Each element of detections in every page of ListResourceProfileDetections,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListResourceProfileDetections
+        """
+        return self._items(
+            "ListResourceProfileDetections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_sensitivity_inspection_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSensitivityInspectionTemplatesRequestTypeDef],
+    ) -> Items[SensitivityInspectionTemplatesEntryTypeDef]:
+        """Each element of sensitivityInspectionTemplates in every page of
+        ListSensitivityInspectionTemplates, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListSensitivityInspectionTemplates
+        """
+        return self._items(
+            "ListSensitivityInspectionTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_search_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchResourcesRequestTypeDef],
+    ) -> Items[MatchingResourceTypeDef]:
+        """Each element of matchingResources in every page of SearchResources, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/SearchResources
+        """
+        return self._items(
+            "SearchResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_finding_revealed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetSensitiveDataOccurrencesRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the sensitive data occurrences are ready.
+
+        Polls GetSensitiveDataOccurrences in every target at once, every 2 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetSensitiveDataOccurrences
+        """
+        return self._wait(
+            "FindingRevealed", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,9 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AddonInstanceTypeDef,
+        AddonSubscriptionTypeDef,
+        AddressListTypeDef,
+        ArchiveTypeDef,
         CreateAddonInstanceRequestTypeDef,
         CreateAddonInstanceResponseTypeDef,
         CreateAddonSubscriptionRequestTypeDef,
@@ -48,6 +55,7 @@ if TYPE_CHECKING:
         DeleteTrafficPolicyResponseTypeDef,
         DeregisterMemberFromAddressListRequestTypeDef,
         DeregisterMemberFromAddressListResponseTypeDef,
+        ExportSummaryTypeDef,
         GetAddonInstanceRequestTypeDef,
         GetAddonInstanceResponseTypeDef,
         GetAddonSubscriptionRequestTypeDef,
@@ -78,6 +86,8 @@ if TYPE_CHECKING:
         GetRuleSetResponseTypeDef,
         GetTrafficPolicyRequestTypeDef,
         GetTrafficPolicyResponseTypeDef,
+        ImportJobTypeDef,
+        IngressPointTypeDef,
         ListAddonInstancesRequestTypeDef,
         ListAddonInstancesResponseTypeDef,
         ListAddonSubscriptionsRequestTypeDef,
@@ -106,6 +116,10 @@ if TYPE_CHECKING:
         ListTrafficPoliciesResponseTypeDef,
         RegisterMemberToAddressListRequestTypeDef,
         RegisterMemberToAddressListResponseTypeDef,
+        RelayTypeDef,
+        RuleSetTypeDef,
+        SavedAddressTypeDef,
+        SearchSummaryTypeDef,
         StartAddressListImportJobRequestTypeDef,
         StartAddressListImportJobResponseTypeDef,
         StartArchiveExportRequestTypeDef,
@@ -120,6 +134,7 @@ if TYPE_CHECKING:
         StopArchiveSearchResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TrafficPolicyTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateArchiveRequestTypeDef,
@@ -696,3 +711,475 @@ class MultiRegionMailManager(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/UpdateTrafficPolicy
         """
         return self._call("UpdateTrafficPolicy", kwargs)
+
+    def paginate_list_addon_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAddonInstancesRequestTypeDef],
+    ) -> RegionResults[ListAddonInstancesResponseTypeDef]:
+        """Every page of ListAddonInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Add On instances in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddonInstances
+        """
+        return self._paginate(
+            "ListAddonInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_addon_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAddonSubscriptionsRequestTypeDef],
+    ) -> RegionResults[ListAddonSubscriptionsResponseTypeDef]:
+        """Every page of ListAddonSubscriptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Add On subscriptions in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddonSubscriptions
+        """
+        return self._paginate(
+            "ListAddonSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_address_list_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAddressListImportJobsRequestTypeDef],
+    ) -> RegionResults[ListAddressListImportJobsResponseTypeDef]:
+        """Every page of ListAddressListImportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists jobs for an address list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddressListImportJobs
+        """
+        return self._paginate(
+            "ListAddressListImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_address_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAddressListsRequestTypeDef],
+    ) -> RegionResults[ListAddressListsResponseTypeDef]:
+        """Every page of ListAddressLists in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists address lists for this account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddressLists
+        """
+        return self._paginate(
+            "ListAddressLists",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_archive_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListArchiveExportsRequestTypeDef],
+    ) -> RegionResults[ListArchiveExportsResponseTypeDef]:
+        """Every page of ListArchiveExports in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of email archive export jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListArchiveExports
+        """
+        return self._paginate(
+            "ListArchiveExports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_archive_searches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListArchiveSearchesRequestTypeDef],
+    ) -> RegionResults[ListArchiveSearchesResponseTypeDef]:
+        """Every page of ListArchiveSearches in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of email archive search jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListArchiveSearches
+        """
+        return self._paginate(
+            "ListArchiveSearches",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_archives(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListArchivesRequestTypeDef],
+    ) -> RegionResults[ListArchivesResponseTypeDef]:
+        """Every page of ListArchives in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of all email archives in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListArchives
+        """
+        return self._paginate(
+            "ListArchives",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ingress_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIngressPointsRequestTypeDef],
+    ) -> RegionResults[ListIngressPointsResponseTypeDef]:
+        """Every page of ListIngressPoints in every target, merged per target
+        (botocore's build_full_result).
+
+        List all ingress endpoint resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListIngressPoints
+        """
+        return self._paginate(
+            "ListIngressPoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_members_of_address_list(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMembersOfAddressListRequestTypeDef],
+    ) -> RegionResults[ListMembersOfAddressListResponseTypeDef]:
+        """Every page of ListMembersOfAddressList in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists members of an address list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListMembersOfAddressList
+        """
+        return self._paginate(
+            "ListMembersOfAddressList",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_relays(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRelaysRequestTypeDef],
+    ) -> RegionResults[ListRelaysResponseTypeDef]:
+        """Every page of ListRelays in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all the existing relay resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListRelays
+        """
+        return self._paginate(
+            "ListRelays",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rule_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRuleSetsRequestTypeDef],
+    ) -> RegionResults[ListRuleSetsResponseTypeDef]:
+        """Every page of ListRuleSets in every target, merged per target (botocore's
+        build_full_result).
+
+        List rule sets for this account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListRuleSets
+        """
+        return self._paginate(
+            "ListRuleSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_traffic_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrafficPoliciesRequestTypeDef],
+    ) -> RegionResults[ListTrafficPoliciesResponseTypeDef]:
+        """Every page of ListTrafficPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        List traffic policy resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListTrafficPolicies
+        """
+        return self._paginate(
+            "ListTrafficPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_addon_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAddonInstancesRequestTypeDef],
+    ) -> Items[AddonInstanceTypeDef]:
+        """Each element of AddonInstances in every page of ListAddonInstances, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddonInstances
+        """
+        return self._items(
+            "ListAddonInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_addon_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAddonSubscriptionsRequestTypeDef],
+    ) -> Items[AddonSubscriptionTypeDef]:
+        """Each element of AddonSubscriptions in every page of
+        ListAddonSubscriptions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddonSubscriptions
+        """
+        return self._items(
+            "ListAddonSubscriptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_address_list_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAddressListImportJobsRequestTypeDef],
+    ) -> Items[ImportJobTypeDef]:
+        """Each element of ImportJobs in every page of ListAddressListImportJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddressListImportJobs
+        """
+        return self._items(
+            "ListAddressListImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_address_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAddressListsRequestTypeDef],
+    ) -> Items[AddressListTypeDef]:
+        """Each element of AddressLists in every page of ListAddressLists, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddressLists
+        """
+        return self._items(
+            "ListAddressLists", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_archive_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListArchiveExportsRequestTypeDef],
+    ) -> Items[ExportSummaryTypeDef]:
+        """Each element of Exports in every page of ListArchiveExports, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListArchiveExports
+        """
+        return self._items(
+            "ListArchiveExports", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_archive_searches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListArchiveSearchesRequestTypeDef],
+    ) -> Items[SearchSummaryTypeDef]:
+        """Each element of Searches in every page of ListArchiveSearches, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListArchiveSearches
+        """
+        return self._items(
+            "ListArchiveSearches", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_archives(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListArchivesRequestTypeDef],
+    ) -> Items[ArchiveTypeDef]:
+        """Each element of Archives in every page of ListArchives, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListArchives
+        """
+        return self._items(
+            "ListArchives", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ingress_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIngressPointsRequestTypeDef],
+    ) -> Items[IngressPointTypeDef]:
+        """Each element of IngressPoints in every page of ListIngressPoints, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListIngressPoints
+        """
+        return self._items(
+            "ListIngressPoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_members_of_address_list(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMembersOfAddressListRequestTypeDef],
+    ) -> Items[SavedAddressTypeDef]:
+        """Each element of Addresses in every page of ListMembersOfAddressList, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListMembersOfAddressList
+        """
+        return self._items(
+            "ListMembersOfAddressList", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_relays(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRelaysRequestTypeDef],
+    ) -> Items[RelayTypeDef]:
+        """Each element of Relays in every page of ListRelays, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListRelays
+        """
+        return self._items(
+            "ListRelays", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rule_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRuleSetsRequestTypeDef],
+    ) -> Items[RuleSetTypeDef]:
+        """Each element of RuleSets in every page of ListRuleSets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListRuleSets
+        """
+        return self._items(
+            "ListRuleSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_traffic_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrafficPoliciesRequestTypeDef],
+    ) -> Items[TrafficPolicyTypeDef]:
+        """Each element of TrafficPolicies in every page of ListTrafficPolicies, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListTrafficPolicies
+        """
+        return self._items(
+            "ListTrafficPolicies", kwargs, max_items=max_items, page_size=page_size
+        )

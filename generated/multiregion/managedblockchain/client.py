@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccessorSummaryTypeDef,
         CreateAccessorInputTypeDef,
         CreateAccessorOutputTypeDef,
         CreateMemberInputTypeDef,
@@ -356,3 +360,44 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/VoteOnProposal
         """
         return self._call("VoteOnProposal", kwargs)
+
+    def paginate_list_accessors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccessorsInputTypeDef],
+    ) -> RegionResults[ListAccessorsOutputTypeDef]:
+        """Every page of ListAccessors in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of the accessors and their properties. Accessor objects are
+        containers that have the information required for token based access to
+        your Ethereum nodes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/ListAccessors
+        """
+        return self._paginate(
+            "ListAccessors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_accessors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccessorsInputTypeDef],
+    ) -> Items[AccessorSummaryTypeDef]:
+        """Each element of Accessors in every page of ListAccessors, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/ListAccessors
+        """
+        return self._items(
+            "ListAccessors", kwargs, max_items=max_items, page_size=page_size
+        )

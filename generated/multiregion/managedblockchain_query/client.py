@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AssetContractTypeDef,
         BatchGetTokenBalanceInputTypeDef,
         BatchGetTokenBalanceOutputTypeDef,
         GetAssetContractInputTypeDef,
@@ -30,6 +34,9 @@ if TYPE_CHECKING:
         ListTransactionEventsOutputTypeDef,
         ListTransactionsInputTypeDef,
         ListTransactionsOutputTypeDef,
+        TokenBalanceTypeDef,
+        TransactionEventTypeDef,
+        TransactionOutputItemTypeDef,
     )
 
 __all__ = ["MultiRegionManagedBlockchainQuery"]
@@ -133,3 +140,202 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListTransactions
         """
         return self._call("ListTransactions", kwargs)
+
+    def paginate_list_asset_contracts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssetContractsInputTypeDef],
+    ) -> RegionResults[ListAssetContractsOutputTypeDef]:
+        """Every page of ListAssetContracts in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the contracts for a given contract type deployed by an address
+        (either a contract address or a wallet address).
+
+        https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListAssetContracts
+        """
+        return self._paginate(
+            "ListAssetContracts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_filtered_transaction_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFilteredTransactionEventsInputTypeDef],
+    ) -> RegionResults[ListFilteredTransactionEventsOutputTypeDef]:
+        """Every page of ListFilteredTransactionEvents in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all the transaction events for an address on the blockchain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListFilteredTransactionEvents
+        """
+        return self._paginate(
+            "ListFilteredTransactionEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_token_balances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTokenBalancesInputTypeDef],
+    ) -> RegionResults[ListTokenBalancesOutputTypeDef]:
+        """Every page of ListTokenBalances in every target, merged per target
+        (botocore's build_full_result).
+
+        This action returns the following for a given blockchain network:
+
+        https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListTokenBalances
+        """
+        return self._paginate(
+            "ListTokenBalances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_transaction_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTransactionEventsInputTypeDef],
+    ) -> RegionResults[ListTransactionEventsOutputTypeDef]:
+        """Every page of ListTransactionEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the transaction events for a transaction
+
+        https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListTransactionEvents
+        """
+        return self._paginate(
+            "ListTransactionEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_transactions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTransactionsInputTypeDef],
+    ) -> RegionResults[ListTransactionsOutputTypeDef]:
+        """Every page of ListTransactions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the transaction events for a transaction.
+
+        https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListTransactions
+        """
+        return self._paginate(
+            "ListTransactions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_asset_contracts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssetContractsInputTypeDef],
+    ) -> Items[AssetContractTypeDef]:
+        """Each element of contracts in every page of ListAssetContracts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListAssetContracts
+        """
+        return self._items(
+            "ListAssetContracts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_filtered_transaction_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFilteredTransactionEventsInputTypeDef],
+    ) -> Items[TransactionEventTypeDef]:
+        """Each element of events in every page of ListFilteredTransactionEvents,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListFilteredTransactionEvents
+        """
+        return self._items(
+            "ListFilteredTransactionEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_token_balances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTokenBalancesInputTypeDef],
+    ) -> Items[TokenBalanceTypeDef]:
+        """Each element of tokenBalances in every page of ListTokenBalances, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListTokenBalances
+        """
+        return self._items(
+            "ListTokenBalances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_transaction_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTransactionEventsInputTypeDef],
+    ) -> Items[TransactionEventTypeDef]:
+        """Each element of events in every page of ListTransactionEvents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListTransactionEvents
+        """
+        return self._items(
+            "ListTransactionEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_transactions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTransactionsInputTypeDef],
+    ) -> Items[TransactionOutputItemTypeDef]:
+        """Each element of transactions in every page of ListTransactions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListTransactions
+        """
+        return self._items(
+            "ListTransactions", kwargs, max_items=max_items, page_size=page_size
+        )

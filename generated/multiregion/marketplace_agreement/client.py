@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -18,14 +21,21 @@ if TYPE_CHECKING:
         AcceptAgreementPaymentRequestOutputTypeDef,
         AcceptAgreementRequestInputTypeDef,
         AcceptAgreementRequestOutputTypeDef,
+        AcceptedTermTypeDef,
+        AgreementCancellationRequestSummaryTypeDef,
+        AgreementEntitlementTypeDef,
+        AgreementInvoiceLineItemGroupSummaryTypeDef,
+        AgreementViewSummaryTypeDef,
         BatchCreateBillingAdjustmentRequestInputTypeDef,
         BatchCreateBillingAdjustmentRequestOutputTypeDef,
+        BillingAdjustmentSummaryTypeDef,
         CancelAgreementCancellationRequestInputTypeDef,
         CancelAgreementCancellationRequestOutputTypeDef,
         CancelAgreementInputTypeDef,
         CancelAgreementOutputTypeDef,
         CancelAgreementPaymentRequestInputTypeDef,
         CancelAgreementPaymentRequestOutputTypeDef,
+        ChargeTypeDef,
         CreateAgreementRequestInputTypeDef,
         CreateAgreementRequestOutputTypeDef,
         DescribeAgreementInputTypeDef,
@@ -50,6 +60,7 @@ if TYPE_CHECKING:
         ListAgreementPaymentRequestsOutputTypeDef,
         ListBillingAdjustmentRequestsInputTypeDef,
         ListBillingAdjustmentRequestsOutputTypeDef,
+        PaymentRequestSummaryTypeDef,
         RejectAgreementCancellationRequestInputTypeDef,
         RejectAgreementCancellationRequestOutputTypeDef,
         RejectAgreementPaymentRequestInputTypeDef,
@@ -362,3 +373,344 @@ class MultiRegionAgreementService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/UpdatePurchaseOrders
         """
         return self._call("UpdatePurchaseOrders", kwargs)
+
+    def paginate_get_agreement_entitlements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAgreementEntitlementsInputTypeDef],
+    ) -> RegionResults[GetAgreementEntitlementsOutputTypeDef]:
+        """Every page of GetAgreementEntitlements in every target, merged per target
+        (botocore's build_full_result).
+
+        Obtains details about the entitlements of an agreement.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementEntitlements
+        """
+        return self._paginate(
+            "GetAgreementEntitlements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_agreement_terms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAgreementTermsInputTypeDef],
+    ) -> RegionResults[GetAgreementTermsOutputTypeDef]:
+        """Every page of GetAgreementTerms in every target, merged per target
+        (botocore's build_full_result).
+
+        Obtains details about the terms in an agreement that you participated in
+        as proposer or acceptor.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementTerms
+        """
+        return self._paginate(
+            "GetAgreementTerms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agreement_cancellation_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgreementCancellationRequestsInputTypeDef],
+    ) -> RegionResults[ListAgreementCancellationRequestsOutputTypeDef]:
+        """Every page of ListAgreementCancellationRequests in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists agreement cancellation requests available to you as a seller or
+        buyer. Both sellers (proposers) and buyers (acceptors) can use this
+        operation to find cancellation requests by specifying their party type and
+        applying optional filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListAgreementCancellationRequests
+        """
+        return self._paginate(
+            "ListAgreementCancellationRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agreement_charges(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgreementChargesInputTypeDef],
+    ) -> RegionResults[ListAgreementChargesOutputTypeDef]:
+        """Every page of ListAgreementCharges in every target, merged per target
+        (botocore's build_full_result).
+
+        Allows acceptors to view charges and purchase orders that are associated
+        with an agreement. The response includes details about all charges
+        regardless of whether a purchase order is linked to each charge.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListAgreementCharges
+        """
+        return self._paginate(
+            "ListAgreementCharges",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agreement_invoice_line_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgreementInvoiceLineItemsInputTypeDef],
+    ) -> RegionResults[ListAgreementInvoiceLineItemsOutputTypeDef]:
+        """Every page of ListAgreementInvoiceLineItems in every target, merged per
+        target (botocore's build_full_result).
+
+        Allows sellers (proposers) to retrieve aggregated billing data from AWS
+        Marketplace agreements using flexible grouping. Supports invoice-level
+        aggregation with filtering by billing period, invoice type, and issued
+        date.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListAgreementInvoiceLineItems
+        """
+        return self._paginate(
+            "ListAgreementInvoiceLineItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agreement_payment_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgreementPaymentRequestsInputTypeDef],
+    ) -> RegionResults[ListAgreementPaymentRequestsOutputTypeDef]:
+        """Every page of ListAgreementPaymentRequests in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists payment requests available to you as a seller or buyer. Both sellers
+        (proposers) and buyers (acceptors) can use this operation to find payment
+        requests by specifying their party type and applying optional parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListAgreementPaymentRequests
+        """
+        return self._paginate(
+            "ListAgreementPaymentRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_billing_adjustment_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBillingAdjustmentRequestsInputTypeDef],
+    ) -> RegionResults[ListBillingAdjustmentRequestsOutputTypeDef]:
+        """Every page of ListBillingAdjustmentRequests in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists billing adjustment requests for a specific agreement. Sellers
+        (proposers) can use this operation to view all billing adjustment requests
+        associated with an agreement.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListBillingAdjustmentRequests
+        """
+        return self._paginate(
+            "ListBillingAdjustmentRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_agreements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchAgreementsInputTypeDef],
+    ) -> RegionResults[SearchAgreementsOutputTypeDef]:
+        """Every page of SearchAgreements in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches across all agreements that a proposer or an acceptor has in AWS
+        Marketplace. The search returns a list of agreements with basic agreement
+        information.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/SearchAgreements
+        """
+        return self._paginate(
+            "SearchAgreements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_agreement_entitlements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAgreementEntitlementsInputTypeDef],
+    ) -> Items[AgreementEntitlementTypeDef]:
+        """Each element of agreementEntitlements in every page of
+        GetAgreementEntitlements, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementEntitlements
+        """
+        return self._items(
+            "GetAgreementEntitlements", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_agreement_terms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAgreementTermsInputTypeDef],
+    ) -> Items[AcceptedTermTypeDef]:
+        """Each element of acceptedTerms in every page of GetAgreementTerms, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementTerms
+        """
+        return self._items(
+            "GetAgreementTerms", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agreement_cancellation_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgreementCancellationRequestsInputTypeDef],
+    ) -> Items[AgreementCancellationRequestSummaryTypeDef]:
+        """Each element of items in every page of ListAgreementCancellationRequests,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListAgreementCancellationRequests
+        """
+        return self._items(
+            "ListAgreementCancellationRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_agreement_charges(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgreementChargesInputTypeDef],
+    ) -> Items[ChargeTypeDef]:
+        """Each element of items in every page of ListAgreementCharges, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListAgreementCharges
+        """
+        return self._items(
+            "ListAgreementCharges", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agreement_invoice_line_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgreementInvoiceLineItemsInputTypeDef],
+    ) -> Items[AgreementInvoiceLineItemGroupSummaryTypeDef]:
+        """Each element of agreementInvoiceLineItemGroupSummaries in every page of
+        ListAgreementInvoiceLineItems, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListAgreementInvoiceLineItems
+        """
+        return self._items(
+            "ListAgreementInvoiceLineItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_agreement_payment_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgreementPaymentRequestsInputTypeDef],
+    ) -> Items[PaymentRequestSummaryTypeDef]:
+        """Each element of items in every page of ListAgreementPaymentRequests, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListAgreementPaymentRequests
+        """
+        return self._items(
+            "ListAgreementPaymentRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_billing_adjustment_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBillingAdjustmentRequestsInputTypeDef],
+    ) -> Items[BillingAdjustmentSummaryTypeDef]:
+        """Each element of items in every page of ListBillingAdjustmentRequests, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListBillingAdjustmentRequests
+        """
+        return self._items(
+            "ListBillingAdjustmentRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_search_agreements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchAgreementsInputTypeDef],
+    ) -> Items[AgreementViewSummaryTypeDef]:
+        """Each element of agreementViewSummaries in every page of SearchAgreements,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/SearchAgreements
+        """
+        return self._items(
+            "SearchAgreements", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,12 +19,14 @@ if TYPE_CHECKING:
         BatchDescribeEntitiesResponseTypeDef,
         CancelChangeSetRequestTypeDef,
         CancelChangeSetResponseTypeDef,
+        ChangeSetSummaryListItemTypeDef,
         DeleteResourcePolicyRequestTypeDef,
         DeleteResourcePolicyResponseTypeDef,
         DescribeChangeSetRequestTypeDef,
         DescribeChangeSetResponseTypeDef,
         DescribeEntityRequestTypeDef,
         DescribeEntityResponseTypeDef,
+        EntitySummaryTypeDef,
         GetResourcePolicyRequestTypeDef,
         GetResourcePolicyResponseTypeDef,
         ListChangeSetsRequestTypeDef,
@@ -187,3 +192,84 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_change_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChangeSetsRequestTypeDef],
+    ) -> RegionResults[ListChangeSetsResponseTypeDef]:
+        """Every page of ListChangeSets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the list of change sets owned by the account being used to make
+        the call. You can filter this list by providing any combination of
+        entityId, ChangeSetName, and status. If you provide more than one filter,
+        the API operation applies a logical AND between the filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/ListChangeSets
+        """
+        return self._paginate(
+            "ListChangeSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_entities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEntitiesRequestTypeDef],
+    ) -> RegionResults[ListEntitiesResponseTypeDef]:
+        """Every page of ListEntities in every target, merged per target (botocore's
+        build_full_result).
+
+        Provides the list of entities of a given type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/ListEntities
+        """
+        return self._paginate(
+            "ListEntities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_change_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChangeSetsRequestTypeDef],
+    ) -> Items[ChangeSetSummaryListItemTypeDef]:
+        """Each element of ChangeSetSummaryList in every page of ListChangeSets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/ListChangeSets
+        """
+        return self._items(
+            "ListChangeSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_entities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEntitiesRequestTypeDef],
+    ) -> Items[EntitySummaryTypeDef]:
+        """Each element of EntitySummaryList in every page of ListEntities, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/ListEntities
+        """
+        return self._items(
+            "ListEntities", kwargs, max_items=max_items, page_size=page_size
+        )

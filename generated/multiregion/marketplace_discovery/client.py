@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        FulfillmentOptionTypeDef,
         GetListingInputTypeDef,
         GetListingOutputTypeDef,
         GetOfferInputTypeDef,
@@ -26,6 +30,9 @@ if TYPE_CHECKING:
         ListFulfillmentOptionsOutputTypeDef,
         ListPurchaseOptionsInputTypeDef,
         ListPurchaseOptionsOutputTypeDef,
+        ListingSummaryTypeDef,
+        OfferTermTypeDef,
+        PurchaseOptionSummaryTypeDef,
         SearchFacetsInputTypeDef,
         SearchFacetsOutputTypeDef,
         SearchListingsInputTypeDef,
@@ -143,3 +150,194 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/SearchListings
         """
         return self._call("SearchListings", kwargs)
+
+    def paginate_get_offer_terms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetOfferTermsInputTypeDef],
+    ) -> RegionResults[GetOfferTermsOutputTypeDef]:
+        """Every page of GetOfferTerms in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns the terms attached to an offer, such as pricing terms
+        (usage-based, contract, BYOL, free trial), legal terms, payment schedules,
+        validity terms, support terms, and renewal terms.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/GetOfferTerms
+        """
+        return self._paginate(
+            "GetOfferTerms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_fulfillment_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFulfillmentOptionsInputTypeDef],
+    ) -> RegionResults[ListFulfillmentOptionsOutputTypeDef]:
+        """Every page of ListFulfillmentOptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the fulfillment options available for a product, including
+        deployment details such as version information, operating systems, usage
+        instructions, and release notes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/ListFulfillmentOptions
+        """
+        return self._paginate(
+            "ListFulfillmentOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_purchase_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPurchaseOptionsInputTypeDef],
+    ) -> RegionResults[ListPurchaseOptionsOutputTypeDef]:
+        """Every page of ListPurchaseOptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the purchase options (offers and offer sets) available to the
+        buyer. You can filter results by product, seller, purchase option type,
+        visibility scope, and availability status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/ListPurchaseOptions
+        """
+        return self._paginate(
+            "ListPurchaseOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_facets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchFacetsInputTypeDef],
+    ) -> RegionResults[SearchFacetsOutputTypeDef]:
+        """Every page of SearchFacets in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns available facet values for filtering listings, such as categories,
+        pricing models, fulfillment option types, publishers, and customer
+        ratings. Each facet value includes a count of matching listings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/SearchFacets
+        """
+        return self._paginate(
+            "SearchFacets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_listings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchListingsInputTypeDef],
+    ) -> RegionResults[SearchListingsOutputTypeDef]:
+        """Every page of SearchListings in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of product listings based on search criteria and filters.
+        You can search by keyword, filter by category, pricing model, fulfillment
+        type, and other attributes, and sort results by relevance or customer
+        rating.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/SearchListings
+        """
+        return self._paginate(
+            "SearchListings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_offer_terms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetOfferTermsInputTypeDef],
+    ) -> Items[OfferTermTypeDef]:
+        """Each element of offerTerms in every page of GetOfferTerms, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/GetOfferTerms
+        """
+        return self._items(
+            "GetOfferTerms", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_fulfillment_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFulfillmentOptionsInputTypeDef],
+    ) -> Items[FulfillmentOptionTypeDef]:
+        """Each element of fulfillmentOptions in every page of
+        ListFulfillmentOptions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/ListFulfillmentOptions
+        """
+        return self._items(
+            "ListFulfillmentOptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_purchase_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPurchaseOptionsInputTypeDef],
+    ) -> Items[PurchaseOptionSummaryTypeDef]:
+        """Each element of purchaseOptions in every page of ListPurchaseOptions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/ListPurchaseOptions
+        """
+        return self._items(
+            "ListPurchaseOptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_listings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchListingsInputTypeDef],
+    ) -> Items[ListingSummaryTypeDef]:
+        """Each element of listingSummaries in every page of SearchListings, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/SearchListings
+        """
+        return self._items(
+            "SearchListings", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        EntitlementTypeDef,
         GetEntitlementsRequestTypeDef,
         GetEntitlementsResultTypeDef,
     )
@@ -35,3 +39,44 @@ class MultiRegionMarketplaceEntitlementService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/entitlement.marketplace-2017-01-11/GetEntitlements
         """
         return self._call("GetEntitlements", kwargs)
+
+    def paginate_get_entitlements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetEntitlementsRequestTypeDef],
+    ) -> RegionResults[GetEntitlementsResultTypeDef]:
+        """Every page of GetEntitlements in every target, merged per target
+        (botocore's build_full_result).
+
+        GetEntitlements retrieves entitlement values for a given product. The
+        results can be filtered based on customer identifier, AWS account ID,
+        license ARN, or product dimensions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/entitlement.marketplace-2017-01-11/GetEntitlements
+        """
+        return self._paginate(
+            "GetEntitlements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_entitlements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetEntitlementsRequestTypeDef],
+    ) -> Items[EntitlementTypeDef]:
+        """Each element of Entitlements in every page of GetEntitlements, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/entitlement.marketplace-2017-01-11/GetEntitlements
+        """
+        return self._items(
+            "GetEntitlements", kwargs, max_items=max_items, page_size=page_size
+        )

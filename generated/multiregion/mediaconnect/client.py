@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -109,6 +112,15 @@ if TYPE_CHECKING:
         ListTagsForGlobalResourceResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ListedBridgeTypeDef,
+        ListedEntitlementTypeDef,
+        ListedFlowTypeDef,
+        ListedGatewayInstanceTypeDef,
+        ListedGatewayTypeDef,
+        ListedRouterInputTypeDef,
+        ListedRouterNetworkInterfaceTypeDef,
+        ListedRouterOutputTypeDef,
+        OfferingTypeDef,
         PurchaseOfferingRequestTypeDef,
         PurchaseOfferingResponseTypeDef,
         RemoveBridgeOutputRequestTypeDef,
@@ -123,6 +135,7 @@ if TYPE_CHECKING:
         RemoveFlowSourceResponseTypeDef,
         RemoveFlowVpcInterfaceRequestTypeDef,
         RemoveFlowVpcInterfaceResponseTypeDef,
+        ReservationTypeDef,
         RestartRouterInputRequestTypeDef,
         RestartRouterInputResponseTypeDef,
         RestartRouterOutputRequestTypeDef,
@@ -994,3 +1007,612 @@ class MultiRegionMediaConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateRouterOutput
         """
         return self._call("UpdateRouterOutput", kwargs)
+
+    def paginate_list_bridges(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBridgesRequestTypeDef],
+    ) -> RegionResults[ListBridgesResponseTypeDef]:
+        """Every page of ListBridges in every target, merged per target (botocore's
+        build_full_result).
+
+        Displays a list of bridges that are associated with this account and an
+        optionally specified Amazon Resource Name (ARN). This request returns a
+        paginated result.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListBridges
+        """
+        return self._paginate(
+            "ListBridges",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_entitlements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEntitlementsRequestTypeDef],
+    ) -> RegionResults[ListEntitlementsResponseTypeDef]:
+        """Every page of ListEntitlements in every target, merged per target
+        (botocore's build_full_result).
+
+        Displays a list of all entitlements that have been granted to this
+        account. This request returns 20 results per page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListEntitlements
+        """
+        return self._paginate(
+            "ListEntitlements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFlowsRequestTypeDef],
+    ) -> RegionResults[ListFlowsResponseTypeDef]:
+        """Every page of ListFlows in every target, merged per target (botocore's
+        build_full_result).
+
+        Displays a list of flows that are associated with this account. This
+        request returns a paginated result.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListFlows
+        """
+        return self._paginate(
+            "ListFlows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_gateway_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGatewayInstancesRequestTypeDef],
+    ) -> RegionResults[ListGatewayInstancesResponseTypeDef]:
+        """Every page of ListGatewayInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Displays a list of instances associated with the Amazon Web Services
+        account. This request returns a paginated result. You can use the
+        filterArn property to display only the instances associated with the
+        selected Gateway Amazon Resource Name (ARN).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListGatewayInstances
+        """
+        return self._paginate(
+            "ListGatewayInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGatewaysRequestTypeDef],
+    ) -> RegionResults[ListGatewaysResponseTypeDef]:
+        """Every page of ListGateways in every target, merged per target (botocore's
+        build_full_result).
+
+        Displays a list of gateways that are associated with this account. This
+        request returns a paginated result.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListGateways
+        """
+        return self._paginate(
+            "ListGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOfferingsRequestTypeDef],
+    ) -> RegionResults[ListOfferingsResponseTypeDef]:
+        """Every page of ListOfferings in every target, merged per target (botocore's
+        build_full_result).
+
+        Displays a list of all offerings that are available to this account in the
+        current Amazon Web Services Region. If you have an active reservation
+        (which means you've purchased an offering that has already started and
+        hasn't expired yet), your account isn't eligible for other offerings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListOfferings
+        """
+        return self._paginate(
+            "ListOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_reservations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReservationsRequestTypeDef],
+    ) -> RegionResults[ListReservationsResponseTypeDef]:
+        """Every page of ListReservations in every target, merged per target
+        (botocore's build_full_result).
+
+        Displays a list of all reservations that have been purchased by this
+        account in the current Amazon Web Services Region. This list includes all
+        reservations in all states (such as active and expired).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListReservations
+        """
+        return self._paginate(
+            "ListReservations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_router_inputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRouterInputsRequestTypeDef],
+    ) -> RegionResults[ListRouterInputsResponseTypeDef]:
+        """Every page of ListRouterInputs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of router inputs in AWS Elemental MediaConnect.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListRouterInputs
+        """
+        return self._paginate(
+            "ListRouterInputs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_router_network_interfaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRouterNetworkInterfacesRequestTypeDef],
+    ) -> RegionResults[ListRouterNetworkInterfacesResponseTypeDef]:
+        """Every page of ListRouterNetworkInterfaces in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list of router network interfaces in AWS Elemental
+        MediaConnect.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListRouterNetworkInterfaces
+        """
+        return self._paginate(
+            "ListRouterNetworkInterfaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_router_outputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRouterOutputsRequestTypeDef],
+    ) -> RegionResults[ListRouterOutputsResponseTypeDef]:
+        """Every page of ListRouterOutputs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of router outputs in AWS Elemental MediaConnect.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListRouterOutputs
+        """
+        return self._paginate(
+            "ListRouterOutputs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_bridges(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBridgesRequestTypeDef],
+    ) -> Items[ListedBridgeTypeDef]:
+        """Each element of Bridges in every page of ListBridges, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListBridges
+        """
+        return self._items(
+            "ListBridges", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_entitlements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEntitlementsRequestTypeDef],
+    ) -> Items[ListedEntitlementTypeDef]:
+        """Each element of Entitlements in every page of ListEntitlements, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListEntitlements
+        """
+        return self._items(
+            "ListEntitlements", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFlowsRequestTypeDef],
+    ) -> Items[ListedFlowTypeDef]:
+        """Each element of Flows in every page of ListFlows, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListFlows
+        """
+        return self._items(
+            "ListFlows", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_gateway_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGatewayInstancesRequestTypeDef],
+    ) -> Items[ListedGatewayInstanceTypeDef]:
+        """Each element of Instances in every page of ListGatewayInstances, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListGatewayInstances
+        """
+        return self._items(
+            "ListGatewayInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGatewaysRequestTypeDef],
+    ) -> Items[ListedGatewayTypeDef]:
+        """Each element of Gateways in every page of ListGateways, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListGateways
+        """
+        return self._items(
+            "ListGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOfferingsRequestTypeDef],
+    ) -> Items[OfferingTypeDef]:
+        """Each element of Offerings in every page of ListOfferings, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListOfferings
+        """
+        return self._items(
+            "ListOfferings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_reservations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReservationsRequestTypeDef],
+    ) -> Items[ReservationTypeDef]:
+        """Each element of Reservations in every page of ListReservations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListReservations
+        """
+        return self._items(
+            "ListReservations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_router_inputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRouterInputsRequestTypeDef],
+    ) -> Items[ListedRouterInputTypeDef]:
+        """Each element of RouterInputs in every page of ListRouterInputs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListRouterInputs
+        """
+        return self._items(
+            "ListRouterInputs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_router_network_interfaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRouterNetworkInterfacesRequestTypeDef],
+    ) -> Items[ListedRouterNetworkInterfaceTypeDef]:
+        """Each element of RouterNetworkInterfaces in every page of
+        ListRouterNetworkInterfaces, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListRouterNetworkInterfaces
+        """
+        return self._items(
+            "ListRouterNetworkInterfaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_router_outputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRouterOutputsRequestTypeDef],
+    ) -> Items[ListedRouterOutputTypeDef]:
+        """Each element of RouterOutputs in every page of ListRouterOutputs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListRouterOutputs
+        """
+        return self._items(
+            "ListRouterOutputs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_flow_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeFlowRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a flow is active
+
+        Polls DescribeFlow in every target at once, every 3 seconds and at most 40
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DescribeFlow
+        """
+        return self._wait("FlowActive", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_flow_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeFlowRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a flow is deleted
+
+        Polls DescribeFlow in every target at once, every 3 seconds and at most 40
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DescribeFlow
+        """
+        return self._wait("FlowDeleted", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_flow_standby(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeFlowRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a flow is in standby mode
+
+        Polls DescribeFlow in every target at once, every 3 seconds and at most 40
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DescribeFlow
+        """
+        return self._wait("FlowStandby", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_input_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRouterInputRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the Input is ACTIVE
+
+        Polls GetRouterInput in every target at once, every 3 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetRouterInput
+        """
+        return self._wait("InputActive", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_input_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRouterInputRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the Input is deleted
+
+        Polls GetRouterInput in every target at once, every 3 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetRouterInput
+        """
+        return self._wait(
+            "InputDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_input_standby(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRouterInputRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the Input is STANDBY
+
+        Polls GetRouterInput in every target at once, every 3 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetRouterInput
+        """
+        return self._wait(
+            "InputStandby", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_output_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRouterOutputRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the Output is ACTIVE
+
+        Polls GetRouterOutput in every target at once, every 3 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetRouterOutput
+        """
+        return self._wait(
+            "OutputActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_output_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRouterOutputRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the Output is deleted
+
+        Polls GetRouterOutput in every target at once, every 3 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetRouterOutput
+        """
+        return self._wait(
+            "OutputDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_output_routed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRouterOutputRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the Output is ROUTED
+
+        Polls GetRouterOutput in every target at once, every 3 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetRouterOutput
+        """
+        return self._wait(
+            "OutputRouted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_output_standby(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRouterOutputRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the Output is STANDBY
+
+        Polls GetRouterOutput in every target at once, every 3 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetRouterOutput
+        """
+        return self._wait(
+            "OutputStandby", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_output_unrouted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRouterOutputRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the Output is UNROUTED
+
+        Polls GetRouterOutput in every target at once, every 3 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetRouterOutput
+        """
+        return self._wait(
+            "OutputUnrouted", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -10,6 +10,9 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
         DescribeEndpointsResponseTypeDef,
         DisassociateCertificateRequestTypeDef,
         DisassociateCertificateResponseTypeDef,
+        EndpointTypeDef,
         GetJobRequestTypeDef,
         GetJobResponseTypeDef,
         GetJobTemplateRequestTypeDef,
@@ -49,6 +53,9 @@ if TYPE_CHECKING:
         GetPresetResponseTypeDef,
         GetQueueRequestTypeDef,
         GetQueueResponseTypeDef,
+        JobEngineVersionTypeDef,
+        JobTemplateTypeDef,
+        JobTypeDef,
         ListJobTemplatesRequestTypeDef,
         ListJobTemplatesResponseTypeDef,
         ListJobsRequestTypeDef,
@@ -61,10 +68,12 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListVersionsRequestTypeDef,
         ListVersionsResponseTypeDef,
+        PresetTypeDef,
         ProbeRequestTypeDef,
         ProbeResponseTypeDef,
         PutPolicyRequestTypeDef,
         PutPolicyResponseTypeDef,
+        QueueTypeDef,
         SearchJobsRequestTypeDef,
         SearchJobsResponseTypeDef,
         StartJobsQueryRequestTypeDef,
@@ -438,3 +447,299 @@ class MultiRegionMediaConvert(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/UpdateQueue
         """
         return self._call("UpdateQueue", kwargs)
+
+    @deprecated(
+        "DescribeEndpoints is deprecated. DescribeEndpoints and account specific endpoints are no longer required. We recommend that you send your requests directly to the regional endpoint instead."
+    )
+    def paginate_describe_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEndpointsRequestTypeDef],
+    ) -> RegionResults[DescribeEndpointsResponseTypeDef]:
+        """Every page of DescribeEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Send a request with an empty body to the regional API endpoint to get your
+        account API endpoint. Note that DescribeEndpoints is no longer required.
+        We recommend that you send your requests directly to the regional endpoint
+        instead.
+
+        Deprecated parameters: Mode.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/DescribeEndpoints
+        """
+        return self._paginate(
+            "DescribeEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_job_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
+    ) -> RegionResults[ListJobTemplatesResponseTypeDef]:
+        """Every page of ListJobTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieve a JSON array of up to twenty of your job templates. This will
+        return the templates themselves, not just a list of them. To retrieve the
+        next twenty templates, use the nextToken string returned with the array
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/ListJobTemplates
+        """
+        return self._paginate(
+            "ListJobTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> RegionResults[ListJobsResponseTypeDef]:
+        """Every page of ListJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieve a JSON array of up to twenty of your most recently created jobs.
+        This array includes in-process, completed, and errored jobs. This will
+        return the jobs themselves, not just a list of the jobs. To retrieve the
+        twenty next most recent jobs, use the nextToken string returned with the
+        array.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/ListJobs
+        """
+        return self._paginate(
+            "ListJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_presets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPresetsRequestTypeDef],
+    ) -> RegionResults[ListPresetsResponseTypeDef]:
+        """Every page of ListPresets in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieve a JSON array of up to twenty of your presets. This will return
+        the presets themselves, not just a list of them. To retrieve the next
+        twenty presets, use the nextToken string returned with the array.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/ListPresets
+        """
+        return self._paginate(
+            "ListPresets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQueuesRequestTypeDef],
+    ) -> RegionResults[ListQueuesResponseTypeDef]:
+        """Every page of ListQueues in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieve a JSON array of up to twenty of your queues. This will return the
+        queues themselves, not just a list of them. To retrieve the next twenty
+        queues, use the nextToken string returned with the array.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/ListQueues
+        """
+        return self._paginate(
+            "ListQueues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVersionsRequestTypeDef],
+    ) -> RegionResults[ListVersionsResponseTypeDef]:
+        """Every page of ListVersions in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieve a JSON array of all available Job engine versions and the date
+        they expire.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/ListVersions
+        """
+        return self._paginate(
+            "ListVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchJobsRequestTypeDef],
+    ) -> RegionResults[SearchJobsResponseTypeDef]:
+        """Every page of SearchJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieve a JSON array that includes job details for up to twenty of your
+        most recent jobs. Optionally filter results further according to input
+        file, queue, or status. To retrieve the twenty next most recent jobs, use
+        the nextToken string returned with the array.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/SearchJobs
+        """
+        return self._paginate(
+            "SearchJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "DescribeEndpoints is deprecated. DescribeEndpoints and account specific endpoints are no longer required. We recommend that you send your requests directly to the regional endpoint instead."
+    )
+    def iter_describe_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEndpointsRequestTypeDef],
+    ) -> Items[EndpointTypeDef]:
+        """Each element of Endpoints in every page of DescribeEndpoints, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/DescribeEndpoints
+        """
+        return self._items(
+            "DescribeEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_job_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
+    ) -> Items[JobTemplateTypeDef]:
+        """Each element of JobTemplates in every page of ListJobTemplates, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/ListJobTemplates
+        """
+        return self._items(
+            "ListJobTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> Items[JobTypeDef]:
+        """Each element of Jobs in every page of ListJobs, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/ListJobs
+        """
+        return self._items("ListJobs", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_presets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPresetsRequestTypeDef],
+    ) -> Items[PresetTypeDef]:
+        """Each element of Presets in every page of ListPresets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/ListPresets
+        """
+        return self._items(
+            "ListPresets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQueuesRequestTypeDef],
+    ) -> Items[QueueTypeDef]:
+        """Each element of Queues in every page of ListQueues, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/ListQueues
+        """
+        return self._items(
+            "ListQueues", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVersionsRequestTypeDef],
+    ) -> Items[JobEngineVersionTypeDef]:
+        """Each element of Versions in every page of ListVersions, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/ListVersions
+        """
+        return self._items(
+            "ListVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchJobsRequestTypeDef],
+    ) -> Items[JobTypeDef]:
+        """Each element of Jobs in every page of SearchJobs, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/SearchJobs
+        """
+        return self._items(
+            "SearchJobs", kwargs, max_items=max_items, page_size=page_size
+        )

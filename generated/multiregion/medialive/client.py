@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -24,8 +27,13 @@ if TYPE_CHECKING:
         BatchUpdateScheduleResponseTypeDef,
         CancelInputDeviceTransferRequestTypeDef,
         CancelInputDeviceTransferResponseTypeDef,
+        ChannelAlertTypeDef,
+        ChannelSummaryTypeDef,
         ClaimDeviceRequestTypeDef,
         ClaimDeviceResponseTypeDef,
+        CloudWatchAlarmTemplateGroupSummaryTypeDef,
+        CloudWatchAlarmTemplateSummaryTypeDef,
+        ClusterAlertTypeDef,
         CreateChannelPlacementGroupRequestTypeDef,
         CreateChannelPlacementGroupResponseTypeDef,
         CreateChannelRequestTypeDef,
@@ -94,10 +102,12 @@ if TYPE_CHECKING:
         DescribeAccountConfigurationResponseTypeDef,
         DescribeChannelPlacementGroupRequestTypeDef,
         DescribeChannelPlacementGroupResponseTypeDef,
+        DescribeChannelPlacementGroupSummaryTypeDef,
         DescribeChannelRequestTypeDef,
         DescribeChannelResponseTypeDef,
         DescribeClusterRequestTypeDef,
         DescribeClusterResponseTypeDef,
+        DescribeClusterSummaryTypeDef,
         DescribeInputDeviceRequestTypeDef,
         DescribeInputDeviceResponseTypeDef,
         DescribeInputDeviceThumbnailRequestTypeDef,
@@ -112,8 +122,10 @@ if TYPE_CHECKING:
         DescribeMultiplexResponseTypeDef,
         DescribeNetworkRequestTypeDef,
         DescribeNetworkResponseTypeDef,
+        DescribeNetworkSummaryTypeDef,
         DescribeNodeRequestTypeDef,
         DescribeNodeResponseTypeDef,
+        DescribeNodeSummaryTypeDef,
         DescribeOfferingRequestTypeDef,
         DescribeOfferingResponseTypeDef,
         DescribeReservationRequestTypeDef,
@@ -125,6 +137,8 @@ if TYPE_CHECKING:
         DescribeThumbnailsRequestTypeDef,
         DescribeThumbnailsResponseTypeDef,
         EmptyResponseMetadataTypeDef,
+        EventBridgeRuleTemplateGroupSummaryTypeDef,
+        EventBridgeRuleTemplateSummaryTypeDef,
         GetCloudWatchAlarmTemplateGroupRequestTypeDef,
         GetCloudWatchAlarmTemplateGroupResponseTypeDef,
         GetCloudWatchAlarmTemplateRequestTypeDef,
@@ -135,6 +149,9 @@ if TYPE_CHECKING:
         GetEventBridgeRuleTemplateResponseTypeDef,
         GetSignalMapRequestTypeDef,
         GetSignalMapResponseTypeDef,
+        InputDeviceSummaryTypeDef,
+        InputSecurityGroupTypeDef,
+        InputTypeDef,
         ListAlertsRequestTypeDef,
         ListAlertsResponseTypeDef,
         ListChannelPlacementGroupsRequestTypeDef,
@@ -182,14 +199,22 @@ if TYPE_CHECKING:
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
         ListVersionsResponseTypeDef,
+        MultiplexAlertTypeDef,
+        MultiplexProgramSummaryTypeDef,
+        MultiplexSummaryTypeDef,
+        OfferingTypeDef,
         PurchaseOfferingRequestTypeDef,
         PurchaseOfferingResponseTypeDef,
         RebootInputDeviceRequestTypeDef,
         RebootInputDeviceResponseTypeDef,
         RejectInputDeviceTransferRequestTypeDef,
         RejectInputDeviceTransferResponseTypeDef,
+        ReservationTypeDef,
         RestartChannelPipelinesRequestTypeDef,
         RestartChannelPipelinesResponseTypeDef,
+        ScheduleActionOutputTypeDef,
+        SdiSourceSummaryTypeDef,
+        SignalMapSummaryTypeDef,
         StartChannelRequestTypeDef,
         StartChannelResponseTypeDef,
         StartDeleteMonitorDeploymentRequestTypeDef,
@@ -212,6 +237,7 @@ if TYPE_CHECKING:
         StopMultiplexResponseTypeDef,
         TransferInputDeviceRequestTypeDef,
         TransferInputDeviceResponseTypeDef,
+        TransferringInputDeviceSummaryTypeDef,
         UpdateAccountConfigurationRequestTypeDef,
         UpdateAccountConfigurationResponseTypeDef,
         UpdateChannelClassRequestTypeDef,
@@ -1429,3 +1455,1354 @@ class MultiRegionMediaLive(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateSdiSource
         """
         return self._call("UpdateSdiSource", kwargs)
+
+    def paginate_describe_schedule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeScheduleRequestTypeDef],
+    ) -> RegionResults[DescribeScheduleResponseTypeDef]:
+        """Every page of DescribeSchedule in every target, merged per target
+        (botocore's build_full_result).
+
+        Get a channel schedule
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeSchedule
+        """
+        return self._paginate(
+            "DescribeSchedule",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_alerts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAlertsRequestTypeDef],
+    ) -> RegionResults[ListAlertsResponseTypeDef]:
+        """Every page of ListAlerts in every target, merged per target (botocore's
+        build_full_result).
+
+        List the alerts for a channel with optional filtering based on alert
+        state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListAlerts
+        """
+        return self._paginate(
+            "ListAlerts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_channel_placement_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChannelPlacementGroupsRequestTypeDef],
+    ) -> RegionResults[ListChannelPlacementGroupsResponseTypeDef]:
+        """Every page of ListChannelPlacementGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieve the list of ChannelPlacementGroups in the specified Cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListChannelPlacementGroups
+        """
+        return self._paginate(
+            "ListChannelPlacementGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChannelsRequestTypeDef],
+    ) -> RegionResults[ListChannelsResponseTypeDef]:
+        """Every page of ListChannels in every target, merged per target (botocore's
+        build_full_result).
+
+        Produces list of channels that have been created
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListChannels
+        """
+        return self._paginate(
+            "ListChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cloud_watch_alarm_template_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCloudWatchAlarmTemplateGroupsRequestTypeDef],
+    ) -> RegionResults[ListCloudWatchAlarmTemplateGroupsResponseTypeDef]:
+        """Every page of ListCloudWatchAlarmTemplateGroups in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists cloudwatch alarm template groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListCloudWatchAlarmTemplateGroups
+        """
+        return self._paginate(
+            "ListCloudWatchAlarmTemplateGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cloud_watch_alarm_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCloudWatchAlarmTemplatesRequestTypeDef],
+    ) -> RegionResults[ListCloudWatchAlarmTemplatesResponseTypeDef]:
+        """Every page of ListCloudWatchAlarmTemplates in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists cloudwatch alarm templates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListCloudWatchAlarmTemplates
+        """
+        return self._paginate(
+            "ListCloudWatchAlarmTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cluster_alerts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClusterAlertsRequestTypeDef],
+    ) -> RegionResults[ListClusterAlertsResponseTypeDef]:
+        """Every page of ListClusterAlerts in every target, merged per target
+        (botocore's build_full_result).
+
+        List the alerts for a cluster with optional filtering based on alert
+        state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListClusterAlerts
+        """
+        return self._paginate(
+            "ListClusterAlerts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> RegionResults[ListClustersResponseTypeDef]:
+        """Every page of ListClusters in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieve the list of Clusters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListClusters
+        """
+        return self._paginate(
+            "ListClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_event_bridge_rule_template_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventBridgeRuleTemplateGroupsRequestTypeDef],
+    ) -> RegionResults[ListEventBridgeRuleTemplateGroupsResponseTypeDef]:
+        """Every page of ListEventBridgeRuleTemplateGroups in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists eventbridge rule template groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListEventBridgeRuleTemplateGroups
+        """
+        return self._paginate(
+            "ListEventBridgeRuleTemplateGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_event_bridge_rule_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventBridgeRuleTemplatesRequestTypeDef],
+    ) -> RegionResults[ListEventBridgeRuleTemplatesResponseTypeDef]:
+        """Every page of ListEventBridgeRuleTemplates in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists eventbridge rule templates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListEventBridgeRuleTemplates
+        """
+        return self._paginate(
+            "ListEventBridgeRuleTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_input_device_transfers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInputDeviceTransfersRequestTypeDef],
+    ) -> RegionResults[ListInputDeviceTransfersResponseTypeDef]:
+        """Every page of ListInputDeviceTransfers in every target, merged per target
+        (botocore's build_full_result).
+
+        List input devices that are currently being transferred. List input
+        devices that you are transferring from your AWS account or input devices
+        that another AWS account is transferring to you.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListInputDeviceTransfers
+        """
+        return self._paginate(
+            "ListInputDeviceTransfers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_input_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInputDevicesRequestTypeDef],
+    ) -> RegionResults[ListInputDevicesResponseTypeDef]:
+        """Every page of ListInputDevices in every target, merged per target
+        (botocore's build_full_result).
+
+        List input devices
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListInputDevices
+        """
+        return self._paginate(
+            "ListInputDevices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_input_security_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInputSecurityGroupsRequestTypeDef],
+    ) -> RegionResults[ListInputSecurityGroupsResponseTypeDef]:
+        """Every page of ListInputSecurityGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Produces a list of Input Security Groups for an account
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListInputSecurityGroups
+        """
+        return self._paginate(
+            "ListInputSecurityGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_inputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInputsRequestTypeDef],
+    ) -> RegionResults[ListInputsResponseTypeDef]:
+        """Every page of ListInputs in every target, merged per target (botocore's
+        build_full_result).
+
+        Produces list of inputs that have been created
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListInputs
+        """
+        return self._paginate(
+            "ListInputs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_multiplex_alerts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMultiplexAlertsRequestTypeDef],
+    ) -> RegionResults[ListMultiplexAlertsResponseTypeDef]:
+        """Every page of ListMultiplexAlerts in every target, merged per target
+        (botocore's build_full_result).
+
+        List the alerts for a multiplex with optional filtering based on alert
+        state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListMultiplexAlerts
+        """
+        return self._paginate(
+            "ListMultiplexAlerts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_multiplex_programs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMultiplexProgramsRequestTypeDef],
+    ) -> RegionResults[ListMultiplexProgramsResponseTypeDef]:
+        """Every page of ListMultiplexPrograms in every target, merged per target
+        (botocore's build_full_result).
+
+        List the programs that currently exist for a specific multiplex.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListMultiplexPrograms
+        """
+        return self._paginate(
+            "ListMultiplexPrograms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_multiplexes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMultiplexesRequestTypeDef],
+    ) -> RegionResults[ListMultiplexesResponseTypeDef]:
+        """Every page of ListMultiplexes in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieve a list of the existing multiplexes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListMultiplexes
+        """
+        return self._paginate(
+            "ListMultiplexes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworksRequestTypeDef],
+    ) -> RegionResults[ListNetworksResponseTypeDef]:
+        """Every page of ListNetworks in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieve the list of Networks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListNetworks
+        """
+        return self._paginate(
+            "ListNetworks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNodesRequestTypeDef],
+    ) -> RegionResults[ListNodesResponseTypeDef]:
+        """Every page of ListNodes in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieve the list of Nodes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListNodes
+        """
+        return self._paginate(
+            "ListNodes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOfferingsRequestTypeDef],
+    ) -> RegionResults[ListOfferingsResponseTypeDef]:
+        """Every page of ListOfferings in every target, merged per target (botocore's
+        build_full_result).
+
+        List offerings available for purchase.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListOfferings
+        """
+        return self._paginate(
+            "ListOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_reservations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReservationsRequestTypeDef],
+    ) -> RegionResults[ListReservationsResponseTypeDef]:
+        """Every page of ListReservations in every target, merged per target
+        (botocore's build_full_result).
+
+        List purchased reservations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListReservations
+        """
+        return self._paginate(
+            "ListReservations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sdi_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSdiSourcesRequestTypeDef],
+    ) -> RegionResults[ListSdiSourcesResponseTypeDef]:
+        """Every page of ListSdiSources in every target, merged per target
+        (botocore's build_full_result).
+
+        List all the SdiSources in the AWS account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListSdiSources
+        """
+        return self._paginate(
+            "ListSdiSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_signal_maps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSignalMapsRequestTypeDef],
+    ) -> RegionResults[ListSignalMapsResponseTypeDef]:
+        """Every page of ListSignalMaps in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists signal maps.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListSignalMaps
+        """
+        return self._paginate(
+            "ListSignalMaps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_schedule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeScheduleRequestTypeDef],
+    ) -> Items[ScheduleActionOutputTypeDef]:
+        """Each element of ScheduleActions in every page of DescribeSchedule, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeSchedule
+        """
+        return self._items(
+            "DescribeSchedule", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_alerts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAlertsRequestTypeDef],
+    ) -> Items[ChannelAlertTypeDef]:
+        """Each element of Alerts in every page of ListAlerts, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListAlerts
+        """
+        return self._items(
+            "ListAlerts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_channel_placement_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChannelPlacementGroupsRequestTypeDef],
+    ) -> Items[DescribeChannelPlacementGroupSummaryTypeDef]:
+        """Each element of ChannelPlacementGroups in every page of
+        ListChannelPlacementGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListChannelPlacementGroups
+        """
+        return self._items(
+            "ListChannelPlacementGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChannelsRequestTypeDef],
+    ) -> Items[ChannelSummaryTypeDef]:
+        """Each element of Channels in every page of ListChannels, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListChannels
+        """
+        return self._items(
+            "ListChannels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cloud_watch_alarm_template_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCloudWatchAlarmTemplateGroupsRequestTypeDef],
+    ) -> Items[CloudWatchAlarmTemplateGroupSummaryTypeDef]:
+        """Each element of CloudWatchAlarmTemplateGroups in every page of
+        ListCloudWatchAlarmTemplateGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListCloudWatchAlarmTemplateGroups
+        """
+        return self._items(
+            "ListCloudWatchAlarmTemplateGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cloud_watch_alarm_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCloudWatchAlarmTemplatesRequestTypeDef],
+    ) -> Items[CloudWatchAlarmTemplateSummaryTypeDef]:
+        """Each element of CloudWatchAlarmTemplates in every page of
+        ListCloudWatchAlarmTemplates, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListCloudWatchAlarmTemplates
+        """
+        return self._items(
+            "ListCloudWatchAlarmTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cluster_alerts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClusterAlertsRequestTypeDef],
+    ) -> Items[ClusterAlertTypeDef]:
+        """Each element of Alerts in every page of ListClusterAlerts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListClusterAlerts
+        """
+        return self._items(
+            "ListClusterAlerts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> Items[DescribeClusterSummaryTypeDef]:
+        """Each element of Clusters in every page of ListClusters, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListClusters
+        """
+        return self._items(
+            "ListClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_event_bridge_rule_template_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventBridgeRuleTemplateGroupsRequestTypeDef],
+    ) -> Items[EventBridgeRuleTemplateGroupSummaryTypeDef]:
+        """Each element of EventBridgeRuleTemplateGroups in every page of
+        ListEventBridgeRuleTemplateGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListEventBridgeRuleTemplateGroups
+        """
+        return self._items(
+            "ListEventBridgeRuleTemplateGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_event_bridge_rule_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventBridgeRuleTemplatesRequestTypeDef],
+    ) -> Items[EventBridgeRuleTemplateSummaryTypeDef]:
+        """Each element of EventBridgeRuleTemplates in every page of
+        ListEventBridgeRuleTemplates, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListEventBridgeRuleTemplates
+        """
+        return self._items(
+            "ListEventBridgeRuleTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_input_device_transfers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInputDeviceTransfersRequestTypeDef],
+    ) -> Items[TransferringInputDeviceSummaryTypeDef]:
+        """Each element of InputDeviceTransfers in every page of
+        ListInputDeviceTransfers, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListInputDeviceTransfers
+        """
+        return self._items(
+            "ListInputDeviceTransfers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_input_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInputDevicesRequestTypeDef],
+    ) -> Items[InputDeviceSummaryTypeDef]:
+        """Each element of InputDevices in every page of ListInputDevices, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListInputDevices
+        """
+        return self._items(
+            "ListInputDevices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_input_security_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInputSecurityGroupsRequestTypeDef],
+    ) -> Items[InputSecurityGroupTypeDef]:
+        """Each element of InputSecurityGroups in every page of
+        ListInputSecurityGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListInputSecurityGroups
+        """
+        return self._items(
+            "ListInputSecurityGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_inputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInputsRequestTypeDef],
+    ) -> Items[InputTypeDef]:
+        """Each element of Inputs in every page of ListInputs, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListInputs
+        """
+        return self._items(
+            "ListInputs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_multiplex_alerts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMultiplexAlertsRequestTypeDef],
+    ) -> Items[MultiplexAlertTypeDef]:
+        """Each element of Alerts in every page of ListMultiplexAlerts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListMultiplexAlerts
+        """
+        return self._items(
+            "ListMultiplexAlerts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_multiplex_programs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMultiplexProgramsRequestTypeDef],
+    ) -> Items[MultiplexProgramSummaryTypeDef]:
+        """Each element of MultiplexPrograms in every page of ListMultiplexPrograms,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListMultiplexPrograms
+        """
+        return self._items(
+            "ListMultiplexPrograms", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_multiplexes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMultiplexesRequestTypeDef],
+    ) -> Items[MultiplexSummaryTypeDef]:
+        """Each element of Multiplexes in every page of ListMultiplexes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListMultiplexes
+        """
+        return self._items(
+            "ListMultiplexes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworksRequestTypeDef],
+    ) -> Items[DescribeNetworkSummaryTypeDef]:
+        """Each element of Networks in every page of ListNetworks, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListNetworks
+        """
+        return self._items(
+            "ListNetworks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNodesRequestTypeDef],
+    ) -> Items[DescribeNodeSummaryTypeDef]:
+        """Each element of Nodes in every page of ListNodes, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListNodes
+        """
+        return self._items(
+            "ListNodes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOfferingsRequestTypeDef],
+    ) -> Items[OfferingTypeDef]:
+        """Each element of Offerings in every page of ListOfferings, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListOfferings
+        """
+        return self._items(
+            "ListOfferings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_reservations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReservationsRequestTypeDef],
+    ) -> Items[ReservationTypeDef]:
+        """Each element of Reservations in every page of ListReservations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListReservations
+        """
+        return self._items(
+            "ListReservations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sdi_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSdiSourcesRequestTypeDef],
+    ) -> Items[SdiSourceSummaryTypeDef]:
+        """Each element of SdiSources in every page of ListSdiSources, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListSdiSources
+        """
+        return self._items(
+            "ListSdiSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_signal_maps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSignalMapsRequestTypeDef],
+    ) -> Items[SignalMapSummaryTypeDef]:
+        """Each element of SignalMaps in every page of ListSignalMaps, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListSignalMaps
+        """
+        return self._items(
+            "ListSignalMaps", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_channel_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeChannelRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a channel has been created
+
+        Polls DescribeChannel in every target at once, every 3 seconds and at most
+        5 times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeChannel
+        """
+        return self._wait(
+            "ChannelCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_channel_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeChannelRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a channel has been deleted
+
+        Polls DescribeChannel in every target at once, every 5 seconds and at most
+        84 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeChannel
+        """
+        return self._wait(
+            "ChannelDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_channel_placement_group_assigned(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeChannelPlacementGroupRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the channel placement group has been assigned
+
+        Polls DescribeChannelPlacementGroup in every target at once, every 3
+        seconds and at most 5 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeChannelPlacementGroup
+        """
+        return self._wait(
+            "ChannelPlacementGroupAssigned",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_channel_placement_group_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeChannelPlacementGroupRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the channel placement group has been deleted
+
+        Polls DescribeChannelPlacementGroup in every target at once, every 5
+        seconds and at most 20 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeChannelPlacementGroup
+        """
+        return self._wait(
+            "ChannelPlacementGroupDeleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_channel_placement_group_unassigned(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeChannelPlacementGroupRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the channel placement group has been unassigned
+
+        Polls DescribeChannelPlacementGroup in every target at once, every 5
+        seconds and at most 20 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeChannelPlacementGroup
+        """
+        return self._wait(
+            "ChannelPlacementGroupUnassigned",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_channel_running(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeChannelRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a channel is running
+
+        Polls DescribeChannel in every target at once, every 5 seconds and at most
+        120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeChannel
+        """
+        return self._wait(
+            "ChannelRunning", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_channel_stopped(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeChannelRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a channel has is stopped
+
+        Polls DescribeChannel in every target at once, every 5 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeChannel
+        """
+        return self._wait(
+            "ChannelStopped", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_cluster_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeClusterRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a cluster has been created
+
+        Polls DescribeCluster in every target at once, every 3 seconds and at most
+        5 times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeCluster
+        """
+        return self._wait(
+            "ClusterCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_cluster_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeClusterRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a cluster has been deleted
+
+        Polls DescribeCluster in every target at once, every 5 seconds and at most
+        20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeCluster
+        """
+        return self._wait(
+            "ClusterDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_input_attached(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeInputRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an input has been attached
+
+        Polls DescribeInput in every target at once, every 5 seconds and at most
+        20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeInput
+        """
+        return self._wait(
+            "InputAttached", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_input_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeInputRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an input has been deleted
+
+        Polls DescribeInput in every target at once, every 5 seconds and at most
+        20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeInput
+        """
+        return self._wait(
+            "InputDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_input_detached(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeInputRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an input has been detached
+
+        Polls DescribeInput in every target at once, every 5 seconds and at most
+        84 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeInput
+        """
+        return self._wait(
+            "InputDetached", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_multiplex_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeMultiplexRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a multiplex has been created
+
+        Polls DescribeMultiplex in every target at once, every 3 seconds and at
+        most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeMultiplex
+        """
+        return self._wait(
+            "MultiplexCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_multiplex_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeMultiplexRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a multiplex has been deleted
+
+        Polls DescribeMultiplex in every target at once, every 5 seconds and at
+        most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeMultiplex
+        """
+        return self._wait(
+            "MultiplexDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_multiplex_running(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeMultiplexRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a multiplex is running
+
+        Polls DescribeMultiplex in every target at once, every 5 seconds and at
+        most 120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeMultiplex
+        """
+        return self._wait(
+            "MultiplexRunning", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_multiplex_stopped(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeMultiplexRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a multiplex has is stopped
+
+        Polls DescribeMultiplex in every target at once, every 5 seconds and at
+        most 28 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeMultiplex
+        """
+        return self._wait(
+            "MultiplexStopped", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_node_deregistered(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeNodeRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a node has been deregistered
+
+        Polls DescribeNode in every target at once, every 5 seconds and at most 20
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeNode
+        """
+        return self._wait(
+            "NodeDeregistered", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_node_registered(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeNodeRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a node has been registered
+
+        Polls DescribeNode in every target at once, every 3 seconds and at most 5
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeNode
+        """
+        return self._wait(
+            "NodeRegistered", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_signal_map_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetSignalMapRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a signal map has been created
+
+        Polls GetSignalMap in every target at once, every 5 seconds and at most 60
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/GetSignalMap
+        """
+        return self._wait(
+            "SignalMapCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_signal_map_monitor_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetSignalMapRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a signal map's monitor has been deleted
+
+        Polls GetSignalMap in every target at once, every 5 seconds and at most
+        120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/GetSignalMap
+        """
+        return self._wait(
+            "SignalMapMonitorDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_signal_map_monitor_deployed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetSignalMapRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a signal map's monitor has been deployed
+
+        Polls GetSignalMap in every target at once, every 5 seconds and at most
+        120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/GetSignalMap
+        """
+        return self._wait(
+            "SignalMapMonitorDeployed", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_signal_map_updated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetSignalMapRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a signal map has been updated
+
+        Polls GetSignalMap in every target at once, every 5 seconds and at most 60
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/GetSignalMap
+        """
+        return self._wait(
+            "SignalMapUpdated", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -10,9 +10,13 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ChannelTypeDef,
         ConfigureLogsRequestTypeDef,
         ConfigureLogsResponseTypeDef,
         CreateChannelRequestTypeDef,
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
         DescribeOriginEndpointRequestTypeDef,
         DescribeOriginEndpointResponseTypeDef,
         EmptyResponseMetadataTypeDef,
+        HarvestJobTypeDef,
         ListChannelsRequestTypeDef,
         ListChannelsResponseTypeDef,
         ListHarvestJobsRequestTypeDef,
@@ -40,6 +45,7 @@ if TYPE_CHECKING:
         ListOriginEndpointsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        OriginEndpointTypeDef,
         RotateChannelCredentialsRequestTypeDef,
         RotateChannelCredentialsResponseTypeDef,
         RotateIngestEndpointCredentialsRequestTypeDef,
@@ -228,3 +234,120 @@ class MultiRegionMediaPackage(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/UpdateOriginEndpoint
         """
         return self._call("UpdateOriginEndpoint", kwargs)
+
+    def paginate_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChannelsRequestTypeDef],
+    ) -> RegionResults[ListChannelsResponseTypeDef]:
+        """Every page of ListChannels in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a collection of Channels.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ListChannels
+        """
+        return self._paginate(
+            "ListChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_harvest_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHarvestJobsRequestTypeDef],
+    ) -> RegionResults[ListHarvestJobsResponseTypeDef]:
+        """Every page of ListHarvestJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a collection of HarvestJob records.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ListHarvestJobs
+        """
+        return self._paginate(
+            "ListHarvestJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_origin_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOriginEndpointsRequestTypeDef],
+    ) -> RegionResults[ListOriginEndpointsResponseTypeDef]:
+        """Every page of ListOriginEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a collection of OriginEndpoint records.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ListOriginEndpoints
+        """
+        return self._paginate(
+            "ListOriginEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChannelsRequestTypeDef],
+    ) -> Items[ChannelTypeDef]:
+        """Each element of Channels in every page of ListChannels, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ListChannels
+        """
+        return self._items(
+            "ListChannels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_harvest_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHarvestJobsRequestTypeDef],
+    ) -> Items[HarvestJobTypeDef]:
+        """Each element of HarvestJobs in every page of ListHarvestJobs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ListHarvestJobs
+        """
+        return self._items(
+            "ListHarvestJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_origin_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOriginEndpointsRequestTypeDef],
+    ) -> Items[OriginEndpointTypeDef]:
+        """Each element of OriginEndpoints in every page of ListOriginEndpoints, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ListOriginEndpoints
+        """
+        return self._items(
+            "ListOriginEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AssetShallowTypeDef,
         ConfigureLogsRequestTypeDef,
         ConfigureLogsResponseTypeDef,
         CreateAssetRequestTypeDef,
@@ -41,6 +45,8 @@ if TYPE_CHECKING:
         ListPackagingGroupsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        PackagingConfigurationTypeDef,
+        PackagingGroupTypeDef,
         TagResourceRequestTypeDef,
         UntagResourceRequestTypeDef,
         UpdatePackagingGroupRequestTypeDef,
@@ -212,3 +218,124 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/UpdatePackagingGroup
         """
         return self._call("UpdatePackagingGroup", kwargs)
+
+    def paginate_list_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssetsRequestTypeDef],
+    ) -> RegionResults[ListAssetsResponseTypeDef]:
+        """Every page of ListAssets in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a collection of MediaPackage VOD Asset resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ListAssets
+        """
+        return self._paginate(
+            "ListAssets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_packaging_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPackagingConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListPackagingConfigurationsResponseTypeDef]:
+        """Every page of ListPackagingConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a collection of MediaPackage VOD PackagingConfiguration resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ListPackagingConfigurations
+        """
+        return self._paginate(
+            "ListPackagingConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_packaging_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPackagingGroupsRequestTypeDef],
+    ) -> RegionResults[ListPackagingGroupsResponseTypeDef]:
+        """Every page of ListPackagingGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a collection of MediaPackage VOD PackagingGroup resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ListPackagingGroups
+        """
+        return self._paginate(
+            "ListPackagingGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssetsRequestTypeDef],
+    ) -> Items[AssetShallowTypeDef]:
+        """Each element of Assets in every page of ListAssets, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ListAssets
+        """
+        return self._items(
+            "ListAssets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_packaging_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPackagingConfigurationsRequestTypeDef],
+    ) -> Items[PackagingConfigurationTypeDef]:
+        """Each element of PackagingConfigurations in every page of
+        ListPackagingConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ListPackagingConfigurations
+        """
+        return self._items(
+            "ListPackagingConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_packaging_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPackagingGroupsRequestTypeDef],
+    ) -> Items[PackagingGroupTypeDef]:
+        """Each element of PackagingGroups in every page of ListPackagingGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ListPackagingGroups
+        """
+        return self._items(
+            "ListPackagingGroups", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         CancelHarvestJobRequestTypeDef,
         CancelHarvestJobResponseTypeDef,
+        ChannelGroupListConfigurationTypeDef,
+        ChannelListConfigurationTypeDef,
         CreateChannelGroupRequestTypeDef,
         CreateChannelGroupResponseTypeDef,
         CreateChannelRequestTypeDef,
@@ -45,6 +50,7 @@ if TYPE_CHECKING:
         GetOriginEndpointPolicyResponseTypeDef,
         GetOriginEndpointRequestTypeDef,
         GetOriginEndpointResponseTypeDef,
+        HarvestJobTypeDef,
         ListChannelGroupsRequestTypeDef,
         ListChannelGroupsResponseTypeDef,
         ListChannelsRequestTypeDef,
@@ -55,6 +61,7 @@ if TYPE_CHECKING:
         ListOriginEndpointsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        OriginEndpointListConfigurationTypeDef,
         PutChannelPolicyRequestTypeDef,
         PutChannelPolicyResponseTypeDef,
         PutOriginEndpointPolicyRequestTypeDef,
@@ -407,3 +414,181 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/UpdateOriginEndpoint
         """
         return self._call("UpdateOriginEndpoint", kwargs)
+
+    def paginate_list_channel_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChannelGroupsRequestTypeDef],
+    ) -> RegionResults[ListChannelGroupsResponseTypeDef]:
+        """Every page of ListChannelGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves all channel groups that are configured in Elemental
+        MediaPackage.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/ListChannelGroups
+        """
+        return self._paginate(
+            "ListChannelGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChannelsRequestTypeDef],
+    ) -> RegionResults[ListChannelsResponseTypeDef]:
+        """Every page of ListChannels in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves all channels in a specific channel group that are configured in
+        AWS Elemental MediaPackage.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/ListChannels
+        """
+        return self._paginate(
+            "ListChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_harvest_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHarvestJobsRequestTypeDef],
+    ) -> RegionResults[ListHarvestJobsResponseTypeDef]:
+        """Every page of ListHarvestJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of harvest jobs that match the specified criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/ListHarvestJobs
+        """
+        return self._paginate(
+            "ListHarvestJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_origin_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOriginEndpointsRequestTypeDef],
+    ) -> RegionResults[ListOriginEndpointsResponseTypeDef]:
+        """Every page of ListOriginEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves all origin endpoints in a specific channel that are configured
+        in AWS Elemental MediaPackage.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/ListOriginEndpoints
+        """
+        return self._paginate(
+            "ListOriginEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_channel_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChannelGroupsRequestTypeDef],
+    ) -> Items[ChannelGroupListConfigurationTypeDef]:
+        """Each element of Items in every page of ListChannelGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/ListChannelGroups
+        """
+        return self._items(
+            "ListChannelGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChannelsRequestTypeDef],
+    ) -> Items[ChannelListConfigurationTypeDef]:
+        """Each element of Items in every page of ListChannels, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/ListChannels
+        """
+        return self._items(
+            "ListChannels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_harvest_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHarvestJobsRequestTypeDef],
+    ) -> Items[HarvestJobTypeDef]:
+        """Each element of Items in every page of ListHarvestJobs, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/ListHarvestJobs
+        """
+        return self._items(
+            "ListHarvestJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_origin_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOriginEndpointsRequestTypeDef],
+    ) -> Items[OriginEndpointListConfigurationTypeDef]:
+        """Each element of Items in every page of ListOriginEndpoints, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/ListOriginEndpoints
+        """
+        return self._items(
+            "ListOriginEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_harvest_job_finished(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetHarvestJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until HarvestJobFinished.
+
+        Polls GetHarvestJob in every target at once, every 2 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/GetHarvestJob
+        """
+        return self._wait(
+            "HarvestJobFinished", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ContainerTypeDef,
         CreateContainerInputTypeDef,
         CreateContainerOutputTypeDef,
         DeleteContainerInputTypeDef,
@@ -293,3 +297,42 @@ class MultiRegionMediaStore(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-2017-09-01/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_containers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContainersInputTypeDef],
+    ) -> RegionResults[ListContainersOutputTypeDef]:
+        """Every page of ListContainers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the properties of all containers in AWS Elemental MediaStore.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediastore-2017-09-01/ListContainers
+        """
+        return self._paginate(
+            "ListContainers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_containers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContainersInputTypeDef],
+    ) -> Items[ContainerTypeDef]:
+        """Each element of Containers in every page of ListContainers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediastore-2017-09-01/ListContainers
+        """
+        return self._items(
+            "ListContainers", kwargs, max_items=max_items, page_size=page_size
+        )

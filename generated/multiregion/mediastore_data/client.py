@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
         DescribeObjectResponseTypeDef,
         GetObjectRequestTypeDef,
         GetObjectResponseTypeDef,
+        ItemTypeDef,
         ListItemsRequestTypeDef,
         ListItemsResponseTypeDef,
         PutObjectRequestTypeDef,
@@ -85,3 +89,43 @@ class MultiRegionMediaStoreData(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-data-2017-09-01/PutObject
         """
         return self._call("PutObject", kwargs)
+
+    def paginate_list_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListItemsRequestTypeDef],
+    ) -> RegionResults[ListItemsResponseTypeDef]:
+        """Every page of ListItems in every target, merged per target (botocore's
+        build_full_result).
+
+        Provides a list of metadata entries about folders and objects in the
+        specified folder.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediastore-data-2017-09-01/ListItems
+        """
+        return self._paginate(
+            "ListItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListItemsRequestTypeDef],
+    ) -> Items[ItemTypeDef]:
+        """Each element of Items in every page of ListItems, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediastore-data-2017-09-01/ListItems
+        """
+        return self._items(
+            "ListItems", kwargs, max_items=max_items, page_size=page_size
+        )

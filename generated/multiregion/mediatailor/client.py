@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AlertTypeDef,
+        ChannelTypeDef,
         ConfigureLogsForChannelRequestTypeDef,
         ConfigureLogsForChannelResponseTypeDef,
         ConfigureLogsForPlaybackConfigurationRequestTypeDef,
@@ -57,6 +62,7 @@ if TYPE_CHECKING:
         DescribeVodSourceRequestTypeDef,
         DescribeVodSourceResponseTypeDef,
         EmptyResponseMetadataTypeDef,
+        FunctionTypeDef,
         GetChannelPolicyRequestTypeDef,
         GetChannelPolicyResponseTypeDef,
         GetChannelScheduleRequestTypeDef,
@@ -85,12 +91,17 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListVodSourcesRequestTypeDef,
         ListVodSourcesResponseTypeDef,
+        LiveSourceTypeDef,
+        PlaybackConfigurationTypeDef,
+        PrefetchScheduleTypeDef,
         PutChannelPolicyRequestTypeDef,
         PutChannelPolicyResponseTypeDef,
         PutFunctionRequestTypeDef,
         PutFunctionResponseTypeDef,
         PutPlaybackConfigurationRequestTypeDef,
         PutPlaybackConfigurationResponseTypeDef,
+        ScheduleEntryTypeDef,
+        SourceLocationTypeDef,
         StartChannelRequestTypeDef,
         StartChannelResponseTypeDef,
         StopChannelRequestTypeDef,
@@ -107,6 +118,7 @@ if TYPE_CHECKING:
         UpdateSourceLocationResponseTypeDef,
         UpdateVodSourceRequestTypeDef,
         UpdateVodSourceResponseTypeDef,
+        VodSourceTypeDef,
     )
 
 __all__ = ["MultiRegionMediaTailor"]
@@ -614,3 +626,366 @@ class MultiRegionMediaTailor(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/UpdateVodSource
         """
         return self._call("UpdateVodSource", kwargs)
+
+    def paginate_get_channel_schedule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetChannelScheduleRequestTypeDef],
+    ) -> RegionResults[GetChannelScheduleResponseTypeDef]:
+        """Every page of GetChannelSchedule in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves information about your channel's schedule.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/GetChannelSchedule
+        """
+        return self._paginate(
+            "GetChannelSchedule",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_alerts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAlertsRequestTypeDef],
+    ) -> RegionResults[ListAlertsResponseTypeDef]:
+        """Every page of ListAlerts in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the alerts that are associated with a MediaTailor channel assembly
+        resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListAlerts
+        """
+        return self._paginate(
+            "ListAlerts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChannelsRequestTypeDef],
+    ) -> RegionResults[ListChannelsResponseTypeDef]:
+        """Every page of ListChannels in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves information about the channels that are associated with the
+        current AWS account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListChannels
+        """
+        return self._paginate(
+            "ListChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_functions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFunctionsRequestTypeDef],
+    ) -> RegionResults[ListFunctionsResponseTypeDef]:
+        """Every page of ListFunctions in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves all functions associated with your AWS account in the current
+        Region. For more information about functions, see Working with functions
+        in the MediaTailor User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListFunctions
+        """
+        return self._paginate(
+            "ListFunctions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_live_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLiveSourcesRequestTypeDef],
+    ) -> RegionResults[ListLiveSourcesResponseTypeDef]:
+        """Every page of ListLiveSources in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the live sources contained in a source location. A source represents
+        a piece of content.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListLiveSources
+        """
+        return self._paginate(
+            "ListLiveSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_playback_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPlaybackConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListPlaybackConfigurationsResponseTypeDef]:
+        """Every page of ListPlaybackConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves existing playback configurations. For information about
+        MediaTailor configurations, see Working with Configurations in AWS
+        Elemental MediaTailor.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListPlaybackConfigurations
+        """
+        return self._paginate(
+            "ListPlaybackConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_prefetch_schedules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPrefetchSchedulesRequestTypeDef],
+    ) -> RegionResults[ListPrefetchSchedulesResponseTypeDef]:
+        """Every page of ListPrefetchSchedules in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the prefetch schedules for a playback configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListPrefetchSchedules
+        """
+        return self._paginate(
+            "ListPrefetchSchedules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_source_locations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSourceLocationsRequestTypeDef],
+    ) -> RegionResults[ListSourceLocationsResponseTypeDef]:
+        """Every page of ListSourceLocations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the source locations for a channel. A source location defines the
+        host server URL, and contains a list of sources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListSourceLocations
+        """
+        return self._paginate(
+            "ListSourceLocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_vod_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVodSourcesRequestTypeDef],
+    ) -> RegionResults[ListVodSourcesResponseTypeDef]:
+        """Every page of ListVodSources in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the VOD sources contained in a source location. A source represents
+        a piece of content.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListVodSources
+        """
+        return self._paginate(
+            "ListVodSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_channel_schedule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetChannelScheduleRequestTypeDef],
+    ) -> Items[ScheduleEntryTypeDef]:
+        """Each element of Items in every page of GetChannelSchedule, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/GetChannelSchedule
+        """
+        return self._items(
+            "GetChannelSchedule", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_alerts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAlertsRequestTypeDef],
+    ) -> Items[AlertTypeDef]:
+        """Each element of Items in every page of ListAlerts, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListAlerts
+        """
+        return self._items(
+            "ListAlerts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChannelsRequestTypeDef],
+    ) -> Items[ChannelTypeDef]:
+        """Each element of Items in every page of ListChannels, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListChannels
+        """
+        return self._items(
+            "ListChannels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_functions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFunctionsRequestTypeDef],
+    ) -> Items[FunctionTypeDef]:
+        """Each element of Items in every page of ListFunctions, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListFunctions
+        """
+        return self._items(
+            "ListFunctions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_live_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLiveSourcesRequestTypeDef],
+    ) -> Items[LiveSourceTypeDef]:
+        """Each element of Items in every page of ListLiveSources, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListLiveSources
+        """
+        return self._items(
+            "ListLiveSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_playback_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPlaybackConfigurationsRequestTypeDef],
+    ) -> Items[PlaybackConfigurationTypeDef]:
+        """Each element of Items in every page of ListPlaybackConfigurations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListPlaybackConfigurations
+        """
+        return self._items(
+            "ListPlaybackConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_prefetch_schedules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPrefetchSchedulesRequestTypeDef],
+    ) -> Items[PrefetchScheduleTypeDef]:
+        """Each element of Items in every page of ListPrefetchSchedules, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListPrefetchSchedules
+        """
+        return self._items(
+            "ListPrefetchSchedules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_source_locations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSourceLocationsRequestTypeDef],
+    ) -> Items[SourceLocationTypeDef]:
+        """Each element of Items in every page of ListSourceLocations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListSourceLocations
+        """
+        return self._items(
+            "ListSourceLocations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_vod_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVodSourcesRequestTypeDef],
+    ) -> Items[VodSourceTypeDef]:
+        """Each element of Items in every page of ListVodSources, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListVodSources
+        """
+        return self._items(
+            "ListVodSources", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,8 @@ if TYPE_CHECKING:
         CopyImageSetResponseTypeDef,
         CreateDatastoreRequestTypeDef,
         CreateDatastoreResponseTypeDef,
+        DICOMImportJobSummaryTypeDef,
+        DatastoreSummaryTypeDef,
         DeleteDatastoreRequestTypeDef,
         DeleteDatastoreResponseTypeDef,
         DeleteImageSetRequestTypeDef,
@@ -30,6 +35,8 @@ if TYPE_CHECKING:
         GetImageSetMetadataResponseTypeDef,
         GetImageSetRequestTypeDef,
         GetImageSetResponseTypeDef,
+        ImageSetPropertiesTypeDef,
+        ImageSetsMetadataSummaryTypeDef,
         ListDICOMImportJobsRequestTypeDef,
         ListDICOMImportJobsResponseTypeDef,
         ListDatastoresRequestTypeDef,
@@ -228,3 +235,161 @@ class MultiRegionHealthImaging(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/UpdateImageSetMetadata
         """
         return self._call("UpdateImageSetMetadata", kwargs)
+
+    def paginate_list_datastores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatastoresRequestTypeDef],
+    ) -> RegionResults[ListDatastoresResponseTypeDef]:
+        """Every page of ListDatastores in every target, merged per target
+        (botocore's build_full_result).
+
+        List data stores.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/ListDatastores
+        """
+        return self._paginate(
+            "ListDatastores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dicom_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDICOMImportJobsRequestTypeDef],
+    ) -> RegionResults[ListDICOMImportJobsResponseTypeDef]:
+        """Every page of ListDICOMImportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        List import jobs created for a specific data store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/ListDICOMImportJobs
+        """
+        return self._paginate(
+            "ListDICOMImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_image_set_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImageSetVersionsRequestTypeDef],
+    ) -> RegionResults[ListImageSetVersionsResponseTypeDef]:
+        """Every page of ListImageSetVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        List image set versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/ListImageSetVersions
+        """
+        return self._paginate(
+            "ListImageSetVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_image_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchImageSetsRequestTypeDef],
+    ) -> RegionResults[SearchImageSetsResponseTypeDef]:
+        """Every page of SearchImageSets in every target, merged per target
+        (botocore's build_full_result).
+
+        Search image sets based on defined input attributes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/SearchImageSets
+        """
+        return self._paginate(
+            "SearchImageSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_datastores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatastoresRequestTypeDef],
+    ) -> Items[DatastoreSummaryTypeDef]:
+        """Each element of datastoreSummaries in every page of ListDatastores, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/ListDatastores
+        """
+        return self._items(
+            "ListDatastores", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dicom_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDICOMImportJobsRequestTypeDef],
+    ) -> Items[DICOMImportJobSummaryTypeDef]:
+        """Each element of jobSummaries in every page of ListDICOMImportJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/ListDICOMImportJobs
+        """
+        return self._items(
+            "ListDICOMImportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_image_set_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImageSetVersionsRequestTypeDef],
+    ) -> Items[ImageSetPropertiesTypeDef]:
+        """Each element of imageSetPropertiesList in every page of
+        ListImageSetVersions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/ListImageSetVersions
+        """
+        return self._items(
+            "ListImageSetVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_image_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchImageSetsRequestTypeDef],
+    ) -> Items[ImageSetsMetadataSummaryTypeDef]:
+        """Each element of imageSetsMetadataSummaries in every page of
+        SearchImageSets, from every target, as its page arrives (tagged with its
+        target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/SearchImageSets
+        """
+        return self._items(
+            "SearchImageSets", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ACLTypeDef,
         BatchUpdateClusterRequestTypeDef,
         BatchUpdateClusterResponseTypeDef,
+        ClusterTypeDef,
         CopySnapshotRequestTypeDef,
         CopySnapshotResponseTypeDef,
         CreateACLRequestTypeDef,
@@ -74,6 +79,8 @@ if TYPE_CHECKING:
         DescribeSubnetGroupsResponseTypeDef,
         DescribeUsersRequestTypeDef,
         DescribeUsersResponseTypeDef,
+        EngineVersionInfoTypeDef,
+        EventTypeDef,
         FailoverShardRequestTypeDef,
         FailoverShardResponseTypeDef,
         ListAllowedMultiRegionClusterUpdatesRequestTypeDef,
@@ -82,10 +89,18 @@ if TYPE_CHECKING:
         ListAllowedNodeTypeUpdatesResponseTypeDef,
         ListTagsRequestTypeDef,
         ListTagsResponseTypeDef,
+        MultiRegionClusterTypeDef,
+        ParameterGroupTypeDef,
+        ParameterTypeDef,
         PurchaseReservedNodesOfferingRequestTypeDef,
         PurchaseReservedNodesOfferingResponseTypeDef,
+        ReservedNodeTypeDef,
+        ReservedNodesOfferingTypeDef,
         ResetParameterGroupRequestTypeDef,
         ResetParameterGroupResponseTypeDef,
+        ServiceUpdateTypeDef,
+        SnapshotTypeDef,
+        SubnetGroupTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -102,6 +117,7 @@ if TYPE_CHECKING:
         UpdateSubnetGroupResponseTypeDef,
         UpdateUserRequestTypeDef,
         UpdateUserResponseTypeDef,
+        UserTypeDef,
     )
 
 __all__ = ["MultiRegionMemoryDB"]
@@ -583,3 +599,529 @@ class MultiRegionMemoryDB(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/UpdateUser
         """
         return self._call("UpdateUser", kwargs)
+
+    def paginate_describe_acls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeACLsRequestTypeDef],
+    ) -> RegionResults[DescribeACLsResponseTypeDef]:
+        """Every page of DescribeACLs in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of ACLs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeACLs
+        """
+        return self._paginate(
+            "DescribeACLs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClustersRequestTypeDef],
+    ) -> RegionResults[DescribeClustersResponseTypeDef]:
+        """Every page of DescribeClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about all provisioned clusters if no cluster
+        identifier is specified, or about a specific cluster if a cluster name is
+        supplied.
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeClusters
+        """
+        return self._paginate(
+            "DescribeClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_engine_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEngineVersionsRequestTypeDef],
+    ) -> RegionResults[DescribeEngineVersionsResponseTypeDef]:
+        """Every page of DescribeEngineVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the available Redis OSS engine versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeEngineVersions
+        """
+        return self._paginate(
+            "DescribeEngineVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventsRequestTypeDef],
+    ) -> RegionResults[DescribeEventsResponseTypeDef]:
+        """Every page of DescribeEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns events related to clusters, security groups, and parameter groups.
+        You can obtain events specific to a particular cluster, security group, or
+        parameter group by providing the name as a parameter. By default, only the
+        events occurring within the last hour are returned; however, you can
+        retrieve up to 14 days' worth of events if necessary.
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeEvents
+        """
+        return self._paginate(
+            "DescribeEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_multi_region_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMultiRegionClustersRequestTypeDef],
+    ) -> RegionResults[DescribeMultiRegionClustersResponseTypeDef]:
+        """Every page of DescribeMultiRegionClusters in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns details about one or more multi-Region clusters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeMultiRegionClusters
+        """
+        return self._paginate(
+            "DescribeMultiRegionClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeParameterGroupsRequestTypeDef],
+    ) -> RegionResults[DescribeParameterGroupsResponseTypeDef]:
+        """Every page of DescribeParameterGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of parameter group descriptions. If a parameter group name
+        is specified, the list contains only the descriptions for that group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeParameterGroups
+        """
+        return self._paginate(
+            "DescribeParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeParametersRequestTypeDef],
+    ) -> RegionResults[DescribeParametersResponseTypeDef]:
+        """Every page of DescribeParameters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the detailed parameter list for a particular parameter group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeParameters
+        """
+        return self._paginate(
+            "DescribeParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_reserved_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReservedNodesRequestTypeDef],
+    ) -> RegionResults[DescribeReservedNodesResponseTypeDef]:
+        """Every page of DescribeReservedNodes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about reserved nodes for this account, or about a
+        specified reserved node.
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeReservedNodes
+        """
+        return self._paginate(
+            "DescribeReservedNodes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_reserved_nodes_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReservedNodesOfferingsRequestTypeDef],
+    ) -> RegionResults[DescribeReservedNodesOfferingsResponseTypeDef]:
+        """Every page of DescribeReservedNodesOfferings in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists available reserved node offerings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeReservedNodesOfferings
+        """
+        return self._paginate(
+            "DescribeReservedNodesOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_service_updates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeServiceUpdatesRequestTypeDef],
+    ) -> RegionResults[DescribeServiceUpdatesResponseTypeDef]:
+        """Every page of DescribeServiceUpdates in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns details of the service updates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeServiceUpdates
+        """
+        return self._paginate(
+            "DescribeServiceUpdates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
+    ) -> RegionResults[DescribeSnapshotsResponseTypeDef]:
+        """Every page of DescribeSnapshots in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about cluster snapshots. By default, DescribeSnapshots
+        lists all of your snapshots; it can optionally describe a single snapshot,
+        or just the snapshots associated with a particular cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeSnapshots
+        """
+        return self._paginate(
+            "DescribeSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSubnetGroupsRequestTypeDef],
+    ) -> RegionResults[DescribeSubnetGroupsResponseTypeDef]:
+        """Every page of DescribeSubnetGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of subnet group descriptions. If a subnet group name is
+        specified, the list contains only the description of that group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeSubnetGroups
+        """
+        return self._paginate(
+            "DescribeSubnetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeUsersRequestTypeDef],
+    ) -> RegionResults[DescribeUsersResponseTypeDef]:
+        """Every page of DescribeUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of users.
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeUsers
+        """
+        return self._paginate(
+            "DescribeUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_acls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeACLsRequestTypeDef],
+    ) -> Items[ACLTypeDef]:
+        """Each element of ACLs in every page of DescribeACLs, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeACLs
+        """
+        return self._items(
+            "DescribeACLs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClustersRequestTypeDef],
+    ) -> Items[ClusterTypeDef]:
+        """Each element of Clusters in every page of DescribeClusters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeClusters
+        """
+        return self._items(
+            "DescribeClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_engine_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEngineVersionsRequestTypeDef],
+    ) -> Items[EngineVersionInfoTypeDef]:
+        """Each element of EngineVersions in every page of DescribeEngineVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeEngineVersions
+        """
+        return self._items(
+            "DescribeEngineVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventsRequestTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of Events in every page of DescribeEvents, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeEvents
+        """
+        return self._items(
+            "DescribeEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_multi_region_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMultiRegionClustersRequestTypeDef],
+    ) -> Items[MultiRegionClusterTypeDef]:
+        """Each element of MultiRegionClusters in every page of
+        DescribeMultiRegionClusters, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeMultiRegionClusters
+        """
+        return self._items(
+            "DescribeMultiRegionClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeParameterGroupsRequestTypeDef],
+    ) -> Items[ParameterGroupTypeDef]:
+        """Each element of ParameterGroups in every page of DescribeParameterGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeParameterGroups
+        """
+        return self._items(
+            "DescribeParameterGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeParametersRequestTypeDef],
+    ) -> Items[ParameterTypeDef]:
+        """Each element of Parameters in every page of DescribeParameters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeParameters
+        """
+        return self._items(
+            "DescribeParameters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_reserved_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReservedNodesRequestTypeDef],
+    ) -> Items[ReservedNodeTypeDef]:
+        """Each element of ReservedNodes in every page of DescribeReservedNodes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeReservedNodes
+        """
+        return self._items(
+            "DescribeReservedNodes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_reserved_nodes_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReservedNodesOfferingsRequestTypeDef],
+    ) -> Items[ReservedNodesOfferingTypeDef]:
+        """Each element of ReservedNodesOfferings in every page of
+        DescribeReservedNodesOfferings, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeReservedNodesOfferings
+        """
+        return self._items(
+            "DescribeReservedNodesOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_service_updates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeServiceUpdatesRequestTypeDef],
+    ) -> Items[ServiceUpdateTypeDef]:
+        """Each element of ServiceUpdates in every page of DescribeServiceUpdates,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeServiceUpdates
+        """
+        return self._items(
+            "DescribeServiceUpdates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
+    ) -> Items[SnapshotTypeDef]:
+        """Each element of Snapshots in every page of DescribeSnapshots, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeSnapshots
+        """
+        return self._items(
+            "DescribeSnapshots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSubnetGroupsRequestTypeDef],
+    ) -> Items[SubnetGroupTypeDef]:
+        """Each element of SubnetGroups in every page of DescribeSubnetGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeSubnetGroups
+        """
+        return self._items(
+            "DescribeSubnetGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeUsersRequestTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of Users in every page of DescribeUsers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeUsers
+        """
+        return self._items(
+            "DescribeUsers", kwargs, max_items=max_items, page_size=page_size
+        )

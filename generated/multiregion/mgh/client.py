@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ApplicationStateTypeDef,
         AssociateCreatedArtifactRequestTypeDef,
         AssociateCreatedArtifactResultTypeDef,
         AssociateDiscoveredResourceRequestTypeDef,
@@ -20,6 +24,7 @@ if TYPE_CHECKING:
         AssociateSourceResourceResultTypeDef,
         CreateProgressUpdateStreamRequestTypeDef,
         CreateProgressUpdateStreamResultTypeDef,
+        CreatedArtifactTypeDef,
         DeleteProgressUpdateStreamRequestTypeDef,
         DeleteProgressUpdateStreamResultTypeDef,
         DescribeApplicationStateRequestTypeDef,
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
         DisassociateDiscoveredResourceResultTypeDef,
         DisassociateSourceResourceRequestTypeDef,
         DisassociateSourceResourceResultTypeDef,
+        DiscoveredResourceTypeDef,
         ImportMigrationTaskRequestTypeDef,
         ImportMigrationTaskResultTypeDef,
         ListApplicationStatesRequestTypeDef,
@@ -48,12 +54,16 @@ if TYPE_CHECKING:
         ListProgressUpdateStreamsResultTypeDef,
         ListSourceResourcesRequestTypeDef,
         ListSourceResourcesResultTypeDef,
+        MigrationTaskSummaryTypeDef,
+        MigrationTaskUpdateTypeDef,
         NotifyApplicationStateRequestTypeDef,
         NotifyApplicationStateResultTypeDef,
         NotifyMigrationTaskStateRequestTypeDef,
         NotifyMigrationTaskStateResultTypeDef,
+        ProgressUpdateStreamSummaryTypeDef,
         PutResourceAttributesRequestTypeDef,
         PutResourceAttributesResultTypeDef,
+        SourceResourceTypeDef,
     )
 
 __all__ = ["MultiRegionMigrationHub"]
@@ -285,3 +295,291 @@ class MultiRegionMigrationHub(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/PutResourceAttributes
         """
         return self._call("PutResourceAttributes", kwargs)
+
+    def paginate_list_application_states(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationStatesRequestTypeDef],
+    ) -> RegionResults[ListApplicationStatesResultTypeDef]:
+        """Every page of ListApplicationStates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the migration statuses for your applications. If you use the
+        optional ApplicationIds parameter, only the migration statuses for those
+        applications will be returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListApplicationStates
+        """
+        return self._paginate(
+            "ListApplicationStates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_created_artifacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCreatedArtifactsRequestTypeDef],
+    ) -> RegionResults[ListCreatedArtifactsResultTypeDef]:
+        """Every page of ListCreatedArtifacts in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the created artifacts attached to a given migration task in an
+        update stream. This API has the following traits:
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListCreatedArtifacts
+        """
+        return self._paginate(
+            "ListCreatedArtifacts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_discovered_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef],
+    ) -> RegionResults[ListDiscoveredResourcesResultTypeDef]:
+        """Every page of ListDiscoveredResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists discovered resources associated with the given MigrationTask.
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListDiscoveredResources
+        """
+        return self._paginate(
+            "ListDiscoveredResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_migration_task_updates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMigrationTaskUpdatesRequestTypeDef],
+    ) -> RegionResults[ListMigrationTaskUpdatesResultTypeDef]:
+        """Every page of ListMigrationTaskUpdates in every target, merged per target
+        (botocore's build_full_result).
+
+        This is a paginated API that returns all the migration-task states for the
+        specified MigrationTaskName and ProgressUpdateStream.
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListMigrationTaskUpdates
+        """
+        return self._paginate(
+            "ListMigrationTaskUpdates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_migration_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMigrationTasksRequestTypeDef],
+    ) -> RegionResults[ListMigrationTasksResultTypeDef]:
+        """Every page of ListMigrationTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all, or filtered by resource name, migration tasks associated with
+        the user account making this call. This API has the following traits:
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListMigrationTasks
+        """
+        return self._paginate(
+            "ListMigrationTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_progress_update_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProgressUpdateStreamsRequestTypeDef],
+    ) -> RegionResults[ListProgressUpdateStreamsResultTypeDef]:
+        """Every page of ListProgressUpdateStreams in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists progress update streams associated with the user account making this
+        call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListProgressUpdateStreams
+        """
+        return self._paginate(
+            "ListProgressUpdateStreams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_source_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSourceResourcesRequestTypeDef],
+    ) -> RegionResults[ListSourceResourcesResultTypeDef]:
+        """Every page of ListSourceResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the source resource that are associated with the specified
+        MigrationTaskName and ProgressUpdateStream.
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListSourceResources
+        """
+        return self._paginate(
+            "ListSourceResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_application_states(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationStatesRequestTypeDef],
+    ) -> Items[ApplicationStateTypeDef]:
+        """Each element of ApplicationStateList in every page of
+        ListApplicationStates, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListApplicationStates
+        """
+        return self._items(
+            "ListApplicationStates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_created_artifacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCreatedArtifactsRequestTypeDef],
+    ) -> Items[CreatedArtifactTypeDef]:
+        """Each element of CreatedArtifactList in every page of ListCreatedArtifacts,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListCreatedArtifacts
+        """
+        return self._items(
+            "ListCreatedArtifacts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_discovered_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef],
+    ) -> Items[DiscoveredResourceTypeDef]:
+        """Each element of DiscoveredResourceList in every page of
+        ListDiscoveredResources, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListDiscoveredResources
+        """
+        return self._items(
+            "ListDiscoveredResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_migration_task_updates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMigrationTaskUpdatesRequestTypeDef],
+    ) -> Items[MigrationTaskUpdateTypeDef]:
+        """Each element of MigrationTaskUpdateList in every page of
+        ListMigrationTaskUpdates, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListMigrationTaskUpdates
+        """
+        return self._items(
+            "ListMigrationTaskUpdates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_migration_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMigrationTasksRequestTypeDef],
+    ) -> Items[MigrationTaskSummaryTypeDef]:
+        """Each element of MigrationTaskSummaryList in every page of
+        ListMigrationTasks, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListMigrationTasks
+        """
+        return self._items(
+            "ListMigrationTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_progress_update_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProgressUpdateStreamsRequestTypeDef],
+    ) -> Items[ProgressUpdateStreamSummaryTypeDef]:
+        """Each element of ProgressUpdateStreamSummaryList in every page of
+        ListProgressUpdateStreams, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListProgressUpdateStreams
+        """
+        return self._items(
+            "ListProgressUpdateStreams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_source_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSourceResourcesRequestTypeDef],
+    ) -> Items[SourceResourceTypeDef]:
+        """Each element of SourceResourceList in every page of ListSourceResources,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListSourceResources
+        """
+        return self._items(
+            "ListSourceResources", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,10 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         ApplicationResponseTypeDef,
+        ApplicationTypeDef,
         ArchiveApplicationRequestTypeDef,
         ArchiveWaveRequestTypeDef,
         AssociateApplicationsRequestTypeDef,
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
         AssociateSourceServersResponseTypeDef,
         ChangeServerLifeCycleStateRequestTypeDef,
         ConnectorResponseTypeDef,
+        ConnectorTypeDef,
         CreateApplicationRequestTypeDef,
         CreateConnectorRequestTypeDef,
         CreateLaunchConfigurationTemplateRequestTypeDef,
@@ -61,14 +66,22 @@ if TYPE_CHECKING:
         DisassociateSourceServersResponseTypeDef,
         DisconnectFromServiceRequestTypeDef,
         EmptyResponseMetadataTypeDef,
+        ExportTaskErrorTypeDef,
+        ExportTaskTypeDef,
         FinalizeCutoverRequestTypeDef,
         GetLaunchConfigurationRequestTypeDef,
         GetNetworkMigrationDefinitionRequestTypeDef,
         GetNetworkMigrationMapperSegmentConstructRequestTypeDef,
         GetNetworkMigrationMapperSegmentConstructResponseTypeDef,
         GetReplicationConfigurationRequestTypeDef,
+        ImportFileEnrichmentTypeDef,
+        ImportTaskErrorTypeDef,
+        ImportTaskTypeDef,
         InitializeServiceResponseTypeDef,
+        JobLogTypeDef,
+        JobTypeDef,
         LaunchConfigurationTemplateResponseTypeDef,
+        LaunchConfigurationTemplateTypeDef,
         LaunchConfigurationTypeDef,
         ListApplicationsRequestTypeDef,
         ListApplicationsResponseTypeDef,
@@ -118,9 +131,22 @@ if TYPE_CHECKING:
         ListTemplateActionsResponseTypeDef,
         ListWavesRequestTypeDef,
         ListWavesResponseTypeDef,
+        ManagedAccountTypeDef,
         MarkAsArchivedRequestTypeDef,
+        NetworkMigrationAnalysisJobDetailsTypeDef,
+        NetworkMigrationAnalysisResultTypeDef,
+        NetworkMigrationCodeGenerationJobDetailsTypeDef,
+        NetworkMigrationCodeGenerationSegmentTypeDef,
+        NetworkMigrationDefinitionSummaryTypeDef,
         NetworkMigrationDefinitionTypeDef,
+        NetworkMigrationDeployedStackDetailsTypeDef,
+        NetworkMigrationDeployerJobDetailsTypeDef,
+        NetworkMigrationExecutionTypeDef,
+        NetworkMigrationMapperSegmentConstructTypeDef,
         NetworkMigrationMapperSegmentResponseTypeDef,
+        NetworkMigrationMapperSegmentTypeDef,
+        NetworkMigrationMappingJobDetailsTypeDef,
+        NetworkMigrationMappingUpdateJobDetailsTypeDef,
         PauseReplicationRequestTypeDef,
         PutSourceServerActionRequestTypeDef,
         PutTemplateActionRequestTypeDef,
@@ -129,11 +155,14 @@ if TYPE_CHECKING:
         RemoveTemplateActionRequestTypeDef,
         RemoveTemplateActionResponseTypeDef,
         ReplicationConfigurationTemplateResponseTypeDef,
+        ReplicationConfigurationTemplateTypeDef,
         ReplicationConfigurationTypeDef,
         ResumeReplicationRequestTypeDef,
         RetryDataReplicationRequestTypeDef,
         SourceServerActionDocumentResponseTypeDef,
+        SourceServerActionDocumentTypeDef,
         SourceServerResponseTypeDef,
+        SourceServerTypeDef,
         StartCutoverRequestTypeDef,
         StartCutoverResponseTypeDef,
         StartExportRequestTypeDef,
@@ -158,6 +187,7 @@ if TYPE_CHECKING:
         StopReplicationRequestTypeDef,
         TagResourceRequestTypeDef,
         TemplateActionDocumentResponseTypeDef,
+        TemplateActionDocumentTypeDef,
         TerminateTargetInstancesRequestTypeDef,
         TerminateTargetInstancesResponseTypeDef,
         UnarchiveApplicationRequestTypeDef,
@@ -174,7 +204,9 @@ if TYPE_CHECKING:
         UpdateSourceServerReplicationTypeRequestTypeDef,
         UpdateSourceServerRequestTypeDef,
         UpdateWaveRequestTypeDef,
+        VcenterClientTypeDef,
         WaveResponseTypeDef,
+        WaveTypeDef,
     )
 
 __all__ = ["MultiRegionmgn"]
@@ -1114,3 +1146,1204 @@ class MultiRegionmgn(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateWave
         """
         return self._call("UpdateWave", kwargs)
+
+    def paginate_describe_job_log_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeJobLogItemsRequestTypeDef],
+    ) -> RegionResults[DescribeJobLogItemsResponseTypeDef]:
+        """Every page of DescribeJobLogItems in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves detailed job log items with paging.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeJobLogItems
+        """
+        return self._paginate(
+            "DescribeJobLogItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeJobsRequestTypeDef],
+    ) -> RegionResults[DescribeJobsResponseTypeDef]:
+        """Every page of DescribeJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of Jobs. Use the JobsID and fromDate and toData filters to
+        limit which jobs are returned. The response is sorted by creationDataTime
+        - latest date first. Jobs are normally created by the StartTest,
+        StartCutover, and TerminateTargetInstances APIs. Jobs are also created by
+        DiagnosticLaunch and TerminateDiagnosticInstances, which are APIs
+        available only to *Support* and only used in response to relevant support
+        tickets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeJobs
+        """
+        return self._paginate(
+            "DescribeJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_launch_configuration_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeLaunchConfigurationTemplatesRequestTypeDef],
+    ) -> RegionResults[DescribeLaunchConfigurationTemplatesResponseTypeDef]:
+        """Every page of DescribeLaunchConfigurationTemplates in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists all Launch Configuration Templates, filtered by Launch Configuration
+        Template IDs
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeLaunchConfigurationTemplates
+        """
+        return self._paginate(
+            "DescribeLaunchConfigurationTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_replication_configuration_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReplicationConfigurationTemplatesRequestTypeDef],
+    ) -> RegionResults[DescribeReplicationConfigurationTemplatesResponseTypeDef]:
+        """Every page of DescribeReplicationConfigurationTemplates in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists all ReplicationConfigurationTemplates, filtered by Source Server
+        IDs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeReplicationConfigurationTemplates
+        """
+        return self._paginate(
+            "DescribeReplicationConfigurationTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_source_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSourceServersRequestTypeDef],
+    ) -> RegionResults[DescribeSourceServersResponseTypeDef]:
+        """Every page of DescribeSourceServers in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves all SourceServers or multiple SourceServers by ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeSourceServers
+        """
+        return self._paginate(
+            "DescribeSourceServers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_vcenter_clients(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVcenterClientsRequestTypeDef],
+    ) -> RegionResults[DescribeVcenterClientsResponseTypeDef]:
+        """Every page of DescribeVcenterClients in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the installed vCenter clients.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeVcenterClients
+        """
+        return self._paginate(
+            "DescribeVcenterClients",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves all applications or multiple applications by ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectorsRequestTypeDef],
+    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+        """Every page of ListConnectors in every target, merged per target
+        (botocore's build_full_result).
+
+        List Connectors.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListConnectors
+        """
+        return self._paginate(
+            "ListConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_export_errors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExportErrorsRequestTypeDef],
+    ) -> RegionResults[ListExportErrorsResponseTypeDef]:
+        """Every page of ListExportErrors in every target, merged per target
+        (botocore's build_full_result).
+
+        List export errors.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListExportErrors
+        """
+        return self._paginate(
+            "ListExportErrors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExportsRequestTypeDef],
+    ) -> RegionResults[ListExportsResponseTypeDef]:
+        """Every page of ListExports in every target, merged per target (botocore's
+        build_full_result).
+
+        List exports.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListExports
+        """
+        return self._paginate(
+            "ListExports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_import_errors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImportErrorsRequestTypeDef],
+    ) -> RegionResults[ListImportErrorsResponseTypeDef]:
+        """Every page of ListImportErrors in every target, merged per target
+        (botocore's build_full_result).
+
+        List import errors.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListImportErrors
+        """
+        return self._paginate(
+            "ListImportErrors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_import_file_enrichments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImportFileEnrichmentsRequestTypeDef],
+    ) -> RegionResults[ListImportFileEnrichmentsResponseTypeDef]:
+        """Every page of ListImportFileEnrichments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists import file enrichment jobs with optional filtering by job IDs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListImportFileEnrichments
+        """
+        return self._paginate(
+            "ListImportFileEnrichments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_imports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImportsRequestTypeDef],
+    ) -> RegionResults[ListImportsResponseTypeDef]:
+        """Every page of ListImports in every target, merged per target (botocore's
+        build_full_result).
+
+        List imports.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListImports
+        """
+        return self._paginate(
+            "ListImports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedAccountsRequestTypeDef],
+    ) -> RegionResults[ListManagedAccountsResponseTypeDef]:
+        """Every page of ListManagedAccounts in every target, merged per target
+        (botocore's build_full_result).
+
+        List Managed Accounts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListManagedAccounts
+        """
+        return self._paginate(
+            "ListManagedAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_network_migration_analyses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworkMigrationAnalysesRequestTypeDef],
+    ) -> RegionResults[ListNetworkMigrationAnalysesResponseTypeDef]:
+        """Every page of ListNetworkMigrationAnalyses in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists network migration analysis jobs for a specified execution. Returns
+        information about analysis job status and results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationAnalyses
+        """
+        return self._paginate(
+            "ListNetworkMigrationAnalyses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_network_migration_analysis_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworkMigrationAnalysisResultsRequestTypeDef],
+    ) -> RegionResults[ListNetworkMigrationAnalysisResultsResponseTypeDef]:
+        """Every page of ListNetworkMigrationAnalysisResults in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the results of network migration analyses, showing connectivity and
+        compatibility findings for migrated resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationAnalysisResults
+        """
+        return self._paginate(
+            "ListNetworkMigrationAnalysisResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_network_migration_code_generation_segments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworkMigrationCodeGenerationSegmentsRequestTypeDef],
+    ) -> RegionResults[ListNetworkMigrationCodeGenerationSegmentsResponseTypeDef]:
+        """Every page of ListNetworkMigrationCodeGenerationSegments in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists code generation segments, which represent individual infrastructure
+        components generated as code templates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationCodeGenerationSegments
+        """
+        return self._paginate(
+            "ListNetworkMigrationCodeGenerationSegments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_network_migration_code_generations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworkMigrationCodeGenerationsRequestTypeDef],
+    ) -> RegionResults[ListNetworkMigrationCodeGenerationsResponseTypeDef]:
+        """Every page of ListNetworkMigrationCodeGenerations in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists network migration code generation jobs, which convert network
+        mappings into infrastructure-as-code templates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationCodeGenerations
+        """
+        return self._paginate(
+            "ListNetworkMigrationCodeGenerations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_network_migration_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworkMigrationDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListNetworkMigrationDefinitionsResponseTypeDef]:
+        """Every page of ListNetworkMigrationDefinitions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all network migration definitions in the account, with optional
+        filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationDefinitions
+        """
+        return self._paginate(
+            "ListNetworkMigrationDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_network_migration_deployed_stacks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworkMigrationDeployedStacksRequestTypeDef],
+    ) -> RegionResults[ListNetworkMigrationDeployedStacksResponseTypeDef]:
+        """Every page of ListNetworkMigrationDeployedStacks in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists CloudFormation stacks that have been deployed as part of the network
+        migration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationDeployedStacks
+        """
+        return self._paginate(
+            "ListNetworkMigrationDeployedStacks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_network_migration_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworkMigrationDeploymentsRequestTypeDef],
+    ) -> RegionResults[ListNetworkMigrationDeployerJobResponseTypeDef]:
+        """Every page of ListNetworkMigrationDeployments in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists network migration deployment jobs and their current status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationDeployments
+        """
+        return self._paginate(
+            "ListNetworkMigrationDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_network_migration_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworkMigrationExecutionsRequestTypeDef],
+    ) -> RegionResults[ListNetworkMigrationExecutionsResponseTypeDef]:
+        """Every page of ListNetworkMigrationExecutions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists network migration execution instances for a given definition,
+        showing the status and progress of each execution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationExecutions
+        """
+        return self._paginate(
+            "ListNetworkMigrationExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_network_migration_mapper_segment_constructs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworkMigrationMapperSegmentConstructsRequestTypeDef],
+    ) -> RegionResults[ListNetworkMigrationMapperSegmentConstructsResponseTypeDef]:
+        """Every page of ListNetworkMigrationMapperSegmentConstructs in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists constructs within a mapper segment, representing individual
+        infrastructure components like VPCs, subnets, or security groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationMapperSegmentConstructs
+        """
+        return self._paginate(
+            "ListNetworkMigrationMapperSegmentConstructs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_network_migration_mapper_segments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworkMigrationMapperSegmentsRequestTypeDef],
+    ) -> RegionResults[ListNetworkMigrationMapperSegmentsResponseTypeDef]:
+        """Every page of ListNetworkMigrationMapperSegments in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists mapper segments, which represent logical groupings of network
+        resources to be migrated together.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationMapperSegments
+        """
+        return self._paginate(
+            "ListNetworkMigrationMapperSegments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_network_migration_mapping_updates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworkMigrationMappingUpdatesRequestTypeDef],
+    ) -> RegionResults[ListNetworkMigrationMappingUpdatesResponseTypeDef]:
+        """Every page of ListNetworkMigrationMappingUpdates in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists mapping update jobs, which apply customer modifications to the
+        generated network mappings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationMappingUpdates
+        """
+        return self._paginate(
+            "ListNetworkMigrationMappingUpdates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_network_migration_mappings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworkMigrationMappingsRequestTypeDef],
+    ) -> RegionResults[ListNetworkMigrationMappingsResponseTypeDef]:
+        """Every page of ListNetworkMigrationMappings in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists network migration mapping jobs, which analyze and create
+        relationships between source and target network resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationMappings
+        """
+        return self._paginate(
+            "ListNetworkMigrationMappings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_source_server_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSourceServerActionsRequestTypeDef],
+    ) -> RegionResults[ListSourceServerActionsResponseTypeDef]:
+        """Every page of ListSourceServerActions in every target, merged per target
+        (botocore's build_full_result).
+
+        List source server post migration custom actions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListSourceServerActions
+        """
+        return self._paginate(
+            "ListSourceServerActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_template_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTemplateActionsRequestTypeDef],
+    ) -> RegionResults[ListTemplateActionsResponseTypeDef]:
+        """Every page of ListTemplateActions in every target, merged per target
+        (botocore's build_full_result).
+
+        List template post migration custom actions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListTemplateActions
+        """
+        return self._paginate(
+            "ListTemplateActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_waves(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWavesRequestTypeDef],
+    ) -> RegionResults[ListWavesResponseTypeDef]:
+        """Every page of ListWaves in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves all waves or multiple waves by ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListWaves
+        """
+        return self._paginate(
+            "ListWaves",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_job_log_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeJobLogItemsRequestTypeDef],
+    ) -> Items[JobLogTypeDef]:
+        """Each element of items in every page of DescribeJobLogItems, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeJobLogItems
+        """
+        return self._items(
+            "DescribeJobLogItems", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeJobsRequestTypeDef],
+    ) -> Items[JobTypeDef]:
+        """Each element of items in every page of DescribeJobs, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeJobs
+        """
+        return self._items(
+            "DescribeJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_launch_configuration_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeLaunchConfigurationTemplatesRequestTypeDef],
+    ) -> Items[LaunchConfigurationTemplateTypeDef]:
+        """Each element of items in every page of
+        DescribeLaunchConfigurationTemplates, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeLaunchConfigurationTemplates
+        """
+        return self._items(
+            "DescribeLaunchConfigurationTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_replication_configuration_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReplicationConfigurationTemplatesRequestTypeDef],
+    ) -> Items[ReplicationConfigurationTemplateTypeDef]:
+        """Each element of items in every page of
+        DescribeReplicationConfigurationTemplates, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeReplicationConfigurationTemplates
+        """
+        return self._items(
+            "DescribeReplicationConfigurationTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_source_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSourceServersRequestTypeDef],
+    ) -> Items[SourceServerTypeDef]:
+        """Each element of items in every page of DescribeSourceServers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeSourceServers
+        """
+        return self._items(
+            "DescribeSourceServers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_vcenter_clients(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVcenterClientsRequestTypeDef],
+    ) -> Items[VcenterClientTypeDef]:
+        """Each element of items in every page of DescribeVcenterClients, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeVcenterClients
+        """
+        return self._items(
+            "DescribeVcenterClients", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> Items[ApplicationTypeDef]:
+        """Each element of items in every page of ListApplications, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectorsRequestTypeDef],
+    ) -> Items[ConnectorTypeDef]:
+        """Each element of items in every page of ListConnectors, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListConnectors
+        """
+        return self._items(
+            "ListConnectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_export_errors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExportErrorsRequestTypeDef],
+    ) -> Items[ExportTaskErrorTypeDef]:
+        """Each element of items in every page of ListExportErrors, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListExportErrors
+        """
+        return self._items(
+            "ListExportErrors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExportsRequestTypeDef],
+    ) -> Items[ExportTaskTypeDef]:
+        """Each element of items in every page of ListExports, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListExports
+        """
+        return self._items(
+            "ListExports", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_import_errors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImportErrorsRequestTypeDef],
+    ) -> Items[ImportTaskErrorTypeDef]:
+        """Each element of items in every page of ListImportErrors, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListImportErrors
+        """
+        return self._items(
+            "ListImportErrors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_import_file_enrichments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImportFileEnrichmentsRequestTypeDef],
+    ) -> Items[ImportFileEnrichmentTypeDef]:
+        """Each element of items in every page of ListImportFileEnrichments, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListImportFileEnrichments
+        """
+        return self._items(
+            "ListImportFileEnrichments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_imports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImportsRequestTypeDef],
+    ) -> Items[ImportTaskTypeDef]:
+        """Each element of items in every page of ListImports, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListImports
+        """
+        return self._items(
+            "ListImports", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_managed_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedAccountsRequestTypeDef],
+    ) -> Items[ManagedAccountTypeDef]:
+        """Each element of items in every page of ListManagedAccounts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListManagedAccounts
+        """
+        return self._items(
+            "ListManagedAccounts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_network_migration_analyses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworkMigrationAnalysesRequestTypeDef],
+    ) -> Items[NetworkMigrationAnalysisJobDetailsTypeDef]:
+        """Each element of items in every page of ListNetworkMigrationAnalyses, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationAnalyses
+        """
+        return self._items(
+            "ListNetworkMigrationAnalyses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_network_migration_analysis_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworkMigrationAnalysisResultsRequestTypeDef],
+    ) -> Items[NetworkMigrationAnalysisResultTypeDef]:
+        """Each element of items in every page of
+        ListNetworkMigrationAnalysisResults, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationAnalysisResults
+        """
+        return self._items(
+            "ListNetworkMigrationAnalysisResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_network_migration_code_generation_segments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworkMigrationCodeGenerationSegmentsRequestTypeDef],
+    ) -> Items[NetworkMigrationCodeGenerationSegmentTypeDef]:
+        """Each element of items in every page of
+        ListNetworkMigrationCodeGenerationSegments, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationCodeGenerationSegments
+        """
+        return self._items(
+            "ListNetworkMigrationCodeGenerationSegments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_network_migration_code_generations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworkMigrationCodeGenerationsRequestTypeDef],
+    ) -> Items[NetworkMigrationCodeGenerationJobDetailsTypeDef]:
+        """Each element of items in every page of
+        ListNetworkMigrationCodeGenerations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationCodeGenerations
+        """
+        return self._items(
+            "ListNetworkMigrationCodeGenerations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_network_migration_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworkMigrationDefinitionsRequestTypeDef],
+    ) -> Items[NetworkMigrationDefinitionSummaryTypeDef]:
+        """Each element of items in every page of ListNetworkMigrationDefinitions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationDefinitions
+        """
+        return self._items(
+            "ListNetworkMigrationDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_network_migration_deployed_stacks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworkMigrationDeployedStacksRequestTypeDef],
+    ) -> Items[NetworkMigrationDeployedStackDetailsTypeDef]:
+        """Each element of items in every page of ListNetworkMigrationDeployedStacks,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationDeployedStacks
+        """
+        return self._items(
+            "ListNetworkMigrationDeployedStacks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_network_migration_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworkMigrationDeploymentsRequestTypeDef],
+    ) -> Items[NetworkMigrationDeployerJobDetailsTypeDef]:
+        """Each element of items in every page of ListNetworkMigrationDeployments,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationDeployments
+        """
+        return self._items(
+            "ListNetworkMigrationDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_network_migration_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworkMigrationExecutionsRequestTypeDef],
+    ) -> Items[NetworkMigrationExecutionTypeDef]:
+        """Each element of items in every page of ListNetworkMigrationExecutions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationExecutions
+        """
+        return self._items(
+            "ListNetworkMigrationExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_network_migration_mapper_segment_constructs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworkMigrationMapperSegmentConstructsRequestTypeDef],
+    ) -> Items[NetworkMigrationMapperSegmentConstructTypeDef]:
+        """Each element of items in every page of
+        ListNetworkMigrationMapperSegmentConstructs, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationMapperSegmentConstructs
+        """
+        return self._items(
+            "ListNetworkMigrationMapperSegmentConstructs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_network_migration_mapper_segments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworkMigrationMapperSegmentsRequestTypeDef],
+    ) -> Items[NetworkMigrationMapperSegmentTypeDef]:
+        """Each element of items in every page of ListNetworkMigrationMapperSegments,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationMapperSegments
+        """
+        return self._items(
+            "ListNetworkMigrationMapperSegments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_network_migration_mapping_updates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworkMigrationMappingUpdatesRequestTypeDef],
+    ) -> Items[NetworkMigrationMappingUpdateJobDetailsTypeDef]:
+        """Each element of items in every page of ListNetworkMigrationMappingUpdates,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationMappingUpdates
+        """
+        return self._items(
+            "ListNetworkMigrationMappingUpdates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_network_migration_mappings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworkMigrationMappingsRequestTypeDef],
+    ) -> Items[NetworkMigrationMappingJobDetailsTypeDef]:
+        """Each element of items in every page of ListNetworkMigrationMappings, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationMappings
+        """
+        return self._items(
+            "ListNetworkMigrationMappings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_source_server_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSourceServerActionsRequestTypeDef],
+    ) -> Items[SourceServerActionDocumentTypeDef]:
+        """Each element of items in every page of ListSourceServerActions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListSourceServerActions
+        """
+        return self._items(
+            "ListSourceServerActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_template_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTemplateActionsRequestTypeDef],
+    ) -> Items[TemplateActionDocumentTypeDef]:
+        """Each element of items in every page of ListTemplateActions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListTemplateActions
+        """
+        return self._items(
+            "ListTemplateActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_waves(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWavesRequestTypeDef],
+    ) -> Items[WaveTypeDef]:
+        """Each element of items in every page of ListWaves, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListWaves
+        """
+        return self._items(
+            "ListWaves", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ApplicationSummaryTypeDef,
         CreateApplicationRequestTypeDef,
         CreateApplicationResponseTypeDef,
         CreateEnvironmentRequestTypeDef,
@@ -30,6 +34,8 @@ if TYPE_CHECKING:
         DeleteRouteResponseTypeDef,
         DeleteServiceRequestTypeDef,
         DeleteServiceResponseTypeDef,
+        EnvironmentSummaryTypeDef,
+        EnvironmentVpcTypeDef,
         GetApplicationRequestTypeDef,
         GetApplicationResponseTypeDef,
         GetEnvironmentRequestTypeDef,
@@ -54,6 +60,8 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         PutResourcePolicyRequestTypeDef,
         PutResourcePolicyResponseTypeDef,
+        RouteSummaryTypeDef,
+        ServiceSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -328,3 +336,203 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/UpdateRoute
         """
         return self._call("UpdateRoute", kwargs)
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the Amazon Web Services Migration Hub Refactor Spaces
+        applications within an environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environment_vpcs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentVpcsRequestTypeDef],
+    ) -> RegionResults[ListEnvironmentVpcsResponseTypeDef]:
+        """Every page of ListEnvironmentVpcs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Amazon Web Services Migration Hub Refactor Spaces service
+        virtual private clouds (VPCs) that are part of the environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/ListEnvironmentVpcs
+        """
+        return self._paginate(
+            "ListEnvironmentVpcs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+        """Every page of ListEnvironments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists Amazon Web Services Migration Hub Refactor Spaces environments owned
+        by a caller account or shared with the caller account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/ListEnvironments
+        """
+        return self._paginate(
+            "ListEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRoutesRequestTypeDef],
+    ) -> RegionResults[ListRoutesResponseTypeDef]:
+        """Every page of ListRoutes in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all the Amazon Web Services Migration Hub Refactor Spaces routes
+        within an application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/ListRoutes
+        """
+        return self._paginate(
+            "ListRoutes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServicesRequestTypeDef],
+    ) -> RegionResults[ListServicesResponseTypeDef]:
+        """Every page of ListServices in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all the Amazon Web Services Migration Hub Refactor Spaces services
+        within an application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/ListServices
+        """
+        return self._paginate(
+            "ListServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> Items[ApplicationSummaryTypeDef]:
+        """Each element of ApplicationSummaryList in every page of ListApplications,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_environment_vpcs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentVpcsRequestTypeDef],
+    ) -> Items[EnvironmentVpcTypeDef]:
+        """Each element of EnvironmentVpcList in every page of ListEnvironmentVpcs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/ListEnvironmentVpcs
+        """
+        return self._items(
+            "ListEnvironmentVpcs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+    ) -> Items[EnvironmentSummaryTypeDef]:
+        """Each element of EnvironmentSummaryList in every page of ListEnvironments,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/ListEnvironments
+        """
+        return self._items(
+            "ListEnvironments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRoutesRequestTypeDef],
+    ) -> Items[RouteSummaryTypeDef]:
+        """Each element of RouteSummaryList in every page of ListRoutes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/ListRoutes
+        """
+        return self._items(
+            "ListRoutes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServicesRequestTypeDef],
+    ) -> Items[ServiceSummaryTypeDef]:
+        """Each element of ServiceSummaryList in every page of ListServices, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/ListServices
+        """
+        return self._items(
+            "ListServices", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -56,6 +59,8 @@ if TYPE_CHECKING:
         ListWorkflowStepGroupsResponseTypeDef,
         ListWorkflowStepsRequestTypeDef,
         ListWorkflowStepsResponseTypeDef,
+        MigrationWorkflowSummaryTypeDef,
+        PluginSummaryTypeDef,
         RetryWorkflowStepRequestTypeDef,
         RetryWorkflowStepResponseTypeDef,
         StartMigrationWorkflowRequestTypeDef,
@@ -64,6 +69,9 @@ if TYPE_CHECKING:
         StopMigrationWorkflowResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TemplateStepGroupSummaryTypeDef,
+        TemplateStepSummaryTypeDef,
+        TemplateSummaryTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateMigrationWorkflowRequestTypeDef,
@@ -74,6 +82,8 @@ if TYPE_CHECKING:
         UpdateWorkflowStepGroupResponseTypeDef,
         UpdateWorkflowStepRequestTypeDef,
         UpdateWorkflowStepResponseTypeDef,
+        WorkflowStepGroupSummaryTypeDef,
+        WorkflowStepSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionMigrationHubOrchestrator"]
@@ -371,3 +381,280 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/UpdateWorkflowStepGroup
         """
         return self._call("UpdateWorkflowStepGroup", kwargs)
+
+    def paginate_list_plugins(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPluginsRequestTypeDef],
+    ) -> RegionResults[ListPluginsResponseTypeDef]:
+        """Every page of ListPlugins in every target, merged per target (botocore's
+        build_full_result).
+
+        List AWS Migration Hub Orchestrator plugins.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListPlugins
+        """
+        return self._paginate(
+            "ListPlugins",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_template_step_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTemplateStepGroupsRequestTypeDef],
+    ) -> RegionResults[ListTemplateStepGroupsResponseTypeDef]:
+        """Every page of ListTemplateStepGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        List the step groups in a template.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListTemplateStepGroups
+        """
+        return self._paginate(
+            "ListTemplateStepGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_template_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTemplateStepsRequestTypeDef],
+    ) -> RegionResults[ListTemplateStepsResponseTypeDef]:
+        """Every page of ListTemplateSteps in every target, merged per target
+        (botocore's build_full_result).
+
+        List the steps in a template.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListTemplateSteps
+        """
+        return self._paginate(
+            "ListTemplateSteps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMigrationWorkflowTemplatesRequestTypeDef],
+    ) -> RegionResults[ListMigrationWorkflowTemplatesResponseTypeDef]:
+        """Every page of ListTemplates in every target, merged per target (botocore's
+        build_full_result).
+
+        List the templates available in Migration Hub Orchestrator to create a
+        migration workflow.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListTemplates
+        """
+        return self._paginate(
+            "ListTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflow_step_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowStepGroupsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowStepGroupsResponseTypeDef]:
+        """Every page of ListWorkflowStepGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        List the step groups in a migration workflow.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListWorkflowStepGroups
+        """
+        return self._paginate(
+            "ListWorkflowStepGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflow_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowStepsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowStepsResponseTypeDef]:
+        """Every page of ListWorkflowSteps in every target, merged per target
+        (botocore's build_full_result).
+
+        List the steps in a workflow.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListWorkflowSteps
+        """
+        return self._paginate(
+            "ListWorkflowSteps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMigrationWorkflowsRequestTypeDef],
+    ) -> RegionResults[ListMigrationWorkflowsResponseTypeDef]:
+        """Every page of ListWorkflows in every target, merged per target (botocore's
+        build_full_result).
+
+        List the migration workflows.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListWorkflows
+        """
+        return self._paginate(
+            "ListWorkflows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_plugins(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPluginsRequestTypeDef],
+    ) -> Items[PluginSummaryTypeDef]:
+        """Each element of plugins in every page of ListPlugins, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListPlugins
+        """
+        return self._items(
+            "ListPlugins", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_template_step_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTemplateStepGroupsRequestTypeDef],
+    ) -> Items[TemplateStepGroupSummaryTypeDef]:
+        """Each element of templateStepGroupSummary in every page of
+        ListTemplateStepGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListTemplateStepGroups
+        """
+        return self._items(
+            "ListTemplateStepGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_template_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTemplateStepsRequestTypeDef],
+    ) -> Items[TemplateStepSummaryTypeDef]:
+        """Each element of templateStepSummaryList in every page of
+        ListTemplateSteps, from every target, as its page arrives (tagged with its
+        target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListTemplateSteps
+        """
+        return self._items(
+            "ListTemplateSteps", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMigrationWorkflowTemplatesRequestTypeDef],
+    ) -> Items[TemplateSummaryTypeDef]:
+        """Each element of templateSummary in every page of ListTemplates, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListTemplates
+        """
+        return self._items(
+            "ListTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflow_step_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowStepGroupsRequestTypeDef],
+    ) -> Items[WorkflowStepGroupSummaryTypeDef]:
+        """Each element of workflowStepGroupsSummary in every page of
+        ListWorkflowStepGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListWorkflowStepGroups
+        """
+        return self._items(
+            "ListWorkflowStepGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflow_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowStepsRequestTypeDef],
+    ) -> Items[WorkflowStepSummaryTypeDef]:
+        """Each element of workflowStepsSummary in every page of ListWorkflowSteps,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListWorkflowSteps
+        """
+        return self._items(
+            "ListWorkflowSteps", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMigrationWorkflowsRequestTypeDef],
+    ) -> Items[MigrationWorkflowSummaryTypeDef]:
+        """Each element of migrationWorkflowSummary in every page of ListWorkflows,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListWorkflows
+        """
+        return self._items(
+            "ListWorkflows", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AnalyzableServerSummaryTypeDef,
+        ApplicationComponentDetailTypeDef,
+        AssociatedApplicationTypeDef,
+        CollectorTypeDef,
         GetApplicationComponentDetailsRequestTypeDef,
         GetApplicationComponentDetailsResponseTypeDef,
         GetApplicationComponentStrategiesRequestTypeDef,
@@ -29,6 +36,7 @@ if TYPE_CHECKING:
         GetServerDetailsResponseTypeDef,
         GetServerStrategiesRequestTypeDef,
         GetServerStrategiesResponseTypeDef,
+        ImportFileTaskInformationTypeDef,
         ListAnalyzableServersRequestTypeDef,
         ListAnalyzableServersResponseTypeDef,
         ListApplicationComponentsRequestTypeDef,
@@ -41,6 +49,7 @@ if TYPE_CHECKING:
         ListServersResponseTypeDef,
         PutPortfolioPreferencesRequestTypeDef,
         PutPortfolioPreferencesResponseTypeDef,
+        ServerDetailTypeDef,
         StartAssessmentRequestTypeDef,
         StartAssessmentResponseTypeDef,
         StartImportFileTaskRequestTypeDef,
@@ -264,3 +273,242 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/UpdateServerConfig
         """
         return self._call("UpdateServerConfig", kwargs)
+
+    def paginate_get_server_details(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetServerDetailsRequestTypeDef],
+    ) -> RegionResults[GetServerDetailsResponseTypeDef]:
+        """Every page of GetServerDetails in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves detailed information about a specified server.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetServerDetails
+        """
+        return self._paginate(
+            "GetServerDetails",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_analyzable_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAnalyzableServersRequestTypeDef],
+    ) -> RegionResults[ListAnalyzableServersResponseTypeDef]:
+        """Every page of ListAnalyzableServers in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of all the servers fetched from customer vCenter using
+        Strategy Recommendation Collector.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListAnalyzableServers
+        """
+        return self._paginate(
+            "ListAnalyzableServers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_application_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationComponentsRequestTypeDef],
+    ) -> RegionResults[ListApplicationComponentsResponseTypeDef]:
+        """Every page of ListApplicationComponents in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of all the application components (processes).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListApplicationComponents
+        """
+        return self._paginate(
+            "ListApplicationComponents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_collectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCollectorsRequestTypeDef],
+    ) -> RegionResults[ListCollectorsResponseTypeDef]:
+        """Every page of ListCollectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of all the installed collectors.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListCollectors
+        """
+        return self._paginate(
+            "ListCollectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_import_file_task(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImportFileTaskRequestTypeDef],
+    ) -> RegionResults[ListImportFileTaskResponseTypeDef]:
+        """Every page of ListImportFileTask in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of all the imports performed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListImportFileTask
+        """
+        return self._paginate(
+            "ListImportFileTask",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServersRequestTypeDef],
+    ) -> RegionResults[ListServersResponseTypeDef]:
+        """Every page of ListServers in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of all the servers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListServers
+        """
+        return self._paginate(
+            "ListServers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_server_details(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetServerDetailsRequestTypeDef],
+    ) -> Items[AssociatedApplicationTypeDef]:
+        """Each element of associatedApplications in every page of GetServerDetails,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetServerDetails
+        """
+        return self._items(
+            "GetServerDetails", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_analyzable_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAnalyzableServersRequestTypeDef],
+    ) -> Items[AnalyzableServerSummaryTypeDef]:
+        """Each element of analyzableServers in every page of ListAnalyzableServers,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListAnalyzableServers
+        """
+        return self._items(
+            "ListAnalyzableServers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_application_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationComponentsRequestTypeDef],
+    ) -> Items[ApplicationComponentDetailTypeDef]:
+        """Each element of applicationComponentInfos in every page of
+        ListApplicationComponents, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListApplicationComponents
+        """
+        return self._items(
+            "ListApplicationComponents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_collectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCollectorsRequestTypeDef],
+    ) -> Items[CollectorTypeDef]:
+        """Each element of Collectors in every page of ListCollectors, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListCollectors
+        """
+        return self._items(
+            "ListCollectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_import_file_task(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImportFileTaskRequestTypeDef],
+    ) -> Items[ImportFileTaskInformationTypeDef]:
+        """Each element of taskInfos in every page of ListImportFileTask, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListImportFileTask
+        """
+        return self._items(
+            "ListImportFileTask", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServersRequestTypeDef],
+    ) -> Items[ServerDetailTypeDef]:
+        """Each element of serverInfos in every page of ListServers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListServers
+        """
+        return self._items(
+            "ListServers", kwargs, max_items=max_items, page_size=page_size
+        )

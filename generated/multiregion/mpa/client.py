@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -32,7 +35,9 @@ if TYPE_CHECKING:
         GetResourcePolicyResponseTypeDef,
         GetSessionRequestTypeDef,
         GetSessionResponseTypeDef,
+        IdentitySourceForListTypeDef,
         ListApprovalTeamsRequestTypeDef,
+        ListApprovalTeamsResponseApprovalTeamTypeDef,
         ListApprovalTeamsResponseTypeDef,
         ListIdentitySourcesRequestTypeDef,
         ListIdentitySourcesResponseTypeDef,
@@ -41,11 +46,15 @@ if TYPE_CHECKING:
         ListPolicyVersionsRequestTypeDef,
         ListPolicyVersionsResponseTypeDef,
         ListResourcePoliciesRequestTypeDef,
+        ListResourcePoliciesResponseResourcePolicyTypeDef,
         ListResourcePoliciesResponseTypeDef,
         ListSessionsRequestTypeDef,
+        ListSessionsResponseSessionTypeDef,
         ListSessionsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        PolicyTypeDef,
+        PolicyVersionSummaryTypeDef,
         StartActiveApprovalTeamDeletionRequestTypeDef,
         StartActiveApprovalTeamDeletionResponseTypeDef,
         StartApprovalTeamBaselineRequestTypeDef,
@@ -286,3 +295,241 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/UpdateApprovalTeam
         """
         return self._call("UpdateApprovalTeam", kwargs)
+
+    def paginate_list_approval_teams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApprovalTeamsRequestTypeDef],
+    ) -> RegionResults[ListApprovalTeamsResponseTypeDef]:
+        """Every page of ListApprovalTeams in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of approval teams.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListApprovalTeams
+        """
+        return self._paginate(
+            "ListApprovalTeams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_identity_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIdentitySourcesRequestTypeDef],
+    ) -> RegionResults[ListIdentitySourcesResponseTypeDef]:
+        """Every page of ListIdentitySources in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of identity sources. For more information, see Identity
+        Source in the Multi-party approval User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListIdentitySources
+        """
+        return self._paginate(
+            "ListIdentitySources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPoliciesRequestTypeDef],
+    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+        """Every page of ListPolicies in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of policies. Policies define the permissions for team
+        resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListPolicies
+        """
+        return self._paginate(
+            "ListPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policy_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicyVersionsRequestTypeDef],
+    ) -> RegionResults[ListPolicyVersionsResponseTypeDef]:
+        """Every page of ListPolicyVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the versions for policies. Policies define the
+        permissions for team resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListPolicyVersions
+        """
+        return self._paginate(
+            "ListPolicyVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourcePoliciesRequestTypeDef],
+    ) -> RegionResults[ListResourcePoliciesResponseTypeDef]:
+        """Every page of ListResourcePolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of policies for a resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListResourcePolicies
+        """
+        return self._paginate(
+            "ListResourcePolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSessionsRequestTypeDef],
+    ) -> RegionResults[ListSessionsResponseTypeDef]:
+        """Every page of ListSessions in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of approval sessions. For more information, see Session in
+        the Multi-party approval User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListSessions
+        """
+        return self._paginate(
+            "ListSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_approval_teams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApprovalTeamsRequestTypeDef],
+    ) -> Items[ListApprovalTeamsResponseApprovalTeamTypeDef]:
+        """Each element of ApprovalTeams in every page of ListApprovalTeams, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListApprovalTeams
+        """
+        return self._items(
+            "ListApprovalTeams", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_identity_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIdentitySourcesRequestTypeDef],
+    ) -> Items[IdentitySourceForListTypeDef]:
+        """Each element of IdentitySources in every page of ListIdentitySources, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListIdentitySources
+        """
+        return self._items(
+            "ListIdentitySources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPoliciesRequestTypeDef],
+    ) -> Items[PolicyTypeDef]:
+        """Each element of Policies in every page of ListPolicies, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListPolicies
+        """
+        return self._items(
+            "ListPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policy_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicyVersionsRequestTypeDef],
+    ) -> Items[PolicyVersionSummaryTypeDef]:
+        """Each element of PolicyVersions in every page of ListPolicyVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListPolicyVersions
+        """
+        return self._items(
+            "ListPolicyVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourcePoliciesRequestTypeDef],
+    ) -> Items[ListResourcePoliciesResponseResourcePolicyTypeDef]:
+        """Each element of ResourcePolicies in every page of ListResourcePolicies,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListResourcePolicies
+        """
+        return self._items(
+            "ListResourcePolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSessionsRequestTypeDef],
+    ) -> Items[ListSessionsResponseSessionTypeDef]:
+        """Each element of Sessions in every page of ListSessions, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListSessions
+        """
+        return self._items(
+            "ListSessions", kwargs, max_items=max_items, page_size=page_size
+        )

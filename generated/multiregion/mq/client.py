@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        BrokerSummaryTypeDef,
         CreateBrokerRequestTypeDef,
         CreateBrokerResponseTypeDef,
         CreateConfigurationRequestTypeDef,
@@ -292,3 +296,42 @@ class MultiRegionMQ(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/UpdateUser
         """
         return self._call("UpdateUser", kwargs)
+
+    def paginate_list_brokers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBrokersRequestTypeDef],
+    ) -> RegionResults[ListBrokersResponseTypeDef]:
+        """Every page of ListBrokers in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of all brokers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/ListBrokers
+        """
+        return self._paginate(
+            "ListBrokers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_brokers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBrokersRequestTypeDef],
+    ) -> Items[BrokerSummaryTypeDef]:
+        """Each element of BrokerSummaries in every page of ListBrokers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/ListBrokers
+        """
+        return self._items(
+            "ListBrokers", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,8 +19,10 @@ if TYPE_CHECKING:
         AcceptQualificationRequestResponseTypeDef,
         ApproveAssignmentRequestTypeDef,
         ApproveAssignmentResponseTypeDef,
+        AssignmentTypeDef,
         AssociateQualificationWithWorkerRequestTypeDef,
         AssociateQualificationWithWorkerResponseTypeDef,
+        BonusPaymentTypeDef,
         CreateAdditionalAssignmentsForHITRequestTypeDef,
         CreateAdditionalAssignmentsForHITResponseTypeDef,
         CreateHITRequestTypeDef,
@@ -49,6 +54,7 @@ if TYPE_CHECKING:
         GetQualificationScoreResponseTypeDef,
         GetQualificationTypeRequestTypeDef,
         GetQualificationTypeResponseTypeDef,
+        HITTypeDef,
         ListAssignmentsForHITRequestTypeDef,
         ListAssignmentsForHITResponseTypeDef,
         ListBonusPaymentsRequestTypeDef,
@@ -71,6 +77,9 @@ if TYPE_CHECKING:
         ListWorkersWithQualificationTypeResponseTypeDef,
         NotifyWorkersRequestTypeDef,
         NotifyWorkersResponseTypeDef,
+        QualificationRequestTypeDef,
+        QualificationTypeDef,
+        QualificationTypeTypeDef,
         RejectAssignmentRequestTypeDef,
         RejectAssignmentResponseTypeDef,
         RejectQualificationRequestRequestTypeDef,
@@ -89,6 +98,7 @@ if TYPE_CHECKING:
         UpdateNotificationSettingsResponseTypeDef,
         UpdateQualificationTypeRequestTypeDef,
         UpdateQualificationTypeResponseTypeDef,
+        WorkerBlockTypeDef,
     )
 
 __all__ = ["MultiRegionMTurk"]
@@ -549,3 +559,379 @@ class MultiRegionMTurk(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/UpdateQualificationType
         """
         return self._call("UpdateQualificationType", kwargs)
+
+    def paginate_list_assignments_for_hit(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssignmentsForHITRequestTypeDef],
+    ) -> RegionResults[ListAssignmentsForHITResponseTypeDef]:
+        """Every page of ListAssignmentsForHIT in every target, merged per target
+        (botocore's build_full_result).
+
+        The ListAssignmentsForHIT operation retrieves completed assignments for a
+        HIT. You can use this operation to retrieve the results for a HIT.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListAssignmentsForHIT
+        """
+        return self._paginate(
+            "ListAssignmentsForHIT",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_bonus_payments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBonusPaymentsRequestTypeDef],
+    ) -> RegionResults[ListBonusPaymentsResponseTypeDef]:
+        """Every page of ListBonusPayments in every target, merged per target
+        (botocore's build_full_result).
+
+        The ListBonusPayments operation retrieves the amounts of bonuses you have
+        paid to Workers for a given HIT or assignment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListBonusPayments
+        """
+        return self._paginate(
+            "ListBonusPayments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_hits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHITsRequestTypeDef],
+    ) -> RegionResults[ListHITsResponseTypeDef]:
+        """Every page of ListHITs in every target, merged per target (botocore's
+        build_full_result).
+
+        The ListHITs operation returns all of a Requester's HITs. The operation
+        returns HITs of any status, except for HITs that have been deleted of with
+        the DeleteHIT operation or that have been auto-deleted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListHITs
+        """
+        return self._paginate(
+            "ListHITs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_hits_for_qualification_type(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHITsForQualificationTypeRequestTypeDef],
+    ) -> RegionResults[ListHITsForQualificationTypeResponseTypeDef]:
+        """Every page of ListHITsForQualificationType in every target, merged per
+        target (botocore's build_full_result).
+
+        The ListHITsForQualificationType operation returns the HITs that use the
+        given Qualification type for a Qualification requirement. The operation
+        returns HITs of any status, except for HITs that have been deleted with
+        the DeleteHIT operation or that have been auto-deleted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListHITsForQualificationType
+        """
+        return self._paginate(
+            "ListHITsForQualificationType",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_qualification_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQualificationRequestsRequestTypeDef],
+    ) -> RegionResults[ListQualificationRequestsResponseTypeDef]:
+        """Every page of ListQualificationRequests in every target, merged per target
+        (botocore's build_full_result).
+
+        The ListQualificationRequests operation retrieves requests for
+        Qualifications of a particular Qualification type. The owner of the
+        Qualification type calls this operation to poll for pending requests, and
+        accepts them using the AcceptQualification operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListQualificationRequests
+        """
+        return self._paginate(
+            "ListQualificationRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_qualification_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQualificationTypesRequestTypeDef],
+    ) -> RegionResults[ListQualificationTypesResponseTypeDef]:
+        """Every page of ListQualificationTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        The ListQualificationTypes operation returns a list of Qualification
+        types, filtered by an optional search term.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListQualificationTypes
+        """
+        return self._paginate(
+            "ListQualificationTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_reviewable_hits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReviewableHITsRequestTypeDef],
+    ) -> RegionResults[ListReviewableHITsResponseTypeDef]:
+        """Every page of ListReviewableHITs in every target, merged per target
+        (botocore's build_full_result).
+
+        The ListReviewableHITs operation retrieves the HITs with Status equal to
+        Reviewable or Status equal to Reviewing that belong to the Requester
+        calling the operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListReviewableHITs
+        """
+        return self._paginate(
+            "ListReviewableHITs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_worker_blocks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkerBlocksRequestTypeDef],
+    ) -> RegionResults[ListWorkerBlocksResponseTypeDef]:
+        """Every page of ListWorkerBlocks in every target, merged per target
+        (botocore's build_full_result).
+
+        The ListWorkersBlocks operation retrieves a list of Workers who are
+        blocked from working on your HITs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListWorkerBlocks
+        """
+        return self._paginate(
+            "ListWorkerBlocks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workers_with_qualification_type(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkersWithQualificationTypeRequestTypeDef],
+    ) -> RegionResults[ListWorkersWithQualificationTypeResponseTypeDef]:
+        """Every page of ListWorkersWithQualificationType in every target, merged per
+        target (botocore's build_full_result).
+
+        The ListWorkersWithQualificationType operation returns all of the Workers
+        that have been associated with a given Qualification type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListWorkersWithQualificationType
+        """
+        return self._paginate(
+            "ListWorkersWithQualificationType",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_assignments_for_hit(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssignmentsForHITRequestTypeDef],
+    ) -> Items[AssignmentTypeDef]:
+        """Each element of Assignments in every page of ListAssignmentsForHIT, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListAssignmentsForHIT
+        """
+        return self._items(
+            "ListAssignmentsForHIT", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_bonus_payments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBonusPaymentsRequestTypeDef],
+    ) -> Items[BonusPaymentTypeDef]:
+        """Each element of BonusPayments in every page of ListBonusPayments, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListBonusPayments
+        """
+        return self._items(
+            "ListBonusPayments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_hits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHITsRequestTypeDef],
+    ) -> Items[HITTypeDef]:
+        """Each element of HITs in every page of ListHITs, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListHITs
+        """
+        return self._items("ListHITs", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_hits_for_qualification_type(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHITsForQualificationTypeRequestTypeDef],
+    ) -> Items[HITTypeDef]:
+        """Each element of HITs in every page of ListHITsForQualificationType, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListHITsForQualificationType
+        """
+        return self._items(
+            "ListHITsForQualificationType",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_qualification_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQualificationRequestsRequestTypeDef],
+    ) -> Items[QualificationRequestTypeDef]:
+        """Each element of QualificationRequests in every page of
+        ListQualificationRequests, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListQualificationRequests
+        """
+        return self._items(
+            "ListQualificationRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_qualification_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQualificationTypesRequestTypeDef],
+    ) -> Items[QualificationTypeTypeDef]:
+        """Each element of QualificationTypes in every page of
+        ListQualificationTypes, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListQualificationTypes
+        """
+        return self._items(
+            "ListQualificationTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_reviewable_hits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReviewableHITsRequestTypeDef],
+    ) -> Items[HITTypeDef]:
+        """Each element of HITs in every page of ListReviewableHITs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListReviewableHITs
+        """
+        return self._items(
+            "ListReviewableHITs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_worker_blocks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkerBlocksRequestTypeDef],
+    ) -> Items[WorkerBlockTypeDef]:
+        """Each element of WorkerBlocks in every page of ListWorkerBlocks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListWorkerBlocks
+        """
+        return self._items(
+            "ListWorkerBlocks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workers_with_qualification_type(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkersWithQualificationTypeRequestTypeDef],
+    ) -> Items[QualificationTypeDef]:
+        """Each element of Qualifications in every page of
+        ListWorkersWithQualificationType, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/ListWorkersWithQualificationType
+        """
+        return self._items(
+            "ListWorkersWithQualificationType",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

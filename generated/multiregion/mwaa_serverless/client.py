@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -38,10 +41,14 @@ if TYPE_CHECKING:
         StopWorkflowRunResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TaskInstanceSummaryTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateWorkflowRequestTypeDef,
         UpdateWorkflowResponseTypeDef,
+        WorkflowRunSummaryTypeDef,
+        WorkflowSummaryTypeDef,
+        WorkflowVersionSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionMWAAServerless"]
@@ -253,3 +260,169 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mwaa-serverless-2024-07-26/UpdateWorkflow
         """
         return self._call("UpdateWorkflow", kwargs)
+
+    def paginate_list_task_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTaskInstancesRequestTypeDef],
+    ) -> RegionResults[ListTaskInstancesResponseTypeDef]:
+        """Every page of ListTaskInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all task instances for a specific workflow run, with optional
+        pagination support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mwaa-serverless-2024-07-26/ListTaskInstances
+        """
+        return self._paginate(
+            "ListTaskInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflow_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowRunsResponseTypeDef]:
+        """Every page of ListWorkflowRuns in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all runs for a specified workflow, with optional pagination and
+        filtering support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mwaa-serverless-2024-07-26/ListWorkflowRuns
+        """
+        return self._paginate(
+            "ListWorkflowRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflow_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowVersionsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowVersionsResponseTypeDef]:
+        """Every page of ListWorkflowVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all versions of a specified workflow, with optional pagination
+        support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mwaa-serverless-2024-07-26/ListWorkflowVersions
+        """
+        return self._paginate(
+            "ListWorkflowVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+        """Every page of ListWorkflows in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all workflows in your account, with optional pagination support.
+        This operation returns summary information for workflows, showing only the
+        most recently created version of each workflow. Amazon Managed Workflows
+        for Apache Airflow Serverless maintains workflow metadata in a highly
+        available, distributed storage system that enables efficient querying and
+        filtering. The service implements proper access controls to ensure you can
+        only view workflows that you have permissions to access, supporting both
+        individual and team-based workflow management scenarios.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mwaa-serverless-2024-07-26/ListWorkflows
+        """
+        return self._paginate(
+            "ListWorkflows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_task_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTaskInstancesRequestTypeDef],
+    ) -> Items[TaskInstanceSummaryTypeDef]:
+        """Each element of TaskInstances in every page of ListTaskInstances, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mwaa-serverless-2024-07-26/ListTaskInstances
+        """
+        return self._items(
+            "ListTaskInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflow_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
+    ) -> Items[WorkflowRunSummaryTypeDef]:
+        """Each element of WorkflowRuns in every page of ListWorkflowRuns, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mwaa-serverless-2024-07-26/ListWorkflowRuns
+        """
+        return self._items(
+            "ListWorkflowRuns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflow_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowVersionsRequestTypeDef],
+    ) -> Items[WorkflowVersionSummaryTypeDef]:
+        """Each element of WorkflowVersions in every page of ListWorkflowVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mwaa-serverless-2024-07-26/ListWorkflowVersions
+        """
+        return self._items(
+            "ListWorkflowVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
+    ) -> Items[WorkflowSummaryTypeDef]:
+        """Each element of Workflows in every page of ListWorkflows, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mwaa-serverless-2024-07-26/ListWorkflows
+        """
+        return self._items(
+            "ListWorkflows", kwargs, max_items=max_items, page_size=page_size
+        )

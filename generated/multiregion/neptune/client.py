@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -43,17 +46,25 @@ if TYPE_CHECKING:
         CreateGlobalClusterMessageTypeDef,
         CreateGlobalClusterResultTypeDef,
         DBClusterEndpointMessageTypeDef,
+        DBClusterEndpointTypeDef,
         DBClusterMessageTypeDef,
         DBClusterParameterGroupDetailsTypeDef,
         DBClusterParameterGroupNameMessageTypeDef,
+        DBClusterParameterGroupTypeDef,
         DBClusterParameterGroupsMessageTypeDef,
         DBClusterSnapshotMessageTypeDef,
+        DBClusterSnapshotTypeDef,
+        DBClusterTypeDef,
         DBEngineVersionMessageTypeDef,
+        DBEngineVersionTypeDef,
         DBInstanceMessageTypeDef,
+        DBInstanceTypeDef,
         DBParameterGroupDetailsTypeDef,
         DBParameterGroupNameMessageTypeDef,
+        DBParameterGroupTypeDef,
         DBParameterGroupsMessageTypeDef,
         DBSubnetGroupMessageTypeDef,
+        DBSubnetGroupTypeDef,
         DeleteDBClusterEndpointMessageTypeDef,
         DeleteDBClusterEndpointOutputTypeDef,
         DeleteDBClusterMessageTypeDef,
@@ -95,12 +106,15 @@ if TYPE_CHECKING:
         DescribeValidDBInstanceModificationsResultTypeDef,
         EmptyResponseMetadataTypeDef,
         EventCategoriesMessageTypeDef,
+        EventSubscriptionTypeDef,
         EventSubscriptionsMessageTypeDef,
+        EventTypeDef,
         EventsMessageTypeDef,
         FailoverDBClusterMessageTypeDef,
         FailoverDBClusterResultTypeDef,
         FailoverGlobalClusterMessageTypeDef,
         FailoverGlobalClusterResultTypeDef,
+        GlobalClusterTypeDef,
         GlobalClustersMessageTypeDef,
         ListTagsForResourceMessageTypeDef,
         ModifyDBClusterEndpointMessageTypeDef,
@@ -119,7 +133,9 @@ if TYPE_CHECKING:
         ModifyEventSubscriptionResultTypeDef,
         ModifyGlobalClusterMessageTypeDef,
         ModifyGlobalClusterResultTypeDef,
+        OrderableDBInstanceOptionTypeDef,
         OrderableDBInstanceOptionsMessageTypeDef,
+        ParameterTypeDef,
         PendingMaintenanceActionsMessageTypeDef,
         PromoteReadReplicaDBClusterMessageTypeDef,
         PromoteReadReplicaDBClusterResultTypeDef,
@@ -133,6 +149,7 @@ if TYPE_CHECKING:
         RemoveTagsFromResourceMessageTypeDef,
         ResetDBClusterParameterGroupMessageTypeDef,
         ResetDBParameterGroupMessageTypeDef,
+        ResourcePendingMaintenanceActionsTypeDef,
         RestoreDBClusterFromSnapshotMessageTypeDef,
         RestoreDBClusterFromSnapshotResultTypeDef,
         RestoreDBClusterToPointInTimeMessageTypeDef,
@@ -880,3 +897,719 @@ class MultiRegionNeptune(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/SwitchoverGlobalCluster
         """
         return self._call("SwitchoverGlobalCluster", kwargs)
+
+    def paginate_describe_db_cluster_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClusterEndpointsMessageTypeDef],
+    ) -> RegionResults[DBClusterEndpointMessageTypeDef]:
+        """Every page of DescribeDBClusterEndpoints in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about endpoints for an Amazon Neptune DB cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBClusterEndpoints
+        """
+        return self._paginate(
+            "DescribeDBClusterEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_cluster_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
+    ) -> RegionResults[DBClusterParameterGroupsMessageTypeDef]:
+        """Every page of DescribeDBClusterParameterGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of DBClusterParameterGroup descriptions. If a
+        DBClusterParameterGroupName parameter is specified, the list will contain
+        only the description of the specified DB cluster parameter group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBClusterParameterGroups
+        """
+        return self._paginate(
+            "DescribeDBClusterParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_cluster_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
+    ) -> RegionResults[DBClusterParameterGroupDetailsTypeDef]:
+        """Every page of DescribeDBClusterParameters in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the detailed parameter list for a particular DB cluster parameter
+        group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBClusterParameters
+        """
+        return self._paginate(
+            "DescribeDBClusterParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_cluster_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
+    ) -> RegionResults[DBClusterSnapshotMessageTypeDef]:
+        """Every page of DescribeDBClusterSnapshots in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about DB cluster snapshots. This API action supports
+        pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBClusterSnapshots
+        """
+        return self._paginate(
+            "DescribeDBClusterSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
+    ) -> RegionResults[DBClusterMessageTypeDef]:
+        """Every page of DescribeDBClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about provisioned DB clusters, and supports
+        pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBClusters
+        """
+        return self._paginate(
+            "DescribeDBClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_engine_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
+    ) -> RegionResults[DBEngineVersionMessageTypeDef]:
+        """Every page of DescribeDBEngineVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the available DB engines.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBEngineVersions
+        """
+        return self._paginate(
+            "DescribeDBEngineVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+    ) -> RegionResults[DBInstanceMessageTypeDef]:
+        """Every page of DescribeDBInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about provisioned instances, and supports pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBInstances
+        """
+        return self._paginate(
+            "DescribeDBInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBParameterGroupsMessageTypeDef],
+    ) -> RegionResults[DBParameterGroupsMessageTypeDef]:
+        """Every page of DescribeDBParameterGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of DBParameterGroup descriptions. If a DBParameterGroupName
+        is specified, the list will contain only the description of the specified
+        DB parameter group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBParameterGroups
+        """
+        return self._paginate(
+            "DescribeDBParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBParametersMessageTypeDef],
+    ) -> RegionResults[DBParameterGroupDetailsTypeDef]:
+        """Every page of DescribeDBParameters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the detailed parameter list for a particular DB parameter group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBParameters
+        """
+        return self._paginate(
+            "DescribeDBParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
+    ) -> RegionResults[DBSubnetGroupMessageTypeDef]:
+        """Every page of DescribeDBSubnetGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of DBSubnetGroup descriptions. If a DBSubnetGroupName is
+        specified, the list will contain only the descriptions of the specified
+        DBSubnetGroup.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBSubnetGroups
+        """
+        return self._paginate(
+            "DescribeDBSubnetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_engine_default_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
+    ) -> RegionResults[DescribeEngineDefaultParametersResultTypeDef]:
+        """Every page of DescribeEngineDefaultParameters in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the default engine and system parameter information for the
+        specified database engine.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeEngineDefaultParameters
+        """
+        return self._paginate(
+            "DescribeEngineDefaultParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_event_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
+    ) -> RegionResults[EventSubscriptionsMessageTypeDef]:
+        """Every page of DescribeEventSubscriptions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all the subscription descriptions for a customer account. The
+        description for a subscription includes SubscriptionName, SNSTopicARN,
+        CustomerID, SourceType, SourceID, CreationTime, and Status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeEventSubscriptions
+        """
+        return self._paginate(
+            "DescribeEventSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventsMessageTypeDef],
+    ) -> RegionResults[EventsMessageTypeDef]:
+        """Every page of DescribeEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns events related to DB instances, DB security groups, DB snapshots,
+        and DB parameter groups for the past 14 days. Events specific to a
+        particular DB instance, DB security group, database snapshot, or DB
+        parameter group can be obtained by providing the name as a parameter. By
+        default, the past hour of events are returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeEvents
+        """
+        return self._paginate(
+            "DescribeEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_global_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
+    ) -> RegionResults[GlobalClustersMessageTypeDef]:
+        """Every page of DescribeGlobalClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about Neptune global database clusters. This API
+        supports pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeGlobalClusters
+        """
+        return self._paginate(
+            "DescribeGlobalClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_orderable_db_instance_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> RegionResults[OrderableDBInstanceOptionsMessageTypeDef]:
+        """Every page of DescribeOrderableDBInstanceOptions in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of orderable DB instance options for the specified engine.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeOrderableDBInstanceOptions
+        """
+        return self._paginate(
+            "DescribeOrderableDBInstanceOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_pending_maintenance_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> RegionResults[PendingMaintenanceActionsMessageTypeDef]:
+        """Every page of DescribePendingMaintenanceActions in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of resources (for example, DB instances) that have at least
+        one pending maintenance action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribePendingMaintenanceActions
+        """
+        return self._paginate(
+            "DescribePendingMaintenanceActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_db_cluster_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterEndpointsMessageTypeDef],
+    ) -> Items[DBClusterEndpointTypeDef]:
+        """Each element of DBClusterEndpoints in every page of
+        DescribeDBClusterEndpoints, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBClusterEndpoints
+        """
+        return self._items(
+            "DescribeDBClusterEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_cluster_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
+    ) -> Items[DBClusterParameterGroupTypeDef]:
+        """Each element of DBClusterParameterGroups in every page of
+        DescribeDBClusterParameterGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBClusterParameterGroups
+        """
+        return self._items(
+            "DescribeDBClusterParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_cluster_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
+    ) -> Items[ParameterTypeDef]:
+        """Each element of Parameters in every page of DescribeDBClusterParameters,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBClusterParameters
+        """
+        return self._items(
+            "DescribeDBClusterParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_cluster_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
+    ) -> Items[DBClusterSnapshotTypeDef]:
+        """Each element of DBClusterSnapshots in every page of
+        DescribeDBClusterSnapshots, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBClusterSnapshots
+        """
+        return self._items(
+            "DescribeDBClusterSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
+    ) -> Items[DBClusterTypeDef]:
+        """Each element of DBClusters in every page of DescribeDBClusters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBClusters
+        """
+        return self._items(
+            "DescribeDBClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_engine_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
+    ) -> Items[DBEngineVersionTypeDef]:
+        """Each element of DBEngineVersions in every page of
+        DescribeDBEngineVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBEngineVersions
+        """
+        return self._items(
+            "DescribeDBEngineVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+    ) -> Items[DBInstanceTypeDef]:
+        """Each element of DBInstances in every page of DescribeDBInstances, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBInstances
+        """
+        return self._items(
+            "DescribeDBInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBParameterGroupsMessageTypeDef],
+    ) -> Items[DBParameterGroupTypeDef]:
+        """Each element of DBParameterGroups in every page of
+        DescribeDBParameterGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBParameterGroups
+        """
+        return self._items(
+            "DescribeDBParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBParametersMessageTypeDef],
+    ) -> Items[ParameterTypeDef]:
+        """Each element of Parameters in every page of DescribeDBParameters, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBParameters
+        """
+        return self._items(
+            "DescribeDBParameters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
+    ) -> Items[DBSubnetGroupTypeDef]:
+        """Each element of DBSubnetGroups in every page of DescribeDBSubnetGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBSubnetGroups
+        """
+        return self._items(
+            "DescribeDBSubnetGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_engine_default_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
+    ) -> Items[ParameterTypeDef]:
+        """Each element of EngineDefaults.Parameters in every page of
+        DescribeEngineDefaultParameters, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeEngineDefaultParameters
+        """
+        return self._items(
+            "DescribeEngineDefaultParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_event_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
+    ) -> Items[EventSubscriptionTypeDef]:
+        """Each element of EventSubscriptionsList in every page of
+        DescribeEventSubscriptions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeEventSubscriptions
+        """
+        return self._items(
+            "DescribeEventSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventsMessageTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of Events in every page of DescribeEvents, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeEvents
+        """
+        return self._items(
+            "DescribeEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_global_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
+    ) -> Items[GlobalClusterTypeDef]:
+        """Each element of GlobalClusters in every page of DescribeGlobalClusters,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeGlobalClusters
+        """
+        return self._items(
+            "DescribeGlobalClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_orderable_db_instance_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> Items[OrderableDBInstanceOptionTypeDef]:
+        """Each element of OrderableDBInstanceOptions in every page of
+        DescribeOrderableDBInstanceOptions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeOrderableDBInstanceOptions
+        """
+        return self._items(
+            "DescribeOrderableDBInstanceOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_pending_maintenance_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> Items[ResourcePendingMaintenanceActionsTypeDef]:
+        """Each element of PendingMaintenanceActions in every page of
+        DescribePendingMaintenanceActions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribePendingMaintenanceActions
+        """
+        return self._items(
+            "DescribePendingMaintenanceActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def wait_db_instance_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DBInstanceAvailable.
+
+        Polls DescribeDBInstances in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBInstances
+        """
+        return self._wait(
+            "DBInstanceAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_db_instance_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DBInstanceDeleted.
+
+        Polls DescribeDBInstances in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBInstances
+        """
+        return self._wait(
+            "DBInstanceDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
         EmptyResponseMetadataTypeDef,
         ExecuteQueryInputTypeDef,
         ExecuteQueryOutputTypeDef,
+        ExportTaskSummaryTypeDef,
         GetExportTaskInputTypeDef,
         GetExportTaskOutputTypeDef,
         GetGraphInputTypeDef,
@@ -48,6 +52,9 @@ if TYPE_CHECKING:
         GetPrivateGraphEndpointOutputTypeDef,
         GetQueryInputTypeDef,
         GetQueryOutputTypeDef,
+        GraphSnapshotSummaryTypeDef,
+        GraphSummaryTypeDef,
+        ImportTaskSummaryTypeDef,
         ListExportTasksInputTypeDef,
         ListExportTasksOutputTypeDef,
         ListGraphSnapshotsInputTypeDef,
@@ -62,6 +69,7 @@ if TYPE_CHECKING:
         ListQueriesOutputTypeDef,
         ListTagsForResourceInputTypeDef,
         ListTagsForResourceOutputTypeDef,
+        PrivateGraphEndpointSummaryTypeDef,
         ResetGraphInputTypeDef,
         ResetGraphOutputTypeDef,
         RestoreGraphFromSnapshotInputTypeDef,
@@ -408,3 +416,417 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/UpdateGraph
         """
         return self._call("UpdateGraph", kwargs)
+
+    def paginate_list_export_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExportTasksInputTypeDef],
+    ) -> RegionResults[ListExportTasksOutputTypeDef]:
+        """Every page of ListExportTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of export tasks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListExportTasks
+        """
+        return self._paginate(
+            "ListExportTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_graph_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGraphSnapshotsInputTypeDef],
+    ) -> RegionResults[ListGraphSnapshotsOutputTypeDef]:
+        """Every page of ListGraphSnapshots in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists available snapshots of a specified Neptune Analytics graph.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListGraphSnapshots
+        """
+        return self._paginate(
+            "ListGraphSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_graphs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGraphsInputTypeDef],
+    ) -> RegionResults[ListGraphsOutputTypeDef]:
+        """Every page of ListGraphs in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists available Neptune Analytics graphs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListGraphs
+        """
+        return self._paginate(
+            "ListGraphs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_import_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImportTasksInputTypeDef],
+    ) -> RegionResults[ListImportTasksOutputTypeDef]:
+        """Every page of ListImportTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists import tasks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListImportTasks
+        """
+        return self._paginate(
+            "ListImportTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_private_graph_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPrivateGraphEndpointsInputTypeDef],
+    ) -> RegionResults[ListPrivateGraphEndpointsOutputTypeDef]:
+        """Every page of ListPrivateGraphEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists private endpoints for a specified Neptune Analytics graph.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListPrivateGraphEndpoints
+        """
+        return self._paginate(
+            "ListPrivateGraphEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_export_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExportTasksInputTypeDef],
+    ) -> Items[ExportTaskSummaryTypeDef]:
+        """Each element of tasks in every page of ListExportTasks, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListExportTasks
+        """
+        return self._items(
+            "ListExportTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_graph_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGraphSnapshotsInputTypeDef],
+    ) -> Items[GraphSnapshotSummaryTypeDef]:
+        """Each element of graphSnapshots in every page of ListGraphSnapshots, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListGraphSnapshots
+        """
+        return self._items(
+            "ListGraphSnapshots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_graphs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGraphsInputTypeDef],
+    ) -> Items[GraphSummaryTypeDef]:
+        """Each element of graphs in every page of ListGraphs, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListGraphs
+        """
+        return self._items(
+            "ListGraphs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_import_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImportTasksInputTypeDef],
+    ) -> Items[ImportTaskSummaryTypeDef]:
+        """Each element of tasks in every page of ListImportTasks, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListImportTasks
+        """
+        return self._items(
+            "ListImportTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_private_graph_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPrivateGraphEndpointsInputTypeDef],
+    ) -> Items[PrivateGraphEndpointSummaryTypeDef]:
+        """Each element of privateGraphEndpoints in every page of
+        ListPrivateGraphEndpoints, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListPrivateGraphEndpoints
+        """
+        return self._items(
+            "ListPrivateGraphEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def wait_export_task_cancelled(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetExportTaskInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until Export Task is Cancelled
+
+        Polls GetExportTask in every target at once, every 60 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetExportTask
+        """
+        return self._wait(
+            "ExportTaskCancelled", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_export_task_successful(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetExportTaskInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until Export Task is Successful
+
+        Polls GetExportTask in every target at once, every 60 seconds and at most
+        480 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetExportTask
+        """
+        return self._wait(
+            "ExportTaskSuccessful", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_graph_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetGraphInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until Graph is Available
+
+        Polls GetGraph in every target at once, every 60 seconds and at most 480
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetGraph
+        """
+        return self._wait(
+            "GraphAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_graph_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetGraphInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until Graph is Deleted
+
+        Polls GetGraph in every target at once, every 60 seconds and at most 60
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetGraph
+        """
+        return self._wait(
+            "GraphDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_graph_snapshot_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetGraphSnapshotInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until GraphSnapshot is Available
+
+        Polls GetGraphSnapshot in every target at once, every 60 seconds and at
+        most 120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetGraphSnapshot
+        """
+        return self._wait(
+            "GraphSnapshotAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_graph_snapshot_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetGraphSnapshotInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until GraphSnapshot is Deleted
+
+        Polls GetGraphSnapshot in every target at once, every 60 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetGraphSnapshot
+        """
+        return self._wait(
+            "GraphSnapshotDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_graph_stopped(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetGraphInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until Graph is Stopped
+
+        Polls GetGraph in every target at once, every 20 seconds and at most 90
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetGraph
+        """
+        return self._wait(
+            "GraphStopped", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_import_task_cancelled(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetImportTaskInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until Import Task is Cancelled
+
+        Polls GetImportTask in every target at once, every 60 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetImportTask
+        """
+        return self._wait(
+            "ImportTaskCancelled", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_import_task_successful(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetImportTaskInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until Import Task is Successful
+
+        Polls GetImportTask in every target at once, every 60 seconds and at most
+        480 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetImportTask
+        """
+        return self._wait(
+            "ImportTaskSuccessful", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_private_graph_endpoint_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetPrivateGraphEndpointInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until PrivateGraphEndpoint is Available
+
+        Polls GetPrivateGraphEndpoint in every target at once, every 10 seconds
+        and at most 180 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetPrivateGraphEndpoint
+        """
+        return self._wait(
+            "PrivateGraphEndpointAvailable",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_private_graph_endpoint_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetPrivateGraphEndpointInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until PrivateGraphEndpoint is Deleted
+
+        Polls GetPrivateGraphEndpoint in every target at once, every 10 seconds
+        and at most 180 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetPrivateGraphEndpoint
+        """
+        return self._wait(
+            "PrivateGraphEndpointDeleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )

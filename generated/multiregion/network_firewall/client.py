@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AcceptNetworkFirewallTransitGatewayAttachmentRequestTypeDef,
         AcceptNetworkFirewallTransitGatewayAttachmentResponseTypeDef,
+        AnalysisReportTypeDef,
+        AnalysisTypeReportResultTypeDef,
         AssociateAvailabilityZonesRequestTypeDef,
         AssociateAvailabilityZonesResponseTypeDef,
         AssociateFirewallPolicyRequestTypeDef,
@@ -98,6 +103,10 @@ if TYPE_CHECKING:
         DisassociateAvailabilityZonesResponseTypeDef,
         DisassociateSubnetsRequestTypeDef,
         DisassociateSubnetsResponseTypeDef,
+        FirewallMetadataTypeDef,
+        FirewallPolicyMetadataTypeDef,
+        FlowOperationMetadataTypeDef,
+        FlowTypeDef,
         GetAnalysisReportResultsRequestTypeDef,
         GetAnalysisReportResultsResponseTypeDef,
         ListAnalysisReportsRequestTypeDef,
@@ -124,18 +133,24 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListVpcEndpointAssociationsRequestTypeDef,
         ListVpcEndpointAssociationsResponseTypeDef,
+        ProxyConfigurationMetadataTypeDef,
+        ProxyMetadataTypeDef,
+        ProxyRuleGroupMetadataTypeDef,
         PutResourcePolicyRequestTypeDef,
         PutResourcePolicyResponseTypeDef,
         RejectNetworkFirewallTransitGatewayAttachmentRequestTypeDef,
         RejectNetworkFirewallTransitGatewayAttachmentResponseTypeDef,
+        RuleGroupMetadataTypeDef,
         StartAnalysisReportRequestTypeDef,
         StartAnalysisReportResponseTypeDef,
         StartFlowCaptureRequestTypeDef,
         StartFlowCaptureResponseTypeDef,
         StartFlowFlushRequestTypeDef,
         StartFlowFlushResponseTypeDef,
+        TLSInspectionConfigurationMetadataTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TagTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateAvailabilityZoneChangeProtectionRequestTypeDef,
@@ -170,6 +185,7 @@ if TYPE_CHECKING:
         UpdateSubnetChangeProtectionResponseTypeDef,
         UpdateTLSInspectionConfigurationRequestTypeDef,
         UpdateTLSInspectionConfigurationResponseTypeDef,
+        VpcEndpointAssociationMetadataTypeDef,
     )
 
 __all__ = ["MultiRegionNetworkFirewall"]
@@ -1001,3 +1017,545 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateTLSInspectionConfiguration
         """
         return self._call("UpdateTLSInspectionConfiguration", kwargs)
+
+    def paginate_get_analysis_report_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAnalysisReportResultsRequestTypeDef],
+    ) -> RegionResults[GetAnalysisReportResultsResponseTypeDef]:
+        """Every page of GetAnalysisReportResults in every target, merged per target
+        (botocore's build_full_result).
+
+        The results of a COMPLETED analysis report generated with
+        StartAnalysisReport.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/GetAnalysisReportResults
+        """
+        return self._paginate(
+            "GetAnalysisReportResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_analysis_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAnalysisReportsRequestTypeDef],
+    ) -> RegionResults[ListAnalysisReportsResponseTypeDef]:
+        """Every page of ListAnalysisReports in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all traffic analysis reports generated within the last
+        30 days.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListAnalysisReports
+        """
+        return self._paginate(
+            "ListAnalysisReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_firewall_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFirewallPoliciesRequestTypeDef],
+    ) -> RegionResults[ListFirewallPoliciesResponseTypeDef]:
+        """Every page of ListFirewallPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the metadata for the firewall policies that you have defined.
+        Depending on your setting for max results and the number of firewall
+        policies, a single call might not return the full list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListFirewallPolicies
+        """
+        return self._paginate(
+            "ListFirewallPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_firewalls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFirewallsRequestTypeDef],
+    ) -> RegionResults[ListFirewallsResponseTypeDef]:
+        """Every page of ListFirewalls in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves the metadata for the firewalls that you have defined. If you
+        provide VPC identifiers in your request, this returns only the firewalls
+        for those VPCs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListFirewalls
+        """
+        return self._paginate(
+            "ListFirewalls",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_flow_operation_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFlowOperationResultsRequestTypeDef],
+    ) -> RegionResults[ListFlowOperationResultsResponseTypeDef]:
+        """Every page of ListFlowOperationResults in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the results of a specific flow operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListFlowOperationResults
+        """
+        return self._paginate(
+            "ListFlowOperationResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_flow_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFlowOperationsRequestTypeDef],
+    ) -> RegionResults[ListFlowOperationsResponseTypeDef]:
+        """Every page of ListFlowOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all flow operations ran in a specific firewall. You can
+        optionally narrow the request scope by specifying the operation type or
+        Availability Zone associated with a firewall's flow operations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListFlowOperations
+        """
+        return self._paginate(
+            "ListFlowOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_proxies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProxiesRequestTypeDef],
+    ) -> RegionResults[ListProxiesResponseTypeDef]:
+        """Every page of ListProxies in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves the metadata for the proxies that you have defined. Depending on
+        your setting for max results and the number of proxies, a single call
+        might not return the full list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxies
+        """
+        return self._paginate(
+            "ListProxies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_proxy_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProxyConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListProxyConfigurationsResponseTypeDef]:
+        """Every page of ListProxyConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the metadata for the proxy configuration that you have defined.
+        Depending on your setting for max results and the number of proxy
+        configurations, a single call might not return the full list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxyConfigurations
+        """
+        return self._paginate(
+            "ListProxyConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_proxy_rule_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProxyRuleGroupsRequestTypeDef],
+    ) -> RegionResults[ListProxyRuleGroupsResponseTypeDef]:
+        """Every page of ListProxyRuleGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the metadata for the proxy rule groups that you have defined.
+        Depending on your setting for max results and the number of proxy rule
+        groups, a single call might not return the full list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxyRuleGroups
+        """
+        return self._paginate(
+            "ListProxyRuleGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rule_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRuleGroupsRequestTypeDef],
+    ) -> RegionResults[ListRuleGroupsResponseTypeDef]:
+        """Every page of ListRuleGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the metadata for the rule groups that you have defined.
+        Depending on your setting for max results and the number of rule groups, a
+        single call might not return the full list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListRuleGroups
+        """
+        return self._paginate(
+            "ListRuleGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the tags associated with the specified resource. Tags are
+        key:value pairs that you can use to categorize and manage your resources,
+        for purposes like billing. For example, you might set the tag key to
+        "customer" and the value to the customer name or ID. You can specify one
+        or more tags to add to each Amazon Web Services resource, up to 50 tags
+        for a resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tls_inspection_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTLSInspectionConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListTLSInspectionConfigurationsResponseTypeDef]:
+        """Every page of ListTLSInspectionConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the metadata for the TLS inspection configurations that you have
+        defined. Depending on your setting for max results and the number of TLS
+        inspection configurations, a single call might not return the full list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListTLSInspectionConfigurations
+        """
+        return self._paginate(
+            "ListTLSInspectionConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_vpc_endpoint_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVpcEndpointAssociationsRequestTypeDef],
+    ) -> RegionResults[ListVpcEndpointAssociationsResponseTypeDef]:
+        """Every page of ListVpcEndpointAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the metadata for the VPC endpoint associations that you have
+        defined. If you specify a fireawll, this returns only the endpoint
+        associations for that firewall.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListVpcEndpointAssociations
+        """
+        return self._paginate(
+            "ListVpcEndpointAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_analysis_report_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAnalysisReportResultsRequestTypeDef],
+    ) -> Items[AnalysisTypeReportResultTypeDef]:
+        """Each element of AnalysisReportResults in every page of
+        GetAnalysisReportResults, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/GetAnalysisReportResults
+        """
+        return self._items(
+            "GetAnalysisReportResults", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_analysis_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAnalysisReportsRequestTypeDef],
+    ) -> Items[AnalysisReportTypeDef]:
+        """Each element of AnalysisReports in every page of ListAnalysisReports, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListAnalysisReports
+        """
+        return self._items(
+            "ListAnalysisReports", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_firewall_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFirewallPoliciesRequestTypeDef],
+    ) -> Items[FirewallPolicyMetadataTypeDef]:
+        """Each element of FirewallPolicies in every page of ListFirewallPolicies,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListFirewallPolicies
+        """
+        return self._items(
+            "ListFirewallPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_firewalls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFirewallsRequestTypeDef],
+    ) -> Items[FirewallMetadataTypeDef]:
+        """Each element of Firewalls in every page of ListFirewalls, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListFirewalls
+        """
+        return self._items(
+            "ListFirewalls", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_flow_operation_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFlowOperationResultsRequestTypeDef],
+    ) -> Items[FlowTypeDef]:
+        """Each element of Flows in every page of ListFlowOperationResults, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListFlowOperationResults
+        """
+        return self._items(
+            "ListFlowOperationResults", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_flow_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFlowOperationsRequestTypeDef],
+    ) -> Items[FlowOperationMetadataTypeDef]:
+        """Each element of FlowOperations in every page of ListFlowOperations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListFlowOperations
+        """
+        return self._items(
+            "ListFlowOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_proxies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProxiesRequestTypeDef],
+    ) -> Items[ProxyMetadataTypeDef]:
+        """Each element of Proxies in every page of ListProxies, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxies
+        """
+        return self._items(
+            "ListProxies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_proxy_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProxyConfigurationsRequestTypeDef],
+    ) -> Items[ProxyConfigurationMetadataTypeDef]:
+        """Each element of ProxyConfigurations in every page of
+        ListProxyConfigurations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxyConfigurations
+        """
+        return self._items(
+            "ListProxyConfigurations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_proxy_rule_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProxyRuleGroupsRequestTypeDef],
+    ) -> Items[ProxyRuleGroupMetadataTypeDef]:
+        """Each element of ProxyRuleGroups in every page of ListProxyRuleGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxyRuleGroups
+        """
+        return self._items(
+            "ListProxyRuleGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rule_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRuleGroupsRequestTypeDef],
+    ) -> Items[RuleGroupMetadataTypeDef]:
+        """Each element of RuleGroups in every page of ListRuleGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListRuleGroups
+        """
+        return self._items(
+            "ListRuleGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tls_inspection_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTLSInspectionConfigurationsRequestTypeDef],
+    ) -> Items[TLSInspectionConfigurationMetadataTypeDef]:
+        """Each element of TLSInspectionConfigurations in every page of
+        ListTLSInspectionConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListTLSInspectionConfigurations
+        """
+        return self._items(
+            "ListTLSInspectionConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_vpc_endpoint_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVpcEndpointAssociationsRequestTypeDef],
+    ) -> Items[VpcEndpointAssociationMetadataTypeDef]:
+        """Each element of VpcEndpointAssociations in every page of
+        ListVpcEndpointAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListVpcEndpointAssociations
+        """
+        return self._items(
+            "ListVpcEndpointAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

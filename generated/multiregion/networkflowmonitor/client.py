@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -42,6 +45,9 @@ if TYPE_CHECKING:
         ListScopesOutputTypeDef,
         ListTagsForResourceInputTypeDef,
         ListTagsForResourceOutputTypeDef,
+        MonitorSummaryTypeDef,
+        MonitorTopContributorsRowTypeDef,
+        ScopeSummaryTypeDef,
         StartQueryMonitorTopContributorsInputTypeDef,
         StartQueryMonitorTopContributorsOutputTypeDef,
         StartQueryWorkloadInsightsTopContributorsDataInputTypeDef,
@@ -62,6 +68,8 @@ if TYPE_CHECKING:
         UpdateMonitorOutputTypeDef,
         UpdateScopeInputTypeDef,
         UpdateScopeOutputTypeDef,
+        WorkloadInsightsTopContributorsDataPointTypeDef,
+        WorkloadInsightsTopContributorsRowTypeDef,
     )
 
 __all__ = ["MultiRegionNetworkFlowMonitor"]
@@ -352,3 +360,222 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/UpdateScope
         """
         return self._call("UpdateScope", kwargs)
+
+    def paginate_get_query_results_monitor_top_contributors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetQueryResultsMonitorTopContributorsInputTypeDef],
+    ) -> RegionResults[GetQueryResultsMonitorTopContributorsOutputTypeDef]:
+        """Every page of GetQueryResultsMonitorTopContributors in every target,
+        merged per target (botocore's build_full_result).
+
+        Return the data for a query with the Network Flow Monitor query interface.
+        You specify the query that you want to return results for by providing a
+        query ID and a monitor name. This query returns the top contributors for a
+        specific monitor.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetQueryResultsMonitorTopContributors
+        """
+        return self._paginate(
+            "GetQueryResultsMonitorTopContributors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_query_results_workload_insights_top_contributors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef],
+    ) -> RegionResults[GetQueryResultsWorkloadInsightsTopContributorsOutputTypeDef]:
+        """Every page of GetQueryResultsWorkloadInsightsTopContributors in every
+        target, merged per target (botocore's build_full_result).
+
+        Return the data for a query with the Network Flow Monitor query interface.
+        You specify the query that you want to return results for by providing a
+        query ID and a monitor name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetQueryResultsWorkloadInsightsTopContributors
+        """
+        return self._paginate(
+            "GetQueryResultsWorkloadInsightsTopContributors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_query_results_workload_insights_top_contributors_data(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef
+        ],
+    ) -> RegionResults[GetQueryResultsWorkloadInsightsTopContributorsDataOutputTypeDef]:
+        """Every page of GetQueryResultsWorkloadInsightsTopContributorsData in every
+        target, merged per target (botocore's build_full_result).
+
+        Return the data for a query with the Network Flow Monitor query interface.
+        Specify the query that you want to return results for by providing a query
+        ID and a scope ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetQueryResultsWorkloadInsightsTopContributorsData
+        """
+        return self._paginate(
+            "GetQueryResultsWorkloadInsightsTopContributorsData",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMonitorsInputTypeDef],
+    ) -> RegionResults[ListMonitorsOutputTypeDef]:
+        """Every page of ListMonitors in every target, merged per target (botocore's
+        build_full_result).
+
+        List all monitors in an account. Optionally, you can list only monitors
+        that have a specific status, by using the STATUS parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/ListMonitors
+        """
+        return self._paginate(
+            "ListMonitors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_scopes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListScopesInputTypeDef],
+    ) -> RegionResults[ListScopesOutputTypeDef]:
+        """Every page of ListScopes in every target, merged per target (botocore's
+        build_full_result).
+
+        List all the scopes for an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/ListScopes
+        """
+        return self._paginate(
+            "ListScopes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_query_results_monitor_top_contributors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetQueryResultsMonitorTopContributorsInputTypeDef],
+    ) -> Items[MonitorTopContributorsRowTypeDef]:
+        """Each element of topContributors in every page of
+        GetQueryResultsMonitorTopContributors, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetQueryResultsMonitorTopContributors
+        """
+        return self._items(
+            "GetQueryResultsMonitorTopContributors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_query_results_workload_insights_top_contributors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef],
+    ) -> Items[WorkloadInsightsTopContributorsRowTypeDef]:
+        """Each element of topContributors in every page of
+        GetQueryResultsWorkloadInsightsTopContributors, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetQueryResultsWorkloadInsightsTopContributors
+        """
+        return self._items(
+            "GetQueryResultsWorkloadInsightsTopContributors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_query_results_workload_insights_top_contributors_data(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef
+        ],
+    ) -> Items[WorkloadInsightsTopContributorsDataPointTypeDef]:
+        """Each element of datapoints in every page of
+        GetQueryResultsWorkloadInsightsTopContributorsData, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetQueryResultsWorkloadInsightsTopContributorsData
+        """
+        return self._items(
+            "GetQueryResultsWorkloadInsightsTopContributorsData",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMonitorsInputTypeDef],
+    ) -> Items[MonitorSummaryTypeDef]:
+        """Each element of monitors in every page of ListMonitors, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/ListMonitors
+        """
+        return self._items(
+            "ListMonitors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_scopes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListScopesInputTypeDef],
+    ) -> Items[ScopeSummaryTypeDef]:
+        """Each element of scopes in every page of ListScopes, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/ListScopes
+        """
+        return self._items(
+            "ListScopes", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -22,6 +25,16 @@ if TYPE_CHECKING:
         AssociateLinkResponseTypeDef,
         AssociateTransitGatewayConnectPeerRequestTypeDef,
         AssociateTransitGatewayConnectPeerResponseTypeDef,
+        AttachmentRoutingPolicyAssociationSummaryTypeDef,
+        AttachmentTypeDef,
+        ConnectPeerAssociationTypeDef,
+        ConnectPeerSummaryTypeDef,
+        ConnectionTypeDef,
+        CoreNetworkChangeEventTypeDef,
+        CoreNetworkChangeTypeDef,
+        CoreNetworkPolicyVersionTypeDef,
+        CoreNetworkRoutingInformationTypeDef,
+        CoreNetworkSummaryTypeDef,
         CreateConnectAttachmentRequestTypeDef,
         CreateConnectAttachmentResponseTypeDef,
         CreateConnectPeerRequestTypeDef,
@@ -50,6 +63,7 @@ if TYPE_CHECKING:
         CreateTransitGatewayRouteTableAttachmentResponseTypeDef,
         CreateVpcAttachmentRequestTypeDef,
         CreateVpcAttachmentResponseTypeDef,
+        CustomerGatewayAssociationTypeDef,
         DeleteAttachmentRequestTypeDef,
         DeleteAttachmentResponseTypeDef,
         DeleteConnectPeerRequestTypeDef,
@@ -78,6 +92,7 @@ if TYPE_CHECKING:
         DeregisterTransitGatewayResponseTypeDef,
         DescribeGlobalNetworksRequestTypeDef,
         DescribeGlobalNetworksResponseTypeDef,
+        DeviceTypeDef,
         DisassociateConnectPeerRequestTypeDef,
         DisassociateConnectPeerResponseTypeDef,
         DisassociateCustomerGatewayRequestTypeDef,
@@ -142,6 +157,9 @@ if TYPE_CHECKING:
         GetTransitGatewayRouteTableAttachmentResponseTypeDef,
         GetVpcAttachmentRequestTypeDef,
         GetVpcAttachmentResponseTypeDef,
+        GlobalNetworkTypeDef,
+        LinkAssociationTypeDef,
+        LinkTypeDef,
         ListAttachmentRoutingPolicyAssociationsRequestTypeDef,
         ListAttachmentRoutingPolicyAssociationsResponseTypeDef,
         ListAttachmentsRequestTypeDef,
@@ -162,6 +180,11 @@ if TYPE_CHECKING:
         ListPeeringsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        NetworkResourceCountTypeDef,
+        NetworkResourceTypeDef,
+        NetworkTelemetryTypeDef,
+        PeeringTypeDef,
+        PrefixListAssociationTypeDef,
         PutAttachmentRoutingPolicyLabelRequestTypeDef,
         PutAttachmentRoutingPolicyLabelResponseTypeDef,
         PutCoreNetworkPolicyRequestTypeDef,
@@ -172,16 +195,20 @@ if TYPE_CHECKING:
         RegisterTransitGatewayResponseTypeDef,
         RejectAttachmentRequestTypeDef,
         RejectAttachmentResponseTypeDef,
+        RelationshipTypeDef,
         RemoveAttachmentRoutingPolicyLabelRequestTypeDef,
         RemoveAttachmentRoutingPolicyLabelResponseTypeDef,
         RestoreCoreNetworkPolicyVersionRequestTypeDef,
         RestoreCoreNetworkPolicyVersionResponseTypeDef,
+        SiteTypeDef,
         StartOrganizationServiceAccessUpdateRequestTypeDef,
         StartOrganizationServiceAccessUpdateResponseTypeDef,
         StartRouteAnalysisRequestTypeDef,
         StartRouteAnalysisResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TransitGatewayConnectPeerAssociationTypeDef,
+        TransitGatewayRegistrationTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateConnectionRequestTypeDef,
@@ -1133,3 +1160,988 @@ class MultiRegionNetworkManager(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/UpdateVpcAttachment
         """
         return self._call("UpdateVpcAttachment", kwargs)
+
+    def paginate_describe_global_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeGlobalNetworksRequestTypeDef],
+    ) -> RegionResults[DescribeGlobalNetworksResponseTypeDef]:
+        """Every page of DescribeGlobalNetworks in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more global networks. By default, all global networks are
+        described. To describe the objects in your global network, you must use
+        the appropriate Get* action. For example, to list the transit gateways in
+        your global network, use GetTransitGatewayRegistrations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DescribeGlobalNetworks
+        """
+        return self._paginate(
+            "DescribeGlobalNetworks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_connect_peer_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetConnectPeerAssociationsRequestTypeDef],
+    ) -> RegionResults[GetConnectPeerAssociationsResponseTypeDef]:
+        """Every page of GetConnectPeerAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about a core network Connect peer associations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetConnectPeerAssociations
+        """
+        return self._paginate(
+            "GetConnectPeerAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetConnectionsRequestTypeDef],
+    ) -> RegionResults[GetConnectionsResponseTypeDef]:
+        """Every page of GetConnections in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about one or more of your connections in a global
+        network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetConnections
+        """
+        return self._paginate(
+            "GetConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_core_network_change_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCoreNetworkChangeEventsRequestTypeDef],
+    ) -> RegionResults[GetCoreNetworkChangeEventsResponseTypeDef]:
+        """Every page of GetCoreNetworkChangeEvents in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about a core network change event.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetCoreNetworkChangeEvents
+        """
+        return self._paginate(
+            "GetCoreNetworkChangeEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_core_network_change_set(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCoreNetworkChangeSetRequestTypeDef],
+    ) -> RegionResults[GetCoreNetworkChangeSetResponseTypeDef]:
+        """Every page of GetCoreNetworkChangeSet in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a change set between the LIVE core network policy and a submitted
+        policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetCoreNetworkChangeSet
+        """
+        return self._paginate(
+            "GetCoreNetworkChangeSet",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_customer_gateway_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCustomerGatewayAssociationsRequestTypeDef],
+    ) -> RegionResults[GetCustomerGatewayAssociationsResponseTypeDef]:
+        """Every page of GetCustomerGatewayAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets the association information for customer gateways that are associated
+        with devices and links in your global network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetCustomerGatewayAssociations
+        """
+        return self._paginate(
+            "GetCustomerGatewayAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDevicesRequestTypeDef],
+    ) -> RegionResults[GetDevicesResponseTypeDef]:
+        """Every page of GetDevices in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets information about one or more of your devices in a global network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetDevices
+        """
+        return self._paginate(
+            "GetDevices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_link_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetLinkAssociationsRequestTypeDef],
+    ) -> RegionResults[GetLinkAssociationsResponseTypeDef]:
+        """Every page of GetLinkAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the link associations for a device or a link. Either the device ID or
+        the link ID must be specified.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetLinkAssociations
+        """
+        return self._paginate(
+            "GetLinkAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetLinksRequestTypeDef],
+    ) -> RegionResults[GetLinksResponseTypeDef]:
+        """Every page of GetLinks in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets information about one or more links in a specified global network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetLinks
+        """
+        return self._paginate(
+            "GetLinks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_network_resource_counts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetNetworkResourceCountsRequestTypeDef],
+    ) -> RegionResults[GetNetworkResourceCountsResponseTypeDef]:
+        """Every page of GetNetworkResourceCounts in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the count of network resources, by resource type, for the specified
+        global network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkResourceCounts
+        """
+        return self._paginate(
+            "GetNetworkResourceCounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_network_resource_relationships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetNetworkResourceRelationshipsRequestTypeDef],
+    ) -> RegionResults[GetNetworkResourceRelationshipsResponseTypeDef]:
+        """Every page of GetNetworkResourceRelationships in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets the network resource relationships for the specified global network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkResourceRelationships
+        """
+        return self._paginate(
+            "GetNetworkResourceRelationships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_network_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetNetworkResourcesRequestTypeDef],
+    ) -> RegionResults[GetNetworkResourcesResponseTypeDef]:
+        """Every page of GetNetworkResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the network resources for the specified global network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkResources
+        """
+        return self._paginate(
+            "GetNetworkResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_network_telemetry(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetNetworkTelemetryRequestTypeDef],
+    ) -> RegionResults[GetNetworkTelemetryResponseTypeDef]:
+        """Every page of GetNetworkTelemetry in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the network telemetry of the specified global network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkTelemetry
+        """
+        return self._paginate(
+            "GetNetworkTelemetry",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_sites(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetSitesRequestTypeDef],
+    ) -> RegionResults[GetSitesResponseTypeDef]:
+        """Every page of GetSites in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets information about one or more of your sites in a global network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetSites
+        """
+        return self._paginate(
+            "GetSites",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_transit_gateway_connect_peer_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTransitGatewayConnectPeerAssociationsRequestTypeDef],
+    ) -> RegionResults[GetTransitGatewayConnectPeerAssociationsResponseTypeDef]:
+        """Every page of GetTransitGatewayConnectPeerAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Gets information about one or more of your transit gateway Connect peer
+        associations in a global network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetTransitGatewayConnectPeerAssociations
+        """
+        return self._paginate(
+            "GetTransitGatewayConnectPeerAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_transit_gateway_registrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTransitGatewayRegistrationsRequestTypeDef],
+    ) -> RegionResults[GetTransitGatewayRegistrationsResponseTypeDef]:
+        """Every page of GetTransitGatewayRegistrations in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets information about the transit gateway registrations in a specified
+        global network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetTransitGatewayRegistrations
+        """
+        return self._paginate(
+            "GetTransitGatewayRegistrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_attachment_routing_policy_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttachmentRoutingPolicyAssociationsRequestTypeDef],
+    ) -> RegionResults[ListAttachmentRoutingPolicyAssociationsResponseTypeDef]:
+        """Every page of ListAttachmentRoutingPolicyAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the routing policy associations for attachments in a core network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListAttachmentRoutingPolicyAssociations
+        """
+        return self._paginate(
+            "ListAttachmentRoutingPolicyAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttachmentsRequestTypeDef],
+    ) -> RegionResults[ListAttachmentsResponseTypeDef]:
+        """Every page of ListAttachments in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of core network attachments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListAttachments
+        """
+        return self._paginate(
+            "ListAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connect_peers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectPeersRequestTypeDef],
+    ) -> RegionResults[ListConnectPeersResponseTypeDef]:
+        """Every page of ListConnectPeers in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of core network Connect peers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListConnectPeers
+        """
+        return self._paginate(
+            "ListConnectPeers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_core_network_policy_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCoreNetworkPolicyVersionsRequestTypeDef],
+    ) -> RegionResults[ListCoreNetworkPolicyVersionsResponseTypeDef]:
+        """Every page of ListCoreNetworkPolicyVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of core network policy versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListCoreNetworkPolicyVersions
+        """
+        return self._paginate(
+            "ListCoreNetworkPolicyVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_core_network_prefix_list_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCoreNetworkPrefixListAssociationsRequestTypeDef],
+    ) -> RegionResults[ListCoreNetworkPrefixListAssociationsResponseTypeDef]:
+        """Every page of ListCoreNetworkPrefixListAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the prefix list associations for a core network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListCoreNetworkPrefixListAssociations
+        """
+        return self._paginate(
+            "ListCoreNetworkPrefixListAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_core_network_routing_information(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCoreNetworkRoutingInformationRequestTypeDef],
+    ) -> RegionResults[ListCoreNetworkRoutingInformationResponseTypeDef]:
+        """Every page of ListCoreNetworkRoutingInformation in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists routing information for a core network, including routes and their
+        attributes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListCoreNetworkRoutingInformation
+        """
+        return self._paginate(
+            "ListCoreNetworkRoutingInformation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_core_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCoreNetworksRequestTypeDef],
+    ) -> RegionResults[ListCoreNetworksResponseTypeDef]:
+        """Every page of ListCoreNetworks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of owned and shared core networks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListCoreNetworks
+        """
+        return self._paginate(
+            "ListCoreNetworks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_peerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPeeringsRequestTypeDef],
+    ) -> RegionResults[ListPeeringsResponseTypeDef]:
+        """Every page of ListPeerings in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the peerings for a core network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListPeerings
+        """
+        return self._paginate(
+            "ListPeerings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_global_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeGlobalNetworksRequestTypeDef],
+    ) -> Items[GlobalNetworkTypeDef]:
+        """Each element of GlobalNetworks in every page of DescribeGlobalNetworks,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DescribeGlobalNetworks
+        """
+        return self._items(
+            "DescribeGlobalNetworks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_connect_peer_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetConnectPeerAssociationsRequestTypeDef],
+    ) -> Items[ConnectPeerAssociationTypeDef]:
+        """Each element of ConnectPeerAssociations in every page of
+        GetConnectPeerAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetConnectPeerAssociations
+        """
+        return self._items(
+            "GetConnectPeerAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetConnectionsRequestTypeDef],
+    ) -> Items[ConnectionTypeDef]:
+        """Each element of Connections in every page of GetConnections, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetConnections
+        """
+        return self._items(
+            "GetConnections", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_core_network_change_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCoreNetworkChangeEventsRequestTypeDef],
+    ) -> Items[CoreNetworkChangeEventTypeDef]:
+        """Each element of CoreNetworkChangeEvents in every page of
+        GetCoreNetworkChangeEvents, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetCoreNetworkChangeEvents
+        """
+        return self._items(
+            "GetCoreNetworkChangeEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_core_network_change_set(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCoreNetworkChangeSetRequestTypeDef],
+    ) -> Items[CoreNetworkChangeTypeDef]:
+        """Each element of CoreNetworkChanges in every page of
+        GetCoreNetworkChangeSet, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetCoreNetworkChangeSet
+        """
+        return self._items(
+            "GetCoreNetworkChangeSet", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_customer_gateway_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCustomerGatewayAssociationsRequestTypeDef],
+    ) -> Items[CustomerGatewayAssociationTypeDef]:
+        """Each element of CustomerGatewayAssociations in every page of
+        GetCustomerGatewayAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetCustomerGatewayAssociations
+        """
+        return self._items(
+            "GetCustomerGatewayAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDevicesRequestTypeDef],
+    ) -> Items[DeviceTypeDef]:
+        """Each element of Devices in every page of GetDevices, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetDevices
+        """
+        return self._items(
+            "GetDevices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_link_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetLinkAssociationsRequestTypeDef],
+    ) -> Items[LinkAssociationTypeDef]:
+        """Each element of LinkAssociations in every page of GetLinkAssociations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetLinkAssociations
+        """
+        return self._items(
+            "GetLinkAssociations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetLinksRequestTypeDef],
+    ) -> Items[LinkTypeDef]:
+        """Each element of Links in every page of GetLinks, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetLinks
+        """
+        return self._items("GetLinks", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_get_network_resource_counts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetNetworkResourceCountsRequestTypeDef],
+    ) -> Items[NetworkResourceCountTypeDef]:
+        """Each element of NetworkResourceCounts in every page of
+        GetNetworkResourceCounts, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkResourceCounts
+        """
+        return self._items(
+            "GetNetworkResourceCounts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_network_resource_relationships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetNetworkResourceRelationshipsRequestTypeDef],
+    ) -> Items[RelationshipTypeDef]:
+        """Each element of Relationships in every page of
+        GetNetworkResourceRelationships, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkResourceRelationships
+        """
+        return self._items(
+            "GetNetworkResourceRelationships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_network_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetNetworkResourcesRequestTypeDef],
+    ) -> Items[NetworkResourceTypeDef]:
+        """Each element of NetworkResources in every page of GetNetworkResources,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkResources
+        """
+        return self._items(
+            "GetNetworkResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_network_telemetry(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetNetworkTelemetryRequestTypeDef],
+    ) -> Items[NetworkTelemetryTypeDef]:
+        """Each element of NetworkTelemetry in every page of GetNetworkTelemetry,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkTelemetry
+        """
+        return self._items(
+            "GetNetworkTelemetry", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_sites(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetSitesRequestTypeDef],
+    ) -> Items[SiteTypeDef]:
+        """Each element of Sites in every page of GetSites, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetSites
+        """
+        return self._items("GetSites", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_get_transit_gateway_connect_peer_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTransitGatewayConnectPeerAssociationsRequestTypeDef],
+    ) -> Items[TransitGatewayConnectPeerAssociationTypeDef]:
+        """Each element of TransitGatewayConnectPeerAssociations in every page of
+        GetTransitGatewayConnectPeerAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetTransitGatewayConnectPeerAssociations
+        """
+        return self._items(
+            "GetTransitGatewayConnectPeerAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_transit_gateway_registrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTransitGatewayRegistrationsRequestTypeDef],
+    ) -> Items[TransitGatewayRegistrationTypeDef]:
+        """Each element of TransitGatewayRegistrations in every page of
+        GetTransitGatewayRegistrations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetTransitGatewayRegistrations
+        """
+        return self._items(
+            "GetTransitGatewayRegistrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_attachment_routing_policy_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttachmentRoutingPolicyAssociationsRequestTypeDef],
+    ) -> Items[AttachmentRoutingPolicyAssociationSummaryTypeDef]:
+        """Each element of AttachmentRoutingPolicyAssociations in every page of
+        ListAttachmentRoutingPolicyAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListAttachmentRoutingPolicyAssociations
+        """
+        return self._items(
+            "ListAttachmentRoutingPolicyAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttachmentsRequestTypeDef],
+    ) -> Items[AttachmentTypeDef]:
+        """Each element of Attachments in every page of ListAttachments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListAttachments
+        """
+        return self._items(
+            "ListAttachments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_connect_peers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectPeersRequestTypeDef],
+    ) -> Items[ConnectPeerSummaryTypeDef]:
+        """Each element of ConnectPeers in every page of ListConnectPeers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListConnectPeers
+        """
+        return self._items(
+            "ListConnectPeers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_core_network_policy_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCoreNetworkPolicyVersionsRequestTypeDef],
+    ) -> Items[CoreNetworkPolicyVersionTypeDef]:
+        """Each element of CoreNetworkPolicyVersions in every page of
+        ListCoreNetworkPolicyVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListCoreNetworkPolicyVersions
+        """
+        return self._items(
+            "ListCoreNetworkPolicyVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_core_network_prefix_list_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCoreNetworkPrefixListAssociationsRequestTypeDef],
+    ) -> Items[PrefixListAssociationTypeDef]:
+        """Each element of PrefixListAssociations in every page of
+        ListCoreNetworkPrefixListAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListCoreNetworkPrefixListAssociations
+        """
+        return self._items(
+            "ListCoreNetworkPrefixListAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_core_network_routing_information(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCoreNetworkRoutingInformationRequestTypeDef],
+    ) -> Items[CoreNetworkRoutingInformationTypeDef]:
+        """Each element of CoreNetworkRoutingInformation in every page of
+        ListCoreNetworkRoutingInformation, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListCoreNetworkRoutingInformation
+        """
+        return self._items(
+            "ListCoreNetworkRoutingInformation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_core_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCoreNetworksRequestTypeDef],
+    ) -> Items[CoreNetworkSummaryTypeDef]:
+        """Each element of CoreNetworks in every page of ListCoreNetworks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListCoreNetworks
+        """
+        return self._items(
+            "ListCoreNetworks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_peerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPeeringsRequestTypeDef],
+    ) -> Items[PeeringTypeDef]:
+        """Each element of Peerings in every page of ListPeerings, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListPeerings
+        """
+        return self._items(
+            "ListPeerings", kwargs, max_items=max_items, page_size=page_size
+        )

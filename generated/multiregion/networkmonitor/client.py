@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
         ListMonitorsOutputTypeDef,
         ListTagsForResourceInputTypeDef,
         ListTagsForResourceOutputTypeDef,
+        MonitorSummaryTypeDef,
         TagResourceInputTypeDef,
         TagResourceOutputTypeDef,
         UntagResourceInputTypeDef,
@@ -180,3 +184,42 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/UpdateProbe
         """
         return self._call("UpdateProbe", kwargs)
+
+    def paginate_list_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMonitorsInputTypeDef],
+    ) -> RegionResults[ListMonitorsOutputTypeDef]:
+        """Every page of ListMonitors in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of all of your monitors.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/ListMonitors
+        """
+        return self._paginate(
+            "ListMonitors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMonitorsInputTypeDef],
+    ) -> Items[MonitorSummaryTypeDef]:
+        """Each element of monitors in every page of ListMonitors, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/ListMonitors
+        """
+        return self._items(
+            "ListMonitors", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
         DisassociateOrganizationalUnitRequestTypeDef,
         DisassociateOrganizationalUnitResponseTypeDef,
         EnableNotificationsAccessForOrganizationResponseTypeDef,
+        EventRuleStructureTypeDef,
         GetEventRuleRequestTypeDef,
         GetEventRuleResponseTypeDef,
         GetManagedNotificationChildEventRequestTypeDef,
@@ -77,6 +81,14 @@ if TYPE_CHECKING:
         ListOrganizationalUnitsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ManagedNotificationChannelAssociationSummaryTypeDef,
+        ManagedNotificationChildEventOverviewTypeDef,
+        ManagedNotificationConfigurationStructureTypeDef,
+        ManagedNotificationEventOverviewTypeDef,
+        MemberAccountTypeDef,
+        NotificationConfigurationStructureTypeDef,
+        NotificationEventOverviewTypeDef,
+        NotificationHubOverviewTypeDef,
         RegisterNotificationHubRequestTypeDef,
         RegisterNotificationHubResponseTypeDef,
         TagResourceRequestTypeDef,
@@ -481,3 +493,466 @@ class MultiRegionUserNotifications(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/UpdateNotificationConfiguration
         """
         return self._call("UpdateNotificationConfiguration", kwargs)
+
+    def paginate_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChannelsRequestTypeDef],
+    ) -> RegionResults[ListChannelsResponseTypeDef]:
+        """Every page of ListChannels in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of Channels for a NotificationConfiguration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListChannels
+        """
+        return self._paginate(
+            "ListChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_event_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventRulesRequestTypeDef],
+    ) -> RegionResults[ListEventRulesResponseTypeDef]:
+        """Every page of ListEventRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of EventRules according to specified filters, in reverse
+        chronological order (newest first).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListEventRules
+        """
+        return self._paginate(
+            "ListEventRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_notification_channel_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedNotificationChannelAssociationsRequestTypeDef],
+    ) -> RegionResults[ListManagedNotificationChannelAssociationsResponseTypeDef]:
+        """Every page of ListManagedNotificationChannelAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns a list of Account contacts and Channels associated with a
+        ManagedNotificationConfiguration, in paginated format.
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListManagedNotificationChannelAssociations
+        """
+        return self._paginate(
+            "ListManagedNotificationChannelAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_notification_child_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedNotificationChildEventsRequestTypeDef],
+    ) -> RegionResults[ListManagedNotificationChildEventsResponseTypeDef]:
+        """Every page of ListManagedNotificationChildEvents in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of ManagedNotificationChildEvents for a specified aggregate
+        ManagedNotificationEvent, ordered by creation time in reverse
+        chronological order (newest first).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListManagedNotificationChildEvents
+        """
+        return self._paginate(
+            "ListManagedNotificationChildEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_notification_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedNotificationConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListManagedNotificationConfigurationsResponseTypeDef]:
+        """Every page of ListManagedNotificationConfigurations in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns a list of Managed Notification Configurations according to
+        specified filters, ordered by creation time in reverse chronological order
+        (newest first).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListManagedNotificationConfigurations
+        """
+        return self._paginate(
+            "ListManagedNotificationConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_notification_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedNotificationEventsRequestTypeDef],
+    ) -> RegionResults[ListManagedNotificationEventsResponseTypeDef]:
+        """Every page of ListManagedNotificationEvents in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of Managed Notification Events according to specified
+        filters, ordered by creation time in reverse chronological order (newest
+        first).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListManagedNotificationEvents
+        """
+        return self._paginate(
+            "ListManagedNotificationEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_member_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMemberAccountsRequestTypeDef],
+    ) -> RegionResults[ListMemberAccountsResponseTypeDef]:
+        """Every page of ListMemberAccounts in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of member accounts associated with a notification
+        configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListMemberAccounts
+        """
+        return self._paginate(
+            "ListMemberAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_notification_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNotificationConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListNotificationConfigurationsResponseTypeDef]:
+        """Every page of ListNotificationConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of abbreviated NotificationConfigurations according to
+        specified filters, in reverse chronological order (newest first).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListNotificationConfigurations
+        """
+        return self._paginate(
+            "ListNotificationConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_notification_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNotificationEventsRequestTypeDef],
+    ) -> RegionResults[ListNotificationEventsResponseTypeDef]:
+        """Every page of ListNotificationEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of NotificationEvents according to specified filters, in
+        reverse chronological order (newest first).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListNotificationEvents
+        """
+        return self._paginate(
+            "ListNotificationEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_notification_hubs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNotificationHubsRequestTypeDef],
+    ) -> RegionResults[ListNotificationHubsResponseTypeDef]:
+        """Every page of ListNotificationHubs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of NotificationHubs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListNotificationHubs
+        """
+        return self._paginate(
+            "ListNotificationHubs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_organizational_units(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOrganizationalUnitsRequestTypeDef],
+    ) -> RegionResults[ListOrganizationalUnitsResponseTypeDef]:
+        """Every page of ListOrganizationalUnits in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of organizational units associated with a notification
+        configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListOrganizationalUnits
+        """
+        return self._paginate(
+            "ListOrganizationalUnits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChannelsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of channels in every page of ListChannels, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListChannels
+        """
+        return self._items(
+            "ListChannels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_event_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventRulesRequestTypeDef],
+    ) -> Items[EventRuleStructureTypeDef]:
+        """Each element of eventRules in every page of ListEventRules, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListEventRules
+        """
+        return self._items(
+            "ListEventRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_managed_notification_channel_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedNotificationChannelAssociationsRequestTypeDef],
+    ) -> Items[ManagedNotificationChannelAssociationSummaryTypeDef]:
+        """Each element of channelAssociations in every page of
+        ListManagedNotificationChannelAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListManagedNotificationChannelAssociations
+        """
+        return self._items(
+            "ListManagedNotificationChannelAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_managed_notification_child_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedNotificationChildEventsRequestTypeDef],
+    ) -> Items[ManagedNotificationChildEventOverviewTypeDef]:
+        """Each element of managedNotificationChildEvents in every page of
+        ListManagedNotificationChildEvents, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListManagedNotificationChildEvents
+        """
+        return self._items(
+            "ListManagedNotificationChildEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_managed_notification_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedNotificationConfigurationsRequestTypeDef],
+    ) -> Items[ManagedNotificationConfigurationStructureTypeDef]:
+        """Each element of managedNotificationConfigurations in every page of
+        ListManagedNotificationConfigurations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListManagedNotificationConfigurations
+        """
+        return self._items(
+            "ListManagedNotificationConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_managed_notification_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedNotificationEventsRequestTypeDef],
+    ) -> Items[ManagedNotificationEventOverviewTypeDef]:
+        """Each element of managedNotificationEvents in every page of
+        ListManagedNotificationEvents, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListManagedNotificationEvents
+        """
+        return self._items(
+            "ListManagedNotificationEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_member_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMemberAccountsRequestTypeDef],
+    ) -> Items[MemberAccountTypeDef]:
+        """Each element of memberAccounts in every page of ListMemberAccounts, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListMemberAccounts
+        """
+        return self._items(
+            "ListMemberAccounts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_notification_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNotificationConfigurationsRequestTypeDef],
+    ) -> Items[NotificationConfigurationStructureTypeDef]:
+        """Each element of notificationConfigurations in every page of
+        ListNotificationConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListNotificationConfigurations
+        """
+        return self._items(
+            "ListNotificationConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_notification_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNotificationEventsRequestTypeDef],
+    ) -> Items[NotificationEventOverviewTypeDef]:
+        """Each element of notificationEvents in every page of
+        ListNotificationEvents, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListNotificationEvents
+        """
+        return self._items(
+            "ListNotificationEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_notification_hubs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNotificationHubsRequestTypeDef],
+    ) -> Items[NotificationHubOverviewTypeDef]:
+        """Each element of notificationHubs in every page of ListNotificationHubs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListNotificationHubs
+        """
+        return self._items(
+            "ListNotificationHubs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_organizational_units(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOrganizationalUnitsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of organizationalUnits in every page of
+        ListOrganizationalUnits, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListOrganizationalUnits
+        """
+        return self._items(
+            "ListOrganizationalUnits", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
         CreateEmailContactResponseTypeDef,
         DeleteEmailContactRequestTypeDef,
         DeleteEmailContactResponseTypeDef,
+        EmailContactTypeDef,
         GetEmailContactRequestTypeDef,
         GetEmailContactResponseTypeDef,
         ListEmailContactsRequestTypeDef,
@@ -133,3 +137,42 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/notificationscontacts-2018-05-10/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_email_contacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEmailContactsRequestTypeDef],
+    ) -> RegionResults[ListEmailContactsResponseTypeDef]:
+        """Every page of ListEmailContacts in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all email contacts created under the Account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/notificationscontacts-2018-05-10/ListEmailContacts
+        """
+        return self._paginate(
+            "ListEmailContacts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_email_contacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEmailContactsRequestTypeDef],
+    ) -> Items[EmailContactTypeDef]:
+        """Each element of emailContacts in every page of ListEmailContacts, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/notificationscontacts-2018-05-10/ListEmailContacts
+        """
+        return self._items(
+            "ListEmailContacts", kwargs, max_items=max_items, page_size=page_size
+        )

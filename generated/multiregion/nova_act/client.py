@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ActSummaryTypeDef,
         CreateActRequestTypeDef,
         CreateActResponseTypeDef,
         CreateSessionRequestTypeDef,
@@ -40,10 +44,13 @@ if TYPE_CHECKING:
         ListWorkflowDefinitionsResponseTypeDef,
         ListWorkflowRunsRequestTypeDef,
         ListWorkflowRunsResponseTypeDef,
+        SessionSummaryTypeDef,
         UpdateActRequestTypeDef,
         UpdateActResponseTypeDef,
         UpdateWorkflowRunRequestTypeDef,
         UpdateWorkflowRunResponseTypeDef,
+        WorkflowDefinitionSummaryTypeDef,
+        WorkflowRunSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionNovaActService"]
@@ -214,3 +221,161 @@ class MultiRegionNovaActService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/UpdateWorkflowRun
         """
         return self._call("UpdateWorkflowRun", kwargs)
+
+    def paginate_list_acts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListActsRequestTypeDef],
+    ) -> RegionResults[ListActsResponseTypeDef]:
+        """Every page of ListActs in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all acts within a specific session with their current status and
+        execution details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/ListActs
+        """
+        return self._paginate(
+            "ListActs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSessionsRequestTypeDef],
+    ) -> RegionResults[ListSessionsResponseTypeDef]:
+        """Every page of ListSessions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all sessions within a specific workflow run.
+
+        https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/ListSessions
+        """
+        return self._paginate(
+            "ListSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflow_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowDefinitionsResponseTypeDef]:
+        """Every page of ListWorkflowDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all workflow definitions in your account with optional filtering and
+        pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/ListWorkflowDefinitions
+        """
+        return self._paginate(
+            "ListWorkflowDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflow_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowRunsResponseTypeDef]:
+        """Every page of ListWorkflowRuns in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all workflow runs for a specific workflow definition with optional
+        filtering and pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/ListWorkflowRuns
+        """
+        return self._paginate(
+            "ListWorkflowRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_acts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListActsRequestTypeDef],
+    ) -> Items[ActSummaryTypeDef]:
+        """Each element of actSummaries in every page of ListActs, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/ListActs
+        """
+        return self._items("ListActs", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSessionsRequestTypeDef],
+    ) -> Items[SessionSummaryTypeDef]:
+        """Each element of sessionSummaries in every page of ListSessions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/ListSessions
+        """
+        return self._items(
+            "ListSessions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflow_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowDefinitionsRequestTypeDef],
+    ) -> Items[WorkflowDefinitionSummaryTypeDef]:
+        """Each element of workflowDefinitionSummaries in every page of
+        ListWorkflowDefinitions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/ListWorkflowDefinitions
+        """
+        return self._items(
+            "ListWorkflowDefinitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflow_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
+    ) -> Items[WorkflowRunSummaryTypeDef]:
+        """Each element of workflowRunSummaries in every page of ListWorkflowRuns,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/ListWorkflowRuns
+        """
+        return self._items(
+            "ListWorkflowRuns", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -27,10 +30,13 @@ if TYPE_CHECKING:
         GetSinkPolicyInputTypeDef,
         GetSinkPolicyOutputTypeDef,
         ListAttachedLinksInputTypeDef,
+        ListAttachedLinksItemTypeDef,
         ListAttachedLinksOutputTypeDef,
         ListLinksInputTypeDef,
+        ListLinksItemTypeDef,
         ListLinksOutputTypeDef,
         ListSinksInputTypeDef,
+        ListSinksItemTypeDef,
         ListSinksOutputTypeDef,
         ListTagsForResourceInputTypeDef,
         ListTagsForResourceOutputTypeDef,
@@ -216,3 +222,123 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/oam-2022-06-10/UpdateLink
         """
         return self._call("UpdateLink", kwargs)
+
+    def paginate_list_attached_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttachedLinksInputTypeDef],
+    ) -> RegionResults[ListAttachedLinksOutputTypeDef]:
+        """Every page of ListAttachedLinks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of source account links that are linked to this monitoring
+        account sink.
+
+        https://docs.aws.amazon.com/goto/WebAPI/oam-2022-06-10/ListAttachedLinks
+        """
+        return self._paginate(
+            "ListAttachedLinks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLinksInputTypeDef],
+    ) -> RegionResults[ListLinksOutputTypeDef]:
+        """Every page of ListLinks in every target, merged per target (botocore's
+        build_full_result).
+
+        Use this operation in a source account to return a list of links to
+        monitoring account sinks that this source account has.
+
+        https://docs.aws.amazon.com/goto/WebAPI/oam-2022-06-10/ListLinks
+        """
+        return self._paginate(
+            "ListLinks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sinks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSinksInputTypeDef],
+    ) -> RegionResults[ListSinksOutputTypeDef]:
+        """Every page of ListSinks in every target, merged per target (botocore's
+        build_full_result).
+
+        Use this operation in a monitoring account to return the list of sinks
+        created in that account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/oam-2022-06-10/ListSinks
+        """
+        return self._paginate(
+            "ListSinks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_attached_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttachedLinksInputTypeDef],
+    ) -> Items[ListAttachedLinksItemTypeDef]:
+        """Each element of Items in every page of ListAttachedLinks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/oam-2022-06-10/ListAttachedLinks
+        """
+        return self._items(
+            "ListAttachedLinks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLinksInputTypeDef],
+    ) -> Items[ListLinksItemTypeDef]:
+        """Each element of Items in every page of ListLinks, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/oam-2022-06-10/ListLinks
+        """
+        return self._items(
+            "ListLinks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sinks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSinksInputTypeDef],
+    ) -> Items[ListSinksItemTypeDef]:
+        """Each element of Items in every page of ListSinks, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/oam-2022-06-10/ListSinks
+        """
+        return self._items(
+            "ListSinks", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        CentralizationRuleSummaryTypeDef,
         CreateCentralizationRuleForOrganizationInputTypeDef,
         CreateCentralizationRuleForOrganizationOutputTypeDef,
         CreateS3TableIntegrationInputTypeDef,
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
         GetTelemetryRuleForOrganizationOutputTypeDef,
         GetTelemetryRuleInputTypeDef,
         GetTelemetryRuleOutputTypeDef,
+        IntegrationSummaryTypeDef,
         ListCentralizationRulesForOrganizationInputTypeDef,
         ListCentralizationRulesForOrganizationOutputTypeDef,
         ListResourceTelemetryForOrganizationInputTypeDef,
@@ -63,6 +68,9 @@ if TYPE_CHECKING:
         StartTelemetryEvaluationInputTypeDef,
         StopTelemetryEnrichmentOutputTypeDef,
         TagResourceInputTypeDef,
+        TelemetryConfigurationTypeDef,
+        TelemetryPipelineSummaryTypeDef,
+        TelemetryRuleSummaryTypeDef,
         TestTelemetryPipelineInputTypeDef,
         TestTelemetryPipelineOutputTypeDef,
         UntagResourceInputTypeDef,
@@ -520,3 +528,302 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ValidateTelemetryPipelineConfiguration
         """
         return self._call("ValidateTelemetryPipelineConfiguration", kwargs)
+
+    def paginate_list_centralization_rules_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCentralizationRulesForOrganizationInputTypeDef],
+    ) -> RegionResults[ListCentralizationRulesForOrganizationOutputTypeDef]:
+        """Every page of ListCentralizationRulesForOrganization in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists all centralization rules in your organization. This operation can
+        only be called by the organization's management account or a delegated
+        administrator account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListCentralizationRulesForOrganization
+        """
+        return self._paginate(
+            "ListCentralizationRulesForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_telemetry(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceTelemetryInputTypeDef],
+    ) -> RegionResults[ListResourceTelemetryOutputTypeDef]:
+        """Every page of ListResourceTelemetry in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of telemetry configurations for Amazon Web Services
+        resources supported by telemetry config. For more information, see
+        Auditing CloudWatch telemetry configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListResourceTelemetry
+        """
+        return self._paginate(
+            "ListResourceTelemetry",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_telemetry_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceTelemetryForOrganizationInputTypeDef],
+    ) -> RegionResults[ListResourceTelemetryForOrganizationOutputTypeDef]:
+        """Every page of ListResourceTelemetryForOrganization in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of telemetry configurations for Amazon Web Services
+        resources supported by telemetry config in the organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListResourceTelemetryForOrganization
+        """
+        return self._paginate(
+            "ListResourceTelemetryForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_s3_table_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListS3TableIntegrationsInputTypeDef],
+    ) -> RegionResults[ListS3TableIntegrationsOutputTypeDef]:
+        """Every page of ListS3TableIntegrations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all S3 Table integrations in your account. We recommend using
+        pagination to ensure that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListS3TableIntegrations
+        """
+        return self._paginate(
+            "ListS3TableIntegrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_telemetry_pipelines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTelemetryPipelinesInputTypeDef],
+    ) -> RegionResults[ListTelemetryPipelinesOutputTypeDef]:
+        """Every page of ListTelemetryPipelines in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of telemetry pipelines in your account. Returns up to 100
+        results. If more than 100 telemetry pipelines exist, include the NextToken
+        value from the response to retrieve the next set of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListTelemetryPipelines
+        """
+        return self._paginate(
+            "ListTelemetryPipelines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_telemetry_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTelemetryRulesInputTypeDef],
+    ) -> RegionResults[ListTelemetryRulesOutputTypeDef]:
+        """Every page of ListTelemetryRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all telemetry rules in your account. You can filter the results by
+        specifying a rule name prefix.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListTelemetryRules
+        """
+        return self._paginate(
+            "ListTelemetryRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_telemetry_rules_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTelemetryRulesForOrganizationInputTypeDef],
+    ) -> RegionResults[ListTelemetryRulesForOrganizationOutputTypeDef]:
+        """Every page of ListTelemetryRulesForOrganization in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists all telemetry rules in your organization. This operation can only be
+        called by the organization's management account or a delegated
+        administrator account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListTelemetryRulesForOrganization
+        """
+        return self._paginate(
+            "ListTelemetryRulesForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_centralization_rules_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCentralizationRulesForOrganizationInputTypeDef],
+    ) -> Items[CentralizationRuleSummaryTypeDef]:
+        """Each element of CentralizationRuleSummaries in every page of
+        ListCentralizationRulesForOrganization, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListCentralizationRulesForOrganization
+        """
+        return self._items(
+            "ListCentralizationRulesForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resource_telemetry(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceTelemetryInputTypeDef],
+    ) -> Items[TelemetryConfigurationTypeDef]:
+        """Each element of TelemetryConfigurations in every page of
+        ListResourceTelemetry, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListResourceTelemetry
+        """
+        return self._items(
+            "ListResourceTelemetry", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_telemetry_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceTelemetryForOrganizationInputTypeDef],
+    ) -> Items[TelemetryConfigurationTypeDef]:
+        """Each element of TelemetryConfigurations in every page of
+        ListResourceTelemetryForOrganization, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListResourceTelemetryForOrganization
+        """
+        return self._items(
+            "ListResourceTelemetryForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_s3_table_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListS3TableIntegrationsInputTypeDef],
+    ) -> Items[IntegrationSummaryTypeDef]:
+        """Each element of IntegrationSummaries in every page of
+        ListS3TableIntegrations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListS3TableIntegrations
+        """
+        return self._items(
+            "ListS3TableIntegrations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_telemetry_pipelines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTelemetryPipelinesInputTypeDef],
+    ) -> Items[TelemetryPipelineSummaryTypeDef]:
+        """Each element of PipelineSummaries in every page of ListTelemetryPipelines,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListTelemetryPipelines
+        """
+        return self._items(
+            "ListTelemetryPipelines", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_telemetry_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTelemetryRulesInputTypeDef],
+    ) -> Items[TelemetryRuleSummaryTypeDef]:
+        """Each element of TelemetryRuleSummaries in every page of
+        ListTelemetryRules, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListTelemetryRules
+        """
+        return self._items(
+            "ListTelemetryRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_telemetry_rules_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTelemetryRulesForOrganizationInputTypeDef],
+    ) -> Items[TelemetryRuleSummaryTypeDef]:
+        """Each element of TelemetryRuleSummaries in every page of
+        ListTelemetryRulesForOrganization, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListTelemetryRulesForOrganization
+        """
+        return self._items(
+            "ListTelemetryRulesForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,10 @@ if TYPE_CHECKING:
         AcceptMarketplaceRegistrationOutputTypeDef,
         AssociateIamRoleToResourceInputTypeDef,
         AssociateIamRoleToResourceOutputTypeDef,
+        AutonomousVirtualMachineSummaryTypeDef,
+        CloudAutonomousVmClusterSummaryTypeDef,
+        CloudExadataInfrastructureSummaryTypeDef,
+        CloudVmClusterSummaryTypeDef,
         CreateCloudAutonomousVmClusterInputTypeDef,
         CreateCloudAutonomousVmClusterOutputTypeDef,
         CreateCloudExadataInfrastructureInputTypeDef,
@@ -26,6 +33,9 @@ if TYPE_CHECKING:
         CreateOdbNetworkOutputTypeDef,
         CreateOdbPeeringConnectionInputTypeDef,
         CreateOdbPeeringConnectionOutputTypeDef,
+        DbNodeSummaryTypeDef,
+        DbServerSummaryTypeDef,
+        DbSystemShapeSummaryTypeDef,
         DeleteCloudAutonomousVmClusterInputTypeDef,
         DeleteCloudAutonomousVmClusterOutputTypeDef,
         DeleteCloudExadataInfrastructureInputTypeDef,
@@ -55,6 +65,7 @@ if TYPE_CHECKING:
         GetOdbNetworkOutputTypeDef,
         GetOdbPeeringConnectionInputTypeDef,
         GetOdbPeeringConnectionOutputTypeDef,
+        GiVersionSummaryTypeDef,
         InitializeServiceInputTypeDef,
         InitializeServiceOutputTypeDef,
         ListAutonomousVirtualMachinesInputTypeDef,
@@ -81,12 +92,15 @@ if TYPE_CHECKING:
         ListSystemVersionsOutputTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        OdbNetworkSummaryTypeDef,
+        OdbPeeringConnectionSummaryTypeDef,
         RebootDbNodeInputTypeDef,
         RebootDbNodeOutputTypeDef,
         StartDbNodeInputTypeDef,
         StartDbNodeOutputTypeDef,
         StopDbNodeInputTypeDef,
         StopDbNodeOutputTypeDef,
+        SystemVersionSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -526,3 +540,457 @@ class MultiRegionodb(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateOdbPeeringConnection
         """
         return self._call("UpdateOdbPeeringConnection", kwargs)
+
+    def paginate_list_autonomous_virtual_machines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAutonomousVirtualMachinesInputTypeDef],
+    ) -> RegionResults[ListAutonomousVirtualMachinesOutputTypeDef]:
+        """Every page of ListAutonomousVirtualMachines in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all Autonomous VMs in an Autonomous VM cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousVirtualMachines
+        """
+        return self._paginate(
+            "ListAutonomousVirtualMachines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cloud_autonomous_vm_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCloudAutonomousVmClustersInputTypeDef],
+    ) -> RegionResults[ListCloudAutonomousVmClustersOutputTypeDef]:
+        """Every page of ListCloudAutonomousVmClusters in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all Autonomous VM clusters in a specified Cloud Exadata
+        infrastructure.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListCloudAutonomousVmClusters
+        """
+        return self._paginate(
+            "ListCloudAutonomousVmClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cloud_exadata_infrastructures(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCloudExadataInfrastructuresInputTypeDef],
+    ) -> RegionResults[ListCloudExadataInfrastructuresOutputTypeDef]:
+        """Every page of ListCloudExadataInfrastructures in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about the Exadata infrastructures owned by your Amazon
+        Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListCloudExadataInfrastructures
+        """
+        return self._paginate(
+            "ListCloudExadataInfrastructures",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cloud_vm_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCloudVmClustersInputTypeDef],
+    ) -> RegionResults[ListCloudVmClustersOutputTypeDef]:
+        """Every page of ListCloudVmClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the VM clusters owned by your Amazon Web
+        Services account or only the ones on the specified Exadata infrastructure.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListCloudVmClusters
+        """
+        return self._paginate(
+            "ListCloudVmClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_db_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDbNodesInputTypeDef],
+    ) -> RegionResults[ListDbNodesOutputTypeDef]:
+        """Every page of ListDbNodes in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns information about the DB nodes for the specified VM cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListDbNodes
+        """
+        return self._paginate(
+            "ListDbNodes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_db_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDbServersInputTypeDef],
+    ) -> RegionResults[ListDbServersOutputTypeDef]:
+        """Every page of ListDbServers in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns information about the database servers that belong to the
+        specified Exadata infrastructure.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListDbServers
+        """
+        return self._paginate(
+            "ListDbServers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_db_system_shapes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDbSystemShapesInputTypeDef],
+    ) -> RegionResults[ListDbSystemShapesOutputTypeDef]:
+        """Every page of ListDbSystemShapes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the shapes that are available for an Exadata
+        infrastructure.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListDbSystemShapes
+        """
+        return self._paginate(
+            "ListDbSystemShapes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_gi_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGiVersionsInputTypeDef],
+    ) -> RegionResults[ListGiVersionsOutputTypeDef]:
+        """Every page of ListGiVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about Oracle Grid Infrastructure (GI) software
+        versions that are available for a VM cluster for the specified shape.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListGiVersions
+        """
+        return self._paginate(
+            "ListGiVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_odb_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOdbNetworksInputTypeDef],
+    ) -> RegionResults[ListOdbNetworksOutputTypeDef]:
+        """Every page of ListOdbNetworks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the ODB networks owned by your Amazon Web
+        Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListOdbNetworks
+        """
+        return self._paginate(
+            "ListOdbNetworks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_odb_peering_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOdbPeeringConnectionsInputTypeDef],
+    ) -> RegionResults[ListOdbPeeringConnectionsOutputTypeDef]:
+        """Every page of ListOdbPeeringConnections in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all ODB peering connections or those associated with a specific ODB
+        network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListOdbPeeringConnections
+        """
+        return self._paginate(
+            "ListOdbPeeringConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_system_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSystemVersionsInputTypeDef],
+    ) -> RegionResults[ListSystemVersionsOutputTypeDef]:
+        """Every page of ListSystemVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the system versions that are available for a VM
+        cluster for the specified giVersion and shape.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListSystemVersions
+        """
+        return self._paginate(
+            "ListSystemVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_autonomous_virtual_machines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAutonomousVirtualMachinesInputTypeDef],
+    ) -> Items[AutonomousVirtualMachineSummaryTypeDef]:
+        """Each element of autonomousVirtualMachines in every page of
+        ListAutonomousVirtualMachines, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousVirtualMachines
+        """
+        return self._items(
+            "ListAutonomousVirtualMachines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cloud_autonomous_vm_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCloudAutonomousVmClustersInputTypeDef],
+    ) -> Items[CloudAutonomousVmClusterSummaryTypeDef]:
+        """Each element of cloudAutonomousVmClusters in every page of
+        ListCloudAutonomousVmClusters, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListCloudAutonomousVmClusters
+        """
+        return self._items(
+            "ListCloudAutonomousVmClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cloud_exadata_infrastructures(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCloudExadataInfrastructuresInputTypeDef],
+    ) -> Items[CloudExadataInfrastructureSummaryTypeDef]:
+        """Each element of cloudExadataInfrastructures in every page of
+        ListCloudExadataInfrastructures, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListCloudExadataInfrastructures
+        """
+        return self._items(
+            "ListCloudExadataInfrastructures",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cloud_vm_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCloudVmClustersInputTypeDef],
+    ) -> Items[CloudVmClusterSummaryTypeDef]:
+        """Each element of cloudVmClusters in every page of ListCloudVmClusters, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListCloudVmClusters
+        """
+        return self._items(
+            "ListCloudVmClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_db_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDbNodesInputTypeDef],
+    ) -> Items[DbNodeSummaryTypeDef]:
+        """Each element of dbNodes in every page of ListDbNodes, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListDbNodes
+        """
+        return self._items(
+            "ListDbNodes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_db_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDbServersInputTypeDef],
+    ) -> Items[DbServerSummaryTypeDef]:
+        """Each element of dbServers in every page of ListDbServers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListDbServers
+        """
+        return self._items(
+            "ListDbServers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_db_system_shapes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDbSystemShapesInputTypeDef],
+    ) -> Items[DbSystemShapeSummaryTypeDef]:
+        """Each element of dbSystemShapes in every page of ListDbSystemShapes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListDbSystemShapes
+        """
+        return self._items(
+            "ListDbSystemShapes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_gi_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGiVersionsInputTypeDef],
+    ) -> Items[GiVersionSummaryTypeDef]:
+        """Each element of giVersions in every page of ListGiVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListGiVersions
+        """
+        return self._items(
+            "ListGiVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_odb_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOdbNetworksInputTypeDef],
+    ) -> Items[OdbNetworkSummaryTypeDef]:
+        """Each element of odbNetworks in every page of ListOdbNetworks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListOdbNetworks
+        """
+        return self._items(
+            "ListOdbNetworks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_odb_peering_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOdbPeeringConnectionsInputTypeDef],
+    ) -> Items[OdbPeeringConnectionSummaryTypeDef]:
+        """Each element of odbPeeringConnections in every page of
+        ListOdbPeeringConnections, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListOdbPeeringConnections
+        """
+        return self._items(
+            "ListOdbPeeringConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_system_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSystemVersionsInputTypeDef],
+    ) -> Items[SystemVersionSummaryTypeDef]:
+        """Each element of systemVersions in every page of ListSystemVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListSystemVersions
+        """
+        return self._items(
+            "ListSystemVersions", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,8 +19,13 @@ if TYPE_CHECKING:
         AbortMultipartReadSetUploadResponseTypeDef,
         AcceptShareRequestTypeDef,
         AcceptShareResponseTypeDef,
+        ActivateReadSetJobItemTypeDef,
+        AnnotationImportJobItemTypeDef,
+        AnnotationStoreItemTypeDef,
+        AnnotationStoreVersionItemTypeDef,
         BatchDeleteReadSetRequestTypeDef,
         BatchDeleteReadSetResponseTypeDef,
+        BatchListItemTypeDef,
         CancelAnnotationImportRequestTypeDef,
         CancelAnnotationImportResponseTypeDef,
         CancelRunBatchRequestTypeDef,
@@ -27,6 +35,7 @@ if TYPE_CHECKING:
         CancelVariantImportResponseTypeDef,
         CompleteMultipartReadSetUploadRequestTypeDef,
         CompleteMultipartReadSetUploadResponseTypeDef,
+        ConfigurationListItemTypeDef,
         CreateAnnotationStoreRequestTypeDef,
         CreateAnnotationStoreResponseTypeDef,
         CreateAnnotationStoreVersionRequestTypeDef,
@@ -77,6 +86,7 @@ if TYPE_CHECKING:
         DeleteWorkflowRequestTypeDef,
         DeleteWorkflowVersionRequestTypeDef,
         EmptyResponseMetadataTypeDef,
+        ExportReadSetJobDetailTypeDef,
         GetAnnotationImportRequestTypeDef,
         GetAnnotationImportResponseTypeDef,
         GetAnnotationStoreRequestTypeDef,
@@ -127,6 +137,8 @@ if TYPE_CHECKING:
         GetWorkflowResponseTypeDef,
         GetWorkflowVersionRequestTypeDef,
         GetWorkflowVersionResponseTypeDef,
+        ImportReadSetJobItemTypeDef,
+        ImportReferenceJobItemTypeDef,
         ListAnnotationImportJobsRequestTypeDef,
         ListAnnotationImportJobsResponseTypeDef,
         ListAnnotationStoreVersionsRequestTypeDef,
@@ -179,8 +191,19 @@ if TYPE_CHECKING:
         ListWorkflowVersionsResponseTypeDef,
         ListWorkflowsRequestTypeDef,
         ListWorkflowsResponseTypeDef,
+        MultipartReadSetUploadListItemTypeDef,
         PutS3AccessPolicyRequestTypeDef,
         PutS3AccessPolicyResponseTypeDef,
+        ReadSetListItemTypeDef,
+        ReadSetUploadPartListItemTypeDef,
+        ReferenceListItemTypeDef,
+        ReferenceStoreDetailTypeDef,
+        RunBatchListItemTypeDef,
+        RunCacheListItemTypeDef,
+        RunGroupListItemTypeDef,
+        RunListItemTypeDef,
+        SequenceStoreDetailTypeDef,
+        ShareDetailsTypeDef,
         StartAnnotationImportRequestTypeDef,
         StartAnnotationImportResponseTypeDef,
         StartReadSetActivationJobRequestTypeDef,
@@ -199,6 +222,7 @@ if TYPE_CHECKING:
         StartVariantImportResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TaskListItemTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateAnnotationStoreRequestTypeDef,
@@ -215,6 +239,10 @@ if TYPE_CHECKING:
         UpdateWorkflowVersionRequestTypeDef,
         UploadReadSetPartRequestTypeDef,
         UploadReadSetPartResponseTypeDef,
+        VariantImportJobItemTypeDef,
+        VariantStoreItemTypeDef,
+        WorkflowListItemTypeDef,
+        WorkflowVersionListItemTypeDef,
     )
 
 __all__ = ["MultiRegionOmics"]
@@ -1391,3 +1419,1378 @@ class MultiRegionOmics(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/UploadReadSetPart
         """
         return self._call("UploadReadSetPart", kwargs)
+
+    def paginate_list_annotation_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAnnotationImportJobsRequestTypeDef],
+    ) -> RegionResults[ListAnnotationImportJobsResponseTypeDef]:
+        """Every page of ListAnnotationImportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Amazon Web Services HealthOmics variant stores and annotation stores are
+        no longer open to new customers. Existing customers can continue to use
+        the service as normal. For more information, see Amazon Web Services
+        HealthOmics variant store and annotation store availability change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListAnnotationImportJobs
+        """
+        return self._paginate(
+            "ListAnnotationImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_annotation_store_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAnnotationStoreVersionsRequestTypeDef],
+    ) -> RegionResults[ListAnnotationStoreVersionsResponseTypeDef]:
+        """Every page of ListAnnotationStoreVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the versions of an annotation store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListAnnotationStoreVersions
+        """
+        return self._paginate(
+            "ListAnnotationStoreVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_annotation_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAnnotationStoresRequestTypeDef],
+    ) -> RegionResults[ListAnnotationStoresResponseTypeDef]:
+        """Every page of ListAnnotationStores in every target, merged per target
+        (botocore's build_full_result).
+
+        Amazon Web Services HealthOmics variant stores and annotation stores are
+        no longer open to new customers. Existing customers can continue to use
+        the service as normal. For more information, see Amazon Web Services
+        HealthOmics variant store and annotation store availability change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListAnnotationStores
+        """
+        return self._paginate(
+            "ListAnnotationStores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_batch(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBatchRequestTypeDef],
+    ) -> RegionResults[ListBatchResponseTypeDef]:
+        """Every page of ListBatch in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of run batches in your account, with optional filtering by
+        status, name, or run group. Results are paginated. Only one filter per
+        call is supported.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListBatch
+        """
+        return self._paginate(
+            "ListBatch",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListConfigurationsResponseTypeDef]:
+        """Every page of ListConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        List all configurations for the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListConfigurations
+        """
+        return self._paginate(
+            "ListConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_multipart_read_set_uploads(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMultipartReadSetUploadsRequestTypeDef],
+    ) -> RegionResults[ListMultipartReadSetUploadsResponseTypeDef]:
+        """Every page of ListMultipartReadSetUploads in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists in-progress multipart read set uploads for a sequence store and
+        returns it in a JSON formatted output. Multipart read set uploads are
+        initiated by the CreateMultipartReadSetUploads API operation. This
+        operation returns a response with no body when the upload is complete.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListMultipartReadSetUploads
+        """
+        return self._paginate(
+            "ListMultipartReadSetUploads",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_read_set_activation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReadSetActivationJobsRequestTypeDef],
+    ) -> RegionResults[ListReadSetActivationJobsResponseTypeDef]:
+        """Every page of ListReadSetActivationJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of read set activation jobs and returns the metadata in a
+        JSON formatted output. To extract metadata from a read set activation job,
+        use the GetReadSetActivationJob API operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReadSetActivationJobs
+        """
+        return self._paginate(
+            "ListReadSetActivationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_read_set_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReadSetExportJobsRequestTypeDef],
+    ) -> RegionResults[ListReadSetExportJobsResponseTypeDef]:
+        """Every page of ListReadSetExportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of read set export jobs in a JSON formatted response.
+        This API operation is used to check the status of a read set export job
+        initiated by the StartReadSetExportJob API operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReadSetExportJobs
+        """
+        return self._paginate(
+            "ListReadSetExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_read_set_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReadSetImportJobsRequestTypeDef],
+    ) -> RegionResults[ListReadSetImportJobsResponseTypeDef]:
+        """Every page of ListReadSetImportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of read set import jobs and returns the data in JSON
+        format.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReadSetImportJobs
+        """
+        return self._paginate(
+            "ListReadSetImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_read_set_upload_parts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReadSetUploadPartsRequestTypeDef],
+    ) -> RegionResults[ListReadSetUploadPartsResponseTypeDef]:
+        """Every page of ListReadSetUploadParts in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all parts in a multipart read set upload for a sequence store and
+        returns the metadata in a JSON formatted output.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReadSetUploadParts
+        """
+        return self._paginate(
+            "ListReadSetUploadParts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_read_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReadSetsRequestTypeDef],
+    ) -> RegionResults[ListReadSetsResponseTypeDef]:
+        """Every page of ListReadSets in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of read sets from a sequence store ID and returns the
+        metadata in JSON format.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReadSets
+        """
+        return self._paginate(
+            "ListReadSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_reference_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReferenceImportJobsRequestTypeDef],
+    ) -> RegionResults[ListReferenceImportJobsResponseTypeDef]:
+        """Every page of ListReferenceImportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the metadata of one or more reference import jobs for a
+        reference store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReferenceImportJobs
+        """
+        return self._paginate(
+            "ListReferenceImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_reference_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReferenceStoresRequestTypeDef],
+    ) -> RegionResults[ListReferenceStoresResponseTypeDef]:
+        """Every page of ListReferenceStores in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of reference stores linked to your account and returns
+        their metadata in JSON format.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReferenceStores
+        """
+        return self._paginate(
+            "ListReferenceStores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_references(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReferencesRequestTypeDef],
+    ) -> RegionResults[ListReferencesResponseTypeDef]:
+        """Every page of ListReferences in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the metadata of one or more reference genomes in a reference
+        store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReferences
+        """
+        return self._paginate(
+            "ListReferences",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_run_caches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRunCachesRequestTypeDef],
+    ) -> RegionResults[ListRunCachesResponseTypeDef]:
+        """Every page of ListRunCaches in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of your run caches and the metadata for each cache.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListRunCaches
+        """
+        return self._paginate(
+            "ListRunCaches",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_run_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRunGroupsRequestTypeDef],
+    ) -> RegionResults[ListRunGroupsResponseTypeDef]:
+        """Every page of ListRunGroups in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of all run groups and returns the metadata for each run
+        group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListRunGroups
+        """
+        return self._paginate(
+            "ListRunGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_run_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRunTasksRequestTypeDef],
+    ) -> RegionResults[ListRunTasksResponseTypeDef]:
+        """Every page of ListRunTasks in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of tasks and status information within their specified run.
+        Use this operation to monitor runs and to identify which specific tasks
+        have failed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListRunTasks
+        """
+        return self._paginate(
+            "ListRunTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRunsRequestTypeDef],
+    ) -> RegionResults[ListRunsResponseTypeDef]:
+        """Every page of ListRuns in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of runs and returns each run's metadata and status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListRuns
+        """
+        return self._paginate(
+            "ListRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_runs_in_batch(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRunsInBatchRequestTypeDef],
+    ) -> RegionResults[ListRunsInBatchResponseTypeDef]:
+        """Every page of ListRunsInBatch in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of individual workflow runs within a specific
+        batch. Use this operation to map each runSettingId to its
+        HealthOmics-generated runId, and to check the submission status of each
+        run. Only one filter per call is supported.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListRunsInBatch
+        """
+        return self._paginate(
+            "ListRunsInBatch",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sequence_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSequenceStoresRequestTypeDef],
+    ) -> RegionResults[ListSequenceStoresResponseTypeDef]:
+        """Every page of ListSequenceStores in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of sequence stores and returns each sequence store's
+        metadata.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListSequenceStores
+        """
+        return self._paginate(
+            "ListSequenceStores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_shares(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSharesRequestTypeDef],
+    ) -> RegionResults[ListSharesResponseTypeDef]:
+        """Every page of ListShares in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves the resource shares associated with an account. Use the filter
+        parameter to retrieve a specific subset of the shares.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListShares
+        """
+        return self._paginate(
+            "ListShares",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_variant_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVariantImportJobsRequestTypeDef],
+    ) -> RegionResults[ListVariantImportJobsResponseTypeDef]:
+        """Every page of ListVariantImportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Amazon Web Services HealthOmics variant stores and annotation stores are
+        no longer open to new customers. Existing customers can continue to use
+        the service as normal. For more information, see Amazon Web Services
+        HealthOmics variant store and annotation store availability change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListVariantImportJobs
+        """
+        return self._paginate(
+            "ListVariantImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_variant_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVariantStoresRequestTypeDef],
+    ) -> RegionResults[ListVariantStoresResponseTypeDef]:
+        """Every page of ListVariantStores in every target, merged per target
+        (botocore's build_full_result).
+
+        Amazon Web Services HealthOmics variant stores and annotation stores are
+        no longer open to new customers. Existing customers can continue to use
+        the service as normal. For more information, see Amazon Web Services
+        HealthOmics variant store and annotation store availability change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListVariantStores
+        """
+        return self._paginate(
+            "ListVariantStores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflow_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowVersionsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowVersionsResponseTypeDef]:
+        """Every page of ListWorkflowVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the workflow versions for the specified workflow. For more
+        information, see Workflow versioning in Amazon Web Services HealthOmics in
+        the Amazon Web Services HealthOmics User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListWorkflowVersions
+        """
+        return self._paginate(
+            "ListWorkflowVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+        """Every page of ListWorkflows in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of existing workflows. You can filter for specific
+        workflows by their name and type. Using the type parameter, specify
+        PRIVATE to retrieve a list of private workflows or specify READY2RUN for a
+        list of all Ready2Run workflows. If you do not specify the type of
+        workflow, this operation returns a list of existing workflows.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListWorkflows
+        """
+        return self._paginate(
+            "ListWorkflows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_annotation_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAnnotationImportJobsRequestTypeDef],
+    ) -> Items[AnnotationImportJobItemTypeDef]:
+        """Each element of annotationImportJobs in every page of
+        ListAnnotationImportJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListAnnotationImportJobs
+        """
+        return self._items(
+            "ListAnnotationImportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_annotation_store_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAnnotationStoreVersionsRequestTypeDef],
+    ) -> Items[AnnotationStoreVersionItemTypeDef]:
+        """Each element of annotationStoreVersions in every page of
+        ListAnnotationStoreVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListAnnotationStoreVersions
+        """
+        return self._items(
+            "ListAnnotationStoreVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_annotation_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAnnotationStoresRequestTypeDef],
+    ) -> Items[AnnotationStoreItemTypeDef]:
+        """Each element of annotationStores in every page of ListAnnotationStores,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListAnnotationStores
+        """
+        return self._items(
+            "ListAnnotationStores", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_batch(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBatchRequestTypeDef],
+    ) -> Items[BatchListItemTypeDef]:
+        """Each element of items in every page of ListBatch, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListBatch
+        """
+        return self._items(
+            "ListBatch", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationsRequestTypeDef],
+    ) -> Items[ConfigurationListItemTypeDef]:
+        """Each element of items in every page of ListConfigurations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListConfigurations
+        """
+        return self._items(
+            "ListConfigurations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_multipart_read_set_uploads(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMultipartReadSetUploadsRequestTypeDef],
+    ) -> Items[MultipartReadSetUploadListItemTypeDef]:
+        """Each element of uploads in every page of ListMultipartReadSetUploads, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListMultipartReadSetUploads
+        """
+        return self._items(
+            "ListMultipartReadSetUploads",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_read_set_activation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReadSetActivationJobsRequestTypeDef],
+    ) -> Items[ActivateReadSetJobItemTypeDef]:
+        """Each element of activationJobs in every page of ListReadSetActivationJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReadSetActivationJobs
+        """
+        return self._items(
+            "ListReadSetActivationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_read_set_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReadSetExportJobsRequestTypeDef],
+    ) -> Items[ExportReadSetJobDetailTypeDef]:
+        """Each element of exportJobs in every page of ListReadSetExportJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReadSetExportJobs
+        """
+        return self._items(
+            "ListReadSetExportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_read_set_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReadSetImportJobsRequestTypeDef],
+    ) -> Items[ImportReadSetJobItemTypeDef]:
+        """Each element of importJobs in every page of ListReadSetImportJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReadSetImportJobs
+        """
+        return self._items(
+            "ListReadSetImportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_read_set_upload_parts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReadSetUploadPartsRequestTypeDef],
+    ) -> Items[ReadSetUploadPartListItemTypeDef]:
+        """Each element of parts in every page of ListReadSetUploadParts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReadSetUploadParts
+        """
+        return self._items(
+            "ListReadSetUploadParts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_read_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReadSetsRequestTypeDef],
+    ) -> Items[ReadSetListItemTypeDef]:
+        """Each element of readSets in every page of ListReadSets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReadSets
+        """
+        return self._items(
+            "ListReadSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_reference_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReferenceImportJobsRequestTypeDef],
+    ) -> Items[ImportReferenceJobItemTypeDef]:
+        """Each element of importJobs in every page of ListReferenceImportJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReferenceImportJobs
+        """
+        return self._items(
+            "ListReferenceImportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_reference_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReferenceStoresRequestTypeDef],
+    ) -> Items[ReferenceStoreDetailTypeDef]:
+        """Each element of referenceStores in every page of ListReferenceStores, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReferenceStores
+        """
+        return self._items(
+            "ListReferenceStores", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_references(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReferencesRequestTypeDef],
+    ) -> Items[ReferenceListItemTypeDef]:
+        """Each element of references in every page of ListReferences, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListReferences
+        """
+        return self._items(
+            "ListReferences", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_run_caches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRunCachesRequestTypeDef],
+    ) -> Items[RunCacheListItemTypeDef]:
+        """Each element of items in every page of ListRunCaches, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListRunCaches
+        """
+        return self._items(
+            "ListRunCaches", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_run_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRunGroupsRequestTypeDef],
+    ) -> Items[RunGroupListItemTypeDef]:
+        """Each element of items in every page of ListRunGroups, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListRunGroups
+        """
+        return self._items(
+            "ListRunGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_run_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRunTasksRequestTypeDef],
+    ) -> Items[TaskListItemTypeDef]:
+        """Each element of items in every page of ListRunTasks, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListRunTasks
+        """
+        return self._items(
+            "ListRunTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRunsRequestTypeDef],
+    ) -> Items[RunListItemTypeDef]:
+        """Each element of items in every page of ListRuns, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListRuns
+        """
+        return self._items("ListRuns", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_runs_in_batch(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRunsInBatchRequestTypeDef],
+    ) -> Items[RunBatchListItemTypeDef]:
+        """Each element of runs in every page of ListRunsInBatch, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListRunsInBatch
+        """
+        return self._items(
+            "ListRunsInBatch", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sequence_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSequenceStoresRequestTypeDef],
+    ) -> Items[SequenceStoreDetailTypeDef]:
+        """Each element of sequenceStores in every page of ListSequenceStores, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListSequenceStores
+        """
+        return self._items(
+            "ListSequenceStores", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_shares(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSharesRequestTypeDef],
+    ) -> Items[ShareDetailsTypeDef]:
+        """Each element of shares in every page of ListShares, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListShares
+        """
+        return self._items(
+            "ListShares", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_variant_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVariantImportJobsRequestTypeDef],
+    ) -> Items[VariantImportJobItemTypeDef]:
+        """Each element of variantImportJobs in every page of ListVariantImportJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListVariantImportJobs
+        """
+        return self._items(
+            "ListVariantImportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_variant_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVariantStoresRequestTypeDef],
+    ) -> Items[VariantStoreItemTypeDef]:
+        """Each element of variantStores in every page of ListVariantStores, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListVariantStores
+        """
+        return self._items(
+            "ListVariantStores", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflow_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowVersionsRequestTypeDef],
+    ) -> Items[WorkflowVersionListItemTypeDef]:
+        """Each element of items in every page of ListWorkflowVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListWorkflowVersions
+        """
+        return self._items(
+            "ListWorkflowVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
+    ) -> Items[WorkflowListItemTypeDef]:
+        """Each element of items in every page of ListWorkflows, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListWorkflows
+        """
+        return self._items(
+            "ListWorkflows", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_annotation_import_job_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetAnnotationImportRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an annotation import is completed
+
+        Polls GetAnnotationImportJob in every target at once, every 30 seconds and
+        at most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetAnnotationImportJob
+        """
+        return self._wait(
+            "AnnotationImportJobCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_annotation_store_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetAnnotationStoreRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an annotation store is created
+
+        Polls GetAnnotationStore in every target at once, every 30 seconds and at
+        most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetAnnotationStore
+        """
+        return self._wait(
+            "AnnotationStoreCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_annotation_store_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetAnnotationStoreRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an annotation store is deleted.
+
+        Polls GetAnnotationStore in every target at once, every 30 seconds and at
+        most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetAnnotationStore
+        """
+        return self._wait(
+            "AnnotationStoreDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_annotation_store_version_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetAnnotationStoreVersionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an annotation store version is created
+
+        Polls GetAnnotationStoreVersion in every target at once, every 30 seconds
+        and at most 20 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetAnnotationStoreVersion
+        """
+        return self._wait(
+            "AnnotationStoreVersionCreated",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_annotation_store_version_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetAnnotationStoreVersionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an annotation store version is deleted.
+
+        Polls GetAnnotationStoreVersion in every target at once, every 30 seconds
+        and at most 20 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetAnnotationStoreVersion
+        """
+        return self._wait(
+            "AnnotationStoreVersionDeleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_read_set_activation_job_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetReadSetActivationJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a job is completed.
+
+        Polls GetReadSetActivationJob in every target at once, every 30 seconds
+        and at most 20 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetReadSetActivationJob
+        """
+        return self._wait(
+            "ReadSetActivationJobCompleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_read_set_export_job_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetReadSetExportJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a job is completed.
+
+        Polls GetReadSetExportJob in every target at once, every 30 seconds and at
+        most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetReadSetExportJob
+        """
+        return self._wait(
+            "ReadSetExportJobCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_read_set_import_job_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetReadSetImportJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a job is completed.
+
+        Polls GetReadSetImportJob in every target at once, every 30 seconds and at
+        most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetReadSetImportJob
+        """
+        return self._wait(
+            "ReadSetImportJobCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_reference_import_job_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetReferenceImportJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a job is completed.
+
+        Polls GetReferenceImportJob in every target at once, every 30 seconds and
+        at most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetReferenceImportJob
+        """
+        return self._wait(
+            "ReferenceImportJobCompleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_run_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRunRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a run is completed.
+
+        Polls GetRun in every target at once, every 30 seconds and at most 20
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetRun
+        """
+        return self._wait(
+            "RunCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_run_running(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRunRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a run is running.
+
+        Polls GetRun in every target at once, every 30 seconds and at most 20
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetRun
+        """
+        return self._wait("RunRunning", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_task_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRunTaskRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a task is completed.
+
+        Polls GetRunTask in every target at once, every 30 seconds and at most 20
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetRunTask
+        """
+        return self._wait(
+            "TaskCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_task_running(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRunTaskRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a task is running.
+
+        Polls GetRunTask in every target at once, every 30 seconds and at most 20
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetRunTask
+        """
+        return self._wait("TaskRunning", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_variant_import_job_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetVariantImportRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until variant import is completed
+
+        Polls GetVariantImportJob in every target at once, every 30 seconds and at
+        most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetVariantImportJob
+        """
+        return self._wait(
+            "VariantImportJobCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_variant_store_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetVariantStoreRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a variant store is created
+
+        Polls GetVariantStore in every target at once, every 30 seconds and at
+        most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetVariantStore
+        """
+        return self._wait(
+            "VariantStoreCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_variant_store_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetVariantStoreRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a variant store is deleted.
+
+        Polls GetVariantStore in every target at once, every 30 seconds and at
+        most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetVariantStore
+        """
+        return self._wait(
+            "VariantStoreDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_workflow_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetWorkflowRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a workflow is active.
+
+        Polls GetWorkflow in every target at once, every 3 seconds and at most 10
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetWorkflow
+        """
+        return self._wait(
+            "WorkflowActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_workflow_version_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetWorkflowVersionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a workflow version is active.
+
+        Polls GetWorkflowVersion in every target at once, every 3 seconds and at
+        most 10 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetWorkflowVersion
+        """
+        return self._wait(
+            "WorkflowVersionActive", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
         AddDirectQueryDataSourceRequestTypeDef,
         AddDirectQueryDataSourceResponseTypeDef,
         AddTagsRequestTypeDef,
+        ApplicationSummaryTypeDef,
         AssociatePackageRequestTypeDef,
         AssociatePackageResponseTypeDef,
         AssociatePackagesRequestTypeDef,
@@ -1113,3 +1117,42 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/UpgradeDomain
         """
         return self._call("UpgradeDomain", kwargs)
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all OpenSearch applications under your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> Items[ApplicationSummaryTypeDef]:
+        """Each element of ApplicationSummaries in every page of ListApplications,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )

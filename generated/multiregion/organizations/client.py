@@ -9,17 +9,23 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AcceptHandshakeRequestTypeDef,
         AcceptHandshakeResponseTypeDef,
+        AccountTypeDef,
         AttachPolicyRequestTypeDef,
         CancelHandshakeRequestTypeDef,
         CancelHandshakeResponseTypeDef,
+        ChildTypeDef,
         CloseAccountRequestTypeDef,
         CreateAccountRequestTypeDef,
         CreateAccountResponseTypeDef,
+        CreateAccountStatusTypeDef,
         CreateGovCloudAccountRequestTypeDef,
         CreateGovCloudAccountResponseTypeDef,
         CreateOrganizationRequestTypeDef,
@@ -30,6 +36,8 @@ if TYPE_CHECKING:
         CreatePolicyResponseTypeDef,
         DeclineHandshakeRequestTypeDef,
         DeclineHandshakeResponseTypeDef,
+        DelegatedAdministratorTypeDef,
+        DelegatedServiceTypeDef,
         DeleteOrganizationalUnitRequestTypeDef,
         DeletePolicyRequestTypeDef,
         DeregisterDelegatedAdministratorRequestTypeDef,
@@ -53,11 +61,14 @@ if TYPE_CHECKING:
         DisableAWSServiceAccessRequestTypeDef,
         DisablePolicyTypeRequestTypeDef,
         DisablePolicyTypeResponseTypeDef,
+        EffectivePolicyValidationErrorTypeDef,
         EmptyResponseMetadataTypeDef,
         EnableAWSServiceAccessRequestTypeDef,
         EnableAllFeaturesResponseTypeDef,
         EnablePolicyTypeRequestTypeDef,
         EnablePolicyTypeResponseTypeDef,
+        EnabledServicePrincipalTypeDef,
+        HandshakeTypeDef,
         InviteAccountToOrganizationRequestTypeDef,
         InviteAccountToOrganizationResponseTypeDef,
         InviteOrganizationToTransferResponsibilityRequestTypeDef,
@@ -103,11 +114,17 @@ if TYPE_CHECKING:
         ListTargetsForPolicyRequestTypeDef,
         ListTargetsForPolicyResponseTypeDef,
         MoveAccountRequestTypeDef,
+        OrganizationalUnitTypeDef,
+        ParentTypeDef,
+        PolicySummaryTypeDef,
+        PolicyTargetSummaryTypeDef,
         PutResourcePolicyRequestTypeDef,
         PutResourcePolicyResponseTypeDef,
         RegisterDelegatedAdministratorRequestTypeDef,
         RemoveAccountFromOrganizationRequestTypeDef,
+        RootTypeDef,
         TagResourceRequestTypeDef,
+        TagTypeDef,
         TerminateResponsibilityTransferRequestTypeDef,
         TerminateResponsibilityTransferResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -809,3 +826,759 @@ class MultiRegionOrganizations(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/UpdateResponsibilityTransfer
         """
         return self._call("UpdateResponsibilityTransfer", kwargs)
+
+    def paginate_list_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountsRequestTypeDef],
+    ) -> RegionResults[ListAccountsResponseTypeDef]:
+        """Every page of ListAccounts in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all the accounts in the organization. To request only the accounts
+        in a specified root or organizational unit (OU), use the
+        ListAccountsForParent operation instead.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListAccounts
+        """
+        return self._paginate(
+            "ListAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_accounts_for_parent(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountsForParentRequestTypeDef],
+    ) -> RegionResults[ListAccountsForParentResponseTypeDef]:
+        """Every page of ListAccountsForParent in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the accounts in an organization that are contained by the specified
+        target root or organizational unit (OU). If you specify the root, you get
+        a list of all the accounts that aren't in any OU. If you specify an OU,
+        you get a list of all the accounts in only that OU and not in any child
+        OUs. To get a list of all accounts in the organization, use the
+        ListAccounts operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListAccountsForParent
+        """
+        return self._paginate(
+            "ListAccountsForParent",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_accounts_with_invalid_effective_policy(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountsWithInvalidEffectivePolicyRequestTypeDef],
+    ) -> RegionResults[ListAccountsWithInvalidEffectivePolicyResponseTypeDef]:
+        """Every page of ListAccountsWithInvalidEffectivePolicy in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists all the accounts in an organization that have invalid effective
+        policies. An invalid effective policy is an effective policy that fails
+        validation checks, resulting in the effective policy not being fully
+        enforced on all the intended accounts within an organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListAccountsWithInvalidEffectivePolicy
+        """
+        return self._paginate(
+            "ListAccountsWithInvalidEffectivePolicy",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_aws_service_access_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAWSServiceAccessForOrganizationRequestTypeDef],
+    ) -> RegionResults[ListAWSServiceAccessForOrganizationResponseTypeDef]:
+        """Every page of ListAWSServiceAccessForOrganization in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of the Amazon Web Services services that you enabled to
+        integrate with your organization. After a service on this list creates the
+        resources that it requires for the integration, it can perform operations
+        on your organization and its accounts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListAWSServiceAccessForOrganization
+        """
+        return self._paginate(
+            "ListAWSServiceAccessForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_children(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChildrenRequestTypeDef],
+    ) -> RegionResults[ListChildrenResponseTypeDef]:
+        """Every page of ListChildren in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all of the organizational units (OUs) or accounts that are contained
+        in the specified parent OU or root. This operation, along with ListParents
+        enables you to traverse the tree structure that makes up this root.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListChildren
+        """
+        return self._paginate(
+            "ListChildren",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_create_account_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCreateAccountStatusRequestTypeDef],
+    ) -> RegionResults[ListCreateAccountStatusResponseTypeDef]:
+        """Every page of ListCreateAccountStatus in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the account creation requests that match the specified status that
+        is currently being tracked for the organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListCreateAccountStatus
+        """
+        return self._paginate(
+            "ListCreateAccountStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_delegated_administrators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDelegatedAdministratorsRequestTypeDef],
+    ) -> RegionResults[ListDelegatedAdministratorsResponseTypeDef]:
+        """Every page of ListDelegatedAdministrators in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the Amazon Web Services accounts that are designated as delegated
+        administrators in this organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListDelegatedAdministrators
+        """
+        return self._paginate(
+            "ListDelegatedAdministrators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_delegated_services_for_account(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDelegatedServicesForAccountRequestTypeDef],
+    ) -> RegionResults[ListDelegatedServicesForAccountResponseTypeDef]:
+        """Every page of ListDelegatedServicesForAccount in every target, merged per
+        target (botocore's build_full_result).
+
+        List the Amazon Web Services services for which the specified account is a
+        delegated administrator.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListDelegatedServicesForAccount
+        """
+        return self._paginate(
+            "ListDelegatedServicesForAccount",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_effective_policy_validation_errors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEffectivePolicyValidationErrorsRequestTypeDef],
+    ) -> RegionResults[ListEffectivePolicyValidationErrorsResponseTypeDef]:
+        """Every page of ListEffectivePolicyValidationErrors in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists all the validation errors on an effective policy for a specified
+        account and policy type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListEffectivePolicyValidationErrors
+        """
+        return self._paginate(
+            "ListEffectivePolicyValidationErrors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_handshakes_for_account(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHandshakesForAccountRequestTypeDef],
+    ) -> RegionResults[ListHandshakesForAccountResponseTypeDef]:
+        """Every page of ListHandshakesForAccount in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the recent handshakes that you have received.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListHandshakesForAccount
+        """
+        return self._paginate(
+            "ListHandshakesForAccount",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_handshakes_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHandshakesForOrganizationRequestTypeDef],
+    ) -> RegionResults[ListHandshakesForOrganizationResponseTypeDef]:
+        """Every page of ListHandshakesForOrganization in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the recent handshakes that you have sent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListHandshakesForOrganization
+        """
+        return self._paginate(
+            "ListHandshakesForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_organizational_units_for_parent(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOrganizationalUnitsForParentRequestTypeDef],
+    ) -> RegionResults[ListOrganizationalUnitsForParentResponseTypeDef]:
+        """Every page of ListOrganizationalUnitsForParent in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the organizational units (OUs) in a parent organizational unit or
+        root.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListOrganizationalUnitsForParent
+        """
+        return self._paginate(
+            "ListOrganizationalUnitsForParent",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_parents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListParentsRequestTypeDef],
+    ) -> RegionResults[ListParentsResponseTypeDef]:
+        """Every page of ListParents in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the root or organizational units (OUs) that serve as the immediate
+        parent of the specified child OU or account. This operation, along with
+        ListChildren enables you to traverse the tree structure that makes up this
+        root.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListParents
+        """
+        return self._paginate(
+            "ListParents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPoliciesRequestTypeDef],
+    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+        """Every page of ListPolicies in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves the list of all policies in an organization of a specified type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListPolicies
+        """
+        return self._paginate(
+            "ListPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policies_for_target(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPoliciesForTargetRequestTypeDef],
+    ) -> RegionResults[ListPoliciesForTargetResponseTypeDef]:
+        """Every page of ListPoliciesForTarget in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the policies that are directly attached to the specified target
+        root, organizational unit (OU), or account. You must specify the policy
+        type that you want included in the returned list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListPoliciesForTarget
+        """
+        return self._paginate(
+            "ListPoliciesForTarget",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_roots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRootsRequestTypeDef],
+    ) -> RegionResults[ListRootsResponseTypeDef]:
+        """Every page of ListRoots in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the roots that are defined in the current organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListRoots
+        """
+        return self._paginate(
+            "ListRoots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists tags that are attached to the specified resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_targets_for_policy(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTargetsForPolicyRequestTypeDef],
+    ) -> RegionResults[ListTargetsForPolicyResponseTypeDef]:
+        """Every page of ListTargetsForPolicy in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the roots, organizational units (OUs), and accounts that the
+        specified policy is attached to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListTargetsForPolicy
+        """
+        return self._paginate(
+            "ListTargetsForPolicy",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountsRequestTypeDef],
+    ) -> Items[AccountTypeDef]:
+        """Each element of Accounts in every page of ListAccounts, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListAccounts
+        """
+        return self._items(
+            "ListAccounts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_accounts_for_parent(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountsForParentRequestTypeDef],
+    ) -> Items[AccountTypeDef]:
+        """Each element of Accounts in every page of ListAccountsForParent, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListAccountsForParent
+        """
+        return self._items(
+            "ListAccountsForParent", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_accounts_with_invalid_effective_policy(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountsWithInvalidEffectivePolicyRequestTypeDef],
+    ) -> Items[AccountTypeDef]:
+        """Each element of Accounts in every page of
+        ListAccountsWithInvalidEffectivePolicy, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListAccountsWithInvalidEffectivePolicy
+        """
+        return self._items(
+            "ListAccountsWithInvalidEffectivePolicy",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_aws_service_access_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAWSServiceAccessForOrganizationRequestTypeDef],
+    ) -> Items[EnabledServicePrincipalTypeDef]:
+        """Each element of EnabledServicePrincipals in every page of
+        ListAWSServiceAccessForOrganization, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListAWSServiceAccessForOrganization
+        """
+        return self._items(
+            "ListAWSServiceAccessForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_children(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChildrenRequestTypeDef],
+    ) -> Items[ChildTypeDef]:
+        """Each element of Children in every page of ListChildren, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListChildren
+        """
+        return self._items(
+            "ListChildren", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_create_account_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCreateAccountStatusRequestTypeDef],
+    ) -> Items[CreateAccountStatusTypeDef]:
+        """Each element of CreateAccountStatuses in every page of
+        ListCreateAccountStatus, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListCreateAccountStatus
+        """
+        return self._items(
+            "ListCreateAccountStatus", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_delegated_administrators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDelegatedAdministratorsRequestTypeDef],
+    ) -> Items[DelegatedAdministratorTypeDef]:
+        """Each element of DelegatedAdministrators in every page of
+        ListDelegatedAdministrators, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListDelegatedAdministrators
+        """
+        return self._items(
+            "ListDelegatedAdministrators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_delegated_services_for_account(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDelegatedServicesForAccountRequestTypeDef],
+    ) -> Items[DelegatedServiceTypeDef]:
+        """Each element of DelegatedServices in every page of
+        ListDelegatedServicesForAccount, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListDelegatedServicesForAccount
+        """
+        return self._items(
+            "ListDelegatedServicesForAccount",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_effective_policy_validation_errors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEffectivePolicyValidationErrorsRequestTypeDef],
+    ) -> Items[EffectivePolicyValidationErrorTypeDef]:
+        """Each element of EffectivePolicyValidationErrors in every page of
+        ListEffectivePolicyValidationErrors, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListEffectivePolicyValidationErrors
+        """
+        return self._items(
+            "ListEffectivePolicyValidationErrors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_handshakes_for_account(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHandshakesForAccountRequestTypeDef],
+    ) -> Items[HandshakeTypeDef]:
+        """Each element of Handshakes in every page of ListHandshakesForAccount, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListHandshakesForAccount
+        """
+        return self._items(
+            "ListHandshakesForAccount", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_handshakes_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHandshakesForOrganizationRequestTypeDef],
+    ) -> Items[HandshakeTypeDef]:
+        """Each element of Handshakes in every page of ListHandshakesForOrganization,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListHandshakesForOrganization
+        """
+        return self._items(
+            "ListHandshakesForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_organizational_units_for_parent(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOrganizationalUnitsForParentRequestTypeDef],
+    ) -> Items[OrganizationalUnitTypeDef]:
+        """Each element of OrganizationalUnits in every page of
+        ListOrganizationalUnitsForParent, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListOrganizationalUnitsForParent
+        """
+        return self._items(
+            "ListOrganizationalUnitsForParent",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_parents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListParentsRequestTypeDef],
+    ) -> Items[ParentTypeDef]:
+        """Each element of Parents in every page of ListParents, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListParents
+        """
+        return self._items(
+            "ListParents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPoliciesRequestTypeDef],
+    ) -> Items[PolicySummaryTypeDef]:
+        """Each element of Policies in every page of ListPolicies, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListPolicies
+        """
+        return self._items(
+            "ListPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policies_for_target(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPoliciesForTargetRequestTypeDef],
+    ) -> Items[PolicySummaryTypeDef]:
+        """Each element of Policies in every page of ListPoliciesForTarget, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListPoliciesForTarget
+        """
+        return self._items(
+            "ListPoliciesForTarget", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_roots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRootsRequestTypeDef],
+    ) -> Items[RootTypeDef]:
+        """Each element of Roots in every page of ListRoots, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListRoots
+        """
+        return self._items(
+            "ListRoots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_targets_for_policy(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTargetsForPolicyRequestTypeDef],
+    ) -> Items[PolicyTargetSummaryTypeDef]:
+        """Each element of Targets in every page of ListTargetsForPolicy, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListTargetsForPolicy
+        """
+        return self._items(
+            "ListTargetsForPolicy", kwargs, max_items=max_items, page_size=page_size
+        )

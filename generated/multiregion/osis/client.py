@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -39,6 +42,8 @@ if TYPE_CHECKING:
         ListPipelinesResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        PipelineEndpointConnectionTypeDef,
+        PipelineEndpointTypeDef,
         PutResourcePolicyRequestTypeDef,
         PutResourcePolicyResponseTypeDef,
         RevokePipelineEndpointConnectionsRequestTypeDef,
@@ -289,3 +294,85 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/ValidatePipeline
         """
         return self._call("ValidatePipeline", kwargs)
+
+    def paginate_list_pipeline_endpoint_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPipelineEndpointConnectionsRequestTypeDef],
+    ) -> RegionResults[ListPipelineEndpointConnectionsResponseTypeDef]:
+        """Every page of ListPipelineEndpointConnections in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the pipeline endpoints connected to pipelines in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/ListPipelineEndpointConnections
+        """
+        return self._paginate(
+            "ListPipelineEndpointConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pipeline_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPipelineEndpointsRequestTypeDef],
+    ) -> RegionResults[ListPipelineEndpointsResponseTypeDef]:
+        """Every page of ListPipelineEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all pipeline endpoints in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/ListPipelineEndpoints
+        """
+        return self._paginate(
+            "ListPipelineEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_pipeline_endpoint_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPipelineEndpointConnectionsRequestTypeDef],
+    ) -> Items[PipelineEndpointConnectionTypeDef]:
+        """Each element of PipelineEndpointConnections in every page of
+        ListPipelineEndpointConnections, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/ListPipelineEndpointConnections
+        """
+        return self._items(
+            "ListPipelineEndpointConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_pipeline_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPipelineEndpointsRequestTypeDef],
+    ) -> Items[PipelineEndpointTypeDef]:
+        """Each element of PipelineEndpoints in every page of ListPipelineEndpoints,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/ListPipelineEndpoints
+        """
+        return self._items(
+            "ListPipelineEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )

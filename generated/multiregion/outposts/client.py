@@ -9,13 +9,21 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AssetInfoTypeDef,
+        AssetInstanceTypeDef,
+        BlockingInstanceTypeDef,
         CancelCapacityTaskInputTypeDef,
         CancelCapacityTaskOutputTypeDef,
         CancelOrderInputTypeDef,
         CancelOrderOutputTypeDef,
+        CapacityTaskSummaryTypeDef,
+        CatalogItemTypeDef,
         CreateOrderInputTypeDef,
         CreateOrderOutputTypeDef,
         CreateOutpostInputTypeDef,
@@ -50,6 +58,7 @@ if TYPE_CHECKING:
         GetSiteAddressOutputTypeDef,
         GetSiteInputTypeDef,
         GetSiteOutputTypeDef,
+        InstanceTypeItemTypeDef,
         ListAssetInstancesInputTypeDef,
         ListAssetInstancesOutputTypeDef,
         ListAssetsInputTypeDef,
@@ -68,12 +77,16 @@ if TYPE_CHECKING:
         ListSitesOutputTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        OrderSummaryTypeDef,
+        OutpostTypeDef,
+        SiteTypeDef,
         StartCapacityTaskInputTypeDef,
         StartCapacityTaskOutputTypeDef,
         StartConnectionRequestTypeDef,
         StartConnectionResponseTypeDef,
         StartOutpostDecommissionInputTypeDef,
         StartOutpostDecommissionOutputTypeDef,
+        SubscriptionTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -447,3 +460,452 @@ class MultiRegionOutposts(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/UpdateSiteRackPhysicalProperties
         """
         return self._call("UpdateSiteRackPhysicalProperties", kwargs)
+
+    def paginate_get_outpost_billing_information(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetOutpostBillingInformationInputTypeDef],
+    ) -> RegionResults[GetOutpostBillingInformationOutputTypeDef]:
+        """Every page of GetOutpostBillingInformation in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets current and historical billing information about the specified
+        Outpost.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetOutpostBillingInformation
+        """
+        return self._paginate(
+            "GetOutpostBillingInformation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_outpost_instance_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetOutpostInstanceTypesInputTypeDef],
+    ) -> RegionResults[GetOutpostInstanceTypesOutputTypeDef]:
+        """Every page of GetOutpostInstanceTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the instance types for the specified Outpost.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetOutpostInstanceTypes
+        """
+        return self._paginate(
+            "GetOutpostInstanceTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_outpost_supported_instance_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetOutpostSupportedInstanceTypesInputTypeDef],
+    ) -> RegionResults[GetOutpostSupportedInstanceTypesOutputTypeDef]:
+        """Every page of GetOutpostSupportedInstanceTypes in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets the instance types that an Outpost can support in
+        InstanceTypeCapacity. This will generally include instance types that are
+        not currently configured and therefore cannot be launched with the current
+        Outpost capacity configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetOutpostSupportedInstanceTypes
+        """
+        return self._paginate(
+            "GetOutpostSupportedInstanceTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_asset_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssetInstancesInputTypeDef],
+    ) -> RegionResults[ListAssetInstancesOutputTypeDef]:
+        """Every page of ListAssetInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        A list of Amazon EC2 instances, belonging to all accounts, running on the
+        specified Outpost. Does not include Amazon EBS or Amazon S3 instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListAssetInstances
+        """
+        return self._paginate(
+            "ListAssetInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssetsInputTypeDef],
+    ) -> RegionResults[ListAssetsOutputTypeDef]:
+        """Every page of ListAssets in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the hardware assets for the specified Outpost.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListAssets
+        """
+        return self._paginate(
+            "ListAssets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_blocking_instances_for_capacity_task(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBlockingInstancesForCapacityTaskInputTypeDef],
+    ) -> RegionResults[ListBlockingInstancesForCapacityTaskOutputTypeDef]:
+        """Every page of ListBlockingInstancesForCapacityTask in every target, merged
+        per target (botocore's build_full_result).
+
+        A list of Amazon EC2 instances running on the Outpost and belonging to the
+        account that initiated the capacity task. Use this list to specify the
+        instances you cannot stop to free up capacity to run the capacity task.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListBlockingInstancesForCapacityTask
+        """
+        return self._paginate(
+            "ListBlockingInstancesForCapacityTask",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_capacity_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCapacityTasksInputTypeDef],
+    ) -> RegionResults[ListCapacityTasksOutputTypeDef]:
+        """Every page of ListCapacityTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the capacity tasks for your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListCapacityTasks
+        """
+        return self._paginate(
+            "ListCapacityTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_catalog_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCatalogItemsInputTypeDef],
+    ) -> RegionResults[ListCatalogItemsOutputTypeDef]:
+        """Every page of ListCatalogItems in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the items in the catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListCatalogItems
+        """
+        return self._paginate(
+            "ListCatalogItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_orders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOrdersInputTypeDef],
+    ) -> RegionResults[ListOrdersOutputTypeDef]:
+        """Every page of ListOrders in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the Outpost orders for your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListOrders
+        """
+        return self._paginate(
+            "ListOrders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_outposts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOutpostsInputTypeDef],
+    ) -> RegionResults[ListOutpostsOutputTypeDef]:
+        """Every page of ListOutposts in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the Outposts for your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListOutposts
+        """
+        return self._paginate(
+            "ListOutposts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sites(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSitesInputTypeDef],
+    ) -> RegionResults[ListSitesOutputTypeDef]:
+        """Every page of ListSites in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the Outpost sites for your Amazon Web Services account. Use filters
+        to return specific results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListSites
+        """
+        return self._paginate(
+            "ListSites",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_outpost_billing_information(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetOutpostBillingInformationInputTypeDef],
+    ) -> Items[SubscriptionTypeDef]:
+        """Each element of Subscriptions in every page of
+        GetOutpostBillingInformation, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetOutpostBillingInformation
+        """
+        return self._items(
+            "GetOutpostBillingInformation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_outpost_instance_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetOutpostInstanceTypesInputTypeDef],
+    ) -> Items[InstanceTypeItemTypeDef]:
+        """Each element of InstanceTypes in every page of GetOutpostInstanceTypes,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetOutpostInstanceTypes
+        """
+        return self._items(
+            "GetOutpostInstanceTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_outpost_supported_instance_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetOutpostSupportedInstanceTypesInputTypeDef],
+    ) -> Items[InstanceTypeItemTypeDef]:
+        """Each element of InstanceTypes in every page of
+        GetOutpostSupportedInstanceTypes, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetOutpostSupportedInstanceTypes
+        """
+        return self._items(
+            "GetOutpostSupportedInstanceTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_asset_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssetInstancesInputTypeDef],
+    ) -> Items[AssetInstanceTypeDef]:
+        """Each element of AssetInstances in every page of ListAssetInstances, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListAssetInstances
+        """
+        return self._items(
+            "ListAssetInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssetsInputTypeDef],
+    ) -> Items[AssetInfoTypeDef]:
+        """Each element of Assets in every page of ListAssets, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListAssets
+        """
+        return self._items(
+            "ListAssets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_blocking_instances_for_capacity_task(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBlockingInstancesForCapacityTaskInputTypeDef],
+    ) -> Items[BlockingInstanceTypeDef]:
+        """Each element of BlockingInstances in every page of
+        ListBlockingInstancesForCapacityTask, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListBlockingInstancesForCapacityTask
+        """
+        return self._items(
+            "ListBlockingInstancesForCapacityTask",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_capacity_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCapacityTasksInputTypeDef],
+    ) -> Items[CapacityTaskSummaryTypeDef]:
+        """Each element of CapacityTasks in every page of ListCapacityTasks, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListCapacityTasks
+        """
+        return self._items(
+            "ListCapacityTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_catalog_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCatalogItemsInputTypeDef],
+    ) -> Items[CatalogItemTypeDef]:
+        """Each element of CatalogItems in every page of ListCatalogItems, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListCatalogItems
+        """
+        return self._items(
+            "ListCatalogItems", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_orders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOrdersInputTypeDef],
+    ) -> Items[OrderSummaryTypeDef]:
+        """Each element of Orders in every page of ListOrders, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListOrders
+        """
+        return self._items(
+            "ListOrders", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_outposts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOutpostsInputTypeDef],
+    ) -> Items[OutpostTypeDef]:
+        """Each element of Outposts in every page of ListOutposts, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListOutposts
+        """
+        return self._items(
+            "ListOutposts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sites(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSitesInputTypeDef],
+    ) -> Items[SiteTypeDef]:
+        """Each element of Sites in every page of ListSites, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListSites
+        """
+        return self._items(
+            "ListSites", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
         CancelConnectionResponseTypeDef,
         CancelProfileUpdateTaskRequestTypeDef,
         CancelProfileUpdateTaskResponseTypeDef,
+        ConnectionInvitationSummaryTypeDef,
+        ConnectionSummaryTypeDef,
         CreateConnectionInvitationRequestTypeDef,
         CreateConnectionInvitationResponseTypeDef,
         CreatePartnerRequestTypeDef,
@@ -52,6 +57,7 @@ if TYPE_CHECKING:
         ListPartnersResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        PartnerSummaryTypeDef,
         PutAllianceLeadContactRequestTypeDef,
         PutAllianceLeadContactResponseTypeDef,
         PutProfileVisibilityRequestTypeDef,
@@ -375,3 +381,127 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/UpdateConnectionPreferences
         """
         return self._call("UpdateConnectionPreferences", kwargs)
+
+    def paginate_list_connection_invitations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectionInvitationsRequestTypeDef],
+    ) -> RegionResults[ListConnectionInvitationsResponseTypeDef]:
+        """Every page of ListConnectionInvitations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists connection invitations for the partner account, with optional
+        filtering by status, type, and other criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/ListConnectionInvitations
+        """
+        return self._paginate(
+            "ListConnectionInvitations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectionsRequestTypeDef],
+    ) -> RegionResults[ListConnectionsResponseTypeDef]:
+        """Every page of ListConnections in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists active connections for the partner account, with optional filtering
+        by connection type and participant.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/ListConnections
+        """
+        return self._paginate(
+            "ListConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_partners(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPartnersRequestTypeDef],
+    ) -> RegionResults[ListPartnersResponseTypeDef]:
+        """Every page of ListPartners in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists partner accounts in the catalog, providing a summary view of all
+        partners.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/ListPartners
+        """
+        return self._paginate(
+            "ListPartners",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_connection_invitations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectionInvitationsRequestTypeDef],
+    ) -> Items[ConnectionInvitationSummaryTypeDef]:
+        """Each element of ConnectionInvitationSummaries in every page of
+        ListConnectionInvitations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/ListConnectionInvitations
+        """
+        return self._items(
+            "ListConnectionInvitations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectionsRequestTypeDef],
+    ) -> Items[ConnectionSummaryTypeDef]:
+        """Each element of ConnectionSummaries in every page of ListConnections, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/ListConnections
+        """
+        return self._items(
+            "ListConnections", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_partners(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPartnersRequestTypeDef],
+    ) -> Items[PartnerSummaryTypeDef]:
+        """Each element of PartnerSummaryList in every page of ListPartners, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/ListPartners
+        """
+        return self._items(
+            "ListPartners", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,9 @@ if TYPE_CHECKING:
         AmendBenefitApplicationOutputTypeDef,
         AssociateBenefitApplicationResourceInputTypeDef,
         AssociateBenefitApplicationResourceOutputTypeDef,
+        BenefitAllocationSummaryTypeDef,
+        BenefitApplicationSummaryTypeDef,
+        BenefitSummaryTypeDef,
         CancelBenefitApplicationInputTypeDef,
         CancelBenefitApplicationOutputTypeDef,
         CreateBenefitApplicationInputTypeDef,
@@ -225,3 +231,127 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/UpdateBenefitApplication
         """
         return self._call("UpdateBenefitApplication", kwargs)
+
+    def paginate_list_benefit_allocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBenefitAllocationsInputTypeDef],
+    ) -> RegionResults[ListBenefitAllocationsOutputTypeDef]:
+        """Every page of ListBenefitAllocations in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of benefit allocations based on specified
+        filter criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/ListBenefitAllocations
+        """
+        return self._paginate(
+            "ListBenefitAllocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_benefit_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBenefitApplicationsInputTypeDef],
+    ) -> RegionResults[ListBenefitApplicationsOutputTypeDef]:
+        """Every page of ListBenefitApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of benefit applications based on specified
+        filter criteria.
+
+        Deprecated parameters: AssociatedResources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/ListBenefitApplications
+        """
+        return self._paginate(
+            "ListBenefitApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_benefits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBenefitsInputTypeDef],
+    ) -> RegionResults[ListBenefitsOutputTypeDef]:
+        """Every page of ListBenefits in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a paginated list of available benefits based on specified filter
+        criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/ListBenefits
+        """
+        return self._paginate(
+            "ListBenefits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_benefit_allocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBenefitAllocationsInputTypeDef],
+    ) -> Items[BenefitAllocationSummaryTypeDef]:
+        """Each element of BenefitAllocationSummaries in every page of
+        ListBenefitAllocations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/ListBenefitAllocations
+        """
+        return self._items(
+            "ListBenefitAllocations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_benefit_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBenefitApplicationsInputTypeDef],
+    ) -> Items[BenefitApplicationSummaryTypeDef]:
+        """Each element of BenefitApplicationSummaries in every page of
+        ListBenefitApplications, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/ListBenefitApplications
+        """
+        return self._items(
+            "ListBenefitApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_benefits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBenefitsInputTypeDef],
+    ) -> Items[BenefitSummaryTypeDef]:
+        """Each element of BenefitSummaries in every page of ListBenefits, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/ListBenefits
+        """
+        return self._items(
+            "ListBenefits", kwargs, max_items=max_items, page_size=page_size
+        )

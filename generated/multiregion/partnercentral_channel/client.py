@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,7 @@ if TYPE_CHECKING:
         AcceptChannelHandshakeResponseTypeDef,
         CancelChannelHandshakeRequestTypeDef,
         CancelChannelHandshakeResponseTypeDef,
+        ChannelHandshakeSummaryTypeDef,
         CreateChannelHandshakeRequestTypeDef,
         CreateChannelHandshakeResponseTypeDef,
         CreateProgramManagementAccountRequestTypeDef,
@@ -36,8 +40,10 @@ if TYPE_CHECKING:
         ListRelationshipsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ProgramManagementAccountSummaryTypeDef,
         RejectChannelHandshakeRequestTypeDef,
         RejectChannelHandshakeResponseTypeDef,
+        RelationshipSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -213,3 +219,123 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/UpdateRelationship
         """
         return self._call("UpdateRelationship", kwargs)
+
+    def paginate_list_channel_handshakes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChannelHandshakesRequestTypeDef],
+    ) -> RegionResults[ListChannelHandshakesResponseTypeDef]:
+        """Every page of ListChannelHandshakes in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists channel handshakes based on specified criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListChannelHandshakes
+        """
+        return self._paginate(
+            "ListChannelHandshakes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_program_management_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProgramManagementAccountsRequestTypeDef],
+    ) -> RegionResults[ListProgramManagementAccountsResponseTypeDef]:
+        """Every page of ListProgramManagementAccounts in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists program management accounts based on specified criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListProgramManagementAccounts
+        """
+        return self._paginate(
+            "ListProgramManagementAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_relationships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRelationshipsRequestTypeDef],
+    ) -> RegionResults[ListRelationshipsResponseTypeDef]:
+        """Every page of ListRelationships in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists partner relationships based on specified criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListRelationships
+        """
+        return self._paginate(
+            "ListRelationships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_channel_handshakes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChannelHandshakesRequestTypeDef],
+    ) -> Items[ChannelHandshakeSummaryTypeDef]:
+        """Each element of items in every page of ListChannelHandshakes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListChannelHandshakes
+        """
+        return self._items(
+            "ListChannelHandshakes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_program_management_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProgramManagementAccountsRequestTypeDef],
+    ) -> Items[ProgramManagementAccountSummaryTypeDef]:
+        """Each element of items in every page of ListProgramManagementAccounts, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListProgramManagementAccounts
+        """
+        return self._items(
+            "ListProgramManagementAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_relationships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRelationshipsRequestTypeDef],
+    ) -> Items[RelationshipSummaryTypeDef]:
+        """Each element of items in every page of ListRelationships, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListRelationships
+        """
+        return self._items(
+            "ListRelationships", kwargs, max_items=max_items, page_size=page_size
+        )

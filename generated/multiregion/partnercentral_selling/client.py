@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -30,6 +33,10 @@ if TYPE_CHECKING:
         DeleteResourceSnapshotJobRequestTypeDef,
         DisassociateOpportunityRequestTypeDef,
         EmptyResponseMetadataTypeDef,
+        EngagementInvitationSummaryTypeDef,
+        EngagementMemberTypeDef,
+        EngagementResourceAssociationSummaryTypeDef,
+        EngagementSummaryTypeDef,
         GetAwsOpportunitySummaryRequestTypeDef,
         GetAwsOpportunitySummaryResponseTypeDef,
         GetEngagementInvitationRequestTypeDef,
@@ -44,8 +51,10 @@ if TYPE_CHECKING:
         GetResourceSnapshotResponseTypeDef,
         GetSellingSystemSettingsRequestTypeDef,
         GetSellingSystemSettingsResponseTypeDef,
+        ListEngagementByAcceptingInvitationTaskSummaryTypeDef,
         ListEngagementByAcceptingInvitationTasksRequestTypeDef,
         ListEngagementByAcceptingInvitationTasksResponseTypeDef,
+        ListEngagementFromOpportunityTaskSummaryTypeDef,
         ListEngagementFromOpportunityTasksRequestTypeDef,
         ListEngagementFromOpportunityTasksResponseTypeDef,
         ListEngagementInvitationsRequestTypeDef,
@@ -58,6 +67,7 @@ if TYPE_CHECKING:
         ListEngagementsResponseTypeDef,
         ListOpportunitiesRequestTypeDef,
         ListOpportunitiesResponseTypeDef,
+        ListOpportunityFromEngagementTaskSummaryTypeDef,
         ListOpportunityFromEngagementTasksRequestTypeDef,
         ListOpportunityFromEngagementTasksResponseTypeDef,
         ListResourceSnapshotJobsRequestTypeDef,
@@ -68,9 +78,13 @@ if TYPE_CHECKING:
         ListSolutionsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        OpportunitySummaryTypeDef,
         PutSellingSystemSettingsRequestTypeDef,
         PutSellingSystemSettingsResponseTypeDef,
         RejectEngagementInvitationRequestTypeDef,
+        ResourceSnapshotJobSummaryTypeDef,
+        ResourceSnapshotSummaryTypeDef,
+        SolutionBaseTypeDef,
         StartEngagementByAcceptingInvitationTaskRequestTypeDef,
         StartEngagementByAcceptingInvitationTaskResponseTypeDef,
         StartEngagementFromOpportunityTaskRequestTypeDef,
@@ -566,3 +580,476 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/UpdateOpportunity
         """
         return self._call("UpdateOpportunity", kwargs)
+
+    def paginate_list_engagement_by_accepting_invitation_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEngagementByAcceptingInvitationTasksRequestTypeDef],
+    ) -> RegionResults[ListEngagementByAcceptingInvitationTasksResponseTypeDef]:
+        """Every page of ListEngagementByAcceptingInvitationTasks in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists all in-progress, completed, or failed
+        StartEngagementByAcceptingInvitationTask tasks that were initiated by the
+        caller's account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagementByAcceptingInvitationTasks
+        """
+        return self._paginate(
+            "ListEngagementByAcceptingInvitationTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_engagement_from_opportunity_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEngagementFromOpportunityTasksRequestTypeDef],
+    ) -> RegionResults[ListEngagementFromOpportunityTasksResponseTypeDef]:
+        """Every page of ListEngagementFromOpportunityTasks in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists all in-progress, completed, or failed EngagementFromOpportunity
+        tasks that were initiated by the caller's account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagementFromOpportunityTasks
+        """
+        return self._paginate(
+            "ListEngagementFromOpportunityTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_engagement_invitations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEngagementInvitationsRequestTypeDef],
+    ) -> RegionResults[ListEngagementInvitationsResponseTypeDef]:
+        """Every page of ListEngagementInvitations in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of engagement invitations sent to the partner. This
+        allows partners to view all pending or past engagement invitations,
+        helping them track opportunities shared by AWS.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagementInvitations
+        """
+        return self._paginate(
+            "ListEngagementInvitations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_engagement_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEngagementMembersRequestTypeDef],
+    ) -> RegionResults[ListEngagementMembersResponseTypeDef]:
+        """Every page of ListEngagementMembers in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the details of member partners in an Engagement. This operation
+        can only be invoked by members of the Engagement. The
+        ListEngagementMembers operation allows you to fetch information about the
+        members of a specific Engagement. This action is restricted to members of
+        the Engagement being queried.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagementMembers
+        """
+        return self._paginate(
+            "ListEngagementMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_engagement_resource_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEngagementResourceAssociationsRequestTypeDef],
+    ) -> RegionResults[ListEngagementResourceAssociationsResponseTypeDef]:
+        """Every page of ListEngagementResourceAssociations in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the associations between resources and engagements where the caller
+        is a member and has at least one snapshot in the engagement.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagementResourceAssociations
+        """
+        return self._paginate(
+            "ListEngagementResourceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_engagements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEngagementsRequestTypeDef],
+    ) -> RegionResults[ListEngagementsResponseTypeDef]:
+        """Every page of ListEngagements in every target, merged per target
+        (botocore's build_full_result).
+
+        This action allows users to retrieve a list of Engagement records from
+        Partner Central. This action can be used to manage and track various
+        engagements across different stages of the partner selling process.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagements
+        """
+        return self._paginate(
+            "ListEngagements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_opportunities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOpportunitiesRequestTypeDef],
+    ) -> RegionResults[ListOpportunitiesResponseTypeDef]:
+        """Every page of ListOpportunities in every target, merged per target
+        (botocore's build_full_result).
+
+        This request accepts a list of filters that retrieve opportunity subsets
+        as well as sort options. This feature is available to partners from
+        Partner Central using the ListOpportunities API action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListOpportunities
+        """
+        return self._paginate(
+            "ListOpportunities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_opportunity_from_engagement_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOpportunityFromEngagementTasksRequestTypeDef],
+    ) -> RegionResults[ListOpportunityFromEngagementTasksResponseTypeDef]:
+        """Every page of ListOpportunityFromEngagementTasks in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists all in-progress, completed, or failed opportunity creation tasks
+        from engagements that were initiated by the caller's account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListOpportunityFromEngagementTasks
+        """
+        return self._paginate(
+            "ListOpportunityFromEngagementTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_snapshot_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceSnapshotJobsRequestTypeDef],
+    ) -> RegionResults[ListResourceSnapshotJobsResponseTypeDef]:
+        """Every page of ListResourceSnapshotJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists resource snapshot jobs owned by the customer. This operation
+        supports various filtering scenarios, including listing all jobs owned by
+        the caller, jobs for a specific engagement, jobs with a specific status,
+        or any combination of these filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListResourceSnapshotJobs
+        """
+        return self._paginate(
+            "ListResourceSnapshotJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceSnapshotsRequestTypeDef],
+    ) -> RegionResults[ListResourceSnapshotsResponseTypeDef]:
+        """Every page of ListResourceSnapshots in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of resource view snapshots based on specified criteria.
+        This operation supports various use cases, including:
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListResourceSnapshots
+        """
+        return self._paginate(
+            "ListResourceSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_solutions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSolutionsRequestTypeDef],
+    ) -> RegionResults[ListSolutionsResponseTypeDef]:
+        """Every page of ListSolutions in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of Partner Solutions that the partner registered on
+        Partner Central. This API is used to generate a list of solutions that an
+        end user selects from for association with an opportunity.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListSolutions
+        """
+        return self._paginate(
+            "ListSolutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_engagement_by_accepting_invitation_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEngagementByAcceptingInvitationTasksRequestTypeDef],
+    ) -> Items[ListEngagementByAcceptingInvitationTaskSummaryTypeDef]:
+        """Each element of TaskSummaries in every page of
+        ListEngagementByAcceptingInvitationTasks, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagementByAcceptingInvitationTasks
+        """
+        return self._items(
+            "ListEngagementByAcceptingInvitationTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_engagement_from_opportunity_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEngagementFromOpportunityTasksRequestTypeDef],
+    ) -> Items[ListEngagementFromOpportunityTaskSummaryTypeDef]:
+        """Each element of TaskSummaries in every page of
+        ListEngagementFromOpportunityTasks, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagementFromOpportunityTasks
+        """
+        return self._items(
+            "ListEngagementFromOpportunityTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_engagement_invitations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEngagementInvitationsRequestTypeDef],
+    ) -> Items[EngagementInvitationSummaryTypeDef]:
+        """Each element of EngagementInvitationSummaries in every page of
+        ListEngagementInvitations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagementInvitations
+        """
+        return self._items(
+            "ListEngagementInvitations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_engagement_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEngagementMembersRequestTypeDef],
+    ) -> Items[EngagementMemberTypeDef]:
+        """Each element of EngagementMemberList in every page of
+        ListEngagementMembers, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagementMembers
+        """
+        return self._items(
+            "ListEngagementMembers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_engagement_resource_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEngagementResourceAssociationsRequestTypeDef],
+    ) -> Items[EngagementResourceAssociationSummaryTypeDef]:
+        """Each element of EngagementResourceAssociationSummaries in every page of
+        ListEngagementResourceAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagementResourceAssociations
+        """
+        return self._items(
+            "ListEngagementResourceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_engagements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEngagementsRequestTypeDef],
+    ) -> Items[EngagementSummaryTypeDef]:
+        """Each element of EngagementSummaryList in every page of ListEngagements,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagements
+        """
+        return self._items(
+            "ListEngagements", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_opportunities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOpportunitiesRequestTypeDef],
+    ) -> Items[OpportunitySummaryTypeDef]:
+        """Each element of OpportunitySummaries in every page of ListOpportunities,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListOpportunities
+        """
+        return self._items(
+            "ListOpportunities", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_opportunity_from_engagement_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOpportunityFromEngagementTasksRequestTypeDef],
+    ) -> Items[ListOpportunityFromEngagementTaskSummaryTypeDef]:
+        """Each element of TaskSummaries in every page of
+        ListOpportunityFromEngagementTasks, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListOpportunityFromEngagementTasks
+        """
+        return self._items(
+            "ListOpportunityFromEngagementTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resource_snapshot_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceSnapshotJobsRequestTypeDef],
+    ) -> Items[ResourceSnapshotJobSummaryTypeDef]:
+        """Each element of ResourceSnapshotJobSummaries in every page of
+        ListResourceSnapshotJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListResourceSnapshotJobs
+        """
+        return self._items(
+            "ListResourceSnapshotJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceSnapshotsRequestTypeDef],
+    ) -> Items[ResourceSnapshotSummaryTypeDef]:
+        """Each element of ResourceSnapshotSummaries in every page of
+        ListResourceSnapshots, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListResourceSnapshots
+        """
+        return self._items(
+            "ListResourceSnapshots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_solutions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSolutionsRequestTypeDef],
+    ) -> Items[SolutionBaseTypeDef]:
+        """Each element of SolutionSummaries in every page of ListSolutions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListSolutions
+        """
+        return self._items(
+            "ListSolutions", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,11 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AddKeyReplicationRegionsInputTypeDef,
         AddKeyReplicationRegionsOutputTypeDef,
+        AliasTypeDef,
         AssociateMpaTeamInputTypeDef,
         AssociateMpaTeamOutputTypeDef,
         CreateAliasInputTypeDef,
@@ -53,6 +57,7 @@ if TYPE_CHECKING:
         GetResourcePolicyOutputTypeDef,
         ImportKeyInputTypeDef,
         ImportKeyOutputTypeDef,
+        KeySummaryTypeDef,
         ListAliasesInputTypeDef,
         ListAliasesOutputTypeDef,
         ListKeysInputTypeDef,
@@ -71,6 +76,7 @@ if TYPE_CHECKING:
         StopKeyUsageOutputTypeDef,
         TagResourceInputTypeDef,
         TagResourceOutputTypeDef,
+        TagTypeDef,
         UntagResourceInputTypeDef,
         UntagResourceOutputTypeDef,
         UpdateAliasInputTypeDef,
@@ -425,3 +431,122 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/UpdateAlias
         """
         return self._call("UpdateAlias", kwargs)
+
+    def paginate_list_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAliasesInputTypeDef],
+    ) -> RegionResults[ListAliasesOutputTypeDef]:
+        """Every page of ListAliases in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the aliases for all keys in the caller's Amazon Web Services account
+        and Amazon Web Services Region. You can filter the aliases by keyARN. For
+        more information, see Using aliases in the Amazon Web Services Payment
+        Cryptography User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/ListAliases
+        """
+        return self._paginate(
+            "ListAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKeysInputTypeDef],
+    ) -> RegionResults[ListKeysOutputTypeDef]:
+        """Every page of ListKeys in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the keys in the caller's Amazon Web Services account and Amazon Web
+        Services Region. You can filter the list of keys.
+
+        https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/ListKeys
+        """
+        return self._paginate(
+            "ListKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
+    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the tags for an Amazon Web Services resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAliasesInputTypeDef],
+    ) -> Items[AliasTypeDef]:
+        """Each element of Aliases in every page of ListAliases, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/ListAliases
+        """
+        return self._items(
+            "ListAliases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKeysInputTypeDef],
+    ) -> Items[KeySummaryTypeDef]:
+        """Each element of Keys in every page of ListKeys, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/ListKeys
+        """
+        return self._items("ListKeys", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )

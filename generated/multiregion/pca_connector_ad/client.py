@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccessControlEntrySummaryTypeDef,
+        ConnectorSummaryTypeDef,
         CreateConnectorRequestTypeDef,
         CreateConnectorResponseTypeDef,
         CreateDirectoryRegistrationRequestTypeDef,
@@ -25,6 +30,7 @@ if TYPE_CHECKING:
         DeleteServicePrincipalNameRequestTypeDef,
         DeleteTemplateGroupAccessControlEntryRequestTypeDef,
         DeleteTemplateRequestTypeDef,
+        DirectoryRegistrationSummaryTypeDef,
         EmptyResponseMetadataTypeDef,
         GetConnectorRequestTypeDef,
         GetConnectorResponseTypeDef,
@@ -48,7 +54,9 @@ if TYPE_CHECKING:
         ListTemplateGroupAccessControlEntriesResponseTypeDef,
         ListTemplatesRequestTypeDef,
         ListTemplatesResponseTypeDef,
+        ServicePrincipalNameSummaryTypeDef,
         TagResourceRequestTypeDef,
+        TemplateSummaryTypeDef,
         UntagResourceRequestTypeDef,
         UpdateTemplateGroupAccessControlEntryRequestTypeDef,
         UpdateTemplateRequestTypeDef,
@@ -322,3 +330,215 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/UpdateTemplateGroupAccessControlEntry
         """
         return self._call("UpdateTemplateGroupAccessControlEntry", kwargs)
+
+    def paginate_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectorsRequestTypeDef],
+    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+        """Every page of ListConnectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the connectors that you created by using the
+        https://docs.aws.amazon.com/pca-connector-ad/latest/APIReference/API_CreateConnector
+        action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListConnectors
+        """
+        return self._paginate(
+            "ListConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_directory_registrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDirectoryRegistrationsRequestTypeDef],
+    ) -> RegionResults[ListDirectoryRegistrationsResponseTypeDef]:
+        """Every page of ListDirectoryRegistrations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the directory registrations that you created by using the
+        https://docs.aws.amazon.com/pca-connector-ad/latest/APIReference/API_CreateDirectoryRegistration
+        action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListDirectoryRegistrations
+        """
+        return self._paginate(
+            "ListDirectoryRegistrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_principal_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServicePrincipalNamesRequestTypeDef],
+    ) -> RegionResults[ListServicePrincipalNamesResponseTypeDef]:
+        """Every page of ListServicePrincipalNames in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the service principal names that the connector uses to authenticate
+        with Active Directory.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListServicePrincipalNames
+        """
+        return self._paginate(
+            "ListServicePrincipalNames",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_template_group_access_control_entries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTemplateGroupAccessControlEntriesRequestTypeDef],
+    ) -> RegionResults[ListTemplateGroupAccessControlEntriesResponseTypeDef]:
+        """Every page of ListTemplateGroupAccessControlEntries in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists group access control entries you created.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListTemplateGroupAccessControlEntries
+        """
+        return self._paginate(
+            "ListTemplateGroupAccessControlEntries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTemplatesRequestTypeDef],
+    ) -> RegionResults[ListTemplatesResponseTypeDef]:
+        """Every page of ListTemplates in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the templates, if any, that are associated with a connector.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListTemplates
+        """
+        return self._paginate(
+            "ListTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectorsRequestTypeDef],
+    ) -> Items[ConnectorSummaryTypeDef]:
+        """Each element of Connectors in every page of ListConnectors, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListConnectors
+        """
+        return self._items(
+            "ListConnectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_directory_registrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDirectoryRegistrationsRequestTypeDef],
+    ) -> Items[DirectoryRegistrationSummaryTypeDef]:
+        """Each element of DirectoryRegistrations in every page of
+        ListDirectoryRegistrations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListDirectoryRegistrations
+        """
+        return self._items(
+            "ListDirectoryRegistrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_service_principal_names(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServicePrincipalNamesRequestTypeDef],
+    ) -> Items[ServicePrincipalNameSummaryTypeDef]:
+        """Each element of ServicePrincipalNames in every page of
+        ListServicePrincipalNames, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListServicePrincipalNames
+        """
+        return self._items(
+            "ListServicePrincipalNames",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_template_group_access_control_entries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTemplateGroupAccessControlEntriesRequestTypeDef],
+    ) -> Items[AccessControlEntrySummaryTypeDef]:
+        """Each element of AccessControlEntries in every page of
+        ListTemplateGroupAccessControlEntries, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListTemplateGroupAccessControlEntries
+        """
+        return self._items(
+            "ListTemplateGroupAccessControlEntries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTemplatesRequestTypeDef],
+    ) -> Items[TemplateSummaryTypeDef]:
+        """Each element of Templates in every page of ListTemplates, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListTemplates
+        """
+        return self._items(
+            "ListTemplates", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ChallengeMetadataSummaryTypeDef,
+        ConnectorSummaryTypeDef,
         CreateChallengeRequestTypeDef,
         CreateChallengeResponseTypeDef,
         CreateConnectorRequestTypeDef,
@@ -173,3 +178,81 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_challenge_metadata(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChallengeMetadataRequestTypeDef],
+    ) -> RegionResults[ListChallengeMetadataResponseTypeDef]:
+        """Every page of ListChallengeMetadata in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the challenge metadata for the specified ARN.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/ListChallengeMetadata
+        """
+        return self._paginate(
+            "ListChallengeMetadata",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectorsRequestTypeDef],
+    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+        """Every page of ListConnectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the connectors belonging to your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/ListConnectors
+        """
+        return self._paginate(
+            "ListConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_challenge_metadata(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChallengeMetadataRequestTypeDef],
+    ) -> Items[ChallengeMetadataSummaryTypeDef]:
+        """Each element of Challenges in every page of ListChallengeMetadata, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/ListChallengeMetadata
+        """
+        return self._items(
+            "ListChallengeMetadata", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectorsRequestTypeDef],
+    ) -> Items[ConnectorSummaryTypeDef]:
+        """Each element of Connectors in every page of ListConnectors, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/ListConnectors
+        """
+        return self._items(
+            "ListConnectors", kwargs, max_items=max_items, page_size=page_size
+        )

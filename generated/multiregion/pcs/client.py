@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ClusterSummaryTypeDef,
+        ComputeNodeGroupSummaryTypeDef,
         CreateClusterRequestTypeDef,
         CreateClusterResponseTypeDef,
         CreateComputeNodeGroupRequestTypeDef,
@@ -38,6 +43,7 @@ if TYPE_CHECKING:
         ListQueuesResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        QueueSummaryTypeDef,
         RegisterComputeNodeGroupInstanceRequestTypeDef,
         RegisterComputeNodeGroupInstanceResponseTypeDef,
         TagResourceRequestTypeDef,
@@ -267,3 +273,120 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/UpdateQueue
         """
         return self._call("UpdateQueue", kwargs)
+
+    def paginate_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> RegionResults[ListClustersResponseTypeDef]:
+        """Every page of ListClusters in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of running clusters in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/ListClusters
+        """
+        return self._paginate(
+            "ListClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_compute_node_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComputeNodeGroupsRequestTypeDef],
+    ) -> RegionResults[ListComputeNodeGroupsResponseTypeDef]:
+        """Every page of ListComputeNodeGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all compute node groups associated with a cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/ListComputeNodeGroups
+        """
+        return self._paginate(
+            "ListComputeNodeGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQueuesRequestTypeDef],
+    ) -> RegionResults[ListQueuesResponseTypeDef]:
+        """Every page of ListQueues in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of all queues associated with a cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/ListQueues
+        """
+        return self._paginate(
+            "ListQueues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> Items[ClusterSummaryTypeDef]:
+        """Each element of clusters in every page of ListClusters, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/ListClusters
+        """
+        return self._items(
+            "ListClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_compute_node_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComputeNodeGroupsRequestTypeDef],
+    ) -> Items[ComputeNodeGroupSummaryTypeDef]:
+        """Each element of computeNodeGroups in every page of ListComputeNodeGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/ListComputeNodeGroups
+        """
+        return self._items(
+            "ListComputeNodeGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQueuesRequestTypeDef],
+    ) -> Items[QueueSummaryTypeDef]:
+        """Each element of queues in every page of ListQueues, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/ListQueues
+        """
+        return self._items(
+            "ListQueues", kwargs, max_items=max_items, page_size=page_size
+        )

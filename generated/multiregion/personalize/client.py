@@ -9,9 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        BatchInferenceJobSummaryTypeDef,
+        BatchSegmentJobSummaryTypeDef,
+        CampaignSummaryTypeDef,
         CreateBatchInferenceJobRequestTypeDef,
         CreateBatchInferenceJobResponseTypeDef,
         CreateBatchSegmentJobRequestTypeDef,
@@ -42,6 +48,11 @@ if TYPE_CHECKING:
         CreateSolutionResponseTypeDef,
         CreateSolutionVersionRequestTypeDef,
         CreateSolutionVersionResponseTypeDef,
+        DatasetExportJobSummaryTypeDef,
+        DatasetGroupSummaryTypeDef,
+        DatasetImportJobSummaryTypeDef,
+        DatasetSchemaSummaryTypeDef,
+        DatasetSummaryTypeDef,
         DeleteCampaignRequestTypeDef,
         DeleteDatasetGroupRequestTypeDef,
         DeleteDatasetRequestTypeDef,
@@ -88,6 +99,8 @@ if TYPE_CHECKING:
         DescribeSolutionVersionRequestTypeDef,
         DescribeSolutionVersionResponseTypeDef,
         EmptyResponseMetadataTypeDef,
+        EventTrackerSummaryTypeDef,
+        FilterSummaryTypeDef,
         GetSolutionMetricsRequestTypeDef,
         GetSolutionMetricsResponseTypeDef,
         ListBatchInferenceJobsRequestTypeDef,
@@ -126,6 +139,12 @@ if TYPE_CHECKING:
         ListSolutionsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        MetricAttributeTypeDef,
+        MetricAttributionSummaryTypeDef,
+        RecipeSummaryTypeDef,
+        RecommenderSummaryTypeDef,
+        SolutionSummaryTypeDef,
+        SolutionVersionSummaryTypeDef,
         StartRecommenderRequestTypeDef,
         StartRecommenderResponseTypeDef,
         StopRecommenderRequestTypeDef,
@@ -925,3 +944,669 @@ class MultiRegionPersonalize(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/UpdateSolution
         """
         return self._call("UpdateSolution", kwargs)
+
+    def paginate_list_batch_inference_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBatchInferenceJobsRequestTypeDef],
+    ) -> RegionResults[ListBatchInferenceJobsResponseTypeDef]:
+        """Every page of ListBatchInferenceJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of the batch inference jobs that have been performed off of a
+        solution version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListBatchInferenceJobs
+        """
+        return self._paginate(
+            "ListBatchInferenceJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_batch_segment_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBatchSegmentJobsRequestTypeDef],
+    ) -> RegionResults[ListBatchSegmentJobsResponseTypeDef]:
+        """Every page of ListBatchSegmentJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of the batch segment jobs that have been performed off of a
+        solution version that you specify.
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListBatchSegmentJobs
+        """
+        return self._paginate(
+            "ListBatchSegmentJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_campaigns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCampaignsRequestTypeDef],
+    ) -> RegionResults[ListCampaignsResponseTypeDef]:
+        """Every page of ListCampaigns in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of campaigns that use the given solution. When a solution
+        is not specified, all the campaigns associated with the account are
+        listed. The response provides the properties for each campaign, including
+        the Amazon Resource Name (ARN). For more information on campaigns, see
+        CreateCampaign.
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListCampaigns
+        """
+        return self._paginate(
+            "ListCampaigns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dataset_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatasetExportJobsRequestTypeDef],
+    ) -> RegionResults[ListDatasetExportJobsResponseTypeDef]:
+        """Every page of ListDatasetExportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of dataset export jobs that use the given dataset. When a
+        dataset is not specified, all the dataset export jobs associated with the
+        account are listed. The response provides the properties for each dataset
+        export job, including the Amazon Resource Name (ARN). For more information
+        on dataset export jobs, see CreateDatasetExportJob. For more information
+        on datasets, see CreateDataset.
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListDatasetExportJobs
+        """
+        return self._paginate(
+            "ListDatasetExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dataset_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatasetGroupsRequestTypeDef],
+    ) -> RegionResults[ListDatasetGroupsResponseTypeDef]:
+        """Every page of ListDatasetGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of dataset groups. The response provides the properties for
+        each dataset group, including the Amazon Resource Name (ARN). For more
+        information on dataset groups, see CreateDatasetGroup.
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListDatasetGroups
+        """
+        return self._paginate(
+            "ListDatasetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dataset_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatasetImportJobsRequestTypeDef],
+    ) -> RegionResults[ListDatasetImportJobsResponseTypeDef]:
+        """Every page of ListDatasetImportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of dataset import jobs that use the given dataset. When a
+        dataset is not specified, all the dataset import jobs associated with the
+        account are listed. The response provides the properties for each dataset
+        import job, including the Amazon Resource Name (ARN). For more information
+        on dataset import jobs, see CreateDatasetImportJob. For more information
+        on datasets, see CreateDataset.
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListDatasetImportJobs
+        """
+        return self._paginate(
+            "ListDatasetImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatasetsRequestTypeDef],
+    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+        """Every page of ListDatasets in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns the list of datasets contained in the given dataset group. The
+        response provides the properties for each dataset, including the Amazon
+        Resource Name (ARN). For more information on datasets, see CreateDataset.
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListDatasets
+        """
+        return self._paginate(
+            "ListDatasets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_event_trackers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEventTrackersRequestTypeDef],
+    ) -> RegionResults[ListEventTrackersResponseTypeDef]:
+        """Every page of ListEventTrackers in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the list of event trackers associated with the account. The
+        response provides the properties for each event tracker, including the
+        Amazon Resource Name (ARN) and tracking ID. For more information on event
+        trackers, see CreateEventTracker.
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListEventTrackers
+        """
+        return self._paginate(
+            "ListEventTrackers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFiltersRequestTypeDef],
+    ) -> RegionResults[ListFiltersResponseTypeDef]:
+        """Every page of ListFilters in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all filters that belong to a given dataset group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListFilters
+        """
+        return self._paginate(
+            "ListFilters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_metric_attribution_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMetricAttributionMetricsRequestTypeDef],
+    ) -> RegionResults[ListMetricAttributionMetricsResponseTypeDef]:
+        """Every page of ListMetricAttributionMetrics in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the metrics for the metric attribution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListMetricAttributionMetrics
+        """
+        return self._paginate(
+            "ListMetricAttributionMetrics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_metric_attributions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMetricAttributionsRequestTypeDef],
+    ) -> RegionResults[ListMetricAttributionsResponseTypeDef]:
+        """Every page of ListMetricAttributions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists metric attributions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListMetricAttributions
+        """
+        return self._paginate(
+            "ListMetricAttributions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recipes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecipesRequestTypeDef],
+    ) -> RegionResults[ListRecipesResponseTypeDef]:
+        """Every page of ListRecipes in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of available recipes. The response provides the properties
+        for each recipe, including the recipe's Amazon Resource Name (ARN).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListRecipes
+        """
+        return self._paginate(
+            "ListRecipes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recommenders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommendersRequestTypeDef],
+    ) -> RegionResults[ListRecommendersResponseTypeDef]:
+        """Every page of ListRecommenders in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of recommenders in a given Domain dataset group. When a
+        Domain dataset group is not specified, all the recommenders associated
+        with the account are listed. The response provides the properties for each
+        recommender, including the Amazon Resource Name (ARN). For more
+        information on recommenders, see CreateRecommender.
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListRecommenders
+        """
+        return self._paginate(
+            "ListRecommenders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSchemasRequestTypeDef],
+    ) -> RegionResults[ListSchemasResponseTypeDef]:
+        """Every page of ListSchemas in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns the list of schemas associated with the account. The response
+        provides the properties for each schema, including the Amazon Resource
+        Name (ARN). For more information on schemas, see CreateSchema.
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListSchemas
+        """
+        return self._paginate(
+            "ListSchemas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_solution_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSolutionVersionsRequestTypeDef],
+    ) -> RegionResults[ListSolutionVersionsResponseTypeDef]:
+        """Every page of ListSolutionVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of solution versions for the given solution. When a
+        solution is not specified, all the solution versions associated with the
+        account are listed. The response provides the properties for each solution
+        version, including the Amazon Resource Name (ARN).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListSolutionVersions
+        """
+        return self._paginate(
+            "ListSolutionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_solutions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSolutionsRequestTypeDef],
+    ) -> RegionResults[ListSolutionsResponseTypeDef]:
+        """Every page of ListSolutions in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of solutions in a given dataset group. When a dataset group
+        is not specified, all the solutions associated with the account are
+        listed. The response provides the properties for each solution, including
+        the Amazon Resource Name (ARN). For more information on solutions, see
+        CreateSolution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListSolutions
+        """
+        return self._paginate(
+            "ListSolutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_batch_inference_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBatchInferenceJobsRequestTypeDef],
+    ) -> Items[BatchInferenceJobSummaryTypeDef]:
+        """Each element of batchInferenceJobs in every page of
+        ListBatchInferenceJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListBatchInferenceJobs
+        """
+        return self._items(
+            "ListBatchInferenceJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_batch_segment_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBatchSegmentJobsRequestTypeDef],
+    ) -> Items[BatchSegmentJobSummaryTypeDef]:
+        """Each element of batchSegmentJobs in every page of ListBatchSegmentJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListBatchSegmentJobs
+        """
+        return self._items(
+            "ListBatchSegmentJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_campaigns(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCampaignsRequestTypeDef],
+    ) -> Items[CampaignSummaryTypeDef]:
+        """Each element of campaigns in every page of ListCampaigns, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListCampaigns
+        """
+        return self._items(
+            "ListCampaigns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dataset_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatasetExportJobsRequestTypeDef],
+    ) -> Items[DatasetExportJobSummaryTypeDef]:
+        """Each element of datasetExportJobs in every page of ListDatasetExportJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListDatasetExportJobs
+        """
+        return self._items(
+            "ListDatasetExportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dataset_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatasetGroupsRequestTypeDef],
+    ) -> Items[DatasetGroupSummaryTypeDef]:
+        """Each element of datasetGroups in every page of ListDatasetGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListDatasetGroups
+        """
+        return self._items(
+            "ListDatasetGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dataset_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatasetImportJobsRequestTypeDef],
+    ) -> Items[DatasetImportJobSummaryTypeDef]:
+        """Each element of datasetImportJobs in every page of ListDatasetImportJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListDatasetImportJobs
+        """
+        return self._items(
+            "ListDatasetImportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatasetsRequestTypeDef],
+    ) -> Items[DatasetSummaryTypeDef]:
+        """Each element of datasets in every page of ListDatasets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListDatasets
+        """
+        return self._items(
+            "ListDatasets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_event_trackers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEventTrackersRequestTypeDef],
+    ) -> Items[EventTrackerSummaryTypeDef]:
+        """Each element of eventTrackers in every page of ListEventTrackers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListEventTrackers
+        """
+        return self._items(
+            "ListEventTrackers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_filters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFiltersRequestTypeDef],
+    ) -> Items[FilterSummaryTypeDef]:
+        """Each element of Filters in every page of ListFilters, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListFilters
+        """
+        return self._items(
+            "ListFilters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_metric_attribution_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMetricAttributionMetricsRequestTypeDef],
+    ) -> Items[MetricAttributeTypeDef]:
+        """Each element of metrics in every page of ListMetricAttributionMetrics,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListMetricAttributionMetrics
+        """
+        return self._items(
+            "ListMetricAttributionMetrics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_metric_attributions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMetricAttributionsRequestTypeDef],
+    ) -> Items[MetricAttributionSummaryTypeDef]:
+        """Each element of metricAttributions in every page of
+        ListMetricAttributions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListMetricAttributions
+        """
+        return self._items(
+            "ListMetricAttributions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recipes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecipesRequestTypeDef],
+    ) -> Items[RecipeSummaryTypeDef]:
+        """Each element of recipes in every page of ListRecipes, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListRecipes
+        """
+        return self._items(
+            "ListRecipes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recommenders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommendersRequestTypeDef],
+    ) -> Items[RecommenderSummaryTypeDef]:
+        """Each element of recommenders in every page of ListRecommenders, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListRecommenders
+        """
+        return self._items(
+            "ListRecommenders", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSchemasRequestTypeDef],
+    ) -> Items[DatasetSchemaSummaryTypeDef]:
+        """Each element of schemas in every page of ListSchemas, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListSchemas
+        """
+        return self._items(
+            "ListSchemas", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_solution_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSolutionVersionsRequestTypeDef],
+    ) -> Items[SolutionVersionSummaryTypeDef]:
+        """Each element of solutionVersions in every page of ListSolutionVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListSolutionVersions
+        """
+        return self._items(
+            "ListSolutionVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_solutions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSolutionsRequestTypeDef],
+    ) -> Items[SolutionSummaryTypeDef]:
+        """Each element of solutions in every page of ListSolutions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListSolutions
+        """
+        return self._items(
+            "ListSolutions", kwargs, max_items=max_items, page_size=page_size
+        )

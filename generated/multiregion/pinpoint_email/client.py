@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
         CreateDeliverabilityTestReportResponseTypeDef,
         CreateEmailIdentityRequestTypeDef,
         CreateEmailIdentityResponseTypeDef,
+        DedicatedIpTypeDef,
         DeleteConfigurationSetEventDestinationRequestTypeDef,
         DeleteConfigurationSetEventDestinationResponseTypeDef,
         DeleteConfigurationSetRequestTypeDef,
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
         DeleteDedicatedIpPoolResponseTypeDef,
         DeleteEmailIdentityRequestTypeDef,
         DeleteEmailIdentityResponseTypeDef,
+        DeliverabilityTestReportTypeDef,
         GetAccountResponseTypeDef,
         GetBlacklistReportsRequestTypeDef,
         GetBlacklistReportsResponseTypeDef,
@@ -50,6 +55,7 @@ if TYPE_CHECKING:
         GetDomainStatisticsReportResponseTypeDef,
         GetEmailIdentityRequestTypeDef,
         GetEmailIdentityResponseTypeDef,
+        IdentityInfoTypeDef,
         ListConfigurationSetsRequestTypeDef,
         ListConfigurationSetsResponseTypeDef,
         ListDedicatedIpPoolsRequestTypeDef,
@@ -557,3 +563,211 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/UpdateConfigurationSetEventDestination
         """
         return self._call("UpdateConfigurationSetEventDestination", kwargs)
+
+    def paginate_get_dedicated_ips(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDedicatedIpsRequestTypeDef],
+    ) -> RegionResults[GetDedicatedIpsResponseTypeDef]:
+        """Every page of GetDedicatedIps in every target, merged per target
+        (botocore's build_full_result).
+
+        List the dedicated IP addresses that are associated with your Amazon
+        Pinpoint account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/GetDedicatedIps
+        """
+        return self._paginate(
+            "GetDedicatedIps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configuration_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationSetsRequestTypeDef],
+    ) -> RegionResults[ListConfigurationSetsResponseTypeDef]:
+        """Every page of ListConfigurationSets in every target, merged per target
+        (botocore's build_full_result).
+
+        List all of the configuration sets associated with your Amazon Pinpoint
+        account in the current region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/ListConfigurationSets
+        """
+        return self._paginate(
+            "ListConfigurationSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dedicated_ip_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDedicatedIpPoolsRequestTypeDef],
+    ) -> RegionResults[ListDedicatedIpPoolsResponseTypeDef]:
+        """Every page of ListDedicatedIpPools in every target, merged per target
+        (botocore's build_full_result).
+
+        List all of the dedicated IP pools that exist in your Amazon Pinpoint
+        account in the current AWS Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/ListDedicatedIpPools
+        """
+        return self._paginate(
+            "ListDedicatedIpPools",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_deliverability_test_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeliverabilityTestReportsRequestTypeDef],
+    ) -> RegionResults[ListDeliverabilityTestReportsResponseTypeDef]:
+        """Every page of ListDeliverabilityTestReports in every target, merged per
+        target (botocore's build_full_result).
+
+        Show a list of the predictive inbox placement tests that you've performed,
+        regardless of their statuses. For predictive inbox placement tests that
+        are complete, you can use the GetDeliverabilityTestReport operation to
+        view the results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/ListDeliverabilityTestReports
+        """
+        return self._paginate(
+            "ListDeliverabilityTestReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_email_identities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEmailIdentitiesRequestTypeDef],
+    ) -> RegionResults[ListEmailIdentitiesResponseTypeDef]:
+        """Every page of ListEmailIdentities in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all of the email identities that are associated with
+        your Amazon Pinpoint account. An identity can be either an email address
+        or a domain. This operation returns identities that are verified as well
+        as those that aren't.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/ListEmailIdentities
+        """
+        return self._paginate(
+            "ListEmailIdentities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_dedicated_ips(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDedicatedIpsRequestTypeDef],
+    ) -> Items[DedicatedIpTypeDef]:
+        """Each element of DedicatedIps in every page of GetDedicatedIps, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/GetDedicatedIps
+        """
+        return self._items(
+            "GetDedicatedIps", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_configuration_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationSetsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of ConfigurationSets in every page of ListConfigurationSets,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/ListConfigurationSets
+        """
+        return self._items(
+            "ListConfigurationSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dedicated_ip_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDedicatedIpPoolsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of DedicatedIpPools in every page of ListDedicatedIpPools,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/ListDedicatedIpPools
+        """
+        return self._items(
+            "ListDedicatedIpPools", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_deliverability_test_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeliverabilityTestReportsRequestTypeDef],
+    ) -> Items[DeliverabilityTestReportTypeDef]:
+        """Each element of DeliverabilityTestReports in every page of
+        ListDeliverabilityTestReports, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/ListDeliverabilityTestReports
+        """
+        return self._items(
+            "ListDeliverabilityTestReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_email_identities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEmailIdentitiesRequestTypeDef],
+    ) -> Items[IdentityInfoTypeDef]:
+        """Each element of EmailIdentities in every page of ListEmailIdentities, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/ListEmailIdentities
+        """
+        return self._items(
+            "ListEmailIdentities", kwargs, max_items=max_items, page_size=page_size
+        )

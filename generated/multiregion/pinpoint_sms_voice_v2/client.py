@@ -9,15 +9,22 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccountAttributeTypeDef,
+        AccountLimitTypeDef,
         AssociateOriginationIdentityRequestTypeDef,
         AssociateOriginationIdentityResultTypeDef,
         AssociateProtectConfigurationRequestTypeDef,
         AssociateProtectConfigurationResultTypeDef,
         CarrierLookupRequestTypeDef,
         CarrierLookupResultTypeDef,
+        ConfigurationSetInformationTypeDef,
+        CountryLaunchStatusInformationTypeDef,
         CreateConfigurationSetRequestTypeDef,
         CreateConfigurationSetResultTypeDef,
         CreateEventDestinationRequestTypeDef,
@@ -137,6 +144,7 @@ if TYPE_CHECKING:
         GetProtectConfigurationCountryRuleSetResultTypeDef,
         GetResourcePolicyRequestTypeDef,
         GetResourcePolicyResultTypeDef,
+        KeywordInformationTypeDef,
         ListNotifyCountriesRequestTypeDef,
         ListNotifyCountriesResultTypeDef,
         ListPoolOriginationIdentitiesRequestTypeDef,
@@ -147,6 +155,16 @@ if TYPE_CHECKING:
         ListRegistrationAssociationsResultTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResultTypeDef,
+        NotifyConfigurationInformationTypeDef,
+        NotifyCountryInformationTypeDef,
+        NotifyTemplateInformationTypeDef,
+        OptOutListInformationTypeDef,
+        OptedOutNumberInformationTypeDef,
+        OriginationIdentityMetadataTypeDef,
+        PhoneNumberInformationTypeDef,
+        PoolInformationTypeDef,
+        ProtectConfigurationInformationTypeDef,
+        ProtectConfigurationRuleSetNumberOverrideTypeDef,
         PutKeywordRequestTypeDef,
         PutKeywordResultTypeDef,
         PutMessageFeedbackRequestTypeDef,
@@ -159,6 +177,15 @@ if TYPE_CHECKING:
         PutRegistrationFieldValueResultTypeDef,
         PutResourcePolicyRequestTypeDef,
         PutResourcePolicyResultTypeDef,
+        RcsAgentInformationTypeDef,
+        RegistrationAssociationMetadataTypeDef,
+        RegistrationAttachmentsInformationTypeDef,
+        RegistrationFieldDefinitionTypeDef,
+        RegistrationFieldValueInformationTypeDef,
+        RegistrationInformationTypeDef,
+        RegistrationSectionDefinitionTypeDef,
+        RegistrationTypeDefinitionTypeDef,
+        RegistrationVersionInformationTypeDef,
         ReleasePhoneNumberRequestTypeDef,
         ReleasePhoneNumberResultTypeDef,
         ReleaseSenderIdRequestTypeDef,
@@ -179,6 +206,7 @@ if TYPE_CHECKING:
         SendTextMessageResultTypeDef,
         SendVoiceMessageRequestTypeDef,
         SendVoiceMessageResultTypeDef,
+        SenderIdInformationTypeDef,
         SetAccountDefaultProtectConfigurationRequestTypeDef,
         SetAccountDefaultProtectConfigurationResultTypeDef,
         SetDefaultMessageFeedbackEnabledRequestTypeDef,
@@ -195,6 +223,7 @@ if TYPE_CHECKING:
         SetTextMessageSpendLimitOverrideResultTypeDef,
         SetVoiceMessageSpendLimitOverrideRequestTypeDef,
         SetVoiceMessageSpendLimitOverrideResultTypeDef,
+        SpendLimitTypeDef,
         SubmitRegistrationVersionRequestTypeDef,
         SubmitRegistrationVersionResultTypeDef,
         TagResourceRequestTypeDef,
@@ -217,6 +246,7 @@ if TYPE_CHECKING:
         UpdateRcsAgentResultTypeDef,
         UpdateSenderIdRequestTypeDef,
         UpdateSenderIdResultTypeDef,
+        VerifiedDestinationNumberInformationTypeDef,
         VerifyDestinationNumberRequestTypeDef,
         VerifyDestinationNumberResultTypeDef,
     )
@@ -1322,3 +1352,1143 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/VerifyDestinationNumber
         """
         return self._call("VerifyDestinationNumber", kwargs)
+
+    def paginate_describe_account_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAccountAttributesRequestTypeDef],
+    ) -> RegionResults[DescribeAccountAttributesResultTypeDef]:
+        """Every page of DescribeAccountAttributes in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes attributes of your Amazon Web Services account. The supported
+        account attributes include account tier, which indicates whether your
+        account is in the sandbox or production environment. When you're ready to
+        move your account out of the sandbox, create an Amazon Web Services
+        Support case for a service limit increase request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeAccountAttributes
+        """
+        return self._paginate(
+            "DescribeAccountAttributes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_account_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAccountLimitsRequestTypeDef],
+    ) -> RegionResults[DescribeAccountLimitsResultTypeDef]:
+        """Every page of DescribeAccountLimits in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the current End User Messaging SMS SMS Voice V2 resource quotas
+        for your account. The description for a quota includes the quota name,
+        current usage toward that quota, and the quota's maximum value.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeAccountLimits
+        """
+        return self._paginate(
+            "DescribeAccountLimits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_configuration_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeConfigurationSetsRequestTypeDef],
+    ) -> RegionResults[DescribeConfigurationSetsResultTypeDef]:
+        """Every page of DescribeConfigurationSets in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified configuration sets or all in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeConfigurationSets
+        """
+        return self._paginate(
+            "DescribeConfigurationSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_keywords(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeKeywordsRequestTypeDef],
+    ) -> RegionResults[DescribeKeywordsResultTypeDef]:
+        """Every page of DescribeKeywords in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified keywords or all keywords on your origination phone
+        number or pool.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeKeywords
+        """
+        return self._paginate(
+            "DescribeKeywords",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_notify_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeNotifyConfigurationsRequestTypeDef],
+    ) -> RegionResults[DescribeNotifyConfigurationsResultTypeDef]:
+        """Every page of DescribeNotifyConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the specified notify configurations or all notify configurations
+        in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeNotifyConfigurations
+        """
+        return self._paginate(
+            "DescribeNotifyConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_notify_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeNotifyTemplatesRequestTypeDef],
+    ) -> RegionResults[DescribeNotifyTemplatesResultTypeDef]:
+        """Every page of DescribeNotifyTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified notify templates or all notify templates in your
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeNotifyTemplates
+        """
+        return self._paginate(
+            "DescribeNotifyTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_opt_out_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOptOutListsRequestTypeDef],
+    ) -> RegionResults[DescribeOptOutListsResultTypeDef]:
+        """Every page of DescribeOptOutLists in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified opt-out list or all opt-out lists in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeOptOutLists
+        """
+        return self._paginate(
+            "DescribeOptOutLists",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_opted_out_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOptedOutNumbersRequestTypeDef],
+    ) -> RegionResults[DescribeOptedOutNumbersResultTypeDef]:
+        """Every page of DescribeOptedOutNumbers in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified opted out destination numbers or all opted out
+        destination numbers in an opt-out list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeOptedOutNumbers
+        """
+        return self._paginate(
+            "DescribeOptedOutNumbers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_phone_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePhoneNumbersRequestTypeDef],
+    ) -> RegionResults[DescribePhoneNumbersResultTypeDef]:
+        """Every page of DescribePhoneNumbers in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified origination phone number, or all the phone numbers
+        in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribePhoneNumbers
+        """
+        return self._paginate(
+            "DescribePhoneNumbers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePoolsRequestTypeDef],
+    ) -> RegionResults[DescribePoolsResultTypeDef]:
+        """Every page of DescribePools in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves the specified pools or all pools associated with your Amazon Web
+        Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribePools
+        """
+        return self._paginate(
+            "DescribePools",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_protect_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeProtectConfigurationsRequestTypeDef],
+    ) -> RegionResults[DescribeProtectConfigurationsResultTypeDef]:
+        """Every page of DescribeProtectConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the protect configurations that match any of filters. If a
+        filter isn’t provided then all protect configurations are returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeProtectConfigurations
+        """
+        return self._paginate(
+            "DescribeProtectConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_rcs_agent_country_launch_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRcsAgentCountryLaunchStatusRequestTypeDef],
+    ) -> RegionResults[DescribeRcsAgentCountryLaunchStatusResultTypeDef]:
+        """Every page of DescribeRcsAgentCountryLaunchStatus in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves the per-country launch status of an RCS agent, including
+        carrier-level details for each country.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRcsAgentCountryLaunchStatus
+        """
+        return self._paginate(
+            "DescribeRcsAgentCountryLaunchStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_rcs_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRcsAgentsRequestTypeDef],
+    ) -> RegionResults[DescribeRcsAgentsResultTypeDef]:
+        """Every page of DescribeRcsAgents in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the specified RCS agents or all RCS agents associated with your
+        Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRcsAgents
+        """
+        return self._paginate(
+            "DescribeRcsAgents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_registration_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRegistrationAttachmentsRequestTypeDef],
+    ) -> RegionResults[DescribeRegistrationAttachmentsResultTypeDef]:
+        """Every page of DescribeRegistrationAttachments in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the specified registration attachments or all registration
+        attachments associated with your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationAttachments
+        """
+        return self._paginate(
+            "DescribeRegistrationAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_registration_field_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRegistrationFieldDefinitionsRequestTypeDef],
+    ) -> RegionResults[DescribeRegistrationFieldDefinitionsResultTypeDef]:
+        """Every page of DescribeRegistrationFieldDefinitions in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves the specified registration type field definitions. You can use
+        DescribeRegistrationFieldDefinitions to view the requirements for
+        creating, filling out, and submitting each registration type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationFieldDefinitions
+        """
+        return self._paginate(
+            "DescribeRegistrationFieldDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_registration_field_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRegistrationFieldValuesRequestTypeDef],
+    ) -> RegionResults[DescribeRegistrationFieldValuesResultTypeDef]:
+        """Every page of DescribeRegistrationFieldValues in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the specified registration field values.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationFieldValues
+        """
+        return self._paginate(
+            "DescribeRegistrationFieldValues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_registration_section_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRegistrationSectionDefinitionsRequestTypeDef],
+    ) -> RegionResults[DescribeRegistrationSectionDefinitionsResultTypeDef]:
+        """Every page of DescribeRegistrationSectionDefinitions in every target,
+        merged per target (botocore's build_full_result).
+
+        Retrieves the specified registration section definitions. You can use
+        DescribeRegistrationSectionDefinitions to view the requirements for
+        creating, filling out, and submitting each registration type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationSectionDefinitions
+        """
+        return self._paginate(
+            "DescribeRegistrationSectionDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_registration_type_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRegistrationTypeDefinitionsRequestTypeDef],
+    ) -> RegionResults[DescribeRegistrationTypeDefinitionsResultTypeDef]:
+        """Every page of DescribeRegistrationTypeDefinitions in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves the specified registration type definitions. You can use
+        DescribeRegistrationTypeDefinitions to view the requirements for creating,
+        filling out, and submitting each registration type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationTypeDefinitions
+        """
+        return self._paginate(
+            "DescribeRegistrationTypeDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_registration_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRegistrationVersionsRequestTypeDef],
+    ) -> RegionResults[DescribeRegistrationVersionsResultTypeDef]:
+        """Every page of DescribeRegistrationVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the specified registration version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationVersions
+        """
+        return self._paginate(
+            "DescribeRegistrationVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_registrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRegistrationsRequestTypeDef],
+    ) -> RegionResults[DescribeRegistrationsResultTypeDef]:
+        """Every page of DescribeRegistrations in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the specified registrations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrations
+        """
+        return self._paginate(
+            "DescribeRegistrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_sender_ids(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSenderIdsRequestTypeDef],
+    ) -> RegionResults[DescribeSenderIdsResultTypeDef]:
+        """Every page of DescribeSenderIds in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified SenderIds or all SenderIds associated with your
+        Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeSenderIds
+        """
+        return self._paginate(
+            "DescribeSenderIds",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_spend_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSpendLimitsRequestTypeDef],
+    ) -> RegionResults[DescribeSpendLimitsResultTypeDef]:
+        """Every page of DescribeSpendLimits in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the current monthly spend limits for sending voice and text
+        messages.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeSpendLimits
+        """
+        return self._paginate(
+            "DescribeSpendLimits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_verified_destination_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVerifiedDestinationNumbersRequestTypeDef],
+    ) -> RegionResults[DescribeVerifiedDestinationNumbersResultTypeDef]:
+        """Every page of DescribeVerifiedDestinationNumbers in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves the specified verified destination numbers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeVerifiedDestinationNumbers
+        """
+        return self._paginate(
+            "DescribeVerifiedDestinationNumbers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_notify_countries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNotifyCountriesRequestTypeDef],
+    ) -> RegionResults[ListNotifyCountriesResultTypeDef]:
+        """Every page of ListNotifyCountries in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists countries that support notify messaging. You can optionally filter
+        by channel, use case, or tier.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListNotifyCountries
+        """
+        return self._paginate(
+            "ListNotifyCountries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pool_origination_identities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPoolOriginationIdentitiesRequestTypeDef],
+    ) -> RegionResults[ListPoolOriginationIdentitiesResultTypeDef]:
+        """Every page of ListPoolOriginationIdentities in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all associated origination identities in your pool.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListPoolOriginationIdentities
+        """
+        return self._paginate(
+            "ListPoolOriginationIdentities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_protect_configuration_rule_set_number_overrides(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef],
+    ) -> RegionResults[ListProtectConfigurationRuleSetNumberOverridesResultTypeDef]:
+        """Every page of ListProtectConfigurationRuleSetNumberOverrides in every
+        target, merged per target (botocore's build_full_result).
+
+        Retrieve all of the protect configuration rule set number overrides that
+        match the filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListProtectConfigurationRuleSetNumberOverrides
+        """
+        return self._paginate(
+            "ListProtectConfigurationRuleSetNumberOverrides",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_registration_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRegistrationAssociationsRequestTypeDef],
+    ) -> RegionResults[ListRegistrationAssociationsResultTypeDef]:
+        """Every page of ListRegistrationAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieve all of the origination identities that are associated with a
+        registration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListRegistrationAssociations
+        """
+        return self._paginate(
+            "ListRegistrationAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_account_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAccountAttributesRequestTypeDef],
+    ) -> Items[AccountAttributeTypeDef]:
+        """Each element of AccountAttributes in every page of
+        DescribeAccountAttributes, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeAccountAttributes
+        """
+        return self._items(
+            "DescribeAccountAttributes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_account_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAccountLimitsRequestTypeDef],
+    ) -> Items[AccountLimitTypeDef]:
+        """Each element of AccountLimits in every page of DescribeAccountLimits, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeAccountLimits
+        """
+        return self._items(
+            "DescribeAccountLimits", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_configuration_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeConfigurationSetsRequestTypeDef],
+    ) -> Items[ConfigurationSetInformationTypeDef]:
+        """Each element of ConfigurationSets in every page of
+        DescribeConfigurationSets, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeConfigurationSets
+        """
+        return self._items(
+            "DescribeConfigurationSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_keywords(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeKeywordsRequestTypeDef],
+    ) -> Items[KeywordInformationTypeDef]:
+        """Each element of Keywords in every page of DescribeKeywords, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeKeywords
+        """
+        return self._items(
+            "DescribeKeywords", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_notify_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeNotifyConfigurationsRequestTypeDef],
+    ) -> Items[NotifyConfigurationInformationTypeDef]:
+        """Each element of NotifyConfigurations in every page of
+        DescribeNotifyConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeNotifyConfigurations
+        """
+        return self._items(
+            "DescribeNotifyConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_notify_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeNotifyTemplatesRequestTypeDef],
+    ) -> Items[NotifyTemplateInformationTypeDef]:
+        """Each element of NotifyTemplates in every page of DescribeNotifyTemplates,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeNotifyTemplates
+        """
+        return self._items(
+            "DescribeNotifyTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_opt_out_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOptOutListsRequestTypeDef],
+    ) -> Items[OptOutListInformationTypeDef]:
+        """Each element of OptOutLists in every page of DescribeOptOutLists, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeOptOutLists
+        """
+        return self._items(
+            "DescribeOptOutLists", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_opted_out_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOptedOutNumbersRequestTypeDef],
+    ) -> Items[OptedOutNumberInformationTypeDef]:
+        """Each element of OptedOutNumbers in every page of DescribeOptedOutNumbers,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeOptedOutNumbers
+        """
+        return self._items(
+            "DescribeOptedOutNumbers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_phone_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePhoneNumbersRequestTypeDef],
+    ) -> Items[PhoneNumberInformationTypeDef]:
+        """Each element of PhoneNumbers in every page of DescribePhoneNumbers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribePhoneNumbers
+        """
+        return self._items(
+            "DescribePhoneNumbers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePoolsRequestTypeDef],
+    ) -> Items[PoolInformationTypeDef]:
+        """Each element of Pools in every page of DescribePools, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribePools
+        """
+        return self._items(
+            "DescribePools", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_protect_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeProtectConfigurationsRequestTypeDef],
+    ) -> Items[ProtectConfigurationInformationTypeDef]:
+        """Each element of ProtectConfigurations in every page of
+        DescribeProtectConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeProtectConfigurations
+        """
+        return self._items(
+            "DescribeProtectConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_rcs_agent_country_launch_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRcsAgentCountryLaunchStatusRequestTypeDef],
+    ) -> Items[CountryLaunchStatusInformationTypeDef]:
+        """Each element of CountryLaunchStatus in every page of
+        DescribeRcsAgentCountryLaunchStatus, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRcsAgentCountryLaunchStatus
+        """
+        return self._items(
+            "DescribeRcsAgentCountryLaunchStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_rcs_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRcsAgentsRequestTypeDef],
+    ) -> Items[RcsAgentInformationTypeDef]:
+        """Each element of RcsAgents in every page of DescribeRcsAgents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRcsAgents
+        """
+        return self._items(
+            "DescribeRcsAgents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_registration_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRegistrationAttachmentsRequestTypeDef],
+    ) -> Items[RegistrationAttachmentsInformationTypeDef]:
+        """Each element of RegistrationAttachments in every page of
+        DescribeRegistrationAttachments, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationAttachments
+        """
+        return self._items(
+            "DescribeRegistrationAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_registration_field_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRegistrationFieldDefinitionsRequestTypeDef],
+    ) -> Items[RegistrationFieldDefinitionTypeDef]:
+        """Each element of RegistrationFieldDefinitions in every page of
+        DescribeRegistrationFieldDefinitions, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationFieldDefinitions
+        """
+        return self._items(
+            "DescribeRegistrationFieldDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_registration_field_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRegistrationFieldValuesRequestTypeDef],
+    ) -> Items[RegistrationFieldValueInformationTypeDef]:
+        """Each element of RegistrationFieldValues in every page of
+        DescribeRegistrationFieldValues, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationFieldValues
+        """
+        return self._items(
+            "DescribeRegistrationFieldValues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_registration_section_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRegistrationSectionDefinitionsRequestTypeDef],
+    ) -> Items[RegistrationSectionDefinitionTypeDef]:
+        """Each element of RegistrationSectionDefinitions in every page of
+        DescribeRegistrationSectionDefinitions, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationSectionDefinitions
+        """
+        return self._items(
+            "DescribeRegistrationSectionDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_registration_type_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRegistrationTypeDefinitionsRequestTypeDef],
+    ) -> Items[RegistrationTypeDefinitionTypeDef]:
+        """Each element of RegistrationTypeDefinitions in every page of
+        DescribeRegistrationTypeDefinitions, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationTypeDefinitions
+        """
+        return self._items(
+            "DescribeRegistrationTypeDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_registration_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRegistrationVersionsRequestTypeDef],
+    ) -> Items[RegistrationVersionInformationTypeDef]:
+        """Each element of RegistrationVersions in every page of
+        DescribeRegistrationVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationVersions
+        """
+        return self._items(
+            "DescribeRegistrationVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_registrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRegistrationsRequestTypeDef],
+    ) -> Items[RegistrationInformationTypeDef]:
+        """Each element of Registrations in every page of DescribeRegistrations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrations
+        """
+        return self._items(
+            "DescribeRegistrations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_sender_ids(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSenderIdsRequestTypeDef],
+    ) -> Items[SenderIdInformationTypeDef]:
+        """Each element of SenderIds in every page of DescribeSenderIds, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeSenderIds
+        """
+        return self._items(
+            "DescribeSenderIds", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_spend_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSpendLimitsRequestTypeDef],
+    ) -> Items[SpendLimitTypeDef]:
+        """Each element of SpendLimits in every page of DescribeSpendLimits, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeSpendLimits
+        """
+        return self._items(
+            "DescribeSpendLimits", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_verified_destination_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVerifiedDestinationNumbersRequestTypeDef],
+    ) -> Items[VerifiedDestinationNumberInformationTypeDef]:
+        """Each element of VerifiedDestinationNumbers in every page of
+        DescribeVerifiedDestinationNumbers, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeVerifiedDestinationNumbers
+        """
+        return self._items(
+            "DescribeVerifiedDestinationNumbers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_notify_countries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNotifyCountriesRequestTypeDef],
+    ) -> Items[NotifyCountryInformationTypeDef]:
+        """Each element of NotifyCountries in every page of ListNotifyCountries, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListNotifyCountries
+        """
+        return self._items(
+            "ListNotifyCountries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pool_origination_identities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPoolOriginationIdentitiesRequestTypeDef],
+    ) -> Items[OriginationIdentityMetadataTypeDef]:
+        """Each element of OriginationIdentities in every page of
+        ListPoolOriginationIdentities, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListPoolOriginationIdentities
+        """
+        return self._items(
+            "ListPoolOriginationIdentities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_protect_configuration_rule_set_number_overrides(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef],
+    ) -> Items[ProtectConfigurationRuleSetNumberOverrideTypeDef]:
+        """Each element of RuleSetNumberOverrides in every page of
+        ListProtectConfigurationRuleSetNumberOverrides, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListProtectConfigurationRuleSetNumberOverrides
+        """
+        return self._items(
+            "ListProtectConfigurationRuleSetNumberOverrides",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_registration_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRegistrationAssociationsRequestTypeDef],
+    ) -> Items[RegistrationAssociationMetadataTypeDef]:
+        """Each element of RegistrationAssociations in every page of
+        ListRegistrationAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListRegistrationAssociations
+        """
+        return self._items(
+            "ListRegistrationAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

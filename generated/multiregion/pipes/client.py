@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
         ListPipesResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        PipeTypeDef,
         StartPipeRequestTypeDef,
         StartPipeResponseTypeDef,
         StopPipeRequestTypeDef,
@@ -154,3 +158,43 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/pipes-2015-10-07/UpdatePipe
         """
         return self._call("UpdatePipe", kwargs)
+
+    def paginate_list_pipes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPipesRequestTypeDef],
+    ) -> RegionResults[ListPipesResponseTypeDef]:
+        """Every page of ListPipes in every target, merged per target (botocore's
+        build_full_result).
+
+        Get the pipes associated with this account. For more information about
+        pipes, see Amazon EventBridge Pipes in the Amazon EventBridge User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pipes-2015-10-07/ListPipes
+        """
+        return self._paginate(
+            "ListPipes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_pipes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPipesRequestTypeDef],
+    ) -> Items[PipeTypeDef]:
+        """Each element of Pipes in every page of ListPipes, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pipes-2015-10-07/ListPipes
+        """
+        return self._items(
+            "ListPipes", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
         GetLexiconOutputTypeDef,
         GetSpeechSynthesisTaskInputTypeDef,
         GetSpeechSynthesisTaskOutputTypeDef,
+        LexiconDescriptionTypeDef,
         ListLexiconsInputTypeDef,
         ListLexiconsOutputTypeDef,
         ListSpeechSynthesisTasksInputTypeDef,
@@ -30,8 +34,10 @@ if TYPE_CHECKING:
         StartSpeechSynthesisStreamOutputTypeDef,
         StartSpeechSynthesisTaskInputTypeDef,
         StartSpeechSynthesisTaskOutputTypeDef,
+        SynthesisTaskTypeDef,
         SynthesizeSpeechInputTypeDef,
         SynthesizeSpeechOutputTypeDef,
+        VoiceTypeDef,
     )
 
 __all__ = ["MultiRegionPolly"]
@@ -166,3 +172,126 @@ class MultiRegionPolly(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/SynthesizeSpeech
         """
         return self._call("SynthesizeSpeech", kwargs)
+
+    def paginate_describe_voices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVoicesInputTypeDef],
+    ) -> RegionResults[DescribeVoicesOutputTypeDef]:
+        """Every page of DescribeVoices in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the list of voices that are available for use when requesting
+        speech synthesis. Each voice speaks a specified language, is either male
+        or female, and is identified by an ID, which is the ASCII version of the
+        voice name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/DescribeVoices
+        """
+        return self._paginate(
+            "DescribeVoices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_lexicons(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLexiconsInputTypeDef],
+    ) -> RegionResults[ListLexiconsOutputTypeDef]:
+        """Every page of ListLexicons in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of pronunciation lexicons stored in an Amazon Web Services
+        Region. For more information, see Managing Lexicons.
+
+        https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/ListLexicons
+        """
+        return self._paginate(
+            "ListLexicons",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_speech_synthesis_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSpeechSynthesisTasksInputTypeDef],
+    ) -> RegionResults[ListSpeechSynthesisTasksOutputTypeDef]:
+        """Every page of ListSpeechSynthesisTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of SpeechSynthesisTask objects ordered by their creation
+        date. This operation can filter the tasks by their status, for example,
+        allowing users to list only tasks that are completed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/ListSpeechSynthesisTasks
+        """
+        return self._paginate(
+            "ListSpeechSynthesisTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_voices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVoicesInputTypeDef],
+    ) -> Items[VoiceTypeDef]:
+        """Each element of Voices in every page of DescribeVoices, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/DescribeVoices
+        """
+        return self._items(
+            "DescribeVoices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_lexicons(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLexiconsInputTypeDef],
+    ) -> Items[LexiconDescriptionTypeDef]:
+        """Each element of Lexicons in every page of ListLexicons, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/ListLexicons
+        """
+        return self._items(
+            "ListLexicons", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_speech_synthesis_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSpeechSynthesisTasksInputTypeDef],
+    ) -> Items[SynthesisTaskTypeDef]:
+        """Each element of SynthesisTasks in every page of ListSpeechSynthesisTasks,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/ListSpeechSynthesisTasks
+        """
+        return self._items(
+            "ListSpeechSynthesisTasks", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AttributeValueTypeDef,
         DescribeServicesRequestTypeDef,
         DescribeServicesResponseTypeDef,
+        DocumentOutputValue,
         GetAttributeValuesRequestTypeDef,
         GetAttributeValuesResponseTypeDef,
         GetPriceListFileUrlRequestTypeDef,
@@ -22,6 +27,8 @@ if TYPE_CHECKING:
         GetProductsResponseTypeDef,
         ListPriceListsRequestTypeDef,
         ListPriceListsResponseTypeDef,
+        PriceListTypeDef,
+        ServiceTypeDef,
     )
 
 __all__ = ["MultiRegionPricing"]
@@ -97,3 +104,170 @@ class MultiRegionPricing(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/pricing-2017-10-15/ListPriceLists
         """
         return self._call("ListPriceLists", kwargs)
+
+    def paginate_describe_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeServicesRequestTypeDef],
+    ) -> RegionResults[DescribeServicesResponseTypeDef]:
+        """Every page of DescribeServices in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the metadata for one service or a list of the metadata for all
+        services. Use this without a service code to get the service codes for all
+        services. Use it with a service code, such as AmazonEC2, to get
+        information specific to that service, such as the attribute names
+        available for that service. For example, some of the attribute names
+        available for EC2 are volumeType, maxIopsVolume, operation, locationType,
+        and instanceCapacity10xlarge.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pricing-2017-10-15/DescribeServices
+        """
+        return self._paginate(
+            "DescribeServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_attribute_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAttributeValuesRequestTypeDef],
+    ) -> RegionResults[GetAttributeValuesResponseTypeDef]:
+        """Every page of GetAttributeValues in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of attribute values. Attributes are similar to the details
+        in a Price List API offer file. For a list of available attributes, see
+        Offer File Definitions in the Billing and Cost Management User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pricing-2017-10-15/GetAttributeValues
+        """
+        return self._paginate(
+            "GetAttributeValues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_products(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetProductsRequestTypeDef],
+    ) -> RegionResults[GetProductsResponseTypeDef]:
+        """Every page of GetProducts in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of all products that match the filter criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pricing-2017-10-15/GetProducts
+        """
+        return self._paginate(
+            "GetProducts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_price_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPriceListsRequestTypeDef],
+    ) -> RegionResults[ListPriceListsResponseTypeDef]:
+        """Every page of ListPriceLists in every target, merged per target
+        (botocore's build_full_result).
+
+        This feature is in preview release and is subject to change. Your use of
+        Amazon Web Services Price List API is subject to the Beta Service
+        Participation terms of the Amazon Web Services Service Terms (Section
+        1.10).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pricing-2017-10-15/ListPriceLists
+        """
+        return self._paginate(
+            "ListPriceLists",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeServicesRequestTypeDef],
+    ) -> Items[ServiceTypeDef]:
+        """Each element of Services in every page of DescribeServices, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pricing-2017-10-15/DescribeServices
+        """
+        return self._items(
+            "DescribeServices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_attribute_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAttributeValuesRequestTypeDef],
+    ) -> Items[AttributeValueTypeDef]:
+        """Each element of AttributeValues in every page of GetAttributeValues, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pricing-2017-10-15/GetAttributeValues
+        """
+        return self._items(
+            "GetAttributeValues", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_products(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetProductsRequestTypeDef],
+    ) -> Items[DocumentOutputValue]:
+        """Each element of PriceList in every page of GetProducts, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pricing-2017-10-15/GetProducts
+        """
+        return self._items(
+            "GetProducts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_price_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPriceListsRequestTypeDef],
+    ) -> Items[PriceListTypeDef]:
+        """Each element of PriceLists in every page of ListPriceLists, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pricing-2017-10-15/ListPriceLists
+        """
+        return self._items(
+            "ListPriceLists", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -10,6 +10,9 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
         CancelServiceInstanceDeploymentOutputTypeDef,
         CancelServicePipelineDeploymentInputTypeDef,
         CancelServicePipelineDeploymentOutputTypeDef,
+        ComponentSummaryTypeDef,
         CreateComponentInputTypeDef,
         CreateComponentOutputTypeDef,
         CreateEnvironmentAccountConnectionInputTypeDef,
@@ -71,6 +75,11 @@ if TYPE_CHECKING:
         DeleteServiceTemplateVersionOutputTypeDef,
         DeleteTemplateSyncConfigInputTypeDef,
         DeleteTemplateSyncConfigOutputTypeDef,
+        DeploymentSummaryTypeDef,
+        EnvironmentAccountConnectionSummaryTypeDef,
+        EnvironmentSummaryTypeDef,
+        EnvironmentTemplateSummaryTypeDef,
+        EnvironmentTemplateVersionSummaryTypeDef,
         GetAccountSettingsOutputTypeDef,
         GetComponentInputTypeDef,
         GetComponentOutputTypeDef,
@@ -151,10 +160,19 @@ if TYPE_CHECKING:
         ListTagsForResourceOutputTypeDef,
         NotifyResourceDeploymentStatusChangeInputTypeDef,
         NotifyResourceDeploymentStatusChangeOutputTypeDef,
+        OutputTypeDef,
+        ProvisionedResourceTypeDef,
         RejectEnvironmentAccountConnectionInputTypeDef,
         RejectEnvironmentAccountConnectionOutputTypeDef,
+        RepositorySummaryTypeDef,
+        RepositorySyncDefinitionTypeDef,
+        ServiceInstanceSummaryTypeDef,
+        ServiceSummaryTypeDef,
+        ServiceTemplateSummaryTypeDef,
+        ServiceTemplateVersionSummaryTypeDef,
         TagResourceInputTypeDef,
         TagResourceOutputTypeDef,
+        TagTypeDef,
         UntagResourceInputTypeDef,
         UntagResourceOutputTypeDef,
         UpdateAccountSettingsInputTypeDef,
@@ -1298,3 +1316,1217 @@ class MultiRegionProton(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateTemplateSyncConfig
         """
         return self._call("UpdateTemplateSyncConfig", kwargs)
+
+    @deprecated(
+        "ListComponentOutputs is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_component_outputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComponentOutputsInputTypeDef],
+    ) -> RegionResults[ListComponentOutputsOutputTypeDef]:
+        """Every page of ListComponentOutputs in every target, merged per target
+        (botocore's build_full_result).
+
+        Get a list of component Infrastructure as Code (IaC) outputs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListComponentOutputs
+        """
+        return self._paginate(
+            "ListComponentOutputs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListComponentProvisionedResources is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_component_provisioned_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComponentProvisionedResourcesInputTypeDef],
+    ) -> RegionResults[ListComponentProvisionedResourcesOutputTypeDef]:
+        """Every page of ListComponentProvisionedResources in every target, merged
+        per target (botocore's build_full_result).
+
+        List provisioned resources for a component with details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListComponentProvisionedResources
+        """
+        return self._paginate(
+            "ListComponentProvisionedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListComponents is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComponentsInputTypeDef],
+    ) -> RegionResults[ListComponentsOutputTypeDef]:
+        """Every page of ListComponents in every target, merged per target
+        (botocore's build_full_result).
+
+        List components with summary data. You can filter the result list by
+        environment, service, or a single service instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListComponents
+        """
+        return self._paginate(
+            "ListComponents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListDeployments is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeploymentsInputTypeDef],
+    ) -> RegionResults[ListDeploymentsOutputTypeDef]:
+        """Every page of ListDeployments in every target, merged per target
+        (botocore's build_full_result).
+
+        List deployments. You can filter the result list by environment, service,
+        or a single service instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListDeployments
+        """
+        return self._paginate(
+            "ListDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListEnvironmentAccountConnections is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_environment_account_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentAccountConnectionsInputTypeDef],
+    ) -> RegionResults[ListEnvironmentAccountConnectionsOutputTypeDef]:
+        """Every page of ListEnvironmentAccountConnections in every target, merged
+        per target (botocore's build_full_result).
+
+        View a list of environment account connections.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentAccountConnections
+        """
+        return self._paginate(
+            "ListEnvironmentAccountConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListEnvironmentOutputs is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_environment_outputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentOutputsInputTypeDef],
+    ) -> RegionResults[ListEnvironmentOutputsOutputTypeDef]:
+        """Every page of ListEnvironmentOutputs in every target, merged per target
+        (botocore's build_full_result).
+
+        List the infrastructure as code outputs for your environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentOutputs
+        """
+        return self._paginate(
+            "ListEnvironmentOutputs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListEnvironmentProvisionedResources is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_environment_provisioned_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentProvisionedResourcesInputTypeDef],
+    ) -> RegionResults[ListEnvironmentProvisionedResourcesOutputTypeDef]:
+        """Every page of ListEnvironmentProvisionedResources in every target, merged
+        per target (botocore's build_full_result).
+
+        List the provisioned resources for your environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentProvisionedResources
+        """
+        return self._paginate(
+            "ListEnvironmentProvisionedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListEnvironmentTemplateVersions is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_environment_template_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentTemplateVersionsInputTypeDef],
+    ) -> RegionResults[ListEnvironmentTemplateVersionsOutputTypeDef]:
+        """Every page of ListEnvironmentTemplateVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        List major or minor versions of an environment template with detail data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentTemplateVersions
+        """
+        return self._paginate(
+            "ListEnvironmentTemplateVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListEnvironmentTemplates is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_environment_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentTemplatesInputTypeDef],
+    ) -> RegionResults[ListEnvironmentTemplatesOutputTypeDef]:
+        """Every page of ListEnvironmentTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        List environment templates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentTemplates
+        """
+        return self._paginate(
+            "ListEnvironmentTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListEnvironments is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentsInputTypeDef],
+    ) -> RegionResults[ListEnvironmentsOutputTypeDef]:
+        """Every page of ListEnvironments in every target, merged per target
+        (botocore's build_full_result).
+
+        List environments with detail data summaries.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironments
+        """
+        return self._paginate(
+            "ListEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListRepositories is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_repositories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRepositoriesInputTypeDef],
+    ) -> RegionResults[ListRepositoriesOutputTypeDef]:
+        """Every page of ListRepositories in every target, merged per target
+        (botocore's build_full_result).
+
+        List linked repositories with detail data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListRepositories
+        """
+        return self._paginate(
+            "ListRepositories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListRepositorySyncDefinitions is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_repository_sync_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRepositorySyncDefinitionsInputTypeDef],
+    ) -> RegionResults[ListRepositorySyncDefinitionsOutputTypeDef]:
+        """Every page of ListRepositorySyncDefinitions in every target, merged per
+        target (botocore's build_full_result).
+
+        List repository sync definitions with detail data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListRepositorySyncDefinitions
+        """
+        return self._paginate(
+            "ListRepositorySyncDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListServiceInstanceOutputs is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_service_instance_outputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceInstanceOutputsInputTypeDef],
+    ) -> RegionResults[ListServiceInstanceOutputsOutputTypeDef]:
+        """Every page of ListServiceInstanceOutputs in every target, merged per
+        target (botocore's build_full_result).
+
+        Get a list service of instance Infrastructure as Code (IaC) outputs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceInstanceOutputs
+        """
+        return self._paginate(
+            "ListServiceInstanceOutputs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListServiceInstanceProvisionedResources is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_service_instance_provisioned_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceInstanceProvisionedResourcesInputTypeDef],
+    ) -> RegionResults[ListServiceInstanceProvisionedResourcesOutputTypeDef]:
+        """Every page of ListServiceInstanceProvisionedResources in every target,
+        merged per target (botocore's build_full_result).
+
+        List provisioned resources for a service instance with details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceInstanceProvisionedResources
+        """
+        return self._paginate(
+            "ListServiceInstanceProvisionedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListServiceInstances is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_service_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceInstancesInputTypeDef],
+    ) -> RegionResults[ListServiceInstancesOutputTypeDef]:
+        """Every page of ListServiceInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        List service instances with summary data. This action lists service
+        instances of all services in the Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceInstances
+        """
+        return self._paginate(
+            "ListServiceInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListServicePipelineOutputs is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_service_pipeline_outputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServicePipelineOutputsInputTypeDef],
+    ) -> RegionResults[ListServicePipelineOutputsOutputTypeDef]:
+        """Every page of ListServicePipelineOutputs in every target, merged per
+        target (botocore's build_full_result).
+
+        Get a list of service pipeline Infrastructure as Code (IaC) outputs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServicePipelineOutputs
+        """
+        return self._paginate(
+            "ListServicePipelineOutputs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListServicePipelineProvisionedResources is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_service_pipeline_provisioned_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServicePipelineProvisionedResourcesInputTypeDef],
+    ) -> RegionResults[ListServicePipelineProvisionedResourcesOutputTypeDef]:
+        """Every page of ListServicePipelineProvisionedResources in every target,
+        merged per target (botocore's build_full_result).
+
+        List provisioned resources for a service and pipeline with details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServicePipelineProvisionedResources
+        """
+        return self._paginate(
+            "ListServicePipelineProvisionedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListServiceTemplateVersions is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_service_template_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceTemplateVersionsInputTypeDef],
+    ) -> RegionResults[ListServiceTemplateVersionsOutputTypeDef]:
+        """Every page of ListServiceTemplateVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        List major or minor versions of a service template with detail data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceTemplateVersions
+        """
+        return self._paginate(
+            "ListServiceTemplateVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListServiceTemplates is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_service_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceTemplatesInputTypeDef],
+    ) -> RegionResults[ListServiceTemplatesOutputTypeDef]:
+        """Every page of ListServiceTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        List service templates with detail data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceTemplates
+        """
+        return self._paginate(
+            "ListServiceTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListServices is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServicesInputTypeDef],
+    ) -> RegionResults[ListServicesOutputTypeDef]:
+        """Every page of ListServices in every target, merged per target (botocore's
+        build_full_result).
+
+        List services with summaries of detail data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServices
+        """
+        return self._paginate(
+            "ListServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListTagsForResource is deprecated. AWS Proton is not accepting new customers."
+    )
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
+    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        List tags for a resource. For more information, see Proton resources and
+        tagging in the Proton User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "ListComponentOutputs is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_component_outputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComponentOutputsInputTypeDef],
+    ) -> Items[OutputTypeDef]:
+        """Each element of outputs in every page of ListComponentOutputs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListComponentOutputs
+        """
+        return self._items(
+            "ListComponentOutputs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "ListComponentProvisionedResources is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_component_provisioned_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComponentProvisionedResourcesInputTypeDef],
+    ) -> Items[ProvisionedResourceTypeDef]:
+        """Each element of provisionedResources in every page of
+        ListComponentProvisionedResources, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListComponentProvisionedResources
+        """
+        return self._items(
+            "ListComponentProvisionedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated(
+        "ListComponents is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComponentsInputTypeDef],
+    ) -> Items[ComponentSummaryTypeDef]:
+        """Each element of components in every page of ListComponents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListComponents
+        """
+        return self._items(
+            "ListComponents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "ListDeployments is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeploymentsInputTypeDef],
+    ) -> Items[DeploymentSummaryTypeDef]:
+        """Each element of deployments in every page of ListDeployments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListDeployments
+        """
+        return self._items(
+            "ListDeployments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "ListEnvironmentAccountConnections is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_environment_account_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentAccountConnectionsInputTypeDef],
+    ) -> Items[EnvironmentAccountConnectionSummaryTypeDef]:
+        """Each element of environmentAccountConnections in every page of
+        ListEnvironmentAccountConnections, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentAccountConnections
+        """
+        return self._items(
+            "ListEnvironmentAccountConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated(
+        "ListEnvironmentOutputs is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_environment_outputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentOutputsInputTypeDef],
+    ) -> Items[OutputTypeDef]:
+        """Each element of outputs in every page of ListEnvironmentOutputs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentOutputs
+        """
+        return self._items(
+            "ListEnvironmentOutputs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "ListEnvironmentProvisionedResources is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_environment_provisioned_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentProvisionedResourcesInputTypeDef],
+    ) -> Items[ProvisionedResourceTypeDef]:
+        """Each element of provisionedResources in every page of
+        ListEnvironmentProvisionedResources, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentProvisionedResources
+        """
+        return self._items(
+            "ListEnvironmentProvisionedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated(
+        "ListEnvironmentTemplateVersions is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_environment_template_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentTemplateVersionsInputTypeDef],
+    ) -> Items[EnvironmentTemplateVersionSummaryTypeDef]:
+        """Each element of templateVersions in every page of
+        ListEnvironmentTemplateVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentTemplateVersions
+        """
+        return self._items(
+            "ListEnvironmentTemplateVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated(
+        "ListEnvironmentTemplates is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_environment_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentTemplatesInputTypeDef],
+    ) -> Items[EnvironmentTemplateSummaryTypeDef]:
+        """Each element of templates in every page of ListEnvironmentTemplates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentTemplates
+        """
+        return self._items(
+            "ListEnvironmentTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "ListEnvironments is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentsInputTypeDef],
+    ) -> Items[EnvironmentSummaryTypeDef]:
+        """Each element of environments in every page of ListEnvironments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironments
+        """
+        return self._items(
+            "ListEnvironments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "ListRepositories is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_repositories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRepositoriesInputTypeDef],
+    ) -> Items[RepositorySummaryTypeDef]:
+        """Each element of repositories in every page of ListRepositories, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListRepositories
+        """
+        return self._items(
+            "ListRepositories", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "ListRepositorySyncDefinitions is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_repository_sync_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRepositorySyncDefinitionsInputTypeDef],
+    ) -> Items[RepositorySyncDefinitionTypeDef]:
+        """Each element of syncDefinitions in every page of
+        ListRepositorySyncDefinitions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListRepositorySyncDefinitions
+        """
+        return self._items(
+            "ListRepositorySyncDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated(
+        "ListServiceInstanceOutputs is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_service_instance_outputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceInstanceOutputsInputTypeDef],
+    ) -> Items[OutputTypeDef]:
+        """Each element of outputs in every page of ListServiceInstanceOutputs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceInstanceOutputs
+        """
+        return self._items(
+            "ListServiceInstanceOutputs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated(
+        "ListServiceInstanceProvisionedResources is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_service_instance_provisioned_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceInstanceProvisionedResourcesInputTypeDef],
+    ) -> Items[ProvisionedResourceTypeDef]:
+        """Each element of provisionedResources in every page of
+        ListServiceInstanceProvisionedResources, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceInstanceProvisionedResources
+        """
+        return self._items(
+            "ListServiceInstanceProvisionedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated(
+        "ListServiceInstances is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_service_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceInstancesInputTypeDef],
+    ) -> Items[ServiceInstanceSummaryTypeDef]:
+        """Each element of serviceInstances in every page of ListServiceInstances,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceInstances
+        """
+        return self._items(
+            "ListServiceInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "ListServicePipelineOutputs is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_service_pipeline_outputs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServicePipelineOutputsInputTypeDef],
+    ) -> Items[OutputTypeDef]:
+        """Each element of outputs in every page of ListServicePipelineOutputs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServicePipelineOutputs
+        """
+        return self._items(
+            "ListServicePipelineOutputs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated(
+        "ListServicePipelineProvisionedResources is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_service_pipeline_provisioned_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServicePipelineProvisionedResourcesInputTypeDef],
+    ) -> Items[ProvisionedResourceTypeDef]:
+        """Each element of provisionedResources in every page of
+        ListServicePipelineProvisionedResources, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServicePipelineProvisionedResources
+        """
+        return self._items(
+            "ListServicePipelineProvisionedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated(
+        "ListServiceTemplateVersions is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_service_template_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceTemplateVersionsInputTypeDef],
+    ) -> Items[ServiceTemplateVersionSummaryTypeDef]:
+        """Each element of templateVersions in every page of
+        ListServiceTemplateVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceTemplateVersions
+        """
+        return self._items(
+            "ListServiceTemplateVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    @deprecated(
+        "ListServiceTemplates is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_service_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceTemplatesInputTypeDef],
+    ) -> Items[ServiceTemplateSummaryTypeDef]:
+        """Each element of templates in every page of ListServiceTemplates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceTemplates
+        """
+        return self._items(
+            "ListServiceTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "ListServices is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServicesInputTypeDef],
+    ) -> Items[ServiceSummaryTypeDef]:
+        """Each element of services in every page of ListServices, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServices
+        """
+        return self._items(
+            "ListServices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "ListTagsForResource is deprecated. AWS Proton is not accepting new customers."
+    )
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "GetComponent is deprecated. AWS Proton is not accepting new customers."
+    )
+    def wait_component_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetComponentInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a Component is deleted. Use this after invoking DeleteComponent
+
+        Polls GetComponent in every target at once, every 5 seconds and at most
+        999 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetComponent
+        """
+        return self._wait(
+            "ComponentDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    @deprecated(
+        "GetComponent is deprecated. AWS Proton is not accepting new customers."
+    )
+    def wait_component_deployed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetComponentInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a Component is deployed. Use this after invoking
+        CreateComponent or UpdateComponent
+
+        Polls GetComponent in every target at once, every 5 seconds and at most
+        999 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetComponent
+        """
+        return self._wait(
+            "ComponentDeployed", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    @deprecated(
+        "GetEnvironment is deprecated. AWS Proton is not accepting new customers."
+    )
+    def wait_environment_deployed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetEnvironmentInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an Environment is deployed. Use this after invoking
+        CreateEnvironment or UpdateEnvironment
+
+        Polls GetEnvironment in every target at once, every 5 seconds and at most
+        999 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetEnvironment
+        """
+        return self._wait(
+            "EnvironmentDeployed", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    @deprecated(
+        "GetEnvironmentTemplateVersion is deprecated. AWS Proton is not accepting new customers."
+    )
+    def wait_environment_template_version_registered(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetEnvironmentTemplateVersionInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an EnvironmentTemplateVersion is registered. Use this after
+        invoking CreateEnvironmentTemplateVersion
+
+        Polls GetEnvironmentTemplateVersion in every target at once, every 2
+        seconds and at most 150 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetEnvironmentTemplateVersion
+        """
+        return self._wait(
+            "EnvironmentTemplateVersionRegistered",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    @deprecated("GetService is deprecated. AWS Proton is not accepting new customers.")
+    def wait_service_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetServiceInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an Service has deployed its instances and possibly pipeline.
+        Use this after invoking CreateService
+
+        Polls GetService in every target at once, every 5 seconds and at most 999
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetService
+        """
+        return self._wait(
+            "ServiceCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    @deprecated("GetService is deprecated. AWS Proton is not accepting new customers.")
+    def wait_service_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetServiceInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a Service, its instances, and possibly pipeline have been
+        deleted after DeleteService is invoked
+
+        Polls GetService in every target at once, every 5 seconds and at most 999
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetService
+        """
+        return self._wait(
+            "ServiceDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    @deprecated(
+        "GetServiceInstance is deprecated. AWS Proton is not accepting new customers."
+    )
+    def wait_service_instance_deployed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetServiceInstanceInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a ServiceInstance is deployed. Use this after invoking
+        CreateService or UpdateServiceInstance
+
+        Polls GetServiceInstance in every target at once, every 5 seconds and at
+        most 999 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetServiceInstance
+        """
+        return self._wait(
+            "ServiceInstanceDeployed", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    @deprecated("GetService is deprecated. AWS Proton is not accepting new customers.")
+    def wait_service_pipeline_deployed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetServiceInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until an ServicePipeline is deployed. Use this after invoking
+        CreateService or UpdateServicePipeline
+
+        Polls GetService in every target at once, every 10 seconds and at most 360
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetService
+        """
+        return self._wait(
+            "ServicePipelineDeployed", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    @deprecated(
+        "GetServiceTemplateVersion is deprecated. AWS Proton is not accepting new customers."
+    )
+    def wait_service_template_version_registered(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetServiceTemplateVersionInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a ServiceTemplateVersion is registered. Use this after invoking
+        CreateServiceTemplateVersion
+
+        Polls GetServiceTemplateVersion in every target at once, every 2 seconds
+        and at most 150 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetServiceTemplateVersion
+        """
+        return self._wait(
+            "ServiceTemplateVersionRegistered",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    @deprecated("GetService is deprecated. AWS Proton is not accepting new customers.")
+    def wait_service_updated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetServiceInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a Service, its instances, and possibly pipeline have been
+        deployed after UpdateService is invoked
+
+        Polls GetService in every target at once, every 5 seconds and at most 999
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetService
+        """
+        return self._wait(
+            "ServiceUpdated", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
         GetQAppSessionOutputTypeDef,
         ImportDocumentInputTypeDef,
         ImportDocumentOutputTypeDef,
+        LibraryItemMemberTypeDef,
         ListCategoriesInputTypeDef,
         ListCategoriesOutputTypeDef,
         ListLibraryItemsInputTypeDef,
@@ -72,6 +76,7 @@ if TYPE_CHECKING:
         UpdateQAppSessionMetadataInputTypeDef,
         UpdateQAppSessionMetadataOutputTypeDef,
         UpdateQAppSessionOutputTypeDef,
+        UserAppItemTypeDef,
     )
 
 __all__ = ["MultiRegionQApps"]
@@ -453,3 +458,85 @@ class MultiRegionQApps(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/UpdateQAppSessionMetadata
         """
         return self._call("UpdateQAppSessionMetadata", kwargs)
+
+    def paginate_list_library_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLibraryItemsInputTypeDef],
+    ) -> RegionResults[ListLibraryItemsOutputTypeDef]:
+        """Every page of ListLibraryItems in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the library items for Amazon Q Apps that are published and available
+        for users in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/ListLibraryItems
+        """
+        return self._paginate(
+            "ListLibraryItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_q_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQAppsInputTypeDef],
+    ) -> RegionResults[ListQAppsOutputTypeDef]:
+        """Every page of ListQApps in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the Amazon Q Apps owned by or associated with the user either
+        because they created it or because they used it from the library in the
+        past. The user identity is extracted from the credentials used to invoke
+        this operation..
+
+        https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/ListQApps
+        """
+        return self._paginate(
+            "ListQApps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_library_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLibraryItemsInputTypeDef],
+    ) -> Items[LibraryItemMemberTypeDef]:
+        """Each element of libraryItems in every page of ListLibraryItems, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/ListLibraryItems
+        """
+        return self._items(
+            "ListLibraryItems", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_q_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQAppsInputTypeDef],
+    ) -> Items[UserAppItemTypeDef]:
+        """Each element of apps in every page of ListQApps, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/ListQApps
+        """
+        return self._items(
+            "ListQApps", kwargs, max_items=max_items, page_size=page_size
+        )

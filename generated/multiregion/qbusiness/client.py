@@ -9,11 +9,17 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ActionSummaryTypeDef,
+        ApplicationTypeDef,
         AssociatePermissionRequestTypeDef,
         AssociatePermissionResponseTypeDef,
+        AttachmentTypeDef,
         BatchDeleteDocumentRequestTypeDef,
         BatchDeleteDocumentResponseTypeDef,
         BatchPutDocumentRequestTypeDef,
@@ -22,10 +28,12 @@ if TYPE_CHECKING:
         CancelSubscriptionResponseTypeDef,
         ChatInputTypeDef,
         ChatOutputTypeDef,
+        ChatResponseConfigurationTypeDef,
         ChatSyncInputTypeDef,
         ChatSyncOutputTypeDef,
         CheckDocumentAccessRequestTypeDef,
         CheckDocumentAccessResponseTypeDef,
+        ConversationTypeDef,
         CreateAnonymousWebExperienceUrlRequestTypeDef,
         CreateAnonymousWebExperienceUrlResponseTypeDef,
         CreateApplicationRequestTypeDef,
@@ -48,6 +56,9 @@ if TYPE_CHECKING:
         CreateUserResponseTypeDef,
         CreateWebExperienceRequestTypeDef,
         CreateWebExperienceResponseTypeDef,
+        DataAccessorTypeDef,
+        DataSourceSyncJobTypeDef,
+        DataSourceTypeDef,
         DeleteApplicationRequestTypeDef,
         DeleteApplicationResponseTypeDef,
         DeleteAttachmentRequestTypeDef,
@@ -76,6 +87,7 @@ if TYPE_CHECKING:
         DeleteWebExperienceResponseTypeDef,
         DisassociatePermissionRequestTypeDef,
         DisassociatePermissionResponseTypeDef,
+        DocumentDetailsTypeDef,
         EmptyResponseMetadataTypeDef,
         GetApplicationRequestTypeDef,
         GetApplicationResponseTypeDef,
@@ -105,6 +117,8 @@ if TYPE_CHECKING:
         GetUserResponseTypeDef,
         GetWebExperienceRequestTypeDef,
         GetWebExperienceResponseTypeDef,
+        GroupSummaryTypeDef,
+        IndexTypeDef,
         ListApplicationsRequestTypeDef,
         ListApplicationsResponseTypeDef,
         ListAttachmentsRequestTypeDef,
@@ -143,17 +157,24 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListWebExperiencesRequestTypeDef,
         ListWebExperiencesResponseTypeDef,
+        MessageTypeDef,
+        PluginTypeDef,
+        PluginTypeMetadataSummaryTypeDef,
         PutFeedbackRequestTypeDef,
         PutGroupRequestTypeDef,
         PutGroupResponseTypeDef,
+        RelevantContentTypeDef,
+        RetrieverTypeDef,
         SearchRelevantContentRequestTypeDef,
         SearchRelevantContentResponseTypeDef,
         StartDataSourceSyncJobRequestTypeDef,
         StartDataSourceSyncJobResponseTypeDef,
         StopDataSourceSyncJobRequestTypeDef,
         StopDataSourceSyncJobResponseTypeDef,
+        SubscriptionTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TopicConfigurationOutputTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateApplicationRequestTypeDef,
@@ -178,6 +199,7 @@ if TYPE_CHECKING:
         UpdateUserResponseTypeDef,
         UpdateWebExperienceRequestTypeDef,
         UpdateWebExperienceResponseTypeDef,
+        WebExperienceTypeDef,
     )
 
 __all__ = ["MultiRegionQBusiness"]
@@ -1040,3 +1062,810 @@ class MultiRegionQBusiness(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UpdateWebExperience
         """
         return self._call("UpdateWebExperience", kwargs)
+
+    def paginate_get_chat_controls_configuration(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetChatControlsConfigurationRequestTypeDef],
+    ) -> RegionResults[GetChatControlsConfigurationResponseTypeDef]:
+        """Every page of GetChatControlsConfiguration in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets information about chat controls configured for an existing Amazon Q
+        Business application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/GetChatControlsConfiguration
+        """
+        return self._paginate(
+            "GetChatControlsConfiguration",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists Amazon Q Business applications.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttachmentsRequestTypeDef],
+    ) -> RegionResults[ListAttachmentsResponseTypeDef]:
+        """Every page of ListAttachments in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of attachments associated with an Amazon Q Business web
+        experience or a list of attachements associated with a specific Amazon Q
+        Business conversation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListAttachments
+        """
+        return self._paginate(
+            "ListAttachments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_chat_response_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChatResponseConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListChatResponseConfigurationsResponseTypeDef]:
+        """Every page of ListChatResponseConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list of all chat response configurations available in a
+        specified Amazon Q Business application. This operation returns summary
+        information about each configuration to help administrators manage and
+        select appropriate response settings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListChatResponseConfigurations
+        """
+        return self._paginate(
+            "ListChatResponseConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_conversations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConversationsRequestTypeDef],
+    ) -> RegionResults[ListConversationsResponseTypeDef]:
+        """Every page of ListConversations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists one or more Amazon Q Business conversations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListConversations
+        """
+        return self._paginate(
+            "ListConversations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_accessors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataAccessorsRequestTypeDef],
+    ) -> RegionResults[ListDataAccessorsResponseTypeDef]:
+        """Every page of ListDataAccessors in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the data accessors for a Amazon Q Business application. This
+        operation returns a paginated list of data accessor summaries, including
+        the friendly name, unique identifier, ARN, associated IAM role, and
+        creation/update timestamps for each data accessor.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListDataAccessors
+        """
+        return self._paginate(
+            "ListDataAccessors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_source_sync_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataSourceSyncJobsRequestTypeDef],
+    ) -> RegionResults[ListDataSourceSyncJobsResponseTypeDef]:
+        """Every page of ListDataSourceSyncJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Get information about an Amazon Q Business data source connector
+        synchronization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListDataSourceSyncJobs
+        """
+        return self._paginate(
+            "ListDataSourceSyncJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
+    ) -> RegionResults[ListDataSourcesResponseTypeDef]:
+        """Every page of ListDataSources in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Amazon Q Business data source connectors that you have created.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListDataSources
+        """
+        return self._paginate(
+            "ListDataSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_documents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDocumentsRequestTypeDef],
+    ) -> RegionResults[ListDocumentsResponseTypeDef]:
+        """Every page of ListDocuments in every target, merged per target (botocore's
+        build_full_result).
+
+        A list of documents attached to an index.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListDocuments
+        """
+        return self._paginate(
+            "ListDocuments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> RegionResults[ListGroupsResponseTypeDef]:
+        """Every page of ListGroups in every target, merged per target (botocore's
+        build_full_result).
+
+        Provides a list of groups that are mapped to users.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListGroups
+        """
+        return self._paginate(
+            "ListGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_indices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIndicesRequestTypeDef],
+    ) -> RegionResults[ListIndicesResponseTypeDef]:
+        """Every page of ListIndices in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the Amazon Q Business indices you have created.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListIndices
+        """
+        return self._paginate(
+            "ListIndices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_messages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMessagesRequestTypeDef],
+    ) -> RegionResults[ListMessagesResponseTypeDef]:
+        """Every page of ListMessages in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a list of messages associated with an Amazon Q Business web
+        experience.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListMessages
+        """
+        return self._paginate(
+            "ListMessages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_plugin_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPluginActionsRequestTypeDef],
+    ) -> RegionResults[ListPluginActionsResponseTypeDef]:
+        """Every page of ListPluginActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists configured Amazon Q Business actions for a specific plugin in an
+        Amazon Q Business application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListPluginActions
+        """
+        return self._paginate(
+            "ListPluginActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_plugin_type_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPluginTypeActionsRequestTypeDef],
+    ) -> RegionResults[ListPluginTypeActionsResponseTypeDef]:
+        """Every page of ListPluginTypeActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists configured Amazon Q Business actions for any plugin type—both
+        built-in and custom.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListPluginTypeActions
+        """
+        return self._paginate(
+            "ListPluginTypeActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_plugin_type_metadata(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPluginTypeMetadataRequestTypeDef],
+    ) -> RegionResults[ListPluginTypeMetadataResponseTypeDef]:
+        """Every page of ListPluginTypeMetadata in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists metadata for all Amazon Q Business plugin types.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListPluginTypeMetadata
+        """
+        return self._paginate(
+            "ListPluginTypeMetadata",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_plugins(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPluginsRequestTypeDef],
+    ) -> RegionResults[ListPluginsResponseTypeDef]:
+        """Every page of ListPlugins in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists configured Amazon Q Business plugins.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListPlugins
+        """
+        return self._paginate(
+            "ListPlugins",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_retrievers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRetrieversRequestTypeDef],
+    ) -> RegionResults[ListRetrieversResponseTypeDef]:
+        """Every page of ListRetrievers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the retriever used by an Amazon Q Business application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListRetrievers
+        """
+        return self._paginate(
+            "ListRetrievers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubscriptionsRequestTypeDef],
+    ) -> RegionResults[ListSubscriptionsResponseTypeDef]:
+        """Every page of ListSubscriptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all subscriptions created in an Amazon Q Business application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListSubscriptions
+        """
+        return self._paginate(
+            "ListSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_web_experiences(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWebExperiencesRequestTypeDef],
+    ) -> RegionResults[ListWebExperiencesResponseTypeDef]:
+        """Every page of ListWebExperiences in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists one or more Amazon Q Business Web Experiences.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListWebExperiences
+        """
+        return self._paginate(
+            "ListWebExperiences",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_relevant_content(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchRelevantContentRequestTypeDef],
+    ) -> RegionResults[SearchRelevantContentResponseTypeDef]:
+        """Every page of SearchRelevantContent in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for relevant content in a Amazon Q Business application based on
+        a query. This operation takes a search query text, the Amazon Q Business
+        application identifier, and optional filters (such as content source and
+        maximum results) as input. It returns a list of relevant content items,
+        where each item includes the content text, the unique document identifier,
+        the document title, the document URI, any relevant document attributes,
+        and score attributes indicating the confidence level of the relevance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/SearchRelevantContent
+        """
+        return self._paginate(
+            "SearchRelevantContent",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_chat_controls_configuration(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetChatControlsConfigurationRequestTypeDef],
+    ) -> Items[TopicConfigurationOutputTypeDef]:
+        """Each element of topicConfigurations in every page of
+        GetChatControlsConfiguration, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/GetChatControlsConfiguration
+        """
+        return self._items(
+            "GetChatControlsConfiguration",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> Items[ApplicationTypeDef]:
+        """Each element of applications in every page of ListApplications, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttachmentsRequestTypeDef],
+    ) -> Items[AttachmentTypeDef]:
+        """Each element of attachments in every page of ListAttachments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListAttachments
+        """
+        return self._items(
+            "ListAttachments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_chat_response_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChatResponseConfigurationsRequestTypeDef],
+    ) -> Items[ChatResponseConfigurationTypeDef]:
+        """Each element of chatResponseConfigurations in every page of
+        ListChatResponseConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListChatResponseConfigurations
+        """
+        return self._items(
+            "ListChatResponseConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_conversations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConversationsRequestTypeDef],
+    ) -> Items[ConversationTypeDef]:
+        """Each element of conversations in every page of ListConversations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListConversations
+        """
+        return self._items(
+            "ListConversations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_accessors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataAccessorsRequestTypeDef],
+    ) -> Items[DataAccessorTypeDef]:
+        """Each element of dataAccessors in every page of ListDataAccessors, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListDataAccessors
+        """
+        return self._items(
+            "ListDataAccessors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_source_sync_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataSourceSyncJobsRequestTypeDef],
+    ) -> Items[DataSourceSyncJobTypeDef]:
+        """Each element of history in every page of ListDataSourceSyncJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListDataSourceSyncJobs
+        """
+        return self._items(
+            "ListDataSourceSyncJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
+    ) -> Items[DataSourceTypeDef]:
+        """Each element of dataSources in every page of ListDataSources, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListDataSources
+        """
+        return self._items(
+            "ListDataSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_documents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDocumentsRequestTypeDef],
+    ) -> Items[DocumentDetailsTypeDef]:
+        """Each element of documentDetailList in every page of ListDocuments, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListDocuments
+        """
+        return self._items(
+            "ListDocuments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> Items[GroupSummaryTypeDef]:
+        """Each element of items in every page of ListGroups, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListGroups
+        """
+        return self._items(
+            "ListGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_indices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIndicesRequestTypeDef],
+    ) -> Items[IndexTypeDef]:
+        """Each element of indices in every page of ListIndices, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListIndices
+        """
+        return self._items(
+            "ListIndices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_messages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMessagesRequestTypeDef],
+    ) -> Items[MessageTypeDef]:
+        """Each element of messages in every page of ListMessages, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListMessages
+        """
+        return self._items(
+            "ListMessages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_plugin_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPluginActionsRequestTypeDef],
+    ) -> Items[ActionSummaryTypeDef]:
+        """Each element of items in every page of ListPluginActions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListPluginActions
+        """
+        return self._items(
+            "ListPluginActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_plugin_type_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPluginTypeActionsRequestTypeDef],
+    ) -> Items[ActionSummaryTypeDef]:
+        """Each element of items in every page of ListPluginTypeActions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListPluginTypeActions
+        """
+        return self._items(
+            "ListPluginTypeActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_plugin_type_metadata(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPluginTypeMetadataRequestTypeDef],
+    ) -> Items[PluginTypeMetadataSummaryTypeDef]:
+        """Each element of items in every page of ListPluginTypeMetadata, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListPluginTypeMetadata
+        """
+        return self._items(
+            "ListPluginTypeMetadata", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_plugins(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPluginsRequestTypeDef],
+    ) -> Items[PluginTypeDef]:
+        """Each element of plugins in every page of ListPlugins, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListPlugins
+        """
+        return self._items(
+            "ListPlugins", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_retrievers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRetrieversRequestTypeDef],
+    ) -> Items[RetrieverTypeDef]:
+        """Each element of retrievers in every page of ListRetrievers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListRetrievers
+        """
+        return self._items(
+            "ListRetrievers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubscriptionsRequestTypeDef],
+    ) -> Items[SubscriptionTypeDef]:
+        """Each element of subscriptions in every page of ListSubscriptions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListSubscriptions
+        """
+        return self._items(
+            "ListSubscriptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_web_experiences(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWebExperiencesRequestTypeDef],
+    ) -> Items[WebExperienceTypeDef]:
+        """Each element of webExperiences in every page of ListWebExperiences, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListWebExperiences
+        """
+        return self._items(
+            "ListWebExperiences", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_relevant_content(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchRelevantContentRequestTypeDef],
+    ) -> Items[RelevantContentTypeDef]:
+        """Each element of relevantContent in every page of SearchRelevantContent,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/SearchRelevantContent
+        """
+        return self._items(
+            "SearchRelevantContent", kwargs, max_items=max_items, page_size=page_size
+        )

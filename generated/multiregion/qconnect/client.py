@@ -10,11 +10,24 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AIAgentSummaryTypeDef,
+        AIAgentVersionSummaryTypeDef,
+        AIGuardrailSummaryTypeDef,
+        AIGuardrailVersionSummaryTypeDef,
+        AIPromptSummaryTypeDef,
+        AIPromptVersionSummaryTypeDef,
         ActivateMessageTemplateRequestTypeDef,
         ActivateMessageTemplateResponseTypeDef,
+        AssistantAssociationSummaryTypeDef,
+        AssistantSummaryTypeDef,
+        ContentAssociationSummaryTypeDef,
+        ContentSummaryTypeDef,
         CreateAIAgentRequestTypeDef,
         CreateAIAgentResponseTypeDef,
         CreateAIAgentVersionRequestTypeDef,
@@ -109,6 +122,8 @@ if TYPE_CHECKING:
         GetRecommendationsResponseTypeDef,
         GetSessionRequestTypeDef,
         GetSessionResponseTypeDef,
+        ImportJobSummaryTypeDef,
+        KnowledgeBaseSummaryTypeDef,
         ListAIAgentVersionsRequestTypeDef,
         ListAIAgentVersionsResponseTypeDef,
         ListAIAgentsRequestTypeDef,
@@ -147,18 +162,26 @@ if TYPE_CHECKING:
         ListSpansResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        MessageOutputTypeDef,
+        MessageTemplateSearchResultDataTypeDef,
+        MessageTemplateSummaryTypeDef,
+        MessageTemplateVersionSummaryTypeDef,
+        ModelSummaryTypeDef,
         NotifyRecommendationsReceivedRequestTypeDef,
         NotifyRecommendationsReceivedResponseTypeDef,
         PutFeedbackRequestTypeDef,
         PutFeedbackResponseTypeDef,
         QueryAssistantRequestTypeDef,
         QueryAssistantResponseTypeDef,
+        QuickResponseSearchResultDataTypeDef,
+        QuickResponseSummaryTypeDef,
         RemoveAssistantAIAgentRequestTypeDef,
         RemoveAssistantAIAgentResponseTypeDef,
         RemoveKnowledgeBaseTemplateUriRequestTypeDef,
         RemoveKnowledgeBaseTemplateUriResponseTypeDef,
         RenderMessageTemplateRequestTypeDef,
         RenderMessageTemplateResponseTypeDef,
+        ResultDataTypeDef,
         RetrieveRequestTypeDef,
         RetrieveResponseTypeDef,
         SearchContentRequestTypeDef,
@@ -171,6 +194,8 @@ if TYPE_CHECKING:
         SearchSessionsResponseTypeDef,
         SendMessageRequestTypeDef,
         SendMessageResponseTypeDef,
+        SessionSummaryTypeDef,
+        SpanTypeDef,
         StartContentUploadRequestTypeDef,
         StartContentUploadResponseTypeDef,
         StartImportJobRequestTypeDef,
@@ -1154,3 +1179,933 @@ class MultiRegionQConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UpdateSessionData
         """
         return self._call("UpdateSessionData", kwargs)
+
+    def paginate_list_ai_agent_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAIAgentVersionsRequestTypeDef],
+    ) -> RegionResults[ListAIAgentVersionsResponseTypeDef]:
+        """Every page of ListAIAgentVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        List AI Agent versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIAgentVersions
+        """
+        return self._paginate(
+            "ListAIAgentVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ai_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAIAgentsRequestTypeDef],
+    ) -> RegionResults[ListAIAgentsResponseTypeDef]:
+        """Every page of ListAIAgents in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists AI Agents.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIAgents
+        """
+        return self._paginate(
+            "ListAIAgents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ai_guardrail_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAIGuardrailVersionsRequestTypeDef],
+    ) -> RegionResults[ListAIGuardrailVersionsResponseTypeDef]:
+        """Every page of ListAIGuardrailVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists AI Guardrail versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIGuardrailVersions
+        """
+        return self._paginate(
+            "ListAIGuardrailVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ai_guardrails(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAIGuardrailsRequestTypeDef],
+    ) -> RegionResults[ListAIGuardrailsResponseTypeDef]:
+        """Every page of ListAIGuardrails in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the AI Guardrails available on the Amazon Q in Connect assistant.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIGuardrails
+        """
+        return self._paginate(
+            "ListAIGuardrails",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ai_prompt_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAIPromptVersionsRequestTypeDef],
+    ) -> RegionResults[ListAIPromptVersionsResponseTypeDef]:
+        """Every page of ListAIPromptVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists AI Prompt versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIPromptVersions
+        """
+        return self._paginate(
+            "ListAIPromptVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ai_prompts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAIPromptsRequestTypeDef],
+    ) -> RegionResults[ListAIPromptsResponseTypeDef]:
+        """Every page of ListAIPrompts in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the AI Prompts available on the Amazon Q in Connect assistant.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIPrompts
+        """
+        return self._paginate(
+            "ListAIPrompts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_assistant_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssistantAssociationsRequestTypeDef],
+    ) -> RegionResults[ListAssistantAssociationsResponseTypeDef]:
+        """Every page of ListAssistantAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about assistant associations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAssistantAssociations
+        """
+        return self._paginate(
+            "ListAssistantAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_assistants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssistantsRequestTypeDef],
+    ) -> RegionResults[ListAssistantsResponseTypeDef]:
+        """Every page of ListAssistants in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about assistants.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAssistants
+        """
+        return self._paginate(
+            "ListAssistants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_content_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContentAssociationsRequestTypeDef],
+    ) -> RegionResults[ListContentAssociationsResponseTypeDef]:
+        """Every page of ListContentAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the content associations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListContentAssociations
+        """
+        return self._paginate(
+            "ListContentAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContentsRequestTypeDef],
+    ) -> RegionResults[ListContentsResponseTypeDef]:
+        """Every page of ListContents in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the content.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListContents
+        """
+        return self._paginate(
+            "ListContents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImportJobsRequestTypeDef],
+    ) -> RegionResults[ListImportJobsResponseTypeDef]:
+        """Every page of ListImportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about import jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListImportJobs
+        """
+        return self._paginate(
+            "ListImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_knowledge_bases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
+    ) -> RegionResults[ListKnowledgeBasesResponseTypeDef]:
+        """Every page of ListKnowledgeBases in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the knowledge bases.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListKnowledgeBases
+        """
+        return self._paginate(
+            "ListKnowledgeBases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_message_template_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMessageTemplateVersionsRequestTypeDef],
+    ) -> RegionResults[ListMessageTemplateVersionsResponseTypeDef]:
+        """Every page of ListMessageTemplateVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all the available versions for the specified Amazon Q in Connect
+        message template.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListMessageTemplateVersions
+        """
+        return self._paginate(
+            "ListMessageTemplateVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_message_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMessageTemplatesRequestTypeDef],
+    ) -> RegionResults[ListMessageTemplatesResponseTypeDef]:
+        """Every page of ListMessageTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the available Amazon Q in Connect message templates for the
+        specified knowledge base.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListMessageTemplates
+        """
+        return self._paginate(
+            "ListMessageTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_messages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMessagesRequestTypeDef],
+    ) -> RegionResults[ListMessagesResponseTypeDef]:
+        """Every page of ListMessages in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists messages on an Amazon Q in Connect session.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListMessages
+        """
+        return self._paginate(
+            "ListMessages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelsRequestTypeDef],
+    ) -> RegionResults[ListModelsResponseTypeDef]:
+        """Every page of ListModels in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the models available to an Amazon Q in Connect assistant in the
+        assistant's Amazon Web Services Region. The available models are
+        determined by the region of the specified assistant.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListModels
+        """
+        return self._paginate(
+            "ListModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_quick_responses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQuickResponsesRequestTypeDef],
+    ) -> RegionResults[ListQuickResponsesResponseTypeDef]:
+        """Every page of ListQuickResponses in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about quick response.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListQuickResponses
+        """
+        return self._paginate(
+            "ListQuickResponses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_spans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSpansRequestTypeDef],
+    ) -> RegionResults[ListSpansResponseTypeDef]:
+        """Every page of ListSpans in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves AI agent execution traces for a session, providing granular
+        visibility into agent orchestration flows, LLM interactions, and tool
+        invocations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListSpans
+        """
+        return self._paginate(
+            "ListSpans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "QueryAssistant is deprecated. QueryAssistant API will be discontinued starting June 1, 2024. To receive generative responses after March 1, 2024 you will need to create a new Assistant in the Connect console and integrate the Amazon Q in Connect JavaScript library (amazon-q-connectjs) into your applications."
+    )
+    def paginate_query_assistant(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[QueryAssistantRequestTypeDef],
+    ) -> RegionResults[QueryAssistantResponseTypeDef]:
+        """Every page of QueryAssistant in every target, merged per target
+        (botocore's build_full_result).
+
+        This API will be discontinued starting June 1, 2024. To receive generative
+        responses after March 1, 2024, you will need to create a new Assistant in
+        the Amazon Connect console and integrate the Amazon Q in Connect
+        JavaScript library (amazon-q-connectjs) into your applications.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/QueryAssistant
+        """
+        return self._paginate(
+            "QueryAssistant",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_content(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchContentRequestTypeDef],
+    ) -> RegionResults[SearchContentResponseTypeDef]:
+        """Every page of SearchContent in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches for content in a specified knowledge base. Can be used to get a
+        specific content resource by its name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/SearchContent
+        """
+        return self._paginate(
+            "SearchContent",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_message_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchMessageTemplatesRequestTypeDef],
+    ) -> RegionResults[SearchMessageTemplatesResponseTypeDef]:
+        """Every page of SearchMessageTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for Amazon Q in Connect message templates in the specified
+        knowledge base.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/SearchMessageTemplates
+        """
+        return self._paginate(
+            "SearchMessageTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_quick_responses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchQuickResponsesRequestTypeDef],
+    ) -> RegionResults[SearchQuickResponsesResponseTypeDef]:
+        """Every page of SearchQuickResponses in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches existing Amazon Q in Connect quick responses in an Amazon Q in
+        Connect knowledge base.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/SearchQuickResponses
+        """
+        return self._paginate(
+            "SearchQuickResponses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchSessionsRequestTypeDef],
+    ) -> RegionResults[SearchSessionsResponseTypeDef]:
+        """Every page of SearchSessions in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for sessions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/SearchSessions
+        """
+        return self._paginate(
+            "SearchSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_ai_agent_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAIAgentVersionsRequestTypeDef],
+    ) -> Items[AIAgentVersionSummaryTypeDef]:
+        """Each element of aiAgentVersionSummaries in every page of
+        ListAIAgentVersions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIAgentVersions
+        """
+        return self._items(
+            "ListAIAgentVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ai_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAIAgentsRequestTypeDef],
+    ) -> Items[AIAgentSummaryTypeDef]:
+        """Each element of aiAgentSummaries in every page of ListAIAgents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIAgents
+        """
+        return self._items(
+            "ListAIAgents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ai_guardrail_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAIGuardrailVersionsRequestTypeDef],
+    ) -> Items[AIGuardrailVersionSummaryTypeDef]:
+        """Each element of aiGuardrailVersionSummaries in every page of
+        ListAIGuardrailVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIGuardrailVersions
+        """
+        return self._items(
+            "ListAIGuardrailVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ai_guardrails(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAIGuardrailsRequestTypeDef],
+    ) -> Items[AIGuardrailSummaryTypeDef]:
+        """Each element of aiGuardrailSummaries in every page of ListAIGuardrails,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIGuardrails
+        """
+        return self._items(
+            "ListAIGuardrails", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ai_prompt_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAIPromptVersionsRequestTypeDef],
+    ) -> Items[AIPromptVersionSummaryTypeDef]:
+        """Each element of aiPromptVersionSummaries in every page of
+        ListAIPromptVersions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIPromptVersions
+        """
+        return self._items(
+            "ListAIPromptVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ai_prompts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAIPromptsRequestTypeDef],
+    ) -> Items[AIPromptSummaryTypeDef]:
+        """Each element of aiPromptSummaries in every page of ListAIPrompts, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIPrompts
+        """
+        return self._items(
+            "ListAIPrompts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_assistant_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssistantAssociationsRequestTypeDef],
+    ) -> Items[AssistantAssociationSummaryTypeDef]:
+        """Each element of assistantAssociationSummaries in every page of
+        ListAssistantAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAssistantAssociations
+        """
+        return self._items(
+            "ListAssistantAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_assistants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssistantsRequestTypeDef],
+    ) -> Items[AssistantSummaryTypeDef]:
+        """Each element of assistantSummaries in every page of ListAssistants, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAssistants
+        """
+        return self._items(
+            "ListAssistants", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_content_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContentAssociationsRequestTypeDef],
+    ) -> Items[ContentAssociationSummaryTypeDef]:
+        """Each element of contentAssociationSummaries in every page of
+        ListContentAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListContentAssociations
+        """
+        return self._items(
+            "ListContentAssociations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_contents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContentsRequestTypeDef],
+    ) -> Items[ContentSummaryTypeDef]:
+        """Each element of contentSummaries in every page of ListContents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListContents
+        """
+        return self._items(
+            "ListContents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImportJobsRequestTypeDef],
+    ) -> Items[ImportJobSummaryTypeDef]:
+        """Each element of importJobSummaries in every page of ListImportJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListImportJobs
+        """
+        return self._items(
+            "ListImportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_knowledge_bases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
+    ) -> Items[KnowledgeBaseSummaryTypeDef]:
+        """Each element of knowledgeBaseSummaries in every page of
+        ListKnowledgeBases, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListKnowledgeBases
+        """
+        return self._items(
+            "ListKnowledgeBases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_message_template_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMessageTemplateVersionsRequestTypeDef],
+    ) -> Items[MessageTemplateVersionSummaryTypeDef]:
+        """Each element of messageTemplateVersionSummaries in every page of
+        ListMessageTemplateVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListMessageTemplateVersions
+        """
+        return self._items(
+            "ListMessageTemplateVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_message_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMessageTemplatesRequestTypeDef],
+    ) -> Items[MessageTemplateSummaryTypeDef]:
+        """Each element of messageTemplateSummaries in every page of
+        ListMessageTemplates, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListMessageTemplates
+        """
+        return self._items(
+            "ListMessageTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_messages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMessagesRequestTypeDef],
+    ) -> Items[MessageOutputTypeDef]:
+        """Each element of messages in every page of ListMessages, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListMessages
+        """
+        return self._items(
+            "ListMessages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelsRequestTypeDef],
+    ) -> Items[ModelSummaryTypeDef]:
+        """Each element of modelSummaries in every page of ListModels, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListModels
+        """
+        return self._items(
+            "ListModels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_quick_responses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQuickResponsesRequestTypeDef],
+    ) -> Items[QuickResponseSummaryTypeDef]:
+        """Each element of quickResponseSummaries in every page of
+        ListQuickResponses, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListQuickResponses
+        """
+        return self._items(
+            "ListQuickResponses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_spans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSpansRequestTypeDef],
+    ) -> Items[SpanTypeDef]:
+        """Each element of spans in every page of ListSpans, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListSpans
+        """
+        return self._items(
+            "ListSpans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "QueryAssistant is deprecated. QueryAssistant API will be discontinued starting June 1, 2024. To receive generative responses after March 1, 2024 you will need to create a new Assistant in the Connect console and integrate the Amazon Q in Connect JavaScript library (amazon-q-connectjs) into your applications."
+    )
+    def iter_query_assistant(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[QueryAssistantRequestTypeDef],
+    ) -> Items[ResultDataTypeDef]:
+        """Each element of results in every page of QueryAssistant, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/QueryAssistant
+        """
+        return self._items(
+            "QueryAssistant", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_content(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchContentRequestTypeDef],
+    ) -> Items[ContentSummaryTypeDef]:
+        """Each element of contentSummaries in every page of SearchContent, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/SearchContent
+        """
+        return self._items(
+            "SearchContent", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_message_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchMessageTemplatesRequestTypeDef],
+    ) -> Items[MessageTemplateSearchResultDataTypeDef]:
+        """Each element of results in every page of SearchMessageTemplates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/SearchMessageTemplates
+        """
+        return self._items(
+            "SearchMessageTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_quick_responses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchQuickResponsesRequestTypeDef],
+    ) -> Items[QuickResponseSearchResultDataTypeDef]:
+        """Each element of results in every page of SearchQuickResponses, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/SearchQuickResponses
+        """
+        return self._items(
+            "SearchQuickResponses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchSessionsRequestTypeDef],
+    ) -> Items[SessionSummaryTypeDef]:
+        """Each element of sessionSummaries in every page of SearchSessions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/SearchSessions
+        """
+        return self._items(
+            "SearchSessions", kwargs, max_items=max_items, page_size=page_size
+        )

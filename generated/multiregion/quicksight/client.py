@@ -9,13 +9,22 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ActionConnectorSummaryTypeDef,
+        ActiveIAMPolicyAssignmentTypeDef,
+        AnalysisSummaryTypeDef,
+        AssetBundleExportJobSummaryTypeDef,
+        AssetBundleImportJobSummaryTypeDef,
         BatchCreateTopicReviewedAnswerRequestTypeDef,
         BatchCreateTopicReviewedAnswerResponseTypeDef,
         BatchDeleteTopicReviewedAnswerRequestTypeDef,
         BatchDeleteTopicReviewedAnswerResponseTypeDef,
+        BrandSummaryTypeDef,
         CancelIngestionRequestTypeDef,
         CancelIngestionResponseTypeDef,
         CreateAccountCustomizationRequestTypeDef,
@@ -68,6 +77,12 @@ if TYPE_CHECKING:
         CreateTopicResponseTypeDef,
         CreateVPCConnectionRequestTypeDef,
         CreateVPCConnectionResponseTypeDef,
+        CustomPermissionsTypeDef,
+        DashboardSummaryTypeDef,
+        DashboardVersionSummaryTypeDef,
+        DataSetSummaryTypeDef,
+        DataSourceSummaryTypeDef,
+        DataSourceTypeDef,
         DeleteAccountCustomPermissionRequestTypeDef,
         DeleteAccountCustomPermissionResponseTypeDef,
         DeleteAccountCustomizationRequestTypeDef,
@@ -246,6 +261,8 @@ if TYPE_CHECKING:
         DescribeUserResponseTypeDef,
         DescribeVPCConnectionRequestTypeDef,
         DescribeVPCConnectionResponseTypeDef,
+        FlowSummaryTypeDef,
+        FolderSummaryTypeDef,
         GenerateEmbedUrlForAnonymousUserRequestTypeDef,
         GenerateEmbedUrlForAnonymousUserResponseTypeDef,
         GenerateEmbedUrlForRegisteredUserRequestTypeDef,
@@ -262,6 +279,10 @@ if TYPE_CHECKING:
         GetIdentityContextResponseTypeDef,
         GetSessionEmbedUrlRequestTypeDef,
         GetSessionEmbedUrlResponseTypeDef,
+        GroupMemberTypeDef,
+        GroupTypeDef,
+        IAMPolicyAssignmentSummaryTypeDef,
+        IngestionTypeDef,
         ListActionConnectorsRequestTypeDef,
         ListActionConnectorsResponseTypeDef,
         ListAnalysesRequestTypeDef,
@@ -336,12 +357,15 @@ if TYPE_CHECKING:
         ListUsersResponseTypeDef,
         ListVPCConnectionsRequestTypeDef,
         ListVPCConnectionsResponseTypeDef,
+        MemberIdArnPairTypeDef,
+        NamespaceInfoV2TypeDef,
         PredictQAResultsRequestTypeDef,
         PredictQAResultsResponseTypeDef,
         PutDataSetRefreshPropertiesRequestTypeDef,
         PutDataSetRefreshPropertiesResponseTypeDef,
         RegisterUserRequestTypeDef,
         RegisterUserResponseTypeDef,
+        ResourcePermissionOutputTypeDef,
         RestoreAnalysisRequestTypeDef,
         RestoreAnalysisResponseTypeDef,
         SearchActionConnectorsRequestTypeDef,
@@ -374,6 +398,12 @@ if TYPE_CHECKING:
         StartDashboardSnapshotJobScheduleResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TemplateAliasTypeDef,
+        TemplateSummaryTypeDef,
+        TemplateVersionSummaryTypeDef,
+        ThemeSummaryTypeDef,
+        ThemeVersionSummaryTypeDef,
+        TopicSummaryTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateAccountCustomPermissionRequestTypeDef,
@@ -476,6 +506,7 @@ if TYPE_CHECKING:
         UpdateUserResponseTypeDef,
         UpdateVPCConnectionRequestTypeDef,
         UpdateVPCConnectionResponseTypeDef,
+        UserTypeDef,
     )
 
 __all__ = ["MultiRegionQuickSight"]
@@ -2752,3 +2783,1580 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateVPCConnection
         """
         return self._call("UpdateVPCConnection", kwargs)
+
+    def paginate_describe_folder_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFolderPermissionsRequestTypeDef],
+    ) -> RegionResults[DescribeFolderPermissionsResponseTypeDef]:
+        """Every page of DescribeFolderPermissions in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes permissions for a folder.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeFolderPermissions
+        """
+        return self._paginate(
+            "DescribeFolderPermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_folder_resolved_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFolderResolvedPermissionsRequestTypeDef],
+    ) -> RegionResults[DescribeFolderResolvedPermissionsResponseTypeDef]:
+        """Every page of DescribeFolderResolvedPermissions in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes the folder resolved permissions. Permissions consists of both
+        folder direct permissions and the inherited permissions from the ancestor
+        folders.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeFolderResolvedPermissions
+        """
+        return self._paginate(
+            "DescribeFolderResolvedPermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_action_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListActionConnectorsRequestTypeDef],
+    ) -> RegionResults[ListActionConnectorsResponseTypeDef]:
+        """Every page of ListActionConnectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all action connectors in the specified Amazon Web Services account.
+        Returns summary information for each connector including its name, type,
+        creation time, and status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListActionConnectors
+        """
+        return self._paginate(
+            "ListActionConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_analyses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAnalysesRequestTypeDef],
+    ) -> RegionResults[ListAnalysesResponseTypeDef]:
+        """Every page of ListAnalyses in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists Amazon Quick Sight analyses that exist in the specified Amazon Web
+        Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListAnalyses
+        """
+        return self._paginate(
+            "ListAnalyses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_asset_bundle_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssetBundleExportJobsRequestTypeDef],
+    ) -> RegionResults[ListAssetBundleExportJobsResponseTypeDef]:
+        """Every page of ListAssetBundleExportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all asset bundle export jobs that have been taken place in the last
+        14 days. Jobs created more than 14 days ago are deleted forever and are
+        not returned. If you are using the same job ID for multiple jobs,
+        ListAssetBundleExportJobs only returns the most recent job that uses the
+        repeated job ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListAssetBundleExportJobs
+        """
+        return self._paginate(
+            "ListAssetBundleExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_asset_bundle_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssetBundleImportJobsRequestTypeDef],
+    ) -> RegionResults[ListAssetBundleImportJobsResponseTypeDef]:
+        """Every page of ListAssetBundleImportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all asset bundle import jobs that have taken place in the last 14
+        days. Jobs created more than 14 days ago are deleted forever and are not
+        returned. If you are using the same job ID for multiple jobs,
+        ListAssetBundleImportJobs only returns the most recent job that uses the
+        repeated job ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListAssetBundleImportJobs
+        """
+        return self._paginate(
+            "ListAssetBundleImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_brands(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBrandsRequestTypeDef],
+    ) -> RegionResults[ListBrandsResponseTypeDef]:
+        """Every page of ListBrands in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all brands in an Quick Sight account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListBrands
+        """
+        return self._paginate(
+            "ListBrands",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomPermissionsRequestTypeDef],
+    ) -> RegionResults[ListCustomPermissionsResponseTypeDef]:
+        """Every page of ListCustomPermissions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the custom permissions profiles.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListCustomPermissions
+        """
+        return self._paginate(
+            "ListCustomPermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dashboard_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDashboardVersionsRequestTypeDef],
+    ) -> RegionResults[ListDashboardVersionsResponseTypeDef]:
+        """Every page of ListDashboardVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the versions of the dashboards in the Amazon Quick Sight
+        subscription.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListDashboardVersions
+        """
+        return self._paginate(
+            "ListDashboardVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dashboards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDashboardsRequestTypeDef],
+    ) -> RegionResults[ListDashboardsResponseTypeDef]:
+        """Every page of ListDashboards in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists dashboards in an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListDashboards
+        """
+        return self._paginate(
+            "ListDashboards",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataSetsRequestTypeDef],
+    ) -> RegionResults[ListDataSetsResponseTypeDef]:
+        """Every page of ListDataSets in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all of the datasets belonging to the current Amazon Web Services
+        account in an Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListDataSets
+        """
+        return self._paginate(
+            "ListDataSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
+    ) -> RegionResults[ListDataSourcesResponseTypeDef]:
+        """Every page of ListDataSources in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists data sources in current Amazon Web Services Region that belong to
+        this Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListDataSources
+        """
+        return self._paginate(
+            "ListDataSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFlowsInputTypeDef],
+    ) -> RegionResults[ListFlowsOutputTypeDef]:
+        """Every page of ListFlows in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists flows in an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFlows
+        """
+        return self._paginate(
+            "ListFlows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_folder_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFolderMembersRequestTypeDef],
+    ) -> RegionResults[ListFolderMembersResponseTypeDef]:
+        """Every page of ListFolderMembers in every target, merged per target
+        (botocore's build_full_result).
+
+        List all assets (DASHBOARD, ANALYSIS, and DATASET) in a folder.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFolderMembers
+        """
+        return self._paginate(
+            "ListFolderMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_folders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFoldersRequestTypeDef],
+    ) -> RegionResults[ListFoldersResponseTypeDef]:
+        """Every page of ListFolders in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all folders in an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFolders
+        """
+        return self._paginate(
+            "ListFolders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_folders_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFoldersForResourceRequestTypeDef],
+    ) -> RegionResults[ListFoldersForResourceResponseTypeDef]:
+        """Every page of ListFoldersForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        List all folders that a resource is a member of.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFoldersForResource
+        """
+        return self._paginate(
+            "ListFoldersForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_group_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupMembershipsRequestTypeDef],
+    ) -> RegionResults[ListGroupMembershipsResponseTypeDef]:
+        """Every page of ListGroupMemberships in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists member users in a group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListGroupMemberships
+        """
+        return self._paginate(
+            "ListGroupMemberships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> RegionResults[ListGroupsResponseTypeDef]:
+        """Every page of ListGroups in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all user groups in Amazon Quick Sight.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListGroups
+        """
+        return self._paginate(
+            "ListGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_iam_policy_assignments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIAMPolicyAssignmentsRequestTypeDef],
+    ) -> RegionResults[ListIAMPolicyAssignmentsResponseTypeDef]:
+        """Every page of ListIAMPolicyAssignments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the IAM policy assignments in the current Amazon Quick Sight
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListIAMPolicyAssignments
+        """
+        return self._paginate(
+            "ListIAMPolicyAssignments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_iam_policy_assignments_for_user(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIAMPolicyAssignmentsForUserRequestTypeDef],
+    ) -> RegionResults[ListIAMPolicyAssignmentsForUserResponseTypeDef]:
+        """Every page of ListIAMPolicyAssignmentsForUser in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all of the IAM policy assignments, including the Amazon Resource
+        Names (ARNs), for the IAM policies assigned to the specified user and
+        group, or groups that the user belongs to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListIAMPolicyAssignmentsForUser
+        """
+        return self._paginate(
+            "ListIAMPolicyAssignmentsForUser",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ingestions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIngestionsRequestTypeDef],
+    ) -> RegionResults[ListIngestionsResponseTypeDef]:
+        """Every page of ListIngestions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the history of SPICE ingestions for a dataset. Limited to 5 TPS per
+        user and 25 TPS per account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListIngestions
+        """
+        return self._paginate(
+            "ListIngestions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNamespacesRequestTypeDef],
+    ) -> RegionResults[ListNamespacesResponseTypeDef]:
+        """Every page of ListNamespaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the namespaces for the specified Amazon Web Services account. This
+        operation doesn't list deleted namespaces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListNamespaces
+        """
+        return self._paginate(
+            "ListNamespaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_role_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRoleMembershipsRequestTypeDef],
+    ) -> RegionResults[ListRoleMembershipsResponseTypeDef]:
+        """Every page of ListRoleMemberships in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all groups that are associated with a role.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListRoleMemberships
+        """
+        return self._paginate(
+            "ListRoleMemberships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_template_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTemplateAliasesRequestTypeDef],
+    ) -> RegionResults[ListTemplateAliasesResponseTypeDef]:
+        """Every page of ListTemplateAliases in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the aliases of a template.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTemplateAliases
+        """
+        return self._paginate(
+            "ListTemplateAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_template_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTemplateVersionsRequestTypeDef],
+    ) -> RegionResults[ListTemplateVersionsResponseTypeDef]:
+        """Every page of ListTemplateVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the versions of the templates in the current Amazon Quick Sight
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTemplateVersions
+        """
+        return self._paginate(
+            "ListTemplateVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTemplatesRequestTypeDef],
+    ) -> RegionResults[ListTemplatesResponseTypeDef]:
+        """Every page of ListTemplates in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all the templates in the current Amazon Quick Sight account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTemplates
+        """
+        return self._paginate(
+            "ListTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_theme_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThemeVersionsRequestTypeDef],
+    ) -> RegionResults[ListThemeVersionsResponseTypeDef]:
+        """Every page of ListThemeVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the versions of the themes in the current Amazon Web Services
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListThemeVersions
+        """
+        return self._paginate(
+            "ListThemeVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_themes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListThemesRequestTypeDef],
+    ) -> RegionResults[ListThemesResponseTypeDef]:
+        """Every page of ListThemes in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all the themes in the current Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListThemes
+        """
+        return self._paginate(
+            "ListThemes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_user_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUserGroupsRequestTypeDef],
+    ) -> RegionResults[ListUserGroupsResponseTypeDef]:
+        """Every page of ListUserGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Amazon Quick Sight groups that an Amazon Quick Sight user is a
+        member of.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListUserGroups
+        """
+        return self._paginate(
+            "ListUserGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> RegionResults[ListUsersResponseTypeDef]:
+        """Every page of ListUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of all of the Amazon Quick Sight users belonging to this
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListUsers
+        """
+        return self._paginate(
+            "ListUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_action_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchActionConnectorsRequestTypeDef],
+    ) -> RegionResults[SearchActionConnectorsResponseTypeDef]:
+        """Every page of SearchActionConnectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for action connectors in the specified Amazon Web Services
+        account using filters. You can search by connector name, type, or user
+        permissions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchActionConnectors
+        """
+        return self._paginate(
+            "SearchActionConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_analyses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchAnalysesRequestTypeDef],
+    ) -> RegionResults[SearchAnalysesResponseTypeDef]:
+        """Every page of SearchAnalyses in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for analyses that belong to the user specified in the filter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchAnalyses
+        """
+        return self._paginate(
+            "SearchAnalyses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_dashboards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchDashboardsRequestTypeDef],
+    ) -> RegionResults[SearchDashboardsResponseTypeDef]:
+        """Every page of SearchDashboards in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for dashboards that belong to a user.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchDashboards
+        """
+        return self._paginate(
+            "SearchDashboards",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_data_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchDataSetsRequestTypeDef],
+    ) -> RegionResults[SearchDataSetsResponseTypeDef]:
+        """Every page of SearchDataSets in every target, merged per target
+        (botocore's build_full_result).
+
+        Use the SearchDataSets operation to search for datasets that belong to an
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchDataSets
+        """
+        return self._paginate(
+            "SearchDataSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_data_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchDataSourcesRequestTypeDef],
+    ) -> RegionResults[SearchDataSourcesResponseTypeDef]:
+        """Every page of SearchDataSources in every target, merged per target
+        (botocore's build_full_result).
+
+        Use the SearchDataSources operation to search for data sources that belong
+        to an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchDataSources
+        """
+        return self._paginate(
+            "SearchDataSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchFlowsInputTypeDef],
+    ) -> RegionResults[SearchFlowsOutputTypeDef]:
+        """Every page of SearchFlows in every target, merged per target (botocore's
+        build_full_result).
+
+        Search for the flows in an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchFlows
+        """
+        return self._paginate(
+            "SearchFlows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_folders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchFoldersRequestTypeDef],
+    ) -> RegionResults[SearchFoldersResponseTypeDef]:
+        """Every page of SearchFolders in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches the subfolders in a folder.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchFolders
+        """
+        return self._paginate(
+            "SearchFolders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchGroupsRequestTypeDef],
+    ) -> RegionResults[SearchGroupsResponseTypeDef]:
+        """Every page of SearchGroups in every target, merged per target (botocore's
+        build_full_result).
+
+        Use the SearchGroups operation to search groups in a specified Quick Sight
+        namespace using the supplied filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchGroups
+        """
+        return self._paginate(
+            "SearchGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_topics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchTopicsRequestTypeDef],
+    ) -> RegionResults[SearchTopicsResponseTypeDef]:
+        """Every page of SearchTopics in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches for any Q topic that exists in an Quick account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchTopics
+        """
+        return self._paginate(
+            "SearchTopics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_folder_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFolderPermissionsRequestTypeDef],
+    ) -> Items[ResourcePermissionOutputTypeDef]:
+        """Each element of Permissions in every page of DescribeFolderPermissions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeFolderPermissions
+        """
+        return self._items(
+            "DescribeFolderPermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_folder_resolved_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFolderResolvedPermissionsRequestTypeDef],
+    ) -> Items[ResourcePermissionOutputTypeDef]:
+        """Each element of Permissions in every page of
+        DescribeFolderResolvedPermissions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeFolderResolvedPermissions
+        """
+        return self._items(
+            "DescribeFolderResolvedPermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_action_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListActionConnectorsRequestTypeDef],
+    ) -> Items[ActionConnectorSummaryTypeDef]:
+        """Each element of ActionConnectorSummaries in every page of
+        ListActionConnectors, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListActionConnectors
+        """
+        return self._items(
+            "ListActionConnectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_analyses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAnalysesRequestTypeDef],
+    ) -> Items[AnalysisSummaryTypeDef]:
+        """Each element of AnalysisSummaryList in every page of ListAnalyses, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListAnalyses
+        """
+        return self._items(
+            "ListAnalyses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_asset_bundle_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssetBundleExportJobsRequestTypeDef],
+    ) -> Items[AssetBundleExportJobSummaryTypeDef]:
+        """Each element of AssetBundleExportJobSummaryList in every page of
+        ListAssetBundleExportJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListAssetBundleExportJobs
+        """
+        return self._items(
+            "ListAssetBundleExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_asset_bundle_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssetBundleImportJobsRequestTypeDef],
+    ) -> Items[AssetBundleImportJobSummaryTypeDef]:
+        """Each element of AssetBundleImportJobSummaryList in every page of
+        ListAssetBundleImportJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListAssetBundleImportJobs
+        """
+        return self._items(
+            "ListAssetBundleImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_brands(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBrandsRequestTypeDef],
+    ) -> Items[BrandSummaryTypeDef]:
+        """Each element of Brands in every page of ListBrands, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListBrands
+        """
+        return self._items(
+            "ListBrands", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_custom_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomPermissionsRequestTypeDef],
+    ) -> Items[CustomPermissionsTypeDef]:
+        """Each element of CustomPermissionsList in every page of
+        ListCustomPermissions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListCustomPermissions
+        """
+        return self._items(
+            "ListCustomPermissions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dashboard_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDashboardVersionsRequestTypeDef],
+    ) -> Items[DashboardVersionSummaryTypeDef]:
+        """Each element of DashboardVersionSummaryList in every page of
+        ListDashboardVersions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListDashboardVersions
+        """
+        return self._items(
+            "ListDashboardVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dashboards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDashboardsRequestTypeDef],
+    ) -> Items[DashboardSummaryTypeDef]:
+        """Each element of DashboardSummaryList in every page of ListDashboards, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListDashboards
+        """
+        return self._items(
+            "ListDashboards", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataSetsRequestTypeDef],
+    ) -> Items[DataSetSummaryTypeDef]:
+        """Each element of DataSetSummaries in every page of ListDataSets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListDataSets
+        """
+        return self._items(
+            "ListDataSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
+    ) -> Items[DataSourceTypeDef]:
+        """Each element of DataSources in every page of ListDataSources, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListDataSources
+        """
+        return self._items(
+            "ListDataSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFlowsInputTypeDef],
+    ) -> Items[FlowSummaryTypeDef]:
+        """Each element of FlowSummaryList in every page of ListFlows, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFlows
+        """
+        return self._items(
+            "ListFlows", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_folder_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFolderMembersRequestTypeDef],
+    ) -> Items[MemberIdArnPairTypeDef]:
+        """Each element of FolderMemberList in every page of ListFolderMembers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFolderMembers
+        """
+        return self._items(
+            "ListFolderMembers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_folders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFoldersRequestTypeDef],
+    ) -> Items[FolderSummaryTypeDef]:
+        """Each element of FolderSummaryList in every page of ListFolders, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFolders
+        """
+        return self._items(
+            "ListFolders", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_folders_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFoldersForResourceRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Folders in every page of ListFoldersForResource, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFoldersForResource
+        """
+        return self._items(
+            "ListFoldersForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_group_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupMembershipsRequestTypeDef],
+    ) -> Items[GroupMemberTypeDef]:
+        """Each element of GroupMemberList in every page of ListGroupMemberships,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListGroupMemberships
+        """
+        return self._items(
+            "ListGroupMemberships", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> Items[GroupTypeDef]:
+        """Each element of GroupList in every page of ListGroups, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListGroups
+        """
+        return self._items(
+            "ListGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_iam_policy_assignments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIAMPolicyAssignmentsRequestTypeDef],
+    ) -> Items[IAMPolicyAssignmentSummaryTypeDef]:
+        """Each element of IAMPolicyAssignments in every page of
+        ListIAMPolicyAssignments, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListIAMPolicyAssignments
+        """
+        return self._items(
+            "ListIAMPolicyAssignments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_iam_policy_assignments_for_user(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIAMPolicyAssignmentsForUserRequestTypeDef],
+    ) -> Items[ActiveIAMPolicyAssignmentTypeDef]:
+        """Each element of ActiveAssignments in every page of
+        ListIAMPolicyAssignmentsForUser, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListIAMPolicyAssignmentsForUser
+        """
+        return self._items(
+            "ListIAMPolicyAssignmentsForUser",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_ingestions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIngestionsRequestTypeDef],
+    ) -> Items[IngestionTypeDef]:
+        """Each element of Ingestions in every page of ListIngestions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListIngestions
+        """
+        return self._items(
+            "ListIngestions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNamespacesRequestTypeDef],
+    ) -> Items[NamespaceInfoV2TypeDef]:
+        """Each element of Namespaces in every page of ListNamespaces, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListNamespaces
+        """
+        return self._items(
+            "ListNamespaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_role_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRoleMembershipsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of MembersList in every page of ListRoleMemberships, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListRoleMemberships
+        """
+        return self._items(
+            "ListRoleMemberships", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_template_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTemplateAliasesRequestTypeDef],
+    ) -> Items[TemplateAliasTypeDef]:
+        """Each element of TemplateAliasList in every page of ListTemplateAliases,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTemplateAliases
+        """
+        return self._items(
+            "ListTemplateAliases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_template_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTemplateVersionsRequestTypeDef],
+    ) -> Items[TemplateVersionSummaryTypeDef]:
+        """Each element of TemplateVersionSummaryList in every page of
+        ListTemplateVersions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTemplateVersions
+        """
+        return self._items(
+            "ListTemplateVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTemplatesRequestTypeDef],
+    ) -> Items[TemplateSummaryTypeDef]:
+        """Each element of TemplateSummaryList in every page of ListTemplates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTemplates
+        """
+        return self._items(
+            "ListTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_theme_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThemeVersionsRequestTypeDef],
+    ) -> Items[ThemeVersionSummaryTypeDef]:
+        """Each element of ThemeVersionSummaryList in every page of
+        ListThemeVersions, from every target, as its page arrives (tagged with its
+        target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListThemeVersions
+        """
+        return self._items(
+            "ListThemeVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_themes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListThemesRequestTypeDef],
+    ) -> Items[ThemeSummaryTypeDef]:
+        """Each element of ThemeSummaryList in every page of ListThemes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListThemes
+        """
+        return self._items(
+            "ListThemes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_user_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUserGroupsRequestTypeDef],
+    ) -> Items[GroupTypeDef]:
+        """Each element of GroupList in every page of ListUserGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListUserGroups
+        """
+        return self._items(
+            "ListUserGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of UserList in every page of ListUsers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListUsers
+        """
+        return self._items(
+            "ListUsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_action_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchActionConnectorsRequestTypeDef],
+    ) -> Items[ActionConnectorSummaryTypeDef]:
+        """Each element of ActionConnectorSummaries in every page of
+        SearchActionConnectors, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchActionConnectors
+        """
+        return self._items(
+            "SearchActionConnectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_analyses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchAnalysesRequestTypeDef],
+    ) -> Items[AnalysisSummaryTypeDef]:
+        """Each element of AnalysisSummaryList in every page of SearchAnalyses, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchAnalyses
+        """
+        return self._items(
+            "SearchAnalyses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_dashboards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchDashboardsRequestTypeDef],
+    ) -> Items[DashboardSummaryTypeDef]:
+        """Each element of DashboardSummaryList in every page of SearchDashboards,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchDashboards
+        """
+        return self._items(
+            "SearchDashboards", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_data_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchDataSetsRequestTypeDef],
+    ) -> Items[DataSetSummaryTypeDef]:
+        """Each element of DataSetSummaries in every page of SearchDataSets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchDataSets
+        """
+        return self._items(
+            "SearchDataSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_data_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchDataSourcesRequestTypeDef],
+    ) -> Items[DataSourceSummaryTypeDef]:
+        """Each element of DataSourceSummaries in every page of SearchDataSources,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchDataSources
+        """
+        return self._items(
+            "SearchDataSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchFlowsInputTypeDef],
+    ) -> Items[FlowSummaryTypeDef]:
+        """Each element of FlowSummaryList in every page of SearchFlows, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchFlows
+        """
+        return self._items(
+            "SearchFlows", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_folders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchFoldersRequestTypeDef],
+    ) -> Items[FolderSummaryTypeDef]:
+        """Each element of FolderSummaryList in every page of SearchFolders, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchFolders
+        """
+        return self._items(
+            "SearchFolders", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchGroupsRequestTypeDef],
+    ) -> Items[GroupTypeDef]:
+        """Each element of GroupList in every page of SearchGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchGroups
+        """
+        return self._items(
+            "SearchGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_topics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchTopicsRequestTypeDef],
+    ) -> Items[TopicSummaryTypeDef]:
+        """Each element of TopicSummaryList in every page of SearchTopics, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchTopics
+        """
+        return self._items(
+            "SearchTopics", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
         AssociateResourceSharePermissionResponseTypeDef,
         AssociateResourceShareRequestTypeDef,
         AssociateResourceShareResponseTypeDef,
+        AssociatedSourceTypeDef,
         CreatePermissionRequestTypeDef,
         CreatePermissionResponseTypeDef,
         CreatePermissionVersionRequestTypeDef,
@@ -65,6 +69,7 @@ if TYPE_CHECKING:
         ListResourcesResponseTypeDef,
         ListSourceAssociationsRequestTypeDef,
         ListSourceAssociationsResponseTypeDef,
+        PrincipalTypeDef,
         PromotePermissionCreatedFromPolicyRequestTypeDef,
         PromotePermissionCreatedFromPolicyResponseTypeDef,
         PromoteResourceShareCreatedFromPolicyRequestTypeDef,
@@ -73,6 +78,10 @@ if TYPE_CHECKING:
         RejectResourceShareInvitationResponseTypeDef,
         ReplacePermissionAssociationsRequestTypeDef,
         ReplacePermissionAssociationsResponseTypeDef,
+        ResourceShareAssociationTypeDef,
+        ResourceShareInvitationTypeDef,
+        ResourceShareTypeDef,
+        ResourceTypeDef,
         SetDefaultPermissionVersionRequestTypeDef,
         SetDefaultPermissionVersionResponseTypeDef,
         TagResourceRequestTypeDef,
@@ -494,3 +503,294 @@ class MultiRegionRAM(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/UpdateResourceShare
         """
         return self._call("UpdateResourceShare", kwargs)
+
+    def paginate_get_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
+    ) -> RegionResults[GetResourcePoliciesResponseTypeDef]:
+        """Every page of GetResourcePolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the resource policies for the specified resources that you own
+        and have shared.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/GetResourcePolicies
+        """
+        return self._paginate(
+            "GetResourcePolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_resource_share_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetResourceShareAssociationsRequestTypeDef],
+    ) -> RegionResults[GetResourceShareAssociationsResponseTypeDef]:
+        """Every page of GetResourceShareAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the lists of resources and principals that associated for
+        resource shares that you own.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/GetResourceShareAssociations
+        """
+        return self._paginate(
+            "GetResourceShareAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_resource_share_invitations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetResourceShareInvitationsRequestTypeDef],
+    ) -> RegionResults[GetResourceShareInvitationsResponseTypeDef]:
+        """Every page of GetResourceShareInvitations in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves details about invitations that you have received for resource
+        shares.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/GetResourceShareInvitations
+        """
+        return self._paginate(
+            "GetResourceShareInvitations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_resource_shares(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetResourceSharesRequestTypeDef],
+    ) -> RegionResults[GetResourceSharesResponseTypeDef]:
+        """Every page of GetResourceShares in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves details about the resource shares that you own or that are
+        shared with you.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/GetResourceShares
+        """
+        return self._paginate(
+            "GetResourceShares",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_principals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPrincipalsRequestTypeDef],
+    ) -> RegionResults[ListPrincipalsResponseTypeDef]:
+        """Every page of ListPrincipals in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the principals that you are sharing resources with or that are
+        sharing resources with you.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/ListPrincipals
+        """
+        return self._paginate(
+            "ListPrincipals",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourcesRequestTypeDef],
+    ) -> RegionResults[ListResourcesResponseTypeDef]:
+        """Every page of ListResources in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the resources that you added to a resource share or the resources
+        that are shared with you.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/ListResources
+        """
+        return self._paginate(
+            "ListResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_source_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSourceAssociationsRequestTypeDef],
+    ) -> RegionResults[ListSourceAssociationsResponseTypeDef]:
+        """Every page of ListSourceAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists source associations for resource shares. Source associations control
+        which sources can be used with service principals in resource shares. This
+        operation provides visibility into source associations for resource share
+        owners.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/ListSourceAssociations
+        """
+        return self._paginate(
+            "ListSourceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of policies in every page of GetResourcePolicies, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/GetResourcePolicies
+        """
+        return self._items(
+            "GetResourcePolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_resource_share_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetResourceShareAssociationsRequestTypeDef],
+    ) -> Items[ResourceShareAssociationTypeDef]:
+        """Each element of resourceShareAssociations in every page of
+        GetResourceShareAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/GetResourceShareAssociations
+        """
+        return self._items(
+            "GetResourceShareAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_resource_share_invitations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetResourceShareInvitationsRequestTypeDef],
+    ) -> Items[ResourceShareInvitationTypeDef]:
+        """Each element of resourceShareInvitations in every page of
+        GetResourceShareInvitations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/GetResourceShareInvitations
+        """
+        return self._items(
+            "GetResourceShareInvitations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_resource_shares(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetResourceSharesRequestTypeDef],
+    ) -> Items[ResourceShareTypeDef]:
+        """Each element of resourceShares in every page of GetResourceShares, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/GetResourceShares
+        """
+        return self._items(
+            "GetResourceShares", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_principals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPrincipalsRequestTypeDef],
+    ) -> Items[PrincipalTypeDef]:
+        """Each element of principals in every page of ListPrincipals, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/ListPrincipals
+        """
+        return self._items(
+            "ListPrincipals", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourcesRequestTypeDef],
+    ) -> Items[ResourceTypeDef]:
+        """Each element of resources in every page of ListResources, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/ListResources
+        """
+        return self._items(
+            "ListResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_source_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSourceAssociationsRequestTypeDef],
+    ) -> Items[AssociatedSourceTypeDef]:
+        """Each element of sourceAssociations in every page of
+        ListSourceAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/ListSourceAssociations
+        """
+        return self._items(
+            "ListSourceAssociations", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         LockRuleRequestTypeDef,
         LockRuleResponseTypeDef,
+        RuleSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UnlockRuleRequestTypeDef,
@@ -143,3 +147,42 @@ class MultiRegionRecycleBin(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/UpdateRule
         """
         return self._call("UpdateRule", kwargs)
+
+    def paginate_list_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRulesRequestTypeDef],
+    ) -> RegionResults[ListRulesResponseTypeDef]:
+        """Every page of ListRules in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the Recycle Bin retention rules in the Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/ListRules
+        """
+        return self._paginate(
+            "ListRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRulesRequestTypeDef],
+    ) -> Items[RuleSummaryTypeDef]:
+        """Each element of Rules in every page of ListRules, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/ListRules
+        """
+        return self._items(
+            "ListRules", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -23,8 +26,10 @@ if TYPE_CHECKING:
         AuthorizeDBSecurityGroupIngressMessageTypeDef,
         AuthorizeDBSecurityGroupIngressResultTypeDef,
         BacktrackDBClusterMessageTypeDef,
+        BlueGreenDeploymentTypeDef,
         CancelExportTaskMessageTypeDef,
         CertificateMessageTypeDef,
+        CertificateTypeDef,
         CopyDBClusterParameterGroupMessageTypeDef,
         CopyDBClusterParameterGroupResultTypeDef,
         CopyDBClusterSnapshotMessageTypeDef,
@@ -72,30 +77,50 @@ if TYPE_CHECKING:
         CreateTenantDatabaseMessageTypeDef,
         CreateTenantDatabaseResultTypeDef,
         DBClusterAutomatedBackupMessageTypeDef,
+        DBClusterAutomatedBackupTypeDef,
         DBClusterBacktrackMessageTypeDef,
         DBClusterBacktrackResponseTypeDef,
+        DBClusterBacktrackTypeDef,
         DBClusterCapacityInfoTypeDef,
         DBClusterEndpointMessageTypeDef,
         DBClusterEndpointResponseTypeDef,
+        DBClusterEndpointTypeDef,
         DBClusterMessageTypeDef,
         DBClusterParameterGroupDetailsTypeDef,
         DBClusterParameterGroupNameMessageTypeDef,
+        DBClusterParameterGroupTypeDef,
         DBClusterParameterGroupsMessageTypeDef,
         DBClusterSnapshotMessageTypeDef,
+        DBClusterSnapshotTypeDef,
+        DBClusterTypeDef,
         DBEngineVersionMessageTypeDef,
         DBEngineVersionResponseTypeDef,
+        DBEngineVersionTypeDef,
         DBInstanceAutomatedBackupMessageTypeDef,
+        DBInstanceAutomatedBackupTypeDef,
         DBInstanceMessageTypeDef,
+        DBInstanceTypeDef,
+        DBMajorEngineVersionTypeDef,
         DBParameterGroupDetailsTypeDef,
         DBParameterGroupNameMessageTypeDef,
+        DBParameterGroupTypeDef,
         DBParameterGroupsMessageTypeDef,
+        DBProxyEndpointTypeDef,
+        DBProxyTargetGroupTypeDef,
+        DBProxyTargetTypeDef,
+        DBProxyTypeDef,
         DBRecommendationMessageTypeDef,
+        DBRecommendationTypeDef,
         DBRecommendationsMessageTypeDef,
         DBSecurityGroupMessageTypeDef,
+        DBSecurityGroupTypeDef,
         DBShardGroupResponseTypeDef,
         DBSnapshotMessageTypeDef,
+        DBSnapshotTenantDatabaseTypeDef,
         DBSnapshotTenantDatabasesMessageTypeDef,
+        DBSnapshotTypeDef,
         DBSubnetGroupMessageTypeDef,
+        DBSubnetGroupTypeDef,
         DeleteBlueGreenDeploymentRequestTypeDef,
         DeleteBlueGreenDeploymentResponseTypeDef,
         DeleteCustomDBEngineVersionMessageTypeDef,
@@ -146,6 +171,7 @@ if TYPE_CHECKING:
         DescribeDBEngineVersionsMessageTypeDef,
         DescribeDBInstanceAutomatedBackupsMessageTypeDef,
         DescribeDBInstancesMessageTypeDef,
+        DescribeDBLogFilesDetailsTypeDef,
         DescribeDBLogFilesMessageTypeDef,
         DescribeDBLogFilesResponseTypeDef,
         DescribeDBMajorEngineVersionsRequestTypeDef,
@@ -199,16 +225,21 @@ if TYPE_CHECKING:
         EnableHttpEndpointRequestTypeDef,
         EnableHttpEndpointResponseTypeDef,
         EventCategoriesMessageTypeDef,
+        EventSubscriptionTypeDef,
         EventSubscriptionsMessageTypeDef,
+        EventTypeDef,
         EventsMessageTypeDef,
         ExportTaskResponseTypeDef,
+        ExportTaskTypeDef,
         ExportTasksMessageTypeDef,
         FailoverDBClusterMessageTypeDef,
         FailoverDBClusterResultTypeDef,
         FailoverGlobalClusterMessageTypeDef,
         FailoverGlobalClusterResultTypeDef,
+        GlobalClusterTypeDef,
         GlobalClustersMessageTypeDef,
         IntegrationResponseTypeDef,
+        IntegrationTypeDef,
         ListTagsForResourceMessageTypeDef,
         ModifyActivityStreamRequestTypeDef,
         ModifyActivityStreamResponseTypeDef,
@@ -248,9 +279,13 @@ if TYPE_CHECKING:
         ModifyOptionGroupResultTypeDef,
         ModifyTenantDatabaseMessageTypeDef,
         ModifyTenantDatabaseResultTypeDef,
+        OptionGroupOptionTypeDef,
         OptionGroupOptionsMessageTypeDef,
+        OptionGroupTypeDef,
         OptionGroupsTypeDef,
+        OrderableDBInstanceOptionTypeDef,
         OrderableDBInstanceOptionsMessageTypeDef,
+        ParameterOutputTypeDef,
         PendingMaintenanceActionsMessageTypeDef,
         PromoteReadReplicaDBClusterMessageTypeDef,
         PromoteReadReplicaDBClusterResultTypeDef,
@@ -273,9 +308,12 @@ if TYPE_CHECKING:
         RemoveSourceIdentifierFromSubscriptionResultTypeDef,
         RemoveTagsFromResourceMessageTypeDef,
         ReservedDBInstanceMessageTypeDef,
+        ReservedDBInstanceTypeDef,
         ReservedDBInstancesOfferingMessageTypeDef,
+        ReservedDBInstancesOfferingTypeDef,
         ResetDBClusterParameterGroupMessageTypeDef,
         ResetDBParameterGroupMessageTypeDef,
+        ResourcePendingMaintenanceActionsTypeDef,
         RestoreDBClusterFromS3MessageTypeDef,
         RestoreDBClusterFromS3ResultTypeDef,
         RestoreDBClusterFromSnapshotMessageTypeDef,
@@ -290,8 +328,10 @@ if TYPE_CHECKING:
         RestoreDBInstanceToPointInTimeResultTypeDef,
         RevokeDBSecurityGroupIngressMessageTypeDef,
         RevokeDBSecurityGroupIngressResultTypeDef,
+        ServerlessV2PlatformVersionInfoTypeDef,
         ServerlessV2PlatformVersionsMessageTypeDef,
         SourceRegionMessageTypeDef,
+        SourceRegionTypeDef,
         StartActivityStreamRequestTypeDef,
         StartActivityStreamResponseTypeDef,
         StartDBClusterMessageTypeDef,
@@ -316,6 +356,7 @@ if TYPE_CHECKING:
         SwitchoverReadReplicaMessageTypeDef,
         SwitchoverReadReplicaResultTypeDef,
         TagListMessageTypeDef,
+        TenantDatabaseTypeDef,
         TenantDatabasesMessageTypeDef,
     )
 
@@ -2035,3 +2076,1965 @@ class MultiRegionRDS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/SwitchoverReadReplica
         """
         return self._call("SwitchoverReadReplica", kwargs)
+
+    def paginate_describe_blue_green_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeBlueGreenDeploymentsRequestTypeDef],
+    ) -> RegionResults[DescribeBlueGreenDeploymentsResponseTypeDef]:
+        """Every page of DescribeBlueGreenDeployments in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more blue/green deployments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeBlueGreenDeployments
+        """
+        return self._paginate(
+            "DescribeBlueGreenDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
+    ) -> RegionResults[CertificateMessageTypeDef]:
+        """Every page of DescribeCertificates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the set of certificate authority (CA) certificates provided by
+        Amazon RDS for this Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeCertificates
+        """
+        return self._paginate(
+            "DescribeCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_cluster_automated_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClusterAutomatedBackupsMessageTypeDef],
+    ) -> RegionResults[DBClusterAutomatedBackupMessageTypeDef]:
+        """Every page of DescribeDBClusterAutomatedBackups in every target, merged
+        per target (botocore's build_full_result).
+
+        Displays backups for both current and deleted DB clusters. For example,
+        use this operation to find details about automated backups for previously
+        deleted clusters. Current clusters are returned for both the
+        DescribeDBClusterAutomatedBackups and DescribeDBClusters operations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterAutomatedBackups
+        """
+        return self._paginate(
+            "DescribeDBClusterAutomatedBackups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_cluster_backtracks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClusterBacktracksMessageTypeDef],
+    ) -> RegionResults[DBClusterBacktrackMessageTypeDef]:
+        """Every page of DescribeDBClusterBacktracks in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about backtracks for a DB cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterBacktracks
+        """
+        return self._paginate(
+            "DescribeDBClusterBacktracks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_cluster_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClusterEndpointsMessageTypeDef],
+    ) -> RegionResults[DBClusterEndpointMessageTypeDef]:
+        """Every page of DescribeDBClusterEndpoints in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about endpoints for an Amazon Aurora DB cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterEndpoints
+        """
+        return self._paginate(
+            "DescribeDBClusterEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_cluster_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
+    ) -> RegionResults[DBClusterParameterGroupsMessageTypeDef]:
+        """Every page of DescribeDBClusterParameterGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of DBClusterParameterGroup descriptions. If a
+        DBClusterParameterGroupName parameter is specified, the list will contain
+        only the description of the specified DB cluster parameter group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterParameterGroups
+        """
+        return self._paginate(
+            "DescribeDBClusterParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_cluster_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
+    ) -> RegionResults[DBClusterParameterGroupDetailsTypeDef]:
+        """Every page of DescribeDBClusterParameters in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the detailed parameter list for a particular DB cluster parameter
+        group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterParameters
+        """
+        return self._paginate(
+            "DescribeDBClusterParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_cluster_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
+    ) -> RegionResults[DBClusterSnapshotMessageTypeDef]:
+        """Every page of DescribeDBClusterSnapshots in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about DB cluster snapshots. This API action supports
+        pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterSnapshots
+        """
+        return self._paginate(
+            "DescribeDBClusterSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
+    ) -> RegionResults[DBClusterMessageTypeDef]:
+        """Every page of DescribeDBClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes existing Amazon Aurora DB clusters and Multi-AZ DB clusters.
+        This API supports pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusters
+        """
+        return self._paginate(
+            "DescribeDBClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_engine_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
+    ) -> RegionResults[DBEngineVersionMessageTypeDef]:
+        """Every page of DescribeDBEngineVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the properties of specific versions of DB engines.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBEngineVersions
+        """
+        return self._paginate(
+            "DescribeDBEngineVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_instance_automated_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBInstanceAutomatedBackupsMessageTypeDef],
+    ) -> RegionResults[DBInstanceAutomatedBackupMessageTypeDef]:
+        """Every page of DescribeDBInstanceAutomatedBackups in every target, merged
+        per target (botocore's build_full_result).
+
+        Displays backups for both current and deleted instances. For example, use
+        this operation to find details about automated backups for previously
+        deleted instances. Current instances with retention periods greater than
+        zero (0) are returned for both the DescribeDBInstanceAutomatedBackups and
+        DescribeDBInstances operations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBInstanceAutomatedBackups
+        """
+        return self._paginate(
+            "DescribeDBInstanceAutomatedBackups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+    ) -> RegionResults[DBInstanceMessageTypeDef]:
+        """Every page of DescribeDBInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes provisioned RDS instances. This API supports pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBInstances
+        """
+        return self._paginate(
+            "DescribeDBInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_log_files(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBLogFilesMessageTypeDef],
+    ) -> RegionResults[DescribeDBLogFilesResponseTypeDef]:
+        """Every page of DescribeDBLogFiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of DB log files for the DB instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBLogFiles
+        """
+        return self._paginate(
+            "DescribeDBLogFiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_major_engine_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBMajorEngineVersionsRequestTypeDef],
+    ) -> RegionResults[DescribeDBMajorEngineVersionsResponseTypeDef]:
+        """Every page of DescribeDBMajorEngineVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the properties of specific major versions of DB engines.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBMajorEngineVersions
+        """
+        return self._paginate(
+            "DescribeDBMajorEngineVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBParameterGroupsMessageTypeDef],
+    ) -> RegionResults[DBParameterGroupsMessageTypeDef]:
+        """Every page of DescribeDBParameterGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of DBParameterGroup descriptions. If a DBParameterGroupName
+        is specified, the list will contain only the description of the specified
+        DB parameter group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBParameterGroups
+        """
+        return self._paginate(
+            "DescribeDBParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBParametersMessageTypeDef],
+    ) -> RegionResults[DBParameterGroupDetailsTypeDef]:
+        """Every page of DescribeDBParameters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the detailed parameter list for a particular DB parameter group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBParameters
+        """
+        return self._paginate(
+            "DescribeDBParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_proxies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBProxiesRequestTypeDef],
+    ) -> RegionResults[DescribeDBProxiesResponseTypeDef]:
+        """Every page of DescribeDBProxies in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about DB proxies.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBProxies
+        """
+        return self._paginate(
+            "DescribeDBProxies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_proxy_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBProxyEndpointsRequestTypeDef],
+    ) -> RegionResults[DescribeDBProxyEndpointsResponseTypeDef]:
+        """Every page of DescribeDBProxyEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about DB proxy endpoints.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBProxyEndpoints
+        """
+        return self._paginate(
+            "DescribeDBProxyEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_proxy_target_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBProxyTargetGroupsRequestTypeDef],
+    ) -> RegionResults[DescribeDBProxyTargetGroupsResponseTypeDef]:
+        """Every page of DescribeDBProxyTargetGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about DB proxy target groups, represented by
+        DBProxyTargetGroup data structures.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBProxyTargetGroups
+        """
+        return self._paginate(
+            "DescribeDBProxyTargetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_proxy_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBProxyTargetsRequestTypeDef],
+    ) -> RegionResults[DescribeDBProxyTargetsResponseTypeDef]:
+        """Every page of DescribeDBProxyTargets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about DBProxyTarget objects. This API supports
+        pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBProxyTargets
+        """
+        return self._paginate(
+            "DescribeDBProxyTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBRecommendationsMessageTypeDef],
+    ) -> RegionResults[DBRecommendationsMessageTypeDef]:
+        """Every page of DescribeDBRecommendations in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the recommendations to resolve the issues for your DB instances,
+        DB clusters, and DB parameter groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBRecommendations
+        """
+        return self._paginate(
+            "DescribeDBRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_security_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBSecurityGroupsMessageTypeDef],
+    ) -> RegionResults[DBSecurityGroupMessageTypeDef]:
+        """Every page of DescribeDBSecurityGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of DBSecurityGroup descriptions. If a DBSecurityGroupName
+        is specified, the list will contain only the descriptions of the specified
+        DB security group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBSecurityGroups
+        """
+        return self._paginate(
+            "DescribeDBSecurityGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_snapshot_tenant_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBSnapshotTenantDatabasesMessageTypeDef],
+    ) -> RegionResults[DBSnapshotTenantDatabasesMessageTypeDef]:
+        """Every page of DescribeDBSnapshotTenantDatabases in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes the tenant databases that exist in a DB snapshot. This command
+        only applies to RDS for Oracle DB instances in the multi-tenant
+        configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBSnapshotTenantDatabases
+        """
+        return self._paginate(
+            "DescribeDBSnapshotTenantDatabases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef],
+    ) -> RegionResults[DBSnapshotMessageTypeDef]:
+        """Every page of DescribeDBSnapshots in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about DB snapshots. This API action supports
+        pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBSnapshots
+        """
+        return self._paginate(
+            "DescribeDBSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
+    ) -> RegionResults[DBSubnetGroupMessageTypeDef]:
+        """Every page of DescribeDBSubnetGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of DBSubnetGroup descriptions. If a DBSubnetGroupName is
+        specified, the list will contain only the descriptions of the specified
+        DBSubnetGroup.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBSubnetGroups
+        """
+        return self._paginate(
+            "DescribeDBSubnetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_engine_default_cluster_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEngineDefaultClusterParametersMessageTypeDef],
+    ) -> RegionResults[DescribeEngineDefaultClusterParametersResultTypeDef]:
+        """Every page of DescribeEngineDefaultClusterParameters in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns the default engine and system parameter information for the
+        cluster database engine.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeEngineDefaultClusterParameters
+        """
+        return self._paginate(
+            "DescribeEngineDefaultClusterParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_engine_default_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
+    ) -> RegionResults[DescribeEngineDefaultParametersResultTypeDef]:
+        """Every page of DescribeEngineDefaultParameters in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the default engine and system parameter information for the
+        specified database engine.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeEngineDefaultParameters
+        """
+        return self._paginate(
+            "DescribeEngineDefaultParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_event_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
+    ) -> RegionResults[EventSubscriptionsMessageTypeDef]:
+        """Every page of DescribeEventSubscriptions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all the subscription descriptions for a customer account. The
+        description for a subscription includes SubscriptionName, SNSTopicARN,
+        CustomerID, SourceType, SourceID, CreationTime, and Status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeEventSubscriptions
+        """
+        return self._paginate(
+            "DescribeEventSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventsMessageTypeDef],
+    ) -> RegionResults[EventsMessageTypeDef]:
+        """Every page of DescribeEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns events related to DB instances, DB clusters, DB parameter groups,
+        DB security groups, DB snapshots, DB cluster snapshots, and RDS Proxies
+        for the past 14 days. Events specific to a particular DB instance, DB
+        cluster, DB parameter group, DB security group, DB snapshot, DB cluster
+        snapshot group, or RDS Proxy can be obtained by providing the name as a
+        parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeEvents
+        """
+        return self._paginate(
+            "DescribeEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_export_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeExportTasksMessageTypeDef],
+    ) -> RegionResults[ExportTasksMessageTypeDef]:
+        """Every page of DescribeExportTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about a snapshot or cluster export to Amazon S3. This
+        API operation supports pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeExportTasks
+        """
+        return self._paginate(
+            "DescribeExportTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_global_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
+    ) -> RegionResults[GlobalClustersMessageTypeDef]:
+        """Every page of DescribeGlobalClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about Aurora global database clusters. This API
+        supports pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeGlobalClusters
+        """
+        return self._paginate(
+            "DescribeGlobalClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeIntegrationsMessageTypeDef],
+    ) -> RegionResults[DescribeIntegrationsResponseTypeDef]:
+        """Every page of DescribeIntegrations in every target, merged per target
+        (botocore's build_full_result).
+
+        Describe one or more zero-ETL integrations with Amazon Redshift.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeIntegrations
+        """
+        return self._paginate(
+            "DescribeIntegrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_option_group_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOptionGroupOptionsMessageTypeDef],
+    ) -> RegionResults[OptionGroupOptionsMessageTypeDef]:
+        """Every page of DescribeOptionGroupOptions in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes all available options for the specified engine.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeOptionGroupOptions
+        """
+        return self._paginate(
+            "DescribeOptionGroupOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_option_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOptionGroupsMessageTypeDef],
+    ) -> RegionResults[OptionGroupsTypeDef]:
+        """Every page of DescribeOptionGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the available option groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeOptionGroups
+        """
+        return self._paginate(
+            "DescribeOptionGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_orderable_db_instance_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> RegionResults[OrderableDBInstanceOptionsMessageTypeDef]:
+        """Every page of DescribeOrderableDBInstanceOptions in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes the orderable DB instance options for a specified DB engine.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeOrderableDBInstanceOptions
+        """
+        return self._paginate(
+            "DescribeOrderableDBInstanceOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_pending_maintenance_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> RegionResults[PendingMaintenanceActionsMessageTypeDef]:
+        """Every page of DescribePendingMaintenanceActions in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of resources (for example, DB instances) that have at least
+        one pending maintenance action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribePendingMaintenanceActions
+        """
+        return self._paginate(
+            "DescribePendingMaintenanceActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_reserved_db_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReservedDBInstancesMessageTypeDef],
+    ) -> RegionResults[ReservedDBInstanceMessageTypeDef]:
+        """Every page of DescribeReservedDBInstances in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about reserved DB instances for this account, or about
+        a specified reserved DB instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeReservedDBInstances
+        """
+        return self._paginate(
+            "DescribeReservedDBInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_reserved_db_instances_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReservedDBInstancesOfferingsMessageTypeDef],
+    ) -> RegionResults[ReservedDBInstancesOfferingMessageTypeDef]:
+        """Every page of DescribeReservedDBInstancesOfferings in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists available reserved DB instance offerings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeReservedDBInstancesOfferings
+        """
+        return self._paginate(
+            "DescribeReservedDBInstancesOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_serverless_v2_platform_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeServerlessV2PlatformVersionsMessageTypeDef],
+    ) -> RegionResults[ServerlessV2PlatformVersionsMessageTypeDef]:
+        """Every page of DescribeServerlessV2PlatformVersions in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes the properties of specific platform versions for Aurora
+        Serverless v2.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeServerlessV2PlatformVersions
+        """
+        return self._paginate(
+            "DescribeServerlessV2PlatformVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_source_regions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSourceRegionsMessageTypeDef],
+    ) -> RegionResults[SourceRegionMessageTypeDef]:
+        """Every page of DescribeSourceRegions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the source Amazon Web Services Regions where the current
+        Amazon Web Services Region can create a read replica, copy a DB snapshot
+        from, or replicate automated backups from.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeSourceRegions
+        """
+        return self._paginate(
+            "DescribeSourceRegions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_tenant_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTenantDatabasesMessageTypeDef],
+    ) -> RegionResults[TenantDatabasesMessageTypeDef]:
+        """Every page of DescribeTenantDatabases in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the tenant databases in a DB instance that uses the multi-tenant
+        configuration. Only RDS for Oracle CDB instances are supported.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeTenantDatabases
+        """
+        return self._paginate(
+            "DescribeTenantDatabases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_download_db_log_file_portion(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DownloadDBLogFilePortionMessageTypeDef],
+    ) -> RegionResults[DownloadDBLogFilePortionDetailsTypeDef]:
+        """Every page of DownloadDBLogFilePortion in every target, merged per target
+        (botocore's build_full_result).
+
+        Downloads all or a portion of the specified log file, up to 1 MB in size.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DownloadDBLogFilePortion
+        """
+        return self._paginate(
+            "DownloadDBLogFilePortion",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_blue_green_deployments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeBlueGreenDeploymentsRequestTypeDef],
+    ) -> Items[BlueGreenDeploymentTypeDef]:
+        """Each element of BlueGreenDeployments in every page of
+        DescribeBlueGreenDeployments, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeBlueGreenDeployments
+        """
+        return self._items(
+            "DescribeBlueGreenDeployments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
+    ) -> Items[CertificateTypeDef]:
+        """Each element of Certificates in every page of DescribeCertificates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeCertificates
+        """
+        return self._items(
+            "DescribeCertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_cluster_automated_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterAutomatedBackupsMessageTypeDef],
+    ) -> Items[DBClusterAutomatedBackupTypeDef]:
+        """Each element of DBClusterAutomatedBackups in every page of
+        DescribeDBClusterAutomatedBackups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterAutomatedBackups
+        """
+        return self._items(
+            "DescribeDBClusterAutomatedBackups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_cluster_backtracks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterBacktracksMessageTypeDef],
+    ) -> Items[DBClusterBacktrackTypeDef]:
+        """Each element of DBClusterBacktracks in every page of
+        DescribeDBClusterBacktracks, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterBacktracks
+        """
+        return self._items(
+            "DescribeDBClusterBacktracks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_cluster_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterEndpointsMessageTypeDef],
+    ) -> Items[DBClusterEndpointTypeDef]:
+        """Each element of DBClusterEndpoints in every page of
+        DescribeDBClusterEndpoints, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterEndpoints
+        """
+        return self._items(
+            "DescribeDBClusterEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_cluster_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
+    ) -> Items[DBClusterParameterGroupTypeDef]:
+        """Each element of DBClusterParameterGroups in every page of
+        DescribeDBClusterParameterGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterParameterGroups
+        """
+        return self._items(
+            "DescribeDBClusterParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_cluster_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
+    ) -> Items[ParameterOutputTypeDef]:
+        """Each element of Parameters in every page of DescribeDBClusterParameters,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterParameters
+        """
+        return self._items(
+            "DescribeDBClusterParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_cluster_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
+    ) -> Items[DBClusterSnapshotTypeDef]:
+        """Each element of DBClusterSnapshots in every page of
+        DescribeDBClusterSnapshots, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterSnapshots
+        """
+        return self._items(
+            "DescribeDBClusterSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
+    ) -> Items[DBClusterTypeDef]:
+        """Each element of DBClusters in every page of DescribeDBClusters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusters
+        """
+        return self._items(
+            "DescribeDBClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_engine_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
+    ) -> Items[DBEngineVersionTypeDef]:
+        """Each element of DBEngineVersions in every page of
+        DescribeDBEngineVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBEngineVersions
+        """
+        return self._items(
+            "DescribeDBEngineVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_instance_automated_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBInstanceAutomatedBackupsMessageTypeDef],
+    ) -> Items[DBInstanceAutomatedBackupTypeDef]:
+        """Each element of DBInstanceAutomatedBackups in every page of
+        DescribeDBInstanceAutomatedBackups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBInstanceAutomatedBackups
+        """
+        return self._items(
+            "DescribeDBInstanceAutomatedBackups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+    ) -> Items[DBInstanceTypeDef]:
+        """Each element of DBInstances in every page of DescribeDBInstances, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBInstances
+        """
+        return self._items(
+            "DescribeDBInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_log_files(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBLogFilesMessageTypeDef],
+    ) -> Items[DescribeDBLogFilesDetailsTypeDef]:
+        """Each element of DescribeDBLogFiles in every page of DescribeDBLogFiles,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBLogFiles
+        """
+        return self._items(
+            "DescribeDBLogFiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_major_engine_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBMajorEngineVersionsRequestTypeDef],
+    ) -> Items[DBMajorEngineVersionTypeDef]:
+        """Each element of DBMajorEngineVersions in every page of
+        DescribeDBMajorEngineVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBMajorEngineVersions
+        """
+        return self._items(
+            "DescribeDBMajorEngineVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBParameterGroupsMessageTypeDef],
+    ) -> Items[DBParameterGroupTypeDef]:
+        """Each element of DBParameterGroups in every page of
+        DescribeDBParameterGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBParameterGroups
+        """
+        return self._items(
+            "DescribeDBParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBParametersMessageTypeDef],
+    ) -> Items[ParameterOutputTypeDef]:
+        """Each element of Parameters in every page of DescribeDBParameters, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBParameters
+        """
+        return self._items(
+            "DescribeDBParameters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_proxies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBProxiesRequestTypeDef],
+    ) -> Items[DBProxyTypeDef]:
+        """Each element of DBProxies in every page of DescribeDBProxies, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBProxies
+        """
+        return self._items(
+            "DescribeDBProxies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_proxy_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBProxyEndpointsRequestTypeDef],
+    ) -> Items[DBProxyEndpointTypeDef]:
+        """Each element of DBProxyEndpoints in every page of
+        DescribeDBProxyEndpoints, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBProxyEndpoints
+        """
+        return self._items(
+            "DescribeDBProxyEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_proxy_target_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBProxyTargetGroupsRequestTypeDef],
+    ) -> Items[DBProxyTargetGroupTypeDef]:
+        """Each element of TargetGroups in every page of DescribeDBProxyTargetGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBProxyTargetGroups
+        """
+        return self._items(
+            "DescribeDBProxyTargetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_proxy_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBProxyTargetsRequestTypeDef],
+    ) -> Items[DBProxyTargetTypeDef]:
+        """Each element of Targets in every page of DescribeDBProxyTargets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBProxyTargets
+        """
+        return self._items(
+            "DescribeDBProxyTargets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBRecommendationsMessageTypeDef],
+    ) -> Items[DBRecommendationTypeDef]:
+        """Each element of DBRecommendations in every page of
+        DescribeDBRecommendations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBRecommendations
+        """
+        return self._items(
+            "DescribeDBRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_security_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBSecurityGroupsMessageTypeDef],
+    ) -> Items[DBSecurityGroupTypeDef]:
+        """Each element of DBSecurityGroups in every page of
+        DescribeDBSecurityGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBSecurityGroups
+        """
+        return self._items(
+            "DescribeDBSecurityGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_snapshot_tenant_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBSnapshotTenantDatabasesMessageTypeDef],
+    ) -> Items[DBSnapshotTenantDatabaseTypeDef]:
+        """Each element of DBSnapshotTenantDatabases in every page of
+        DescribeDBSnapshotTenantDatabases, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBSnapshotTenantDatabases
+        """
+        return self._items(
+            "DescribeDBSnapshotTenantDatabases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_db_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef],
+    ) -> Items[DBSnapshotTypeDef]:
+        """Each element of DBSnapshots in every page of DescribeDBSnapshots, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBSnapshots
+        """
+        return self._items(
+            "DescribeDBSnapshots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
+    ) -> Items[DBSubnetGroupTypeDef]:
+        """Each element of DBSubnetGroups in every page of DescribeDBSubnetGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBSubnetGroups
+        """
+        return self._items(
+            "DescribeDBSubnetGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_engine_default_cluster_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEngineDefaultClusterParametersMessageTypeDef],
+    ) -> Items[ParameterOutputTypeDef]:
+        """Each element of EngineDefaults.Parameters in every page of
+        DescribeEngineDefaultClusterParameters, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeEngineDefaultClusterParameters
+        """
+        return self._items(
+            "DescribeEngineDefaultClusterParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_engine_default_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
+    ) -> Items[ParameterOutputTypeDef]:
+        """Each element of EngineDefaults.Parameters in every page of
+        DescribeEngineDefaultParameters, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeEngineDefaultParameters
+        """
+        return self._items(
+            "DescribeEngineDefaultParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_event_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
+    ) -> Items[EventSubscriptionTypeDef]:
+        """Each element of EventSubscriptionsList in every page of
+        DescribeEventSubscriptions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeEventSubscriptions
+        """
+        return self._items(
+            "DescribeEventSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventsMessageTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of Events in every page of DescribeEvents, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeEvents
+        """
+        return self._items(
+            "DescribeEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_export_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeExportTasksMessageTypeDef],
+    ) -> Items[ExportTaskTypeDef]:
+        """Each element of ExportTasks in every page of DescribeExportTasks, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeExportTasks
+        """
+        return self._items(
+            "DescribeExportTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_global_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
+    ) -> Items[GlobalClusterTypeDef]:
+        """Each element of GlobalClusters in every page of DescribeGlobalClusters,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeGlobalClusters
+        """
+        return self._items(
+            "DescribeGlobalClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeIntegrationsMessageTypeDef],
+    ) -> Items[IntegrationTypeDef]:
+        """Each element of Integrations in every page of DescribeIntegrations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeIntegrations
+        """
+        return self._items(
+            "DescribeIntegrations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_option_group_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOptionGroupOptionsMessageTypeDef],
+    ) -> Items[OptionGroupOptionTypeDef]:
+        """Each element of OptionGroupOptions in every page of
+        DescribeOptionGroupOptions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeOptionGroupOptions
+        """
+        return self._items(
+            "DescribeOptionGroupOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_option_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOptionGroupsMessageTypeDef],
+    ) -> Items[OptionGroupTypeDef]:
+        """Each element of OptionGroupsList in every page of DescribeOptionGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeOptionGroups
+        """
+        return self._items(
+            "DescribeOptionGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_orderable_db_instance_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> Items[OrderableDBInstanceOptionTypeDef]:
+        """Each element of OrderableDBInstanceOptions in every page of
+        DescribeOrderableDBInstanceOptions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeOrderableDBInstanceOptions
+        """
+        return self._items(
+            "DescribeOrderableDBInstanceOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_pending_maintenance_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> Items[ResourcePendingMaintenanceActionsTypeDef]:
+        """Each element of PendingMaintenanceActions in every page of
+        DescribePendingMaintenanceActions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribePendingMaintenanceActions
+        """
+        return self._items(
+            "DescribePendingMaintenanceActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_reserved_db_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReservedDBInstancesMessageTypeDef],
+    ) -> Items[ReservedDBInstanceTypeDef]:
+        """Each element of ReservedDBInstances in every page of
+        DescribeReservedDBInstances, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeReservedDBInstances
+        """
+        return self._items(
+            "DescribeReservedDBInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_reserved_db_instances_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReservedDBInstancesOfferingsMessageTypeDef],
+    ) -> Items[ReservedDBInstancesOfferingTypeDef]:
+        """Each element of ReservedDBInstancesOfferings in every page of
+        DescribeReservedDBInstancesOfferings, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeReservedDBInstancesOfferings
+        """
+        return self._items(
+            "DescribeReservedDBInstancesOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_serverless_v2_platform_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeServerlessV2PlatformVersionsMessageTypeDef],
+    ) -> Items[ServerlessV2PlatformVersionInfoTypeDef]:
+        """Each element of ServerlessV2PlatformVersions in every page of
+        DescribeServerlessV2PlatformVersions, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeServerlessV2PlatformVersions
+        """
+        return self._items(
+            "DescribeServerlessV2PlatformVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_source_regions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSourceRegionsMessageTypeDef],
+    ) -> Items[SourceRegionTypeDef]:
+        """Each element of SourceRegions in every page of DescribeSourceRegions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeSourceRegions
+        """
+        return self._items(
+            "DescribeSourceRegions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_tenant_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTenantDatabasesMessageTypeDef],
+    ) -> Items[TenantDatabaseTypeDef]:
+        """Each element of TenantDatabases in every page of DescribeTenantDatabases,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeTenantDatabases
+        """
+        return self._items(
+            "DescribeTenantDatabases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_db_cluster_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DBClusterAvailable.
+
+        Polls DescribeDBClusters in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusters
+        """
+        return self._wait(
+            "DBClusterAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_db_cluster_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DBClusterDeleted.
+
+        Polls DescribeDBClusters in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusters
+        """
+        return self._wait(
+            "DBClusterDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_db_cluster_snapshot_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DBClusterSnapshotAvailable.
+
+        Polls DescribeDBClusterSnapshots in every target at once, every 30 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterSnapshots
+        """
+        return self._wait(
+            "DBClusterSnapshotAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_db_cluster_snapshot_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DBClusterSnapshotDeleted.
+
+        Polls DescribeDBClusterSnapshots in every target at once, every 30 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterSnapshots
+        """
+        return self._wait(
+            "DBClusterSnapshotDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_db_instance_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DBInstanceAvailable.
+
+        Polls DescribeDBInstances in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBInstances
+        """
+        return self._wait(
+            "DBInstanceAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_db_instance_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DBInstanceDeleted.
+
+        Polls DescribeDBInstances in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBInstances
+        """
+        return self._wait(
+            "DBInstanceDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_db_snapshot_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DBSnapshotAvailable.
+
+        Polls DescribeDBSnapshots in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBSnapshots
+        """
+        return self._wait(
+            "DBSnapshotAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_db_snapshot_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DBSnapshotCompleted.
+
+        Polls DescribeDBSnapshots in every target at once, every 15 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBSnapshots
+        """
+        return self._wait(
+            "DBSnapshotCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_db_snapshot_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until DBSnapshotDeleted.
+
+        Polls DescribeDBSnapshots in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBSnapshots
+        """
+        return self._wait(
+            "DBSnapshotDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_tenant_database_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeTenantDatabasesMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until TenantDatabaseAvailable.
+
+        Polls DescribeTenantDatabases in every target at once, every 30 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeTenantDatabases
+        """
+        return self._wait(
+            "TenantDatabaseAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_tenant_database_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeTenantDatabasesMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until TenantDatabaseDeleted.
+
+        Polls DescribeTenantDatabases in every target at once, every 30 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeTenantDatabases
+        """
+        return self._wait(
+            "TenantDatabaseDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,7 @@ if TYPE_CHECKING:
         AcceptReservedNodeExchangeOutputMessageTypeDef,
         AccountAttributeListTypeDef,
         AssociateDataShareConsumerMessageTypeDef,
+        AssociationTypeDef,
         AuthorizeClusterSecurityGroupIngressMessageTypeDef,
         AuthorizeClusterSecurityGroupIngressResultTypeDef,
         AuthorizeDataShareMessageTypeDef,
@@ -28,13 +32,19 @@ if TYPE_CHECKING:
         BatchModifyClusterSnapshotsOutputMessageTypeDef,
         CancelResizeMessageTypeDef,
         ClusterCredentialsTypeDef,
+        ClusterDbRevisionTypeDef,
         ClusterDbRevisionsMessageTypeDef,
         ClusterExtendedCredentialsTypeDef,
         ClusterParameterGroupDetailsTypeDef,
         ClusterParameterGroupNameMessageTypeDef,
+        ClusterParameterGroupTypeDef,
         ClusterParameterGroupsMessageTypeDef,
         ClusterSecurityGroupMessageTypeDef,
+        ClusterSecurityGroupTypeDef,
         ClusterSubnetGroupMessageTypeDef,
+        ClusterSubnetGroupTypeDef,
+        ClusterTypeDef,
+        ClusterVersionTypeDef,
         ClusterVersionsMessageTypeDef,
         ClustersMessageTypeDef,
         CopyClusterSnapshotMessageTypeDef,
@@ -72,6 +82,7 @@ if TYPE_CHECKING:
         CustomDomainAssociationsMessageTypeDef,
         CustomerStorageMessageTypeDef,
         DataShareResponseTypeDef,
+        DataShareTypeDef,
         DeauthorizeDataShareMessageTypeDef,
         DeleteAuthenticationProfileMessageTypeDef,
         DeleteAuthenticationProfileResultTypeDef,
@@ -156,10 +167,14 @@ if TYPE_CHECKING:
         EnableSnapshotCopyResultTypeDef,
         EndpointAccessListTypeDef,
         EndpointAccessResponseTypeDef,
+        EndpointAccessTypeDef,
         EndpointAuthorizationListTypeDef,
         EndpointAuthorizationResponseTypeDef,
+        EndpointAuthorizationTypeDef,
         EventCategoriesMessageTypeDef,
+        EventSubscriptionTypeDef,
         EventSubscriptionsMessageTypeDef,
+        EventTypeDef,
         EventsMessageTypeDef,
         FailoverPrimaryComputeInputMessageTypeDef,
         FailoverPrimaryComputeResultTypeDef,
@@ -174,14 +189,19 @@ if TYPE_CHECKING:
         GetResourcePolicyMessageTypeDef,
         GetResourcePolicyResultTypeDef,
         HsmClientCertificateMessageTypeDef,
+        HsmClientCertificateTypeDef,
         HsmConfigurationMessageTypeDef,
+        HsmConfigurationTypeDef,
+        InboundIntegrationTypeDef,
         InboundIntegrationsMessageTypeDef,
         IntegrationResponseTypeDef,
+        IntegrationTypeDef,
         IntegrationsMessageTypeDef,
         LakehouseConfigurationTypeDef,
         ListRecommendationsMessageTypeDef,
         ListRecommendationsResultTypeDef,
         LoggingStatusTypeDef,
+        MaintenanceTrackTypeDef,
         ModifyAquaInputMessageTypeDef,
         ModifyAquaOutputMessageTypeDef,
         ModifyAuthenticationProfileMessageTypeDef,
@@ -214,8 +234,11 @@ if TYPE_CHECKING:
         ModifySnapshotCopyRetentionPeriodResultTypeDef,
         ModifySnapshotScheduleMessageTypeDef,
         ModifyUsageLimitMessageTypeDef,
+        NodeConfigurationOptionTypeDef,
         NodeConfigurationOptionsMessageTypeDef,
+        OrderableClusterOptionTypeDef,
         OrderableClusterOptionsMessageTypeDef,
+        ParameterTypeDef,
         PartnerIntegrationInputMessageTypeDef,
         PartnerIntegrationOutputMessageTypeDef,
         PauseClusterMessageTypeDef,
@@ -226,10 +249,16 @@ if TYPE_CHECKING:
         PutResourcePolicyResultTypeDef,
         RebootClusterMessageTypeDef,
         RebootClusterResultTypeDef,
+        RecommendationTypeDef,
+        RedshiftIdcApplicationTypeDef,
         RegisterNamespaceInputMessageTypeDef,
         RegisterNamespaceOutputMessageTypeDef,
         RejectDataShareMessageTypeDef,
+        ReservedNodeConfigurationOptionTypeDef,
+        ReservedNodeExchangeStatusTypeDef,
+        ReservedNodeOfferingTypeDef,
         ReservedNodeOfferingsMessageTypeDef,
+        ReservedNodeTypeDef,
         ReservedNodesMessageTypeDef,
         ResetClusterParameterGroupMessageTypeDef,
         ResizeClusterMessageTypeDef,
@@ -249,16 +278,23 @@ if TYPE_CHECKING:
         RotateEncryptionKeyMessageTypeDef,
         RotateEncryptionKeyResultTypeDef,
         ScheduledActionResponseTypeDef,
+        ScheduledActionTypeDef,
         ScheduledActionsMessageTypeDef,
         SnapshotCopyGrantMessageTypeDef,
+        SnapshotCopyGrantTypeDef,
         SnapshotMessageTypeDef,
         SnapshotScheduleResponseTypeDef,
+        SnapshotScheduleTypeDef,
+        SnapshotTypeDef,
         TableRestoreStatusMessageTypeDef,
+        TableRestoreStatusTypeDef,
         TaggedResourceListMessageTypeDef,
+        TaggedResourceTypeDef,
         TrackListMessageTypeDef,
         UpdatePartnerStatusInputMessageTypeDef,
         UsageLimitListTypeDef,
         UsageLimitResponseTypeDef,
+        UsageLimitTypeDef,
     )
 
 __all__ = ["MultiRegionRedshift"]
@@ -1748,3 +1784,1693 @@ class MultiRegionRedshift(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/UpdatePartnerStatus
         """
         return self._call("UpdatePartnerStatus", kwargs)
+
+    def paginate_describe_cluster_db_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClusterDbRevisionsMessageTypeDef],
+    ) -> RegionResults[ClusterDbRevisionsMessageTypeDef]:
+        """Every page of DescribeClusterDbRevisions in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns an array of ClusterDbRevision objects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterDbRevisions
+        """
+        return self._paginate(
+            "DescribeClusterDbRevisions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_cluster_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClusterParameterGroupsMessageTypeDef],
+    ) -> RegionResults[ClusterParameterGroupsMessageTypeDef]:
+        """Every page of DescribeClusterParameterGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of Amazon Redshift parameter groups, including parameter
+        groups you created and the default parameter group. For each parameter
+        group, the response includes the parameter group name, description, and
+        parameter group family name. You can optionally specify a name to retrieve
+        the description of a specific parameter group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterParameterGroups
+        """
+        return self._paginate(
+            "DescribeClusterParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_cluster_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClusterParametersMessageTypeDef],
+    ) -> RegionResults[ClusterParameterGroupDetailsTypeDef]:
+        """Every page of DescribeClusterParameters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a detailed list of parameters contained within the specified
+        Amazon Redshift parameter group. For each parameter the response includes
+        information such as parameter name, description, data type, value, whether
+        the parameter value is modifiable, and so on.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterParameters
+        """
+        return self._paginate(
+            "DescribeClusterParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_cluster_security_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClusterSecurityGroupsMessageTypeDef],
+    ) -> RegionResults[ClusterSecurityGroupMessageTypeDef]:
+        """Every page of DescribeClusterSecurityGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about Amazon Redshift security groups. If the name of
+        a security group is specified, the response will contain only information
+        about only that security group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterSecurityGroups
+        """
+        return self._paginate(
+            "DescribeClusterSecurityGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_cluster_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClusterSnapshotsMessageTypeDef],
+    ) -> RegionResults[SnapshotMessageTypeDef]:
+        """Every page of DescribeClusterSnapshots in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns one or more snapshot objects, which contain metadata about your
+        cluster snapshots. By default, this operation returns information about
+        all snapshots of all clusters that are owned by your Amazon Web Services
+        account. No information is returned for snapshots owned by inactive Amazon
+        Web Services accounts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterSnapshots
+        """
+        return self._paginate(
+            "DescribeClusterSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_cluster_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClusterSubnetGroupsMessageTypeDef],
+    ) -> RegionResults[ClusterSubnetGroupMessageTypeDef]:
+        """Every page of DescribeClusterSubnetGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns one or more cluster subnet group objects, which contain metadata
+        about your cluster subnet groups. By default, this operation returns
+        information about all cluster subnet groups that are defined in your
+        Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterSubnetGroups
+        """
+        return self._paginate(
+            "DescribeClusterSubnetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_cluster_tracks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClusterTracksMessageTypeDef],
+    ) -> RegionResults[TrackListMessageTypeDef]:
+        """Every page of DescribeClusterTracks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the available maintenance tracks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterTracks
+        """
+        return self._paginate(
+            "DescribeClusterTracks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_cluster_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClusterVersionsMessageTypeDef],
+    ) -> RegionResults[ClusterVersionsMessageTypeDef]:
+        """Every page of DescribeClusterVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns descriptions of the available Amazon Redshift cluster versions.
+        You can call this operation even before creating any clusters to learn
+        more about the Amazon Redshift versions. For more information about
+        managing clusters, go to Amazon Redshift Clusters in the Amazon Redshift
+        Cluster Management Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterVersions
+        """
+        return self._paginate(
+            "DescribeClusterVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeClustersMessageTypeDef],
+    ) -> RegionResults[ClustersMessageTypeDef]:
+        """Every page of DescribeClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns properties of provisioned clusters including general cluster
+        properties, cluster database properties, maintenance and backup
+        properties, and security and access properties. This operation supports
+        pagination. For more information about managing clusters, go to Amazon
+        Redshift Clusters in the Amazon Redshift Cluster Management Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusters
+        """
+        return self._paginate(
+            "DescribeClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_custom_domain_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCustomDomainAssociationsMessageTypeDef],
+    ) -> RegionResults[CustomDomainAssociationsMessageTypeDef]:
+        """Every page of DescribeCustomDomainAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Contains information about custom domain associations for a cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeCustomDomainAssociations
+        """
+        return self._paginate(
+            "DescribeCustomDomainAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_data_shares(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDataSharesMessageTypeDef],
+    ) -> RegionResults[DescribeDataSharesResultTypeDef]:
+        """Every page of DescribeDataShares in every target, merged per target
+        (botocore's build_full_result).
+
+        Shows the status of any inbound or outbound datashares available in the
+        specified account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeDataShares
+        """
+        return self._paginate(
+            "DescribeDataShares",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_data_shares_for_consumer(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDataSharesForConsumerMessageTypeDef],
+    ) -> RegionResults[DescribeDataSharesForConsumerResultTypeDef]:
+        """Every page of DescribeDataSharesForConsumer in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of datashares where the account identifier being called is
+        a consumer account identifier.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeDataSharesForConsumer
+        """
+        return self._paginate(
+            "DescribeDataSharesForConsumer",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_data_shares_for_producer(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDataSharesForProducerMessageTypeDef],
+    ) -> RegionResults[DescribeDataSharesForProducerResultTypeDef]:
+        """Every page of DescribeDataSharesForProducer in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of datashares when the account identifier being called is a
+        producer account identifier.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeDataSharesForProducer
+        """
+        return self._paginate(
+            "DescribeDataSharesForProducer",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_default_cluster_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDefaultClusterParametersMessageTypeDef],
+    ) -> RegionResults[DescribeDefaultClusterParametersResultTypeDef]:
+        """Every page of DescribeDefaultClusterParameters in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of parameter settings for the specified parameter group
+        family.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeDefaultClusterParameters
+        """
+        return self._paginate(
+            "DescribeDefaultClusterParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_endpoint_access(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEndpointAccessMessageTypeDef],
+    ) -> RegionResults[EndpointAccessListTypeDef]:
+        """Every page of DescribeEndpointAccess in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes a Redshift-managed VPC endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeEndpointAccess
+        """
+        return self._paginate(
+            "DescribeEndpointAccess",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_endpoint_authorization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEndpointAuthorizationMessageTypeDef],
+    ) -> RegionResults[EndpointAuthorizationListTypeDef]:
+        """Every page of DescribeEndpointAuthorization in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes an endpoint authorization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeEndpointAuthorization
+        """
+        return self._paginate(
+            "DescribeEndpointAuthorization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_event_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
+    ) -> RegionResults[EventSubscriptionsMessageTypeDef]:
+        """Every page of DescribeEventSubscriptions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists descriptions of all the Amazon Redshift event notification
+        subscriptions for a customer account. If you specify a subscription name,
+        lists the description for that subscription.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeEventSubscriptions
+        """
+        return self._paginate(
+            "DescribeEventSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEventsMessageTypeDef],
+    ) -> RegionResults[EventsMessageTypeDef]:
+        """Every page of DescribeEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns events related to clusters, security groups, snapshots, and
+        parameter groups for the past 14 days. Events specific to a particular
+        cluster, security group, snapshot or parameter group can be obtained by
+        providing the name as a parameter. By default, the past hour of events are
+        returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeEvents
+        """
+        return self._paginate(
+            "DescribeEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_hsm_client_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeHsmClientCertificatesMessageTypeDef],
+    ) -> RegionResults[HsmClientCertificateMessageTypeDef]:
+        """Every page of DescribeHsmClientCertificates in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about the specified HSM client certificate. If no
+        certificate ID is specified, returns information about all the HSM
+        certificates owned by your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeHsmClientCertificates
+        """
+        return self._paginate(
+            "DescribeHsmClientCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_hsm_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeHsmConfigurationsMessageTypeDef],
+    ) -> RegionResults[HsmConfigurationMessageTypeDef]:
+        """Every page of DescribeHsmConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the specified Amazon Redshift HSM configuration.
+        If no configuration ID is specified, returns information about all the HSM
+        configurations owned by your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeHsmConfigurations
+        """
+        return self._paginate(
+            "DescribeHsmConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_inbound_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInboundIntegrationsMessageTypeDef],
+    ) -> RegionResults[InboundIntegrationsMessageTypeDef]:
+        """Every page of DescribeInboundIntegrations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of inbound integrations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeInboundIntegrations
+        """
+        return self._paginate(
+            "DescribeInboundIntegrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeIntegrationsMessageTypeDef],
+    ) -> RegionResults[IntegrationsMessageTypeDef]:
+        """Every page of DescribeIntegrations in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more zero-ETL or S3 event integrations with Amazon
+        Redshift.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeIntegrations
+        """
+        return self._paginate(
+            "DescribeIntegrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_node_configuration_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeNodeConfigurationOptionsMessageTypeDef],
+    ) -> RegionResults[NodeConfigurationOptionsMessageTypeDef]:
+        """Every page of DescribeNodeConfigurationOptions in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns properties of possible node configurations such as node type,
+        number of nodes, and disk usage for the specified action type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeNodeConfigurationOptions
+        """
+        return self._paginate(
+            "DescribeNodeConfigurationOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_orderable_cluster_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOrderableClusterOptionsMessageTypeDef],
+    ) -> RegionResults[OrderableClusterOptionsMessageTypeDef]:
+        """Every page of DescribeOrderableClusterOptions in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of orderable cluster options. Before you create a new
+        cluster you can use this operation to find what options are available,
+        such as the EC2 Availability Zones (AZ) in the specific Amazon Web
+        Services Region that you can specify, and the node types you can request.
+        The node types differ by available storage, memory, CPU and price. With
+        the cost involved you might want to obtain a list of cluster options in
+        the specific region and specify values when creating a cluster. For more
+        information about managing clusters, go to Amazon Redshift Clusters in the
+        Amazon Redshift Cluster Management Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeOrderableClusterOptions
+        """
+        return self._paginate(
+            "DescribeOrderableClusterOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_redshift_idc_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRedshiftIdcApplicationsMessageTypeDef],
+    ) -> RegionResults[DescribeRedshiftIdcApplicationsResultTypeDef]:
+        """Every page of DescribeRedshiftIdcApplications in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the Amazon Redshift IAM Identity Center applications.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeRedshiftIdcApplications
+        """
+        return self._paginate(
+            "DescribeRedshiftIdcApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_reserved_node_exchange_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReservedNodeExchangeStatusInputMessageTypeDef],
+    ) -> RegionResults[DescribeReservedNodeExchangeStatusOutputMessageTypeDef]:
+        """Every page of DescribeReservedNodeExchangeStatus in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns exchange status details and associated metadata for a
+        reserved-node exchange. Statuses include such values as in progress and
+        requested.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeReservedNodeExchangeStatus
+        """
+        return self._paginate(
+            "DescribeReservedNodeExchangeStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_reserved_node_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReservedNodeOfferingsMessageTypeDef],
+    ) -> RegionResults[ReservedNodeOfferingsMessageTypeDef]:
+        """Every page of DescribeReservedNodeOfferings in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of the available reserved node offerings by Amazon Redshift
+        with their descriptions including the node type, the fixed and recurring
+        costs of reserving the node and duration the node will be reserved for
+        you. These descriptions help you determine which reserve node offering you
+        want to purchase. You then use the unique offering ID in you call to
+        PurchaseReservedNodeOffering to reserve one or more nodes for your Amazon
+        Redshift cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeReservedNodeOfferings
+        """
+        return self._paginate(
+            "DescribeReservedNodeOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_reserved_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeReservedNodesMessageTypeDef],
+    ) -> RegionResults[ReservedNodesMessageTypeDef]:
+        """Every page of DescribeReservedNodes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the descriptions of the reserved nodes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeReservedNodes
+        """
+        return self._paginate(
+            "DescribeReservedNodes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_scheduled_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeScheduledActionsMessageTypeDef],
+    ) -> RegionResults[ScheduledActionsMessageTypeDef]:
+        """Every page of DescribeScheduledActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes properties of scheduled actions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeScheduledActions
+        """
+        return self._paginate(
+            "DescribeScheduledActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_snapshot_copy_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSnapshotCopyGrantsMessageTypeDef],
+    ) -> RegionResults[SnapshotCopyGrantMessageTypeDef]:
+        """Every page of DescribeSnapshotCopyGrants in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of snapshot copy grants owned by the Amazon Web Services
+        account in the destination region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeSnapshotCopyGrants
+        """
+        return self._paginate(
+            "DescribeSnapshotCopyGrants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_snapshot_schedules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSnapshotSchedulesMessageTypeDef],
+    ) -> RegionResults[DescribeSnapshotSchedulesOutputMessageTypeDef]:
+        """Every page of DescribeSnapshotSchedules in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of snapshot schedules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeSnapshotSchedules
+        """
+        return self._paginate(
+            "DescribeSnapshotSchedules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_table_restore_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTableRestoreStatusMessageTypeDef],
+    ) -> RegionResults[TableRestoreStatusMessageTypeDef]:
+        """Every page of DescribeTableRestoreStatus in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the status of one or more table restore requests made using the
+        RestoreTableFromClusterSnapshot API action. If you don't specify a value
+        for the TableRestoreRequestId parameter, then DescribeTableRestoreStatus
+        returns the status of all table restore requests ordered by the date and
+        time of the request in ascending order. Otherwise
+        DescribeTableRestoreStatus returns the status of the table specified by
+        TableRestoreRequestId.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeTableRestoreStatus
+        """
+        return self._paginate(
+            "DescribeTableRestoreStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTagsMessageTypeDef],
+    ) -> RegionResults[TaggedResourceListMessageTypeDef]:
+        """Every page of DescribeTags in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of tags. You can return tags from a specific resource by
+        specifying an ARN, or you can return all tags for a given type of
+        resource, such as clusters, snapshots, and so on.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeTags
+        """
+        return self._paginate(
+            "DescribeTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_usage_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeUsageLimitsMessageTypeDef],
+    ) -> RegionResults[UsageLimitListTypeDef]:
+        """Every page of DescribeUsageLimits in every target, merged per target
+        (botocore's build_full_result).
+
+        Shows usage limits on a cluster. Results are filtered based on the
+        combination of input usage limit identifier, cluster identifier, and
+        feature type parameters:
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeUsageLimits
+        """
+        return self._paginate(
+            "DescribeUsageLimits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_reserved_node_exchange_configuration_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            GetReservedNodeExchangeConfigurationOptionsInputMessageTypeDef
+        ],
+    ) -> RegionResults[GetReservedNodeExchangeConfigurationOptionsOutputMessageTypeDef]:
+        """Every page of GetReservedNodeExchangeConfigurationOptions in every target,
+        merged per target (botocore's build_full_result).
+
+        Gets the configuration options for the reserved-node exchange. These
+        options include information about the source reserved node and target
+        reserved node offering. Details include the node type, the price, the node
+        count, and the offering type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/GetReservedNodeExchangeConfigurationOptions
+        """
+        return self._paginate(
+            "GetReservedNodeExchangeConfigurationOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_reserved_node_exchange_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetReservedNodeExchangeOfferingsInputMessageTypeDef],
+    ) -> RegionResults[GetReservedNodeExchangeOfferingsOutputMessageTypeDef]:
+        """Every page of GetReservedNodeExchangeOfferings in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns an array of DC2 ReservedNodeOfferings that matches the payment
+        type, term, and usage price of the given DC1 reserved node.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/GetReservedNodeExchangeOfferings
+        """
+        return self._paginate(
+            "GetReservedNodeExchangeOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommendationsMessageTypeDef],
+    ) -> RegionResults[ListRecommendationsResultTypeDef]:
+        """Every page of ListRecommendations in every target, merged per target
+        (botocore's build_full_result).
+
+        List the Amazon Redshift Advisor recommendations for one or multiple
+        Amazon Redshift clusters in an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ListRecommendations
+        """
+        return self._paginate(
+            "ListRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_cluster_db_revisions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClusterDbRevisionsMessageTypeDef],
+    ) -> Items[ClusterDbRevisionTypeDef]:
+        """Each element of ClusterDbRevisions in every page of
+        DescribeClusterDbRevisions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterDbRevisions
+        """
+        return self._items(
+            "DescribeClusterDbRevisions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_cluster_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClusterParameterGroupsMessageTypeDef],
+    ) -> Items[ClusterParameterGroupTypeDef]:
+        """Each element of ParameterGroups in every page of
+        DescribeClusterParameterGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterParameterGroups
+        """
+        return self._items(
+            "DescribeClusterParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_cluster_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClusterParametersMessageTypeDef],
+    ) -> Items[ParameterTypeDef]:
+        """Each element of Parameters in every page of DescribeClusterParameters,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterParameters
+        """
+        return self._items(
+            "DescribeClusterParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_cluster_security_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClusterSecurityGroupsMessageTypeDef],
+    ) -> Items[ClusterSecurityGroupTypeDef]:
+        """Each element of ClusterSecurityGroups in every page of
+        DescribeClusterSecurityGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterSecurityGroups
+        """
+        return self._items(
+            "DescribeClusterSecurityGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_cluster_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClusterSnapshotsMessageTypeDef],
+    ) -> Items[SnapshotTypeDef]:
+        """Each element of Snapshots in every page of DescribeClusterSnapshots, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterSnapshots
+        """
+        return self._items(
+            "DescribeClusterSnapshots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_cluster_subnet_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClusterSubnetGroupsMessageTypeDef],
+    ) -> Items[ClusterSubnetGroupTypeDef]:
+        """Each element of ClusterSubnetGroups in every page of
+        DescribeClusterSubnetGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterSubnetGroups
+        """
+        return self._items(
+            "DescribeClusterSubnetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_cluster_tracks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClusterTracksMessageTypeDef],
+    ) -> Items[MaintenanceTrackTypeDef]:
+        """Each element of MaintenanceTracks in every page of DescribeClusterTracks,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterTracks
+        """
+        return self._items(
+            "DescribeClusterTracks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_cluster_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClusterVersionsMessageTypeDef],
+    ) -> Items[ClusterVersionTypeDef]:
+        """Each element of ClusterVersions in every page of DescribeClusterVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterVersions
+        """
+        return self._items(
+            "DescribeClusterVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeClustersMessageTypeDef],
+    ) -> Items[ClusterTypeDef]:
+        """Each element of Clusters in every page of DescribeClusters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusters
+        """
+        return self._items(
+            "DescribeClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_custom_domain_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCustomDomainAssociationsMessageTypeDef],
+    ) -> Items[AssociationTypeDef]:
+        """Each element of Associations in every page of
+        DescribeCustomDomainAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeCustomDomainAssociations
+        """
+        return self._items(
+            "DescribeCustomDomainAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_data_shares(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDataSharesMessageTypeDef],
+    ) -> Items[DataShareTypeDef]:
+        """Each element of DataShares in every page of DescribeDataShares, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeDataShares
+        """
+        return self._items(
+            "DescribeDataShares", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_data_shares_for_consumer(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDataSharesForConsumerMessageTypeDef],
+    ) -> Items[DataShareTypeDef]:
+        """Each element of DataShares in every page of DescribeDataSharesForConsumer,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeDataSharesForConsumer
+        """
+        return self._items(
+            "DescribeDataSharesForConsumer",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_data_shares_for_producer(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDataSharesForProducerMessageTypeDef],
+    ) -> Items[DataShareTypeDef]:
+        """Each element of DataShares in every page of DescribeDataSharesForProducer,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeDataSharesForProducer
+        """
+        return self._items(
+            "DescribeDataSharesForProducer",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_default_cluster_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDefaultClusterParametersMessageTypeDef],
+    ) -> Items[ParameterTypeDef]:
+        """Each element of DefaultClusterParameters.Parameters in every page of
+        DescribeDefaultClusterParameters, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeDefaultClusterParameters
+        """
+        return self._items(
+            "DescribeDefaultClusterParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_endpoint_access(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEndpointAccessMessageTypeDef],
+    ) -> Items[EndpointAccessTypeDef]:
+        """Each element of EndpointAccessList in every page of
+        DescribeEndpointAccess, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeEndpointAccess
+        """
+        return self._items(
+            "DescribeEndpointAccess", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_endpoint_authorization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEndpointAuthorizationMessageTypeDef],
+    ) -> Items[EndpointAuthorizationTypeDef]:
+        """Each element of EndpointAuthorizationList in every page of
+        DescribeEndpointAuthorization, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeEndpointAuthorization
+        """
+        return self._items(
+            "DescribeEndpointAuthorization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_event_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
+    ) -> Items[EventSubscriptionTypeDef]:
+        """Each element of EventSubscriptionsList in every page of
+        DescribeEventSubscriptions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeEventSubscriptions
+        """
+        return self._items(
+            "DescribeEventSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEventsMessageTypeDef],
+    ) -> Items[EventTypeDef]:
+        """Each element of Events in every page of DescribeEvents, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeEvents
+        """
+        return self._items(
+            "DescribeEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_hsm_client_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeHsmClientCertificatesMessageTypeDef],
+    ) -> Items[HsmClientCertificateTypeDef]:
+        """Each element of HsmClientCertificates in every page of
+        DescribeHsmClientCertificates, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeHsmClientCertificates
+        """
+        return self._items(
+            "DescribeHsmClientCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_hsm_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeHsmConfigurationsMessageTypeDef],
+    ) -> Items[HsmConfigurationTypeDef]:
+        """Each element of HsmConfigurations in every page of
+        DescribeHsmConfigurations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeHsmConfigurations
+        """
+        return self._items(
+            "DescribeHsmConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_inbound_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInboundIntegrationsMessageTypeDef],
+    ) -> Items[InboundIntegrationTypeDef]:
+        """Each element of InboundIntegrations in every page of
+        DescribeInboundIntegrations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeInboundIntegrations
+        """
+        return self._items(
+            "DescribeInboundIntegrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeIntegrationsMessageTypeDef],
+    ) -> Items[IntegrationTypeDef]:
+        """Each element of Integrations in every page of DescribeIntegrations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeIntegrations
+        """
+        return self._items(
+            "DescribeIntegrations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_node_configuration_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeNodeConfigurationOptionsMessageTypeDef],
+    ) -> Items[NodeConfigurationOptionTypeDef]:
+        """Each element of NodeConfigurationOptionList in every page of
+        DescribeNodeConfigurationOptions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeNodeConfigurationOptions
+        """
+        return self._items(
+            "DescribeNodeConfigurationOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_orderable_cluster_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOrderableClusterOptionsMessageTypeDef],
+    ) -> Items[OrderableClusterOptionTypeDef]:
+        """Each element of OrderableClusterOptions in every page of
+        DescribeOrderableClusterOptions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeOrderableClusterOptions
+        """
+        return self._items(
+            "DescribeOrderableClusterOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_redshift_idc_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRedshiftIdcApplicationsMessageTypeDef],
+    ) -> Items[RedshiftIdcApplicationTypeDef]:
+        """Each element of RedshiftIdcApplications in every page of
+        DescribeRedshiftIdcApplications, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeRedshiftIdcApplications
+        """
+        return self._items(
+            "DescribeRedshiftIdcApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_reserved_node_exchange_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReservedNodeExchangeStatusInputMessageTypeDef],
+    ) -> Items[ReservedNodeExchangeStatusTypeDef]:
+        """Each element of ReservedNodeExchangeStatusDetails in every page of
+        DescribeReservedNodeExchangeStatus, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeReservedNodeExchangeStatus
+        """
+        return self._items(
+            "DescribeReservedNodeExchangeStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_reserved_node_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReservedNodeOfferingsMessageTypeDef],
+    ) -> Items[ReservedNodeOfferingTypeDef]:
+        """Each element of ReservedNodeOfferings in every page of
+        DescribeReservedNodeOfferings, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeReservedNodeOfferings
+        """
+        return self._items(
+            "DescribeReservedNodeOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_reserved_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeReservedNodesMessageTypeDef],
+    ) -> Items[ReservedNodeTypeDef]:
+        """Each element of ReservedNodes in every page of DescribeReservedNodes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeReservedNodes
+        """
+        return self._items(
+            "DescribeReservedNodes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_scheduled_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeScheduledActionsMessageTypeDef],
+    ) -> Items[ScheduledActionTypeDef]:
+        """Each element of ScheduledActions in every page of
+        DescribeScheduledActions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeScheduledActions
+        """
+        return self._items(
+            "DescribeScheduledActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_snapshot_copy_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSnapshotCopyGrantsMessageTypeDef],
+    ) -> Items[SnapshotCopyGrantTypeDef]:
+        """Each element of SnapshotCopyGrants in every page of
+        DescribeSnapshotCopyGrants, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeSnapshotCopyGrants
+        """
+        return self._items(
+            "DescribeSnapshotCopyGrants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_snapshot_schedules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSnapshotSchedulesMessageTypeDef],
+    ) -> Items[SnapshotScheduleTypeDef]:
+        """Each element of SnapshotSchedules in every page of
+        DescribeSnapshotSchedules, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeSnapshotSchedules
+        """
+        return self._items(
+            "DescribeSnapshotSchedules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_table_restore_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTableRestoreStatusMessageTypeDef],
+    ) -> Items[TableRestoreStatusTypeDef]:
+        """Each element of TableRestoreStatusDetails in every page of
+        DescribeTableRestoreStatus, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeTableRestoreStatus
+        """
+        return self._items(
+            "DescribeTableRestoreStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTagsMessageTypeDef],
+    ) -> Items[TaggedResourceTypeDef]:
+        """Each element of TaggedResources in every page of DescribeTags, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeTags
+        """
+        return self._items(
+            "DescribeTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_usage_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeUsageLimitsMessageTypeDef],
+    ) -> Items[UsageLimitTypeDef]:
+        """Each element of UsageLimits in every page of DescribeUsageLimits, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeUsageLimits
+        """
+        return self._items(
+            "DescribeUsageLimits", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_reserved_node_exchange_configuration_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            GetReservedNodeExchangeConfigurationOptionsInputMessageTypeDef
+        ],
+    ) -> Items[ReservedNodeConfigurationOptionTypeDef]:
+        """Each element of ReservedNodeConfigurationOptionList in every page of
+        GetReservedNodeExchangeConfigurationOptions, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/GetReservedNodeExchangeConfigurationOptions
+        """
+        return self._items(
+            "GetReservedNodeExchangeConfigurationOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_reserved_node_exchange_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetReservedNodeExchangeOfferingsInputMessageTypeDef],
+    ) -> Items[ReservedNodeOfferingTypeDef]:
+        """Each element of ReservedNodeOfferings in every page of
+        GetReservedNodeExchangeOfferings, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/GetReservedNodeExchangeOfferings
+        """
+        return self._items(
+            "GetReservedNodeExchangeOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommendationsMessageTypeDef],
+    ) -> Items[RecommendationTypeDef]:
+        """Each element of Recommendations in every page of ListRecommendations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ListRecommendations
+        """
+        return self._items(
+            "ListRecommendations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_cluster_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeClustersMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ClusterAvailable.
+
+        Polls DescribeClusters in every target at once, every 60 seconds and at
+        most 30 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusters
+        """
+        return self._wait(
+            "ClusterAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_cluster_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeClustersMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ClusterDeleted.
+
+        Polls DescribeClusters in every target at once, every 60 seconds and at
+        most 30 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusters
+        """
+        return self._wait(
+            "ClusterDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_cluster_restored(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeClustersMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ClusterRestored.
+
+        Polls DescribeClusters in every target at once, every 60 seconds and at
+        most 30 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusters
+        """
+        return self._wait(
+            "ClusterRestored", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_snapshot_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeClusterSnapshotsMessageTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SnapshotAvailable.
+
+        Polls DescribeClusterSnapshots in every target at once, every 15 seconds
+        and at most 20 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterSnapshots
+        """
+        return self._wait(
+            "SnapshotAvailable", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,12 +19,14 @@ if TYPE_CHECKING:
         BatchExecuteStatementOutputTypeDef,
         CancelStatementRequestTypeDef,
         CancelStatementResponseTypeDef,
+        ColumnMetadataTypeDef,
         DescribeStatementRequestTypeDef,
         DescribeStatementResponseTypeDef,
         DescribeTableRequestTypeDef,
         DescribeTableResponseTypeDef,
         ExecuteStatementInputTypeDef,
         ExecuteStatementOutputTypeDef,
+        FieldTypeDef,
         GetStatementResultRequestTypeDef,
         GetStatementResultResponseTypeDef,
         GetStatementResultV2RequestTypeDef,
@@ -34,6 +39,9 @@ if TYPE_CHECKING:
         ListStatementsResponseTypeDef,
         ListTablesRequestTypeDef,
         ListTablesResponseTypeDef,
+        QueryRecordsTypeDef,
+        StatementDataTypeDef,
+        TableMemberTypeDef,
     )
 
 __all__ = ["MultiRegionRedshiftDataAPIService"]
@@ -172,3 +180,294 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListTables
         """
         return self._call("ListTables", kwargs)
+
+    def paginate_describe_table(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTableRequestTypeDef],
+    ) -> RegionResults[DescribeTableResponseTypeDef]:
+        """Every page of DescribeTable in every target, merged per target (botocore's
+        build_full_result).
+
+        Describes the detailed information about a table from metadata in the
+        cluster. The information includes its columns. A token is returned to page
+        through the column list. Depending on the authorization method, use one of
+        the following combinations of request parameters:
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/DescribeTable
+        """
+        return self._paginate(
+            "DescribeTable",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_statement_result(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetStatementResultRequestTypeDef],
+    ) -> RegionResults[GetStatementResultResponseTypeDef]:
+        """Every page of GetStatementResult in every target, merged per target
+        (botocore's build_full_result).
+
+        Fetches the temporarily cached result of an SQL statement in JSON format.
+        The ExecuteStatement or BatchExecuteStatement operation that ran the SQL
+        statement must have specified ResultFormat as JSON , or let the format
+        default to JSON. A token is returned to page through the statement
+        results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/GetStatementResult
+        """
+        return self._paginate(
+            "GetStatementResult",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_statement_result_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetStatementResultV2RequestTypeDef],
+    ) -> RegionResults[GetStatementResultV2ResponseTypeDef]:
+        """Every page of GetStatementResultV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Fetches the temporarily cached result of an SQL statement in CSV format.
+        The ExecuteStatement or BatchExecuteStatement operation that ran the SQL
+        statement must have specified ResultFormat as CSV. A token is returned to
+        page through the statement results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/GetStatementResultV2
+        """
+        return self._paginate(
+            "GetStatementResultV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatabasesRequestTypeDef],
+    ) -> RegionResults[ListDatabasesResponseTypeDef]:
+        """Every page of ListDatabases in every target, merged per target (botocore's
+        build_full_result).
+
+        List the databases in a cluster. A token is returned to page through the
+        database list. Depending on the authorization method, use one of the
+        following combinations of request parameters:
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListDatabases
+        """
+        return self._paginate(
+            "ListDatabases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSchemasRequestTypeDef],
+    ) -> RegionResults[ListSchemasResponseTypeDef]:
+        """Every page of ListSchemas in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the schemas in a database. A token is returned to page through the
+        schema list. Depending on the authorization method, use one of the
+        following combinations of request parameters:
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListSchemas
+        """
+        return self._paginate(
+            "ListSchemas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_statements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStatementsRequestTypeDef],
+    ) -> RegionResults[ListStatementsResponseTypeDef]:
+        """Every page of ListStatements in every target, merged per target
+        (botocore's build_full_result).
+
+        List of SQL statements. By default, only finished statements are shown. A
+        token is returned to page through the statement list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListStatements
+        """
+        return self._paginate(
+            "ListStatements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTablesRequestTypeDef],
+    ) -> RegionResults[ListTablesResponseTypeDef]:
+        """Every page of ListTables in every target, merged per target (botocore's
+        build_full_result).
+
+        List the tables in a database. If neither SchemaPattern nor TablePattern
+        are specified, then all tables in the database are returned. A token is
+        returned to page through the table list. Depending on the authorization
+        method, use one of the following combinations of request parameters:
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListTables
+        """
+        return self._paginate(
+            "ListTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_table(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTableRequestTypeDef],
+    ) -> Items[ColumnMetadataTypeDef]:
+        """Each element of ColumnList in every page of DescribeTable, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/DescribeTable
+        """
+        return self._items(
+            "DescribeTable", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_statement_result(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetStatementResultRequestTypeDef],
+    ) -> Items[list[FieldTypeDef]]:
+        """Each element of Records in every page of GetStatementResult, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/GetStatementResult
+        """
+        return self._items(
+            "GetStatementResult", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_statement_result_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetStatementResultV2RequestTypeDef],
+    ) -> Items[QueryRecordsTypeDef]:
+        """Each element of Records in every page of GetStatementResultV2, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/GetStatementResultV2
+        """
+        return self._items(
+            "GetStatementResultV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatabasesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Databases in every page of ListDatabases, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListDatabases
+        """
+        return self._items(
+            "ListDatabases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSchemasRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Schemas in every page of ListSchemas, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListSchemas
+        """
+        return self._items(
+            "ListSchemas", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_statements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStatementsRequestTypeDef],
+    ) -> Items[StatementDataTypeDef]:
+        """Each element of Statements in every page of ListStatements, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListStatements
+        """
+        return self._items(
+            "ListStatements", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTablesRequestTypeDef],
+    ) -> Items[TableMemberTypeDef]:
+        """Each element of Tables in every page of ListTables, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListTables
+        """
+        return self._items(
+            "ListTables", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AssociationTypeDef,
         ConvertRecoveryPointToSnapshotRequestTypeDef,
         ConvertRecoveryPointToSnapshotResponseTypeDef,
         CreateCustomDomainAssociationRequestTypeDef,
@@ -50,6 +54,7 @@ if TYPE_CHECKING:
         DeleteUsageLimitResponseTypeDef,
         DeleteWorkgroupRequestTypeDef,
         DeleteWorkgroupResponseTypeDef,
+        EndpointAccessTypeDef,
         GetCredentialsRequestTypeDef,
         GetCredentialsResponseTypeDef,
         GetCustomDomainAssociationRequestTypeDef,
@@ -110,8 +115,13 @@ if TYPE_CHECKING:
         ListUsageLimitsResponseTypeDef,
         ListWorkgroupsRequestTypeDef,
         ListWorkgroupsResponseTypeDef,
+        ManagedWorkgroupListItemTypeDef,
+        NamespaceTypeDef,
         PutResourcePolicyRequestTypeDef,
         PutResourcePolicyResponseTypeDef,
+        RecoveryPointTypeDef,
+        ReservationOfferingTypeDef,
+        ReservationTypeDef,
         RestoreFromRecoveryPointRequestTypeDef,
         RestoreFromRecoveryPointResponseTypeDef,
         RestoreFromSnapshotRequestTypeDef,
@@ -120,6 +130,11 @@ if TYPE_CHECKING:
         RestoreTableFromRecoveryPointResponseTypeDef,
         RestoreTableFromSnapshotRequestTypeDef,
         RestoreTableFromSnapshotResponseTypeDef,
+        ScheduledActionAssociationTypeDef,
+        ServerlessTrackTypeDef,
+        SnapshotCopyConfigurationTypeDef,
+        SnapshotTypeDef,
+        TableRestoreStatusTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -142,6 +157,8 @@ if TYPE_CHECKING:
         UpdateUsageLimitResponseTypeDef,
         UpdateWorkgroupRequestTypeDef,
         UpdateWorkgroupResponseTypeDef,
+        UsageLimitTypeDef,
+        WorkgroupTypeDef,
     )
 
 __all__ = ["MultiRegionRedshiftServerless"]
@@ -774,3 +791,561 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/UpdateWorkgroup
         """
         return self._call("UpdateWorkgroup", kwargs)
+
+    def paginate_list_custom_domain_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomDomainAssociationsRequestTypeDef],
+    ) -> RegionResults[ListCustomDomainAssociationsResponseTypeDef]:
+        """Every page of ListCustomDomainAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists custom domain associations for Amazon Redshift Serverless.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListCustomDomainAssociations
+        """
+        return self._paginate(
+            "ListCustomDomainAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_endpoint_access(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEndpointAccessRequestTypeDef],
+    ) -> RegionResults[ListEndpointAccessResponseTypeDef]:
+        """Every page of ListEndpointAccess in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an array of EndpointAccess objects and relevant information.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListEndpointAccess
+        """
+        return self._paginate(
+            "ListEndpointAccess",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_workgroups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedWorkgroupsRequestTypeDef],
+    ) -> RegionResults[ListManagedWorkgroupsResponseTypeDef]:
+        """Every page of ListManagedWorkgroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about a list of specified managed workgroups in your
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListManagedWorkgroups
+        """
+        return self._paginate(
+            "ListManagedWorkgroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNamespacesRequestTypeDef],
+    ) -> RegionResults[ListNamespacesResponseTypeDef]:
+        """Every page of ListNamespaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about a list of specified namespaces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListNamespaces
+        """
+        return self._paginate(
+            "ListNamespaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recovery_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecoveryPointsRequestTypeDef],
+    ) -> RegionResults[ListRecoveryPointsResponseTypeDef]:
+        """Every page of ListRecoveryPoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an array of recovery points.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListRecoveryPoints
+        """
+        return self._paginate(
+            "ListRecoveryPoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_reservation_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReservationOfferingsRequestTypeDef],
+    ) -> RegionResults[ListReservationOfferingsResponseTypeDef]:
+        """Every page of ListReservationOfferings in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the current reservation offerings in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListReservationOfferings
+        """
+        return self._paginate(
+            "ListReservationOfferings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_reservations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReservationsRequestTypeDef],
+    ) -> RegionResults[ListReservationsResponseTypeDef]:
+        """Every page of ListReservations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Reservation objects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListReservations
+        """
+        return self._paginate(
+            "ListReservations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_scheduled_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListScheduledActionsRequestTypeDef],
+    ) -> RegionResults[ListScheduledActionsResponseTypeDef]:
+        """Every page of ListScheduledActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of scheduled actions. You can use the flags to filter the
+        list of returned scheduled actions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListScheduledActions
+        """
+        return self._paginate(
+            "ListScheduledActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_snapshot_copy_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSnapshotCopyConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListSnapshotCopyConfigurationsResponseTypeDef]:
+        """Every page of ListSnapshotCopyConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of snapshot copy configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListSnapshotCopyConfigurations
+        """
+        return self._paginate(
+            "ListSnapshotCopyConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSnapshotsRequestTypeDef],
+    ) -> RegionResults[ListSnapshotsResponseTypeDef]:
+        """Every page of ListSnapshots in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of snapshots.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListSnapshots
+        """
+        return self._paginate(
+            "ListSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_table_restore_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTableRestoreStatusRequestTypeDef],
+    ) -> RegionResults[ListTableRestoreStatusResponseTypeDef]:
+        """Every page of ListTableRestoreStatus in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about an array of TableRestoreStatus objects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListTableRestoreStatus
+        """
+        return self._paginate(
+            "ListTableRestoreStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tracks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTracksRequestTypeDef],
+    ) -> RegionResults[ListTracksResponseTypeDef]:
+        """Every page of ListTracks in every target, merged per target (botocore's
+        build_full_result).
+
+        List the Amazon Redshift Serverless versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListTracks
+        """
+        return self._paginate(
+            "ListTracks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_usage_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsageLimitsRequestTypeDef],
+    ) -> RegionResults[ListUsageLimitsResponseTypeDef]:
+        """Every page of ListUsageLimits in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all usage limits within Amazon Redshift Serverless.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListUsageLimits
+        """
+        return self._paginate(
+            "ListUsageLimits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workgroups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkgroupsRequestTypeDef],
+    ) -> RegionResults[ListWorkgroupsResponseTypeDef]:
+        """Every page of ListWorkgroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about a list of specified workgroups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListWorkgroups
+        """
+        return self._paginate(
+            "ListWorkgroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_custom_domain_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomDomainAssociationsRequestTypeDef],
+    ) -> Items[AssociationTypeDef]:
+        """Each element of associations in every page of
+        ListCustomDomainAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListCustomDomainAssociations
+        """
+        return self._items(
+            "ListCustomDomainAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_endpoint_access(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEndpointAccessRequestTypeDef],
+    ) -> Items[EndpointAccessTypeDef]:
+        """Each element of endpoints in every page of ListEndpointAccess, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListEndpointAccess
+        """
+        return self._items(
+            "ListEndpointAccess", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_managed_workgroups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedWorkgroupsRequestTypeDef],
+    ) -> Items[ManagedWorkgroupListItemTypeDef]:
+        """Each element of managedWorkgroups in every page of ListManagedWorkgroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListManagedWorkgroups
+        """
+        return self._items(
+            "ListManagedWorkgroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNamespacesRequestTypeDef],
+    ) -> Items[NamespaceTypeDef]:
+        """Each element of namespaces in every page of ListNamespaces, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListNamespaces
+        """
+        return self._items(
+            "ListNamespaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recovery_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecoveryPointsRequestTypeDef],
+    ) -> Items[RecoveryPointTypeDef]:
+        """Each element of recoveryPoints in every page of ListRecoveryPoints, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListRecoveryPoints
+        """
+        return self._items(
+            "ListRecoveryPoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_reservation_offerings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReservationOfferingsRequestTypeDef],
+    ) -> Items[ReservationOfferingTypeDef]:
+        """Each element of reservationOfferingsList in every page of
+        ListReservationOfferings, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListReservationOfferings
+        """
+        return self._items(
+            "ListReservationOfferings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_reservations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReservationsRequestTypeDef],
+    ) -> Items[ReservationTypeDef]:
+        """Each element of reservationsList in every page of ListReservations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListReservations
+        """
+        return self._items(
+            "ListReservations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_scheduled_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListScheduledActionsRequestTypeDef],
+    ) -> Items[ScheduledActionAssociationTypeDef]:
+        """Each element of scheduledActions in every page of ListScheduledActions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListScheduledActions
+        """
+        return self._items(
+            "ListScheduledActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_snapshot_copy_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSnapshotCopyConfigurationsRequestTypeDef],
+    ) -> Items[SnapshotCopyConfigurationTypeDef]:
+        """Each element of snapshotCopyConfigurations in every page of
+        ListSnapshotCopyConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListSnapshotCopyConfigurations
+        """
+        return self._items(
+            "ListSnapshotCopyConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSnapshotsRequestTypeDef],
+    ) -> Items[SnapshotTypeDef]:
+        """Each element of snapshots in every page of ListSnapshots, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListSnapshots
+        """
+        return self._items(
+            "ListSnapshots", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_table_restore_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTableRestoreStatusRequestTypeDef],
+    ) -> Items[TableRestoreStatusTypeDef]:
+        """Each element of tableRestoreStatuses in every page of
+        ListTableRestoreStatus, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListTableRestoreStatus
+        """
+        return self._items(
+            "ListTableRestoreStatus", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tracks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTracksRequestTypeDef],
+    ) -> Items[ServerlessTrackTypeDef]:
+        """Each element of tracks in every page of ListTracks, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListTracks
+        """
+        return self._items(
+            "ListTracks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_usage_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsageLimitsRequestTypeDef],
+    ) -> Items[UsageLimitTypeDef]:
+        """Each element of usageLimits in every page of ListUsageLimits, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListUsageLimits
+        """
+        return self._items(
+            "ListUsageLimits", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workgroups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkgroupsRequestTypeDef],
+    ) -> Items[WorkgroupTypeDef]:
+        """Each element of workgroups in every page of ListWorkgroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListWorkgroups
+        """
+        return self._items(
+            "ListWorkgroups", kwargs, max_items=max_items, page_size=page_size
+        )

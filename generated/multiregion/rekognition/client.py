@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
         CreateStreamProcessorResponseTypeDef,
         CreateUserRequestTypeDef,
         CreateUserResponseTypeDef,
+        DatasetLabelDescriptionTypeDef,
         DeleteCollectionRequestTypeDef,
         DeleteCollectionResponseTypeDef,
         DeleteDatasetRequestTypeDef,
@@ -74,6 +78,7 @@ if TYPE_CHECKING:
         DisassociateFacesResponseTypeDef,
         DistributeDatasetEntriesRequestTypeDef,
         DistributeDatasetEntriesResponseTypeDef,
+        FaceTypeDef,
         GetCelebrityInfoRequestTypeDef,
         GetCelebrityInfoResponseTypeDef,
         GetCelebrityRecognitionRequestTypeDef,
@@ -116,6 +121,9 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListUsersRequestTypeDef,
         ListUsersResponseTypeDef,
+        ProjectDescriptionTypeDef,
+        ProjectPolicyTypeDef,
+        ProjectVersionDescriptionTypeDef,
         PutProjectPolicyRequestTypeDef,
         PutProjectPolicyResponseTypeDef,
         RecognizeCelebritiesRequestTypeDef,
@@ -154,6 +162,7 @@ if TYPE_CHECKING:
         StopProjectVersionResponseTypeDef,
         StopStreamProcessorRequestTypeDef,
         StopStreamProcessorResponseTypeDef,
+        StreamProcessorTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -162,6 +171,7 @@ if TYPE_CHECKING:
         UpdateDatasetEntriesResponseTypeDef,
         UpdateStreamProcessorRequestTypeDef,
         UpdateStreamProcessorResponseTypeDef,
+        UserTypeDef,
     )
 
 __all__ = ["MultiRegionRekognition"]
@@ -977,3 +987,411 @@ class MultiRegionRekognition(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/UpdateStreamProcessor
         """
         return self._call("UpdateStreamProcessor", kwargs)
+
+    def paginate_describe_project_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeProjectVersionsRequestTypeDef],
+    ) -> RegionResults[DescribeProjectVersionsResponseTypeDef]:
+        """Every page of DescribeProjectVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists and describes the versions of an Amazon Rekognition project. You can
+        specify up to 10 model or adapter versions in ProjectVersionArns. If you
+        don't specify a value, descriptions for all model/adapter versions in the
+        project are returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DescribeProjectVersions
+        """
+        return self._paginate(
+            "DescribeProjectVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeProjectsRequestTypeDef],
+    ) -> RegionResults[DescribeProjectsResponseTypeDef]:
+        """Every page of DescribeProjects in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about your Rekognition projects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DescribeProjects
+        """
+        return self._paginate(
+            "DescribeProjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_collections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCollectionsRequestTypeDef],
+    ) -> RegionResults[ListCollectionsResponseTypeDef]:
+        """Every page of ListCollections in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns list of collection IDs in your account. If the result is
+        truncated, the response also provides a NextToken that you can use in the
+        subsequent request to fetch the next set of collection IDs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListCollections
+        """
+        return self._paginate(
+            "ListCollections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dataset_entries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatasetEntriesRequestTypeDef],
+    ) -> RegionResults[ListDatasetEntriesResponseTypeDef]:
+        """Every page of ListDatasetEntries in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation applies only to Amazon Rekognition Custom Labels.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListDatasetEntries
+        """
+        return self._paginate(
+            "ListDatasetEntries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dataset_labels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatasetLabelsRequestTypeDef],
+    ) -> RegionResults[ListDatasetLabelsResponseTypeDef]:
+        """Every page of ListDatasetLabels in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation applies only to Amazon Rekognition Custom Labels.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListDatasetLabels
+        """
+        return self._paginate(
+            "ListDatasetLabels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_faces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFacesRequestTypeDef],
+    ) -> RegionResults[ListFacesResponseTypeDef]:
+        """Every page of ListFaces in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns metadata for faces in the specified collection. This metadata
+        includes information such as the bounding box coordinates, the confidence
+        (that the bounding box contains a face), and face ID. For an example, see
+        Listing Faces in a Collection in the Amazon Rekognition Developer Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListFaces
+        """
+        return self._paginate(
+            "ListFaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_project_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProjectPoliciesRequestTypeDef],
+    ) -> RegionResults[ListProjectPoliciesResponseTypeDef]:
+        """Every page of ListProjectPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation applies only to Amazon Rekognition Custom Labels.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListProjectPolicies
+        """
+        return self._paginate(
+            "ListProjectPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stream_processors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStreamProcessorsRequestTypeDef],
+    ) -> RegionResults[ListStreamProcessorsResponseTypeDef]:
+        """Every page of ListStreamProcessors in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of stream processors that you have created with
+        CreateStreamProcessor.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListStreamProcessors
+        """
+        return self._paginate(
+            "ListStreamProcessors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> RegionResults[ListUsersResponseTypeDef]:
+        """Every page of ListUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns metadata of the User such as UserID in the specified collection.
+        Anonymous User (to reserve faces without any identity) is not returned as
+        part of this request. The results are sorted by system generated primary
+        key ID. If the response is truncated, NextToken is returned in the
+        response that can be used in the subsequent request to retrieve the next
+        set of identities.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListUsers
+        """
+        return self._paginate(
+            "ListUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_project_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeProjectVersionsRequestTypeDef],
+    ) -> Items[ProjectVersionDescriptionTypeDef]:
+        """Each element of ProjectVersionDescriptions in every page of
+        DescribeProjectVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DescribeProjectVersions
+        """
+        return self._items(
+            "DescribeProjectVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeProjectsRequestTypeDef],
+    ) -> Items[ProjectDescriptionTypeDef]:
+        """Each element of ProjectDescriptions in every page of DescribeProjects,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DescribeProjects
+        """
+        return self._items(
+            "DescribeProjects", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_collections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCollectionsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of CollectionIds in every page of ListCollections, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListCollections
+        """
+        return self._items(
+            "ListCollections", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dataset_entries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatasetEntriesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of DatasetEntries in every page of ListDatasetEntries, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListDatasetEntries
+        """
+        return self._items(
+            "ListDatasetEntries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dataset_labels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatasetLabelsRequestTypeDef],
+    ) -> Items[DatasetLabelDescriptionTypeDef]:
+        """Each element of DatasetLabelDescriptions in every page of
+        ListDatasetLabels, from every target, as its page arrives (tagged with its
+        target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListDatasetLabels
+        """
+        return self._items(
+            "ListDatasetLabels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_faces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFacesRequestTypeDef],
+    ) -> Items[FaceTypeDef]:
+        """Each element of Faces in every page of ListFaces, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListFaces
+        """
+        return self._items(
+            "ListFaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_project_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProjectPoliciesRequestTypeDef],
+    ) -> Items[ProjectPolicyTypeDef]:
+        """Each element of ProjectPolicies in every page of ListProjectPolicies, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListProjectPolicies
+        """
+        return self._items(
+            "ListProjectPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_stream_processors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStreamProcessorsRequestTypeDef],
+    ) -> Items[StreamProcessorTypeDef]:
+        """Each element of StreamProcessors in every page of ListStreamProcessors,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListStreamProcessors
+        """
+        return self._items(
+            "ListStreamProcessors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of Users in every page of ListUsers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListUsers
+        """
+        return self._items(
+            "ListUsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_project_version_running(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeProjectVersionsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the ProjectVersion is running.
+
+        Polls DescribeProjectVersions in every target at once, every 30 seconds
+        and at most 40 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DescribeProjectVersions
+        """
+        return self._wait(
+            "ProjectVersionRunning", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_project_version_training_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeProjectVersionsRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until the ProjectVersion training completes.
+
+        Polls DescribeProjectVersions in every target at once, every 120 seconds
+        and at most 360 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DescribeProjectVersions
+        """
+        return self._wait(
+            "ProjectVersionTrainingCompleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )

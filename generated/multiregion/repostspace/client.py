@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
         BatchRemoveChannelRoleFromAccessorsOutputTypeDef,
         BatchRemoveRoleInputTypeDef,
         BatchRemoveRoleOutputTypeDef,
+        ChannelDataTypeDef,
         CreateChannelInputTypeDef,
         CreateChannelOutputTypeDef,
         CreateSpaceInputTypeDef,
@@ -39,6 +43,7 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         RegisterAdminInputTypeDef,
         SendInvitesInputTypeDef,
+        SpaceDataTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -247,3 +252,159 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/UpdateSpace
         """
         return self._call("UpdateSpace", kwargs)
+
+    def paginate_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChannelsInputTypeDef],
+    ) -> RegionResults[ListChannelsOutputTypeDef]:
+        """Every page of ListChannels in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns the list of channel within a private re:Post with some information
+        about each channel.
+
+        https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/ListChannels
+        """
+        return self._paginate(
+            "ListChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_spaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSpacesInputTypeDef],
+    ) -> RegionResults[ListSpacesOutputTypeDef]:
+        """Every page of ListSpaces in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of AWS re:Post Private private re:Posts in the account with
+        some information about each private re:Post.
+
+        https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/ListSpaces
+        """
+        return self._paginate(
+            "ListSpaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChannelsInputTypeDef],
+    ) -> Items[ChannelDataTypeDef]:
+        """Each element of channels in every page of ListChannels, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/ListChannels
+        """
+        return self._items(
+            "ListChannels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_spaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSpacesInputTypeDef],
+    ) -> Items[SpaceDataTypeDef]:
+        """Each element of spaces in every page of ListSpaces, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/ListSpaces
+        """
+        return self._items(
+            "ListSpaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_channel_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetChannelInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ChannelCreated.
+
+        Polls GetChannel in every target at once, every 2 seconds and at most 60
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/GetChannel
+        """
+        return self._wait(
+            "ChannelCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_channel_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetChannelInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ChannelDeleted.
+
+        Polls GetChannel in every target at once, every 2 seconds and at most 60
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/GetChannel
+        """
+        return self._wait(
+            "ChannelDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_space_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetSpaceInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SpaceCreated.
+
+        Polls GetSpace in every target at once, every 300 seconds and at most 24
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/GetSpace
+        """
+        return self._wait(
+            "SpaceCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_space_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetSpaceInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SpaceDeleted.
+
+        Polls GetSpace in every target at once, every 300 seconds and at most 24
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/GetSpace
+        """
+        return self._wait(
+            "SpaceDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

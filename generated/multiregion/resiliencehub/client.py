@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -64,6 +67,7 @@ if TYPE_CHECKING:
         DescribeResiliencyPolicyResponseTypeDef,
         DescribeResourceGroupingRecommendationTaskRequestTypeDef,
         DescribeResourceGroupingRecommendationTaskResponseTypeDef,
+        GroupingRecommendationTypeDef,
         ImportResourcesToDraftAppVersionRequestTypeDef,
         ImportResourcesToDraftAppVersionResponseTypeDef,
         ListAlarmRecommendationsRequestTypeDef,
@@ -118,6 +122,7 @@ if TYPE_CHECKING:
         RemoveDraftAppVersionResourceMappingsResponseTypeDef,
         ResolveAppVersionResourcesRequestTypeDef,
         ResolveAppVersionResourcesResponseTypeDef,
+        ResourceDriftTypeDef,
         StartAppAssessmentRequestTypeDef,
         StartAppAssessmentResponseTypeDef,
         StartMetricsExportRequestTypeDef,
@@ -768,3 +773,129 @@ class MultiRegionResilienceHub(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/UpdateResiliencyPolicy
         """
         return self._call("UpdateResiliencyPolicy", kwargs)
+
+    def paginate_list_app_assessment_resource_drifts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAppAssessmentResourceDriftsRequestTypeDef],
+    ) -> RegionResults[ListAppAssessmentResourceDriftsResponseTypeDef]:
+        """Every page of ListAppAssessmentResourceDrifts in every target, merged per
+        target (botocore's build_full_result).
+
+        List of resource drifts that were detected while running an assessment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppAssessmentResourceDrifts
+        """
+        return self._paginate(
+            "ListAppAssessmentResourceDrifts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMetricsRequestTypeDef],
+    ) -> RegionResults[ListMetricsResponseTypeDef]:
+        """Every page of ListMetrics in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the metrics that can be exported.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListMetrics
+        """
+        return self._paginate(
+            "ListMetrics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_grouping_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceGroupingRecommendationsRequestTypeDef],
+    ) -> RegionResults[ListResourceGroupingRecommendationsResponseTypeDef]:
+        """Every page of ListResourceGroupingRecommendations in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the resource grouping recommendations suggested by Resilience Hub
+        for your application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListResourceGroupingRecommendations
+        """
+        return self._paginate(
+            "ListResourceGroupingRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_app_assessment_resource_drifts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAppAssessmentResourceDriftsRequestTypeDef],
+    ) -> Items[ResourceDriftTypeDef]:
+        """Each element of resourceDrifts in every page of
+        ListAppAssessmentResourceDrifts, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppAssessmentResourceDrifts
+        """
+        return self._items(
+            "ListAppAssessmentResourceDrifts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMetricsRequestTypeDef],
+    ) -> Items[list[str]]:
+        """Each element of rows in every page of ListMetrics, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListMetrics
+        """
+        return self._items(
+            "ListMetrics", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_grouping_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceGroupingRecommendationsRequestTypeDef],
+    ) -> Items[GroupingRecommendationTypeDef]:
+        """Each element of groupingRecommendations in every page of
+        ListResourceGroupingRecommendations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListResourceGroupingRecommendations
+        """
+        return self._items(
+            "ListResourceGroupingRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

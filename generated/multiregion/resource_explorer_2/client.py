@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
         GetServiceViewOutputTypeDef,
         GetViewInputTypeDef,
         GetViewOutputTypeDef,
+        IndexTypeDef,
         ListIndexesForMembersInputTypeDef,
         ListIndexesForMembersOutputTypeDef,
         ListIndexesInputTypeDef,
@@ -61,8 +65,13 @@ if TYPE_CHECKING:
         ListTagsForResourceOutputTypeDef,
         ListViewsInputTypeDef,
         ListViewsOutputTypeDef,
+        MemberIndexTypeDef,
+        RegionStatusTypeDef,
+        ResourceTypeDef,
         SearchInputTypeDef,
         SearchOutputTypeDef,
+        StreamingAccessDetailsTypeDef,
+        SupportedResourceTypeTypeDef,
         TagResourceInputTypeDef,
         TagResourceOutputTypeDef,
         UntagResourceInputTypeDef,
@@ -434,3 +443,459 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/UpdateView
         """
         return self._call("UpdateView", kwargs)
+
+    def paginate_get_resource_explorer_setup(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetResourceExplorerSetupInputTypeDef],
+    ) -> RegionResults[GetResourceExplorerSetupOutputTypeDef]:
+        """Every page of GetResourceExplorerSetup in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the status and details of a Resource Explorer setup operation.
+        This operation returns information about the progress of creating or
+        deleting Resource Explorer configurations across Regions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/GetResourceExplorerSetup
+        """
+        return self._paginate(
+            "GetResourceExplorerSetup",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_indexes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIndexesInputTypeDef],
+    ) -> RegionResults[ListIndexesOutputTypeDef]:
+        """Every page of ListIndexes in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of all of the indexes in Amazon Web Services Regions that
+        are currently collecting resource information for Amazon Web Services
+        Resource Explorer.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListIndexes
+        """
+        return self._paginate(
+            "ListIndexes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_indexes_for_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIndexesForMembersInputTypeDef],
+    ) -> RegionResults[ListIndexesForMembersOutputTypeDef]:
+        """Every page of ListIndexesForMembers in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of a member's indexes in all Amazon Web Services Regions
+        that are currently collecting resource information for Amazon Web Services
+        Resource Explorer. Only the management account or a delegated
+        administrator with service access enabled can invoke this API call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListIndexesForMembers
+        """
+        return self._paginate(
+            "ListIndexesForMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedViewsInputTypeDef],
+    ) -> RegionResults[ListManagedViewsOutputTypeDef]:
+        """Every page of ListManagedViews in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Amazon resource names (ARNs) of the Amazon Web Services-managed
+        views available in the Amazon Web Services Region in which you call this
+        operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListManagedViews
+        """
+        return self._paginate(
+            "ListManagedViews",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourcesInputTypeDef],
+    ) -> RegionResults[ListResourcesOutputTypeDef]:
+        """Every page of ListResources in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of resources and their details that match the specified
+        criteria. This query must use a view. If you don’t explicitly specify a
+        view, then Resource Explorer uses the default view for the Amazon Web
+        Services Region in which you call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListResources
+        """
+        return self._paginate(
+            "ListResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_indexes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceIndexesInputTypeDef],
+    ) -> RegionResults[ListServiceIndexesOutputTypeDef]:
+        """Every page of ListServiceIndexes in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Resource Explorer indexes across the specified Amazon Web
+        Services Regions. This operation returns information about indexes
+        including their ARNs, types, and Regions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListServiceIndexes
+        """
+        return self._paginate(
+            "ListServiceIndexes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceViewsInputTypeDef],
+    ) -> RegionResults[ListServiceViewsOutputTypeDef]:
+        """Every page of ListServiceViews in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Resource Explorer service views available in the current Amazon
+        Web Services account. This operation returns the ARNs of available service
+        views.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListServiceViews
+        """
+        return self._paginate(
+            "ListServiceViews",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_streaming_access_for_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStreamingAccessForServicesInputTypeDef],
+    ) -> RegionResults[ListStreamingAccessForServicesOutputTypeDef]:
+        """Every page of ListStreamingAccessForServices in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of Amazon Web Services services that have been granted
+        streaming access to your Resource Explorer data. Streaming access allows
+        Amazon Web Services services to receive real-time updates about your
+        resources as they are indexed by Resource Explorer.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListStreamingAccessForServices
+        """
+        return self._paginate(
+            "ListStreamingAccessForServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_supported_resource_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSupportedResourceTypesInputTypeDef],
+    ) -> RegionResults[ListSupportedResourceTypesOutputTypeDef]:
+        """Every page of ListSupportedResourceTypes in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list of all resource types currently supported by Amazon Web
+        Services Resource Explorer.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListSupportedResourceTypes
+        """
+        return self._paginate(
+            "ListSupportedResourceTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListViewsInputTypeDef],
+    ) -> RegionResults[ListViewsOutputTypeDef]:
+        """Every page of ListViews in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the Amazon resource names (ARNs) of the views available in the
+        Amazon Web Services Region in which you call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListViews
+        """
+        return self._paginate(
+            "ListViews",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchInputTypeDef],
+    ) -> RegionResults[SearchOutputTypeDef]:
+        """Every page of Search in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches for resources and displays details about all resources that match
+        the specified criteria. You must specify a query string.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/Search
+        """
+        return self._paginate(
+            "Search",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_resource_explorer_setup(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetResourceExplorerSetupInputTypeDef],
+    ) -> Items[RegionStatusTypeDef]:
+        """Each element of Regions in every page of GetResourceExplorerSetup, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/GetResourceExplorerSetup
+        """
+        return self._items(
+            "GetResourceExplorerSetup", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_indexes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIndexesInputTypeDef],
+    ) -> Items[IndexTypeDef]:
+        """Each element of Indexes in every page of ListIndexes, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListIndexes
+        """
+        return self._items(
+            "ListIndexes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_indexes_for_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIndexesForMembersInputTypeDef],
+    ) -> Items[MemberIndexTypeDef]:
+        """Each element of Indexes in every page of ListIndexesForMembers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListIndexesForMembers
+        """
+        return self._items(
+            "ListIndexesForMembers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_managed_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedViewsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of ManagedViews in every page of ListManagedViews, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListManagedViews
+        """
+        return self._items(
+            "ListManagedViews", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourcesInputTypeDef],
+    ) -> Items[ResourceTypeDef]:
+        """Each element of Resources in every page of ListResources, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListResources
+        """
+        return self._items(
+            "ListResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_service_indexes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceIndexesInputTypeDef],
+    ) -> Items[IndexTypeDef]:
+        """Each element of Indexes in every page of ListServiceIndexes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListServiceIndexes
+        """
+        return self._items(
+            "ListServiceIndexes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_service_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceViewsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of ServiceViews in every page of ListServiceViews, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListServiceViews
+        """
+        return self._items(
+            "ListServiceViews", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_streaming_access_for_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStreamingAccessForServicesInputTypeDef],
+    ) -> Items[StreamingAccessDetailsTypeDef]:
+        """Each element of StreamingAccessForServices in every page of
+        ListStreamingAccessForServices, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListStreamingAccessForServices
+        """
+        return self._items(
+            "ListStreamingAccessForServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_supported_resource_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSupportedResourceTypesInputTypeDef],
+    ) -> Items[SupportedResourceTypeTypeDef]:
+        """Each element of ResourceTypes in every page of ListSupportedResourceTypes,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListSupportedResourceTypes
+        """
+        return self._items(
+            "ListSupportedResourceTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListViewsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of Views in every page of ListViews, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListViews
+        """
+        return self._items(
+            "ListViews", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchInputTypeDef],
+    ) -> Items[ResourceTypeDef]:
+        """Each element of Resources in every page of Search, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/Search
+        """
+        return self._items("Search", kwargs, max_items=max_items, page_size=page_size)

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -29,8 +32,10 @@ if TYPE_CHECKING:
         GetTagSyncTaskOutputTypeDef,
         GetTagsInputTypeDef,
         GetTagsOutputTypeDef,
+        GroupIdentifierTypeDef,
         GroupResourcesInputTypeDef,
         GroupResourcesOutputTypeDef,
+        GroupingStatusesItemTypeDef,
         ListGroupResourcesInputTypeDef,
         ListGroupResourcesOutputTypeDef,
         ListGroupingStatusesInputTypeDef,
@@ -41,12 +46,14 @@ if TYPE_CHECKING:
         ListTagSyncTasksOutputTypeDef,
         PutGroupConfigurationInputTypeDef,
         PutGroupConfigurationOutputTypeDef,
+        ResourceIdentifierTypeDef,
         SearchResourcesInputTypeDef,
         SearchResourcesOutputTypeDef,
         StartTagSyncTaskInputTypeDef,
         StartTagSyncTaskOutputTypeDef,
         TagInputTypeDef,
         TagOutputTypeDef,
+        TagSyncTaskItemTypeDef,
         UngroupResourcesInputTypeDef,
         UngroupResourcesOutputTypeDef,
         UntagInputTypeDef,
@@ -325,3 +332,204 @@ class MultiRegionResourceGroups(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/UpdateGroupQuery
         """
         return self._call("UpdateGroupQuery", kwargs)
+
+    def paginate_list_group_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupResourcesInputTypeDef],
+    ) -> RegionResults[ListGroupResourcesOutputTypeDef]:
+        """Every page of ListGroupResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Amazon resource names (ARNs) of the resources that are
+        members of a specified resource group.
+
+        Deprecated parameters: GroupName.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/ListGroupResources
+        """
+        return self._paginate(
+            "ListGroupResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_grouping_statuses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupingStatusesInputTypeDef],
+    ) -> RegionResults[ListGroupingStatusesOutputTypeDef]:
+        """Every page of ListGroupingStatuses in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the status of the last grouping or ungrouping action for each
+        resource in the specified application group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/ListGroupingStatuses
+        """
+        return self._paginate(
+            "ListGroupingStatuses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupsInputTypeDef],
+    ) -> RegionResults[ListGroupsOutputTypeDef]:
+        """Every page of ListGroups in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of existing Resource Groups in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/ListGroups
+        """
+        return self._paginate(
+            "ListGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tag_sync_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagSyncTasksInputTypeDef],
+    ) -> RegionResults[ListTagSyncTasksOutputTypeDef]:
+        """Every page of ListTagSyncTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of tag-sync tasks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/ListTagSyncTasks
+        """
+        return self._paginate(
+            "ListTagSyncTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchResourcesInputTypeDef],
+    ) -> RegionResults[SearchResourcesOutputTypeDef]:
+        """Every page of SearchResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Amazon Web Services resource identifiers that matches
+        the specified query. The query uses the same format as a resource query in
+        a CreateGroup or UpdateGroupQuery operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/SearchResources
+        """
+        return self._paginate(
+            "SearchResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_group_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupResourcesInputTypeDef],
+    ) -> Items[ResourceIdentifierTypeDef]:
+        """Each element of ResourceIdentifiers in every page of ListGroupResources,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/ListGroupResources
+        """
+        return self._items(
+            "ListGroupResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_grouping_statuses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupingStatusesInputTypeDef],
+    ) -> Items[GroupingStatusesItemTypeDef]:
+        """Each element of GroupingStatuses in every page of ListGroupingStatuses,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/ListGroupingStatuses
+        """
+        return self._items(
+            "ListGroupingStatuses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupsInputTypeDef],
+    ) -> Items[GroupIdentifierTypeDef]:
+        """Each element of GroupIdentifiers in every page of ListGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/ListGroups
+        """
+        return self._items(
+            "ListGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tag_sync_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagSyncTasksInputTypeDef],
+    ) -> Items[TagSyncTaskItemTypeDef]:
+        """Each element of TagSyncTasks in every page of ListTagSyncTasks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/ListTagSyncTasks
+        """
+        return self._items(
+            "ListTagSyncTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchResourcesInputTypeDef],
+    ) -> Items[ResourceIdentifierTypeDef]:
+        """Each element of ResourceIdentifiers in every page of SearchResources, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/SearchResources
+        """
+        return self._items(
+            "SearchResources", kwargs, max_items=max_items, page_size=page_size
+        )

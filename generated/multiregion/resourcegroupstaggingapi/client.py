@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -23,8 +26,11 @@ if TYPE_CHECKING:
         GetTagValuesOutputTypeDef,
         ListRequiredTagsInputTypeDef,
         ListRequiredTagsOutputTypeDef,
+        RequiredTagTypeDef,
+        ResourceTagMappingTypeDef,
         StartReportCreationInputTypeDef,
         StartReportCreationOutputTypeDef,
+        SummaryTypeDef,
         TagResourcesInputTypeDef,
         TagResourcesOutputTypeDef,
         UntagResourcesInputTypeDef,
@@ -131,3 +137,203 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/UntagResources
         """
         return self._call("UntagResources", kwargs)
+
+    def paginate_get_compliance_summary(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetComplianceSummaryInputTypeDef],
+    ) -> RegionResults[GetComplianceSummaryOutputTypeDef]:
+        """Every page of GetComplianceSummary in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a table that shows counts of resources that are noncompliant with
+        their tag policies.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/GetComplianceSummary
+        """
+        return self._paginate(
+            "GetComplianceSummary",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetResourcesInputTypeDef],
+    ) -> RegionResults[GetResourcesOutputTypeDef]:
+        """Every page of GetResources in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns all the tagged or previously tagged resources that are located in
+        the specified Amazon Web Services Region for the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/GetResources
+        """
+        return self._paginate(
+            "GetResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_tag_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTagKeysInputTypeDef],
+    ) -> RegionResults[GetTagKeysOutputTypeDef]:
+        """Every page of GetTagKeys in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns all tag keys currently in use in the specified Amazon Web Services
+        Region for the calling account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/GetTagKeys
+        """
+        return self._paginate(
+            "GetTagKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_tag_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTagValuesInputTypeDef],
+    ) -> RegionResults[GetTagValuesOutputTypeDef]:
+        """Every page of GetTagValues in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns all tag values for the specified key that are used in the
+        specified Amazon Web Services Region for the calling account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/GetTagValues
+        """
+        return self._paginate(
+            "GetTagValues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_required_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRequiredTagsInputTypeDef],
+    ) -> RegionResults[ListRequiredTagsOutputTypeDef]:
+        """Every page of ListRequiredTags in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the required tags for supported resource types in an Amazon Web
+        Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/ListRequiredTags
+        """
+        return self._paginate(
+            "ListRequiredTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_compliance_summary(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetComplianceSummaryInputTypeDef],
+    ) -> Items[SummaryTypeDef]:
+        """Each element of SummaryList in every page of GetComplianceSummary, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/GetComplianceSummary
+        """
+        return self._items(
+            "GetComplianceSummary", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetResourcesInputTypeDef],
+    ) -> Items[ResourceTagMappingTypeDef]:
+        """Each element of ResourceTagMappingList in every page of GetResources, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/GetResources
+        """
+        return self._items(
+            "GetResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_tag_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTagKeysInputTypeDef],
+    ) -> Items[str]:
+        """Each element of TagKeys in every page of GetTagKeys, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/GetTagKeys
+        """
+        return self._items(
+            "GetTagKeys", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_tag_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTagValuesInputTypeDef],
+    ) -> Items[str]:
+        """Each element of TagValues in every page of GetTagValues, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/GetTagValues
+        """
+        return self._items(
+            "GetTagValues", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_required_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRequiredTagsInputTypeDef],
+    ) -> Items[RequiredTagTypeDef]:
+        """Each element of RequiredTags in every page of ListRequiredTags, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/ListRequiredTags
+        """
+        return self._items(
+            "ListRequiredTags", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,12 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         CreateProfileRequestTypeDef,
         CreateTrustAnchorRequestTypeDef,
         CrlDetailResponseTypeDef,
+        CrlDetailTypeDef,
         DeleteAttributeMappingRequestTypeDef,
         DeleteAttributeMappingResponseTypeDef,
         ImportCrlRequestTypeDef,
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListTrustAnchorsResponseTypeDef,
         ProfileDetailResponseTypeDef,
+        ProfileDetailTypeDef,
         PutAttributeMappingRequestTypeDef,
         PutAttributeMappingResponseTypeDef,
         PutNotificationSettingsRequestTypeDef,
@@ -37,9 +42,11 @@ if TYPE_CHECKING:
         ScalarSubjectRequestTypeDef,
         ScalarTrustAnchorRequestTypeDef,
         SubjectDetailResponseTypeDef,
+        SubjectSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         TrustAnchorDetailResponseTypeDef,
+        TrustAnchorDetailTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateCrlRequestTypeDef,
@@ -368,3 +375,161 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/UpdateTrustAnchor
         """
         return self._call("UpdateTrustAnchor", kwargs)
+
+    def paginate_list_crls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRequestTypeDef],
+    ) -> RegionResults[ListCrlsResponseTypeDef]:
+        """Every page of ListCrls in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all certificate revocation lists (CRL) in the authenticated account
+        and Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/ListCrls
+        """
+        return self._paginate(
+            "ListCrls",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRequestTypeDef],
+    ) -> RegionResults[ListProfilesResponseTypeDef]:
+        """Every page of ListProfiles in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all profiles in the authenticated account and Amazon Web Services
+        Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/ListProfiles
+        """
+        return self._paginate(
+            "ListProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_subjects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRequestTypeDef],
+    ) -> RegionResults[ListSubjectsResponseTypeDef]:
+        """Every page of ListSubjects in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the subjects in the authenticated account and Amazon Web Services
+        Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/ListSubjects
+        """
+        return self._paginate(
+            "ListSubjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_trust_anchors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRequestTypeDef],
+    ) -> RegionResults[ListTrustAnchorsResponseTypeDef]:
+        """Every page of ListTrustAnchors in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the trust anchors in the authenticated account and Amazon Web
+        Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/ListTrustAnchors
+        """
+        return self._paginate(
+            "ListTrustAnchors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_crls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRequestTypeDef],
+    ) -> Items[CrlDetailTypeDef]:
+        """Each element of crls in every page of ListCrls, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/ListCrls
+        """
+        return self._items("ListCrls", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRequestTypeDef],
+    ) -> Items[ProfileDetailTypeDef]:
+        """Each element of profiles in every page of ListProfiles, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/ListProfiles
+        """
+        return self._items(
+            "ListProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_subjects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRequestTypeDef],
+    ) -> Items[SubjectSummaryTypeDef]:
+        """Each element of subjects in every page of ListSubjects, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/ListSubjects
+        """
+        return self._items(
+            "ListSubjects", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_trust_anchors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRequestTypeDef],
+    ) -> Items[TrustAnchorDetailTypeDef]:
+        """Each element of trustAnchors in every page of ListTrustAnchors, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/ListTrustAnchors
+        """
+        return self._items(
+            "ListTrustAnchors", kwargs, max_items=max_items, page_size=page_size
+        )

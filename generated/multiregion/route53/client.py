@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
         ChangeResourceRecordSetsResponseTypeDef,
         ChangeTagsForResourceRequestTypeDef,
         ChangeTagsForResourceResponseTypeDef,
+        CidrBlockSummaryTypeDef,
+        CollectionSummaryTypeDef,
         CreateCidrCollectionRequestTypeDef,
         CreateCidrCollectionResponseTypeDef,
         CreateHealthCheckRequestTypeDef,
@@ -100,6 +105,8 @@ if TYPE_CHECKING:
         GetTrafficPolicyInstanceResponseTypeDef,
         GetTrafficPolicyRequestTypeDef,
         GetTrafficPolicyResponseTypeDef,
+        HealthCheckTypeDef,
+        HostedZoneTypeDef,
         ListCidrBlocksRequestTypeDef,
         ListCidrBlocksResponseTypeDef,
         ListCidrCollectionsRequestTypeDef,
@@ -138,6 +145,9 @@ if TYPE_CHECKING:
         ListTrafficPolicyVersionsResponseTypeDef,
         ListVPCAssociationAuthorizationsRequestTypeDef,
         ListVPCAssociationAuthorizationsResponseTypeDef,
+        LocationSummaryTypeDef,
+        QueryLoggingConfigTypeDef,
+        ResourceRecordSetOutputTypeDef,
         TestDNSAnswerRequestTypeDef,
         TestDNSAnswerResponseTypeDef,
         UpdateHealthCheckRequestTypeDef,
@@ -150,6 +160,7 @@ if TYPE_CHECKING:
         UpdateTrafficPolicyCommentResponseTypeDef,
         UpdateTrafficPolicyInstanceRequestTypeDef,
         UpdateTrafficPolicyInstanceResponseTypeDef,
+        VPCTypeDef,
     )
 
 __all__ = ["MultiRegionRoute53"]
@@ -889,3 +900,348 @@ class MultiRegionRoute53(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/UpdateTrafficPolicyInstance
         """
         return self._call("UpdateTrafficPolicyInstance", kwargs)
+
+    def paginate_list_cidr_blocks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCidrBlocksRequestTypeDef],
+    ) -> RegionResults[ListCidrBlocksResponseTypeDef]:
+        """Every page of ListCidrBlocks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of location objects and their CIDR blocks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListCidrBlocks
+        """
+        return self._paginate(
+            "ListCidrBlocks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cidr_collections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCidrCollectionsRequestTypeDef],
+    ) -> RegionResults[ListCidrCollectionsResponseTypeDef]:
+        """Every page of ListCidrCollections in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of CIDR collections in the Amazon Web Services
+        account (metadata only).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListCidrCollections
+        """
+        return self._paginate(
+            "ListCidrCollections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cidr_locations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCidrLocationsRequestTypeDef],
+    ) -> RegionResults[ListCidrLocationsResponseTypeDef]:
+        """Every page of ListCidrLocations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of CIDR locations for the given collection
+        (metadata only, does not include CIDR blocks).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListCidrLocations
+        """
+        return self._paginate(
+            "ListCidrLocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_health_checks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHealthChecksRequestTypeDef],
+    ) -> RegionResults[ListHealthChecksResponseTypeDef]:
+        """Every page of ListHealthChecks in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieve a list of the health checks that are associated with the current
+        Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHealthChecks
+        """
+        return self._paginate(
+            "ListHealthChecks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_hosted_zones(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHostedZonesRequestTypeDef],
+    ) -> RegionResults[ListHostedZonesResponseTypeDef]:
+        """Every page of ListHostedZones in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of the public and private hosted zones that are
+        associated with the current Amazon Web Services account. The response
+        includes a HostedZones child element for each hosted zone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHostedZones
+        """
+        return self._paginate(
+            "ListHostedZones",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_query_logging_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQueryLoggingConfigsRequestTypeDef],
+    ) -> RegionResults[ListQueryLoggingConfigsResponseTypeDef]:
+        """Every page of ListQueryLoggingConfigs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the configurations for DNS query logging that are associated with
+        the current Amazon Web Services account or the configuration that is
+        associated with a specified hosted zone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListQueryLoggingConfigs
+        """
+        return self._paginate(
+            "ListQueryLoggingConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_record_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceRecordSetsRequestTypeDef],
+    ) -> RegionResults[ListResourceRecordSetsResponseTypeDef]:
+        """Every page of ListResourceRecordSets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the resource record sets in a specified hosted zone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListResourceRecordSets
+        """
+        return self._paginate(
+            "ListResourceRecordSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_vpc_association_authorizations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVPCAssociationAuthorizationsRequestTypeDef],
+    ) -> RegionResults[ListVPCAssociationAuthorizationsResponseTypeDef]:
+        """Every page of ListVPCAssociationAuthorizations in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a list of the VPCs that were created by other accounts and that can
+        be associated with a specified hosted zone because you've submitted one or
+        more CreateVPCAssociationAuthorization requests.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListVPCAssociationAuthorizations
+        """
+        return self._paginate(
+            "ListVPCAssociationAuthorizations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_cidr_blocks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCidrBlocksRequestTypeDef],
+    ) -> Items[CidrBlockSummaryTypeDef]:
+        """Each element of CidrBlocks in every page of ListCidrBlocks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListCidrBlocks
+        """
+        return self._items(
+            "ListCidrBlocks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cidr_collections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCidrCollectionsRequestTypeDef],
+    ) -> Items[CollectionSummaryTypeDef]:
+        """Each element of CidrCollections in every page of ListCidrCollections, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListCidrCollections
+        """
+        return self._items(
+            "ListCidrCollections", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cidr_locations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCidrLocationsRequestTypeDef],
+    ) -> Items[LocationSummaryTypeDef]:
+        """Each element of CidrLocations in every page of ListCidrLocations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListCidrLocations
+        """
+        return self._items(
+            "ListCidrLocations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_health_checks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHealthChecksRequestTypeDef],
+    ) -> Items[HealthCheckTypeDef]:
+        """Each element of HealthChecks in every page of ListHealthChecks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHealthChecks
+        """
+        return self._items(
+            "ListHealthChecks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_hosted_zones(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHostedZonesRequestTypeDef],
+    ) -> Items[HostedZoneTypeDef]:
+        """Each element of HostedZones in every page of ListHostedZones, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHostedZones
+        """
+        return self._items(
+            "ListHostedZones", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_query_logging_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQueryLoggingConfigsRequestTypeDef],
+    ) -> Items[QueryLoggingConfigTypeDef]:
+        """Each element of QueryLoggingConfigs in every page of
+        ListQueryLoggingConfigs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListQueryLoggingConfigs
+        """
+        return self._items(
+            "ListQueryLoggingConfigs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_record_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceRecordSetsRequestTypeDef],
+    ) -> Items[ResourceRecordSetOutputTypeDef]:
+        """Each element of ResourceRecordSets in every page of
+        ListResourceRecordSets, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListResourceRecordSets
+        """
+        return self._items(
+            "ListResourceRecordSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_vpc_association_authorizations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVPCAssociationAuthorizationsRequestTypeDef],
+    ) -> Items[VPCTypeDef]:
+        """Each element of VPCs in every page of ListVPCAssociationAuthorizations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListVPCAssociationAuthorizations
+        """
+        return self._items(
+            "ListVPCAssociationAuthorizations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def wait_resource_record_sets_changed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetChangeRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ResourceRecordSetsChanged.
+
+        Polls GetChange in every target at once, every 30 seconds and at most 60
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetChange
+        """
+        return self._wait(
+            "ResourceRecordSetsChanged", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,7 @@ if TYPE_CHECKING:
         GetRoutingControlStateResponseTypeDef,
         ListRoutingControlsRequestTypeDef,
         ListRoutingControlsResponseTypeDef,
+        RoutingControlTypeDef,
         UpdateRoutingControlStateRequestTypeDef,
         UpdateRoutingControlStateResponseTypeDef,
         UpdateRoutingControlStatesRequestTypeDef,
@@ -79,3 +83,46 @@ class MultiRegionRoute53RecoveryCluster(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-cluster-2019-12-02/UpdateRoutingControlStates
         """
         return self._call("UpdateRoutingControlStates", kwargs)
+
+    def paginate_list_routing_controls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRoutingControlsRequestTypeDef],
+    ) -> RegionResults[ListRoutingControlsResponseTypeDef]:
+        """Every page of ListRoutingControls in every target, merged per target
+        (botocore's build_full_result).
+
+        List routing control names and Amazon Resource Names (ARNs), as well as
+        the routing control state for each routing control, along with the control
+        panel name and control panel ARN for the routing controls. If you specify
+        a control panel ARN, this call lists the routing controls in the control
+        panel. Otherwise, it lists all the routing controls in the cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-cluster-2019-12-02/ListRoutingControls
+        """
+        return self._paginate(
+            "ListRoutingControls",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_routing_controls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRoutingControlsRequestTypeDef],
+    ) -> Items[RoutingControlTypeDef]:
+        """Each element of RoutingControls in every page of ListRoutingControls, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-cluster-2019-12-02/ListRoutingControls
+        """
+        return self._items(
+            "ListRoutingControls", kwargs, max_items=max_items, page_size=page_size
+        )

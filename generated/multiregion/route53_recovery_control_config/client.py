@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ClusterTypeDef,
+        ControlPanelTypeDef,
         CreateClusterRequestTypeDef,
         CreateClusterResponseTypeDef,
         CreateControlPanelRequestTypeDef,
@@ -50,6 +55,8 @@ if TYPE_CHECKING:
         ListSafetyRulesResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        RoutingControlTypeDef,
+        RuleTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -327,3 +334,322 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/UpdateSafetyRule
         """
         return self._call("UpdateSafetyRule", kwargs)
+
+    def paginate_list_associated_route53_health_checks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssociatedRoute53HealthChecksRequestTypeDef],
+    ) -> RegionResults[ListAssociatedRoute53HealthChecksResponseTypeDef]:
+        """Every page of ListAssociatedRoute53HealthChecks in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns an array of all Amazon Route 53 health checks associated with a
+        specific routing control.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListAssociatedRoute53HealthChecks
+        """
+        return self._paginate(
+            "ListAssociatedRoute53HealthChecks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> RegionResults[ListClustersResponseTypeDef]:
+        """Every page of ListClusters in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns an array of all the clusters in an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListClusters
+        """
+        return self._paginate(
+            "ListClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_control_panels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListControlPanelsRequestTypeDef],
+    ) -> RegionResults[ListControlPanelsResponseTypeDef]:
+        """Every page of ListControlPanels in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an array of control panels in an account or in a cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListControlPanels
+        """
+        return self._paginate(
+            "ListControlPanels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_routing_controls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRoutingControlsRequestTypeDef],
+    ) -> RegionResults[ListRoutingControlsResponseTypeDef]:
+        """Every page of ListRoutingControls in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an array of routing controls for a control panel. A routing
+        control is an Amazon Route 53 Application Recovery Controller construct
+        that has one of two states: ON and OFF. You can map the routing control
+        state to the state of an Amazon Route 53 health check, which can be used
+        to control routing.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListRoutingControls
+        """
+        return self._paginate(
+            "ListRoutingControls",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_safety_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSafetyRulesRequestTypeDef],
+    ) -> RegionResults[ListSafetyRulesResponseTypeDef]:
+        """Every page of ListSafetyRules in every target, merged per target
+        (botocore's build_full_result).
+
+        List the safety rules (the assertion rules and gating rules) that you've
+        defined for the routing controls in a control panel.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListSafetyRules
+        """
+        return self._paginate(
+            "ListSafetyRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_associated_route53_health_checks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssociatedRoute53HealthChecksRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of HealthCheckIds in every page of
+        ListAssociatedRoute53HealthChecks, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListAssociatedRoute53HealthChecks
+        """
+        return self._items(
+            "ListAssociatedRoute53HealthChecks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> Items[ClusterTypeDef]:
+        """Each element of Clusters in every page of ListClusters, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListClusters
+        """
+        return self._items(
+            "ListClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_control_panels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListControlPanelsRequestTypeDef],
+    ) -> Items[ControlPanelTypeDef]:
+        """Each element of ControlPanels in every page of ListControlPanels, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListControlPanels
+        """
+        return self._items(
+            "ListControlPanels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_routing_controls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRoutingControlsRequestTypeDef],
+    ) -> Items[RoutingControlTypeDef]:
+        """Each element of RoutingControls in every page of ListRoutingControls, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListRoutingControls
+        """
+        return self._items(
+            "ListRoutingControls", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_safety_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSafetyRulesRequestTypeDef],
+    ) -> Items[RuleTypeDef]:
+        """Each element of SafetyRules in every page of ListSafetyRules, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListSafetyRules
+        """
+        return self._items(
+            "ListSafetyRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_cluster_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeClusterRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a cluster is created
+
+        Polls DescribeCluster in every target at once, every 5 seconds and at most
+        26 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DescribeCluster
+        """
+        return self._wait(
+            "ClusterCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_cluster_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeClusterRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait for a cluster to be deleted
+
+        Polls DescribeCluster in every target at once, every 5 seconds and at most
+        26 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DescribeCluster
+        """
+        return self._wait(
+            "ClusterDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_control_panel_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeControlPanelRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a control panel is created
+
+        Polls DescribeControlPanel in every target at once, every 5 seconds and at
+        most 26 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DescribeControlPanel
+        """
+        return self._wait(
+            "ControlPanelCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_control_panel_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeControlPanelRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a control panel is deleted
+
+        Polls DescribeControlPanel in every target at once, every 5 seconds and at
+        most 26 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DescribeControlPanel
+        """
+        return self._wait(
+            "ControlPanelDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_routing_control_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeRoutingControlRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until a routing control is created
+
+        Polls DescribeRoutingControl in every target at once, every 5 seconds and
+        at most 26 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DescribeRoutingControl
+        """
+        return self._wait(
+            "RoutingControlCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_routing_control_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeRoutingControlRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait for a routing control to be deleted
+
+        Polls DescribeRoutingControl in every target at once, every 5 seconds and
+        at most 26 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DescribeRoutingControl
+        """
+        return self._wait(
+            "RoutingControlDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        CellOutputTypeDef,
         CreateCellRequestTypeDef,
         CreateCellResponseTypeDef,
         CreateCrossAccountAuthorizationRequestTypeDef,
@@ -57,10 +61,17 @@ if TYPE_CHECKING:
         ListRecoveryGroupsResponseTypeDef,
         ListResourceSetsRequestTypeDef,
         ListResourceSetsResponseTypeDef,
+        ListRulesOutputTypeDef,
         ListRulesRequestTypeDef,
         ListRulesResponseTypeDef,
         ListTagsForResourcesRequestTypeDef,
         ListTagsForResourcesResponseTypeDef,
+        ReadinessCheckOutputTypeDef,
+        ReadinessCheckSummaryTypeDef,
+        RecoveryGroupOutputTypeDef,
+        ResourceResultTypeDef,
+        ResourceSetOutputTypeDef,
+        RuleResultTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -397,3 +408,415 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/UpdateResourceSet
         """
         return self._call("UpdateResourceSet", kwargs)
+
+    def paginate_get_cell_readiness_summary(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetCellReadinessSummaryRequestTypeDef],
+    ) -> RegionResults[GetCellReadinessSummaryResponseTypeDef]:
+        """Every page of GetCellReadinessSummary in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets readiness for a cell. Aggregates the readiness of all the resources
+        that are associated with the cell into a single value.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/GetCellReadinessSummary
+        """
+        return self._paginate(
+            "GetCellReadinessSummary",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_readiness_check_resource_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetReadinessCheckResourceStatusRequestTypeDef],
+    ) -> RegionResults[GetReadinessCheckResourceStatusResponseTypeDef]:
+        """Every page of GetReadinessCheckResourceStatus in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets individual readiness status for a readiness check. To see the overall
+        readiness status for a recovery group, that considers the readiness status
+        for all the readiness checks in the recovery group, use
+        GetRecoveryGroupReadinessSummary.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/GetReadinessCheckResourceStatus
+        """
+        return self._paginate(
+            "GetReadinessCheckResourceStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_readiness_check_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetReadinessCheckStatusRequestTypeDef],
+    ) -> RegionResults[GetReadinessCheckStatusResponseTypeDef]:
+        """Every page of GetReadinessCheckStatus in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the readiness status for an individual readiness check. To see the
+        overall readiness status for a recovery group, that considers the
+        readiness status for all the readiness checks in a recovery group, use
+        GetRecoveryGroupReadinessSummary.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/GetReadinessCheckStatus
+        """
+        return self._paginate(
+            "GetReadinessCheckStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_recovery_group_readiness_summary(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRecoveryGroupReadinessSummaryRequestTypeDef],
+    ) -> RegionResults[GetRecoveryGroupReadinessSummaryResponseTypeDef]:
+        """Every page of GetRecoveryGroupReadinessSummary in every target, merged per
+        target (botocore's build_full_result).
+
+        Displays a summary of information about a recovery group's readiness
+        status. Includes the readiness checks for resources in the recovery group
+        and the readiness status of each one.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/GetRecoveryGroupReadinessSummary
+        """
+        return self._paginate(
+            "GetRecoveryGroupReadinessSummary",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cells(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCellsRequestTypeDef],
+    ) -> RegionResults[ListCellsResponseTypeDef]:
+        """Every page of ListCells in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the cells for an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListCells
+        """
+        return self._paginate(
+            "ListCells",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cross_account_authorizations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCrossAccountAuthorizationsRequestTypeDef],
+    ) -> RegionResults[ListCrossAccountAuthorizationsResponseTypeDef]:
+        """Every page of ListCrossAccountAuthorizations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the cross-account readiness authorizations that are in place for an
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListCrossAccountAuthorizations
+        """
+        return self._paginate(
+            "ListCrossAccountAuthorizations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_readiness_checks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReadinessChecksRequestTypeDef],
+    ) -> RegionResults[ListReadinessChecksResponseTypeDef]:
+        """Every page of ListReadinessChecks in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the readiness checks for an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListReadinessChecks
+        """
+        return self._paginate(
+            "ListReadinessChecks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recovery_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecoveryGroupsRequestTypeDef],
+    ) -> RegionResults[ListRecoveryGroupsResponseTypeDef]:
+        """Every page of ListRecoveryGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the recovery groups in an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListRecoveryGroups
+        """
+        return self._paginate(
+            "ListRecoveryGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceSetsRequestTypeDef],
+    ) -> RegionResults[ListResourceSetsResponseTypeDef]:
+        """Every page of ListResourceSets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the resource sets in an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListResourceSets
+        """
+        return self._paginate(
+            "ListResourceSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRulesRequestTypeDef],
+    ) -> RegionResults[ListRulesResponseTypeDef]:
+        """Every page of ListRules in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all readiness rules, or lists the readiness rules for a specific
+        resource type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListRules
+        """
+        return self._paginate(
+            "ListRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_cell_readiness_summary(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetCellReadinessSummaryRequestTypeDef],
+    ) -> Items[ReadinessCheckSummaryTypeDef]:
+        """Each element of ReadinessChecks in every page of GetCellReadinessSummary,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/GetCellReadinessSummary
+        """
+        return self._items(
+            "GetCellReadinessSummary", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_readiness_check_resource_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetReadinessCheckResourceStatusRequestTypeDef],
+    ) -> Items[RuleResultTypeDef]:
+        """Each element of Rules in every page of GetReadinessCheckResourceStatus,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/GetReadinessCheckResourceStatus
+        """
+        return self._items(
+            "GetReadinessCheckResourceStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_readiness_check_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetReadinessCheckStatusRequestTypeDef],
+    ) -> Items[ResourceResultTypeDef]:
+        """Each element of Resources in every page of GetReadinessCheckStatus, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/GetReadinessCheckStatus
+        """
+        return self._items(
+            "GetReadinessCheckStatus", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_recovery_group_readiness_summary(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRecoveryGroupReadinessSummaryRequestTypeDef],
+    ) -> Items[ReadinessCheckSummaryTypeDef]:
+        """Each element of ReadinessChecks in every page of
+        GetRecoveryGroupReadinessSummary, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/GetRecoveryGroupReadinessSummary
+        """
+        return self._items(
+            "GetRecoveryGroupReadinessSummary",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cells(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCellsRequestTypeDef],
+    ) -> Items[CellOutputTypeDef]:
+        """Each element of Cells in every page of ListCells, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListCells
+        """
+        return self._items(
+            "ListCells", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cross_account_authorizations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCrossAccountAuthorizationsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of CrossAccountAuthorizations in every page of
+        ListCrossAccountAuthorizations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListCrossAccountAuthorizations
+        """
+        return self._items(
+            "ListCrossAccountAuthorizations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_readiness_checks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReadinessChecksRequestTypeDef],
+    ) -> Items[ReadinessCheckOutputTypeDef]:
+        """Each element of ReadinessChecks in every page of ListReadinessChecks, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListReadinessChecks
+        """
+        return self._items(
+            "ListReadinessChecks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recovery_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecoveryGroupsRequestTypeDef],
+    ) -> Items[RecoveryGroupOutputTypeDef]:
+        """Each element of RecoveryGroups in every page of ListRecoveryGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListRecoveryGroups
+        """
+        return self._items(
+            "ListRecoveryGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceSetsRequestTypeDef],
+    ) -> Items[ResourceSetOutputTypeDef]:
+        """Each element of ResourceSets in every page of ListResourceSets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListResourceSets
+        """
+        return self._items(
+            "ListResourceSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRulesRequestTypeDef],
+    ) -> Items[ListRulesOutputTypeDef]:
+        """Each element of Rules in every page of ListRules, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListRules
+        """
+        return self._items(
+            "ListRules", kwargs, max_items=max_items, page_size=page_size
+        )

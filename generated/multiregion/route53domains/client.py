@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,7 @@ if TYPE_CHECKING:
         AcceptDomainTransferFromAnotherAwsAccountResponseTypeDef,
         AssociateDelegationSignerToDomainRequestTypeDef,
         AssociateDelegationSignerToDomainResponseTypeDef,
+        BillingRecordTypeDef,
         CancelDomainTransferToAnotherAwsAccountRequestTypeDef,
         CancelDomainTransferToAnotherAwsAccountResponseTypeDef,
         CheckDomainAvailabilityRequestTypeDef,
@@ -32,6 +36,8 @@ if TYPE_CHECKING:
         DisableDomainTransferLockResponseTypeDef,
         DisassociateDelegationSignerFromDomainRequestTypeDef,
         DisassociateDelegationSignerFromDomainResponseTypeDef,
+        DomainPriceTypeDef,
+        DomainSummaryTypeDef,
         EmptyResponseMetadataTypeDef,
         EnableDomainAutoRenewRequestTypeDef,
         EnableDomainAutoRenewResponseTypeDef,
@@ -53,6 +59,7 @@ if TYPE_CHECKING:
         ListPricesResponseTypeDef,
         ListTagsForDomainRequestTypeDef,
         ListTagsForDomainResponseTypeDef,
+        OperationSummaryTypeDef,
         PushDomainRequestTypeDef,
         RegisterDomainRequestTypeDef,
         RegisterDomainResponseTypeDef,
@@ -456,3 +463,165 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ViewBilling
         """
         return self._call("ViewBilling", kwargs)
+
+    def paginate_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainsRequestTypeDef],
+    ) -> RegionResults[ListDomainsResponseTypeDef]:
+        """Every page of ListDomains in every target, merged per target (botocore's
+        build_full_result).
+
+        This operation returns all the domain names registered with Amazon Route
+        53 for the current Amazon Web Services account if no filtering conditions
+        are used.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ListDomains
+        """
+        return self._paginate(
+            "ListDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOperationsRequestTypeDef],
+    ) -> RegionResults[ListOperationsResponseTypeDef]:
+        """Every page of ListOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about all of the operations that return an operation
+        ID and that have ever been performed on domains that were registered by
+        the current account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ListOperations
+        """
+        return self._paginate(
+            "ListOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_prices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPricesRequestTypeDef],
+    ) -> RegionResults[ListPricesResponseTypeDef]:
+        """Every page of ListPrices in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the following prices for either all the TLDs supported by Route 53,
+        or the specified TLD:
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ListPrices
+        """
+        return self._paginate(
+            "ListPrices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_view_billing(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ViewBillingRequestTypeDef],
+    ) -> RegionResults[ViewBillingResponseTypeDef]:
+        """Every page of ViewBilling in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns all the domain-related billing records for the current Amazon Web
+        Services account for a specified period
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ViewBilling
+        """
+        return self._paginate(
+            "ViewBilling",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainsRequestTypeDef],
+    ) -> Items[DomainSummaryTypeDef]:
+        """Each element of Domains in every page of ListDomains, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ListDomains
+        """
+        return self._items(
+            "ListDomains", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOperationsRequestTypeDef],
+    ) -> Items[OperationSummaryTypeDef]:
+        """Each element of Operations in every page of ListOperations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ListOperations
+        """
+        return self._items(
+            "ListOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_prices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPricesRequestTypeDef],
+    ) -> Items[DomainPriceTypeDef]:
+        """Each element of Prices in every page of ListPrices, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ListPrices
+        """
+        return self._items(
+            "ListPrices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_view_billing(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ViewBillingRequestTypeDef],
+    ) -> Items[BillingRecordTypeDef]:
+        """Each element of BillingRecords in every page of ViewBilling, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ViewBilling
+        """
+        return self._items(
+            "ViewBilling", kwargs, max_items=max_items, page_size=page_size
+        )

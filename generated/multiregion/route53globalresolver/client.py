@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccessSourcesItemTypeDef,
+        AccessTokenItemTypeDef,
         AssociateHostedZoneInputTypeDef,
         AssociateHostedZoneOutputTypeDef,
         BatchCreateFirewallRuleInputTypeDef,
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
         CreateFirewallRuleOutputTypeDef,
         CreateGlobalResolverInputTypeDef,
         CreateGlobalResolverOutputTypeDef,
+        DNSViewSummaryTypeDef,
         DeleteAccessSourceInputTypeDef,
         DeleteAccessSourceOutputTypeDef,
         DeleteAccessTokenInputTypeDef,
@@ -50,6 +56,8 @@ if TYPE_CHECKING:
         DisassociateHostedZoneOutputTypeDef,
         EnableDNSViewInputTypeDef,
         EnableDNSViewOutputTypeDef,
+        FirewallDomainListsItemTypeDef,
+        FirewallRulesItemTypeDef,
         GetAccessSourceInputTypeDef,
         GetAccessSourceOutputTypeDef,
         GetAccessTokenInputTypeDef,
@@ -66,6 +74,8 @@ if TYPE_CHECKING:
         GetHostedZoneAssociationOutputTypeDef,
         GetManagedFirewallDomainListInputTypeDef,
         GetManagedFirewallDomainListOutputTypeDef,
+        GlobalResolversItemTypeDef,
+        HostedZoneAssociationSummaryTypeDef,
         ImportFirewallDomainsInputTypeDef,
         ImportFirewallDomainsOutputTypeDef,
         ListAccessSourcesInputTypeDef,
@@ -88,6 +98,7 @@ if TYPE_CHECKING:
         ListManagedFirewallDomainListsOutputTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ManagedFirewallDomainListsItemTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -579,3 +590,369 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateHostedZoneAssociation
         """
         return self._call("UpdateHostedZoneAssociation", kwargs)
+
+    def paginate_list_access_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccessSourcesInputTypeDef],
+    ) -> RegionResults[ListAccessSourcesOutputTypeDef]:
+        """Every page of ListAccessSources in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all access sources with pagination support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListAccessSources
+        """
+        return self._paginate(
+            "ListAccessSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_access_tokens(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccessTokensInputTypeDef],
+    ) -> RegionResults[ListAccessTokensOutputTypeDef]:
+        """Every page of ListAccessTokens in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all access tokens for a DNS view with pagination support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListAccessTokens
+        """
+        return self._paginate(
+            "ListAccessTokens",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dns_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDNSViewsInputTypeDef],
+    ) -> RegionResults[ListDNSViewsOutputTypeDef]:
+        """Every page of ListDNSViews in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all DNS views for a Route 53 Global Resolver with pagination
+        support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListDNSViews
+        """
+        return self._paginate(
+            "ListDNSViews",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_firewall_domain_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFirewallDomainListsInputTypeDef],
+    ) -> RegionResults[ListFirewallDomainListsOutputTypeDef]:
+        """Every page of ListFirewallDomainLists in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all firewall domain lists for a Route 53 Global Resolver with
+        pagination support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListFirewallDomainLists
+        """
+        return self._paginate(
+            "ListFirewallDomainLists",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_firewall_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFirewallDomainsInputTypeDef],
+    ) -> RegionResults[ListFirewallDomainsOutputTypeDef]:
+        """Every page of ListFirewallDomains in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the domains in DNS Firewall domain list you have created.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListFirewallDomains
+        """
+        return self._paginate(
+            "ListFirewallDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_firewall_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFirewallRulesInputTypeDef],
+    ) -> RegionResults[ListFirewallRulesOutputTypeDef]:
+        """Every page of ListFirewallRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all DNS firewall rules for a DNS view with pagination support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListFirewallRules
+        """
+        return self._paginate(
+            "ListFirewallRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_global_resolvers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGlobalResolversInputTypeDef],
+    ) -> RegionResults[ListGlobalResolversOutputTypeDef]:
+        """Every page of ListGlobalResolvers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Route 53 Global Resolver instances in your account with
+        pagination support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListGlobalResolvers
+        """
+        return self._paginate(
+            "ListGlobalResolvers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_hosted_zone_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHostedZoneAssociationsInputTypeDef],
+    ) -> RegionResults[ListHostedZoneAssociationsOutputTypeDef]:
+        """Every page of ListHostedZoneAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all hosted zone associations for a Route 53 Global Resolver resource
+        with pagination support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListHostedZoneAssociations
+        """
+        return self._paginate(
+            "ListHostedZoneAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_firewall_domain_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedFirewallDomainListsInputTypeDef],
+    ) -> RegionResults[ListManagedFirewallDomainListsOutputTypeDef]:
+        """Every page of ListManagedFirewallDomainLists in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a paginated list of the Amazon Web Services Managed DNS Lists and
+        the categories for DNS Firewall. The categories are either THREAT or
+        CONTENT.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListManagedFirewallDomainLists
+        """
+        return self._paginate(
+            "ListManagedFirewallDomainLists",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_access_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccessSourcesInputTypeDef],
+    ) -> Items[AccessSourcesItemTypeDef]:
+        """Each element of accessSources in every page of ListAccessSources, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListAccessSources
+        """
+        return self._items(
+            "ListAccessSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_access_tokens(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccessTokensInputTypeDef],
+    ) -> Items[AccessTokenItemTypeDef]:
+        """Each element of accessTokens in every page of ListAccessTokens, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListAccessTokens
+        """
+        return self._items(
+            "ListAccessTokens", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dns_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDNSViewsInputTypeDef],
+    ) -> Items[DNSViewSummaryTypeDef]:
+        """Each element of dnsViews in every page of ListDNSViews, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListDNSViews
+        """
+        return self._items(
+            "ListDNSViews", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_firewall_domain_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFirewallDomainListsInputTypeDef],
+    ) -> Items[FirewallDomainListsItemTypeDef]:
+        """Each element of firewallDomainLists in every page of
+        ListFirewallDomainLists, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListFirewallDomainLists
+        """
+        return self._items(
+            "ListFirewallDomainLists", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_firewall_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFirewallDomainsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of domains in every page of ListFirewallDomains, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListFirewallDomains
+        """
+        return self._items(
+            "ListFirewallDomains", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_firewall_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFirewallRulesInputTypeDef],
+    ) -> Items[FirewallRulesItemTypeDef]:
+        """Each element of firewallRules in every page of ListFirewallRules, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListFirewallRules
+        """
+        return self._items(
+            "ListFirewallRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_global_resolvers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGlobalResolversInputTypeDef],
+    ) -> Items[GlobalResolversItemTypeDef]:
+        """Each element of globalResolvers in every page of ListGlobalResolvers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListGlobalResolvers
+        """
+        return self._items(
+            "ListGlobalResolvers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_hosted_zone_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHostedZoneAssociationsInputTypeDef],
+    ) -> Items[HostedZoneAssociationSummaryTypeDef]:
+        """Each element of hostedZoneAssociations in every page of
+        ListHostedZoneAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListHostedZoneAssociations
+        """
+        return self._items(
+            "ListHostedZoneAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_managed_firewall_domain_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedFirewallDomainListsInputTypeDef],
+    ) -> Items[ManagedFirewallDomainListsItemTypeDef]:
+        """Each element of managedFirewallDomainLists in every page of
+        ListManagedFirewallDomainLists, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListManagedFirewallDomainLists
+        """
+        return self._items(
+            "ListManagedFirewallDomainLists",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -38,6 +41,9 @@ if TYPE_CHECKING:
         ListProfilesResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ProfileAssociationTypeDef,
+        ProfileResourceAssociationTypeDef,
+        ProfileSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -209,3 +215,126 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/UpdateProfileResourceAssociation
         """
         return self._call("UpdateProfileResourceAssociation", kwargs)
+
+    def paginate_list_profile_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProfileAssociationsRequestTypeDef],
+    ) -> RegionResults[ListProfileAssociationsResponseTypeDef]:
+        """Every page of ListProfileAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the VPCs that the specified Route 53 Profile is associated with.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/ListProfileAssociations
+        """
+        return self._paginate(
+            "ListProfileAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_profile_resource_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProfileResourceAssociationsRequestTypeDef],
+    ) -> RegionResults[ListProfileResourceAssociationsResponseTypeDef]:
+        """Every page of ListProfileResourceAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all the resource associations for the specified Route 53 Profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/ListProfileResourceAssociations
+        """
+        return self._paginate(
+            "ListProfileResourceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProfilesRequestTypeDef],
+    ) -> RegionResults[ListProfilesResponseTypeDef]:
+        """Every page of ListProfiles in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all the Route 53 Profiles associated with your Amazon Web Services
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/ListProfiles
+        """
+        return self._paginate(
+            "ListProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_profile_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProfileAssociationsRequestTypeDef],
+    ) -> Items[ProfileAssociationTypeDef]:
+        """Each element of ProfileAssociations in every page of
+        ListProfileAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/ListProfileAssociations
+        """
+        return self._items(
+            "ListProfileAssociations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_profile_resource_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProfileResourceAssociationsRequestTypeDef],
+    ) -> Items[ProfileResourceAssociationTypeDef]:
+        """Each element of ProfileResourceAssociations in every page of
+        ListProfileResourceAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/ListProfileResourceAssociations
+        """
+        return self._items(
+            "ListProfileResourceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProfilesRequestTypeDef],
+    ) -> Items[ProfileSummaryTypeDef]:
+        """Each element of ProfileSummaries in every page of ListProfiles, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/ListProfiles
+        """
+        return self._items(
+            "ListProfiles", kwargs, max_items=max_items, page_size=page_size
+        )

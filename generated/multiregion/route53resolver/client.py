@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -56,6 +59,11 @@ if TYPE_CHECKING:
         DisassociateResolverQueryLogConfigResponseTypeDef,
         DisassociateResolverRuleRequestTypeDef,
         DisassociateResolverRuleResponseTypeDef,
+        FirewallConfigTypeDef,
+        FirewallDomainListMetadataTypeDef,
+        FirewallRuleGroupAssociationTypeDef,
+        FirewallRuleGroupMetadataTypeDef,
+        FirewallRuleTypeDef,
         GetFirewallConfigRequestTypeDef,
         GetFirewallConfigResponseTypeDef,
         GetFirewallDomainListRequestTypeDef,
@@ -88,6 +96,7 @@ if TYPE_CHECKING:
         GetResolverRuleResponseTypeDef,
         ImportFirewallDomainsRequestTypeDef,
         ImportFirewallDomainsResponseTypeDef,
+        IpAddressResponseTypeDef,
         ListFirewallConfigsRequestTypeDef,
         ListFirewallConfigsResponseTypeDef,
         ListFirewallDomainListsRequestTypeDef,
@@ -120,14 +129,23 @@ if TYPE_CHECKING:
         ListResolverRulesResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        OutpostResolverTypeDef,
         PutFirewallRuleGroupPolicyRequestTypeDef,
         PutFirewallRuleGroupPolicyResponseTypeDef,
         PutResolverQueryLogConfigPolicyRequestTypeDef,
         PutResolverQueryLogConfigPolicyResponseTypeDef,
         PutResolverRulePolicyRequestTypeDef,
         PutResolverRulePolicyResponseTypeDef,
+        ResolverConfigTypeDef,
+        ResolverDnssecConfigTypeDef,
+        ResolverEndpointTypeDef,
+        ResolverQueryLogConfigAssociationTypeDef,
+        ResolverQueryLogConfigTypeDef,
+        ResolverRuleAssociationTypeDef,
+        ResolverRuleTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TagTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateFirewallConfigRequestTypeDef,
@@ -869,3 +887,671 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/UpdateResolverRule
         """
         return self._call("UpdateResolverRule", kwargs)
+
+    def paginate_list_firewall_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFirewallConfigsRequestTypeDef],
+    ) -> RegionResults[ListFirewallConfigsResponseTypeDef]:
+        """Every page of ListFirewallConfigs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the firewall configurations that you have defined. DNS Firewall
+        uses the configurations to manage firewall behavior for your VPCs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallConfigs
+        """
+        return self._paginate(
+            "ListFirewallConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_firewall_domain_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFirewallDomainListsRequestTypeDef],
+    ) -> RegionResults[ListFirewallDomainListsResponseTypeDef]:
+        """Every page of ListFirewallDomainLists in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the firewall domain lists that you have defined. For each
+        firewall domain list, you can retrieve the domains that are defined for a
+        list by calling ListFirewallDomains.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallDomainLists
+        """
+        return self._paginate(
+            "ListFirewallDomainLists",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_firewall_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFirewallDomainsRequestTypeDef],
+    ) -> RegionResults[ListFirewallDomainsResponseTypeDef]:
+        """Every page of ListFirewallDomains in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the domains that you have defined for the specified firewall
+        domain list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallDomains
+        """
+        return self._paginate(
+            "ListFirewallDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_firewall_rule_group_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFirewallRuleGroupAssociationsRequestTypeDef],
+    ) -> RegionResults[ListFirewallRuleGroupAssociationsResponseTypeDef]:
+        """Every page of ListFirewallRuleGroupAssociations in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves the firewall rule group associations that you have defined. Each
+        association enables DNS filtering for a VPC with one rule group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallRuleGroupAssociations
+        """
+        return self._paginate(
+            "ListFirewallRuleGroupAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_firewall_rule_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFirewallRuleGroupsRequestTypeDef],
+    ) -> RegionResults[ListFirewallRuleGroupsResponseTypeDef]:
+        """Every page of ListFirewallRuleGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the minimal high-level information for the rule groups that you
+        have defined.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallRuleGroups
+        """
+        return self._paginate(
+            "ListFirewallRuleGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_firewall_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFirewallRulesRequestTypeDef],
+    ) -> RegionResults[ListFirewallRulesResponseTypeDef]:
+        """Every page of ListFirewallRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the firewall rules that you have defined for the specified
+        firewall rule group. DNS Firewall uses the rules in a rule group to filter
+        DNS network traffic for a VPC.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallRules
+        """
+        return self._paginate(
+            "ListFirewallRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_outpost_resolvers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOutpostResolversRequestTypeDef],
+    ) -> RegionResults[ListOutpostResolversResponseTypeDef]:
+        """Every page of ListOutpostResolvers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the Resolvers on Outposts that were created using the current
+        Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListOutpostResolvers
+        """
+        return self._paginate(
+            "ListOutpostResolvers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resolver_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResolverConfigsRequestTypeDef],
+    ) -> RegionResults[ListResolverConfigsResponseTypeDef]:
+        """Every page of ListResolverConfigs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the Resolver configurations that you have defined. Route 53
+        Resolver uses the configurations to manage DNS resolution behavior for
+        your VPCs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverConfigs
+        """
+        return self._paginate(
+            "ListResolverConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resolver_dnssec_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResolverDnssecConfigsRequestTypeDef],
+    ) -> RegionResults[ListResolverDnssecConfigsResponseTypeDef]:
+        """Every page of ListResolverDnssecConfigs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the configurations for DNSSEC validation that are associated with
+        the current Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverDnssecConfigs
+        """
+        return self._paginate(
+            "ListResolverDnssecConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resolver_endpoint_ip_addresses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResolverEndpointIpAddressesRequestTypeDef],
+    ) -> RegionResults[ListResolverEndpointIpAddressesResponseTypeDef]:
+        """Every page of ListResolverEndpointIpAddresses in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets the IP addresses for a specified Resolver endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverEndpointIpAddresses
+        """
+        return self._paginate(
+            "ListResolverEndpointIpAddresses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resolver_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResolverEndpointsRequestTypeDef],
+    ) -> RegionResults[ListResolverEndpointsResponseTypeDef]:
+        """Every page of ListResolverEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the Resolver endpoints that were created using the current
+        Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverEndpoints
+        """
+        return self._paginate(
+            "ListResolverEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resolver_query_log_config_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResolverQueryLogConfigAssociationsRequestTypeDef],
+    ) -> RegionResults[ListResolverQueryLogConfigAssociationsResponseTypeDef]:
+        """Every page of ListResolverQueryLogConfigAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists information about associations between Amazon VPCs and query logging
+        configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverQueryLogConfigAssociations
+        """
+        return self._paginate(
+            "ListResolverQueryLogConfigAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resolver_query_log_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResolverQueryLogConfigsRequestTypeDef],
+    ) -> RegionResults[ListResolverQueryLogConfigsResponseTypeDef]:
+        """Every page of ListResolverQueryLogConfigs in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists information about the specified query logging configurations. Each
+        configuration defines where you want Resolver to save DNS query logs and
+        specifies the VPCs that you want to log queries for.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverQueryLogConfigs
+        """
+        return self._paginate(
+            "ListResolverQueryLogConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resolver_rule_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResolverRuleAssociationsRequestTypeDef],
+    ) -> RegionResults[ListResolverRuleAssociationsResponseTypeDef]:
+        """Every page of ListResolverRuleAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the associations that were created between Resolver rules and VPCs
+        using the current Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverRuleAssociations
+        """
+        return self._paginate(
+            "ListResolverRuleAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resolver_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResolverRulesRequestTypeDef],
+    ) -> RegionResults[ListResolverRulesResponseTypeDef]:
+        """Every page of ListResolverRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Resolver rules that were created using the current Amazon Web
+        Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverRules
+        """
+        return self._paginate(
+            "ListResolverRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the tags that you associated with the specified resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_firewall_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFirewallConfigsRequestTypeDef],
+    ) -> Items[FirewallConfigTypeDef]:
+        """Each element of FirewallConfigs in every page of ListFirewallConfigs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallConfigs
+        """
+        return self._items(
+            "ListFirewallConfigs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_firewall_domain_lists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFirewallDomainListsRequestTypeDef],
+    ) -> Items[FirewallDomainListMetadataTypeDef]:
+        """Each element of FirewallDomainLists in every page of
+        ListFirewallDomainLists, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallDomainLists
+        """
+        return self._items(
+            "ListFirewallDomainLists", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_firewall_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFirewallDomainsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Domains in every page of ListFirewallDomains, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallDomains
+        """
+        return self._items(
+            "ListFirewallDomains", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_firewall_rule_group_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFirewallRuleGroupAssociationsRequestTypeDef],
+    ) -> Items[FirewallRuleGroupAssociationTypeDef]:
+        """Each element of FirewallRuleGroupAssociations in every page of
+        ListFirewallRuleGroupAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallRuleGroupAssociations
+        """
+        return self._items(
+            "ListFirewallRuleGroupAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_firewall_rule_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFirewallRuleGroupsRequestTypeDef],
+    ) -> Items[FirewallRuleGroupMetadataTypeDef]:
+        """Each element of FirewallRuleGroups in every page of
+        ListFirewallRuleGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallRuleGroups
+        """
+        return self._items(
+            "ListFirewallRuleGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_firewall_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFirewallRulesRequestTypeDef],
+    ) -> Items[FirewallRuleTypeDef]:
+        """Each element of FirewallRules in every page of ListFirewallRules, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallRules
+        """
+        return self._items(
+            "ListFirewallRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_outpost_resolvers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOutpostResolversRequestTypeDef],
+    ) -> Items[OutpostResolverTypeDef]:
+        """Each element of OutpostResolvers in every page of ListOutpostResolvers,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListOutpostResolvers
+        """
+        return self._items(
+            "ListOutpostResolvers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resolver_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResolverConfigsRequestTypeDef],
+    ) -> Items[ResolverConfigTypeDef]:
+        """Each element of ResolverConfigs in every page of ListResolverConfigs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverConfigs
+        """
+        return self._items(
+            "ListResolverConfigs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resolver_dnssec_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResolverDnssecConfigsRequestTypeDef],
+    ) -> Items[ResolverDnssecConfigTypeDef]:
+        """Each element of ResolverDnssecConfigs in every page of
+        ListResolverDnssecConfigs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverDnssecConfigs
+        """
+        return self._items(
+            "ListResolverDnssecConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resolver_endpoint_ip_addresses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResolverEndpointIpAddressesRequestTypeDef],
+    ) -> Items[IpAddressResponseTypeDef]:
+        """Each element of IpAddresses in every page of
+        ListResolverEndpointIpAddresses, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverEndpointIpAddresses
+        """
+        return self._items(
+            "ListResolverEndpointIpAddresses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resolver_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResolverEndpointsRequestTypeDef],
+    ) -> Items[ResolverEndpointTypeDef]:
+        """Each element of ResolverEndpoints in every page of ListResolverEndpoints,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverEndpoints
+        """
+        return self._items(
+            "ListResolverEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resolver_query_log_config_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResolverQueryLogConfigAssociationsRequestTypeDef],
+    ) -> Items[ResolverQueryLogConfigAssociationTypeDef]:
+        """Each element of ResolverQueryLogConfigAssociations in every page of
+        ListResolverQueryLogConfigAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverQueryLogConfigAssociations
+        """
+        return self._items(
+            "ListResolverQueryLogConfigAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resolver_query_log_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResolverQueryLogConfigsRequestTypeDef],
+    ) -> Items[ResolverQueryLogConfigTypeDef]:
+        """Each element of ResolverQueryLogConfigs in every page of
+        ListResolverQueryLogConfigs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverQueryLogConfigs
+        """
+        return self._items(
+            "ListResolverQueryLogConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resolver_rule_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResolverRuleAssociationsRequestTypeDef],
+    ) -> Items[ResolverRuleAssociationTypeDef]:
+        """Each element of ResolverRuleAssociations in every page of
+        ListResolverRuleAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverRuleAssociations
+        """
+        return self._items(
+            "ListResolverRuleAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resolver_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResolverRulesRequestTypeDef],
+    ) -> Items[ResolverRuleTypeDef]:
+        """Each element of ResolverRules in every page of ListResolverRules, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverRules
+        """
+        return self._items(
+            "ListResolverRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )

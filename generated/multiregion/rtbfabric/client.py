@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,7 @@ if TYPE_CHECKING:
         AcceptLinkResponseTypeDef,
         AssociateCertificateRequestTypeDef,
         AssociateCertificateResponseTypeDef,
+        CertificateAssociationSummaryTypeDef,
         CreateInboundExternalLinkRequestTypeDef,
         CreateInboundExternalLinkResponseTypeDef,
         CreateLinkRequestTypeDef,
@@ -56,11 +60,13 @@ if TYPE_CHECKING:
         GetRequesterGatewayResponseTypeDef,
         GetResponderGatewayRequestTypeDef,
         GetResponderGatewayResponseTypeDef,
+        LinkRoutingRuleSummaryTypeDef,
         ListCertificateAssociationsRequestTypeDef,
         ListCertificateAssociationsResponseTypeDef,
         ListLinkRoutingRulesRequestTypeDef,
         ListLinkRoutingRulesResponseTypeDef,
         ListLinksRequestTypeDef,
+        ListLinksResponseStructureTypeDef,
         ListLinksResponseTypeDef,
         ListRequesterGatewaysRequestTypeDef,
         ListRequesterGatewaysResponseTypeDef,
@@ -426,3 +432,486 @@ class MultiRegionRTBFabric(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/UpdateResponderGateway
         """
         return self._call("UpdateResponderGateway", kwargs)
+
+    def paginate_list_certificate_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCertificateAssociationsRequestTypeDef],
+    ) -> RegionResults[ListCertificateAssociationsResponseTypeDef]:
+        """Every page of ListCertificateAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the certificate associations for a responder gateway.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListCertificateAssociations
+        """
+        return self._paginate(
+            "ListCertificateAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_link_routing_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLinkRoutingRulesRequestTypeDef],
+    ) -> RegionResults[ListLinkRoutingRulesResponseTypeDef]:
+        """Every page of ListLinkRoutingRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the routing rules for a link.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListLinkRoutingRules
+        """
+        return self._paginate(
+            "ListLinkRoutingRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLinksRequestTypeDef],
+    ) -> RegionResults[ListLinksResponseTypeDef]:
+        """Every page of ListLinks in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists links associated with gateways.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListLinks
+        """
+        return self._paginate(
+            "ListLinks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_requester_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRequesterGatewaysRequestTypeDef],
+    ) -> RegionResults[ListRequesterGatewaysResponseTypeDef]:
+        """Every page of ListRequesterGateways in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists requester gateways.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListRequesterGateways
+        """
+        return self._paginate(
+            "ListRequesterGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_responder_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResponderGatewaysRequestTypeDef],
+    ) -> RegionResults[ListResponderGatewaysResponseTypeDef]:
+        """Every page of ListResponderGateways in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists reponder gateways.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListResponderGateways
+        """
+        return self._paginate(
+            "ListResponderGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_certificate_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCertificateAssociationsRequestTypeDef],
+    ) -> Items[CertificateAssociationSummaryTypeDef]:
+        """Each element of certificateAssociations in every page of
+        ListCertificateAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListCertificateAssociations
+        """
+        return self._items(
+            "ListCertificateAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_link_routing_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLinkRoutingRulesRequestTypeDef],
+    ) -> Items[LinkRoutingRuleSummaryTypeDef]:
+        """Each element of rules in every page of ListLinkRoutingRules, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListLinkRoutingRules
+        """
+        return self._items(
+            "ListLinkRoutingRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLinksRequestTypeDef],
+    ) -> Items[ListLinksResponseStructureTypeDef]:
+        """Each element of links in every page of ListLinks, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListLinks
+        """
+        return self._items(
+            "ListLinks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_requester_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRequesterGatewaysRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of gatewayIds in every page of ListRequesterGateways, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListRequesterGateways
+        """
+        return self._items(
+            "ListRequesterGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_responder_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResponderGatewaysRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of gatewayIds in every page of ListResponderGateways, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListResponderGateways
+        """
+        return self._items(
+            "ListResponderGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_certificate_associated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetCertificateAssociationRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until CertificateAssociated.
+
+        Polls GetCertificateAssociation in every target at once, every 15 seconds
+        and at most 8 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetCertificateAssociation
+        """
+        return self._wait(
+            "CertificateAssociated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_certificate_disassociated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetCertificateAssociationRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until CertificateDisassociated.
+
+        Polls GetCertificateAssociation in every target at once, every 15 seconds
+        and at most 8 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetCertificateAssociation
+        """
+        return self._wait(
+            "CertificateDisassociated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_inbound_external_link_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetInboundExternalLinkRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until InboundExternalLinkActive.
+
+        Polls GetInboundExternalLink in every target at once, every 30 seconds and
+        at most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetInboundExternalLink
+        """
+        return self._wait(
+            "InboundExternalLinkActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_inbound_external_link_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetInboundExternalLinkRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until InboundExternalLinkDeleted.
+
+        Polls GetInboundExternalLink in every target at once, every 30 seconds and
+        at most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetInboundExternalLink
+        """
+        return self._wait(
+            "InboundExternalLinkDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_link_accepted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetLinkRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until LinkAccepted.
+
+        Polls GetLink in every target at once, every 30 seconds and at most 5
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetLink
+        """
+        return self._wait(
+            "LinkAccepted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_link_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetLinkRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until LinkActive.
+
+        Polls GetLink in every target at once, every 30 seconds and at most 5
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetLink
+        """
+        return self._wait("LinkActive", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_link_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetLinkRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until LinkDeleted.
+
+        Polls GetLink in every target at once, every 30 seconds and at most 5
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetLink
+        """
+        return self._wait("LinkDeleted", kwargs, delay=delay, max_attempts=max_attempts)
+
+    def wait_link_routing_rule_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetLinkRoutingRuleRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until LinkRoutingRuleActive.
+
+        Polls GetLinkRoutingRule in every target at once, every 5 seconds and at
+        most 24 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetLinkRoutingRule
+        """
+        return self._wait(
+            "LinkRoutingRuleActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_link_routing_rule_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetLinkRoutingRuleRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until LinkRoutingRuleDeleted.
+
+        Polls GetLinkRoutingRule in every target at once, every 5 seconds and at
+        most 24 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetLinkRoutingRule
+        """
+        return self._wait(
+            "LinkRoutingRuleDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_outbound_external_link_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetOutboundExternalLinkRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until OutboundExternalLinkActive.
+
+        Polls GetOutboundExternalLink in every target at once, every 30 seconds
+        and at most 5 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetOutboundExternalLink
+        """
+        return self._wait(
+            "OutboundExternalLinkActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_outbound_external_link_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetOutboundExternalLinkRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until OutboundExternalLinkDeleted.
+
+        Polls GetOutboundExternalLink in every target at once, every 30 seconds
+        and at most 5 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetOutboundExternalLink
+        """
+        return self._wait(
+            "OutboundExternalLinkDeleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_requester_gateway_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRequesterGatewayRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until RequesterGatewayActive.
+
+        Polls GetRequesterGateway in every target at once, every 30 seconds and at
+        most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetRequesterGateway
+        """
+        return self._wait(
+            "RequesterGatewayActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_requester_gateway_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetRequesterGatewayRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until RequesterGatewayDeleted.
+
+        Polls GetRequesterGateway in every target at once, every 30 seconds and at
+        most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetRequesterGateway
+        """
+        return self._wait(
+            "RequesterGatewayDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_responder_gateway_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetResponderGatewayRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ResponderGatewayActive.
+
+        Polls GetResponderGateway in every target at once, every 30 seconds and at
+        most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetResponderGateway
+        """
+        return self._wait(
+            "ResponderGatewayActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_responder_gateway_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetResponderGatewayRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ResponderGatewayDeleted.
+
+        Polls GetResponderGateway in every target at once, every 30 seconds and at
+        most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetResponderGateway
+        """
+        return self._wait(
+            "ResponderGatewayDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AppMonitorSummaryTypeDef,
         BatchCreateRumMetricDefinitionsRequestTypeDef,
         BatchCreateRumMetricDefinitionsResponseTypeDef,
         BatchDeleteRumMetricDefinitionsRequestTypeDef,
@@ -38,6 +42,8 @@ if TYPE_CHECKING:
         ListRumMetricsDestinationsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        MetricDefinitionTypeDef,
+        MetricDestinationSummaryTypeDef,
         PutResourcePolicyRequestTypeDef,
         PutResourcePolicyResponseTypeDef,
         PutRumEventsRequestTypeDef,
@@ -276,3 +282,170 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/UpdateRumMetricDefinition
         """
         return self._call("UpdateRumMetricDefinition", kwargs)
+
+    def paginate_batch_get_rum_metric_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[BatchGetRumMetricDefinitionsRequestTypeDef],
+    ) -> RegionResults[BatchGetRumMetricDefinitionsResponseTypeDef]:
+        """Every page of BatchGetRumMetricDefinitions in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the list of metrics and dimensions that a RUM app monitor is
+        sending to a single destination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/BatchGetRumMetricDefinitions
+        """
+        return self._paginate(
+            "BatchGetRumMetricDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_app_monitor_data(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetAppMonitorDataRequestTypeDef],
+    ) -> RegionResults[GetAppMonitorDataResponseTypeDef]:
+        """Every page of GetAppMonitorData in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the raw performance events that RUM has collected from your web
+        application, so that you can do your own processing or analysis of this
+        data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/GetAppMonitorData
+        """
+        return self._paginate(
+            "GetAppMonitorData",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_app_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAppMonitorsRequestTypeDef],
+    ) -> RegionResults[ListAppMonitorsResponseTypeDef]:
+        """Every page of ListAppMonitors in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the Amazon CloudWatch RUM app monitors in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/ListAppMonitors
+        """
+        return self._paginate(
+            "ListAppMonitors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rum_metrics_destinations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRumMetricsDestinationsRequestTypeDef],
+    ) -> RegionResults[ListRumMetricsDestinationsResponseTypeDef]:
+        """Every page of ListRumMetricsDestinations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of destinations that you have created to receive RUM
+        extended metrics, for the specified app monitor.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/ListRumMetricsDestinations
+        """
+        return self._paginate(
+            "ListRumMetricsDestinations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_batch_get_rum_metric_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[BatchGetRumMetricDefinitionsRequestTypeDef],
+    ) -> Items[MetricDefinitionTypeDef]:
+        """Each element of MetricDefinitions in every page of
+        BatchGetRumMetricDefinitions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/BatchGetRumMetricDefinitions
+        """
+        return self._items(
+            "BatchGetRumMetricDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_app_monitor_data(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetAppMonitorDataRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Events in every page of GetAppMonitorData, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/GetAppMonitorData
+        """
+        return self._items(
+            "GetAppMonitorData", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_app_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAppMonitorsRequestTypeDef],
+    ) -> Items[AppMonitorSummaryTypeDef]:
+        """Each element of AppMonitorSummaries in every page of ListAppMonitors, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/ListAppMonitors
+        """
+        return self._items(
+            "ListAppMonitors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rum_metrics_destinations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRumMetricsDestinationsRequestTypeDef],
+    ) -> Items[MetricDestinationSummaryTypeDef]:
+        """Each element of Destinations in every page of ListRumMetricsDestinations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/ListRumMetricsDestinations
+        """
+        return self._items(
+            "ListRumMetricsDestinations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

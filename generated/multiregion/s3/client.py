@@ -10,11 +10,15 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AbortMultipartUploadOutputTypeDef,
         AbortMultipartUploadRequestTypeDef,
+        BucketTypeDef,
         CompleteMultipartUploadOutputTypeDef,
         CompleteMultipartUploadRequestTypeDef,
         CopyObjectOutputTypeDef,
@@ -141,8 +145,12 @@ if TYPE_CHECKING:
         ListObjectsV2RequestTypeDef,
         ListPartsOutputTypeDef,
         ListPartsRequestTypeDef,
+        MultipartUploadTypeDef,
         NotificationConfigurationDeprecatedResponseTypeDef,
         NotificationConfigurationResponseTypeDef,
+        ObjectTypeDef,
+        ObjectVersionTypeDef,
+        PartTypeDef,
         PutBucketAbacRequestTypeDef,
         PutBucketAccelerateConfigurationRequestTypeDef,
         PutBucketAclRequestTypeDef,
@@ -1335,3 +1343,363 @@ class MultiRegionS3(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/WriteGetObjectResponse
         """
         return self._call("WriteGetObjectResponse", kwargs)
+
+    def paginate_list_buckets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBucketsRequestTypeDef],
+    ) -> RegionResults[ListBucketsOutputTypeDef]:
+        """Every page of ListBuckets in every target, merged per target (botocore's
+        build_full_result).
+
+        This operation is not supported for directory buckets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListBuckets
+        """
+        return self._paginate(
+            "ListBuckets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_directory_buckets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDirectoryBucketsRequestTypeDef],
+    ) -> RegionResults[ListDirectoryBucketsOutputTypeDef]:
+        """Every page of ListDirectoryBuckets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all Amazon S3 directory buckets owned by the
+        authenticated sender of the request. For more information about directory
+        buckets, see Directory buckets in the Amazon S3 User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListDirectoryBuckets
+        """
+        return self._paginate(
+            "ListDirectoryBuckets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_multipart_uploads(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMultipartUploadsRequestTypeDef],
+    ) -> RegionResults[ListMultipartUploadsOutputTypeDef]:
+        """Every page of ListMultipartUploads in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation lists in-progress multipart uploads in a bucket. An
+        in-progress multipart upload is a multipart upload that has been initiated
+        by the CreateMultipartUpload request, but has not yet been completed or
+        aborted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListMultipartUploads
+        """
+        return self._paginate(
+            "ListMultipartUploads",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_object_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListObjectVersionsRequestTypeDef],
+    ) -> RegionResults[ListObjectVersionsOutputTypeDef]:
+        """Every page of ListObjectVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        This operation is not supported for directory buckets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListObjectVersions
+        """
+        return self._paginate(
+            "ListObjectVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_objects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListObjectsRequestTypeDef],
+    ) -> RegionResults[ListObjectsOutputTypeDef]:
+        """Every page of ListObjects in every target, merged per target (botocore's
+        build_full_result).
+
+        This operation is not supported for directory buckets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListObjects
+        """
+        return self._paginate(
+            "ListObjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_objects_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListObjectsV2RequestTypeDef],
+    ) -> RegionResults[ListObjectsV2OutputTypeDef]:
+        """Every page of ListObjectsV2 in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns some or all (up to 1,000) of the objects in a bucket with each
+        request. You can use the request parameters as selection criteria to
+        return a subset of the objects in a bucket. A 200 OK response can contain
+        valid or invalid XML. Make sure to design your application to parse the
+        contents of the response and handle it appropriately. For more information
+        about listing objects, see Listing object keys programmatically in the
+        Amazon S3 User Guide. To get a list of your buckets, see ListBuckets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListObjectsV2
+        """
+        return self._paginate(
+            "ListObjectsV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_parts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPartsRequestTypeDef],
+    ) -> RegionResults[ListPartsOutputTypeDef]:
+        """Every page of ListParts in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the parts that have been uploaded for a specific multipart upload.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListParts
+        """
+        return self._paginate(
+            "ListParts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_buckets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBucketsRequestTypeDef],
+    ) -> Items[BucketTypeDef]:
+        """Each element of Buckets in every page of ListBuckets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListBuckets
+        """
+        return self._items(
+            "ListBuckets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_directory_buckets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDirectoryBucketsRequestTypeDef],
+    ) -> Items[BucketTypeDef]:
+        """Each element of Buckets in every page of ListDirectoryBuckets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListDirectoryBuckets
+        """
+        return self._items(
+            "ListDirectoryBuckets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_multipart_uploads(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMultipartUploadsRequestTypeDef],
+    ) -> Items[MultipartUploadTypeDef]:
+        """Each element of Uploads in every page of ListMultipartUploads, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListMultipartUploads
+        """
+        return self._items(
+            "ListMultipartUploads", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_object_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListObjectVersionsRequestTypeDef],
+    ) -> Items[ObjectVersionTypeDef]:
+        """Each element of Versions in every page of ListObjectVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListObjectVersions
+        """
+        return self._items(
+            "ListObjectVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_objects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListObjectsRequestTypeDef],
+    ) -> Items[ObjectTypeDef]:
+        """Each element of Contents in every page of ListObjects, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListObjects
+        """
+        return self._items(
+            "ListObjects", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_objects_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListObjectsV2RequestTypeDef],
+    ) -> Items[ObjectTypeDef]:
+        """Each element of Contents in every page of ListObjectsV2, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListObjectsV2
+        """
+        return self._items(
+            "ListObjectsV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_parts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPartsRequestTypeDef],
+    ) -> Items[PartTypeDef]:
+        """Each element of Parts in every page of ListParts, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListParts
+        """
+        return self._items(
+            "ListParts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_bucket_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[HeadBucketRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until BucketExists.
+
+        Polls HeadBucket in every target at once, every 5 seconds and at most 20
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/HeadBucket
+        """
+        return self._wait(
+            "BucketExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_bucket_not_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[HeadBucketRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until BucketNotExists.
+
+        Polls HeadBucket in every target at once, every 5 seconds and at most 20
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/HeadBucket
+        """
+        return self._wait(
+            "BucketNotExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_object_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[HeadObjectRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ObjectExists.
+
+        Polls HeadObject in every target at once, every 5 seconds and at most 20
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/HeadObject
+        """
+        return self._wait(
+            "ObjectExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_object_not_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[HeadObjectRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ObjectNotExists.
+
+        Polls HeadObject in every target at once, every 5 seconds and at most 20
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/HeadObject
+        """
+        return self._wait(
+            "ObjectNotExists", kwargs, delay=delay, max_attempts=max_attempts
+        )

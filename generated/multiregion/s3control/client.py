@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccessPointTypeDef,
         AssociateAccessGrantsIdentityCenterRequestTypeDef,
         CreateAccessGrantRequestTypeDef,
         CreateAccessGrantResultTypeDef,
@@ -129,6 +133,7 @@ if TYPE_CHECKING:
         ListAccessPointsForObjectLambdaResultTypeDef,
         ListAccessPointsRequestTypeDef,
         ListAccessPointsResultTypeDef,
+        ListCallerAccessGrantsEntryTypeDef,
         ListCallerAccessGrantsRequestTypeDef,
         ListCallerAccessGrantsResultTypeDef,
         ListJobsRequestTypeDef,
@@ -143,6 +148,7 @@ if TYPE_CHECKING:
         ListStorageLensGroupsResultTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResultTypeDef,
+        ObjectLambdaAccessPointTypeDef,
         PutAccessGrantsInstanceResourcePolicyRequestTypeDef,
         PutAccessGrantsInstanceResourcePolicyResultTypeDef,
         PutAccessPointConfigurationForObjectLambdaRequestTypeDef,
@@ -1170,3 +1176,143 @@ class MultiRegionS3Control(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/UpdateStorageLensGroup
         """
         return self._call("UpdateStorageLensGroup", kwargs)
+
+    def paginate_list_access_points_for_directory_buckets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccessPointsForDirectoryBucketsRequestTypeDef],
+    ) -> RegionResults[ListAccessPointsForDirectoryBucketsResultTypeDef]:
+        """Every page of ListAccessPointsForDirectoryBuckets in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of the access points that are owned by the Amazon Web
+        Services account and that are associated with the specified directory
+        bucket.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListAccessPointsForDirectoryBuckets
+        """
+        return self._paginate(
+            "ListAccessPointsForDirectoryBuckets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_access_points_for_object_lambda(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccessPointsForObjectLambdaRequestTypeDef],
+    ) -> RegionResults[ListAccessPointsForObjectLambdaResultTypeDef]:
+        """Every page of ListAccessPointsForObjectLambda in every target, merged per
+        target (botocore's build_full_result).
+
+        This operation is not supported by directory buckets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListAccessPointsForObjectLambda
+        """
+        return self._paginate(
+            "ListAccessPointsForObjectLambda",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_caller_access_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCallerAccessGrantsRequestTypeDef],
+    ) -> RegionResults[ListCallerAccessGrantsResultTypeDef]:
+        """Every page of ListCallerAccessGrants in every target, merged per target
+        (botocore's build_full_result).
+
+        Use this API to list the access grants that grant the caller access to
+        Amazon S3 data through S3 Access Grants. The caller (grantee) can be an
+        Identity and Access Management (IAM) identity or Amazon Web Services
+        Identity Center corporate directory identity. You must pass the Amazon Web
+        Services account of the S3 data owner (grantor) in the request. You can,
+        optionally, narrow the results by GrantScope, using a fragment of the
+        data's S3 path, and S3 Access Grants will return only the grants with a
+        path that contains the path fragment. You can also pass the
+        AllowedByApplication filter in the request, which returns only the grants
+        authorized for applications, whether the application is the caller's
+        Identity Center application or any other application (ALL). For more
+        information, see List the caller's access grants in the Amazon S3 User
+        Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListCallerAccessGrants
+        """
+        return self._paginate(
+            "ListCallerAccessGrants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_access_points_for_directory_buckets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccessPointsForDirectoryBucketsRequestTypeDef],
+    ) -> Items[AccessPointTypeDef]:
+        """Each element of AccessPointList in every page of
+        ListAccessPointsForDirectoryBuckets, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListAccessPointsForDirectoryBuckets
+        """
+        return self._items(
+            "ListAccessPointsForDirectoryBuckets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_access_points_for_object_lambda(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccessPointsForObjectLambdaRequestTypeDef],
+    ) -> Items[ObjectLambdaAccessPointTypeDef]:
+        """Each element of ObjectLambdaAccessPointList in every page of
+        ListAccessPointsForObjectLambda, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListAccessPointsForObjectLambda
+        """
+        return self._items(
+            "ListAccessPointsForObjectLambda",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_caller_access_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCallerAccessGrantsRequestTypeDef],
+    ) -> Items[ListCallerAccessGrantsEntryTypeDef]:
+        """Each element of CallerAccessGrantsList in every page of
+        ListCallerAccessGrants, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListCallerAccessGrants
+        """
+        return self._items(
+            "ListCallerAccessGrants", kwargs, max_items=max_items, page_size=page_size
+        )

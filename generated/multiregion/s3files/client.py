@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -33,10 +36,13 @@ if TYPE_CHECKING:
         GetMountTargetResponseTypeDef,
         GetSynchronizationConfigurationRequestTypeDef,
         GetSynchronizationConfigurationResponseTypeDef,
+        ListAccessPointsDescriptionTypeDef,
         ListAccessPointsRequestTypeDef,
         ListAccessPointsResponseTypeDef,
+        ListFileSystemsDescriptionTypeDef,
         ListFileSystemsRequestTypeDef,
         ListFileSystemsResponseTypeDef,
+        ListMountTargetsDescriptionTypeDef,
         ListMountTargetsRequestTypeDef,
         ListMountTargetsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
@@ -46,6 +52,7 @@ if TYPE_CHECKING:
         PutSynchronizationConfigurationRequestTypeDef,
         PutSynchronizationConfigurationResponseTypeDef,
         TagResourceRequestTypeDef,
+        TagTypeDef,
         UntagResourceRequestTypeDef,
         UpdateMountTargetRequestTypeDef,
         UpdateMountTargetResponseTypeDef,
@@ -272,3 +279,162 @@ class MultiRegionS3Files(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/UpdateMountTarget
         """
         return self._call("UpdateMountTarget", kwargs)
+
+    def paginate_list_access_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccessPointsRequestTypeDef],
+    ) -> RegionResults[ListAccessPointsResponseTypeDef]:
+        """Every page of ListAccessPoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns resource information for all S3 File System Access Points
+        associated with the specified S3 File System.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/ListAccessPoints
+        """
+        return self._paginate(
+            "ListAccessPoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_file_systems(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFileSystemsRequestTypeDef],
+    ) -> RegionResults[ListFileSystemsResponseTypeDef]:
+        """Every page of ListFileSystems in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all S3 File Systems owned by the account with optional
+        filtering by bucket.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/ListFileSystems
+        """
+        return self._paginate(
+            "ListFileSystems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_mount_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMountTargetsRequestTypeDef],
+    ) -> RegionResults[ListMountTargetsResponseTypeDef]:
+        """Every page of ListMountTargets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns resource information for all mount targets with optional filtering
+        by file system, access point, and VPC.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/ListMountTargets
+        """
+        return self._paginate(
+            "ListMountTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all tags for S3 Files resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_access_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccessPointsRequestTypeDef],
+    ) -> Items[ListAccessPointsDescriptionTypeDef]:
+        """Each element of accessPoints in every page of ListAccessPoints, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/ListAccessPoints
+        """
+        return self._items(
+            "ListAccessPoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_file_systems(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFileSystemsRequestTypeDef],
+    ) -> Items[ListFileSystemsDescriptionTypeDef]:
+        """Each element of fileSystems in every page of ListFileSystems, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/ListFileSystems
+        """
+        return self._items(
+            "ListFileSystems", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_mount_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMountTargetsRequestTypeDef],
+    ) -> Items[ListMountTargetsDescriptionTypeDef]:
+        """Each element of mountTargets in every page of ListMountTargets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/ListMountTargets
+        """
+        return self._items(
+            "ListMountTargets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,12 +19,14 @@ if TYPE_CHECKING:
         CreateEndpointResultTypeDef,
         DeleteEndpointRequestTypeDef,
         EmptyResponseMetadataTypeDef,
+        EndpointTypeDef,
         ListEndpointsRequestTypeDef,
         ListEndpointsResultTypeDef,
         ListOutpostsWithS3RequestTypeDef,
         ListOutpostsWithS3ResultTypeDef,
         ListSharedEndpointsRequestTypeDef,
         ListSharedEndpointsResultTypeDef,
+        OutpostTypeDef,
     )
 
 __all__ = ["MultiRegionS3Outposts"]
@@ -80,3 +85,123 @@ class MultiRegionS3Outposts(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/s3outposts-2017-07-25/ListSharedEndpoints
         """
         return self._call("ListSharedEndpoints", kwargs)
+
+    def paginate_list_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEndpointsRequestTypeDef],
+    ) -> RegionResults[ListEndpointsResultTypeDef]:
+        """Every page of ListEndpoints in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists endpoints associated with the specified Outpost.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3outposts-2017-07-25/ListEndpoints
+        """
+        return self._paginate(
+            "ListEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_outposts_with_s3(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOutpostsWithS3RequestTypeDef],
+    ) -> RegionResults[ListOutpostsWithS3ResultTypeDef]:
+        """Every page of ListOutpostsWithS3 in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Outposts with S3 on Outposts capacity for your Amazon Web
+        Services account. Includes S3 on Outposts that you have access to as the
+        Outposts owner, or as a shared user from Resource Access Manager (RAM).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3outposts-2017-07-25/ListOutpostsWithS3
+        """
+        return self._paginate(
+            "ListOutpostsWithS3",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_shared_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSharedEndpointsRequestTypeDef],
+    ) -> RegionResults[ListSharedEndpointsResultTypeDef]:
+        """Every page of ListSharedEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all endpoints associated with an Outpost that has been shared by
+        Amazon Web Services Resource Access Manager (RAM).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3outposts-2017-07-25/ListSharedEndpoints
+        """
+        return self._paginate(
+            "ListSharedEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEndpointsRequestTypeDef],
+    ) -> Items[EndpointTypeDef]:
+        """Each element of Endpoints in every page of ListEndpoints, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3outposts-2017-07-25/ListEndpoints
+        """
+        return self._items(
+            "ListEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_outposts_with_s3(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOutpostsWithS3RequestTypeDef],
+    ) -> Items[OutpostTypeDef]:
+        """Each element of Outposts in every page of ListOutpostsWithS3, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3outposts-2017-07-25/ListOutpostsWithS3
+        """
+        return self._items(
+            "ListOutpostsWithS3", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_shared_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSharedEndpointsRequestTypeDef],
+    ) -> Items[EndpointTypeDef]:
+        """Each element of Endpoints in every page of ListSharedEndpoints, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3outposts-2017-07-25/ListSharedEndpoints
+        """
+        return self._items(
+            "ListSharedEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )

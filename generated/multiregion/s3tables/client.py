@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -74,6 +77,7 @@ if TYPE_CHECKING:
         ListTablesResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        NamespaceSummaryTypeDef,
         PutTableBucketEncryptionRequestTypeDef,
         PutTableBucketMaintenanceConfigurationRequestTypeDef,
         PutTableBucketMetricsConfigurationRequestTypeDef,
@@ -87,6 +91,8 @@ if TYPE_CHECKING:
         PutTableReplicationRequestTypeDef,
         PutTableReplicationResponseTypeDef,
         RenameTableRequestTypeDef,
+        TableBucketSummaryTypeDef,
+        TableSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -629,3 +635,123 @@ class MultiRegionS3Tables(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/UpdateTableMetadataLocation
         """
         return self._call("UpdateTableMetadataLocation", kwargs)
+
+    def paginate_list_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNamespacesRequestTypeDef],
+    ) -> RegionResults[ListNamespacesResponseTypeDef]:
+        """Every page of ListNamespaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the namespaces within a table bucket. For more information, see
+        Table namespaces in the Amazon Simple Storage Service User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/ListNamespaces
+        """
+        return self._paginate(
+            "ListNamespaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_table_buckets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTableBucketsRequestTypeDef],
+    ) -> RegionResults[ListTableBucketsResponseTypeDef]:
+        """Every page of ListTableBuckets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists table buckets for your account. For more information, see S3 Table
+        buckets in the Amazon Simple Storage Service User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/ListTableBuckets
+        """
+        return self._paginate(
+            "ListTableBuckets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTablesRequestTypeDef],
+    ) -> RegionResults[ListTablesResponseTypeDef]:
+        """Every page of ListTables in every target, merged per target (botocore's
+        build_full_result).
+
+        List tables in the given table bucket. For more information, see S3 Tables
+        in the Amazon Simple Storage Service User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/ListTables
+        """
+        return self._paginate(
+            "ListTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNamespacesRequestTypeDef],
+    ) -> Items[NamespaceSummaryTypeDef]:
+        """Each element of namespaces in every page of ListNamespaces, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/ListNamespaces
+        """
+        return self._items(
+            "ListNamespaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_table_buckets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTableBucketsRequestTypeDef],
+    ) -> Items[TableBucketSummaryTypeDef]:
+        """Each element of tableBuckets in every page of ListTableBuckets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/ListTableBuckets
+        """
+        return self._items(
+            "ListTableBuckets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTablesRequestTypeDef],
+    ) -> Items[TableSummaryTypeDef]:
+        """Each element of tables in every page of ListTables, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/ListTables
+        """
+        return self._items(
+            "ListTables", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -32,8 +35,10 @@ if TYPE_CHECKING:
         GetVectorBucketPolicyOutputTypeDef,
         GetVectorsInputTypeDef,
         GetVectorsOutputTypeDef,
+        IndexSummaryTypeDef,
         ListIndexesInputTypeDef,
         ListIndexesOutputTypeDef,
+        ListOutputVectorTypeDef,
         ListTagsForResourceInputTypeDef,
         ListTagsForResourceOutputTypeDef,
         ListVectorBucketsInputTypeDef,
@@ -50,6 +55,7 @@ if TYPE_CHECKING:
         TagResourceOutputTypeDef,
         UntagResourceInputTypeDef,
         UntagResourceOutputTypeDef,
+        VectorBucketSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionS3Vectors"]
@@ -277,3 +283,125 @@ class MultiRegionS3Vectors(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/s3vectors-2025-07-15/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_indexes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIndexesInputTypeDef],
+    ) -> RegionResults[ListIndexesOutputTypeDef]:
+        """Every page of ListIndexes in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of all the vector indexes within the specified vector
+        bucket. To specify the bucket, you must use either the vector bucket name
+        or the vector bucket Amazon Resource Name (ARN).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3vectors-2025-07-15/ListIndexes
+        """
+        return self._paginate(
+            "ListIndexes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_vector_buckets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVectorBucketsInputTypeDef],
+    ) -> RegionResults[ListVectorBucketsOutputTypeDef]:
+        """Every page of ListVectorBuckets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all the vector buckets that are owned by the
+        authenticated sender of the request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3vectors-2025-07-15/ListVectorBuckets
+        """
+        return self._paginate(
+            "ListVectorBuckets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_vectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVectorsInputTypeDef],
+    ) -> RegionResults[ListVectorsOutputTypeDef]:
+        """Every page of ListVectors in every target, merged per target (botocore's
+        build_full_result).
+
+        List vectors in the specified vector index. To specify the vector index,
+        you can either use both the vector bucket name and the vector index name,
+        or use the vector index Amazon Resource Name (ARN).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3vectors-2025-07-15/ListVectors
+        """
+        return self._paginate(
+            "ListVectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_indexes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIndexesInputTypeDef],
+    ) -> Items[IndexSummaryTypeDef]:
+        """Each element of indexes in every page of ListIndexes, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3vectors-2025-07-15/ListIndexes
+        """
+        return self._items(
+            "ListIndexes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_vector_buckets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVectorBucketsInputTypeDef],
+    ) -> Items[VectorBucketSummaryTypeDef]:
+        """Each element of vectorBuckets in every page of ListVectorBuckets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3vectors-2025-07-15/ListVectorBuckets
+        """
+        return self._items(
+            "ListVectorBuckets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_vectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVectorsInputTypeDef],
+    ) -> Items[ListOutputVectorTypeDef]:
+        """Each element of vectors in every page of ListVectors, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3vectors-2025-07-15/ListVectors
+        """
+        return self._items(
+            "ListVectors", kwargs, max_items=max_items, page_size=page_size
+        )

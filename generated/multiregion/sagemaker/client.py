@@ -9,17 +9,32 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AIBenchmarkJobSummaryTypeDef,
+        AIRecommendationJobSummaryTypeDef,
+        AIWorkloadConfigSummaryTypeDef,
+        ActionSummaryTypeDef,
         AddAssociationRequestTypeDef,
         AddAssociationResponseTypeDef,
         AddTagsInputTypeDef,
         AddTagsOutputTypeDef,
+        AlgorithmSummaryTypeDef,
+        AppDetailsTypeDef,
+        AppImageConfigDetailsTypeDef,
+        ArtifactSummaryTypeDef,
         AssociateTrialComponentRequestTypeDef,
         AssociateTrialComponentResponseTypeDef,
+        AssociationSummaryTypeDef,
         AttachClusterNodeVolumeRequestTypeDef,
         AttachClusterNodeVolumeResponseTypeDef,
+        AuthorizedUrlTypeDef,
+        AutoMLCandidateTypeDef,
+        AutoMLJobSummaryTypeDef,
         BatchAddClusterNodesRequestTypeDef,
         BatchAddClusterNodesResponseTypeDef,
         BatchDeleteClusterNodesRequestTypeDef,
@@ -30,6 +45,14 @@ if TYPE_CHECKING:
         BatchRebootClusterNodesResponseTypeDef,
         BatchReplaceClusterNodesRequestTypeDef,
         BatchReplaceClusterNodesResponseTypeDef,
+        ClusterEventSummaryTypeDef,
+        ClusterNodeSummaryTypeDef,
+        ClusterSchedulerConfigSummaryTypeDef,
+        ClusterSummaryTypeDef,
+        CodeRepositorySummaryTypeDef,
+        CompilationJobSummaryTypeDef,
+        ComputeQuotaSummaryTypeDef,
+        ContextSummaryTypeDef,
         CreateAIBenchmarkJobRequestTypeDef,
         CreateAIBenchmarkJobResponseTypeDef,
         CreateAIRecommendationJobRequestTypeDef,
@@ -404,13 +427,24 @@ if TYPE_CHECKING:
         DescribeWorkteamResponseTypeDef,
         DetachClusterNodeVolumeRequestTypeDef,
         DetachClusterNodeVolumeResponseTypeDef,
+        DeviceDeploymentSummaryTypeDef,
+        DeviceFleetSummaryTypeDef,
+        DeviceSummaryTypeDef,
         DisableSagemakerServicecatalogPortfolioOutputTypeDef,
         DisassociateTrialComponentRequestTypeDef,
         DisassociateTrialComponentResponseTypeDef,
+        DomainDetailsTypeDef,
+        EdgeDeploymentPlanSummaryTypeDef,
+        EdgePackagingJobSummaryTypeDef,
         EmptyResponseMetadataTypeDef,
         EnableSagemakerServicecatalogPortfolioOutputTypeDef,
+        EndpointConfigSummaryTypeDef,
+        EndpointSummaryTypeDef,
+        ExperimentSummaryTypeDef,
         ExtendTrainingPlanRequestTypeDef,
         ExtendTrainingPlanResponseTypeDef,
+        FeatureGroupSummaryTypeDef,
+        FlowDefinitionSummaryTypeDef,
         GetDeviceFleetReportRequestTypeDef,
         GetDeviceFleetReportResponseTypeDef,
         GetLineageGroupPolicyRequestTypeDef,
@@ -422,8 +456,20 @@ if TYPE_CHECKING:
         GetScalingConfigurationRecommendationResponseTypeDef,
         GetSearchSuggestionsRequestTypeDef,
         GetSearchSuggestionsResponseTypeDef,
+        HumanTaskUiSummaryTypeDef,
+        HyperParameterTrainingJobSummaryTypeDef,
+        HyperParameterTuningJobSummaryTypeDef,
+        ImageTypeDef,
+        ImageVersionTypeDef,
         ImportHubContentRequestTypeDef,
         ImportHubContentResponseTypeDef,
+        InferenceComponentSummaryTypeDef,
+        InferenceExperimentSummaryTypeDef,
+        InferenceRecommendationsJobStepTypeDef,
+        InferenceRecommendationsJobTypeDef,
+        LabelingJobForWorkteamSummaryTypeDef,
+        LabelingJobSummaryTypeDef,
+        LineageGroupSummaryTypeDef,
         ListAIBenchmarkJobsRequestTypeDef,
         ListAIBenchmarkJobsResponseTypeDef,
         ListAIRecommendationJobsRequestTypeDef,
@@ -600,6 +646,29 @@ if TYPE_CHECKING:
         ListWorkforcesResponseTypeDef,
         ListWorkteamsRequestTypeDef,
         ListWorkteamsResponseTypeDef,
+        MlflowAppSummaryTypeDef,
+        ModelCardExportJobSummaryTypeDef,
+        ModelCardSummaryTypeDef,
+        ModelCardVersionSummaryTypeDef,
+        ModelMetadataSummaryTypeDef,
+        ModelPackageGroupSummaryTypeDef,
+        ModelPackageSummaryTypeDef,
+        ModelSummaryTypeDef,
+        MonitoringAlertHistorySummaryTypeDef,
+        MonitoringAlertSummaryTypeDef,
+        MonitoringExecutionSummaryTypeDef,
+        MonitoringJobDefinitionSummaryTypeDef,
+        MonitoringScheduleSummaryTypeDef,
+        NotebookInstanceLifecycleConfigSummaryTypeDef,
+        NotebookInstanceSummaryTypeDef,
+        OptimizationJobSummaryTypeDef,
+        ParameterTypeDef,
+        PartnerAppSummaryTypeDef,
+        PipelineExecutionStepTypeDef,
+        PipelineExecutionSummaryTypeDef,
+        PipelineSummaryTypeDef,
+        PipelineVersionSummaryTypeDef,
+        ProcessingJobSummaryTypeDef,
         PutModelPackageGroupPolicyInputTypeDef,
         PutModelPackageGroupPolicyOutputTypeDef,
         QueryLineageRequestTypeDef,
@@ -607,8 +676,10 @@ if TYPE_CHECKING:
         RegisterDevicesRequestTypeDef,
         RenderUiTemplateRequestTypeDef,
         RenderUiTemplateResponseTypeDef,
+        ResourceCatalogTypeDef,
         RetryPipelineExecutionRequestTypeDef,
         RetryPipelineExecutionResponseTypeDef,
+        SearchRecordTypeDef,
         SearchRequestTypeDef,
         SearchResponseTypeDef,
         SearchTrainingPlanOfferingsRequestTypeDef,
@@ -617,6 +688,7 @@ if TYPE_CHECKING:
         SendPipelineExecutionStepFailureResponseTypeDef,
         SendPipelineExecutionStepSuccessRequestTypeDef,
         SendPipelineExecutionStepSuccessResponseTypeDef,
+        SpaceDetailsTypeDef,
         StartClusterHealthCheckRequestTypeDef,
         StartClusterHealthCheckResponseTypeDef,
         StartEdgeDeploymentStageRequestTypeDef,
@@ -653,6 +725,17 @@ if TYPE_CHECKING:
         StopProcessingJobRequestTypeDef,
         StopTrainingJobRequestTypeDef,
         StopTransformJobRequestTypeDef,
+        StudioLifecycleConfigDetailsTypeDef,
+        SubscribedWorkteamTypeDef,
+        TagTypeDef,
+        TrackingServerSummaryTypeDef,
+        TrainingJobSummaryTypeDef,
+        TrainingPlanExtensionTypeDef,
+        TrainingPlanSummaryTypeDef,
+        TransformJobSummaryTypeDef,
+        TrialComponentSummaryTypeDef,
+        TrialSummaryTypeDef,
+        UltraServerTypeDef,
         UpdateActionRequestTypeDef,
         UpdateActionResponseTypeDef,
         UpdateAppImageConfigRequestTypeDef,
@@ -740,6 +823,9 @@ if TYPE_CHECKING:
         UpdateWorkforceResponseTypeDef,
         UpdateWorkteamRequestTypeDef,
         UpdateWorkteamResponseTypeDef,
+        UserProfileDetailsTypeDef,
+        WorkforceTypeDef,
+        WorkteamTypeDef,
     )
 
 __all__ = ["MultiRegionSageMaker"]
@@ -4685,3 +4771,3796 @@ class MultiRegionSageMaker(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateWorkteam
         """
         return self._call("UpdateWorkteam", kwargs)
+
+    def paginate_create_hub_content_presigned_urls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[CreateHubContentPresignedUrlsRequestTypeDef],
+    ) -> RegionResults[CreateHubContentPresignedUrlsResponseTypeDef]:
+        """Every page of CreateHubContentPresignedUrls in every target, merged per
+        target (botocore's build_full_result).
+
+        Creates presigned URLs for accessing hub content artifacts. This operation
+        generates time-limited, secure URLs that allow direct download of model
+        artifacts and associated files from Amazon SageMaker hub content,
+        including gated models that require end-user license agreement acceptance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateHubContentPresignedUrls
+        """
+        return self._paginate(
+            "CreateHubContentPresignedUrls",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_training_plan_extension_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTrainingPlanExtensionHistoryRequestTypeDef],
+    ) -> RegionResults[DescribeTrainingPlanExtensionHistoryResponseTypeDef]:
+        """Every page of DescribeTrainingPlanExtensionHistory in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves the extension history for a specified training plan. The
+        response includes details about each extension, such as the offering ID,
+        start and end dates, status, payment status, and cost information.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTrainingPlanExtensionHistory
+        """
+        return self._paginate(
+            "DescribeTrainingPlanExtensionHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListActionsRequestTypeDef],
+    ) -> RegionResults[ListActionsResponseTypeDef]:
+        """Every page of ListActions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the actions in your account and their properties.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListActions
+        """
+        return self._paginate(
+            "ListActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ai_benchmark_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAIBenchmarkJobsRequestTypeDef],
+    ) -> RegionResults[ListAIBenchmarkJobsResponseTypeDef]:
+        """Every page of ListAIBenchmarkJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of AI benchmark jobs in your account. You can filter the
+        results by name, status, and creation time, and sort the results. The
+        response is paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAIBenchmarkJobs
+        """
+        return self._paginate(
+            "ListAIBenchmarkJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ai_recommendation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAIRecommendationJobsRequestTypeDef],
+    ) -> RegionResults[ListAIRecommendationJobsResponseTypeDef]:
+        """Every page of ListAIRecommendationJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of AI recommendation jobs in your account. You can filter
+        the results by name, status, and creation time, and sort the results. The
+        response is paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAIRecommendationJobs
+        """
+        return self._paginate(
+            "ListAIRecommendationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ai_workload_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAIWorkloadConfigsRequestTypeDef],
+    ) -> RegionResults[ListAIWorkloadConfigsResponseTypeDef]:
+        """Every page of ListAIWorkloadConfigs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of AI workload configurations in your account. You can
+        filter the results by name and creation time, and sort the results. The
+        response is paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAIWorkloadConfigs
+        """
+        return self._paginate(
+            "ListAIWorkloadConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_algorithms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAlgorithmsInputTypeDef],
+    ) -> RegionResults[ListAlgorithmsOutputTypeDef]:
+        """Every page of ListAlgorithms in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the machine learning algorithms that have been created.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAlgorithms
+        """
+        return self._paginate(
+            "ListAlgorithms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAliasesRequestTypeDef],
+    ) -> RegionResults[ListAliasesResponseTypeDef]:
+        """Every page of ListAliases in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the aliases of a specified image or image version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAliases
+        """
+        return self._paginate(
+            "ListAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_app_image_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAppImageConfigsRequestTypeDef],
+    ) -> RegionResults[ListAppImageConfigsResponseTypeDef]:
+        """Every page of ListAppImageConfigs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the AppImageConfigs in your account and their properties. The list
+        can be filtered by creation time or modified time, and whether the
+        AppImageConfig name contains a specified string.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAppImageConfigs
+        """
+        return self._paginate(
+            "ListAppImageConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAppsRequestTypeDef],
+    ) -> RegionResults[ListAppsResponseTypeDef]:
+        """Every page of ListApps in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists apps.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListApps
+        """
+        return self._paginate(
+            "ListApps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_artifacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListArtifactsRequestTypeDef],
+    ) -> RegionResults[ListArtifactsResponseTypeDef]:
+        """Every page of ListArtifacts in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the artifacts in your account and their properties.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListArtifacts
+        """
+        return self._paginate(
+            "ListArtifacts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssociationsRequestTypeDef],
+    ) -> RegionResults[ListAssociationsResponseTypeDef]:
+        """Every page of ListAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the associations in your account and their properties.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAssociations
+        """
+        return self._paginate(
+            "ListAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_auto_ml_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAutoMLJobsRequestTypeDef],
+    ) -> RegionResults[ListAutoMLJobsResponseTypeDef]:
+        """Every page of ListAutoMLJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Request a list of jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAutoMLJobs
+        """
+        return self._paginate(
+            "ListAutoMLJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_candidates_for_auto_ml_job(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCandidatesForAutoMLJobRequestTypeDef],
+    ) -> RegionResults[ListCandidatesForAutoMLJobResponseTypeDef]:
+        """Every page of ListCandidatesForAutoMLJob in every target, merged per
+        target (botocore's build_full_result).
+
+        List the candidates created for the job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListCandidatesForAutoMLJob
+        """
+        return self._paginate(
+            "ListCandidatesForAutoMLJob",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cluster_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClusterEventsRequestTypeDef],
+    ) -> RegionResults[ListClusterEventsResponseTypeDef]:
+        """Every page of ListClusterEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of event summaries for a specified HyperPod cluster. The
+        operation supports filtering, sorting, and pagination of results. This
+        functionality is only supported when the NodeProvisioningMode is set to
+        Continuous.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterEvents
+        """
+        return self._paginate(
+            "ListClusterEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cluster_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClusterNodesRequestTypeDef],
+    ) -> RegionResults[ListClusterNodesResponseTypeDef]:
+        """Every page of ListClusterNodes in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the list of instances (also called nodes interchangeably) in a
+        SageMaker HyperPod cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterNodes
+        """
+        return self._paginate(
+            "ListClusterNodes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cluster_scheduler_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClusterSchedulerConfigsRequestTypeDef],
+    ) -> RegionResults[ListClusterSchedulerConfigsResponseTypeDef]:
+        """Every page of ListClusterSchedulerConfigs in every target, merged per
+        target (botocore's build_full_result).
+
+        List the cluster policy configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterSchedulerConfigs
+        """
+        return self._paginate(
+            "ListClusterSchedulerConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> RegionResults[ListClustersResponseTypeDef]:
+        """Every page of ListClusters in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves the list of SageMaker HyperPod clusters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusters
+        """
+        return self._paginate(
+            "ListClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_code_repositories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCodeRepositoriesInputTypeDef],
+    ) -> RegionResults[ListCodeRepositoriesOutputTypeDef]:
+        """Every page of ListCodeRepositories in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of the Git repositories in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListCodeRepositories
+        """
+        return self._paginate(
+            "ListCodeRepositories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_compilation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCompilationJobsRequestTypeDef],
+    ) -> RegionResults[ListCompilationJobsResponseTypeDef]:
+        """Every page of ListCompilationJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists model compilation jobs that satisfy various filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListCompilationJobs
+        """
+        return self._paginate(
+            "ListCompilationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_compute_quotas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComputeQuotasRequestTypeDef],
+    ) -> RegionResults[ListComputeQuotasResponseTypeDef]:
+        """Every page of ListComputeQuotas in every target, merged per target
+        (botocore's build_full_result).
+
+        List the resource allocation definitions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListComputeQuotas
+        """
+        return self._paginate(
+            "ListComputeQuotas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contexts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContextsRequestTypeDef],
+    ) -> RegionResults[ListContextsResponseTypeDef]:
+        """Every page of ListContexts in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the contexts in your account and their properties.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListContexts
+        """
+        return self._paginate(
+            "ListContexts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_quality_job_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataQualityJobDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListDataQualityJobDefinitionsResponseTypeDef]:
+        """Every page of ListDataQualityJobDefinitions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the data quality job definitions in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDataQualityJobDefinitions
+        """
+        return self._paginate(
+            "ListDataQualityJobDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_device_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeviceFleetsRequestTypeDef],
+    ) -> RegionResults[ListDeviceFleetsResponseTypeDef]:
+        """Every page of ListDeviceFleets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of devices in the fleet.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDeviceFleets
+        """
+        return self._paginate(
+            "ListDeviceFleets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDevicesRequestTypeDef],
+    ) -> RegionResults[ListDevicesResponseTypeDef]:
+        """Every page of ListDevices in every target, merged per target (botocore's
+        build_full_result).
+
+        A list of devices.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDevices
+        """
+        return self._paginate(
+            "ListDevices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainsRequestTypeDef],
+    ) -> RegionResults[ListDomainsResponseTypeDef]:
+        """Every page of ListDomains in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the domains.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDomains
+        """
+        return self._paginate(
+            "ListDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_edge_deployment_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEdgeDeploymentPlansRequestTypeDef],
+    ) -> RegionResults[ListEdgeDeploymentPlansResponseTypeDef]:
+        """Every page of ListEdgeDeploymentPlans in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all edge deployment plans.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEdgeDeploymentPlans
+        """
+        return self._paginate(
+            "ListEdgeDeploymentPlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_edge_packaging_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEdgePackagingJobsRequestTypeDef],
+    ) -> RegionResults[ListEdgePackagingJobsResponseTypeDef]:
+        """Every page of ListEdgePackagingJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of edge packaging jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEdgePackagingJobs
+        """
+        return self._paginate(
+            "ListEdgePackagingJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_endpoint_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEndpointConfigsInputTypeDef],
+    ) -> RegionResults[ListEndpointConfigsOutputTypeDef]:
+        """Every page of ListEndpointConfigs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists endpoint configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEndpointConfigs
+        """
+        return self._paginate(
+            "ListEndpointConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEndpointsInputTypeDef],
+    ) -> RegionResults[ListEndpointsOutputTypeDef]:
+        """Every page of ListEndpoints in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists endpoints.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEndpoints
+        """
+        return self._paginate(
+            "ListEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_experiments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExperimentsRequestTypeDef],
+    ) -> RegionResults[ListExperimentsResponseTypeDef]:
+        """Every page of ListExperiments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the experiments in your account. The list can be filtered to
+        show only experiments that were created in a specific time range. The list
+        can be sorted by experiment name or creation time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListExperiments
+        """
+        return self._paginate(
+            "ListExperiments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_feature_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFeatureGroupsRequestTypeDef],
+    ) -> RegionResults[ListFeatureGroupsResponseTypeDef]:
+        """Every page of ListFeatureGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        List FeatureGroups based on given filter and order.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListFeatureGroups
+        """
+        return self._paginate(
+            "ListFeatureGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_flow_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFlowDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListFlowDefinitionsResponseTypeDef]:
+        """Every page of ListFlowDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the flow definitions in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListFlowDefinitions
+        """
+        return self._paginate(
+            "ListFlowDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_human_task_uis(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHumanTaskUisRequestTypeDef],
+    ) -> RegionResults[ListHumanTaskUisResponseTypeDef]:
+        """Every page of ListHumanTaskUis in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the human task user interfaces in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListHumanTaskUis
+        """
+        return self._paginate(
+            "ListHumanTaskUis",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_hyper_parameter_tuning_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHyperParameterTuningJobsRequestTypeDef],
+    ) -> RegionResults[ListHyperParameterTuningJobsResponseTypeDef]:
+        """Every page of ListHyperParameterTuningJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a list of HyperParameterTuningJobSummary objects that describe the
+        hyperparameter tuning jobs launched in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListHyperParameterTuningJobs
+        """
+        return self._paginate(
+            "ListHyperParameterTuningJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_image_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImageVersionsRequestTypeDef],
+    ) -> RegionResults[ListImageVersionsResponseTypeDef]:
+        """Every page of ListImageVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the versions of a specified image and their properties. The list can
+        be filtered by creation time or modified time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListImageVersions
+        """
+        return self._paginate(
+            "ListImageVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImagesRequestTypeDef],
+    ) -> RegionResults[ListImagesResponseTypeDef]:
+        """Every page of ListImages in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the images in your account and their properties. The list can be
+        filtered by creation time or modified time, and whether the image name
+        contains a specified string.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListImages
+        """
+        return self._paginate(
+            "ListImages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_inference_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInferenceComponentsInputTypeDef],
+    ) -> RegionResults[ListInferenceComponentsOutputTypeDef]:
+        """Every page of ListInferenceComponents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the inference components in your account and their properties.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceComponents
+        """
+        return self._paginate(
+            "ListInferenceComponents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_inference_experiments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInferenceExperimentsRequestTypeDef],
+    ) -> RegionResults[ListInferenceExperimentsResponseTypeDef]:
+        """Every page of ListInferenceExperiments in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the list of all inference experiments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceExperiments
+        """
+        return self._paginate(
+            "ListInferenceExperiments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_inference_recommendations_job_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInferenceRecommendationsJobStepsRequestTypeDef],
+    ) -> RegionResults[ListInferenceRecommendationsJobStepsResponseTypeDef]:
+        """Every page of ListInferenceRecommendationsJobSteps in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of the subtasks for an Inference Recommender job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceRecommendationsJobSteps
+        """
+        return self._paginate(
+            "ListInferenceRecommendationsJobSteps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_inference_recommendations_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInferenceRecommendationsJobsRequestTypeDef],
+    ) -> RegionResults[ListInferenceRecommendationsJobsResponseTypeDef]:
+        """Every page of ListInferenceRecommendationsJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists recommendation jobs that satisfy various filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceRecommendationsJobs
+        """
+        return self._paginate(
+            "ListInferenceRecommendationsJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_labeling_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLabelingJobsRequestTypeDef],
+    ) -> RegionResults[ListLabelingJobsResponseTypeDef]:
+        """Every page of ListLabelingJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of labeling jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListLabelingJobs
+        """
+        return self._paginate(
+            "ListLabelingJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_labeling_jobs_for_workteam(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLabelingJobsForWorkteamRequestTypeDef],
+    ) -> RegionResults[ListLabelingJobsForWorkteamResponseTypeDef]:
+        """Every page of ListLabelingJobsForWorkteam in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a list of labeling jobs assigned to a specified work team.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListLabelingJobsForWorkteam
+        """
+        return self._paginate(
+            "ListLabelingJobsForWorkteam",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_lineage_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLineageGroupsRequestTypeDef],
+    ) -> RegionResults[ListLineageGroupsResponseTypeDef]:
+        """Every page of ListLineageGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        A list of lineage groups shared with your Amazon Web Services account. For
+        more information, see Cross-Account Lineage Tracking in the Amazon
+        SageMaker Developer Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListLineageGroups
+        """
+        return self._paginate(
+            "ListLineageGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_mlflow_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMlflowAppsRequestTypeDef],
+    ) -> RegionResults[ListMlflowAppsResponseTypeDef]:
+        """Every page of ListMlflowApps in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all MLflow Apps
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMlflowApps
+        """
+        return self._paginate(
+            "ListMlflowApps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_mlflow_tracking_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMlflowTrackingServersRequestTypeDef],
+    ) -> RegionResults[ListMlflowTrackingServersResponseTypeDef]:
+        """Every page of ListMlflowTrackingServers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all MLflow Tracking Servers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMlflowTrackingServers
+        """
+        return self._paginate(
+            "ListMlflowTrackingServers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_bias_job_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelBiasJobDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListModelBiasJobDefinitionsResponseTypeDef]:
+        """Every page of ListModelBiasJobDefinitions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists model bias jobs definitions that satisfy various filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelBiasJobDefinitions
+        """
+        return self._paginate(
+            "ListModelBiasJobDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_card_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelCardExportJobsRequestTypeDef],
+    ) -> RegionResults[ListModelCardExportJobsResponseTypeDef]:
+        """Every page of ListModelCardExportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        List the export jobs for the Amazon SageMaker Model Card.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelCardExportJobs
+        """
+        return self._paginate(
+            "ListModelCardExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_card_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelCardVersionsRequestTypeDef],
+    ) -> RegionResults[ListModelCardVersionsResponseTypeDef]:
+        """Every page of ListModelCardVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        List existing versions of an Amazon SageMaker Model Card.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelCardVersions
+        """
+        return self._paginate(
+            "ListModelCardVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_cards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelCardsRequestTypeDef],
+    ) -> RegionResults[ListModelCardsResponseTypeDef]:
+        """Every page of ListModelCards in every target, merged per target
+        (botocore's build_full_result).
+
+        List existing model cards.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelCards
+        """
+        return self._paginate(
+            "ListModelCards",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_explainability_job_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelExplainabilityJobDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListModelExplainabilityJobDefinitionsResponseTypeDef]:
+        """Every page of ListModelExplainabilityJobDefinitions in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists model explainability job definitions that satisfy various filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelExplainabilityJobDefinitions
+        """
+        return self._paginate(
+            "ListModelExplainabilityJobDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_metadata(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelMetadataRequestTypeDef],
+    ) -> RegionResults[ListModelMetadataResponseTypeDef]:
+        """Every page of ListModelMetadata in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the domain, framework, task, and model name of standard machine
+        learning models found in common model zoos.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelMetadata
+        """
+        return self._paginate(
+            "ListModelMetadata",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_package_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelPackageGroupsInputTypeDef],
+    ) -> RegionResults[ListModelPackageGroupsOutputTypeDef]:
+        """Every page of ListModelPackageGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of the model groups in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelPackageGroups
+        """
+        return self._paginate(
+            "ListModelPackageGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelPackagesInputTypeDef],
+    ) -> RegionResults[ListModelPackagesOutputTypeDef]:
+        """Every page of ListModelPackages in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the model packages that have been created.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelPackages
+        """
+        return self._paginate(
+            "ListModelPackages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_model_quality_job_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelQualityJobDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListModelQualityJobDefinitionsResponseTypeDef]:
+        """Every page of ListModelQualityJobDefinitions in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a list of model quality monitoring job definitions in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelQualityJobDefinitions
+        """
+        return self._paginate(
+            "ListModelQualityJobDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListModelsInputTypeDef],
+    ) -> RegionResults[ListModelsOutputTypeDef]:
+        """Every page of ListModels in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists models created with the CreateModel API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModels
+        """
+        return self._paginate(
+            "ListModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_monitoring_alert_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMonitoringAlertHistoryRequestTypeDef],
+    ) -> RegionResults[ListMonitoringAlertHistoryResponseTypeDef]:
+        """Every page of ListMonitoringAlertHistory in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a list of past alerts in a model monitoring schedule.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringAlertHistory
+        """
+        return self._paginate(
+            "ListMonitoringAlertHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_monitoring_alerts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMonitoringAlertsRequestTypeDef],
+    ) -> RegionResults[ListMonitoringAlertsResponseTypeDef]:
+        """Every page of ListMonitoringAlerts in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the alerts for a single monitoring schedule.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringAlerts
+        """
+        return self._paginate(
+            "ListMonitoringAlerts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_monitoring_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMonitoringExecutionsRequestTypeDef],
+    ) -> RegionResults[ListMonitoringExecutionsResponseTypeDef]:
+        """Every page of ListMonitoringExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns list of all monitoring job executions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringExecutions
+        """
+        return self._paginate(
+            "ListMonitoringExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_monitoring_schedules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMonitoringSchedulesRequestTypeDef],
+    ) -> RegionResults[ListMonitoringSchedulesResponseTypeDef]:
+        """Every page of ListMonitoringSchedules in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns list of all monitoring schedules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringSchedules
+        """
+        return self._paginate(
+            "ListMonitoringSchedules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_notebook_instance_lifecycle_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNotebookInstanceLifecycleConfigsInputTypeDef],
+    ) -> RegionResults[ListNotebookInstanceLifecycleConfigsOutputTypeDef]:
+        """Every page of ListNotebookInstanceLifecycleConfigs in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists notebook instance lifestyle configurations created with the
+        CreateNotebookInstanceLifecycleConfig API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListNotebookInstanceLifecycleConfigs
+        """
+        return self._paginate(
+            "ListNotebookInstanceLifecycleConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_notebook_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNotebookInstancesInputTypeDef],
+    ) -> RegionResults[ListNotebookInstancesOutputTypeDef]:
+        """Every page of ListNotebookInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the SageMaker AI notebook instances in the requester's
+        account in an Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListNotebookInstances
+        """
+        return self._paginate(
+            "ListNotebookInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_optimization_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOptimizationJobsRequestTypeDef],
+    ) -> RegionResults[ListOptimizationJobsResponseTypeDef]:
+        """Every page of ListOptimizationJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the optimization jobs in your account and their properties.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListOptimizationJobs
+        """
+        return self._paginate(
+            "ListOptimizationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_partner_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPartnerAppsRequestTypeDef],
+    ) -> RegionResults[ListPartnerAppsResponseTypeDef]:
+        """Every page of ListPartnerApps in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all of the SageMaker Partner AI Apps in an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPartnerApps
+        """
+        return self._paginate(
+            "ListPartnerApps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pipeline_execution_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPipelineExecutionStepsRequestTypeDef],
+    ) -> RegionResults[ListPipelineExecutionStepsResponseTypeDef]:
+        """Every page of ListPipelineExecutionSteps in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a list of PipeLineExecutionStep objects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineExecutionSteps
+        """
+        return self._paginate(
+            "ListPipelineExecutionSteps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pipeline_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPipelineExecutionsRequestTypeDef],
+    ) -> RegionResults[ListPipelineExecutionsResponseTypeDef]:
+        """Every page of ListPipelineExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of the pipeline executions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineExecutions
+        """
+        return self._paginate(
+            "ListPipelineExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pipeline_parameters_for_execution(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPipelineParametersForExecutionRequestTypeDef],
+    ) -> RegionResults[ListPipelineParametersForExecutionResponseTypeDef]:
+        """Every page of ListPipelineParametersForExecution in every target, merged
+        per target (botocore's build_full_result).
+
+        Gets a list of parameters for a pipeline execution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineParametersForExecution
+        """
+        return self._paginate(
+            "ListPipelineParametersForExecution",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pipeline_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPipelineVersionsRequestTypeDef],
+    ) -> RegionResults[ListPipelineVersionsResponseTypeDef]:
+        """Every page of ListPipelineVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of all versions of the pipeline.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineVersions
+        """
+        return self._paginate(
+            "ListPipelineVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pipelines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPipelinesRequestTypeDef],
+    ) -> RegionResults[ListPipelinesResponseTypeDef]:
+        """Every page of ListPipelines in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a list of pipelines.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelines
+        """
+        return self._paginate(
+            "ListPipelines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_processing_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProcessingJobsRequestTypeDef],
+    ) -> RegionResults[ListProcessingJobsResponseTypeDef]:
+        """Every page of ListProcessingJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists processing jobs that satisfy various filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListProcessingJobs
+        """
+        return self._paginate(
+            "ListProcessingJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_catalogs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceCatalogsRequestTypeDef],
+    ) -> RegionResults[ListResourceCatalogsResponseTypeDef]:
+        """Every page of ListResourceCatalogs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists Amazon SageMaker Catalogs based on given filters and orders. The
+        maximum number of ResourceCatalogs viewable is 1000.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListResourceCatalogs
+        """
+        return self._paginate(
+            "ListResourceCatalogs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_spaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSpacesRequestTypeDef],
+    ) -> RegionResults[ListSpacesResponseTypeDef]:
+        """Every page of ListSpaces in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists spaces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListSpaces
+        """
+        return self._paginate(
+            "ListSpaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_stage_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStageDevicesRequestTypeDef],
+    ) -> RegionResults[ListStageDevicesResponseTypeDef]:
+        """Every page of ListStageDevices in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists devices allocated to the stage, containing detailed device
+        information and deployment status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListStageDevices
+        """
+        return self._paginate(
+            "ListStageDevices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_studio_lifecycle_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStudioLifecycleConfigsRequestTypeDef],
+    ) -> RegionResults[ListStudioLifecycleConfigsResponseTypeDef]:
+        """Every page of ListStudioLifecycleConfigs in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the Amazon SageMaker AI Studio Lifecycle Configurations in your
+        Amazon Web Services Account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListStudioLifecycleConfigs
+        """
+        return self._paginate(
+            "ListStudioLifecycleConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_subscribed_workteams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubscribedWorkteamsRequestTypeDef],
+    ) -> RegionResults[ListSubscribedWorkteamsResponseTypeDef]:
+        """Every page of ListSubscribedWorkteams in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of the work teams that you are subscribed to in the Amazon Web
+        Services Marketplace. The list may be empty if no work team satisfies the
+        filter specified in the NameContains parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListSubscribedWorkteams
+        """
+        return self._paginate(
+            "ListSubscribedWorkteams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsInputTypeDef],
+    ) -> RegionResults[ListTagsOutputTypeDef]:
+        """Every page of ListTags in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns the tags for the specified SageMaker resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTags
+        """
+        return self._paginate(
+            "ListTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_training_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrainingJobsRequestTypeDef],
+    ) -> RegionResults[ListTrainingJobsResponseTypeDef]:
+        """Every page of ListTrainingJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists training jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrainingJobs
+        """
+        return self._paginate(
+            "ListTrainingJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_training_jobs_for_hyper_parameter_tuning_job(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrainingJobsForHyperParameterTuningJobRequestTypeDef],
+    ) -> RegionResults[ListTrainingJobsForHyperParameterTuningJobResponseTypeDef]:
+        """Every page of ListTrainingJobsForHyperParameterTuningJob in every target,
+        merged per target (botocore's build_full_result).
+
+        Gets a list of TrainingJobSummary objects that describe the training jobs
+        that a hyperparameter tuning job launched.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrainingJobsForHyperParameterTuningJob
+        """
+        return self._paginate(
+            "ListTrainingJobsForHyperParameterTuningJob",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_training_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrainingPlansRequestTypeDef],
+    ) -> RegionResults[ListTrainingPlansResponseTypeDef]:
+        """Every page of ListTrainingPlans in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of training plans for the current account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrainingPlans
+        """
+        return self._paginate(
+            "ListTrainingPlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_transform_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTransformJobsRequestTypeDef],
+    ) -> RegionResults[ListTransformJobsResponseTypeDef]:
+        """Every page of ListTransformJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists transform jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTransformJobs
+        """
+        return self._paginate(
+            "ListTransformJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_trial_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrialComponentsRequestTypeDef],
+    ) -> RegionResults[ListTrialComponentsResponseTypeDef]:
+        """Every page of ListTrialComponents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the trial components in your account. You can sort the list by trial
+        component name or creation time. You can filter the list to show only
+        components that were created in a specific time range. You can also filter
+        on one of the following:
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrialComponents
+        """
+        return self._paginate(
+            "ListTrialComponents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_trials(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrialsRequestTypeDef],
+    ) -> RegionResults[ListTrialsResponseTypeDef]:
+        """Every page of ListTrials in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the trials in your account. Specify an experiment name to limit the
+        list to the trials that are part of that experiment. Specify a trial
+        component name to limit the list to the trials that associated with that
+        trial component. The list can be filtered to show only trials that were
+        created in a specific time range. The list can be sorted by trial name or
+        creation time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrials
+        """
+        return self._paginate(
+            "ListTrials",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ultra_servers_by_reserved_capacity(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUltraServersByReservedCapacityRequestTypeDef],
+    ) -> RegionResults[ListUltraServersByReservedCapacityResponseTypeDef]:
+        """Every page of ListUltraServersByReservedCapacity in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists all UltraServers that are part of a specified reserved capacity.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListUltraServersByReservedCapacity
+        """
+        return self._paginate(
+            "ListUltraServersByReservedCapacity",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_user_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUserProfilesRequestTypeDef],
+    ) -> RegionResults[ListUserProfilesResponseTypeDef]:
+        """Every page of ListUserProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists user profiles.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListUserProfiles
+        """
+        return self._paginate(
+            "ListUserProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workforces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkforcesRequestTypeDef],
+    ) -> RegionResults[ListWorkforcesResponseTypeDef]:
+        """Every page of ListWorkforces in every target, merged per target
+        (botocore's build_full_result).
+
+        Use this operation to list all private and vendor workforces in an Amazon
+        Web Services Region. Note that you can only have one private workforce per
+        Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListWorkforces
+        """
+        return self._paginate(
+            "ListWorkforces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workteams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkteamsRequestTypeDef],
+    ) -> RegionResults[ListWorkteamsResponseTypeDef]:
+        """Every page of ListWorkteams in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a list of private work teams that you have defined in a region. The
+        list may be empty if no work team satisfies the filter specified in the
+        NameContains parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListWorkteams
+        """
+        return self._paginate(
+            "ListWorkteams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchRequestTypeDef],
+    ) -> RegionResults[SearchResponseTypeDef]:
+        """Every page of Search in every target, merged per target (botocore's
+        build_full_result).
+
+        Finds SageMaker resources that match a search query. Matching resources
+        are returned as a list of SearchRecord objects in the response. You can
+        sort the search results by any resource property in a ascending or
+        descending order.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/Search
+        """
+        return self._paginate(
+            "Search",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_create_hub_content_presigned_urls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[CreateHubContentPresignedUrlsRequestTypeDef],
+    ) -> Items[AuthorizedUrlTypeDef]:
+        """Each element of AuthorizedUrlConfigs in every page of
+        CreateHubContentPresignedUrls, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateHubContentPresignedUrls
+        """
+        return self._items(
+            "CreateHubContentPresignedUrls",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_training_plan_extension_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTrainingPlanExtensionHistoryRequestTypeDef],
+    ) -> Items[TrainingPlanExtensionTypeDef]:
+        """Each element of TrainingPlanExtensions in every page of
+        DescribeTrainingPlanExtensionHistory, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTrainingPlanExtensionHistory
+        """
+        return self._items(
+            "DescribeTrainingPlanExtensionHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListActionsRequestTypeDef],
+    ) -> Items[ActionSummaryTypeDef]:
+        """Each element of ActionSummaries in every page of ListActions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListActions
+        """
+        return self._items(
+            "ListActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ai_benchmark_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAIBenchmarkJobsRequestTypeDef],
+    ) -> Items[AIBenchmarkJobSummaryTypeDef]:
+        """Each element of AIBenchmarkJobs in every page of ListAIBenchmarkJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAIBenchmarkJobs
+        """
+        return self._items(
+            "ListAIBenchmarkJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ai_recommendation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAIRecommendationJobsRequestTypeDef],
+    ) -> Items[AIRecommendationJobSummaryTypeDef]:
+        """Each element of AIRecommendationJobs in every page of
+        ListAIRecommendationJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAIRecommendationJobs
+        """
+        return self._items(
+            "ListAIRecommendationJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ai_workload_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAIWorkloadConfigsRequestTypeDef],
+    ) -> Items[AIWorkloadConfigSummaryTypeDef]:
+        """Each element of AIWorkloadConfigs in every page of ListAIWorkloadConfigs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAIWorkloadConfigs
+        """
+        return self._items(
+            "ListAIWorkloadConfigs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_algorithms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAlgorithmsInputTypeDef],
+    ) -> Items[AlgorithmSummaryTypeDef]:
+        """Each element of AlgorithmSummaryList in every page of ListAlgorithms, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAlgorithms
+        """
+        return self._items(
+            "ListAlgorithms", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAliasesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of SageMakerImageVersionAliases in every page of ListAliases,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAliases
+        """
+        return self._items(
+            "ListAliases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_app_image_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAppImageConfigsRequestTypeDef],
+    ) -> Items[AppImageConfigDetailsTypeDef]:
+        """Each element of AppImageConfigs in every page of ListAppImageConfigs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAppImageConfigs
+        """
+        return self._items(
+            "ListAppImageConfigs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAppsRequestTypeDef],
+    ) -> Items[AppDetailsTypeDef]:
+        """Each element of Apps in every page of ListApps, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListApps
+        """
+        return self._items("ListApps", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_artifacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListArtifactsRequestTypeDef],
+    ) -> Items[ArtifactSummaryTypeDef]:
+        """Each element of ArtifactSummaries in every page of ListArtifacts, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListArtifacts
+        """
+        return self._items(
+            "ListArtifacts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssociationsRequestTypeDef],
+    ) -> Items[AssociationSummaryTypeDef]:
+        """Each element of AssociationSummaries in every page of ListAssociations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAssociations
+        """
+        return self._items(
+            "ListAssociations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_auto_ml_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAutoMLJobsRequestTypeDef],
+    ) -> Items[AutoMLJobSummaryTypeDef]:
+        """Each element of AutoMLJobSummaries in every page of ListAutoMLJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAutoMLJobs
+        """
+        return self._items(
+            "ListAutoMLJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_candidates_for_auto_ml_job(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCandidatesForAutoMLJobRequestTypeDef],
+    ) -> Items[AutoMLCandidateTypeDef]:
+        """Each element of Candidates in every page of ListCandidatesForAutoMLJob,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListCandidatesForAutoMLJob
+        """
+        return self._items(
+            "ListCandidatesForAutoMLJob",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cluster_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClusterEventsRequestTypeDef],
+    ) -> Items[ClusterEventSummaryTypeDef]:
+        """Each element of Events in every page of ListClusterEvents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterEvents
+        """
+        return self._items(
+            "ListClusterEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cluster_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClusterNodesRequestTypeDef],
+    ) -> Items[ClusterNodeSummaryTypeDef]:
+        """Each element of ClusterNodeSummaries in every page of ListClusterNodes,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterNodes
+        """
+        return self._items(
+            "ListClusterNodes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cluster_scheduler_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClusterSchedulerConfigsRequestTypeDef],
+    ) -> Items[ClusterSchedulerConfigSummaryTypeDef]:
+        """Each element of ClusterSchedulerConfigSummaries in every page of
+        ListClusterSchedulerConfigs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterSchedulerConfigs
+        """
+        return self._items(
+            "ListClusterSchedulerConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> Items[ClusterSummaryTypeDef]:
+        """Each element of ClusterSummaries in every page of ListClusters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusters
+        """
+        return self._items(
+            "ListClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_code_repositories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCodeRepositoriesInputTypeDef],
+    ) -> Items[CodeRepositorySummaryTypeDef]:
+        """Each element of CodeRepositorySummaryList in every page of
+        ListCodeRepositories, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListCodeRepositories
+        """
+        return self._items(
+            "ListCodeRepositories", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_compilation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCompilationJobsRequestTypeDef],
+    ) -> Items[CompilationJobSummaryTypeDef]:
+        """Each element of CompilationJobSummaries in every page of
+        ListCompilationJobs, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListCompilationJobs
+        """
+        return self._items(
+            "ListCompilationJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_compute_quotas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComputeQuotasRequestTypeDef],
+    ) -> Items[ComputeQuotaSummaryTypeDef]:
+        """Each element of ComputeQuotaSummaries in every page of ListComputeQuotas,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListComputeQuotas
+        """
+        return self._items(
+            "ListComputeQuotas", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_contexts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContextsRequestTypeDef],
+    ) -> Items[ContextSummaryTypeDef]:
+        """Each element of ContextSummaries in every page of ListContexts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListContexts
+        """
+        return self._items(
+            "ListContexts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_quality_job_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataQualityJobDefinitionsRequestTypeDef],
+    ) -> Items[MonitoringJobDefinitionSummaryTypeDef]:
+        """Each element of JobDefinitionSummaries in every page of
+        ListDataQualityJobDefinitions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDataQualityJobDefinitions
+        """
+        return self._items(
+            "ListDataQualityJobDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_device_fleets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeviceFleetsRequestTypeDef],
+    ) -> Items[DeviceFleetSummaryTypeDef]:
+        """Each element of DeviceFleetSummaries in every page of ListDeviceFleets,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDeviceFleets
+        """
+        return self._items(
+            "ListDeviceFleets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDevicesRequestTypeDef],
+    ) -> Items[DeviceSummaryTypeDef]:
+        """Each element of DeviceSummaries in every page of ListDevices, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDevices
+        """
+        return self._items(
+            "ListDevices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainsRequestTypeDef],
+    ) -> Items[DomainDetailsTypeDef]:
+        """Each element of Domains in every page of ListDomains, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDomains
+        """
+        return self._items(
+            "ListDomains", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_edge_deployment_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEdgeDeploymentPlansRequestTypeDef],
+    ) -> Items[EdgeDeploymentPlanSummaryTypeDef]:
+        """Each element of EdgeDeploymentPlanSummaries in every page of
+        ListEdgeDeploymentPlans, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEdgeDeploymentPlans
+        """
+        return self._items(
+            "ListEdgeDeploymentPlans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_edge_packaging_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEdgePackagingJobsRequestTypeDef],
+    ) -> Items[EdgePackagingJobSummaryTypeDef]:
+        """Each element of EdgePackagingJobSummaries in every page of
+        ListEdgePackagingJobs, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEdgePackagingJobs
+        """
+        return self._items(
+            "ListEdgePackagingJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_endpoint_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEndpointConfigsInputTypeDef],
+    ) -> Items[EndpointConfigSummaryTypeDef]:
+        """Each element of EndpointConfigs in every page of ListEndpointConfigs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEndpointConfigs
+        """
+        return self._items(
+            "ListEndpointConfigs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEndpointsInputTypeDef],
+    ) -> Items[EndpointSummaryTypeDef]:
+        """Each element of Endpoints in every page of ListEndpoints, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEndpoints
+        """
+        return self._items(
+            "ListEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_experiments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExperimentsRequestTypeDef],
+    ) -> Items[ExperimentSummaryTypeDef]:
+        """Each element of ExperimentSummaries in every page of ListExperiments, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListExperiments
+        """
+        return self._items(
+            "ListExperiments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_feature_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFeatureGroupsRequestTypeDef],
+    ) -> Items[FeatureGroupSummaryTypeDef]:
+        """Each element of FeatureGroupSummaries in every page of ListFeatureGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListFeatureGroups
+        """
+        return self._items(
+            "ListFeatureGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_flow_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFlowDefinitionsRequestTypeDef],
+    ) -> Items[FlowDefinitionSummaryTypeDef]:
+        """Each element of FlowDefinitionSummaries in every page of
+        ListFlowDefinitions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListFlowDefinitions
+        """
+        return self._items(
+            "ListFlowDefinitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_human_task_uis(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHumanTaskUisRequestTypeDef],
+    ) -> Items[HumanTaskUiSummaryTypeDef]:
+        """Each element of HumanTaskUiSummaries in every page of ListHumanTaskUis,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListHumanTaskUis
+        """
+        return self._items(
+            "ListHumanTaskUis", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_hyper_parameter_tuning_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHyperParameterTuningJobsRequestTypeDef],
+    ) -> Items[HyperParameterTuningJobSummaryTypeDef]:
+        """Each element of HyperParameterTuningJobSummaries in every page of
+        ListHyperParameterTuningJobs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListHyperParameterTuningJobs
+        """
+        return self._items(
+            "ListHyperParameterTuningJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_image_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImageVersionsRequestTypeDef],
+    ) -> Items[ImageVersionTypeDef]:
+        """Each element of ImageVersions in every page of ListImageVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListImageVersions
+        """
+        return self._items(
+            "ListImageVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImagesRequestTypeDef],
+    ) -> Items[ImageTypeDef]:
+        """Each element of Images in every page of ListImages, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListImages
+        """
+        return self._items(
+            "ListImages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_inference_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInferenceComponentsInputTypeDef],
+    ) -> Items[InferenceComponentSummaryTypeDef]:
+        """Each element of InferenceComponents in every page of
+        ListInferenceComponents, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceComponents
+        """
+        return self._items(
+            "ListInferenceComponents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_inference_experiments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInferenceExperimentsRequestTypeDef],
+    ) -> Items[InferenceExperimentSummaryTypeDef]:
+        """Each element of InferenceExperiments in every page of
+        ListInferenceExperiments, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceExperiments
+        """
+        return self._items(
+            "ListInferenceExperiments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_inference_recommendations_job_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInferenceRecommendationsJobStepsRequestTypeDef],
+    ) -> Items[InferenceRecommendationsJobStepTypeDef]:
+        """Each element of Steps in every page of
+        ListInferenceRecommendationsJobSteps, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceRecommendationsJobSteps
+        """
+        return self._items(
+            "ListInferenceRecommendationsJobSteps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_inference_recommendations_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInferenceRecommendationsJobsRequestTypeDef],
+    ) -> Items[InferenceRecommendationsJobTypeDef]:
+        """Each element of InferenceRecommendationsJobs in every page of
+        ListInferenceRecommendationsJobs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceRecommendationsJobs
+        """
+        return self._items(
+            "ListInferenceRecommendationsJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_labeling_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLabelingJobsRequestTypeDef],
+    ) -> Items[LabelingJobSummaryTypeDef]:
+        """Each element of LabelingJobSummaryList in every page of ListLabelingJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListLabelingJobs
+        """
+        return self._items(
+            "ListLabelingJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_labeling_jobs_for_workteam(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLabelingJobsForWorkteamRequestTypeDef],
+    ) -> Items[LabelingJobForWorkteamSummaryTypeDef]:
+        """Each element of LabelingJobSummaryList in every page of
+        ListLabelingJobsForWorkteam, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListLabelingJobsForWorkteam
+        """
+        return self._items(
+            "ListLabelingJobsForWorkteam",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_lineage_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLineageGroupsRequestTypeDef],
+    ) -> Items[LineageGroupSummaryTypeDef]:
+        """Each element of LineageGroupSummaries in every page of ListLineageGroups,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListLineageGroups
+        """
+        return self._items(
+            "ListLineageGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_mlflow_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMlflowAppsRequestTypeDef],
+    ) -> Items[MlflowAppSummaryTypeDef]:
+        """Each element of Summaries in every page of ListMlflowApps, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMlflowApps
+        """
+        return self._items(
+            "ListMlflowApps", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_mlflow_tracking_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMlflowTrackingServersRequestTypeDef],
+    ) -> Items[TrackingServerSummaryTypeDef]:
+        """Each element of TrackingServerSummaries in every page of
+        ListMlflowTrackingServers, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMlflowTrackingServers
+        """
+        return self._items(
+            "ListMlflowTrackingServers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_model_bias_job_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelBiasJobDefinitionsRequestTypeDef],
+    ) -> Items[MonitoringJobDefinitionSummaryTypeDef]:
+        """Each element of JobDefinitionSummaries in every page of
+        ListModelBiasJobDefinitions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelBiasJobDefinitions
+        """
+        return self._items(
+            "ListModelBiasJobDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_model_card_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelCardExportJobsRequestTypeDef],
+    ) -> Items[ModelCardExportJobSummaryTypeDef]:
+        """Each element of ModelCardExportJobSummaries in every page of
+        ListModelCardExportJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelCardExportJobs
+        """
+        return self._items(
+            "ListModelCardExportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_model_card_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelCardVersionsRequestTypeDef],
+    ) -> Items[ModelCardVersionSummaryTypeDef]:
+        """Each element of ModelCardVersionSummaryList in every page of
+        ListModelCardVersions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelCardVersions
+        """
+        return self._items(
+            "ListModelCardVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_model_cards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelCardsRequestTypeDef],
+    ) -> Items[ModelCardSummaryTypeDef]:
+        """Each element of ModelCardSummaries in every page of ListModelCards, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelCards
+        """
+        return self._items(
+            "ListModelCards", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_model_explainability_job_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelExplainabilityJobDefinitionsRequestTypeDef],
+    ) -> Items[MonitoringJobDefinitionSummaryTypeDef]:
+        """Each element of JobDefinitionSummaries in every page of
+        ListModelExplainabilityJobDefinitions, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelExplainabilityJobDefinitions
+        """
+        return self._items(
+            "ListModelExplainabilityJobDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_model_metadata(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelMetadataRequestTypeDef],
+    ) -> Items[ModelMetadataSummaryTypeDef]:
+        """Each element of ModelMetadataSummaries in every page of ListModelMetadata,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelMetadata
+        """
+        return self._items(
+            "ListModelMetadata", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_model_package_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelPackageGroupsInputTypeDef],
+    ) -> Items[ModelPackageGroupSummaryTypeDef]:
+        """Each element of ModelPackageGroupSummaryList in every page of
+        ListModelPackageGroups, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelPackageGroups
+        """
+        return self._items(
+            "ListModelPackageGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_model_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelPackagesInputTypeDef],
+    ) -> Items[ModelPackageSummaryTypeDef]:
+        """Each element of ModelPackageSummaryList in every page of
+        ListModelPackages, from every target, as its page arrives (tagged with its
+        target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelPackages
+        """
+        return self._items(
+            "ListModelPackages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_model_quality_job_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelQualityJobDefinitionsRequestTypeDef],
+    ) -> Items[MonitoringJobDefinitionSummaryTypeDef]:
+        """Each element of JobDefinitionSummaries in every page of
+        ListModelQualityJobDefinitions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelQualityJobDefinitions
+        """
+        return self._items(
+            "ListModelQualityJobDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListModelsInputTypeDef],
+    ) -> Items[ModelSummaryTypeDef]:
+        """Each element of Models in every page of ListModels, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModels
+        """
+        return self._items(
+            "ListModels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_monitoring_alert_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMonitoringAlertHistoryRequestTypeDef],
+    ) -> Items[MonitoringAlertHistorySummaryTypeDef]:
+        """Each element of MonitoringAlertHistory in every page of
+        ListMonitoringAlertHistory, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringAlertHistory
+        """
+        return self._items(
+            "ListMonitoringAlertHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_monitoring_alerts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMonitoringAlertsRequestTypeDef],
+    ) -> Items[MonitoringAlertSummaryTypeDef]:
+        """Each element of MonitoringAlertSummaries in every page of
+        ListMonitoringAlerts, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringAlerts
+        """
+        return self._items(
+            "ListMonitoringAlerts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_monitoring_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMonitoringExecutionsRequestTypeDef],
+    ) -> Items[MonitoringExecutionSummaryTypeDef]:
+        """Each element of MonitoringExecutionSummaries in every page of
+        ListMonitoringExecutions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringExecutions
+        """
+        return self._items(
+            "ListMonitoringExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_monitoring_schedules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMonitoringSchedulesRequestTypeDef],
+    ) -> Items[MonitoringScheduleSummaryTypeDef]:
+        """Each element of MonitoringScheduleSummaries in every page of
+        ListMonitoringSchedules, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringSchedules
+        """
+        return self._items(
+            "ListMonitoringSchedules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_notebook_instance_lifecycle_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNotebookInstanceLifecycleConfigsInputTypeDef],
+    ) -> Items[NotebookInstanceLifecycleConfigSummaryTypeDef]:
+        """Each element of NotebookInstanceLifecycleConfigs in every page of
+        ListNotebookInstanceLifecycleConfigs, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListNotebookInstanceLifecycleConfigs
+        """
+        return self._items(
+            "ListNotebookInstanceLifecycleConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_notebook_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNotebookInstancesInputTypeDef],
+    ) -> Items[NotebookInstanceSummaryTypeDef]:
+        """Each element of NotebookInstances in every page of ListNotebookInstances,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListNotebookInstances
+        """
+        return self._items(
+            "ListNotebookInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_optimization_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOptimizationJobsRequestTypeDef],
+    ) -> Items[OptimizationJobSummaryTypeDef]:
+        """Each element of OptimizationJobSummaries in every page of
+        ListOptimizationJobs, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListOptimizationJobs
+        """
+        return self._items(
+            "ListOptimizationJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_partner_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPartnerAppsRequestTypeDef],
+    ) -> Items[PartnerAppSummaryTypeDef]:
+        """Each element of Summaries in every page of ListPartnerApps, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPartnerApps
+        """
+        return self._items(
+            "ListPartnerApps", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pipeline_execution_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPipelineExecutionStepsRequestTypeDef],
+    ) -> Items[PipelineExecutionStepTypeDef]:
+        """Each element of PipelineExecutionSteps in every page of
+        ListPipelineExecutionSteps, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineExecutionSteps
+        """
+        return self._items(
+            "ListPipelineExecutionSteps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_pipeline_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPipelineExecutionsRequestTypeDef],
+    ) -> Items[PipelineExecutionSummaryTypeDef]:
+        """Each element of PipelineExecutionSummaries in every page of
+        ListPipelineExecutions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineExecutions
+        """
+        return self._items(
+            "ListPipelineExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pipeline_parameters_for_execution(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPipelineParametersForExecutionRequestTypeDef],
+    ) -> Items[ParameterTypeDef]:
+        """Each element of PipelineParameters in every page of
+        ListPipelineParametersForExecution, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineParametersForExecution
+        """
+        return self._items(
+            "ListPipelineParametersForExecution",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_pipeline_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPipelineVersionsRequestTypeDef],
+    ) -> Items[PipelineVersionSummaryTypeDef]:
+        """Each element of PipelineVersionSummaries in every page of
+        ListPipelineVersions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineVersions
+        """
+        return self._items(
+            "ListPipelineVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pipelines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPipelinesRequestTypeDef],
+    ) -> Items[PipelineSummaryTypeDef]:
+        """Each element of PipelineSummaries in every page of ListPipelines, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelines
+        """
+        return self._items(
+            "ListPipelines", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_processing_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProcessingJobsRequestTypeDef],
+    ) -> Items[ProcessingJobSummaryTypeDef]:
+        """Each element of ProcessingJobSummaries in every page of
+        ListProcessingJobs, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListProcessingJobs
+        """
+        return self._items(
+            "ListProcessingJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_catalogs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceCatalogsRequestTypeDef],
+    ) -> Items[ResourceCatalogTypeDef]:
+        """Each element of ResourceCatalogs in every page of ListResourceCatalogs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListResourceCatalogs
+        """
+        return self._items(
+            "ListResourceCatalogs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_spaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSpacesRequestTypeDef],
+    ) -> Items[SpaceDetailsTypeDef]:
+        """Each element of Spaces in every page of ListSpaces, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListSpaces
+        """
+        return self._items(
+            "ListSpaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_stage_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStageDevicesRequestTypeDef],
+    ) -> Items[DeviceDeploymentSummaryTypeDef]:
+        """Each element of DeviceDeploymentSummaries in every page of
+        ListStageDevices, from every target, as its page arrives (tagged with its
+        target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListStageDevices
+        """
+        return self._items(
+            "ListStageDevices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_studio_lifecycle_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStudioLifecycleConfigsRequestTypeDef],
+    ) -> Items[StudioLifecycleConfigDetailsTypeDef]:
+        """Each element of StudioLifecycleConfigs in every page of
+        ListStudioLifecycleConfigs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListStudioLifecycleConfigs
+        """
+        return self._items(
+            "ListStudioLifecycleConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_subscribed_workteams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubscribedWorkteamsRequestTypeDef],
+    ) -> Items[SubscribedWorkteamTypeDef]:
+        """Each element of SubscribedWorkteams in every page of
+        ListSubscribedWorkteams, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListSubscribedWorkteams
+        """
+        return self._items(
+            "ListSubscribedWorkteams", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsInputTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTags, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTags
+        """
+        return self._items("ListTags", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_training_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrainingJobsRequestTypeDef],
+    ) -> Items[TrainingJobSummaryTypeDef]:
+        """Each element of TrainingJobSummaries in every page of ListTrainingJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrainingJobs
+        """
+        return self._items(
+            "ListTrainingJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_training_jobs_for_hyper_parameter_tuning_job(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrainingJobsForHyperParameterTuningJobRequestTypeDef],
+    ) -> Items[HyperParameterTrainingJobSummaryTypeDef]:
+        """Each element of TrainingJobSummaries in every page of
+        ListTrainingJobsForHyperParameterTuningJob, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrainingJobsForHyperParameterTuningJob
+        """
+        return self._items(
+            "ListTrainingJobsForHyperParameterTuningJob",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_training_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrainingPlansRequestTypeDef],
+    ) -> Items[TrainingPlanSummaryTypeDef]:
+        """Each element of TrainingPlanSummaries in every page of ListTrainingPlans,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrainingPlans
+        """
+        return self._items(
+            "ListTrainingPlans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_transform_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTransformJobsRequestTypeDef],
+    ) -> Items[TransformJobSummaryTypeDef]:
+        """Each element of TransformJobSummaries in every page of ListTransformJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTransformJobs
+        """
+        return self._items(
+            "ListTransformJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_trial_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrialComponentsRequestTypeDef],
+    ) -> Items[TrialComponentSummaryTypeDef]:
+        """Each element of TrialComponentSummaries in every page of
+        ListTrialComponents, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrialComponents
+        """
+        return self._items(
+            "ListTrialComponents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_trials(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrialsRequestTypeDef],
+    ) -> Items[TrialSummaryTypeDef]:
+        """Each element of TrialSummaries in every page of ListTrials, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrials
+        """
+        return self._items(
+            "ListTrials", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ultra_servers_by_reserved_capacity(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUltraServersByReservedCapacityRequestTypeDef],
+    ) -> Items[UltraServerTypeDef]:
+        """Each element of UltraServers in every page of
+        ListUltraServersByReservedCapacity, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListUltraServersByReservedCapacity
+        """
+        return self._items(
+            "ListUltraServersByReservedCapacity",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_user_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUserProfilesRequestTypeDef],
+    ) -> Items[UserProfileDetailsTypeDef]:
+        """Each element of UserProfiles in every page of ListUserProfiles, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListUserProfiles
+        """
+        return self._items(
+            "ListUserProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workforces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkforcesRequestTypeDef],
+    ) -> Items[WorkforceTypeDef]:
+        """Each element of Workforces in every page of ListWorkforces, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListWorkforces
+        """
+        return self._items(
+            "ListWorkforces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workteams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkteamsRequestTypeDef],
+    ) -> Items[WorkteamTypeDef]:
+        """Each element of Workteams in every page of ListWorkteams, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListWorkteams
+        """
+        return self._items(
+            "ListWorkteams", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchRequestTypeDef],
+    ) -> Items[SearchRecordTypeDef]:
+        """Each element of Results in every page of Search, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/Search
+        """
+        return self._items("Search", kwargs, max_items=max_items, page_size=page_size)
+
+    def wait_endpoint_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeEndpointInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until EndpointDeleted.
+
+        Polls DescribeEndpoint in every target at once, every 30 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeEndpoint
+        """
+        return self._wait(
+            "EndpointDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_endpoint_in_service(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeEndpointInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until EndpointInService.
+
+        Polls DescribeEndpoint in every target at once, every 30 seconds and at
+        most 120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeEndpoint
+        """
+        return self._wait(
+            "EndpointInService", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_image_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeImageRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ImageCreated.
+
+        Polls DescribeImage in every target at once, every 60 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeImage
+        """
+        return self._wait(
+            "ImageCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_image_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeImageRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ImageDeleted.
+
+        Polls DescribeImage in every target at once, every 60 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeImage
+        """
+        return self._wait(
+            "ImageDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_image_updated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeImageRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ImageUpdated.
+
+        Polls DescribeImage in every target at once, every 60 seconds and at most
+        60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeImage
+        """
+        return self._wait(
+            "ImageUpdated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_image_version_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeImageVersionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ImageVersionCreated.
+
+        Polls DescribeImageVersion in every target at once, every 60 seconds and
+        at most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeImageVersion
+        """
+        return self._wait(
+            "ImageVersionCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_image_version_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeImageVersionRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ImageVersionDeleted.
+
+        Polls DescribeImageVersion in every target at once, every 60 seconds and
+        at most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeImageVersion
+        """
+        return self._wait(
+            "ImageVersionDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_notebook_instance_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeNotebookInstanceInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until NotebookInstanceDeleted.
+
+        Polls DescribeNotebookInstance in every target at once, every 30 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeNotebookInstance
+        """
+        return self._wait(
+            "NotebookInstanceDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_notebook_instance_in_service(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeNotebookInstanceInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until NotebookInstanceInService.
+
+        Polls DescribeNotebookInstance in every target at once, every 30 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeNotebookInstance
+        """
+        return self._wait(
+            "NotebookInstanceInService", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_notebook_instance_stopped(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeNotebookInstanceInputTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until NotebookInstanceStopped.
+
+        Polls DescribeNotebookInstance in every target at once, every 30 seconds
+        and at most 60 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeNotebookInstance
+        """
+        return self._wait(
+            "NotebookInstanceStopped", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_processing_job_completed_or_stopped(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeProcessingJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ProcessingJobCompletedOrStopped.
+
+        Polls DescribeProcessingJob in every target at once, every 60 seconds and
+        at most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeProcessingJob
+        """
+        return self._wait(
+            "ProcessingJobCompletedOrStopped",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_training_job_completed_or_stopped(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeTrainingJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until TrainingJobCompletedOrStopped.
+
+        Polls DescribeTrainingJob in every target at once, every 120 seconds and
+        at most 180 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTrainingJob
+        """
+        return self._wait(
+            "TrainingJobCompletedOrStopped",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_transform_job_completed_or_stopped(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeTransformJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until TransformJobCompletedOrStopped.
+
+        Polls DescribeTransformJob in every target at once, every 60 seconds and
+        at most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTransformJob
+        """
+        return self._wait(
+            "TransformJobCompletedOrStopped",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,7 @@ if TYPE_CHECKING:
         DeleteHumanLoopResponseTypeDef,
         DescribeHumanLoopRequestTypeDef,
         DescribeHumanLoopResponseTypeDef,
+        HumanLoopSummaryTypeDef,
         ListHumanLoopsRequestTypeDef,
         ListHumanLoopsResponseTypeDef,
         StartHumanLoopRequestTypeDef,
@@ -86,3 +90,43 @@ class MultiRegionAugmentedAIRuntime(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-a2i-runtime-2019-11-07/StopHumanLoop
         """
         return self._call("StopHumanLoop", kwargs)
+
+    def paginate_list_human_loops(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListHumanLoopsRequestTypeDef],
+    ) -> RegionResults[ListHumanLoopsResponseTypeDef]:
+        """Every page of ListHumanLoops in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about human loops, given the specified parameters. If
+        a human loop was deleted, it will not be included.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-a2i-runtime-2019-11-07/ListHumanLoops
+        """
+        return self._paginate(
+            "ListHumanLoops",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_human_loops(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListHumanLoopsRequestTypeDef],
+    ) -> Items[HumanLoopSummaryTypeDef]:
+        """Each element of HumanLoopSummaries in every page of ListHumanLoops, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-a2i-runtime-2019-11-07/ListHumanLoops
+        """
+        return self._items(
+            "ListHumanLoops", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -29,13 +32,16 @@ if TYPE_CHECKING:
         GetVectorEnrichmentJobInputTypeDef,
         GetVectorEnrichmentJobOutputTypeDef,
         ListEarthObservationJobInputTypeDef,
+        ListEarthObservationJobOutputConfigTypeDef,
         ListEarthObservationJobOutputTypeDef,
         ListRasterDataCollectionsInputTypeDef,
         ListRasterDataCollectionsOutputTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
         ListVectorEnrichmentJobInputTypeDef,
+        ListVectorEnrichmentJobOutputConfigTypeDef,
         ListVectorEnrichmentJobOutputTypeDef,
+        RasterDataCollectionMetadataTypeDef,
         SearchRasterDataCollectionInputTypeDef,
         SearchRasterDataCollectionOutputTypeDef,
         StartEarthObservationJobInputTypeDef,
@@ -238,3 +244,127 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_earth_observation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEarthObservationJobInputTypeDef],
+    ) -> RegionResults[ListEarthObservationJobOutputTypeDef]:
+        """Every page of ListEarthObservationJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Use this operation to get a list of the Earth Observation jobs associated
+        with the calling Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/ListEarthObservationJobs
+        """
+        return self._paginate(
+            "ListEarthObservationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_raster_data_collections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRasterDataCollectionsInputTypeDef],
+    ) -> RegionResults[ListRasterDataCollectionsOutputTypeDef]:
+        """Every page of ListRasterDataCollections in every target, merged per target
+        (botocore's build_full_result).
+
+        Use this operation to get raster data collections.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/ListRasterDataCollections
+        """
+        return self._paginate(
+            "ListRasterDataCollections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_vector_enrichment_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVectorEnrichmentJobInputTypeDef],
+    ) -> RegionResults[ListVectorEnrichmentJobOutputTypeDef]:
+        """Every page of ListVectorEnrichmentJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of vector enrichment jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/ListVectorEnrichmentJobs
+        """
+        return self._paginate(
+            "ListVectorEnrichmentJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_earth_observation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEarthObservationJobInputTypeDef],
+    ) -> Items[ListEarthObservationJobOutputConfigTypeDef]:
+        """Each element of EarthObservationJobSummaries in every page of
+        ListEarthObservationJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/ListEarthObservationJobs
+        """
+        return self._items(
+            "ListEarthObservationJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_raster_data_collections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRasterDataCollectionsInputTypeDef],
+    ) -> Items[RasterDataCollectionMetadataTypeDef]:
+        """Each element of RasterDataCollectionSummaries in every page of
+        ListRasterDataCollections, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/ListRasterDataCollections
+        """
+        return self._items(
+            "ListRasterDataCollections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_vector_enrichment_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVectorEnrichmentJobInputTypeDef],
+    ) -> Items[ListVectorEnrichmentJobOutputConfigTypeDef]:
+        """Each element of VectorEnrichmentJobSummaries in every page of
+        ListVectorEnrichmentJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/ListVectorEnrichmentJobs
+        """
+        return self._items(
+            "ListVectorEnrichmentJobs", kwargs, max_items=max_items, page_size=page_size
+        )

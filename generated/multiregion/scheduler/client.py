@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -30,6 +33,8 @@ if TYPE_CHECKING:
         ListSchedulesOutputTypeDef,
         ListTagsForResourceInputTypeDef,
         ListTagsForResourceOutputTypeDef,
+        ScheduleGroupSummaryTypeDef,
+        ScheduleSummaryTypeDef,
         TagResourceInputTypeDef,
         TagResourceOutputTypeDef,
         UntagResourceInputTypeDef,
@@ -172,3 +177,81 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/UpdateSchedule
         """
         return self._call("UpdateSchedule", kwargs)
+
+    def paginate_list_schedule_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListScheduleGroupsInputTypeDef],
+    ) -> RegionResults[ListScheduleGroupsOutputTypeDef]:
+        """Every page of ListScheduleGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of your schedule groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/ListScheduleGroups
+        """
+        return self._paginate(
+            "ListScheduleGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_schedules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSchedulesInputTypeDef],
+    ) -> RegionResults[ListSchedulesOutputTypeDef]:
+        """Every page of ListSchedules in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a paginated list of your EventBridge Scheduler schedules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/ListSchedules
+        """
+        return self._paginate(
+            "ListSchedules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_schedule_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListScheduleGroupsInputTypeDef],
+    ) -> Items[ScheduleGroupSummaryTypeDef]:
+        """Each element of ScheduleGroups in every page of ListScheduleGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/ListScheduleGroups
+        """
+        return self._items(
+            "ListScheduleGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_schedules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSchedulesInputTypeDef],
+    ) -> Items[ScheduleSummaryTypeDef]:
+        """Each element of Schedules in every page of ListSchedules, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/ListSchedules
+        """
+        return self._items(
+            "ListSchedules", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
         DescribeRegistryResponseTypeDef,
         DescribeSchemaRequestTypeDef,
         DescribeSchemaResponseTypeDef,
+        DiscovererSummaryTypeDef,
         EmptyResponseMetadataTypeDef,
         ExportSchemaRequestTypeDef,
         ExportSchemaResponseTypeDef,
@@ -54,6 +58,10 @@ if TYPE_CHECKING:
         PutCodeBindingResponseTypeDef,
         PutResourcePolicyRequestTypeDef,
         PutResourcePolicyResponseTypeDef,
+        RegistrySummaryTypeDef,
+        SchemaSummaryTypeDef,
+        SchemaVersionSummaryTypeDef,
+        SearchSchemaSummaryTypeDef,
         SearchSchemasRequestTypeDef,
         SearchSchemasResponseTypeDef,
         StartDiscovererRequestTypeDef,
@@ -354,3 +362,217 @@ class MultiRegionSchemas(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/UpdateSchema
         """
         return self._call("UpdateSchema", kwargs)
+
+    def paginate_list_discoverers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDiscoverersRequestTypeDef],
+    ) -> RegionResults[ListDiscoverersResponseTypeDef]:
+        """Every page of ListDiscoverers in every target, merged per target
+        (botocore's build_full_result).
+
+        List the discoverers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListDiscoverers
+        """
+        return self._paginate(
+            "ListDiscoverers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_registries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRegistriesRequestTypeDef],
+    ) -> RegionResults[ListRegistriesResponseTypeDef]:
+        """Every page of ListRegistries in every target, merged per target
+        (botocore's build_full_result).
+
+        List the registries.
+
+        https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListRegistries
+        """
+        return self._paginate(
+            "ListRegistries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_schema_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSchemaVersionsRequestTypeDef],
+    ) -> RegionResults[ListSchemaVersionsResponseTypeDef]:
+        """Every page of ListSchemaVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides a list of the schema versions and related information.
+
+        https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListSchemaVersions
+        """
+        return self._paginate(
+            "ListSchemaVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSchemasRequestTypeDef],
+    ) -> RegionResults[ListSchemasResponseTypeDef]:
+        """Every page of ListSchemas in every target, merged per target (botocore's
+        build_full_result).
+
+        List the schemas.
+
+        https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListSchemas
+        """
+        return self._paginate(
+            "ListSchemas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchSchemasRequestTypeDef],
+    ) -> RegionResults[SearchSchemasResponseTypeDef]:
+        """Every page of SearchSchemas in every target, merged per target (botocore's
+        build_full_result).
+
+        Search the schemas
+
+        https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/SearchSchemas
+        """
+        return self._paginate(
+            "SearchSchemas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_discoverers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDiscoverersRequestTypeDef],
+    ) -> Items[DiscovererSummaryTypeDef]:
+        """Each element of Discoverers in every page of ListDiscoverers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListDiscoverers
+        """
+        return self._items(
+            "ListDiscoverers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_registries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRegistriesRequestTypeDef],
+    ) -> Items[RegistrySummaryTypeDef]:
+        """Each element of Registries in every page of ListRegistries, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListRegistries
+        """
+        return self._items(
+            "ListRegistries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_schema_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSchemaVersionsRequestTypeDef],
+    ) -> Items[SchemaVersionSummaryTypeDef]:
+        """Each element of SchemaVersions in every page of ListSchemaVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListSchemaVersions
+        """
+        return self._items(
+            "ListSchemaVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSchemasRequestTypeDef],
+    ) -> Items[SchemaSummaryTypeDef]:
+        """Each element of Schemas in every page of ListSchemas, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListSchemas
+        """
+        return self._items(
+            "ListSchemas", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_schemas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchSchemasRequestTypeDef],
+    ) -> Items[SearchSchemaSummaryTypeDef]:
+        """Each element of Schemas in every page of SearchSchemas, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/SearchSchemas
+        """
+        return self._items(
+            "SearchSchemas", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_code_binding_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeCodeBindingRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Wait until code binding is generated
+
+        Polls DescribeCodeBinding in every target at once, every 2 seconds and at
+        most 30 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DescribeCodeBinding
+        """
+        return self._wait(
+            "CodeBindingExists", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
         EmptyResponseMetadataTypeDef,
         GetAttributesRequestTypeDef,
         GetAttributesResultTypeDef,
+        ItemTypeDef,
         ListDomainsRequestTypeDef,
         ListDomainsResultTypeDef,
         PutAttributesRequestTypeDef,
@@ -159,3 +163,86 @@ class MultiRegionSimpleDB(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sdb-2009-04-15/Select
         """
         return self._call("Select", kwargs)
+
+    def paginate_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainsRequestTypeDef],
+    ) -> RegionResults[ListDomainsResultTypeDef]:
+        """Every page of ListDomains in every target, merged per target (botocore's
+        build_full_result).
+
+        The ListDomains operation lists all domains associated with the Access Key
+        ID. It returns domain names up to the limit set by MaxNumberOfDomains. A
+        NextToken is returned if there are more than MaxNumberOfDomains domains.
+        Calling ListDomains successive times with the NextToken provided by the
+        operation returns up to MaxNumberOfDomains more domain names with each
+        successive operation call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sdb-2009-04-15/ListDomains
+        """
+        return self._paginate(
+            "ListDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_select(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SelectRequestTypeDef],
+    ) -> RegionResults[SelectResultTypeDef]:
+        """Every page of Select in every target, merged per target (botocore's
+        build_full_result).
+
+        The Select operation returns a set of attributes for ItemNames that match
+        the select expression. Select is similar to the standard SQL SELECT
+        statement.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sdb-2009-04-15/Select
+        """
+        return self._paginate(
+            "Select",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of DomainNames in every page of ListDomains, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sdb-2009-04-15/ListDomains
+        """
+        return self._items(
+            "ListDomains", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_select(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SelectRequestTypeDef],
+    ) -> Items[ItemTypeDef]:
+        """Each element of Items in every page of Select, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sdb-2009-04-15/Select
+        """
+        return self._items("Select", kwargs, max_items=max_items, page_size=page_size)

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
         RestoreSecretResponseTypeDef,
         RotateSecretRequestTypeDef,
         RotateSecretResponseTypeDef,
+        SecretListEntryTypeDef,
         StopReplicationToReplicaRequestTypeDef,
         StopReplicationToReplicaResponseTypeDef,
         TagResourceRequestTypeDef,
@@ -326,3 +330,44 @@ class MultiRegionSecretsManager(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/ValidateResourcePolicy
         """
         return self._call("ValidateResourcePolicy", kwargs)
+
+    def paginate_list_secrets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSecretsRequestTypeDef],
+    ) -> RegionResults[ListSecretsResponseTypeDef]:
+        """Every page of ListSecrets in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the secrets that are stored by Secrets Manager in the Amazon Web
+        Services account, not including secrets that are marked for deletion. To
+        see secrets marked for deletion, use the Secrets Manager console.
+
+        https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/ListSecrets
+        """
+        return self._paginate(
+            "ListSecrets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_secrets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSecretsRequestTypeDef],
+    ) -> Items[SecretListEntryTypeDef]:
+        """Each element of SecretList in every page of ListSecrets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/ListSecrets
+        """
+        return self._items(
+            "ListSecrets", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,7 @@ if TYPE_CHECKING:
         BatchGetMemberAccountDetailsResponseTypeDef,
         CancelMembershipRequestTypeDef,
         CancelMembershipResponseTypeDef,
+        CaseEditItemTypeDef,
         CloseCaseRequestTypeDef,
         CloseCaseResponseTypeDef,
         CreateCaseCommentRequestTypeDef,
@@ -32,14 +36,18 @@ if TYPE_CHECKING:
         GetCaseResponseTypeDef,
         GetMembershipRequestTypeDef,
         GetMembershipResponseTypeDef,
+        InvestigationActionTypeDef,
         ListCaseEditsRequestTypeDef,
         ListCaseEditsResponseTypeDef,
+        ListCasesItemTypeDef,
         ListCasesRequestTypeDef,
         ListCasesResponseTypeDef,
+        ListCommentsItemTypeDef,
         ListCommentsRequestTypeDef,
         ListCommentsResponseTypeDef,
         ListInvestigationsRequestTypeDef,
         ListInvestigationsResponseTypeDef,
+        ListMembershipItemTypeDef,
         ListMembershipsRequestTypeDef,
         ListMembershipsResponseTypeDef,
         ListTagsForResourceInputTypeDef,
@@ -287,3 +295,198 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/UpdateResolverType
         """
         return self._call("UpdateResolverType", kwargs)
+
+    def paginate_list_case_edits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCaseEditsRequestTypeDef],
+    ) -> RegionResults[ListCaseEditsResponseTypeDef]:
+        """Every page of ListCaseEdits in every target, merged per target (botocore's
+        build_full_result).
+
+        Views the case history for edits made to a designated case.
+
+        https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListCaseEdits
+        """
+        return self._paginate(
+            "ListCaseEdits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCasesRequestTypeDef],
+    ) -> RegionResults[ListCasesResponseTypeDef]:
+        """Every page of ListCases in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all cases the requester has access to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListCases
+        """
+        return self._paginate(
+            "ListCases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_comments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCommentsRequestTypeDef],
+    ) -> RegionResults[ListCommentsResponseTypeDef]:
+        """Every page of ListComments in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns comments for a designated case.
+
+        https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListComments
+        """
+        return self._paginate(
+            "ListComments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_investigations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInvestigationsRequestTypeDef],
+    ) -> RegionResults[ListInvestigationsResponseTypeDef]:
+        """Every page of ListInvestigations in every target, merged per target
+        (botocore's build_full_result).
+
+        Investigation performed by an agent for a security incident...
+
+        https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListInvestigations
+        """
+        return self._paginate(
+            "ListInvestigations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMembershipsRequestTypeDef],
+    ) -> RegionResults[ListMembershipsResponseTypeDef]:
+        """Every page of ListMemberships in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the memberships that the calling principal can access.
+
+        https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListMemberships
+        """
+        return self._paginate(
+            "ListMemberships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_case_edits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCaseEditsRequestTypeDef],
+    ) -> Items[CaseEditItemTypeDef]:
+        """Each element of items in every page of ListCaseEdits, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListCaseEdits
+        """
+        return self._items(
+            "ListCaseEdits", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCasesRequestTypeDef],
+    ) -> Items[ListCasesItemTypeDef]:
+        """Each element of items in every page of ListCases, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListCases
+        """
+        return self._items(
+            "ListCases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_comments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCommentsRequestTypeDef],
+    ) -> Items[ListCommentsItemTypeDef]:
+        """Each element of items in every page of ListComments, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListComments
+        """
+        return self._items(
+            "ListComments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_investigations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInvestigationsRequestTypeDef],
+    ) -> Items[InvestigationActionTypeDef]:
+        """Each element of investigationActions in every page of ListInvestigations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListInvestigations
+        """
+        return self._items(
+            "ListInvestigations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMembershipsRequestTypeDef],
+    ) -> Items[ListMembershipItemTypeDef]:
+        """Each element of items in every page of ListMemberships, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListMemberships
+        """
+        return self._items(
+            "ListMemberships", kwargs, max_items=max_items, page_size=page_size
+        )

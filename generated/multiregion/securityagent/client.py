@@ -9,11 +9,17 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AddArtifactInputTypeDef,
         AddArtifactOutputTypeDef,
+        AgentSpaceSummaryTypeDef,
+        ApplicationSummaryTypeDef,
+        ArtifactSummaryTypeDef,
         BatchDeleteCodeReviewsInputTypeDef,
         BatchDeleteCodeReviewsOutputTypeDef,
         BatchDeletePentestsInputTypeDef,
@@ -38,6 +44,9 @@ if TYPE_CHECKING:
         BatchGetPentestsOutputTypeDef,
         BatchGetTargetDomainsInputTypeDef,
         BatchGetTargetDomainsOutputTypeDef,
+        CodeReviewJobSummaryTypeDef,
+        CodeReviewJobTaskSummaryTypeDef,
+        CodeReviewSummaryTypeDef,
         CreateAgentSpaceInputTypeDef,
         CreateAgentSpaceOutputTypeDef,
         CreateApplicationRequestTypeDef,
@@ -63,7 +72,9 @@ if TYPE_CHECKING:
         DeleteMembershipResponseTypeDef,
         DeleteTargetDomainInputTypeDef,
         DeleteTargetDomainOutputTypeDef,
+        DiscoveredEndpointTypeDef,
         EmptyResponseMetadataTypeDef,
+        FindingSummaryTypeDef,
         GetApplicationRequestTypeDef,
         GetApplicationResponseTypeDef,
         GetArtifactInputTypeDef,
@@ -72,6 +83,8 @@ if TYPE_CHECKING:
         GetIntegrationOutputTypeDef,
         InitiateProviderRegistrationInputTypeDef,
         InitiateProviderRegistrationOutputTypeDef,
+        IntegratedResourceSummaryTypeDef,
+        IntegrationSummaryTypeDef,
         ListAgentSpacesInputTypeDef,
         ListAgentSpacesOutputTypeDef,
         ListApplicationsRequestTypeDef,
@@ -104,6 +117,9 @@ if TYPE_CHECKING:
         ListTagsForResourceOutputTypeDef,
         ListTargetDomainsInputTypeDef,
         ListTargetDomainsOutputTypeDef,
+        MembershipSummaryTypeDef,
+        PentestJobSummaryTypeDef,
+        PentestSummaryTypeDef,
         StartCodeRemediationInputTypeDef,
         StartCodeRemediationOutputTypeDef,
         StartCodeReviewJobInputTypeDef,
@@ -116,6 +132,8 @@ if TYPE_CHECKING:
         StopPentestJobOutputTypeDef,
         TagResourceInputTypeDef,
         TagResourceOutputTypeDef,
+        TargetDomainSummaryTypeDef,
+        TaskSummaryTypeDef,
         UntagResourceInputTypeDef,
         UntagResourceOutputTypeDef,
         UpdateAgentSpaceInputTypeDef,
@@ -741,3 +759,610 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/VerifyTargetDomain
         """
         return self._call("VerifyTargetDomain", kwargs)
+
+    def paginate_list_agent_spaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgentSpacesInputTypeDef],
+    ) -> RegionResults[ListAgentSpacesOutputTypeDef]:
+        """Every page of ListAgentSpaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of agent space summaries in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListAgentSpaces
+        """
+        return self._paginate(
+            "ListAgentSpaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of application summaries in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_artifacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListArtifactsInputTypeDef],
+    ) -> RegionResults[ListArtifactsOutputTypeDef]:
+        """Every page of ListArtifacts in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a paginated list of artifact summaries for the specified agent
+        space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListArtifacts
+        """
+        return self._paginate(
+            "ListArtifacts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_code_review_job_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCodeReviewJobTasksInputTypeDef],
+    ) -> RegionResults[ListCodeReviewJobTasksOutputTypeDef]:
+        """Every page of ListCodeReviewJobTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of task summaries for the specified code review
+        job, optionally filtered by step name or category.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListCodeReviewJobTasks
+        """
+        return self._paginate(
+            "ListCodeReviewJobTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_code_review_jobs_for_code_review(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCodeReviewJobsForCodeReviewInputTypeDef],
+    ) -> RegionResults[ListCodeReviewJobsForCodeReviewOutputTypeDef]:
+        """Every page of ListCodeReviewJobsForCodeReview in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a paginated list of code review job summaries for the specified
+        code review configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListCodeReviewJobsForCodeReview
+        """
+        return self._paginate(
+            "ListCodeReviewJobsForCodeReview",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_code_reviews(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCodeReviewsInputTypeDef],
+    ) -> RegionResults[ListCodeReviewsOutputTypeDef]:
+        """Every page of ListCodeReviews in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of code review summaries for the specified agent
+        space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListCodeReviews
+        """
+        return self._paginate(
+            "ListCodeReviews",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_discovered_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDiscoveredEndpointsInputTypeDef],
+    ) -> RegionResults[ListDiscoveredEndpointsOutputTypeDef]:
+        """Every page of ListDiscoveredEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of endpoints discovered during a pentest job
+        execution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListDiscoveredEndpoints
+        """
+        return self._paginate(
+            "ListDiscoveredEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFindingsInputTypeDef],
+    ) -> RegionResults[ListFindingsOutputTypeDef]:
+        """Every page of ListFindings in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the security findings for a pentest job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListFindings
+        """
+        return self._paginate(
+            "ListFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_integrated_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIntegratedResourcesInputTypeDef],
+    ) -> RegionResults[ListIntegratedResourcesOutputTypeDef]:
+        """Every page of ListIntegratedResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the integrated resources for an agent space, optionally filtered by
+        integration or resource type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListIntegratedResources
+        """
+        return self._paginate(
+            "ListIntegratedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIntegrationsInputTypeDef],
+    ) -> RegionResults[ListIntegrationsOutputTypeDef]:
+        """Every page of ListIntegrations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the integrations in your account, optionally filtered by provider or
+        provider type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListIntegrations
+        """
+        return self._paginate(
+            "ListIntegrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMembershipsRequestTypeDef],
+    ) -> RegionResults[ListMembershipsResponseTypeDef]:
+        """Every page of ListMemberships in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of membership summaries for the specified agent
+        space within an application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListMemberships
+        """
+        return self._paginate(
+            "ListMemberships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pentest_job_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPentestJobTasksInputTypeDef],
+    ) -> RegionResults[ListPentestJobTasksOutputTypeDef]:
+        """Every page of ListPentestJobTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of task summaries for the specified pentest job,
+        optionally filtered by step name or category.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListPentestJobTasks
+        """
+        return self._paginate(
+            "ListPentestJobTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pentest_jobs_for_pentest(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPentestJobsForPentestInputTypeDef],
+    ) -> RegionResults[ListPentestJobsForPentestOutputTypeDef]:
+        """Every page of ListPentestJobsForPentest in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of pentest job summaries for the specified
+        pentest configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListPentestJobsForPentest
+        """
+        return self._paginate(
+            "ListPentestJobsForPentest",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pentests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPentestsInputTypeDef],
+    ) -> RegionResults[ListPentestsOutputTypeDef]:
+        """Every page of ListPentests in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a paginated list of pentest summaries for the specified agent
+        space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListPentests
+        """
+        return self._paginate(
+            "ListPentests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_target_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTargetDomainsInputTypeDef],
+    ) -> RegionResults[ListTargetDomainsOutputTypeDef]:
+        """Every page of ListTargetDomains in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of target domain summaries in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListTargetDomains
+        """
+        return self._paginate(
+            "ListTargetDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_agent_spaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgentSpacesInputTypeDef],
+    ) -> Items[AgentSpaceSummaryTypeDef]:
+        """Each element of agentSpaceSummaries in every page of ListAgentSpaces, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListAgentSpaces
+        """
+        return self._items(
+            "ListAgentSpaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> Items[ApplicationSummaryTypeDef]:
+        """Each element of applicationSummaries in every page of ListApplications,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_artifacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListArtifactsInputTypeDef],
+    ) -> Items[ArtifactSummaryTypeDef]:
+        """Each element of artifactSummaries in every page of ListArtifacts, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListArtifacts
+        """
+        return self._items(
+            "ListArtifacts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_code_review_job_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCodeReviewJobTasksInputTypeDef],
+    ) -> Items[CodeReviewJobTaskSummaryTypeDef]:
+        """Each element of codeReviewJobTaskSummaries in every page of
+        ListCodeReviewJobTasks, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListCodeReviewJobTasks
+        """
+        return self._items(
+            "ListCodeReviewJobTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_code_review_jobs_for_code_review(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCodeReviewJobsForCodeReviewInputTypeDef],
+    ) -> Items[CodeReviewJobSummaryTypeDef]:
+        """Each element of codeReviewJobSummaries in every page of
+        ListCodeReviewJobsForCodeReview, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListCodeReviewJobsForCodeReview
+        """
+        return self._items(
+            "ListCodeReviewJobsForCodeReview",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_code_reviews(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCodeReviewsInputTypeDef],
+    ) -> Items[CodeReviewSummaryTypeDef]:
+        """Each element of codeReviewSummaries in every page of ListCodeReviews, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListCodeReviews
+        """
+        return self._items(
+            "ListCodeReviews", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_discovered_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDiscoveredEndpointsInputTypeDef],
+    ) -> Items[DiscoveredEndpointTypeDef]:
+        """Each element of discoveredEndpoints in every page of
+        ListDiscoveredEndpoints, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListDiscoveredEndpoints
+        """
+        return self._items(
+            "ListDiscoveredEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFindingsInputTypeDef],
+    ) -> Items[FindingSummaryTypeDef]:
+        """Each element of findingsSummaries in every page of ListFindings, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListFindings
+        """
+        return self._items(
+            "ListFindings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_integrated_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIntegratedResourcesInputTypeDef],
+    ) -> Items[IntegratedResourceSummaryTypeDef]:
+        """Each element of integratedResourceSummaries in every page of
+        ListIntegratedResources, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListIntegratedResources
+        """
+        return self._items(
+            "ListIntegratedResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIntegrationsInputTypeDef],
+    ) -> Items[IntegrationSummaryTypeDef]:
+        """Each element of integrationSummaries in every page of ListIntegrations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListIntegrations
+        """
+        return self._items(
+            "ListIntegrations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMembershipsRequestTypeDef],
+    ) -> Items[MembershipSummaryTypeDef]:
+        """Each element of membershipSummaries in every page of ListMemberships, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListMemberships
+        """
+        return self._items(
+            "ListMemberships", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pentest_job_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPentestJobTasksInputTypeDef],
+    ) -> Items[TaskSummaryTypeDef]:
+        """Each element of taskSummaries in every page of ListPentestJobTasks, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListPentestJobTasks
+        """
+        return self._items(
+            "ListPentestJobTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pentest_jobs_for_pentest(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPentestJobsForPentestInputTypeDef],
+    ) -> Items[PentestJobSummaryTypeDef]:
+        """Each element of pentestJobSummaries in every page of
+        ListPentestJobsForPentest, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListPentestJobsForPentest
+        """
+        return self._items(
+            "ListPentestJobsForPentest",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_pentests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPentestsInputTypeDef],
+    ) -> Items[PentestSummaryTypeDef]:
+        """Each element of pentestSummaries in every page of ListPentests, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListPentests
+        """
+        return self._items(
+            "ListPentests", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_target_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTargetDomainsInputTypeDef],
+    ) -> Items[TargetDomainSummaryTypeDef]:
+        """Each element of targetDomainSummaries in every page of ListTargetDomains,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListTargetDomains
+        """
+        return self._items(
+            "ListTargetDomains", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -10,6 +10,9 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -17,6 +20,10 @@ if TYPE_CHECKING:
         AcceptAdministratorInvitationResponseTypeDef,
         AcceptInvitationRequestTypeDef,
         AcceptInvitationResponseTypeDef,
+        ActionTargetTypeDef,
+        AdminAccountTypeDef,
+        AggregatorV2TypeDef,
+        AwsSecurityFindingOutputTypeDef,
         BatchDeleteAutomationRulesRequestTypeDef,
         BatchDeleteAutomationRulesResponseTypeDef,
         BatchDisableStandardsRequestTypeDef,
@@ -41,6 +48,8 @@ if TYPE_CHECKING:
         BatchUpdateFindingsV2ResponseTypeDef,
         BatchUpdateStandardsControlAssociationsRequestTypeDef,
         BatchUpdateStandardsControlAssociationsResponseTypeDef,
+        ConfigurationPolicyAssociationSummaryTypeDef,
+        ConfigurationPolicySummaryTypeDef,
         CreateActionTargetRequestTypeDef,
         CreateActionTargetResponseTypeDef,
         CreateAggregatorV2RequestTypeDef,
@@ -105,6 +114,7 @@ if TYPE_CHECKING:
         DisassociateFromMasterAccountResponseTypeDef,
         DisassociateMembersRequestTypeDef,
         DisassociateMembersResponseTypeDef,
+        DocumentOutputValue,
         EnableImportFindingsForProductRequestTypeDef,
         EnableImportFindingsForProductResponseTypeDef,
         EnableOrganizationAdminAccountRequestTypeDef,
@@ -113,6 +123,8 @@ if TYPE_CHECKING:
         EnableSecurityHubResponseTypeDef,
         EnableSecurityHubV2RequestTypeDef,
         EnableSecurityHubV2ResponseTypeDef,
+        FindingAggregatorTypeDef,
+        FindingHistoryRecordTypeDef,
         GenerateRecommendedPolicyV2RequestTypeDef,
         GenerateRecommendedPolicyV2ResponseTypeDef,
         GetAdministratorAccountResponseTypeDef,
@@ -158,6 +170,8 @@ if TYPE_CHECKING:
         GetResourcesV2ResponseTypeDef,
         GetSecurityControlDefinitionRequestTypeDef,
         GetSecurityControlDefinitionResponseTypeDef,
+        InsightTypeDef,
+        InvitationTypeDef,
         InviteMembersRequestTypeDef,
         InviteMembersResponseTypeDef,
         ListAggregatorsV2RequestTypeDef,
@@ -188,14 +202,26 @@ if TYPE_CHECKING:
         ListStandardsControlAssociationsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        MemberTypeDef,
+        ProductTypeDef,
+        ProductV2TypeDef,
+        RecommendationStepTypeDef,
         RegisterConnectorV2RequestTypeDef,
         RegisterConnectorV2ResponseTypeDef,
+        ResourceResultTypeDef,
+        ResourcesTrendsMetricsResultTypeDef,
+        SecurityControlDefinitionTypeDef,
+        StandardTypeDef,
+        StandardsControlAssociationSummaryTypeDef,
+        StandardsControlTypeDef,
+        StandardsSubscriptionTypeDef,
         StartConfigurationPolicyAssociationRequestTypeDef,
         StartConfigurationPolicyAssociationResponseTypeDef,
         StartConfigurationPolicyDisassociationRequestTypeDef,
         StartConfigurationPolicyDisassociationResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TrendsMetricsResultTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateActionTargetRequestTypeDef,
@@ -1339,3 +1365,990 @@ class MultiRegionSecurityHub(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UpdateStandardsControl
         """
         return self._call("UpdateStandardsControl", kwargs)
+
+    def paginate_describe_action_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeActionTargetsRequestTypeDef],
+    ) -> RegionResults[DescribeActionTargetsResponseTypeDef]:
+        """Every page of DescribeActionTargets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the custom action targets in Security Hub CSPM in your
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeActionTargets
+        """
+        return self._paginate(
+            "DescribeActionTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_products(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeProductsRequestTypeDef],
+    ) -> RegionResults[DescribeProductsResponseTypeDef]:
+        """Every page of DescribeProducts in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about product integrations in Security Hub CSPM.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeProducts
+        """
+        return self._paginate(
+            "DescribeProducts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_products_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeProductsV2RequestTypeDef],
+    ) -> RegionResults[DescribeProductsV2ResponseTypeDef]:
+        """Every page of DescribeProductsV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about the product integration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeProductsV2
+        """
+        return self._paginate(
+            "DescribeProductsV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_standards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeStandardsRequestTypeDef],
+    ) -> RegionResults[DescribeStandardsResponseTypeDef]:
+        """Every page of DescribeStandards in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the available standards in Security Hub CSPM.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeStandards
+        """
+        return self._paginate(
+            "DescribeStandards",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_standards_controls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeStandardsControlsRequestTypeDef],
+    ) -> RegionResults[DescribeStandardsControlsResponseTypeDef]:
+        """Every page of DescribeStandardsControls in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of security standards controls.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeStandardsControls
+        """
+        return self._paginate(
+            "DescribeStandardsControls",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_enabled_standards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetEnabledStandardsRequestTypeDef],
+    ) -> RegionResults[GetEnabledStandardsResponseTypeDef]:
+        """Every page of GetEnabledStandards in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the standards that are currently enabled.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetEnabledStandards
+        """
+        return self._paginate(
+            "GetEnabledStandards",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_finding_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetFindingHistoryRequestTypeDef],
+    ) -> RegionResults[GetFindingHistoryResponseTypeDef]:
+        """Every page of GetFindingHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the history of a Security Hub CSPM finding. The history includes
+        changes made to any fields in the Amazon Web Services Security Finding
+        Format (ASFF) except top-level timestamp fields, such as the CreatedAt and
+        UpdatedAt fields.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindingHistory
+        """
+        return self._paginate(
+            "GetFindingHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetFindingsRequestTypeDef],
+    ) -> RegionResults[GetFindingsResponseTypeDef]:
+        """Every page of GetFindings in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of findings that match the specified criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindings
+        """
+        return self._paginate(
+            "GetFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_findings_trends_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetFindingsTrendsV2RequestTypeDef],
+    ) -> RegionResults[GetFindingsTrendsV2ResponseTypeDef]:
+        """Every page of GetFindingsTrendsV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns findings trend data based on the specified criteria. This
+        operation helps you analyze patterns and changes in findings over time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindingsTrendsV2
+        """
+        return self._paginate(
+            "GetFindingsTrendsV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_findings_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetFindingsV2RequestTypeDef],
+    ) -> RegionResults[GetFindingsV2ResponseTypeDef]:
+        """Every page of GetFindingsV2 in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of findings that match the specified criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindingsV2
+        """
+        return self._paginate(
+            "GetFindingsV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetInsightsRequestTypeDef],
+    ) -> RegionResults[GetInsightsResponseTypeDef]:
+        """Every page of GetInsights in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists and describes insights for the specified insight ARNs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetInsights
+        """
+        return self._paginate(
+            "GetInsights",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_recommended_policy_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRecommendedPolicyV2RequestTypeDef],
+    ) -> RegionResults[GetRecommendedPolicyV2ResponseTypeDef]:
+        """Every page of GetRecommendedPolicyV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the recommended policy to remediate a Security Hub finding.
+        GetRecommendedPolicyV2 only supports findings for unused permissions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetRecommendedPolicyV2
+        """
+        return self._paginate(
+            "GetRecommendedPolicyV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_resources_trends_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetResourcesTrendsV2RequestTypeDef],
+    ) -> RegionResults[GetResourcesTrendsV2ResponseTypeDef]:
+        """Every page of GetResourcesTrendsV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns resource trend data based on the specified criteria. This
+        operation helps you analyze patterns and changes in resource compliance
+        over time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetResourcesTrendsV2
+        """
+        return self._paginate(
+            "GetResourcesTrendsV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_resources_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetResourcesV2RequestTypeDef],
+    ) -> RegionResults[GetResourcesV2ResponseTypeDef]:
+        """Every page of GetResourcesV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetResourcesV2
+        """
+        return self._paginate(
+            "GetResourcesV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_aggregators_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAggregatorsV2RequestTypeDef],
+    ) -> RegionResults[ListAggregatorsV2ResponseTypeDef]:
+        """Every page of ListAggregatorsV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of V2 aggregators.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListAggregatorsV2
+        """
+        return self._paginate(
+            "ListAggregatorsV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configuration_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationPoliciesRequestTypeDef],
+    ) -> RegionResults[ListConfigurationPoliciesResponseTypeDef]:
+        """Every page of ListConfigurationPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the configuration policies that the Security Hub CSPM delegated
+        administrator has created for your organization. Only the delegated
+        administrator can invoke this operation from the home Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListConfigurationPolicies
+        """
+        return self._paginate(
+            "ListConfigurationPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configuration_policy_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationPolicyAssociationsRequestTypeDef],
+    ) -> RegionResults[ListConfigurationPolicyAssociationsResponseTypeDef]:
+        """Every page of ListConfigurationPolicyAssociations in every target, merged
+        per target (botocore's build_full_result).
+
+        Provides information about the associations for your configuration
+        policies and self-managed behavior. Only the Security Hub CSPM delegated
+        administrator can invoke this operation from the home Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListConfigurationPolicyAssociations
+        """
+        return self._paginate(
+            "ListConfigurationPolicyAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_enabled_products_for_import(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnabledProductsForImportRequestTypeDef],
+    ) -> RegionResults[ListEnabledProductsForImportResponseTypeDef]:
+        """Every page of ListEnabledProductsForImport in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all findings-generating solutions (products) that you are subscribed
+        to receive findings from in Security Hub CSPM.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListEnabledProductsForImport
+        """
+        return self._paginate(
+            "ListEnabledProductsForImport",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_finding_aggregators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFindingAggregatorsRequestTypeDef],
+    ) -> RegionResults[ListFindingAggregatorsResponseTypeDef]:
+        """Every page of ListFindingAggregators in every target, merged per target
+        (botocore's build_full_result).
+
+        If cross-Region aggregation is enabled, then ListFindingAggregators
+        returns the Amazon Resource Name (ARN) of the finding aggregator. You can
+        run this operation from any Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListFindingAggregators
+        """
+        return self._paginate(
+            "ListFindingAggregators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_invitations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInvitationsRequestTypeDef],
+    ) -> RegionResults[ListInvitationsResponseTypeDef]:
+        """Every page of ListInvitations in every target, merged per target
+        (botocore's build_full_result).
+
+        We recommend using Organizations instead of Security Hub CSPM invitations
+        to manage your member accounts. For information, see Managing Security Hub
+        CSPM administrator and member accounts with Organizations in the Security
+        Hub CSPM User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListInvitations
+        """
+        return self._paginate(
+            "ListInvitations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMembersRequestTypeDef],
+    ) -> RegionResults[ListMembersResponseTypeDef]:
+        """Every page of ListMembers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists details about all member accounts for the current Security Hub CSPM
+        administrator account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListMembers
+        """
+        return self._paginate(
+            "ListMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_organization_admin_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
+    ) -> RegionResults[ListOrganizationAdminAccountsResponseTypeDef]:
+        """Every page of ListOrganizationAdminAccounts in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the Security Hub CSPM administrator accounts. Can only be called by
+        the organization management account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListOrganizationAdminAccounts
+        """
+        return self._paginate(
+            "ListOrganizationAdminAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_control_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSecurityControlDefinitionsRequestTypeDef],
+    ) -> RegionResults[ListSecurityControlDefinitionsResponseTypeDef]:
+        """Every page of ListSecurityControlDefinitions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all of the security controls that apply to a specified standard.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListSecurityControlDefinitions
+        """
+        return self._paginate(
+            "ListSecurityControlDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_standards_control_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStandardsControlAssociationsRequestTypeDef],
+    ) -> RegionResults[ListStandardsControlAssociationsResponseTypeDef]:
+        """Every page of ListStandardsControlAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Specifies whether a control is currently enabled or disabled in each
+        enabled standard in the calling account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListStandardsControlAssociations
+        """
+        return self._paginate(
+            "ListStandardsControlAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_action_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeActionTargetsRequestTypeDef],
+    ) -> Items[ActionTargetTypeDef]:
+        """Each element of ActionTargets in every page of DescribeActionTargets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeActionTargets
+        """
+        return self._items(
+            "DescribeActionTargets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_products(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeProductsRequestTypeDef],
+    ) -> Items[ProductTypeDef]:
+        """Each element of Products in every page of DescribeProducts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeProducts
+        """
+        return self._items(
+            "DescribeProducts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_products_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeProductsV2RequestTypeDef],
+    ) -> Items[ProductV2TypeDef]:
+        """Each element of ProductsV2 in every page of DescribeProductsV2, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeProductsV2
+        """
+        return self._items(
+            "DescribeProductsV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_standards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeStandardsRequestTypeDef],
+    ) -> Items[StandardTypeDef]:
+        """Each element of Standards in every page of DescribeStandards, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeStandards
+        """
+        return self._items(
+            "DescribeStandards", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_standards_controls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeStandardsControlsRequestTypeDef],
+    ) -> Items[StandardsControlTypeDef]:
+        """Each element of Controls in every page of DescribeStandardsControls, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeStandardsControls
+        """
+        return self._items(
+            "DescribeStandardsControls",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_enabled_standards(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetEnabledStandardsRequestTypeDef],
+    ) -> Items[StandardsSubscriptionTypeDef]:
+        """Each element of StandardsSubscriptions in every page of
+        GetEnabledStandards, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetEnabledStandards
+        """
+        return self._items(
+            "GetEnabledStandards", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_finding_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetFindingHistoryRequestTypeDef],
+    ) -> Items[FindingHistoryRecordTypeDef]:
+        """Each element of Records in every page of GetFindingHistory, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindingHistory
+        """
+        return self._items(
+            "GetFindingHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetFindingsRequestTypeDef],
+    ) -> Items[AwsSecurityFindingOutputTypeDef]:
+        """Each element of Findings in every page of GetFindings, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindings
+        """
+        return self._items(
+            "GetFindings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_findings_trends_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetFindingsTrendsV2RequestTypeDef],
+    ) -> Items[TrendsMetricsResultTypeDef]:
+        """Each element of TrendsMetrics in every page of GetFindingsTrendsV2, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindingsTrendsV2
+        """
+        return self._items(
+            "GetFindingsTrendsV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_findings_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetFindingsV2RequestTypeDef],
+    ) -> Items[DocumentOutputValue]:
+        """Each element of Findings in every page of GetFindingsV2, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindingsV2
+        """
+        return self._items(
+            "GetFindingsV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetInsightsRequestTypeDef],
+    ) -> Items[InsightTypeDef]:
+        """Each element of Insights in every page of GetInsights, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetInsights
+        """
+        return self._items(
+            "GetInsights", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_recommended_policy_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRecommendedPolicyV2RequestTypeDef],
+    ) -> Items[RecommendationStepTypeDef]:
+        """Each element of RecommendationSteps in every page of
+        GetRecommendedPolicyV2, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetRecommendedPolicyV2
+        """
+        return self._items(
+            "GetRecommendedPolicyV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_resources_trends_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetResourcesTrendsV2RequestTypeDef],
+    ) -> Items[ResourcesTrendsMetricsResultTypeDef]:
+        """Each element of TrendsMetrics in every page of GetResourcesTrendsV2, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetResourcesTrendsV2
+        """
+        return self._items(
+            "GetResourcesTrendsV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_resources_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetResourcesV2RequestTypeDef],
+    ) -> Items[ResourceResultTypeDef]:
+        """Each element of Resources in every page of GetResourcesV2, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetResourcesV2
+        """
+        return self._items(
+            "GetResourcesV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_aggregators_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAggregatorsV2RequestTypeDef],
+    ) -> Items[AggregatorV2TypeDef]:
+        """Each element of AggregatorsV2 in every page of ListAggregatorsV2, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListAggregatorsV2
+        """
+        return self._items(
+            "ListAggregatorsV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_configuration_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationPoliciesRequestTypeDef],
+    ) -> Items[ConfigurationPolicySummaryTypeDef]:
+        """Each element of ConfigurationPolicySummaries in every page of
+        ListConfigurationPolicies, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListConfigurationPolicies
+        """
+        return self._items(
+            "ListConfigurationPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_configuration_policy_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationPolicyAssociationsRequestTypeDef],
+    ) -> Items[ConfigurationPolicyAssociationSummaryTypeDef]:
+        """Each element of ConfigurationPolicyAssociationSummaries in every page of
+        ListConfigurationPolicyAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListConfigurationPolicyAssociations
+        """
+        return self._items(
+            "ListConfigurationPolicyAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_enabled_products_for_import(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnabledProductsForImportRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of ProductSubscriptions in every page of
+        ListEnabledProductsForImport, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListEnabledProductsForImport
+        """
+        return self._items(
+            "ListEnabledProductsForImport",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_finding_aggregators(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFindingAggregatorsRequestTypeDef],
+    ) -> Items[FindingAggregatorTypeDef]:
+        """Each element of FindingAggregators in every page of
+        ListFindingAggregators, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListFindingAggregators
+        """
+        return self._items(
+            "ListFindingAggregators", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_invitations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInvitationsRequestTypeDef],
+    ) -> Items[InvitationTypeDef]:
+        """Each element of Invitations in every page of ListInvitations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListInvitations
+        """
+        return self._items(
+            "ListInvitations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMembersRequestTypeDef],
+    ) -> Items[MemberTypeDef]:
+        """Each element of Members in every page of ListMembers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListMembers
+        """
+        return self._items(
+            "ListMembers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_organization_admin_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
+    ) -> Items[AdminAccountTypeDef]:
+        """Each element of AdminAccounts in every page of
+        ListOrganizationAdminAccounts, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListOrganizationAdminAccounts
+        """
+        return self._items(
+            "ListOrganizationAdminAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_security_control_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSecurityControlDefinitionsRequestTypeDef],
+    ) -> Items[SecurityControlDefinitionTypeDef]:
+        """Each element of SecurityControlDefinitions in every page of
+        ListSecurityControlDefinitions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListSecurityControlDefinitions
+        """
+        return self._items(
+            "ListSecurityControlDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_standards_control_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStandardsControlAssociationsRequestTypeDef],
+    ) -> Items[StandardsControlAssociationSummaryTypeDef]:
+        """Each element of StandardsControlAssociationSummaries in every page of
+        ListStandardsControlAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListStandardsControlAssociations
+        """
+        return self._items(
+            "ListStandardsControlAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
         CreateSubscriberNotificationResponseTypeDef,
         CreateSubscriberRequestTypeDef,
         CreateSubscriberResponseTypeDef,
+        DataLakeExceptionTypeDef,
+        DataLakeSourceTypeDef,
         DeleteAwsLogSourceRequestTypeDef,
         DeleteAwsLogSourceResponseTypeDef,
         DeleteCustomLogSourceRequestTypeDef,
@@ -56,8 +61,10 @@ if TYPE_CHECKING:
         ListSubscribersResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        LogSourceTypeDef,
         RegisterDataLakeDelegatedAdministratorRequestTypeDef,
         RegisterDataLakeDelegatedAdministratorResponseTypeDef,
+        SubscriberResourceTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -467,3 +474,164 @@ class MultiRegionSecurityLake(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securitylake-2018-05-10/UpdateSubscriberNotification
         """
         return self._call("UpdateSubscriberNotification", kwargs)
+
+    def paginate_get_data_lake_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetDataLakeSourcesRequestTypeDef],
+    ) -> RegionResults[GetDataLakeSourcesResponseTypeDef]:
+        """Every page of GetDataLakeSources in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a snapshot of the current Region, including whether Amazon
+        Security Lake is enabled for those accounts and which sources Security
+        Lake is collecting data from.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securitylake-2018-05-10/GetDataLakeSources
+        """
+        return self._paginate(
+            "GetDataLakeSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_lake_exceptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataLakeExceptionsRequestTypeDef],
+    ) -> RegionResults[ListDataLakeExceptionsResponseTypeDef]:
+        """Every page of ListDataLakeExceptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Amazon Security Lake exceptions that you can use to find the
+        source of problems and fix them.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securitylake-2018-05-10/ListDataLakeExceptions
+        """
+        return self._paginate(
+            "ListDataLakeExceptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_log_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLogSourcesRequestTypeDef],
+    ) -> RegionResults[ListLogSourcesResponseTypeDef]:
+        """Every page of ListLogSources in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the log sources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securitylake-2018-05-10/ListLogSources
+        """
+        return self._paginate(
+            "ListLogSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_subscribers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubscribersRequestTypeDef],
+    ) -> RegionResults[ListSubscribersResponseTypeDef]:
+        """Every page of ListSubscribers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all subscribers for the specific Amazon Security Lake account ID.
+        You can retrieve a list of subscriptions associated with a specific
+        organization or Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securitylake-2018-05-10/ListSubscribers
+        """
+        return self._paginate(
+            "ListSubscribers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_data_lake_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetDataLakeSourcesRequestTypeDef],
+    ) -> Items[DataLakeSourceTypeDef]:
+        """Each element of dataLakeSources in every page of GetDataLakeSources, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securitylake-2018-05-10/GetDataLakeSources
+        """
+        return self._items(
+            "GetDataLakeSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_lake_exceptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataLakeExceptionsRequestTypeDef],
+    ) -> Items[DataLakeExceptionTypeDef]:
+        """Each element of exceptions in every page of ListDataLakeExceptions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securitylake-2018-05-10/ListDataLakeExceptions
+        """
+        return self._items(
+            "ListDataLakeExceptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_log_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLogSourcesRequestTypeDef],
+    ) -> Items[LogSourceTypeDef]:
+        """Each element of sources in every page of ListLogSources, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securitylake-2018-05-10/ListLogSources
+        """
+        return self._items(
+            "ListLogSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_subscribers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubscribersRequestTypeDef],
+    ) -> Items[SubscriberResourceTypeDef]:
+        """Each element of subscribers in every page of ListSubscribers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securitylake-2018-05-10/ListSubscribers
+        """
+        return self._items(
+            "ListSubscribers", kwargs, max_items=max_items, page_size=page_size
+        )

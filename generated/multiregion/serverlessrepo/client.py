@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ApplicationDependencySummaryTypeDef,
+        ApplicationSummaryTypeDef,
         CreateApplicationRequestTypeDef,
         CreateApplicationResponseTypeDef,
         CreateApplicationVersionRequestTypeDef,
@@ -39,6 +44,7 @@ if TYPE_CHECKING:
         UnshareApplicationRequestTypeDef,
         UpdateApplicationRequestTypeDef,
         UpdateApplicationResponseTypeDef,
+        VersionSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionServerlessApplicationRepository"]
@@ -181,3 +187,123 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/UpdateApplication
         """
         return self._call("UpdateApplication", kwargs)
+
+    def paginate_list_application_dependencies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationDependenciesRequestTypeDef],
+    ) -> RegionResults[ListApplicationDependenciesResponseTypeDef]:
+        """Every page of ListApplicationDependencies in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the list of applications nested in the containing application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/ListApplicationDependencies
+        """
+        return self._paginate(
+            "ListApplicationDependencies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_application_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
+    ) -> RegionResults[ListApplicationVersionsResponseTypeDef]:
+        """Every page of ListApplicationVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists versions for the specified application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/ListApplicationVersions
+        """
+        return self._paginate(
+            "ListApplicationVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists applications owned by the requester.
+
+        https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_application_dependencies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationDependenciesRequestTypeDef],
+    ) -> Items[ApplicationDependencySummaryTypeDef]:
+        """Each element of Dependencies in every page of ListApplicationDependencies,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/ListApplicationDependencies
+        """
+        return self._items(
+            "ListApplicationDependencies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_application_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
+    ) -> Items[VersionSummaryTypeDef]:
+        """Each element of Versions in every page of ListApplicationVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/ListApplicationVersions
+        """
+        return self._items(
+            "ListApplicationVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> Items[ApplicationSummaryTypeDef]:
+        """Each element of Applications in every page of ListApplications, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )

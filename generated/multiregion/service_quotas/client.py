@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -48,6 +51,10 @@ if TYPE_CHECKING:
         PutServiceQuotaIncreaseRequestIntoTemplateResponseTypeDef,
         RequestServiceQuotaIncreaseRequestTypeDef,
         RequestServiceQuotaIncreaseResponseTypeDef,
+        RequestedServiceQuotaChangeTypeDef,
+        ServiceInfoTypeDef,
+        ServiceQuotaIncreaseRequestInTemplateTypeDef,
+        ServiceQuotaTypeDef,
         StartAutoManagementRequestTypeDef,
         StartAutoManagementResponseTypeDef,
         StartQuotaUtilizationReportResponseTypeDef,
@@ -351,3 +358,263 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/UpdateAutoManagement
         """
         return self._call("UpdateAutoManagement", kwargs)
+
+    def paginate_list_aws_default_service_quotas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAWSDefaultServiceQuotasRequestTypeDef],
+    ) -> RegionResults[ListAWSDefaultServiceQuotasResponseTypeDef]:
+        """Every page of ListAWSDefaultServiceQuotas in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the default values for the quotas for the specified Amazon Web
+        Services service. A default value does not reflect any quota increases.
+
+        https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListAWSDefaultServiceQuotas
+        """
+        return self._paginate(
+            "ListAWSDefaultServiceQuotas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_requested_service_quota_change_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRequestedServiceQuotaChangeHistoryRequestTypeDef],
+    ) -> RegionResults[ListRequestedServiceQuotaChangeHistoryResponseTypeDef]:
+        """Every page of ListRequestedServiceQuotaChangeHistory in every target,
+        merged per target (botocore's build_full_result).
+
+        Retrieves the quota increase requests for the specified Amazon Web
+        Services service. Filter responses to return quota requests at either the
+        account level, resource level, or all levels. Responses include any open
+        or closed requests within 90 days.
+
+        https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListRequestedServiceQuotaChangeHistory
+        """
+        return self._paginate(
+            "ListRequestedServiceQuotaChangeHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_requested_service_quota_change_history_by_quota(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRequestedServiceQuotaChangeHistoryByQuotaRequestTypeDef],
+    ) -> RegionResults[ListRequestedServiceQuotaChangeHistoryByQuotaResponseTypeDef]:
+        """Every page of ListRequestedServiceQuotaChangeHistoryByQuota in every
+        target, merged per target (botocore's build_full_result).
+
+        Retrieves the quota increase requests for the specified quota. Filter
+        responses to return quota requests at either the account level, resource
+        level, or all levels.
+
+        https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListRequestedServiceQuotaChangeHistoryByQuota
+        """
+        return self._paginate(
+            "ListRequestedServiceQuotaChangeHistoryByQuota",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_quota_increase_requests_in_template(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceQuotaIncreaseRequestsInTemplateRequestTypeDef],
+    ) -> RegionResults[ListServiceQuotaIncreaseRequestsInTemplateResponseTypeDef]:
+        """Every page of ListServiceQuotaIncreaseRequestsInTemplate in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the quota increase requests in the specified quota request template.
+
+        https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListServiceQuotaIncreaseRequestsInTemplate
+        """
+        return self._paginate(
+            "ListServiceQuotaIncreaseRequestsInTemplate",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_quotas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceQuotasRequestTypeDef],
+    ) -> RegionResults[ListServiceQuotasResponseTypeDef]:
+        """Every page of ListServiceQuotas in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the applied quota values for the specified Amazon Web Services
+        service. For some quotas, only the default values are available. If the
+        applied quota value is not available for a quota, the quota is not
+        retrieved. Filter responses to return applied quota values at either the
+        account level, resource level, or all levels.
+
+        https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListServiceQuotas
+        """
+        return self._paginate(
+            "ListServiceQuotas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServicesRequestTypeDef],
+    ) -> RegionResults[ListServicesResponseTypeDef]:
+        """Every page of ListServices in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the names and codes for the Amazon Web Services services integrated
+        with Service Quotas.
+
+        https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListServices
+        """
+        return self._paginate(
+            "ListServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_aws_default_service_quotas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAWSDefaultServiceQuotasRequestTypeDef],
+    ) -> Items[ServiceQuotaTypeDef]:
+        """Each element of Quotas in every page of ListAWSDefaultServiceQuotas, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListAWSDefaultServiceQuotas
+        """
+        return self._items(
+            "ListAWSDefaultServiceQuotas",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_requested_service_quota_change_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRequestedServiceQuotaChangeHistoryRequestTypeDef],
+    ) -> Items[RequestedServiceQuotaChangeTypeDef]:
+        """Each element of RequestedQuotas in every page of
+        ListRequestedServiceQuotaChangeHistory, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListRequestedServiceQuotaChangeHistory
+        """
+        return self._items(
+            "ListRequestedServiceQuotaChangeHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_requested_service_quota_change_history_by_quota(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRequestedServiceQuotaChangeHistoryByQuotaRequestTypeDef],
+    ) -> Items[RequestedServiceQuotaChangeTypeDef]:
+        """Each element of RequestedQuotas in every page of
+        ListRequestedServiceQuotaChangeHistoryByQuota, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListRequestedServiceQuotaChangeHistoryByQuota
+        """
+        return self._items(
+            "ListRequestedServiceQuotaChangeHistoryByQuota",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_service_quota_increase_requests_in_template(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceQuotaIncreaseRequestsInTemplateRequestTypeDef],
+    ) -> Items[ServiceQuotaIncreaseRequestInTemplateTypeDef]:
+        """Each element of ServiceQuotaIncreaseRequestInTemplateList in every page of
+        ListServiceQuotaIncreaseRequestsInTemplate, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListServiceQuotaIncreaseRequestsInTemplate
+        """
+        return self._items(
+            "ListServiceQuotaIncreaseRequestsInTemplate",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_service_quotas(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceQuotasRequestTypeDef],
+    ) -> Items[ServiceQuotaTypeDef]:
+        """Each element of Quotas in every page of ListServiceQuotas, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListServiceQuotas
+        """
+        return self._items(
+            "ListServiceQuotas", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServicesRequestTypeDef],
+    ) -> Items[ServiceInfoTypeDef]:
+        """Each element of Services in every page of ListServices, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListServices
+        """
+        return self._items(
+            "ListServices", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
         BatchAssociateServiceActionWithProvisioningArtifactOutputTypeDef,
         BatchDisassociateServiceActionFromProvisioningArtifactInputTypeDef,
         BatchDisassociateServiceActionFromProvisioningArtifactOutputTypeDef,
+        ConstraintDetailTypeDef,
         CopyProductInputTypeDef,
         CopyProductOutputTypeDef,
         CreateConstraintInputTypeDef,
@@ -115,6 +119,7 @@ if TYPE_CHECKING:
         GetProvisionedProductOutputsOutputTypeDef,
         ImportAsProvisionedProductInputTypeDef,
         ImportAsProvisionedProductOutputTypeDef,
+        LaunchPathSummaryTypeDef,
         ListAcceptedPortfolioSharesInputTypeDef,
         ListAcceptedPortfolioSharesOutputTypeDef,
         ListBudgetsForResourceInputTypeDef,
@@ -157,10 +162,19 @@ if TYPE_CHECKING:
         NotifyTerminateProvisionedProductEngineWorkflowResultOutputTypeDef,
         NotifyUpdateProvisionedProductEngineWorkflowResultInputTypeDef,
         NotifyUpdateProvisionedProductEngineWorkflowResultOutputTypeDef,
+        OrganizationNodeTypeDef,
+        PortfolioDetailTypeDef,
+        PrincipalTypeDef,
+        ProductViewDetailTypeDef,
         ProvisionProductInputTypeDef,
         ProvisionProductOutputTypeDef,
+        ProvisionedProductDetailTypeDef,
+        ProvisionedProductPlanSummaryTypeDef,
+        ProvisioningArtifactViewTypeDef,
+        RecordDetailTypeDef,
         RejectPortfolioShareInputTypeDef,
         RejectPortfolioShareOutputTypeDef,
+        ResourceDetailTypeDef,
         ScanProvisionedProductsInputTypeDef,
         ScanProvisionedProductsOutputTypeDef,
         SearchProductsAsAdminInputTypeDef,
@@ -169,6 +183,8 @@ if TYPE_CHECKING:
         SearchProductsOutputTypeDef,
         SearchProvisionedProductsInputTypeDef,
         SearchProvisionedProductsOutputTypeDef,
+        ServiceActionSummaryTypeDef,
+        TagOptionDetailTypeDef,
         TerminateProvisionedProductInputTypeDef,
         TerminateProvisionedProductOutputTypeDef,
         UpdateConstraintInputTypeDef,
@@ -1090,3 +1106,674 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/UpdateTagOption
         """
         return self._call("UpdateTagOption", kwargs)
+
+    def paginate_list_accepted_portfolio_shares(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAcceptedPortfolioSharesInputTypeDef],
+    ) -> RegionResults[ListAcceptedPortfolioSharesOutputTypeDef]:
+        """Every page of ListAcceptedPortfolioShares in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all imported portfolios for which account-to-account shares were
+        accepted by this account. By specifying the PortfolioShareType, you can
+        list portfolios for which organizational shares were accepted by this
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListAcceptedPortfolioShares
+        """
+        return self._paginate(
+            "ListAcceptedPortfolioShares",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_constraints_for_portfolio(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConstraintsForPortfolioInputTypeDef],
+    ) -> RegionResults[ListConstraintsForPortfolioOutputTypeDef]:
+        """Every page of ListConstraintsForPortfolio in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the constraints for the specified portfolio and product.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListConstraintsForPortfolio
+        """
+        return self._paginate(
+            "ListConstraintsForPortfolio",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_launch_paths(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLaunchPathsInputTypeDef],
+    ) -> RegionResults[ListLaunchPathsOutputTypeDef]:
+        """Every page of ListLaunchPaths in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the paths to the specified product. A path describes how the user
+        gets access to a specified product and is necessary when provisioning a
+        product. A path also determines the constraints that are put on a product.
+        A path is dependent on a specific product, porfolio, and principal.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListLaunchPaths
+        """
+        return self._paginate(
+            "ListLaunchPaths",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_organization_portfolio_access(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOrganizationPortfolioAccessInputTypeDef],
+    ) -> RegionResults[ListOrganizationPortfolioAccessOutputTypeDef]:
+        """Every page of ListOrganizationPortfolioAccess in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the organization nodes that have access to the specified portfolio.
+        This API can only be called by the management account in the organization
+        or by a delegated admin.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListOrganizationPortfolioAccess
+        """
+        return self._paginate(
+            "ListOrganizationPortfolioAccess",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_portfolios(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPortfoliosInputTypeDef],
+    ) -> RegionResults[ListPortfoliosOutputTypeDef]:
+        """Every page of ListPortfolios in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all portfolios in the catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListPortfolios
+        """
+        return self._paginate(
+            "ListPortfolios",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_portfolios_for_product(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPortfoliosForProductInputTypeDef],
+    ) -> RegionResults[ListPortfoliosForProductOutputTypeDef]:
+        """Every page of ListPortfoliosForProduct in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all portfolios that the specified product is associated with.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListPortfoliosForProduct
+        """
+        return self._paginate(
+            "ListPortfoliosForProduct",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_principals_for_portfolio(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPrincipalsForPortfolioInputTypeDef],
+    ) -> RegionResults[ListPrincipalsForPortfolioOutputTypeDef]:
+        """Every page of ListPrincipalsForPortfolio in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all PrincipalARNs and corresponding PrincipalTypes associated with
+        the specified portfolio.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListPrincipalsForPortfolio
+        """
+        return self._paginate(
+            "ListPrincipalsForPortfolio",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_provisioned_product_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProvisionedProductPlansInputTypeDef],
+    ) -> RegionResults[ListProvisionedProductPlansOutputTypeDef]:
+        """Every page of ListProvisionedProductPlans in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the plans for the specified provisioned product or all plans to
+        which the user has access.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListProvisionedProductPlans
+        """
+        return self._paginate(
+            "ListProvisionedProductPlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_provisioning_artifacts_for_service_action(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProvisioningArtifactsForServiceActionInputTypeDef],
+    ) -> RegionResults[ListProvisioningArtifactsForServiceActionOutputTypeDef]:
+        """Every page of ListProvisioningArtifactsForServiceAction in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists all provisioning artifacts (also known as versions) for the
+        specified self-service action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListProvisioningArtifactsForServiceAction
+        """
+        return self._paginate(
+            "ListProvisioningArtifactsForServiceAction",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_record_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecordHistoryInputTypeDef],
+    ) -> RegionResults[ListRecordHistoryOutputTypeDef]:
+        """Every page of ListRecordHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the specified requests or all performed requests.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListRecordHistory
+        """
+        return self._paginate(
+            "ListRecordHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resources_for_tag_option(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourcesForTagOptionInputTypeDef],
+    ) -> RegionResults[ListResourcesForTagOptionOutputTypeDef]:
+        """Every page of ListResourcesForTagOption in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the resources associated with the specified TagOption.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListResourcesForTagOption
+        """
+        return self._paginate(
+            "ListResourcesForTagOption",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceActionsInputTypeDef],
+    ) -> RegionResults[ListServiceActionsOutputTypeDef]:
+        """Every page of ListServiceActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all self-service actions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListServiceActions
+        """
+        return self._paginate(
+            "ListServiceActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_actions_for_provisioning_artifact(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceActionsForProvisioningArtifactInputTypeDef],
+    ) -> RegionResults[ListServiceActionsForProvisioningArtifactOutputTypeDef]:
+        """Every page of ListServiceActionsForProvisioningArtifact in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns a paginated list of self-service actions associated with the
+        specified Product ID and Provisioning Artifact ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListServiceActionsForProvisioningArtifact
+        """
+        return self._paginate(
+            "ListServiceActionsForProvisioningArtifact",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tag_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagOptionsInputTypeDef],
+    ) -> RegionResults[ListTagOptionsOutputTypeDef]:
+        """Every page of ListTagOptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the specified TagOptions or all TagOptions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListTagOptions
+        """
+        return self._paginate(
+            "ListTagOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_scan_provisioned_products(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ScanProvisionedProductsInputTypeDef],
+    ) -> RegionResults[ScanProvisionedProductsOutputTypeDef]:
+        """Every page of ScanProvisionedProducts in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the provisioned products that are available (not terminated).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ScanProvisionedProducts
+        """
+        return self._paginate(
+            "ScanProvisionedProducts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_products_as_admin(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchProductsAsAdminInputTypeDef],
+    ) -> RegionResults[SearchProductsAsAdminOutputTypeDef]:
+        """Every page of SearchProductsAsAdmin in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets information about the products for the specified portfolio or all
+        products.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/SearchProductsAsAdmin
+        """
+        return self._paginate(
+            "SearchProductsAsAdmin",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_accepted_portfolio_shares(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAcceptedPortfolioSharesInputTypeDef],
+    ) -> Items[PortfolioDetailTypeDef]:
+        """Each element of PortfolioDetails in every page of
+        ListAcceptedPortfolioShares, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListAcceptedPortfolioShares
+        """
+        return self._items(
+            "ListAcceptedPortfolioShares",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_constraints_for_portfolio(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConstraintsForPortfolioInputTypeDef],
+    ) -> Items[ConstraintDetailTypeDef]:
+        """Each element of ConstraintDetails in every page of
+        ListConstraintsForPortfolio, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListConstraintsForPortfolio
+        """
+        return self._items(
+            "ListConstraintsForPortfolio",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_launch_paths(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLaunchPathsInputTypeDef],
+    ) -> Items[LaunchPathSummaryTypeDef]:
+        """Each element of LaunchPathSummaries in every page of ListLaunchPaths, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListLaunchPaths
+        """
+        return self._items(
+            "ListLaunchPaths", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_organization_portfolio_access(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOrganizationPortfolioAccessInputTypeDef],
+    ) -> Items[OrganizationNodeTypeDef]:
+        """Each element of OrganizationNodes in every page of
+        ListOrganizationPortfolioAccess, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListOrganizationPortfolioAccess
+        """
+        return self._items(
+            "ListOrganizationPortfolioAccess",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_portfolios(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPortfoliosInputTypeDef],
+    ) -> Items[PortfolioDetailTypeDef]:
+        """Each element of PortfolioDetails in every page of ListPortfolios, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListPortfolios
+        """
+        return self._items(
+            "ListPortfolios", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_portfolios_for_product(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPortfoliosForProductInputTypeDef],
+    ) -> Items[PortfolioDetailTypeDef]:
+        """Each element of PortfolioDetails in every page of
+        ListPortfoliosForProduct, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListPortfoliosForProduct
+        """
+        return self._items(
+            "ListPortfoliosForProduct", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_principals_for_portfolio(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPrincipalsForPortfolioInputTypeDef],
+    ) -> Items[PrincipalTypeDef]:
+        """Each element of Principals in every page of ListPrincipalsForPortfolio,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListPrincipalsForPortfolio
+        """
+        return self._items(
+            "ListPrincipalsForPortfolio",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_provisioned_product_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProvisionedProductPlansInputTypeDef],
+    ) -> Items[ProvisionedProductPlanSummaryTypeDef]:
+        """Each element of ProvisionedProductPlans in every page of
+        ListProvisionedProductPlans, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListProvisionedProductPlans
+        """
+        return self._items(
+            "ListProvisionedProductPlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_provisioning_artifacts_for_service_action(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProvisioningArtifactsForServiceActionInputTypeDef],
+    ) -> Items[ProvisioningArtifactViewTypeDef]:
+        """Each element of ProvisioningArtifactViews in every page of
+        ListProvisioningArtifactsForServiceAction, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListProvisioningArtifactsForServiceAction
+        """
+        return self._items(
+            "ListProvisioningArtifactsForServiceAction",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_record_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecordHistoryInputTypeDef],
+    ) -> Items[RecordDetailTypeDef]:
+        """Each element of RecordDetails in every page of ListRecordHistory, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListRecordHistory
+        """
+        return self._items(
+            "ListRecordHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resources_for_tag_option(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourcesForTagOptionInputTypeDef],
+    ) -> Items[ResourceDetailTypeDef]:
+        """Each element of ResourceDetails in every page of
+        ListResourcesForTagOption, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListResourcesForTagOption
+        """
+        return self._items(
+            "ListResourcesForTagOption",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_service_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceActionsInputTypeDef],
+    ) -> Items[ServiceActionSummaryTypeDef]:
+        """Each element of ServiceActionSummaries in every page of
+        ListServiceActions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListServiceActions
+        """
+        return self._items(
+            "ListServiceActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_service_actions_for_provisioning_artifact(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceActionsForProvisioningArtifactInputTypeDef],
+    ) -> Items[ServiceActionSummaryTypeDef]:
+        """Each element of ServiceActionSummaries in every page of
+        ListServiceActionsForProvisioningArtifact, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListServiceActionsForProvisioningArtifact
+        """
+        return self._items(
+            "ListServiceActionsForProvisioningArtifact",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_tag_options(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagOptionsInputTypeDef],
+    ) -> Items[TagOptionDetailTypeDef]:
+        """Each element of TagOptionDetails in every page of ListTagOptions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListTagOptions
+        """
+        return self._items(
+            "ListTagOptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_scan_provisioned_products(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ScanProvisionedProductsInputTypeDef],
+    ) -> Items[ProvisionedProductDetailTypeDef]:
+        """Each element of ProvisionedProducts in every page of
+        ScanProvisionedProducts, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ScanProvisionedProducts
+        """
+        return self._items(
+            "ScanProvisionedProducts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_products_as_admin(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchProductsAsAdminInputTypeDef],
+    ) -> Items[ProductViewDetailTypeDef]:
+        """Each element of ProductViewDetails in every page of SearchProductsAsAdmin,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/SearchProductsAsAdmin
+        """
+        return self._items(
+            "SearchProductsAsAdmin", kwargs, max_items=max_items, page_size=page_size
+        )

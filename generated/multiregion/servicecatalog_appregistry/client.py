@@ -9,13 +9,19 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ApplicationSummaryTypeDef,
         AssociateAttributeGroupRequestTypeDef,
         AssociateAttributeGroupResponseTypeDef,
         AssociateResourceRequestTypeDef,
         AssociateResourceResponseTypeDef,
+        AttributeGroupDetailsTypeDef,
+        AttributeGroupSummaryTypeDef,
         CreateApplicationRequestTypeDef,
         CreateApplicationResponseTypeDef,
         CreateAttributeGroupRequestTypeDef,
@@ -49,6 +55,7 @@ if TYPE_CHECKING:
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
         PutConfigurationRequestTypeDef,
+        ResourceInfoTypeDef,
         SyncResourceRequestTypeDef,
         SyncResourceResponseTypeDef,
         TagResourceRequestTypeDef,
@@ -315,3 +322,210 @@ class MultiRegionAppRegistry(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/UpdateAttributeGroup
         """
         return self._call("UpdateAttributeGroup", kwargs)
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of all of your applications. Results are paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_associated_attribute_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssociatedAttributeGroupsRequestTypeDef],
+    ) -> RegionResults[ListAssociatedAttributeGroupsResponseTypeDef]:
+        """Every page of ListAssociatedAttributeGroups in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all attribute groups that are associated with specified application.
+        Results are paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/ListAssociatedAttributeGroups
+        """
+        return self._paginate(
+            "ListAssociatedAttributeGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_associated_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssociatedResourcesRequestTypeDef],
+    ) -> RegionResults[ListAssociatedResourcesResponseTypeDef]:
+        """Every page of ListAssociatedResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all of the resources that are associated with the specified
+        application. Results are paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/ListAssociatedResources
+        """
+        return self._paginate(
+            "ListAssociatedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_attribute_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttributeGroupsRequestTypeDef],
+    ) -> RegionResults[ListAttributeGroupsResponseTypeDef]:
+        """Every page of ListAttributeGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all attribute groups which you have access to. Results are
+        paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/ListAttributeGroups
+        """
+        return self._paginate(
+            "ListAttributeGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_attribute_groups_for_application(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttributeGroupsForApplicationRequestTypeDef],
+    ) -> RegionResults[ListAttributeGroupsForApplicationResponseTypeDef]:
+        """Every page of ListAttributeGroupsForApplication in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the details of all attribute groups associated with a specific
+        application. The results display in pages.
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/ListAttributeGroupsForApplication
+        """
+        return self._paginate(
+            "ListAttributeGroupsForApplication",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> Items[ApplicationSummaryTypeDef]:
+        """Each element of applications in every page of ListApplications, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_associated_attribute_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssociatedAttributeGroupsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of attributeGroups in every page of
+        ListAssociatedAttributeGroups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/ListAssociatedAttributeGroups
+        """
+        return self._items(
+            "ListAssociatedAttributeGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_associated_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssociatedResourcesRequestTypeDef],
+    ) -> Items[ResourceInfoTypeDef]:
+        """Each element of resources in every page of ListAssociatedResources, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/ListAssociatedResources
+        """
+        return self._items(
+            "ListAssociatedResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_attribute_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttributeGroupsRequestTypeDef],
+    ) -> Items[AttributeGroupSummaryTypeDef]:
+        """Each element of attributeGroups in every page of ListAttributeGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/ListAttributeGroups
+        """
+        return self._items(
+            "ListAttributeGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_attribute_groups_for_application(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttributeGroupsForApplicationRequestTypeDef],
+    ) -> Items[AttributeGroupDetailsTypeDef]:
+        """Each element of attributeGroupsDetails in every page of
+        ListAttributeGroupsForApplication, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/ListAttributeGroupsForApplication
+        """
+        return self._items(
+            "ListAttributeGroupsForApplication",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

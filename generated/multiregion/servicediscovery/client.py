@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
         GetServiceAttributesResponseTypeDef,
         GetServiceRequestTypeDef,
         GetServiceResponseTypeDef,
+        InstanceSummaryTypeDef,
         ListInstancesRequestTypeDef,
         ListInstancesResponseTypeDef,
         ListNamespacesRequestTypeDef,
@@ -55,8 +59,11 @@ if TYPE_CHECKING:
         ListServicesResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        NamespaceSummaryTypeDef,
+        OperationSummaryTypeDef,
         RegisterInstanceRequestTypeDef,
         RegisterInstanceResponseTypeDef,
+        ServiceSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -389,3 +396,163 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/UpdateServiceAttributes
         """
         return self._call("UpdateServiceAttributes", kwargs)
+
+    def paginate_list_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstancesRequestTypeDef],
+    ) -> RegionResults[ListInstancesResponseTypeDef]:
+        """Every page of ListInstances in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists summary information about the instances that you registered by using
+        a specified service.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/ListInstances
+        """
+        return self._paginate(
+            "ListInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNamespacesRequestTypeDef],
+    ) -> RegionResults[ListNamespacesResponseTypeDef]:
+        """Every page of ListNamespaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists summary information about the namespaces that were created by the
+        current Amazon Web Services account and shared with the current Amazon Web
+        Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/ListNamespaces
+        """
+        return self._paginate(
+            "ListNamespaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOperationsRequestTypeDef],
+    ) -> RegionResults[ListOperationsResponseTypeDef]:
+        """Every page of ListOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists operations that match the criteria that you specify.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/ListOperations
+        """
+        return self._paginate(
+            "ListOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServicesRequestTypeDef],
+    ) -> RegionResults[ListServicesResponseTypeDef]:
+        """Every page of ListServices in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists summary information for all the services that are associated with
+        one or more namespaces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/ListServices
+        """
+        return self._paginate(
+            "ListServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstancesRequestTypeDef],
+    ) -> Items[InstanceSummaryTypeDef]:
+        """Each element of Instances in every page of ListInstances, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/ListInstances
+        """
+        return self._items(
+            "ListInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNamespacesRequestTypeDef],
+    ) -> Items[NamespaceSummaryTypeDef]:
+        """Each element of Namespaces in every page of ListNamespaces, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/ListNamespaces
+        """
+        return self._items(
+            "ListNamespaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOperationsRequestTypeDef],
+    ) -> Items[OperationSummaryTypeDef]:
+        """Each element of Operations in every page of ListOperations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/ListOperations
+        """
+        return self._items(
+            "ListOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServicesRequestTypeDef],
+    ) -> Items[ServiceSummaryTypeDef]:
+        """Each element of Services in every page of ListServices, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/ListServices
+        """
+        return self._items(
+            "ListServices", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,11 +9,15 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         CloneReceiptRuleSetRequestTypeDef,
         CloneReceiptRuleSetResponseTypeDef,
+        ConfigurationSetTypeDef,
         CreateConfigurationSetEventDestinationRequestTypeDef,
         CreateConfigurationSetEventDestinationResponseTypeDef,
         CreateConfigurationSetRequestTypeDef,
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
         CreateReceiptRuleSetResponseTypeDef,
         CreateTemplateRequestTypeDef,
         CreateTemplateResponseTypeDef,
+        CustomVerificationEmailTemplateTypeDef,
         DeleteConfigurationSetEventDestinationRequestTypeDef,
         DeleteConfigurationSetEventDestinationResponseTypeDef,
         DeleteConfigurationSetRequestTypeDef,
@@ -92,6 +97,7 @@ if TYPE_CHECKING:
         PutConfigurationSetDeliveryOptionsResponseTypeDef,
         PutIdentityPolicyRequestTypeDef,
         PutIdentityPolicyResponseTypeDef,
+        ReceiptRuleSetMetadataTypeDef,
         ReorderReceiptRuleSetRequestTypeDef,
         ReorderReceiptRuleSetResponseTypeDef,
         SendBounceRequestTypeDef,
@@ -120,6 +126,7 @@ if TYPE_CHECKING:
         SetIdentityNotificationTopicResponseTypeDef,
         SetReceiptRulePositionRequestTypeDef,
         SetReceiptRulePositionResponseTypeDef,
+        TemplateMetadataTypeDef,
         TestRenderTemplateRequestTypeDef,
         TestRenderTemplateResponseTypeDef,
         UpdateAccountSendingEnabledRequestTypeDef,
@@ -890,3 +897,232 @@ class MultiRegionSES(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/VerifyEmailIdentity
         """
         return self._call("VerifyEmailIdentity", kwargs)
+
+    def paginate_list_configuration_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationSetsRequestTypeDef],
+    ) -> RegionResults[ListConfigurationSetsResponseTypeDef]:
+        """Every page of ListConfigurationSets in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides a list of the configuration sets associated with your Amazon SES
+        account in the current Amazon Web Services Region. For information about
+        using configuration sets, see Monitoring Your Amazon SES Sending Activity
+        in the Amazon SES Developer Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/ListConfigurationSets
+        """
+        return self._paginate(
+            "ListConfigurationSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_verification_email_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCustomVerificationEmailTemplatesRequestTypeDef],
+    ) -> RegionResults[ListCustomVerificationEmailTemplatesResponseTypeDef]:
+        """Every page of ListCustomVerificationEmailTemplates in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the existing custom verification email templates for your account in
+        the current Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/ListCustomVerificationEmailTemplates
+        """
+        return self._paginate(
+            "ListCustomVerificationEmailTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_identities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIdentitiesRequestTypeDef],
+    ) -> RegionResults[ListIdentitiesResponseTypeDef]:
+        """Every page of ListIdentities in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list containing all of the identities (email addresses and
+        domains) for your Amazon Web Services account in the current Amazon Web
+        Services Region, regardless of verification status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/ListIdentities
+        """
+        return self._paginate(
+            "ListIdentities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_receipt_rule_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReceiptRuleSetsRequestTypeDef],
+    ) -> RegionResults[ListReceiptRuleSetsResponseTypeDef]:
+        """Every page of ListReceiptRuleSets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the receipt rule sets that exist under your Amazon Web Services
+        account in the current Amazon Web Services Region. If there are additional
+        receipt rule sets to be retrieved, you receive a NextToken that you can
+        provide to the next call to ListReceiptRuleSets to retrieve the additional
+        entries.
+
+        https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/ListReceiptRuleSets
+        """
+        return self._paginate(
+            "ListReceiptRuleSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTemplatesRequestTypeDef],
+    ) -> RegionResults[ListTemplatesResponseTypeDef]:
+        """Every page of ListTemplates in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the email templates present in your Amazon SES account in the
+        current Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/ListTemplates
+        """
+        return self._paginate(
+            "ListTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_configuration_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationSetsRequestTypeDef],
+    ) -> Items[ConfigurationSetTypeDef]:
+        """Each element of ConfigurationSets in every page of ListConfigurationSets,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/ListConfigurationSets
+        """
+        return self._items(
+            "ListConfigurationSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_custom_verification_email_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCustomVerificationEmailTemplatesRequestTypeDef],
+    ) -> Items[CustomVerificationEmailTemplateTypeDef]:
+        """Each element of CustomVerificationEmailTemplates in every page of
+        ListCustomVerificationEmailTemplates, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/ListCustomVerificationEmailTemplates
+        """
+        return self._items(
+            "ListCustomVerificationEmailTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_identities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIdentitiesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Identities in every page of ListIdentities, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/ListIdentities
+        """
+        return self._items(
+            "ListIdentities", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_receipt_rule_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReceiptRuleSetsRequestTypeDef],
+    ) -> Items[ReceiptRuleSetMetadataTypeDef]:
+        """Each element of RuleSets in every page of ListReceiptRuleSets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/ListReceiptRuleSets
+        """
+        return self._items(
+            "ListReceiptRuleSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTemplatesRequestTypeDef],
+    ) -> Items[TemplateMetadataTypeDef]:
+        """Each element of TemplatesMetadata in every page of ListTemplates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/ListTemplates
+        """
+        return self._items(
+            "ListTemplates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_identity_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetIdentityVerificationAttributesRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until IdentityExists.
+
+        Polls GetIdentityVerificationAttributes in every target at once, every 3
+        seconds and at most 20 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/GetIdentityVerificationAttributes
+        """
+        return self._wait(
+            "IdentityExists", kwargs, delay=delay, max_attempts=max_attempts
+        )

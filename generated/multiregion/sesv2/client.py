@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -158,6 +161,7 @@ if TYPE_CHECKING:
         ListTenantResourcesResponseTypeDef,
         ListTenantsRequestTypeDef,
         ListTenantsResponseTypeDef,
+        MultiRegionEndpointTypeDef,
         PutAccountDedicatedIpWarmupAttributesRequestTypeDef,
         PutAccountDedicatedIpWarmupAttributesResponseTypeDef,
         PutAccountDetailsRequestTypeDef,
@@ -202,6 +206,8 @@ if TYPE_CHECKING:
         PutEmailIdentityMailFromAttributesResponseTypeDef,
         PutSuppressedDestinationRequestTypeDef,
         PutSuppressedDestinationResponseTypeDef,
+        ReputationEntityTypeDef,
+        ResourceTenantMetadataTypeDef,
         SendBulkEmailRequestTypeDef,
         SendBulkEmailResponseTypeDef,
         SendCustomVerificationEmailRequestTypeDef,
@@ -210,6 +216,8 @@ if TYPE_CHECKING:
         SendEmailResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TenantInfoTypeDef,
+        TenantResourceTypeDef,
         TestRenderEmailTemplateRequestTypeDef,
         TestRenderEmailTemplateResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -1347,3 +1355,203 @@ class MultiRegionSESV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/UpdateReputationEntityPolicy
         """
         return self._call("UpdateReputationEntityPolicy", kwargs)
+
+    def paginate_list_multi_region_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMultiRegionEndpointsRequestTypeDef],
+    ) -> RegionResults[ListMultiRegionEndpointsResponseTypeDef]:
+        """Every page of ListMultiRegionEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        List the multi-region endpoints (global-endpoints).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListMultiRegionEndpoints
+        """
+        return self._paginate(
+            "ListMultiRegionEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_reputation_entities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReputationEntitiesRequestTypeDef],
+    ) -> RegionResults[ListReputationEntitiesResponseTypeDef]:
+        """Every page of ListReputationEntities in every target, merged per target
+        (botocore's build_full_result).
+
+        List reputation entities in your Amazon SES account in the current Amazon
+        Web Services Region. You can filter the results by entity type, reputation
+        impact, sending status, or entity reference prefix.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListReputationEntities
+        """
+        return self._paginate(
+            "ListReputationEntities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_tenants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceTenantsRequestTypeDef],
+    ) -> RegionResults[ListResourceTenantsResponseTypeDef]:
+        """Every page of ListResourceTenants in every target, merged per target
+        (botocore's build_full_result).
+
+        List all tenants associated with a specific resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListResourceTenants
+        """
+        return self._paginate(
+            "ListResourceTenants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tenant_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTenantResourcesRequestTypeDef],
+    ) -> RegionResults[ListTenantResourcesResponseTypeDef]:
+        """Every page of ListTenantResources in every target, merged per target
+        (botocore's build_full_result).
+
+        List all resources associated with a specific tenant.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListTenantResources
+        """
+        return self._paginate(
+            "ListTenantResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tenants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTenantsRequestTypeDef],
+    ) -> RegionResults[ListTenantsResponseTypeDef]:
+        """Every page of ListTenants in every target, merged per target (botocore's
+        build_full_result).
+
+        List all tenants associated with your account in the current Amazon Web
+        Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListTenants
+        """
+        return self._paginate(
+            "ListTenants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_multi_region_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMultiRegionEndpointsRequestTypeDef],
+    ) -> Items[MultiRegionEndpointTypeDef]:
+        """Each element of MultiRegionEndpoints in every page of
+        ListMultiRegionEndpoints, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListMultiRegionEndpoints
+        """
+        return self._items(
+            "ListMultiRegionEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_reputation_entities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReputationEntitiesRequestTypeDef],
+    ) -> Items[ReputationEntityTypeDef]:
+        """Each element of ReputationEntities in every page of
+        ListReputationEntities, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListReputationEntities
+        """
+        return self._items(
+            "ListReputationEntities", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_tenants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceTenantsRequestTypeDef],
+    ) -> Items[ResourceTenantMetadataTypeDef]:
+        """Each element of ResourceTenants in every page of ListResourceTenants, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListResourceTenants
+        """
+        return self._items(
+            "ListResourceTenants", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tenant_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTenantResourcesRequestTypeDef],
+    ) -> Items[TenantResourceTypeDef]:
+        """Each element of TenantResources in every page of ListTenantResources, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListTenantResources
+        """
+        return self._items(
+            "ListTenantResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tenants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTenantsRequestTypeDef],
+    ) -> Items[TenantInfoTypeDef]:
+        """Each element of Tenants in every page of ListTenants, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListTenants
+        """
+        return self._items(
+            "ListTenants", kwargs, max_items=max_items, page_size=page_size
+        )

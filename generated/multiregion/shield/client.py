@@ -10,6 +10,9 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
         AssociateHealthCheckResponseTypeDef,
         AssociateProactiveEngagementDetailsRequestTypeDef,
         AssociateProactiveEngagementDetailsResponseTypeDef,
+        AttackSummaryTypeDef,
         CreateProtectionGroupRequestTypeDef,
         CreateProtectionGroupResponseTypeDef,
         CreateProtectionRequestTypeDef,
@@ -63,6 +67,7 @@ if TYPE_CHECKING:
         ListResourcesInProtectionGroupResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        ProtectionTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -458,3 +463,84 @@ class MultiRegionShield(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/UpdateSubscription
         """
         return self._call("UpdateSubscription", kwargs)
+
+    def paginate_list_attacks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAttacksRequestTypeDef],
+    ) -> RegionResults[ListAttacksResponseTypeDef]:
+        """Every page of ListAttacks in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns all ongoing DDoS attacks or all DDoS attacks during a specified
+        time period.
+
+        https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/ListAttacks
+        """
+        return self._paginate(
+            "ListAttacks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_protections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProtectionsRequestTypeDef],
+    ) -> RegionResults[ListProtectionsResponseTypeDef]:
+        """Every page of ListProtections in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves Protection objects for the account. You can retrieve all
+        protections or you can provide filtering criteria and retrieve just the
+        subset of protections that match the criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/ListProtections
+        """
+        return self._paginate(
+            "ListProtections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_attacks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAttacksRequestTypeDef],
+    ) -> Items[AttackSummaryTypeDef]:
+        """Each element of AttackSummaries in every page of ListAttacks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/ListAttacks
+        """
+        return self._items(
+            "ListAttacks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_protections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProtectionsRequestTypeDef],
+    ) -> Items[ProtectionTypeDef]:
+        """Each element of Protections in every page of ListProtections, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/ListProtections
+        """
+        return self._items(
+            "ListProtections", kwargs, max_items=max_items, page_size=page_size
+        )

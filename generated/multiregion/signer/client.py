@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -42,6 +45,9 @@ if TYPE_CHECKING:
         RevokeSigningProfileRequestTypeDef,
         SignPayloadRequestTypeDef,
         SignPayloadResponseTypeDef,
+        SigningJobTypeDef,
+        SigningPlatformTypeDef,
+        SigningProfileTypeDef,
         StartSigningJobRequestTypeDef,
         StartSigningJobResponseTypeDef,
         TagResourceRequestTypeDef,
@@ -267,3 +273,156 @@ class MultiRegionsigner(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_signing_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSigningJobsRequestTypeDef],
+    ) -> RegionResults[ListSigningJobsResponseTypeDef]:
+        """Every page of ListSigningJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all your signing jobs. You can use the maxResults parameter to limit
+        the number of signing jobs that are returned in the response. If
+        additional jobs remain to be listed, AWS Signer returns a nextToken value.
+        Use this value in subsequent calls to ListSigningJobs to fetch the
+        remaining values. You can continue calling ListSigningJobs with your
+        maxResults parameter and with new values that Signer returns in the
+        nextToken parameter until all of your signing jobs have been returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/ListSigningJobs
+        """
+        return self._paginate(
+            "ListSigningJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_signing_platforms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSigningPlatformsRequestTypeDef],
+    ) -> RegionResults[ListSigningPlatformsResponseTypeDef]:
+        """Every page of ListSigningPlatforms in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all signing platforms available in AWS Signer that match the request
+        parameters. If additional jobs remain to be listed, Signer returns a
+        nextToken value. Use this value in subsequent calls to ListSigningJobs to
+        fetch the remaining values. You can continue calling ListSigningJobs with
+        your maxResults parameter and with new values that Signer returns in the
+        nextToken parameter until all of your signing jobs have been returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/ListSigningPlatforms
+        """
+        return self._paginate(
+            "ListSigningPlatforms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_signing_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSigningProfilesRequestTypeDef],
+    ) -> RegionResults[ListSigningProfilesResponseTypeDef]:
+        """Every page of ListSigningProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all available signing profiles in your AWS account. Returns only
+        profiles with an ACTIVE status unless the includeCanceled request field is
+        set to true. If additional jobs remain to be listed, AWS Signer returns a
+        nextToken value. Use this value in subsequent calls to ListSigningJobs to
+        fetch the remaining values. You can continue calling ListSigningJobs with
+        your maxResults parameter and with new values that Signer returns in the
+        nextToken parameter until all of your signing jobs have been returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/ListSigningProfiles
+        """
+        return self._paginate(
+            "ListSigningProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_signing_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSigningJobsRequestTypeDef],
+    ) -> Items[SigningJobTypeDef]:
+        """Each element of jobs in every page of ListSigningJobs, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/ListSigningJobs
+        """
+        return self._items(
+            "ListSigningJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_signing_platforms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSigningPlatformsRequestTypeDef],
+    ) -> Items[SigningPlatformTypeDef]:
+        """Each element of platforms in every page of ListSigningPlatforms, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/ListSigningPlatforms
+        """
+        return self._items(
+            "ListSigningPlatforms", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_signing_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSigningProfilesRequestTypeDef],
+    ) -> Items[SigningProfileTypeDef]:
+        """Each element of profiles in every page of ListSigningProfiles, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/ListSigningProfiles
+        """
+        return self._items(
+            "ListSigningProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_successful_signing_job(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeSigningJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until SuccessfulSigningJob.
+
+        Polls DescribeSigningJob in every target at once, every 20 seconds and at
+        most 25 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/DescribeSigningJob
+        """
+        return self._wait(
+            "SuccessfulSigningJob", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ExportSummaryTypeDef,
         GetExportRequestTypeDef,
         GetExportResponseTypeDef,
         ListExportsRequestTypeDef,
@@ -60,3 +64,62 @@ class MultiRegionSimpleDBv2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/simpledbv2-2025-09-26/StartDomainExport
         """
         return self._call("StartDomainExport", kwargs)
+
+    def paginate_list_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExportsRequestTypeDef],
+    ) -> RegionResults[ListExportsResponseTypeDef]:
+        """Every page of ListExports in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all exports that were created. The results are paginated and can be
+        filtered by domain name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/simpledbv2-2025-09-26/ListExports
+        """
+        return self._paginate(
+            "ListExports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExportsRequestTypeDef],
+    ) -> Items[ExportSummaryTypeDef]:
+        """Each element of exportSummaries in every page of ListExports, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/simpledbv2-2025-09-26/ListExports
+        """
+        return self._items(
+            "ListExports", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_export_succeeded(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetExportRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ExportSucceeded.
+
+        Polls GetExport in every target at once, every 30 seconds and at most 5
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/simpledbv2-2025-09-26/GetExport
+        """
+        return self._wait(
+            "ExportSucceeded", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -24,7 +27,9 @@ if TYPE_CHECKING:
         DescribeExecutionOutputTypeDef,
         DescribeTaskInputTypeDef,
         DescribeTaskOutputTypeDef,
+        DeviceSummaryTypeDef,
         EmptyResponseMetadataTypeDef,
+        ExecutionSummaryTypeDef,
         ListDeviceResourcesInputTypeDef,
         ListDeviceResourcesOutputTypeDef,
         ListDevicesInputTypeDef,
@@ -35,7 +40,9 @@ if TYPE_CHECKING:
         ListTagsForResourceOutputTypeDef,
         ListTasksInputTypeDef,
         ListTasksOutputTypeDef,
+        ResourceSummaryTypeDef,
         TagResourceInputTypeDef,
+        TaskSummaryTypeDef,
         UntagResourceInputTypeDef,
     )
 
@@ -175,3 +182,163 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_device_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeviceResourcesInputTypeDef],
+    ) -> RegionResults[ListDeviceResourcesOutputTypeDef]:
+        """Every page of ListDeviceResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the Amazon Web Services resources available for a
+        device. Currently, Amazon EC2 instances are the only supported resource
+        type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/ListDeviceResources
+        """
+        return self._paginate(
+            "ListDeviceResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDevicesInputTypeDef],
+    ) -> RegionResults[ListDevicesOutputTypeDef]:
+        """Every page of ListDevices in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of all devices on your Amazon Web Services account that
+        have Amazon Web Services Snow Device Management enabled in the Amazon Web
+        Services Region where the command is run.
+
+        https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/ListDevices
+        """
+        return self._paginate(
+            "ListDevices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExecutionsInputTypeDef],
+    ) -> RegionResults[ListExecutionsOutputTypeDef]:
+        """Every page of ListExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the status of tasks for one or more target devices.
+
+        https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/ListExecutions
+        """
+        return self._paginate(
+            "ListExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTasksInputTypeDef],
+    ) -> RegionResults[ListTasksOutputTypeDef]:
+        """Every page of ListTasks in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of tasks that can be filtered by state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/ListTasks
+        """
+        return self._paginate(
+            "ListTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_device_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeviceResourcesInputTypeDef],
+    ) -> Items[ResourceSummaryTypeDef]:
+        """Each element of resources in every page of ListDeviceResources, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/ListDeviceResources
+        """
+        return self._items(
+            "ListDeviceResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDevicesInputTypeDef],
+    ) -> Items[DeviceSummaryTypeDef]:
+        """Each element of devices in every page of ListDevices, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/ListDevices
+        """
+        return self._items(
+            "ListDevices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExecutionsInputTypeDef],
+    ) -> Items[ExecutionSummaryTypeDef]:
+        """Each element of executions in every page of ListExecutions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/ListExecutions
+        """
+        return self._items(
+            "ListExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTasksInputTypeDef],
+    ) -> Items[TaskSummaryTypeDef]:
+        """Each element of tasks in every page of ListTasks, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/ListTasks
+        """
+        return self._items(
+            "ListTasks", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,13 +9,19 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AddressTypeDef,
         CancelClusterRequestTypeDef,
         CancelClusterResultTypeDef,
         CancelJobRequestTypeDef,
         CancelJobResultTypeDef,
+        ClusterListEntryTypeDef,
+        CompatibleImageTypeDef,
         CreateAddressRequestTypeDef,
         CreateAddressResultTypeDef,
         CreateClusterRequestTypeDef,
@@ -43,6 +49,7 @@ if TYPE_CHECKING:
         GetSnowballUsageResultTypeDef,
         GetSoftwareUpdatesRequestTypeDef,
         GetSoftwareUpdatesResultTypeDef,
+        JobListEntryTypeDef,
         ListClusterJobsRequestTypeDef,
         ListClusterJobsResultTypeDef,
         ListClustersRequestTypeDef,
@@ -57,6 +64,7 @@ if TYPE_CHECKING:
         ListPickupLocationsResultTypeDef,
         ListServiceVersionsRequestTypeDef,
         ListServiceVersionsResultTypeDef,
+        LongTermPricingListEntryTypeDef,
         UpdateClusterRequestTypeDef,
         UpdateClusterResultTypeDef,
         UpdateJobRequestTypeDef,
@@ -383,3 +391,253 @@ class MultiRegionSnowball(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/UpdateLongTermPricing
         """
         return self._call("UpdateLongTermPricing", kwargs)
+
+    def paginate_describe_addresses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAddressesRequestTypeDef],
+    ) -> RegionResults[DescribeAddressesResultTypeDef]:
+        """Every page of DescribeAddresses in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a specified number of ADDRESS objects. Calling this API in one of
+        the US regions will return addresses from the list of all addresses
+        associated with this account in all US regions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/DescribeAddresses
+        """
+        return self._paginate(
+            "DescribeAddresses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cluster_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClusterJobsRequestTypeDef],
+    ) -> RegionResults[ListClusterJobsResultTypeDef]:
+        """Every page of ListClusterJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an array of JobListEntry objects of the specified length. Each
+        JobListEntry object is for a job in the specified cluster and contains a
+        job's state, a job's ID, and other information.
+
+        https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/ListClusterJobs
+        """
+        return self._paginate(
+            "ListClusterJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> RegionResults[ListClustersResultTypeDef]:
+        """Every page of ListClusters in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns an array of ClusterListEntry objects of the specified length. Each
+        ClusterListEntry object contains a cluster's state, a cluster's ID, and
+        other important status information.
+
+        https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/ListClusters
+        """
+        return self._paginate(
+            "ListClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_compatible_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCompatibleImagesRequestTypeDef],
+    ) -> RegionResults[ListCompatibleImagesResultTypeDef]:
+        """Every page of ListCompatibleImages in every target, merged per target
+        (botocore's build_full_result).
+
+        This action returns a list of the different Amazon EC2-compatible Amazon
+        Machine Images (AMIs) that are owned by your Amazon Web Services
+        accountthat would be supported for use on a Snow device. Currently,
+        supported AMIs are based on the Amazon Linux-2, Ubuntu 20.04 LTS - Focal,
+        or Ubuntu 22.04 LTS - Jammy images, available on the Amazon Web Services
+        Marketplace. Ubuntu 16.04 LTS - Xenial (HVM) images are no longer
+        supported in the Market, but still supported for use on devices through
+        Amazon EC2 VM Import/Export and running locally in AMIs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/ListCompatibleImages
+        """
+        return self._paginate(
+            "ListCompatibleImages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> RegionResults[ListJobsResultTypeDef]:
+        """Every page of ListJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns an array of JobListEntry objects of the specified length. Each
+        JobListEntry object contains a job's state, a job's ID, and a value that
+        indicates whether the job is a job part, in the case of export jobs.
+        Calling this API action in one of the US regions will return jobs from the
+        list of all jobs associated with this account in all US regions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/ListJobs
+        """
+        return self._paginate(
+            "ListJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_long_term_pricing(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLongTermPricingRequestTypeDef],
+    ) -> RegionResults[ListLongTermPricingResultTypeDef]:
+        """Every page of ListLongTermPricing in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all long-term pricing types.
+
+        https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/ListLongTermPricing
+        """
+        return self._paginate(
+            "ListLongTermPricing",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_addresses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAddressesRequestTypeDef],
+    ) -> Items[AddressTypeDef]:
+        """Each element of Addresses in every page of DescribeAddresses, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/DescribeAddresses
+        """
+        return self._items(
+            "DescribeAddresses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cluster_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClusterJobsRequestTypeDef],
+    ) -> Items[JobListEntryTypeDef]:
+        """Each element of JobListEntries in every page of ListClusterJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/ListClusterJobs
+        """
+        return self._items(
+            "ListClusterJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClustersRequestTypeDef],
+    ) -> Items[ClusterListEntryTypeDef]:
+        """Each element of ClusterListEntries in every page of ListClusters, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/ListClusters
+        """
+        return self._items(
+            "ListClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_compatible_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCompatibleImagesRequestTypeDef],
+    ) -> Items[CompatibleImageTypeDef]:
+        """Each element of CompatibleImages in every page of ListCompatibleImages,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/ListCompatibleImages
+        """
+        return self._items(
+            "ListCompatibleImages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListJobsRequestTypeDef],
+    ) -> Items[JobListEntryTypeDef]:
+        """Each element of JobListEntries in every page of ListJobs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/ListJobs
+        """
+        return self._items("ListJobs", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_long_term_pricing(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLongTermPricingRequestTypeDef],
+    ) -> Items[LongTermPricingListEntryTypeDef]:
+        """Each element of LongTermPricingEntries in every page of
+        ListLongTermPricing, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/ListLongTermPricing
+        """
+        return self._items(
+            "ListLongTermPricing", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
         DeleteSMSSandboxPhoneNumberResultTypeDef,
         DeleteTopicInputTypeDef,
         EmptyResponseMetadataTypeDef,
+        EndpointTypeDef,
         GetDataProtectionPolicyInputTypeDef,
         GetDataProtectionPolicyResponseTypeDef,
         GetEndpointAttributesInputTypeDef,
@@ -64,12 +68,15 @@ if TYPE_CHECKING:
         ListTopicsResponseTypeDef,
         OptInPhoneNumberInputTypeDef,
         OptInPhoneNumberResponseTypeDef,
+        PhoneNumberInformationTypeDef,
+        PlatformApplicationTypeDef,
         PublishBatchInputTypeDef,
         PublishBatchResponseTypeDef,
         PublishInputTypeDef,
         PublishResponseTypeDef,
         PutDataProtectionPolicyInputTypeDef,
         RemovePermissionInputTypeDef,
+        SMSSandboxPhoneNumberTypeDef,
         SetEndpointAttributesInputTypeDef,
         SetPlatformApplicationAttributesInputTypeDef,
         SetSMSAttributesInputTypeDef,
@@ -78,8 +85,10 @@ if TYPE_CHECKING:
         SetTopicAttributesInputTypeDef,
         SubscribeInputTypeDef,
         SubscribeResponseTypeDef,
+        SubscriptionTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TopicTypeDef,
         UnsubscribeInputTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
@@ -578,3 +587,353 @@ class MultiRegionSNS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/VerifySMSSandboxPhoneNumber
         """
         return self._call("VerifySMSSandboxPhoneNumber", kwargs)
+
+    def paginate_list_endpoints_by_platform_application(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEndpointsByPlatformApplicationInputTypeDef],
+    ) -> RegionResults[ListEndpointsByPlatformApplicationResponseTypeDef]:
+        """Every page of ListEndpointsByPlatformApplication in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the endpoints and endpoint attributes for devices in a supported
+        push notification service, such as GCM (Firebase Cloud Messaging) and
+        APNS. The results for ListEndpointsByPlatformApplication are paginated and
+        return a limited list of endpoints, up to 100. If additional records are
+        available after the first page results, then a NextToken string will be
+        returned. To receive the next page, you call
+        ListEndpointsByPlatformApplication again using the NextToken string
+        received from the previous call. When there are no more records to return,
+        NextToken will be null. For more information, see Using Amazon SNS Mobile
+        Push Notifications.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListEndpointsByPlatformApplication
+        """
+        return self._paginate(
+            "ListEndpointsByPlatformApplication",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_origination_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOriginationNumbersRequestTypeDef],
+    ) -> RegionResults[ListOriginationNumbersResultTypeDef]:
+        """Every page of ListOriginationNumbers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the calling Amazon Web Services account's dedicated origination
+        numbers and their metadata. For more information about origination
+        numbers, see Origination numbers in the Amazon SNS Developer Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListOriginationNumbers
+        """
+        return self._paginate(
+            "ListOriginationNumbers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_phone_numbers_opted_out(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPhoneNumbersOptedOutInputTypeDef],
+    ) -> RegionResults[ListPhoneNumbersOptedOutResponseTypeDef]:
+        """Every page of ListPhoneNumbersOptedOut in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of phone numbers that are opted out, meaning you cannot
+        send SMS messages to them.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListPhoneNumbersOptedOut
+        """
+        return self._paginate(
+            "ListPhoneNumbersOptedOut",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_platform_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPlatformApplicationsInputTypeDef],
+    ) -> RegionResults[ListPlatformApplicationsResponseTypeDef]:
+        """Every page of ListPlatformApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the platform application objects for the supported push notification
+        services, such as APNS and GCM (Firebase Cloud Messaging). The results for
+        ListPlatformApplications are paginated and return a limited list of
+        applications, up to 100. If additional records are available after the
+        first page results, then a NextToken string will be returned. To receive
+        the next page, you call ListPlatformApplications using the NextToken
+        string received from the previous call. When there are no more records to
+        return, NextToken will be null. For more information, see Using Amazon SNS
+        Mobile Push Notifications.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListPlatformApplications
+        """
+        return self._paginate(
+            "ListPlatformApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sms_sandbox_phone_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSMSSandboxPhoneNumbersInputTypeDef],
+    ) -> RegionResults[ListSMSSandboxPhoneNumbersResultTypeDef]:
+        """Every page of ListSMSSandboxPhoneNumbers in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the calling Amazon Web Services account's current verified and
+        pending destination phone numbers in the SMS sandbox.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListSMSSandboxPhoneNumbers
+        """
+        return self._paginate(
+            "ListSMSSandboxPhoneNumbers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubscriptionsInputTypeDef],
+    ) -> RegionResults[ListSubscriptionsResponseTypeDef]:
+        """Every page of ListSubscriptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the requester's subscriptions. Each call returns a
+        limited list of subscriptions, up to 100. If there are more subscriptions,
+        a NextToken is also returned. Use the NextToken parameter in a new
+        ListSubscriptions call to get further results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListSubscriptions
+        """
+        return self._paginate(
+            "ListSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_subscriptions_by_topic(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubscriptionsByTopicInputTypeDef],
+    ) -> RegionResults[ListSubscriptionsByTopicResponseTypeDef]:
+        """Every page of ListSubscriptionsByTopic in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the subscriptions to a specific topic. Each call returns
+        a limited list of subscriptions, up to 100. If there are more
+        subscriptions, a NextToken is also returned. Use the NextToken parameter
+        in a new ListSubscriptionsByTopic call to get further results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListSubscriptionsByTopic
+        """
+        return self._paginate(
+            "ListSubscriptionsByTopic",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_topics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTopicsInputTypeDef],
+    ) -> RegionResults[ListTopicsResponseTypeDef]:
+        """Every page of ListTopics in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of the requester's topics. Each call returns a limited list
+        of topics, up to 100. If there are more topics, a NextToken is also
+        returned. Use the NextToken parameter in a new ListTopics call to get
+        further results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListTopics
+        """
+        return self._paginate(
+            "ListTopics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_endpoints_by_platform_application(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEndpointsByPlatformApplicationInputTypeDef],
+    ) -> Items[EndpointTypeDef]:
+        """Each element of Endpoints in every page of
+        ListEndpointsByPlatformApplication, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListEndpointsByPlatformApplication
+        """
+        return self._items(
+            "ListEndpointsByPlatformApplication",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_origination_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOriginationNumbersRequestTypeDef],
+    ) -> Items[PhoneNumberInformationTypeDef]:
+        """Each element of PhoneNumbers in every page of ListOriginationNumbers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListOriginationNumbers
+        """
+        return self._items(
+            "ListOriginationNumbers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_phone_numbers_opted_out(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPhoneNumbersOptedOutInputTypeDef],
+    ) -> Items[str]:
+        """Each element of phoneNumbers in every page of ListPhoneNumbersOptedOut,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListPhoneNumbersOptedOut
+        """
+        return self._items(
+            "ListPhoneNumbersOptedOut", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_platform_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPlatformApplicationsInputTypeDef],
+    ) -> Items[PlatformApplicationTypeDef]:
+        """Each element of PlatformApplications in every page of
+        ListPlatformApplications, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListPlatformApplications
+        """
+        return self._items(
+            "ListPlatformApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sms_sandbox_phone_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSMSSandboxPhoneNumbersInputTypeDef],
+    ) -> Items[SMSSandboxPhoneNumberTypeDef]:
+        """Each element of PhoneNumbers in every page of ListSMSSandboxPhoneNumbers,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListSMSSandboxPhoneNumbers
+        """
+        return self._items(
+            "ListSMSSandboxPhoneNumbers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubscriptionsInputTypeDef],
+    ) -> Items[SubscriptionTypeDef]:
+        """Each element of Subscriptions in every page of ListSubscriptions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListSubscriptions
+        """
+        return self._items(
+            "ListSubscriptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_subscriptions_by_topic(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubscriptionsByTopicInputTypeDef],
+    ) -> Items[SubscriptionTypeDef]:
+        """Each element of Subscriptions in every page of ListSubscriptionsByTopic,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListSubscriptionsByTopic
+        """
+        return self._items(
+            "ListSubscriptionsByTopic", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_topics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTopicsInputTypeDef],
+    ) -> Items[TopicTypeDef]:
+        """Each element of Topics in every page of ListTopics, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/ListTopics
+        """
+        return self._items(
+            "ListTopics", kwargs, max_items=max_items, page_size=page_size
+        )

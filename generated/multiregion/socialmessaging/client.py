@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
         GetWhatsAppMessageMediaOutputTypeDef,
         GetWhatsAppMessageTemplateInputTypeDef,
         GetWhatsAppMessageTemplateOutputTypeDef,
+        LinkedWhatsAppBusinessAccountSummaryTypeDef,
         ListLinkedWhatsAppBusinessAccountsInputTypeDef,
         ListLinkedWhatsAppBusinessAccountsOutputTypeDef,
         ListTagsForResourceInputTypeDef,
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
         ListWhatsAppMessageTemplatesOutputTypeDef,
         ListWhatsAppTemplateLibraryInputTypeDef,
         ListWhatsAppTemplateLibraryOutputTypeDef,
+        MetaLibraryTemplateDefinitionTypeDef,
         PostWhatsAppMessageMediaInputTypeDef,
         PostWhatsAppMessageMediaOutputTypeDef,
         PutWhatsAppBusinessAccountEventDestinationsInputTypeDef,
@@ -50,6 +55,7 @@ if TYPE_CHECKING:
         SendWhatsAppMessageOutputTypeDef,
         TagResourceInputTypeDef,
         TagResourceOutputTypeDef,
+        TemplateSummaryTypeDef,
         UntagResourceInputTypeDef,
         UntagResourceOutputTypeDef,
         UpdateWhatsAppMessageTemplateInputTypeDef,
@@ -282,3 +288,133 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/UpdateWhatsAppMessageTemplate
         """
         return self._call("UpdateWhatsAppMessageTemplate", kwargs)
+
+    def paginate_list_linked_whatsapp_business_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLinkedWhatsAppBusinessAccountsInputTypeDef],
+    ) -> RegionResults[ListLinkedWhatsAppBusinessAccountsOutputTypeDef]:
+        """Every page of ListLinkedWhatsAppBusinessAccounts in every target, merged
+        per target (botocore's build_full_result).
+
+        List all WhatsApp Business Accounts linked to your Amazon Web Services
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListLinkedWhatsAppBusinessAccounts
+        """
+        return self._paginate(
+            "ListLinkedWhatsAppBusinessAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_whatsapp_message_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWhatsAppMessageTemplatesInputTypeDef],
+    ) -> RegionResults[ListWhatsAppMessageTemplatesOutputTypeDef]:
+        """Every page of ListWhatsAppMessageTemplates in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists WhatsApp message templates for a specific WhatsApp Business Account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListWhatsAppMessageTemplates
+        """
+        return self._paginate(
+            "ListWhatsAppMessageTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_whatsapp_template_library(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWhatsAppTemplateLibraryInputTypeDef],
+    ) -> RegionResults[ListWhatsAppTemplateLibraryOutputTypeDef]:
+        """Every page of ListWhatsAppTemplateLibrary in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists templates available in Meta's template library for WhatsApp
+        messaging.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListWhatsAppTemplateLibrary
+        """
+        return self._paginate(
+            "ListWhatsAppTemplateLibrary",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_linked_whatsapp_business_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLinkedWhatsAppBusinessAccountsInputTypeDef],
+    ) -> Items[LinkedWhatsAppBusinessAccountSummaryTypeDef]:
+        """Each element of linkedAccounts in every page of
+        ListLinkedWhatsAppBusinessAccounts, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListLinkedWhatsAppBusinessAccounts
+        """
+        return self._items(
+            "ListLinkedWhatsAppBusinessAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_whatsapp_message_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWhatsAppMessageTemplatesInputTypeDef],
+    ) -> Items[TemplateSummaryTypeDef]:
+        """Each element of templates in every page of ListWhatsAppMessageTemplates,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListWhatsAppMessageTemplates
+        """
+        return self._items(
+            "ListWhatsAppMessageTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_whatsapp_template_library(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWhatsAppTemplateLibraryInputTypeDef],
+    ) -> Items[MetaLibraryTemplateDefinitionTypeDef]:
+        """Each element of metaLibraryTemplates in every page of
+        ListWhatsAppTemplateLibrary, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListWhatsAppTemplateLibrary
+        """
+        return self._items(
+            "ListWhatsAppTemplateLibrary",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -319,3 +322,88 @@ class MultiRegionSQS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sqs-2012-11-05/UntagQueue
         """
         return self._call("UntagQueue", kwargs)
+
+    def paginate_list_dead_letter_source_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDeadLetterSourceQueuesRequestTypeDef],
+    ) -> RegionResults[ListDeadLetterSourceQueuesResultTypeDef]:
+        """Every page of ListDeadLetterSourceQueues in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of your queues that have the RedrivePolicy queue attribute
+        configured with a dead-letter queue.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sqs-2012-11-05/ListDeadLetterSourceQueues
+        """
+        return self._paginate(
+            "ListDeadLetterSourceQueues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQueuesRequestTypeDef],
+    ) -> RegionResults[ListQueuesResultTypeDef]:
+        """Every page of ListQueues in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of your queues in the current region. The response includes
+        a maximum of 1,000 results. If you specify a value for the optional
+        QueueNamePrefix parameter, only queues with a name that begins with the
+        specified value are returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sqs-2012-11-05/ListQueues
+        """
+        return self._paginate(
+            "ListQueues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_dead_letter_source_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDeadLetterSourceQueuesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of queueUrls in every page of ListDeadLetterSourceQueues,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sqs-2012-11-05/ListDeadLetterSourceQueues
+        """
+        return self._items(
+            "ListDeadLetterSourceQueues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQueuesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of QueueUrls in every page of ListQueues, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sqs-2012-11-05/ListQueues
+        """
+        return self._items(
+            "ListQueues", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,17 +9,30 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ActivationTypeDef,
         AddTagsToResourceRequestTypeDef,
         AddTagsToResourceResultTypeDef,
         AssociateOpsItemRelatedItemRequestTypeDef,
         AssociateOpsItemRelatedItemResponseTypeDef,
+        AssociationExecutionTargetTypeDef,
+        AssociationExecutionTypeDef,
+        AssociationTypeDef,
+        AssociationVersionInfoTypeDef,
+        AutomationExecutionMetadataTypeDef,
         CancelCommandRequestTypeDef,
         CancelCommandResultTypeDef,
         CancelMaintenanceWindowExecutionRequestTypeDef,
         CancelMaintenanceWindowExecutionResultTypeDef,
+        CommandInvocationTypeDef,
+        CommandTypeDef,
+        ComplianceItemTypeDef,
+        ComplianceSummaryItemTypeDef,
         CreateActivationRequestTypeDef,
         CreateActivationResultTypeDef,
         CreateAssociationBatchRequestTypeDef,
@@ -138,6 +151,9 @@ if TYPE_CHECKING:
         DescribeSessionsResponseTypeDef,
         DisassociateOpsItemRelatedItemRequestTypeDef,
         DisassociateOpsItemRelatedItemResponseTypeDef,
+        DocumentIdentifierTypeDef,
+        DocumentVersionInfoTypeDef,
+        EffectivePatchTypeDef,
         GetAccessTokenRequestTypeDef,
         GetAccessTokenResponseTypeDef,
         GetAutomationExecutionRequestTypeDef,
@@ -189,9 +205,18 @@ if TYPE_CHECKING:
         GetPatchBaselineRequestTypeDef,
         GetPatchBaselineResultTypeDef,
         GetResourcePoliciesRequestTypeDef,
+        GetResourcePoliciesResponseEntryTypeDef,
         GetResourcePoliciesResponseTypeDef,
         GetServiceSettingRequestTypeDef,
         GetServiceSettingResultTypeDef,
+        InstanceAssociationStatusInfoTypeDef,
+        InstanceAssociationTypeDef,
+        InstanceInformationTypeDef,
+        InstancePatchStateTypeDef,
+        InstancePropertyTypeDef,
+        InventoryDeletionStatusItemTypeDef,
+        InventoryItemSchemaTypeDef,
+        InventoryResultEntityTypeDef,
         LabelParameterVersionRequestTypeDef,
         LabelParameterVersionResultTypeDef,
         ListAssociationVersionsRequestTypeDef,
@@ -230,8 +255,28 @@ if TYPE_CHECKING:
         ListResourceDataSyncResultTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResultTypeDef,
+        MaintenanceWindowExecutionTaskIdentityTypeDef,
+        MaintenanceWindowExecutionTaskInvocationIdentityTypeDef,
+        MaintenanceWindowExecutionTypeDef,
+        MaintenanceWindowIdentityForTargetTypeDef,
+        MaintenanceWindowIdentityTypeDef,
+        MaintenanceWindowTargetTypeDef,
+        MaintenanceWindowTaskTypeDef,
         ModifyDocumentPermissionRequestTypeDef,
         ModifyDocumentPermissionResponseTypeDef,
+        NodeTypeDef,
+        OpsEntityTypeDef,
+        OpsItemEventSummaryTypeDef,
+        OpsItemRelatedItemSummaryTypeDef,
+        OpsItemSummaryTypeDef,
+        OpsMetadataTypeDef,
+        ParameterHistoryTypeDef,
+        ParameterMetadataTypeDef,
+        ParameterTypeDef,
+        PatchBaselineIdentityTypeDef,
+        PatchComplianceDataTypeDef,
+        PatchGroupPatchBaselineMappingTypeDef,
+        PatchTypeDef,
         PutComplianceItemsRequestTypeDef,
         PutComplianceItemsResultTypeDef,
         PutInventoryRequestTypeDef,
@@ -252,12 +297,16 @@ if TYPE_CHECKING:
         RemoveTagsFromResourceResultTypeDef,
         ResetServiceSettingRequestTypeDef,
         ResetServiceSettingResultTypeDef,
+        ResourceComplianceSummaryItemTypeDef,
+        ResourceDataSyncItemTypeDef,
         ResumeSessionRequestTypeDef,
         ResumeSessionResponseTypeDef,
+        ScheduledWindowExecutionTypeDef,
         SendAutomationSignalRequestTypeDef,
         SendAutomationSignalResultTypeDef,
         SendCommandRequestTypeDef,
         SendCommandResultTypeDef,
+        SessionTypeDef,
         StartAccessRequestRequestTypeDef,
         StartAccessRequestResponseTypeDef,
         StartAssociationsOnceRequestTypeDef,
@@ -270,6 +319,7 @@ if TYPE_CHECKING:
         StartExecutionPreviewResponseTypeDef,
         StartSessionRequestTypeDef,
         StartSessionResponseTypeDef,
+        StepExecutionTypeDef,
         StopAutomationExecutionRequestTypeDef,
         StopAutomationExecutionResultTypeDef,
         TerminateSessionRequestTypeDef,
@@ -1875,3 +1925,2122 @@ class MultiRegionSSM(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/UpdateServiceSetting
         """
         return self._call("UpdateServiceSetting", kwargs)
+
+    def paginate_describe_activations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeActivationsRequestTypeDef],
+    ) -> RegionResults[DescribeActivationsResultTypeDef]:
+        """Every page of DescribeActivations in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes details about the activation, such as the date and time the
+        activation was created, its expiration date, the Identity and Access
+        Management (IAM) role assigned to the managed nodes in the activation, and
+        the number of nodes registered by using this activation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeActivations
+        """
+        return self._paginate(
+            "DescribeActivations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_association_execution_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAssociationExecutionTargetsRequestTypeDef],
+    ) -> RegionResults[DescribeAssociationExecutionTargetsResultTypeDef]:
+        """Every page of DescribeAssociationExecutionTargets in every target, merged
+        per target (botocore's build_full_result).
+
+        Views information about a specific execution of a specific association.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAssociationExecutionTargets
+        """
+        return self._paginate(
+            "DescribeAssociationExecutionTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_association_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAssociationExecutionsRequestTypeDef],
+    ) -> RegionResults[DescribeAssociationExecutionsResultTypeDef]:
+        """Every page of DescribeAssociationExecutions in every target, merged per
+        target (botocore's build_full_result).
+
+        Views all executions for a specific association ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAssociationExecutions
+        """
+        return self._paginate(
+            "DescribeAssociationExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_automation_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAutomationExecutionsRequestTypeDef],
+    ) -> RegionResults[DescribeAutomationExecutionsResultTypeDef]:
+        """Every page of DescribeAutomationExecutions in every target, merged per
+        target (botocore's build_full_result).
+
+        Provides details about all active and terminated Automation executions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAutomationExecutions
+        """
+        return self._paginate(
+            "DescribeAutomationExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_automation_step_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAutomationStepExecutionsRequestTypeDef],
+    ) -> RegionResults[DescribeAutomationStepExecutionsResultTypeDef]:
+        """Every page of DescribeAutomationStepExecutions in every target, merged per
+        target (botocore's build_full_result).
+
+        Information about all active and terminated step executions in an
+        Automation workflow.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAutomationStepExecutions
+        """
+        return self._paginate(
+            "DescribeAutomationStepExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_available_patches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAvailablePatchesRequestTypeDef],
+    ) -> RegionResults[DescribeAvailablePatchesResultTypeDef]:
+        """Every page of DescribeAvailablePatches in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all patches eligible to be included in a patch baseline.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAvailablePatches
+        """
+        return self._paginate(
+            "DescribeAvailablePatches",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_effective_instance_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEffectiveInstanceAssociationsRequestTypeDef],
+    ) -> RegionResults[DescribeEffectiveInstanceAssociationsResultTypeDef]:
+        """Every page of DescribeEffectiveInstanceAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        All associations for the managed nodes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeEffectiveInstanceAssociations
+        """
+        return self._paginate(
+            "DescribeEffectiveInstanceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_effective_patches_for_patch_baseline(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeEffectivePatchesForPatchBaselineRequestTypeDef],
+    ) -> RegionResults[DescribeEffectivePatchesForPatchBaselineResultTypeDef]:
+        """Every page of DescribeEffectivePatchesForPatchBaseline in every target,
+        merged per target (botocore's build_full_result).
+
+        Retrieves the current effective patches (the patch and the approval state)
+        for the specified patch baseline. Applies to patch baselines for Windows
+        only.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeEffectivePatchesForPatchBaseline
+        """
+        return self._paginate(
+            "DescribeEffectivePatchesForPatchBaseline",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instance_associations_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstanceAssociationsStatusRequestTypeDef],
+    ) -> RegionResults[DescribeInstanceAssociationsStatusResultTypeDef]:
+        """Every page of DescribeInstanceAssociationsStatus in every target, merged
+        per target (botocore's build_full_result).
+
+        The status of the associations for the managed nodes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstanceAssociationsStatus
+        """
+        return self._paginate(
+            "DescribeInstanceAssociationsStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instance_information(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstanceInformationRequestTypeDef],
+    ) -> RegionResults[DescribeInstanceInformationResultTypeDef]:
+        """Every page of DescribeInstanceInformation in every target, merged per
+        target (botocore's build_full_result).
+
+        Provides information about one or more of your managed nodes, including
+        the operating system platform, SSM Agent version, association status, and
+        IP address. This operation does not return information for nodes that are
+        either Stopped or Terminated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstanceInformation
+        """
+        return self._paginate(
+            "DescribeInstanceInformation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instance_patch_states(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstancePatchStatesRequestTypeDef],
+    ) -> RegionResults[DescribeInstancePatchStatesResultTypeDef]:
+        """Every page of DescribeInstancePatchStates in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the high-level patch state of one or more managed nodes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstancePatchStates
+        """
+        return self._paginate(
+            "DescribeInstancePatchStates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instance_patch_states_for_patch_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstancePatchStatesForPatchGroupRequestTypeDef],
+    ) -> RegionResults[DescribeInstancePatchStatesForPatchGroupResultTypeDef]:
+        """Every page of DescribeInstancePatchStatesForPatchGroup in every target,
+        merged per target (botocore's build_full_result).
+
+        Retrieves the high-level patch state for the managed nodes in the
+        specified patch group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstancePatchStatesForPatchGroup
+        """
+        return self._paginate(
+            "DescribeInstancePatchStatesForPatchGroup",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instance_patches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstancePatchesRequestTypeDef],
+    ) -> RegionResults[DescribeInstancePatchesResultTypeDef]:
+        """Every page of DescribeInstancePatches in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves information about the patches on the specified managed node and
+        their state relative to the patch baseline being used for the node.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstancePatches
+        """
+        return self._paginate(
+            "DescribeInstancePatches",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_instance_properties(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInstancePropertiesRequestTypeDef],
+    ) -> RegionResults[DescribeInstancePropertiesResultTypeDef]:
+        """Every page of DescribeInstanceProperties in every target, merged per
+        target (botocore's build_full_result).
+
+        An API operation used by the Systems Manager console to display
+        information about Systems Manager managed nodes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstanceProperties
+        """
+        return self._paginate(
+            "DescribeInstanceProperties",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_inventory_deletions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeInventoryDeletionsRequestTypeDef],
+    ) -> RegionResults[DescribeInventoryDeletionsResultTypeDef]:
+        """Every page of DescribeInventoryDeletions in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes a specific delete inventory operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInventoryDeletions
+        """
+        return self._paginate(
+            "DescribeInventoryDeletions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_maintenance_window_execution_task_invocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef
+        ],
+    ) -> RegionResults[DescribeMaintenanceWindowExecutionTaskInvocationsResultTypeDef]:
+        """Every page of DescribeMaintenanceWindowExecutionTaskInvocations in every
+        target, merged per target (botocore's build_full_result).
+
+        Retrieves the individual task executions (one per target) for a particular
+        task run as part of a maintenance window execution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowExecutionTaskInvocations
+        """
+        return self._paginate(
+            "DescribeMaintenanceWindowExecutionTaskInvocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_maintenance_window_execution_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMaintenanceWindowExecutionTasksRequestTypeDef],
+    ) -> RegionResults[DescribeMaintenanceWindowExecutionTasksResultTypeDef]:
+        """Every page of DescribeMaintenanceWindowExecutionTasks in every target,
+        merged per target (botocore's build_full_result).
+
+        For a given maintenance window execution, lists the tasks that were run.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowExecutionTasks
+        """
+        return self._paginate(
+            "DescribeMaintenanceWindowExecutionTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_maintenance_window_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMaintenanceWindowExecutionsRequestTypeDef],
+    ) -> RegionResults[DescribeMaintenanceWindowExecutionsResultTypeDef]:
+        """Every page of DescribeMaintenanceWindowExecutions in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the executions of a maintenance window. This includes information
+        about when the maintenance window was scheduled to be active, and
+        information about tasks registered and run with the maintenance window.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowExecutions
+        """
+        return self._paginate(
+            "DescribeMaintenanceWindowExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_maintenance_window_schedule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMaintenanceWindowScheduleRequestTypeDef],
+    ) -> RegionResults[DescribeMaintenanceWindowScheduleResultTypeDef]:
+        """Every page of DescribeMaintenanceWindowSchedule in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves information about upcoming executions of a maintenance window.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowSchedule
+        """
+        return self._paginate(
+            "DescribeMaintenanceWindowSchedule",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_maintenance_window_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMaintenanceWindowTargetsRequestTypeDef],
+    ) -> RegionResults[DescribeMaintenanceWindowTargetsResultTypeDef]:
+        """Every page of DescribeMaintenanceWindowTargets in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the targets registered with the maintenance window.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowTargets
+        """
+        return self._paginate(
+            "DescribeMaintenanceWindowTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_maintenance_window_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMaintenanceWindowTasksRequestTypeDef],
+    ) -> RegionResults[DescribeMaintenanceWindowTasksResultTypeDef]:
+        """Every page of DescribeMaintenanceWindowTasks in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the tasks in a maintenance window.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowTasks
+        """
+        return self._paginate(
+            "DescribeMaintenanceWindowTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_maintenance_windows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMaintenanceWindowsRequestTypeDef],
+    ) -> RegionResults[DescribeMaintenanceWindowsResultTypeDef]:
+        """Every page of DescribeMaintenanceWindows in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the maintenance windows in an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindows
+        """
+        return self._paginate(
+            "DescribeMaintenanceWindows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_maintenance_windows_for_target(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeMaintenanceWindowsForTargetRequestTypeDef],
+    ) -> RegionResults[DescribeMaintenanceWindowsForTargetResultTypeDef]:
+        """Every page of DescribeMaintenanceWindowsForTarget in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves information about the maintenance window targets or tasks that a
+        managed node is associated with.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowsForTarget
+        """
+        return self._paginate(
+            "DescribeMaintenanceWindowsForTarget",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_ops_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeOpsItemsRequestTypeDef],
+    ) -> RegionResults[DescribeOpsItemsResponseTypeDef]:
+        """Every page of DescribeOpsItems in every target, merged per target
+        (botocore's build_full_result).
+
+        Query a set of OpsItems. You must have permission in Identity and Access
+        Management (IAM) to query a list of OpsItems. For more information, see
+        Set up OpsCenter in the Amazon Web Services Systems Manager User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeOpsItems
+        """
+        return self._paginate(
+            "DescribeOpsItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeParametersRequestTypeDef],
+    ) -> RegionResults[DescribeParametersResultTypeDef]:
+        """Every page of DescribeParameters in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the parameters in your Amazon Web Services account or the parameters
+        shared with you when you enable the Shared option.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeParameters
+        """
+        return self._paginate(
+            "DescribeParameters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_patch_baselines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePatchBaselinesRequestTypeDef],
+    ) -> RegionResults[DescribePatchBaselinesResultTypeDef]:
+        """Every page of DescribePatchBaselines in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the patch baselines in your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribePatchBaselines
+        """
+        return self._paginate(
+            "DescribePatchBaselines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_patch_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePatchGroupsRequestTypeDef],
+    ) -> RegionResults[DescribePatchGroupsResultTypeDef]:
+        """Every page of DescribePatchGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all patch groups that have been registered with patch baselines.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribePatchGroups
+        """
+        return self._paginate(
+            "DescribePatchGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_patch_properties(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribePatchPropertiesRequestTypeDef],
+    ) -> RegionResults[DescribePatchPropertiesResultTypeDef]:
+        """Every page of DescribePatchProperties in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the properties of available patches organized by product, product
+        family, classification, severity, and other properties of available
+        patches. You can use the reported properties in the filters you specify in
+        requests for operations such as CreatePatchBaseline, UpdatePatchBaseline,
+        DescribeAvailablePatches, and DescribePatchBaselines.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribePatchProperties
+        """
+        return self._paginate(
+            "DescribePatchProperties",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeSessionsRequestTypeDef],
+    ) -> RegionResults[DescribeSessionsResponseTypeDef]:
+        """Every page of DescribeSessions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of all active sessions (both connected and disconnected)
+        or terminated sessions from the past 30 days.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeSessions
+        """
+        return self._paginate(
+            "DescribeSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_inventory(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetInventoryRequestTypeDef],
+    ) -> RegionResults[GetInventoryResultTypeDef]:
+        """Every page of GetInventory in every target, merged per target (botocore's
+        build_full_result).
+
+        Query inventory information. This includes managed node status, such as
+        Stopped or Terminated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetInventory
+        """
+        return self._paginate(
+            "GetInventory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_inventory_schema(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetInventorySchemaRequestTypeDef],
+    ) -> RegionResults[GetInventorySchemaResultTypeDef]:
+        """Every page of GetInventorySchema in every target, merged per target
+        (botocore's build_full_result).
+
+        Return a list of inventory type names for the account, or return a list of
+        attribute names for a specific Inventory item type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetInventorySchema
+        """
+        return self._paginate(
+            "GetInventorySchema",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_ops_summary(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetOpsSummaryRequestTypeDef],
+    ) -> RegionResults[GetOpsSummaryResultTypeDef]:
+        """Every page of GetOpsSummary in every target, merged per target (botocore's
+        build_full_result).
+
+        View a summary of operations metadata (OpsData) based on specified filters
+        and aggregators. OpsData can include information about Amazon Web Services
+        Systems Manager OpsCenter operational workitems (OpsItems) as well as
+        information about any Amazon Web Services resource or service configured
+        to report OpsData to Amazon Web Services Systems Manager Explorer.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetOpsSummary
+        """
+        return self._paginate(
+            "GetOpsSummary",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_parameter_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetParameterHistoryRequestTypeDef],
+    ) -> RegionResults[GetParameterHistoryResultTypeDef]:
+        """Every page of GetParameterHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the history of all changes to a parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetParameterHistory
+        """
+        return self._paginate(
+            "GetParameterHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_parameters_by_path(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetParametersByPathRequestTypeDef],
+    ) -> RegionResults[GetParametersByPathResultTypeDef]:
+        """Every page of GetParametersByPath in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieve information about one or more parameters under a specified level
+        in a hierarchy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetParametersByPath
+        """
+        return self._paginate(
+            "GetParametersByPath",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
+    ) -> RegionResults[GetResourcePoliciesResponseTypeDef]:
+        """Every page of GetResourcePolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an array of the Policy object.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetResourcePolicies
+        """
+        return self._paginate(
+            "GetResourcePolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_association_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssociationVersionsRequestTypeDef],
+    ) -> RegionResults[ListAssociationVersionsResultTypeDef]:
+        """Every page of ListAssociationVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves all versions of an association for a specific association ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListAssociationVersions
+        """
+        return self._paginate(
+            "ListAssociationVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssociationsRequestTypeDef],
+    ) -> RegionResults[ListAssociationsResultTypeDef]:
+        """Every page of ListAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns all State Manager associations in the current Amazon Web Services
+        account and Amazon Web Services Region. You can limit the results to a
+        specific State Manager association document or managed node by specifying
+        a filter. State Manager is a tool in Amazon Web Services Systems Manager.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListAssociations
+        """
+        return self._paginate(
+            "ListAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_command_invocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCommandInvocationsRequestTypeDef],
+    ) -> RegionResults[ListCommandInvocationsResultTypeDef]:
+        """Every page of ListCommandInvocations in every target, merged per target
+        (botocore's build_full_result).
+
+        An invocation is copy of a command sent to a specific managed node. A
+        command can apply to one or more managed nodes. A command invocation
+        applies to one managed node. For example, if a user runs SendCommand
+        against three managed nodes, then a command invocation is created for each
+        requested managed node ID. ListCommandInvocations provide status about
+        command execution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListCommandInvocations
+        """
+        return self._paginate(
+            "ListCommandInvocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_commands(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCommandsRequestTypeDef],
+    ) -> RegionResults[ListCommandsResultTypeDef]:
+        """Every page of ListCommands in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the commands requested by users of the Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListCommands
+        """
+        return self._paginate(
+            "ListCommands",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_compliance_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComplianceItemsRequestTypeDef],
+    ) -> RegionResults[ListComplianceItemsResultTypeDef]:
+        """Every page of ListComplianceItems in every target, merged per target
+        (botocore's build_full_result).
+
+        For a specified resource ID, this API operation returns a list of
+        compliance statuses for different resource types. Currently, you can only
+        specify one resource ID per call. List results depend on the criteria
+        specified in the filter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListComplianceItems
+        """
+        return self._paginate(
+            "ListComplianceItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_compliance_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComplianceSummariesRequestTypeDef],
+    ) -> RegionResults[ListComplianceSummariesResultTypeDef]:
+        """Every page of ListComplianceSummaries in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a summary count of compliant and non-compliant resources for a
+        compliance type. For example, this call can return State Manager
+        associations, patches, or custom compliance types according to the filter
+        criteria that you specify.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListComplianceSummaries
+        """
+        return self._paginate(
+            "ListComplianceSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_document_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDocumentVersionsRequestTypeDef],
+    ) -> RegionResults[ListDocumentVersionsResultTypeDef]:
+        """Every page of ListDocumentVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        List all versions for a document.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListDocumentVersions
+        """
+        return self._paginate(
+            "ListDocumentVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_documents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDocumentsRequestTypeDef],
+    ) -> RegionResults[ListDocumentsResultTypeDef]:
+        """Every page of ListDocuments in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns all Systems Manager (SSM) documents in the current Amazon Web
+        Services account and Amazon Web Services Region. You can limit the results
+        of this request by using a filter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListDocuments
+        """
+        return self._paginate(
+            "ListDocuments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNodesRequestTypeDef],
+    ) -> RegionResults[ListNodesResultTypeDef]:
+        """Every page of ListNodes in every target, merged per target (botocore's
+        build_full_result).
+
+        Takes in filters and returns a list of managed nodes matching the filter
+        criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListNodes
+        """
+        return self._paginate(
+            "ListNodes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_nodes_summary(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNodesSummaryRequestTypeDef],
+    ) -> RegionResults[ListNodesSummaryResultTypeDef]:
+        """Every page of ListNodesSummary in every target, merged per target
+        (botocore's build_full_result).
+
+        Generates a summary of managed instance/node metadata based on the filters
+        and aggregators you specify. Results are grouped by the input aggregator
+        you specify.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListNodesSummary
+        """
+        return self._paginate(
+            "ListNodesSummary",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ops_item_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOpsItemEventsRequestTypeDef],
+    ) -> RegionResults[ListOpsItemEventsResponseTypeDef]:
+        """Every page of ListOpsItemEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all OpsItem events in the current Amazon Web Services
+        Region and Amazon Web Services account. You can limit the results to
+        events associated with specific OpsItems by specifying a filter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListOpsItemEvents
+        """
+        return self._paginate(
+            "ListOpsItemEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ops_item_related_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOpsItemRelatedItemsRequestTypeDef],
+    ) -> RegionResults[ListOpsItemRelatedItemsResponseTypeDef]:
+        """Every page of ListOpsItemRelatedItems in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all related-item resources associated with a Systems Manager
+        OpsCenter OpsItem. OpsCenter is a tool in Amazon Web Services Systems
+        Manager.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListOpsItemRelatedItems
+        """
+        return self._paginate(
+            "ListOpsItemRelatedItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ops_metadata(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOpsMetadataRequestTypeDef],
+    ) -> RegionResults[ListOpsMetadataResultTypeDef]:
+        """Every page of ListOpsMetadata in every target, merged per target
+        (botocore's build_full_result).
+
+        Amazon Web Services Systems Manager calls this API operation when
+        displaying all Application Manager OpsMetadata objects or blobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListOpsMetadata
+        """
+        return self._paginate(
+            "ListOpsMetadata",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_compliance_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceComplianceSummariesRequestTypeDef],
+    ) -> RegionResults[ListResourceComplianceSummariesResultTypeDef]:
+        """Every page of ListResourceComplianceSummaries in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a resource-level summary count. The summary includes information
+        about compliant and non-compliant statuses and detailed compliance-item
+        severity counts, according to the filter criteria you specify.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListResourceComplianceSummaries
+        """
+        return self._paginate(
+            "ListResourceComplianceSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_data_sync(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceDataSyncRequestTypeDef],
+    ) -> RegionResults[ListResourceDataSyncResultTypeDef]:
+        """Every page of ListResourceDataSync in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists your resource data sync configurations. Includes information about
+        the last time a sync attempted to start, the last sync status, and the
+        last time a sync successfully completed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListResourceDataSync
+        """
+        return self._paginate(
+            "ListResourceDataSync",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_activations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeActivationsRequestTypeDef],
+    ) -> Items[ActivationTypeDef]:
+        """Each element of ActivationList in every page of DescribeActivations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeActivations
+        """
+        return self._items(
+            "DescribeActivations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_association_execution_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAssociationExecutionTargetsRequestTypeDef],
+    ) -> Items[AssociationExecutionTargetTypeDef]:
+        """Each element of AssociationExecutionTargets in every page of
+        DescribeAssociationExecutionTargets, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAssociationExecutionTargets
+        """
+        return self._items(
+            "DescribeAssociationExecutionTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_association_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAssociationExecutionsRequestTypeDef],
+    ) -> Items[AssociationExecutionTypeDef]:
+        """Each element of AssociationExecutions in every page of
+        DescribeAssociationExecutions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAssociationExecutions
+        """
+        return self._items(
+            "DescribeAssociationExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_automation_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAutomationExecutionsRequestTypeDef],
+    ) -> Items[AutomationExecutionMetadataTypeDef]:
+        """Each element of AutomationExecutionMetadataList in every page of
+        DescribeAutomationExecutions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAutomationExecutions
+        """
+        return self._items(
+            "DescribeAutomationExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_automation_step_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAutomationStepExecutionsRequestTypeDef],
+    ) -> Items[StepExecutionTypeDef]:
+        """Each element of StepExecutions in every page of
+        DescribeAutomationStepExecutions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAutomationStepExecutions
+        """
+        return self._items(
+            "DescribeAutomationStepExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_available_patches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAvailablePatchesRequestTypeDef],
+    ) -> Items[PatchTypeDef]:
+        """Each element of Patches in every page of DescribeAvailablePatches, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAvailablePatches
+        """
+        return self._items(
+            "DescribeAvailablePatches", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_effective_instance_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEffectiveInstanceAssociationsRequestTypeDef],
+    ) -> Items[InstanceAssociationTypeDef]:
+        """Each element of Associations in every page of
+        DescribeEffectiveInstanceAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeEffectiveInstanceAssociations
+        """
+        return self._items(
+            "DescribeEffectiveInstanceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_effective_patches_for_patch_baseline(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeEffectivePatchesForPatchBaselineRequestTypeDef],
+    ) -> Items[EffectivePatchTypeDef]:
+        """Each element of EffectivePatches in every page of
+        DescribeEffectivePatchesForPatchBaseline, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeEffectivePatchesForPatchBaseline
+        """
+        return self._items(
+            "DescribeEffectivePatchesForPatchBaseline",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_instance_associations_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstanceAssociationsStatusRequestTypeDef],
+    ) -> Items[InstanceAssociationStatusInfoTypeDef]:
+        """Each element of InstanceAssociationStatusInfos in every page of
+        DescribeInstanceAssociationsStatus, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstanceAssociationsStatus
+        """
+        return self._items(
+            "DescribeInstanceAssociationsStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_instance_information(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstanceInformationRequestTypeDef],
+    ) -> Items[InstanceInformationTypeDef]:
+        """Each element of InstanceInformationList in every page of
+        DescribeInstanceInformation, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstanceInformation
+        """
+        return self._items(
+            "DescribeInstanceInformation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_instance_patch_states(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstancePatchStatesRequestTypeDef],
+    ) -> Items[InstancePatchStateTypeDef]:
+        """Each element of InstancePatchStates in every page of
+        DescribeInstancePatchStates, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstancePatchStates
+        """
+        return self._items(
+            "DescribeInstancePatchStates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_instance_patch_states_for_patch_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstancePatchStatesForPatchGroupRequestTypeDef],
+    ) -> Items[InstancePatchStateTypeDef]:
+        """Each element of InstancePatchStates in every page of
+        DescribeInstancePatchStatesForPatchGroup, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstancePatchStatesForPatchGroup
+        """
+        return self._items(
+            "DescribeInstancePatchStatesForPatchGroup",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_instance_patches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstancePatchesRequestTypeDef],
+    ) -> Items[PatchComplianceDataTypeDef]:
+        """Each element of Patches in every page of DescribeInstancePatches, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstancePatches
+        """
+        return self._items(
+            "DescribeInstancePatches", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_instance_properties(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInstancePropertiesRequestTypeDef],
+    ) -> Items[InstancePropertyTypeDef]:
+        """Each element of InstanceProperties in every page of
+        DescribeInstanceProperties, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstanceProperties
+        """
+        return self._items(
+            "DescribeInstanceProperties",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_inventory_deletions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeInventoryDeletionsRequestTypeDef],
+    ) -> Items[InventoryDeletionStatusItemTypeDef]:
+        """Each element of InventoryDeletions in every page of
+        DescribeInventoryDeletions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInventoryDeletions
+        """
+        return self._items(
+            "DescribeInventoryDeletions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_maintenance_window_execution_task_invocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef
+        ],
+    ) -> Items[MaintenanceWindowExecutionTaskInvocationIdentityTypeDef]:
+        """Each element of WindowExecutionTaskInvocationIdentities in every page of
+        DescribeMaintenanceWindowExecutionTaskInvocations, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowExecutionTaskInvocations
+        """
+        return self._items(
+            "DescribeMaintenanceWindowExecutionTaskInvocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_maintenance_window_execution_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMaintenanceWindowExecutionTasksRequestTypeDef],
+    ) -> Items[MaintenanceWindowExecutionTaskIdentityTypeDef]:
+        """Each element of WindowExecutionTaskIdentities in every page of
+        DescribeMaintenanceWindowExecutionTasks, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowExecutionTasks
+        """
+        return self._items(
+            "DescribeMaintenanceWindowExecutionTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_maintenance_window_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMaintenanceWindowExecutionsRequestTypeDef],
+    ) -> Items[MaintenanceWindowExecutionTypeDef]:
+        """Each element of WindowExecutions in every page of
+        DescribeMaintenanceWindowExecutions, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowExecutions
+        """
+        return self._items(
+            "DescribeMaintenanceWindowExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_maintenance_window_schedule(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMaintenanceWindowScheduleRequestTypeDef],
+    ) -> Items[ScheduledWindowExecutionTypeDef]:
+        """Each element of ScheduledWindowExecutions in every page of
+        DescribeMaintenanceWindowSchedule, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowSchedule
+        """
+        return self._items(
+            "DescribeMaintenanceWindowSchedule",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_maintenance_window_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMaintenanceWindowTargetsRequestTypeDef],
+    ) -> Items[MaintenanceWindowTargetTypeDef]:
+        """Each element of Targets in every page of DescribeMaintenanceWindowTargets,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowTargets
+        """
+        return self._items(
+            "DescribeMaintenanceWindowTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_maintenance_window_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMaintenanceWindowTasksRequestTypeDef],
+    ) -> Items[MaintenanceWindowTaskTypeDef]:
+        """Each element of Tasks in every page of DescribeMaintenanceWindowTasks,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowTasks
+        """
+        return self._items(
+            "DescribeMaintenanceWindowTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_maintenance_windows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMaintenanceWindowsRequestTypeDef],
+    ) -> Items[MaintenanceWindowIdentityTypeDef]:
+        """Each element of WindowIdentities in every page of
+        DescribeMaintenanceWindows, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindows
+        """
+        return self._items(
+            "DescribeMaintenanceWindows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_maintenance_windows_for_target(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeMaintenanceWindowsForTargetRequestTypeDef],
+    ) -> Items[MaintenanceWindowIdentityForTargetTypeDef]:
+        """Each element of WindowIdentities in every page of
+        DescribeMaintenanceWindowsForTarget, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowsForTarget
+        """
+        return self._items(
+            "DescribeMaintenanceWindowsForTarget",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_ops_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeOpsItemsRequestTypeDef],
+    ) -> Items[OpsItemSummaryTypeDef]:
+        """Each element of OpsItemSummaries in every page of DescribeOpsItems, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeOpsItems
+        """
+        return self._items(
+            "DescribeOpsItems", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_parameters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeParametersRequestTypeDef],
+    ) -> Items[ParameterMetadataTypeDef]:
+        """Each element of Parameters in every page of DescribeParameters, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeParameters
+        """
+        return self._items(
+            "DescribeParameters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_patch_baselines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePatchBaselinesRequestTypeDef],
+    ) -> Items[PatchBaselineIdentityTypeDef]:
+        """Each element of BaselineIdentities in every page of
+        DescribePatchBaselines, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribePatchBaselines
+        """
+        return self._items(
+            "DescribePatchBaselines", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_patch_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePatchGroupsRequestTypeDef],
+    ) -> Items[PatchGroupPatchBaselineMappingTypeDef]:
+        """Each element of Mappings in every page of DescribePatchGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribePatchGroups
+        """
+        return self._items(
+            "DescribePatchGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_patch_properties(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribePatchPropertiesRequestTypeDef],
+    ) -> Items[dict[str, str]]:
+        """Each element of Properties in every page of DescribePatchProperties, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribePatchProperties
+        """
+        return self._items(
+            "DescribePatchProperties", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeSessionsRequestTypeDef],
+    ) -> Items[SessionTypeDef]:
+        """Each element of Sessions in every page of DescribeSessions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeSessions
+        """
+        return self._items(
+            "DescribeSessions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_inventory(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetInventoryRequestTypeDef],
+    ) -> Items[InventoryResultEntityTypeDef]:
+        """Each element of Entities in every page of GetInventory, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetInventory
+        """
+        return self._items(
+            "GetInventory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_inventory_schema(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetInventorySchemaRequestTypeDef],
+    ) -> Items[InventoryItemSchemaTypeDef]:
+        """Each element of Schemas in every page of GetInventorySchema, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetInventorySchema
+        """
+        return self._items(
+            "GetInventorySchema", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_ops_summary(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetOpsSummaryRequestTypeDef],
+    ) -> Items[OpsEntityTypeDef]:
+        """Each element of Entities in every page of GetOpsSummary, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetOpsSummary
+        """
+        return self._items(
+            "GetOpsSummary", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_parameter_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetParameterHistoryRequestTypeDef],
+    ) -> Items[ParameterHistoryTypeDef]:
+        """Each element of Parameters in every page of GetParameterHistory, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetParameterHistory
+        """
+        return self._items(
+            "GetParameterHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_parameters_by_path(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetParametersByPathRequestTypeDef],
+    ) -> Items[ParameterTypeDef]:
+        """Each element of Parameters in every page of GetParametersByPath, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetParametersByPath
+        """
+        return self._items(
+            "GetParametersByPath", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
+    ) -> Items[GetResourcePoliciesResponseEntryTypeDef]:
+        """Each element of Policies in every page of GetResourcePolicies, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetResourcePolicies
+        """
+        return self._items(
+            "GetResourcePolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_association_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssociationVersionsRequestTypeDef],
+    ) -> Items[AssociationVersionInfoTypeDef]:
+        """Each element of AssociationVersions in every page of
+        ListAssociationVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListAssociationVersions
+        """
+        return self._items(
+            "ListAssociationVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssociationsRequestTypeDef],
+    ) -> Items[AssociationTypeDef]:
+        """Each element of Associations in every page of ListAssociations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListAssociations
+        """
+        return self._items(
+            "ListAssociations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_command_invocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCommandInvocationsRequestTypeDef],
+    ) -> Items[CommandInvocationTypeDef]:
+        """Each element of CommandInvocations in every page of
+        ListCommandInvocations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListCommandInvocations
+        """
+        return self._items(
+            "ListCommandInvocations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_commands(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCommandsRequestTypeDef],
+    ) -> Items[CommandTypeDef]:
+        """Each element of Commands in every page of ListCommands, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListCommands
+        """
+        return self._items(
+            "ListCommands", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_compliance_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComplianceItemsRequestTypeDef],
+    ) -> Items[ComplianceItemTypeDef]:
+        """Each element of ComplianceItems in every page of ListComplianceItems, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListComplianceItems
+        """
+        return self._items(
+            "ListComplianceItems", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_compliance_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComplianceSummariesRequestTypeDef],
+    ) -> Items[ComplianceSummaryItemTypeDef]:
+        """Each element of ComplianceSummaryItems in every page of
+        ListComplianceSummaries, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListComplianceSummaries
+        """
+        return self._items(
+            "ListComplianceSummaries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_document_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDocumentVersionsRequestTypeDef],
+    ) -> Items[DocumentVersionInfoTypeDef]:
+        """Each element of DocumentVersions in every page of ListDocumentVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListDocumentVersions
+        """
+        return self._items(
+            "ListDocumentVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_documents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDocumentsRequestTypeDef],
+    ) -> Items[DocumentIdentifierTypeDef]:
+        """Each element of DocumentIdentifiers in every page of ListDocuments, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListDocuments
+        """
+        return self._items(
+            "ListDocuments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_nodes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNodesRequestTypeDef],
+    ) -> Items[NodeTypeDef]:
+        """Each element of Nodes in every page of ListNodes, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListNodes
+        """
+        return self._items(
+            "ListNodes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_nodes_summary(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNodesSummaryRequestTypeDef],
+    ) -> Items[dict[str, str]]:
+        """Each element of Summary in every page of ListNodesSummary, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListNodesSummary
+        """
+        return self._items(
+            "ListNodesSummary", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ops_item_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOpsItemEventsRequestTypeDef],
+    ) -> Items[OpsItemEventSummaryTypeDef]:
+        """Each element of Summaries in every page of ListOpsItemEvents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListOpsItemEvents
+        """
+        return self._items(
+            "ListOpsItemEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ops_item_related_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOpsItemRelatedItemsRequestTypeDef],
+    ) -> Items[OpsItemRelatedItemSummaryTypeDef]:
+        """Each element of Summaries in every page of ListOpsItemRelatedItems, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListOpsItemRelatedItems
+        """
+        return self._items(
+            "ListOpsItemRelatedItems", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ops_metadata(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOpsMetadataRequestTypeDef],
+    ) -> Items[OpsMetadataTypeDef]:
+        """Each element of OpsMetadataList in every page of ListOpsMetadata, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListOpsMetadata
+        """
+        return self._items(
+            "ListOpsMetadata", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_compliance_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceComplianceSummariesRequestTypeDef],
+    ) -> Items[ResourceComplianceSummaryItemTypeDef]:
+        """Each element of ResourceComplianceSummaryItems in every page of
+        ListResourceComplianceSummaries, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListResourceComplianceSummaries
+        """
+        return self._items(
+            "ListResourceComplianceSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resource_data_sync(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceDataSyncRequestTypeDef],
+    ) -> Items[ResourceDataSyncItemTypeDef]:
+        """Each element of ResourceDataSyncItems in every page of
+        ListResourceDataSync, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListResourceDataSync
+        """
+        return self._items(
+            "ListResourceDataSync", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_command_executed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetCommandInvocationRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until CommandExecuted.
+
+        Polls GetCommandInvocation in every target at once, every 5 seconds and at
+        most 20 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetCommandInvocation
+        """
+        return self._wait(
+            "CommandExecuted", kwargs, delay=delay, max_attempts=max_attempts
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,8 @@ if TYPE_CHECKING:
         AcceptPageResultTypeDef,
         ActivateContactChannelRequestTypeDef,
         ActivateContactChannelResultTypeDef,
+        ContactChannelTypeDef,
+        ContactTypeDef,
         CreateContactChannelRequestTypeDef,
         CreateContactChannelResultTypeDef,
         CreateContactRequestTypeDef,
@@ -38,6 +43,7 @@ if TYPE_CHECKING:
         DescribeEngagementResultTypeDef,
         DescribePageRequestTypeDef,
         DescribePageResultTypeDef,
+        EngagementTypeDef,
         GetContactChannelRequestTypeDef,
         GetContactChannelResultTypeDef,
         GetContactPolicyRequestTypeDef,
@@ -72,8 +78,14 @@ if TYPE_CHECKING:
         ListRotationsResultTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResultTypeDef,
+        PageTypeDef,
         PutContactPolicyRequestTypeDef,
         PutContactPolicyResultTypeDef,
+        ReceiptTypeDef,
+        ResolutionContactTypeDef,
+        RotationOverrideTypeDef,
+        RotationShiftTypeDef,
+        RotationTypeDef,
         SendActivationCodeRequestTypeDef,
         SendActivationCodeResultTypeDef,
         StartEngagementRequestTypeDef,
@@ -490,3 +502,441 @@ class MultiRegionSSMContacts(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/UpdateRotation
         """
         return self._call("UpdateRotation", kwargs)
+
+    def paginate_list_contact_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContactChannelsRequestTypeDef],
+    ) -> RegionResults[ListContactChannelsResultTypeDef]:
+        """Every page of ListContactChannels in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all contact channels for the specified contact.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListContactChannels
+        """
+        return self._paginate(
+            "ListContactChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContactsRequestTypeDef],
+    ) -> RegionResults[ListContactsResultTypeDef]:
+        """Every page of ListContacts in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all contacts and escalation plans in Incident Manager.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListContacts
+        """
+        return self._paginate(
+            "ListContacts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_engagements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEngagementsRequestTypeDef],
+    ) -> RegionResults[ListEngagementsResultTypeDef]:
+        """Every page of ListEngagements in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all engagements that have happened in an incident.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListEngagements
+        """
+        return self._paginate(
+            "ListEngagements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_page_receipts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPageReceiptsRequestTypeDef],
+    ) -> RegionResults[ListPageReceiptsResultTypeDef]:
+        """Every page of ListPageReceipts in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all of the engagements to contact channels that have been
+        acknowledged.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListPageReceipts
+        """
+        return self._paginate(
+            "ListPageReceipts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_page_resolutions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPageResolutionsRequestTypeDef],
+    ) -> RegionResults[ListPageResolutionsResultTypeDef]:
+        """Every page of ListPageResolutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the resolution path of an engagement. For example, the escalation
+        plan engaged in an incident might target an on-call schedule that includes
+        several contacts in a rotation, but just one contact on-call when the
+        incident starts. The resolution path indicates the hierarchy of escalation
+        plan > on-call schedule > contact.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListPageResolutions
+        """
+        return self._paginate(
+            "ListPageResolutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pages_by_contact(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPagesByContactRequestTypeDef],
+    ) -> RegionResults[ListPagesByContactResultTypeDef]:
+        """Every page of ListPagesByContact in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the engagements to a contact's contact channels.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListPagesByContact
+        """
+        return self._paginate(
+            "ListPagesByContact",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pages_by_engagement(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPagesByEngagementRequestTypeDef],
+    ) -> RegionResults[ListPagesByEngagementResultTypeDef]:
+        """Every page of ListPagesByEngagement in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the engagements to contact channels that occurred by engaging a
+        contact.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListPagesByEngagement
+        """
+        return self._paginate(
+            "ListPagesByEngagement",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_preview_rotation_shifts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPreviewRotationShiftsRequestTypeDef],
+    ) -> RegionResults[ListPreviewRotationShiftsResultTypeDef]:
+        """Every page of ListPreviewRotationShifts in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of shifts based on rotation configuration parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListPreviewRotationShifts
+        """
+        return self._paginate(
+            "ListPreviewRotationShifts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rotation_overrides(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRotationOverridesRequestTypeDef],
+    ) -> RegionResults[ListRotationOverridesResultTypeDef]:
+        """Every page of ListRotationOverrides in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of overrides currently specified for an on-call rotation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListRotationOverrides
+        """
+        return self._paginate(
+            "ListRotationOverrides",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rotation_shifts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRotationShiftsRequestTypeDef],
+    ) -> RegionResults[ListRotationShiftsResultTypeDef]:
+        """Every page of ListRotationShifts in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of shifts generated by an existing rotation in the system.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListRotationShifts
+        """
+        return self._paginate(
+            "ListRotationShifts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rotations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRotationsRequestTypeDef],
+    ) -> RegionResults[ListRotationsResultTypeDef]:
+        """Every page of ListRotations in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of on-call rotations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListRotations
+        """
+        return self._paginate(
+            "ListRotations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_contact_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContactChannelsRequestTypeDef],
+    ) -> Items[ContactChannelTypeDef]:
+        """Each element of ContactChannels in every page of ListContactChannels, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListContactChannels
+        """
+        return self._items(
+            "ListContactChannels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_contacts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContactsRequestTypeDef],
+    ) -> Items[ContactTypeDef]:
+        """Each element of Contacts in every page of ListContacts, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListContacts
+        """
+        return self._items(
+            "ListContacts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_engagements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEngagementsRequestTypeDef],
+    ) -> Items[EngagementTypeDef]:
+        """Each element of Engagements in every page of ListEngagements, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListEngagements
+        """
+        return self._items(
+            "ListEngagements", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_page_receipts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPageReceiptsRequestTypeDef],
+    ) -> Items[ReceiptTypeDef]:
+        """Each element of Receipts in every page of ListPageReceipts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListPageReceipts
+        """
+        return self._items(
+            "ListPageReceipts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_page_resolutions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPageResolutionsRequestTypeDef],
+    ) -> Items[ResolutionContactTypeDef]:
+        """Each element of PageResolutions in every page of ListPageResolutions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListPageResolutions
+        """
+        return self._items(
+            "ListPageResolutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pages_by_contact(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPagesByContactRequestTypeDef],
+    ) -> Items[PageTypeDef]:
+        """Each element of Pages in every page of ListPagesByContact, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListPagesByContact
+        """
+        return self._items(
+            "ListPagesByContact", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pages_by_engagement(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPagesByEngagementRequestTypeDef],
+    ) -> Items[PageTypeDef]:
+        """Each element of Pages in every page of ListPagesByEngagement, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListPagesByEngagement
+        """
+        return self._items(
+            "ListPagesByEngagement", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_preview_rotation_shifts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPreviewRotationShiftsRequestTypeDef],
+    ) -> Items[RotationShiftTypeDef]:
+        """Each element of RotationShifts in every page of ListPreviewRotationShifts,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListPreviewRotationShifts
+        """
+        return self._items(
+            "ListPreviewRotationShifts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_rotation_overrides(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRotationOverridesRequestTypeDef],
+    ) -> Items[RotationOverrideTypeDef]:
+        """Each element of RotationOverrides in every page of ListRotationOverrides,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListRotationOverrides
+        """
+        return self._items(
+            "ListRotationOverrides", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rotation_shifts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRotationShiftsRequestTypeDef],
+    ) -> Items[RotationShiftTypeDef]:
+        """Each element of RotationShifts in every page of ListRotationShifts, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListRotationShifts
+        """
+        return self._items(
+            "ListRotationShifts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rotations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRotationsRequestTypeDef],
+    ) -> Items[RotationTypeDef]:
+        """Each element of Rotations in every page of ListRotations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListRotations
+        """
+        return self._items(
+            "ListRotations", kwargs, max_items=max_items, page_size=page_size
+        )

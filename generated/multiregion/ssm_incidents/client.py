@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -30,6 +33,8 @@ if TYPE_CHECKING:
         DeleteResponsePlanOutputTypeDef,
         DeleteTimelineEventInputTypeDef,
         DeleteTimelineEventOutputTypeDef,
+        EventSummaryTypeDef,
+        FindingSummaryTypeDef,
         GetIncidentRecordInputTypeDef,
         GetIncidentRecordOutputTypeDef,
         GetReplicationSetInputTypeDef,
@@ -40,6 +45,7 @@ if TYPE_CHECKING:
         GetResponsePlanOutputTypeDef,
         GetTimelineEventInputTypeDef,
         GetTimelineEventOutputTypeDef,
+        IncidentRecordSummaryTypeDef,
         ListIncidentFindingsInputTypeDef,
         ListIncidentFindingsOutputTypeDef,
         ListIncidentRecordsInputTypeDef,
@@ -56,6 +62,9 @@ if TYPE_CHECKING:
         ListTimelineEventsOutputTypeDef,
         PutResourcePolicyInputTypeDef,
         PutResourcePolicyOutputTypeDef,
+        RelatedItemTypeDef,
+        ResourcePolicyTypeDef,
+        ResponsePlanSummaryTypeDef,
         StartIncidentInputTypeDef,
         StartIncidentOutputTypeDef,
         TagResourceRequestTypeDef,
@@ -397,3 +406,326 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/UpdateTimelineEvent
         """
         return self._call("UpdateTimelineEvent", kwargs)
+
+    def paginate_get_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetResourcePoliciesInputTypeDef],
+    ) -> RegionResults[GetResourcePoliciesOutputTypeDef]:
+        """Every page of GetResourcePolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the resource policies attached to the specified response plan.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/GetResourcePolicies
+        """
+        return self._paginate(
+            "GetResourcePolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_incident_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIncidentFindingsInputTypeDef],
+    ) -> RegionResults[ListIncidentFindingsOutputTypeDef]:
+        """Every page of ListIncidentFindings in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of the IDs of findings, plus their last modified times,
+        that have been identified for a specified incident. A finding represents a
+        recent application environment change made by an CloudFormation stack
+        creation or update or an CodeDeploy deployment that can be investigated as
+        a potential cause of the incident.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListIncidentFindings
+        """
+        return self._paginate(
+            "ListIncidentFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_incident_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIncidentRecordsInputTypeDef],
+    ) -> RegionResults[ListIncidentRecordsOutputTypeDef]:
+        """Every page of ListIncidentRecords in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all incident records in your account. Use this command to retrieve
+        the Amazon Resource Name (ARN) of the incident record you want to update.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListIncidentRecords
+        """
+        return self._paginate(
+            "ListIncidentRecords",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_related_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRelatedItemsInputTypeDef],
+    ) -> RegionResults[ListRelatedItemsOutputTypeDef]:
+        """Every page of ListRelatedItems in every target, merged per target
+        (botocore's build_full_result).
+
+        List all related items for an incident record.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListRelatedItems
+        """
+        return self._paginate(
+            "ListRelatedItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_replication_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListReplicationSetsInputTypeDef],
+    ) -> RegionResults[ListReplicationSetsOutputTypeDef]:
+        """Every page of ListReplicationSets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists details about the replication set configured in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListReplicationSets
+        """
+        return self._paginate(
+            "ListReplicationSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_response_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResponsePlansInputTypeDef],
+    ) -> RegionResults[ListResponsePlansOutputTypeDef]:
+        """Every page of ListResponsePlans in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all response plans in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListResponsePlans
+        """
+        return self._paginate(
+            "ListResponsePlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_timeline_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTimelineEventsInputTypeDef],
+    ) -> RegionResults[ListTimelineEventsOutputTypeDef]:
+        """Every page of ListTimelineEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists timeline events for the specified incident record.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListTimelineEvents
+        """
+        return self._paginate(
+            "ListTimelineEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetResourcePoliciesInputTypeDef],
+    ) -> Items[ResourcePolicyTypeDef]:
+        """Each element of resourcePolicies in every page of GetResourcePolicies,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/GetResourcePolicies
+        """
+        return self._items(
+            "GetResourcePolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_incident_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIncidentFindingsInputTypeDef],
+    ) -> Items[FindingSummaryTypeDef]:
+        """Each element of findings in every page of ListIncidentFindings, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListIncidentFindings
+        """
+        return self._items(
+            "ListIncidentFindings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_incident_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIncidentRecordsInputTypeDef],
+    ) -> Items[IncidentRecordSummaryTypeDef]:
+        """Each element of incidentRecordSummaries in every page of
+        ListIncidentRecords, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListIncidentRecords
+        """
+        return self._items(
+            "ListIncidentRecords", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_related_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRelatedItemsInputTypeDef],
+    ) -> Items[RelatedItemTypeDef]:
+        """Each element of relatedItems in every page of ListRelatedItems, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListRelatedItems
+        """
+        return self._items(
+            "ListRelatedItems", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_replication_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListReplicationSetsInputTypeDef],
+    ) -> Items[str]:
+        """Each element of replicationSetArns in every page of ListReplicationSets,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListReplicationSets
+        """
+        return self._items(
+            "ListReplicationSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_response_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResponsePlansInputTypeDef],
+    ) -> Items[ResponsePlanSummaryTypeDef]:
+        """Each element of responsePlanSummaries in every page of ListResponsePlans,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListResponsePlans
+        """
+        return self._items(
+            "ListResponsePlans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_timeline_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTimelineEventsInputTypeDef],
+    ) -> Items[EventSummaryTypeDef]:
+        """Each element of eventSummaries in every page of ListTimelineEvents, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListTimelineEvents
+        """
+        return self._items(
+            "ListTimelineEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_wait_for_replication_set_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetReplicationSetInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait for a replication set to become ACTIVE
+
+        Polls GetReplicationSet in every target at once, every 30 seconds and at
+        most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/GetReplicationSet
+        """
+        return self._wait(
+            "WaitForReplicationSetActive",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_wait_for_replication_set_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetReplicationSetInputTypeDef],
+    ) -> RegionResults[None]:
+        """Wait for a replication set to be deleted
+
+        Polls GetReplicationSet in every target at once, every 30 seconds and at
+        most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/GetReplicationSet
+        """
+        return self._wait(
+            "WaitForReplicationSetDeleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )

@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ConfigurationManagerSummaryTypeDef,
+        ConfigurationSummaryTypeDef,
         CreateConfigurationManagerInputTypeDef,
         CreateConfigurationManagerOutputTypeDef,
         DeleteConfigurationManagerInputTypeDef,
@@ -172,3 +177,86 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/UpdateServiceSettings
         """
         return self._call("UpdateServiceSettings", kwargs)
+
+    def paginate_list_configuration_managers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationManagersInputTypeDef],
+    ) -> RegionResults[ListConfigurationManagersOutputTypeDef]:
+        """Every page of ListConfigurationManagers in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns Quick Setup configuration managers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/ListConfigurationManagers
+        """
+        return self._paginate(
+            "ListConfigurationManagers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationsInputTypeDef],
+    ) -> RegionResults[ListConfigurationsOutputTypeDef]:
+        """Every page of ListConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns configurations deployed by Quick Setup in the requesting Amazon
+        Web Services account and Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/ListConfigurations
+        """
+        return self._paginate(
+            "ListConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_configuration_managers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationManagersInputTypeDef],
+    ) -> Items[ConfigurationManagerSummaryTypeDef]:
+        """Each element of ConfigurationManagersList in every page of
+        ListConfigurationManagers, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/ListConfigurationManagers
+        """
+        return self._items(
+            "ListConfigurationManagers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationsInputTypeDef],
+    ) -> Items[ConfigurationSummaryTypeDef]:
+        """Each element of ConfigurationsList in every page of ListConfigurations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/ListConfigurations
+        """
+        return self._items(
+            "ListConfigurations", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,17 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ApplicationSummaryTypeDef,
+        ComponentSummaryTypeDef,
+        ConfigurationCheckDefinitionTypeDef,
+        ConfigurationCheckOperationTypeDef,
+        DatabaseSummaryTypeDef,
         DeleteResourcePermissionInputTypeDef,
         DeleteResourcePermissionOutputTypeDef,
         DeregisterApplicationInputTypeDef,
@@ -48,10 +56,13 @@ if TYPE_CHECKING:
         ListSubCheckRuleResultsOutputTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        OperationEventTypeDef,
+        OperationTypeDef,
         PutResourcePermissionInputTypeDef,
         PutResourcePermissionOutputTypeDef,
         RegisterApplicationInputTypeDef,
         RegisterApplicationOutputTypeDef,
+        RuleResultTypeDef,
         StartApplicationInputTypeDef,
         StartApplicationOutputTypeDef,
         StartApplicationRefreshInputTypeDef,
@@ -60,6 +71,7 @@ if TYPE_CHECKING:
         StartConfigurationChecksOutputTypeDef,
         StopApplicationInputTypeDef,
         StopApplicationOutputTypeDef,
+        SubCheckResultTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -335,3 +347,366 @@ class MultiRegionSsmSap(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/UpdateApplicationSettings
         """
         return self._call("UpdateApplicationSettings", kwargs)
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsInputTypeDef],
+    ) -> RegionResults[ListApplicationsOutputTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the applications registered with AWS Systems Manager for SAP.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListComponentsInputTypeDef],
+    ) -> RegionResults[ListComponentsOutputTypeDef]:
+        """Every page of ListComponents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the components registered with AWS Systems Manager for SAP.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListComponents
+        """
+        return self._paginate(
+            "ListComponents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configuration_check_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationCheckDefinitionsInputTypeDef],
+    ) -> RegionResults[ListConfigurationCheckDefinitionsOutputTypeDef]:
+        """Every page of ListConfigurationCheckDefinitions in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists all configuration check types supported by AWS Systems Manager for
+        SAP.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListConfigurationCheckDefinitions
+        """
+        return self._paginate(
+            "ListConfigurationCheckDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_configuration_check_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConfigurationCheckOperationsInputTypeDef],
+    ) -> RegionResults[ListConfigurationCheckOperationsOutputTypeDef]:
+        """Every page of ListConfigurationCheckOperations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the configuration check operations performed by AWS Systems Manager
+        for SAP.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListConfigurationCheckOperations
+        """
+        return self._paginate(
+            "ListConfigurationCheckOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDatabasesInputTypeDef],
+    ) -> RegionResults[ListDatabasesOutputTypeDef]:
+        """Every page of ListDatabases in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the SAP HANA databases of an application registered with AWS Systems
+        Manager for SAP.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListDatabases
+        """
+        return self._paginate(
+            "ListDatabases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_operation_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOperationEventsInputTypeDef],
+    ) -> RegionResults[ListOperationEventsOutputTypeDef]:
+        """Every page of ListOperationEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of operations events.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListOperationEvents
+        """
+        return self._paginate(
+            "ListOperationEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOperationsInputTypeDef],
+    ) -> RegionResults[ListOperationsOutputTypeDef]:
+        """Every page of ListOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the operations performed by AWS Systems Manager for SAP.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListOperations
+        """
+        return self._paginate(
+            "ListOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sub_check_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubCheckResultsInputTypeDef],
+    ) -> RegionResults[ListSubCheckResultsOutputTypeDef]:
+        """Every page of ListSubCheckResults in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the sub-check results of a specified configuration check operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListSubCheckResults
+        """
+        return self._paginate(
+            "ListSubCheckResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sub_check_rule_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubCheckRuleResultsInputTypeDef],
+    ) -> RegionResults[ListSubCheckRuleResultsOutputTypeDef]:
+        """Every page of ListSubCheckRuleResults in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the rules of a specified sub-check belonging to a configuration
+        check operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListSubCheckRuleResults
+        """
+        return self._paginate(
+            "ListSubCheckRuleResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsInputTypeDef],
+    ) -> Items[ApplicationSummaryTypeDef]:
+        """Each element of Applications in every page of ListApplications, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListComponentsInputTypeDef],
+    ) -> Items[ComponentSummaryTypeDef]:
+        """Each element of Components in every page of ListComponents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListComponents
+        """
+        return self._items(
+            "ListComponents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_configuration_check_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationCheckDefinitionsInputTypeDef],
+    ) -> Items[ConfigurationCheckDefinitionTypeDef]:
+        """Each element of ConfigurationChecks in every page of
+        ListConfigurationCheckDefinitions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListConfigurationCheckDefinitions
+        """
+        return self._items(
+            "ListConfigurationCheckDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_configuration_check_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConfigurationCheckOperationsInputTypeDef],
+    ) -> Items[ConfigurationCheckOperationTypeDef]:
+        """Each element of ConfigurationCheckOperations in every page of
+        ListConfigurationCheckOperations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListConfigurationCheckOperations
+        """
+        return self._items(
+            "ListConfigurationCheckOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDatabasesInputTypeDef],
+    ) -> Items[DatabaseSummaryTypeDef]:
+        """Each element of Databases in every page of ListDatabases, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListDatabases
+        """
+        return self._items(
+            "ListDatabases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_operation_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOperationEventsInputTypeDef],
+    ) -> Items[OperationEventTypeDef]:
+        """Each element of OperationEvents in every page of ListOperationEvents, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListOperationEvents
+        """
+        return self._items(
+            "ListOperationEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOperationsInputTypeDef],
+    ) -> Items[OperationTypeDef]:
+        """Each element of Operations in every page of ListOperations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListOperations
+        """
+        return self._items(
+            "ListOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sub_check_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubCheckResultsInputTypeDef],
+    ) -> Items[SubCheckResultTypeDef]:
+        """Each element of SubCheckResults in every page of ListSubCheckResults, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListSubCheckResults
+        """
+        return self._items(
+            "ListSubCheckResults", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sub_check_rule_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubCheckRuleResultsInputTypeDef],
+    ) -> Items[RuleResultTypeDef]:
+        """Each element of RuleResults in every page of ListSubCheckRuleResults, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListSubCheckRuleResults
+        """
+        return self._items(
+            "ListSubCheckRuleResults", kwargs, max_items=max_items, page_size=page_size
+        )

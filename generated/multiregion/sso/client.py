@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccountInfoTypeDef,
         EmptyResponseMetadataTypeDef,
         GetRoleCredentialsRequestTypeDef,
         GetRoleCredentialsResponseTypeDef,
@@ -20,6 +24,7 @@ if TYPE_CHECKING:
         ListAccountsRequestTypeDef,
         ListAccountsResponseTypeDef,
         LogoutRequestTypeDef,
+        RoleInfoTypeDef,
     )
 
 __all__ = ["MultiRegionSSO"]
@@ -77,3 +82,84 @@ class MultiRegionSSO(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sso-2019-06-10/Logout
         """
         return self._call("Logout", kwargs)
+
+    def paginate_list_account_roles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountRolesRequestTypeDef],
+    ) -> RegionResults[ListAccountRolesResponseTypeDef]:
+        """Every page of ListAccountRoles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all roles that are assigned to the user for a given AWS account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-2019-06-10/ListAccountRoles
+        """
+        return self._paginate(
+            "ListAccountRoles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountsRequestTypeDef],
+    ) -> RegionResults[ListAccountsResponseTypeDef]:
+        """Every page of ListAccounts in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all AWS accounts assigned to the user. These AWS accounts are
+        assigned by the administrator of the account. For more information, see
+        Assign User Access in the IAM Identity Center User Guide. This operation
+        returns a paginated response.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-2019-06-10/ListAccounts
+        """
+        return self._paginate(
+            "ListAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_account_roles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountRolesRequestTypeDef],
+    ) -> Items[RoleInfoTypeDef]:
+        """Each element of roleList in every page of ListAccountRoles, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-2019-06-10/ListAccountRoles
+        """
+        return self._items(
+            "ListAccountRoles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountsRequestTypeDef],
+    ) -> Items[AccountInfoTypeDef]:
+        """Each element of accountList in every page of ListAccounts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-2019-06-10/ListAccounts
+        """
+        return self._items(
+            "ListAccounts", kwargs, max_items=max_items, page_size=page_size
+        )

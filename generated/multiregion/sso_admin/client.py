@@ -9,15 +9,27 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccountAssignmentForPrincipalTypeDef,
+        AccountAssignmentOperationStatusMetadataTypeDef,
+        AccountAssignmentTypeDef,
         AddRegionRequestTypeDef,
         AddRegionResponseTypeDef,
+        ApplicationAssignmentForPrincipalTypeDef,
+        ApplicationAssignmentTypeDef,
+        ApplicationProviderTypeDef,
+        ApplicationTypeDef,
         AttachCustomerManagedPolicyReferenceToPermissionSetRequestTypeDef,
         AttachCustomerManagedPolicyReferenceToPermissionSetResponseTypeDef,
         AttachManagedPolicyToPermissionSetRequestTypeDef,
         AttachManagedPolicyToPermissionSetResponseTypeDef,
+        AttachedManagedPolicyTypeDef,
+        AuthenticationMethodItemTypeDef,
         CreateAccountAssignmentRequestTypeDef,
         CreateAccountAssignmentResponseTypeDef,
         CreateApplicationAssignmentRequestTypeDef,
@@ -32,6 +44,7 @@ if TYPE_CHECKING:
         CreatePermissionSetResponseTypeDef,
         CreateTrustedTokenIssuerRequestTypeDef,
         CreateTrustedTokenIssuerResponseTypeDef,
+        CustomerManagedPolicyReferenceTypeDef,
         DeleteAccountAssignmentRequestTypeDef,
         DeleteAccountAssignmentResponseTypeDef,
         DeleteApplicationAccessScopeRequestTypeDef,
@@ -94,6 +107,8 @@ if TYPE_CHECKING:
         GetInlinePolicyForPermissionSetResponseTypeDef,
         GetPermissionsBoundaryForPermissionSetRequestTypeDef,
         GetPermissionsBoundaryForPermissionSetResponseTypeDef,
+        GrantItemTypeDef,
+        InstanceMetadataTypeDef,
         ListAccountAssignmentCreationStatusRequestTypeDef,
         ListAccountAssignmentCreationStatusResponseTypeDef,
         ListAccountAssignmentDeletionStatusRequestTypeDef,
@@ -136,6 +151,7 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListTrustedTokenIssuersRequestTypeDef,
         ListTrustedTokenIssuersResponseTypeDef,
+        PermissionSetProvisioningStatusMetadataTypeDef,
         ProvisionPermissionSetRequestTypeDef,
         ProvisionPermissionSetResponseTypeDef,
         PutApplicationAccessScopeRequestTypeDef,
@@ -149,10 +165,14 @@ if TYPE_CHECKING:
         PutInlinePolicyToPermissionSetResponseTypeDef,
         PutPermissionsBoundaryToPermissionSetRequestTypeDef,
         PutPermissionsBoundaryToPermissionSetResponseTypeDef,
+        RegionMetadataTypeDef,
         RemoveRegionRequestTypeDef,
         RemoveRegionResponseTypeDef,
+        ScopeDetailsTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TagTypeDef,
+        TrustedTokenIssuerMetadataTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateApplicationRequestTypeDef,
@@ -1042,3 +1062,908 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/UpdateTrustedTokenIssuer
         """
         return self._call("UpdateTrustedTokenIssuer", kwargs)
+
+    def paginate_list_account_assignment_creation_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountAssignmentCreationStatusRequestTypeDef],
+    ) -> RegionResults[ListAccountAssignmentCreationStatusResponseTypeDef]:
+        """Every page of ListAccountAssignmentCreationStatus in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the status of the Amazon Web Services account assignment creation
+        requests for a specified IAM Identity Center instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListAccountAssignmentCreationStatus
+        """
+        return self._paginate(
+            "ListAccountAssignmentCreationStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_account_assignment_deletion_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountAssignmentDeletionStatusRequestTypeDef],
+    ) -> RegionResults[ListAccountAssignmentDeletionStatusResponseTypeDef]:
+        """Every page of ListAccountAssignmentDeletionStatus in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the status of the Amazon Web Services account assignment deletion
+        requests for a specified IAM Identity Center instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListAccountAssignmentDeletionStatus
+        """
+        return self._paginate(
+            "ListAccountAssignmentDeletionStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_account_assignments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountAssignmentsRequestTypeDef],
+    ) -> RegionResults[ListAccountAssignmentsResponseTypeDef]:
+        """Every page of ListAccountAssignments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the assignee of the specified Amazon Web Services account with the
+        specified permission set.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListAccountAssignments
+        """
+        return self._paginate(
+            "ListAccountAssignments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_account_assignments_for_principal(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountAssignmentsForPrincipalRequestTypeDef],
+    ) -> RegionResults[ListAccountAssignmentsForPrincipalResponseTypeDef]:
+        """Every page of ListAccountAssignmentsForPrincipal in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves a list of the IAM Identity Center associated Amazon Web Services
+        accounts that the principal has access to. This action must be called from
+        the management account containing your organization instance of IAM
+        Identity Center. This action is not valid for account instances of IAM
+        Identity Center.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListAccountAssignmentsForPrincipal
+        """
+        return self._paginate(
+            "ListAccountAssignmentsForPrincipal",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_accounts_for_provisioned_permission_set(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountsForProvisionedPermissionSetRequestTypeDef],
+    ) -> RegionResults[ListAccountsForProvisionedPermissionSetResponseTypeDef]:
+        """Every page of ListAccountsForProvisionedPermissionSet in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists all the Amazon Web Services accounts where the specified permission
+        set is provisioned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListAccountsForProvisionedPermissionSet
+        """
+        return self._paginate(
+            "ListAccountsForProvisionedPermissionSet",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_application_access_scopes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationAccessScopesRequestTypeDef],
+    ) -> RegionResults[ListApplicationAccessScopesResponseTypeDef]:
+        """Every page of ListApplicationAccessScopes in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the access scopes and authorized targets associated with an
+        application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplicationAccessScopes
+        """
+        return self._paginate(
+            "ListApplicationAccessScopes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_application_assignments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationAssignmentsRequestTypeDef],
+    ) -> RegionResults[ListApplicationAssignmentsResponseTypeDef]:
+        """Every page of ListApplicationAssignments in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists Amazon Web Services account users that are assigned to an
+        application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplicationAssignments
+        """
+        return self._paginate(
+            "ListApplicationAssignments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_application_assignments_for_principal(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationAssignmentsForPrincipalRequestTypeDef],
+    ) -> RegionResults[ListApplicationAssignmentsForPrincipalResponseTypeDef]:
+        """Every page of ListApplicationAssignmentsForPrincipal in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the applications to which a specified principal is assigned. You
+        must provide a filter when calling this action from a member account
+        against your organization instance of IAM Identity Center. A filter is not
+        required when called from the management account against an organization
+        instance of IAM Identity Center, or from a member account against an
+        account instance of IAM Identity Center in the same account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplicationAssignmentsForPrincipal
+        """
+        return self._paginate(
+            "ListApplicationAssignmentsForPrincipal",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_application_authentication_methods(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationAuthenticationMethodsRequestTypeDef],
+    ) -> RegionResults[ListApplicationAuthenticationMethodsResponseTypeDef]:
+        """Every page of ListApplicationAuthenticationMethods in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists all of the authentication methods supported by the specified
+        application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplicationAuthenticationMethods
+        """
+        return self._paginate(
+            "ListApplicationAuthenticationMethods",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_application_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationGrantsRequestTypeDef],
+    ) -> RegionResults[ListApplicationGrantsResponseTypeDef]:
+        """Every page of ListApplicationGrants in every target, merged per target
+        (botocore's build_full_result).
+
+        List the grants associated with an application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplicationGrants
+        """
+        return self._paginate(
+            "ListApplicationGrants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_application_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationProvidersRequestTypeDef],
+    ) -> RegionResults[ListApplicationProvidersResponseTypeDef]:
+        """Every page of ListApplicationProviders in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the application providers configured in the IAM Identity Center
+        identity store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplicationProviders
+        """
+        return self._paginate(
+            "ListApplicationProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all applications associated with the instance of IAM Identity
+        Center. When listing applications for an organization instance in the
+        management account, member accounts must use the applicationAccount
+        parameter to filter the list to only applications created from that
+        account. When listing applications for an account instance in the same
+        member account, a filter is not required.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_customer_managed_policy_references_in_permission_set(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            ListCustomerManagedPolicyReferencesInPermissionSetRequestTypeDef
+        ],
+    ) -> RegionResults[
+        ListCustomerManagedPolicyReferencesInPermissionSetResponseTypeDef
+    ]:
+        """Every page of ListCustomerManagedPolicyReferencesInPermissionSet in every
+        target, merged per target (botocore's build_full_result).
+
+        Lists all customer managed policies attached to a specified PermissionSet.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListCustomerManagedPolicyReferencesInPermissionSet
+        """
+        return self._paginate(
+            "ListCustomerManagedPolicyReferencesInPermissionSet",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstancesRequestTypeDef],
+    ) -> RegionResults[ListInstancesResponseTypeDef]:
+        """Every page of ListInstances in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the details of the organization and account instances of IAM
+        Identity Center that were created in or visible to the account calling
+        this API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListInstances
+        """
+        return self._paginate(
+            "ListInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_managed_policies_in_permission_set(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListManagedPoliciesInPermissionSetRequestTypeDef],
+    ) -> RegionResults[ListManagedPoliciesInPermissionSetResponseTypeDef]:
+        """Every page of ListManagedPoliciesInPermissionSet in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the Amazon Web Services managed policy that is attached to a
+        specified permission set.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListManagedPoliciesInPermissionSet
+        """
+        return self._paginate(
+            "ListManagedPoliciesInPermissionSet",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_permission_set_provisioning_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPermissionSetProvisioningStatusRequestTypeDef],
+    ) -> RegionResults[ListPermissionSetProvisioningStatusResponseTypeDef]:
+        """Every page of ListPermissionSetProvisioningStatus in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the status of the permission set provisioning requests for a
+        specified IAM Identity Center instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListPermissionSetProvisioningStatus
+        """
+        return self._paginate(
+            "ListPermissionSetProvisioningStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_permission_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPermissionSetsRequestTypeDef],
+    ) -> RegionResults[ListPermissionSetsResponseTypeDef]:
+        """Every page of ListPermissionSets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the PermissionSets in an IAM Identity Center instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListPermissionSets
+        """
+        return self._paginate(
+            "ListPermissionSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_permission_sets_provisioned_to_account(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPermissionSetsProvisionedToAccountRequestTypeDef],
+    ) -> RegionResults[ListPermissionSetsProvisionedToAccountResponseTypeDef]:
+        """Every page of ListPermissionSetsProvisionedToAccount in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists all the permission sets that are provisioned to a specified Amazon
+        Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListPermissionSetsProvisionedToAccount
+        """
+        return self._paginate(
+            "ListPermissionSetsProvisionedToAccount",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_regions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRegionsRequestTypeDef],
+    ) -> RegionResults[ListRegionsResponseTypeDef]:
+        """Every page of ListRegions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all enabled Regions of an IAM Identity Center instance, including
+        those that are being added or removed. This operation returns Regions with
+        ACTIVE, ADDING, or REMOVING status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListRegions
+        """
+        return self._paginate(
+            "ListRegions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the tags that are attached to a specified resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_trusted_token_issuers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTrustedTokenIssuersRequestTypeDef],
+    ) -> RegionResults[ListTrustedTokenIssuersResponseTypeDef]:
+        """Every page of ListTrustedTokenIssuers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the trusted token issuers configured in an instance of IAM
+        Identity Center.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListTrustedTokenIssuers
+        """
+        return self._paginate(
+            "ListTrustedTokenIssuers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_account_assignment_creation_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountAssignmentCreationStatusRequestTypeDef],
+    ) -> Items[AccountAssignmentOperationStatusMetadataTypeDef]:
+        """Each element of AccountAssignmentsCreationStatus in every page of
+        ListAccountAssignmentCreationStatus, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListAccountAssignmentCreationStatus
+        """
+        return self._items(
+            "ListAccountAssignmentCreationStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_account_assignment_deletion_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountAssignmentDeletionStatusRequestTypeDef],
+    ) -> Items[AccountAssignmentOperationStatusMetadataTypeDef]:
+        """Each element of AccountAssignmentsDeletionStatus in every page of
+        ListAccountAssignmentDeletionStatus, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListAccountAssignmentDeletionStatus
+        """
+        return self._items(
+            "ListAccountAssignmentDeletionStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_account_assignments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountAssignmentsRequestTypeDef],
+    ) -> Items[AccountAssignmentTypeDef]:
+        """Each element of AccountAssignments in every page of
+        ListAccountAssignments, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListAccountAssignments
+        """
+        return self._items(
+            "ListAccountAssignments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_account_assignments_for_principal(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountAssignmentsForPrincipalRequestTypeDef],
+    ) -> Items[AccountAssignmentForPrincipalTypeDef]:
+        """Each element of AccountAssignments in every page of
+        ListAccountAssignmentsForPrincipal, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListAccountAssignmentsForPrincipal
+        """
+        return self._items(
+            "ListAccountAssignmentsForPrincipal",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_accounts_for_provisioned_permission_set(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountsForProvisionedPermissionSetRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of AccountIds in every page of
+        ListAccountsForProvisionedPermissionSet, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListAccountsForProvisionedPermissionSet
+        """
+        return self._items(
+            "ListAccountsForProvisionedPermissionSet",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_application_access_scopes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationAccessScopesRequestTypeDef],
+    ) -> Items[ScopeDetailsTypeDef]:
+        """Each element of Scopes in every page of ListApplicationAccessScopes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplicationAccessScopes
+        """
+        return self._items(
+            "ListApplicationAccessScopes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_application_assignments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationAssignmentsRequestTypeDef],
+    ) -> Items[ApplicationAssignmentTypeDef]:
+        """Each element of ApplicationAssignments in every page of
+        ListApplicationAssignments, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplicationAssignments
+        """
+        return self._items(
+            "ListApplicationAssignments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_application_assignments_for_principal(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationAssignmentsForPrincipalRequestTypeDef],
+    ) -> Items[ApplicationAssignmentForPrincipalTypeDef]:
+        """Each element of ApplicationAssignments in every page of
+        ListApplicationAssignmentsForPrincipal, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplicationAssignmentsForPrincipal
+        """
+        return self._items(
+            "ListApplicationAssignmentsForPrincipal",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_application_authentication_methods(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationAuthenticationMethodsRequestTypeDef],
+    ) -> Items[AuthenticationMethodItemTypeDef]:
+        """Each element of AuthenticationMethods in every page of
+        ListApplicationAuthenticationMethods, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplicationAuthenticationMethods
+        """
+        return self._items(
+            "ListApplicationAuthenticationMethods",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_application_grants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationGrantsRequestTypeDef],
+    ) -> Items[GrantItemTypeDef]:
+        """Each element of Grants in every page of ListApplicationGrants, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplicationGrants
+        """
+        return self._items(
+            "ListApplicationGrants", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_application_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationProvidersRequestTypeDef],
+    ) -> Items[ApplicationProviderTypeDef]:
+        """Each element of ApplicationProviders in every page of
+        ListApplicationProviders, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplicationProviders
+        """
+        return self._items(
+            "ListApplicationProviders", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListApplicationsRequestTypeDef],
+    ) -> Items[ApplicationTypeDef]:
+        """Each element of Applications in every page of ListApplications, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_customer_managed_policy_references_in_permission_set(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            ListCustomerManagedPolicyReferencesInPermissionSetRequestTypeDef
+        ],
+    ) -> Items[CustomerManagedPolicyReferenceTypeDef]:
+        """Each element of CustomerManagedPolicyReferences in every page of
+        ListCustomerManagedPolicyReferencesInPermissionSet, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListCustomerManagedPolicyReferencesInPermissionSet
+        """
+        return self._items(
+            "ListCustomerManagedPolicyReferencesInPermissionSet",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstancesRequestTypeDef],
+    ) -> Items[InstanceMetadataTypeDef]:
+        """Each element of Instances in every page of ListInstances, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListInstances
+        """
+        return self._items(
+            "ListInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_managed_policies_in_permission_set(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListManagedPoliciesInPermissionSetRequestTypeDef],
+    ) -> Items[AttachedManagedPolicyTypeDef]:
+        """Each element of AttachedManagedPolicies in every page of
+        ListManagedPoliciesInPermissionSet, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListManagedPoliciesInPermissionSet
+        """
+        return self._items(
+            "ListManagedPoliciesInPermissionSet",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_permission_set_provisioning_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPermissionSetProvisioningStatusRequestTypeDef],
+    ) -> Items[PermissionSetProvisioningStatusMetadataTypeDef]:
+        """Each element of PermissionSetsProvisioningStatus in every page of
+        ListPermissionSetProvisioningStatus, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListPermissionSetProvisioningStatus
+        """
+        return self._items(
+            "ListPermissionSetProvisioningStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_permission_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPermissionSetsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of PermissionSets in every page of ListPermissionSets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListPermissionSets
+        """
+        return self._items(
+            "ListPermissionSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_permission_sets_provisioned_to_account(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPermissionSetsProvisionedToAccountRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of PermissionSets in every page of
+        ListPermissionSetsProvisionedToAccount, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListPermissionSetsProvisionedToAccount
+        """
+        return self._items(
+            "ListPermissionSetsProvisionedToAccount",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_regions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRegionsRequestTypeDef],
+    ) -> Items[RegionMetadataTypeDef]:
+        """Each element of Regions in every page of ListRegions, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListRegions
+        """
+        return self._items(
+            "ListRegions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_trusted_token_issuers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTrustedTokenIssuersRequestTypeDef],
+    ) -> Items[TrustedTokenIssuerMetadataTypeDef]:
+        """Each element of TrustedTokenIssuers in every page of
+        ListTrustedTokenIssuers, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListTrustedTokenIssuers
+        """
+        return self._items(
+            "ListTrustedTokenIssuers", kwargs, max_items=max_items, page_size=page_size
+        )

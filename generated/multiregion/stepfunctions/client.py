@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ActivityListItemTypeDef,
         CreateActivityInputTypeDef,
         CreateActivityOutputTypeDef,
         CreateStateMachineAliasInputTypeDef,
@@ -38,10 +42,12 @@ if TYPE_CHECKING:
         DescribeStateMachineForExecutionOutputTypeDef,
         DescribeStateMachineInputTypeDef,
         DescribeStateMachineOutputTypeDef,
+        ExecutionListItemTypeDef,
         GetActivityTaskInputTypeDef,
         GetActivityTaskOutputTypeDef,
         GetExecutionHistoryInputTypeDef,
         GetExecutionHistoryOutputTypeDef,
+        HistoryEventTypeDef,
         ListActivitiesInputTypeDef,
         ListActivitiesOutputTypeDef,
         ListExecutionsInputTypeDef,
@@ -56,6 +62,7 @@ if TYPE_CHECKING:
         ListStateMachinesOutputTypeDef,
         ListTagsForResourceInputTypeDef,
         ListTagsForResourceOutputTypeDef,
+        MapRunListItemTypeDef,
         PublishStateMachineVersionInputTypeDef,
         PublishStateMachineVersionOutputTypeDef,
         RedriveExecutionInputTypeDef,
@@ -70,6 +77,7 @@ if TYPE_CHECKING:
         StartExecutionOutputTypeDef,
         StartSyncExecutionInputTypeDef,
         StartSyncExecutionOutputTypeDef,
+        StateMachineListItemTypeDef,
         StopExecutionInputTypeDef,
         StopExecutionOutputTypeDef,
         TagResourceInputTypeDef,
@@ -505,3 +513,205 @@ class MultiRegionSFN(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ValidateStateMachineDefinition
         """
         return self._call("ValidateStateMachineDefinition", kwargs)
+
+    def paginate_get_execution_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetExecutionHistoryInputTypeDef],
+    ) -> RegionResults[GetExecutionHistoryOutputTypeDef]:
+        """Every page of GetExecutionHistory in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the history of the specified execution as a list of events. By
+        default, the results are returned in ascending order of the timeStamp of
+        the events. Use the reverseOrder parameter to get the latest events first.
+
+        https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/GetExecutionHistory
+        """
+        return self._paginate(
+            "GetExecutionHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_activities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListActivitiesInputTypeDef],
+    ) -> RegionResults[ListActivitiesOutputTypeDef]:
+        """Every page of ListActivities in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the existing activities.
+
+        https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListActivities
+        """
+        return self._paginate(
+            "ListActivities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExecutionsInputTypeDef],
+    ) -> RegionResults[ListExecutionsOutputTypeDef]:
+        """Every page of ListExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all executions of a state machine or a Map Run. You can list all
+        executions related to a state machine by specifying a state machine Amazon
+        Resource Name (ARN), or those related to a Map Run by specifying a Map Run
+        ARN. Using this API action, you can also list all redriven executions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListExecutions
+        """
+        return self._paginate(
+            "ListExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_map_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMapRunsInputTypeDef],
+    ) -> RegionResults[ListMapRunsOutputTypeDef]:
+        """Every page of ListMapRuns in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all Map Runs that were started by a given state machine execution.
+        Use this API action to obtain Map Run ARNs, and then call DescribeMapRun
+        to obtain more information, if needed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListMapRuns
+        """
+        return self._paginate(
+            "ListMapRuns",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_state_machines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListStateMachinesInputTypeDef],
+    ) -> RegionResults[ListStateMachinesOutputTypeDef]:
+        """Every page of ListStateMachines in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the existing state machines.
+
+        https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListStateMachines
+        """
+        return self._paginate(
+            "ListStateMachines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_execution_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetExecutionHistoryInputTypeDef],
+    ) -> Items[HistoryEventTypeDef]:
+        """Each element of events in every page of GetExecutionHistory, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/GetExecutionHistory
+        """
+        return self._items(
+            "GetExecutionHistory", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_activities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListActivitiesInputTypeDef],
+    ) -> Items[ActivityListItemTypeDef]:
+        """Each element of activities in every page of ListActivities, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListActivities
+        """
+        return self._items(
+            "ListActivities", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExecutionsInputTypeDef],
+    ) -> Items[ExecutionListItemTypeDef]:
+        """Each element of executions in every page of ListExecutions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListExecutions
+        """
+        return self._items(
+            "ListExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_map_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMapRunsInputTypeDef],
+    ) -> Items[MapRunListItemTypeDef]:
+        """Each element of mapRuns in every page of ListMapRuns, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListMapRuns
+        """
+        return self._items(
+            "ListMapRuns", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_state_machines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListStateMachinesInputTypeDef],
+    ) -> Items[StateMachineListItemTypeDef]:
+        """Each element of stateMachines in every page of ListStateMachines, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListStateMachines
+        """
+        return self._items(
+            "ListStateMachines", kwargs, max_items=max_items, page_size=page_size
+        )

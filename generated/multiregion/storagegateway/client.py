@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
         AssociateFileSystemOutputTypeDef,
         AttachVolumeInputTypeDef,
         AttachVolumeOutputTypeDef,
+        CacheReportInfoTypeDef,
         CancelArchivalInputTypeDef,
         CancelArchivalOutputTypeDef,
         CancelCacheReportInputTypeDef,
@@ -124,6 +128,9 @@ if TYPE_CHECKING:
         DisassociateFileSystemOutputTypeDef,
         EvictFilesFailingUploadInputTypeDef,
         EvictFilesFailingUploadOutputTypeDef,
+        FileShareInfoTypeDef,
+        FileSystemAssociationSummaryTypeDef,
+        GatewayInfoTypeDef,
         JoinDomainInputTypeDef,
         JoinDomainOutputTypeDef,
         ListAutomaticTapeCreationPoliciesInputTypeDef,
@@ -152,6 +159,7 @@ if TYPE_CHECKING:
         ListVolumesOutputTypeDef,
         NotifyWhenUploadedInputTypeDef,
         NotifyWhenUploadedOutputTypeDef,
+        PoolInfoTypeDef,
         RefreshCacheInputTypeDef,
         RefreshCacheOutputTypeDef,
         RemoveTagsFromResourceInputTypeDef,
@@ -174,6 +182,11 @@ if TYPE_CHECKING:
         StartCacheReportOutputTypeDef,
         StartGatewayInputTypeDef,
         StartGatewayOutputTypeDef,
+        TagTypeDef,
+        TapeArchiveTypeDef,
+        TapeInfoTypeDef,
+        TapeRecoveryPointInfoTypeDef,
+        TapeTypeDef,
         UpdateAutomaticTapeCreationPolicyInputTypeDef,
         UpdateAutomaticTapeCreationPolicyOutputTypeDef,
         UpdateBandwidthRateLimitInputTypeDef,
@@ -204,6 +217,8 @@ if TYPE_CHECKING:
         UpdateSnapshotScheduleOutputTypeDef,
         UpdateVTLDeviceTypeInputTypeDef,
         UpdateVTLDeviceTypeOutputTypeDef,
+        VTLDeviceTypeDef,
+        VolumeInfoTypeDef,
     )
 
 __all__ = ["MultiRegionStorageGateway"]
@@ -1332,3 +1347,505 @@ class MultiRegionStorageGateway(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/UpdateVTLDeviceType
         """
         return self._call("UpdateVTLDeviceType", kwargs)
+
+    def paginate_describe_tape_archives(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTapeArchivesInputTypeDef],
+    ) -> RegionResults[DescribeTapeArchivesOutputTypeDef]:
+        """Every page of DescribeTapeArchives in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a description of specified virtual tapes in the virtual tape shelf
+        (VTS). This operation is only supported in the tape gateway type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/DescribeTapeArchives
+        """
+        return self._paginate(
+            "DescribeTapeArchives",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_tape_recovery_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTapeRecoveryPointsInputTypeDef],
+    ) -> RegionResults[DescribeTapeRecoveryPointsOutputTypeDef]:
+        """Every page of DescribeTapeRecoveryPoints in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of virtual tape recovery points that are available for the
+        specified tape gateway.
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/DescribeTapeRecoveryPoints
+        """
+        return self._paginate(
+            "DescribeTapeRecoveryPoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_tapes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeTapesInputTypeDef],
+    ) -> RegionResults[DescribeTapesOutputTypeDef]:
+        """Every page of DescribeTapes in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a description of virtual tapes that correspond to the specified
+        Amazon Resource Names (ARNs). If TapeARN is not specified, returns a
+        description of the virtual tapes associated with the specified gateway.
+        This operation is only supported for the tape gateway type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/DescribeTapes
+        """
+        return self._paginate(
+            "DescribeTapes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_vtl_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeVTLDevicesInputTypeDef],
+    ) -> RegionResults[DescribeVTLDevicesOutputTypeDef]:
+        """Every page of DescribeVTLDevices in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a description of virtual tape library (VTL) devices for the
+        specified tape gateway. In the response, Storage Gateway returns VTL
+        device information.
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/DescribeVTLDevices
+        """
+        return self._paginate(
+            "DescribeVTLDevices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cache_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCacheReportsInputTypeDef],
+    ) -> RegionResults[ListCacheReportsOutputTypeDef]:
+        """Every page of ListCacheReports in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of existing cache reports for all file shares associated
+        with your Amazon Web Services account. This list includes all information
+        provided by the DescribeCacheReport action, such as report name, status,
+        completion progress, start time, end time, filters, and tags.
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListCacheReports
+        """
+        return self._paginate(
+            "ListCacheReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_file_shares(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFileSharesInputTypeDef],
+    ) -> RegionResults[ListFileSharesOutputTypeDef]:
+        """Every page of ListFileShares in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of the file shares for a specific S3 File Gateway, or the list
+        of file shares that belong to the calling Amazon Web Services account.
+        This operation is only supported for S3 File Gateways.
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListFileShares
+        """
+        return self._paginate(
+            "ListFileShares",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_file_system_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFileSystemAssociationsInputTypeDef],
+    ) -> RegionResults[ListFileSystemAssociationsOutputTypeDef]:
+        """Every page of ListFileSystemAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets a list of FileSystemAssociationSummary objects. Each object contains
+        a summary of a file system association. This operation is only supported
+        for FSx File Gateways.
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListFileSystemAssociations
+        """
+        return self._paginate(
+            "ListFileSystemAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGatewaysInputTypeDef],
+    ) -> RegionResults[ListGatewaysOutputTypeDef]:
+        """Every page of ListGateways in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists gateways owned by an Amazon Web Services account in an Amazon Web
+        Services Region specified in the request. The returned list is ordered by
+        gateway Amazon Resource Name (ARN).
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListGateways
+        """
+        return self._paginate(
+            "ListGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
+    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the tags that have been added to the specified resource. This
+        operation is supported in storage gateways of all types.
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tape_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTapePoolsInputTypeDef],
+    ) -> RegionResults[ListTapePoolsOutputTypeDef]:
+        """Every page of ListTapePools in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists custom tape pools. You specify custom tape pools to list by
+        specifying one or more custom tape pool Amazon Resource Names (ARNs). If
+        you don't specify a custom tape pool ARN, the operation lists all custom
+        tape pools.
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListTapePools
+        """
+        return self._paginate(
+            "ListTapePools",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tapes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTapesInputTypeDef],
+    ) -> RegionResults[ListTapesOutputTypeDef]:
+        """Every page of ListTapes in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists virtual tapes in your virtual tape library (VTL) and your virtual
+        tape shelf (VTS). You specify the tapes to list by specifying one or more
+        tape Amazon Resource Names (ARNs). If you don't specify a tape ARN, the
+        operation lists all virtual tapes in both your VTL and VTS.
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListTapes
+        """
+        return self._paginate(
+            "ListTapes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_volumes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListVolumesInputTypeDef],
+    ) -> RegionResults[ListVolumesOutputTypeDef]:
+        """Every page of ListVolumes in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the iSCSI stored volumes of a gateway. Results are sorted by volume
+        ARN. The response includes only the volume ARNs. If you want additional
+        volume information, use the DescribeStorediSCSIVolumes or the
+        DescribeCachediSCSIVolumes API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListVolumes
+        """
+        return self._paginate(
+            "ListVolumes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_tape_archives(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTapeArchivesInputTypeDef],
+    ) -> Items[TapeArchiveTypeDef]:
+        """Each element of TapeArchives in every page of DescribeTapeArchives, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/DescribeTapeArchives
+        """
+        return self._items(
+            "DescribeTapeArchives", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_tape_recovery_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTapeRecoveryPointsInputTypeDef],
+    ) -> Items[TapeRecoveryPointInfoTypeDef]:
+        """Each element of TapeRecoveryPointInfos in every page of
+        DescribeTapeRecoveryPoints, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/DescribeTapeRecoveryPoints
+        """
+        return self._items(
+            "DescribeTapeRecoveryPoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_tapes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeTapesInputTypeDef],
+    ) -> Items[TapeTypeDef]:
+        """Each element of Tapes in every page of DescribeTapes, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/DescribeTapes
+        """
+        return self._items(
+            "DescribeTapes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_vtl_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeVTLDevicesInputTypeDef],
+    ) -> Items[VTLDeviceTypeDef]:
+        """Each element of VTLDevices in every page of DescribeVTLDevices, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/DescribeVTLDevices
+        """
+        return self._items(
+            "DescribeVTLDevices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cache_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCacheReportsInputTypeDef],
+    ) -> Items[CacheReportInfoTypeDef]:
+        """Each element of CacheReportList in every page of ListCacheReports, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListCacheReports
+        """
+        return self._items(
+            "ListCacheReports", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_file_shares(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFileSharesInputTypeDef],
+    ) -> Items[FileShareInfoTypeDef]:
+        """Each element of FileShareInfoList in every page of ListFileShares, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListFileShares
+        """
+        return self._items(
+            "ListFileShares", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_file_system_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFileSystemAssociationsInputTypeDef],
+    ) -> Items[FileSystemAssociationSummaryTypeDef]:
+        """Each element of FileSystemAssociationSummaryList in every page of
+        ListFileSystemAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListFileSystemAssociations
+        """
+        return self._items(
+            "ListFileSystemAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGatewaysInputTypeDef],
+    ) -> Items[GatewayInfoTypeDef]:
+        """Each element of Gateways in every page of ListGateways, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListGateways
+        """
+        return self._items(
+            "ListGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tape_pools(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTapePoolsInputTypeDef],
+    ) -> Items[PoolInfoTypeDef]:
+        """Each element of PoolInfos in every page of ListTapePools, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListTapePools
+        """
+        return self._items(
+            "ListTapePools", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tapes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTapesInputTypeDef],
+    ) -> Items[TapeInfoTypeDef]:
+        """Each element of TapeInfos in every page of ListTapes, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListTapes
+        """
+        return self._items(
+            "ListTapes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_volumes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListVolumesInputTypeDef],
+    ) -> Items[VolumeInfoTypeDef]:
+        """Each element of VolumeInfos in every page of ListVolumes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/ListVolumes
+        """
+        return self._items(
+            "ListVolumes", kwargs, max_items=max_items, page_size=page_size
+        )

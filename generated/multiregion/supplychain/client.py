@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -22,6 +25,11 @@ if TYPE_CHECKING:
         CreateDataLakeNamespaceResponseTypeDef,
         CreateInstanceRequestTypeDef,
         CreateInstanceResponseTypeDef,
+        DataIntegrationEventTypeDef,
+        DataIntegrationFlowExecutionTypeDef,
+        DataIntegrationFlowTypeDef,
+        DataLakeDatasetTypeDef,
+        DataLakeNamespaceTypeDef,
         DeleteDataIntegrationFlowRequestTypeDef,
         DeleteDataIntegrationFlowResponseTypeDef,
         DeleteDataLakeDatasetRequestTypeDef,
@@ -44,6 +52,7 @@ if TYPE_CHECKING:
         GetDataLakeNamespaceResponseTypeDef,
         GetInstanceRequestTypeDef,
         GetInstanceResponseTypeDef,
+        InstanceTypeDef,
         ListDataIntegrationEventsRequestTypeDef,
         ListDataIntegrationEventsResponseTypeDef,
         ListDataIntegrationFlowExecutionsRequestTypeDef,
@@ -423,3 +432,256 @@ class MultiRegionSupplyChain(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/UpdateInstance
         """
         return self._call("UpdateInstance", kwargs)
+
+    def paginate_list_data_integration_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataIntegrationEventsRequestTypeDef],
+    ) -> RegionResults[ListDataIntegrationEventsResponseTypeDef]:
+        """Every page of ListDataIntegrationEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Enables you to programmatically list all data integration events for the
+        provided Amazon Web Services Supply Chain instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/ListDataIntegrationEvents
+        """
+        return self._paginate(
+            "ListDataIntegrationEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_integration_flow_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataIntegrationFlowExecutionsRequestTypeDef],
+    ) -> RegionResults[ListDataIntegrationFlowExecutionsResponseTypeDef]:
+        """Every page of ListDataIntegrationFlowExecutions in every target, merged
+        per target (botocore's build_full_result).
+
+        List flow executions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/ListDataIntegrationFlowExecutions
+        """
+        return self._paginate(
+            "ListDataIntegrationFlowExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_integration_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataIntegrationFlowsRequestTypeDef],
+    ) -> RegionResults[ListDataIntegrationFlowsResponseTypeDef]:
+        """Every page of ListDataIntegrationFlows in every target, merged per target
+        (botocore's build_full_result).
+
+        Enables you to programmatically list all data pipelines for the provided
+        Amazon Web Services Supply Chain instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/ListDataIntegrationFlows
+        """
+        return self._paginate(
+            "ListDataIntegrationFlows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_lake_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataLakeDatasetsRequestTypeDef],
+    ) -> RegionResults[ListDataLakeDatasetsResponseTypeDef]:
+        """Every page of ListDataLakeDatasets in every target, merged per target
+        (botocore's build_full_result).
+
+        Enables you to programmatically view the list of Amazon Web Services
+        Supply Chain data lake datasets. Developers can view the datasets and the
+        corresponding information such as namespace, schema, and so on for a given
+        instance ID and namespace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/ListDataLakeDatasets
+        """
+        return self._paginate(
+            "ListDataLakeDatasets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_lake_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataLakeNamespacesRequestTypeDef],
+    ) -> RegionResults[ListDataLakeNamespacesResponseTypeDef]:
+        """Every page of ListDataLakeNamespaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Enables you to programmatically view the list of Amazon Web Services
+        Supply Chain data lake namespaces. Developers can view the namespaces and
+        the corresponding information such as description for a given instance ID.
+        Note that this API only return custom namespaces, instance pre-defined
+        namespaces are not included.
+
+        https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/ListDataLakeNamespaces
+        """
+        return self._paginate(
+            "ListDataLakeNamespaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstancesRequestTypeDef],
+    ) -> RegionResults[ListInstancesResponseTypeDef]:
+        """Every page of ListInstances in every target, merged per target (botocore's
+        build_full_result).
+
+        List all Amazon Web Services Supply Chain instances for a specific
+        account. Enables you to programmatically list all Amazon Web Services
+        Supply Chain instances based on their account ID, instance name, and state
+        of the instance (active or delete).
+
+        https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/ListInstances
+        """
+        return self._paginate(
+            "ListInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_data_integration_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataIntegrationEventsRequestTypeDef],
+    ) -> Items[DataIntegrationEventTypeDef]:
+        """Each element of events in every page of ListDataIntegrationEvents, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/ListDataIntegrationEvents
+        """
+        return self._items(
+            "ListDataIntegrationEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_data_integration_flow_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataIntegrationFlowExecutionsRequestTypeDef],
+    ) -> Items[DataIntegrationFlowExecutionTypeDef]:
+        """Each element of flowExecutions in every page of
+        ListDataIntegrationFlowExecutions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/ListDataIntegrationFlowExecutions
+        """
+        return self._items(
+            "ListDataIntegrationFlowExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_data_integration_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataIntegrationFlowsRequestTypeDef],
+    ) -> Items[DataIntegrationFlowTypeDef]:
+        """Each element of flows in every page of ListDataIntegrationFlows, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/ListDataIntegrationFlows
+        """
+        return self._items(
+            "ListDataIntegrationFlows", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_lake_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataLakeDatasetsRequestTypeDef],
+    ) -> Items[DataLakeDatasetTypeDef]:
+        """Each element of datasets in every page of ListDataLakeDatasets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/ListDataLakeDatasets
+        """
+        return self._items(
+            "ListDataLakeDatasets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_data_lake_namespaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataLakeNamespacesRequestTypeDef],
+    ) -> Items[DataLakeNamespaceTypeDef]:
+        """Each element of namespaces in every page of ListDataLakeNamespaces, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/ListDataLakeNamespaces
+        """
+        return self._items(
+            "ListDataLakeNamespaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstancesRequestTypeDef],
+    ) -> Items[InstanceTypeDef]:
+        """Each element of instances in every page of ListInstances, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/ListInstances
+        """
+        return self._items(
+            "ListInstances", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -16,6 +19,8 @@ if TYPE_CHECKING:
         AddAttachmentsToSetResponseTypeDef,
         AddCommunicationToCaseRequestTypeDef,
         AddCommunicationToCaseResponseTypeDef,
+        CaseDetailsTypeDef,
+        CommunicationTypeDef,
         CreateCaseRequestTypeDef,
         CreateCaseResponseTypeDef,
         DescribeAttachmentRequestTypeDef,
@@ -236,3 +241,87 @@ class MultiRegionSupport(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/support-2013-04-15/ResolveCase
         """
         return self._call("ResolveCase", kwargs)
+
+    def paginate_describe_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCasesRequestTypeDef],
+    ) -> RegionResults[DescribeCasesResponseTypeDef]:
+        """Every page of DescribeCases in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of cases that you specify by passing one or more case IDs.
+        You can use the afterTime and beforeTime parameters to filter the cases by
+        date. You can set values for the includeResolvedCases and
+        includeCommunications parameters to specify how much information to
+        return.
+
+        https://docs.aws.amazon.com/goto/WebAPI/support-2013-04-15/DescribeCases
+        """
+        return self._paginate(
+            "DescribeCases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_communications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCommunicationsRequestTypeDef],
+    ) -> RegionResults[DescribeCommunicationsResponseTypeDef]:
+        """Every page of DescribeCommunications in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns communications and attachments for one or more support cases. Use
+        the afterTime and beforeTime parameters to filter by date. You can use the
+        caseId parameter to restrict the results to a specific case.
+
+        https://docs.aws.amazon.com/goto/WebAPI/support-2013-04-15/DescribeCommunications
+        """
+        return self._paginate(
+            "DescribeCommunications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_cases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCasesRequestTypeDef],
+    ) -> Items[CaseDetailsTypeDef]:
+        """Each element of cases in every page of DescribeCases, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/support-2013-04-15/DescribeCases
+        """
+        return self._items(
+            "DescribeCases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_communications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCommunicationsRequestTypeDef],
+    ) -> Items[CommunicationTypeDef]:
+        """Each element of communications in every page of DescribeCommunications,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/support-2013-04-15/DescribeCommunications
+        """
+        return self._items(
+            "DescribeCommunications", kwargs, max_items=max_items, page_size=page_size
+        )

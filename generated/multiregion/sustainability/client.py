@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        DimensionEntryTypeDef,
+        EstimatedCarbonEmissionsTypeDef,
         GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef,
         GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef,
         GetEstimatedCarbonEmissionsRequestTypeDef,
@@ -52,3 +57,92 @@ class MultiRegionSustainability(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sustainability-2018-05-10/GetEstimatedCarbonEmissionsDimensionValues
         """
         return self._call("GetEstimatedCarbonEmissionsDimensionValues", kwargs)
+
+    def paginate_get_estimated_carbon_emissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetEstimatedCarbonEmissionsRequestTypeDef],
+    ) -> RegionResults[GetEstimatedCarbonEmissionsResponseTypeDef]:
+        """Every page of GetEstimatedCarbonEmissions in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns estimated carbon emission values based on customer grouping and
+        filtering parameters. We recommend using pagination to ensure that the
+        operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sustainability-2018-05-10/GetEstimatedCarbonEmissions
+        """
+        return self._paginate(
+            "GetEstimatedCarbonEmissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_estimated_carbon_emissions_dimension_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef],
+    ) -> RegionResults[GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef]:
+        """Every page of GetEstimatedCarbonEmissionsDimensionValues in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns the possible dimension values available for a customer's account.
+        We recommend using pagination to ensure that the operation returns quickly
+        and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sustainability-2018-05-10/GetEstimatedCarbonEmissionsDimensionValues
+        """
+        return self._paginate(
+            "GetEstimatedCarbonEmissionsDimensionValues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_estimated_carbon_emissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetEstimatedCarbonEmissionsRequestTypeDef],
+    ) -> Items[EstimatedCarbonEmissionsTypeDef]:
+        """Each element of Results in every page of GetEstimatedCarbonEmissions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sustainability-2018-05-10/GetEstimatedCarbonEmissions
+        """
+        return self._items(
+            "GetEstimatedCarbonEmissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_estimated_carbon_emissions_dimension_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef],
+    ) -> Items[DimensionEntryTypeDef]:
+        """Each element of Results in every page of
+        GetEstimatedCarbonEmissionsDimensionValues, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sustainability-2018-05-10/GetEstimatedCarbonEmissionsDimensionValues
+        """
+        return self._items(
+            "GetEstimatedCarbonEmissionsDimensionValues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

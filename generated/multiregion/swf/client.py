@@ -9,12 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         ActivityTaskStatusTypeDef,
         ActivityTaskTypeDef,
         ActivityTypeDetailTypeDef,
+        ActivityTypeInfoTypeDef,
         ActivityTypeInfosTypeDef,
         CountClosedWorkflowExecutionsInputTypeDef,
         CountOpenWorkflowExecutionsInputTypeDef,
@@ -31,9 +35,11 @@ if TYPE_CHECKING:
         DescribeWorkflowExecutionInputTypeDef,
         DescribeWorkflowTypeInputTypeDef,
         DomainDetailTypeDef,
+        DomainInfoTypeDef,
         DomainInfosTypeDef,
         EmptyResponseMetadataTypeDef,
         GetWorkflowExecutionHistoryInputTypeDef,
+        HistoryEventTypeDef,
         HistoryTypeDef,
         ListActivityTypesInputTypeDef,
         ListClosedWorkflowExecutionsInputTypeDef,
@@ -65,8 +71,10 @@ if TYPE_CHECKING:
         UntagResourceInputTypeDef,
         WorkflowExecutionCountTypeDef,
         WorkflowExecutionDetailTypeDef,
+        WorkflowExecutionInfoTypeDef,
         WorkflowExecutionInfosTypeDef,
         WorkflowTypeDetailTypeDef,
+        WorkflowTypeInfoTypeDef,
         WorkflowTypeInfosTypeDef,
     )
 
@@ -518,3 +526,309 @@ class MultiRegionSWF(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_get_workflow_execution_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetWorkflowExecutionHistoryInputTypeDef],
+    ) -> RegionResults[HistoryTypeDef]:
+        """Every page of GetWorkflowExecutionHistory in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the history of the specified workflow execution. The results may
+        be split into multiple pages. To retrieve subsequent pages, make the call
+        again using the nextPageToken returned by the initial call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/GetWorkflowExecutionHistory
+        """
+        return self._paginate(
+            "GetWorkflowExecutionHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_activity_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListActivityTypesInputTypeDef],
+    ) -> RegionResults[ActivityTypeInfosTypeDef]:
+        """Every page of ListActivityTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about all activities registered in the specified
+        domain that match the specified name and registration status. The result
+        includes information like creation date, current status of the activity,
+        etc. The results may be split into multiple pages. To retrieve subsequent
+        pages, make the call again using the nextPageToken returned by the initial
+        call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/ListActivityTypes
+        """
+        return self._paginate(
+            "ListActivityTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_closed_workflow_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListClosedWorkflowExecutionsInputTypeDef],
+    ) -> RegionResults[WorkflowExecutionInfosTypeDef]:
+        """Every page of ListClosedWorkflowExecutions in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of closed workflow executions in the specified domain that
+        meet the filtering criteria. The results may be split into multiple pages.
+        To retrieve subsequent pages, make the call again using the nextPageToken
+        returned by the initial call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/ListClosedWorkflowExecutions
+        """
+        return self._paginate(
+            "ListClosedWorkflowExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainsInputTypeDef],
+    ) -> RegionResults[DomainInfosTypeDef]:
+        """Every page of ListDomains in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns the list of domains registered in the account. The results may be
+        split into multiple pages. To retrieve subsequent pages, make the call
+        again using the nextPageToken returned by the initial call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/ListDomains
+        """
+        return self._paginate(
+            "ListDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_open_workflow_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOpenWorkflowExecutionsInputTypeDef],
+    ) -> RegionResults[WorkflowExecutionInfosTypeDef]:
+        """Every page of ListOpenWorkflowExecutions in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of open workflow executions in the specified domain that
+        meet the filtering criteria. The results may be split into multiple pages.
+        To retrieve subsequent pages, make the call again using the nextPageToken
+        returned by the initial call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/ListOpenWorkflowExecutions
+        """
+        return self._paginate(
+            "ListOpenWorkflowExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflow_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowTypesInputTypeDef],
+    ) -> RegionResults[WorkflowTypeInfosTypeDef]:
+        """Every page of ListWorkflowTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about workflow types in the specified domain. The
+        results may be split into multiple pages that can be retrieved by making
+        the call repeatedly.
+
+        https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/ListWorkflowTypes
+        """
+        return self._paginate(
+            "ListWorkflowTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_poll_for_decision_task(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[PollForDecisionTaskInputTypeDef],
+    ) -> RegionResults[DecisionTaskTypeDef]:
+        """Every page of PollForDecisionTask in every target, merged per target
+        (botocore's build_full_result).
+
+        Used by deciders to get a DecisionTask from the specified decision
+        taskList. A decision task may be returned for any open workflow execution
+        that is using the specified task list. The task includes a paginated view
+        of the history of the workflow execution. The decider should use the
+        workflow type and the history to determine how to properly handle the
+        task.
+
+        https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/PollForDecisionTask
+        """
+        return self._paginate(
+            "PollForDecisionTask",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_workflow_execution_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetWorkflowExecutionHistoryInputTypeDef],
+    ) -> Items[HistoryEventTypeDef]:
+        """Each element of events in every page of GetWorkflowExecutionHistory, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/GetWorkflowExecutionHistory
+        """
+        return self._items(
+            "GetWorkflowExecutionHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_activity_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListActivityTypesInputTypeDef],
+    ) -> Items[ActivityTypeInfoTypeDef]:
+        """Each element of typeInfos in every page of ListActivityTypes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/ListActivityTypes
+        """
+        return self._items(
+            "ListActivityTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_closed_workflow_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListClosedWorkflowExecutionsInputTypeDef],
+    ) -> Items[WorkflowExecutionInfoTypeDef]:
+        """Each element of executionInfos in every page of
+        ListClosedWorkflowExecutions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/ListClosedWorkflowExecutions
+        """
+        return self._items(
+            "ListClosedWorkflowExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainsInputTypeDef],
+    ) -> Items[DomainInfoTypeDef]:
+        """Each element of domainInfos in every page of ListDomains, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/ListDomains
+        """
+        return self._items(
+            "ListDomains", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_open_workflow_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOpenWorkflowExecutionsInputTypeDef],
+    ) -> Items[WorkflowExecutionInfoTypeDef]:
+        """Each element of executionInfos in every page of
+        ListOpenWorkflowExecutions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/ListOpenWorkflowExecutions
+        """
+        return self._items(
+            "ListOpenWorkflowExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_workflow_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowTypesInputTypeDef],
+    ) -> Items[WorkflowTypeInfoTypeDef]:
+        """Each element of typeInfos in every page of ListWorkflowTypes, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/ListWorkflowTypes
+        """
+        return self._items(
+            "ListWorkflowTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_poll_for_decision_task(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[PollForDecisionTaskInputTypeDef],
+    ) -> Items[HistoryEventTypeDef]:
+        """Each element of events in every page of PollForDecisionTask, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/PollForDecisionTask
+        """
+        return self._items(
+            "PollForDecisionTask", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccountDetailsTypeDef,
         BatchDeleteTaxRegistrationRequestTypeDef,
         BatchDeleteTaxRegistrationResponseTypeDef,
         BatchGetTaxExemptionsRequestTypeDef,
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
         PutTaxInheritanceResponseTypeDef,
         PutTaxRegistrationRequestTypeDef,
         PutTaxRegistrationResponseTypeDef,
+        SupplementalTaxRegistrationTypeDef,
     )
 
 __all__ = ["MultiRegionTaxSettings"]
@@ -209,3 +214,111 @@ class MultiRegionTaxSettings(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/PutTaxRegistration
         """
         return self._call("PutTaxRegistration", kwargs)
+
+    def paginate_list_supplemental_tax_registrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSupplementalTaxRegistrationsRequestTypeDef],
+    ) -> RegionResults[ListSupplementalTaxRegistrationsResponseTypeDef]:
+        """Every page of ListSupplementalTaxRegistrations in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves supplemental tax registrations for a single account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/ListSupplementalTaxRegistrations
+        """
+        return self._paginate(
+            "ListSupplementalTaxRegistrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tax_exemptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTaxExemptionsRequestTypeDef],
+    ) -> RegionResults[ListTaxExemptionsResponseTypeDef]:
+        """Every page of ListTaxExemptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the tax exemption of accounts listed in a consolidated billing
+        family. The IAM action is tax:GetExemptions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/ListTaxExemptions
+        """
+        return self._paginate(
+            "ListTaxExemptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tax_registrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTaxRegistrationsRequestTypeDef],
+    ) -> RegionResults[ListTaxRegistrationsResponseTypeDef]:
+        """Every page of ListTaxRegistrations in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the tax registration of accounts listed in a consolidated
+        billing family. This can be used to retrieve up to 100 accounts' tax
+        registrations in one call (default 50).
+
+        https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/ListTaxRegistrations
+        """
+        return self._paginate(
+            "ListTaxRegistrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_supplemental_tax_registrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSupplementalTaxRegistrationsRequestTypeDef],
+    ) -> Items[SupplementalTaxRegistrationTypeDef]:
+        """Each element of taxRegistrations in every page of
+        ListSupplementalTaxRegistrations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/ListSupplementalTaxRegistrations
+        """
+        return self._items(
+            "ListSupplementalTaxRegistrations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_tax_registrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTaxRegistrationsRequestTypeDef],
+    ) -> Items[AccountDetailsTypeDef]:
+        """Each element of accountDetails in every page of ListTaxRegistrations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/ListTaxRegistrations
+        """
+        return self._items(
+            "ListTaxRegistrations", kwargs, max_items=max_items, page_size=page_size
+        )

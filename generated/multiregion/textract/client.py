@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AdapterOverviewTypeDef,
+        AdapterVersionOverviewTypeDef,
         AnalyzeDocumentRequestTypeDef,
         AnalyzeDocumentResponseTypeDef,
         AnalyzeExpenseRequestTypeDef,
@@ -343,3 +348,82 @@ class MultiRegionTextract(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/UpdateAdapter
         """
         return self._call("UpdateAdapter", kwargs)
+
+    def paginate_list_adapter_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAdapterVersionsRequestTypeDef],
+    ) -> RegionResults[ListAdapterVersionsResponseTypeDef]:
+        """Every page of ListAdapterVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        List all version of an adapter that meet the specified filtration
+        criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListAdapterVersions
+        """
+        return self._paginate(
+            "ListAdapterVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_adapters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAdaptersRequestTypeDef],
+    ) -> RegionResults[ListAdaptersResponseTypeDef]:
+        """Every page of ListAdapters in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all adapters that match the specified filtration criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListAdapters
+        """
+        return self._paginate(
+            "ListAdapters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_adapter_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAdapterVersionsRequestTypeDef],
+    ) -> Items[AdapterVersionOverviewTypeDef]:
+        """Each element of AdapterVersions in every page of ListAdapterVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListAdapterVersions
+        """
+        return self._items(
+            "ListAdapterVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_adapters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAdaptersRequestTypeDef],
+    ) -> Items[AdapterOverviewTypeDef]:
+        """Each element of Adapters in every page of ListAdapters, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListAdapters
+        """
+        return self._items(
+            "ListAdapters", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -18,6 +21,10 @@ if TYPE_CHECKING:
         CreateDbInstanceOutputTypeDef,
         CreateDbParameterGroupInputTypeDef,
         CreateDbParameterGroupOutputTypeDef,
+        DbClusterSummaryTypeDef,
+        DbInstanceForClusterSummaryTypeDef,
+        DbInstanceSummaryTypeDef,
+        DbParameterGroupSummaryTypeDef,
         DeleteDbClusterInputTypeDef,
         DeleteDbClusterOutputTypeDef,
         DeleteDbInstanceInputTypeDef,
@@ -238,3 +245,162 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/UpdateDbInstance
         """
         return self._call("UpdateDbInstance", kwargs)
+
+    def paginate_list_db_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDbClustersInputTypeDef],
+    ) -> RegionResults[ListDbClustersOutputTypeDef]:
+        """Every page of ListDbClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Timestream for InfluxDB DB clusters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbClusters
+        """
+        return self._paginate(
+            "ListDbClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_db_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDbInstancesInputTypeDef],
+    ) -> RegionResults[ListDbInstancesOutputTypeDef]:
+        """Every page of ListDbInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Timestream for InfluxDB DB instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbInstances
+        """
+        return self._paginate(
+            "ListDbInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_db_instances_for_cluster(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDbInstancesForClusterInputTypeDef],
+    ) -> RegionResults[ListDbInstancesForClusterOutputTypeDef]:
+        """Every page of ListDbInstancesForCluster in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Timestream for InfluxDB clusters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbInstancesForCluster
+        """
+        return self._paginate(
+            "ListDbInstancesForCluster",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_db_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDbParameterGroupsInputTypeDef],
+    ) -> RegionResults[ListDbParameterGroupsOutputTypeDef]:
+        """Every page of ListDbParameterGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of Timestream for InfluxDB DB parameter groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbParameterGroups
+        """
+        return self._paginate(
+            "ListDbParameterGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_db_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDbClustersInputTypeDef],
+    ) -> Items[DbClusterSummaryTypeDef]:
+        """Each element of items in every page of ListDbClusters, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbClusters
+        """
+        return self._items(
+            "ListDbClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_db_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDbInstancesInputTypeDef],
+    ) -> Items[DbInstanceSummaryTypeDef]:
+        """Each element of items in every page of ListDbInstances, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbInstances
+        """
+        return self._items(
+            "ListDbInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_db_instances_for_cluster(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDbInstancesForClusterInputTypeDef],
+    ) -> Items[DbInstanceForClusterSummaryTypeDef]:
+        """Each element of items in every page of ListDbInstancesForCluster, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbInstancesForCluster
+        """
+        return self._items(
+            "ListDbInstancesForCluster",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_db_parameter_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDbParameterGroupsInputTypeDef],
+    ) -> Items[DbParameterGroupSummaryTypeDef]:
+        """Each element of items in every page of ListDbParameterGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbParameterGroups
+        """
+        return self._items(
+            "ListDbParameterGroups", kwargs, max_items=max_items, page_size=page_size
+        )

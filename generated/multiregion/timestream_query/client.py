@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -31,8 +34,11 @@ if TYPE_CHECKING:
         PrepareQueryResponseTypeDef,
         QueryRequestTypeDef,
         QueryResponseTypeDef,
+        RowTypeDef,
+        ScheduledQueryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TagTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateAccountSettingsRequestTypeDef,
@@ -201,3 +207,120 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/UpdateScheduledQuery
         """
         return self._call("UpdateScheduledQuery", kwargs)
+
+    def paginate_list_scheduled_queries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListScheduledQueriesRequestTypeDef],
+    ) -> RegionResults[ListScheduledQueriesResponseTypeDef]:
+        """Every page of ListScheduledQueries in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets a list of all scheduled queries in the caller's Amazon account and
+        Region. ListScheduledQueries is eventually consistent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/ListScheduledQueries
+        """
+        return self._paginate(
+            "ListScheduledQueries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        List all tags on a Timestream query resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_query(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[QueryRequestTypeDef],
+    ) -> RegionResults[QueryResponseTypeDef]:
+        """Every page of Query in every target, merged per target (botocore's
+        build_full_result).
+
+        Query is a synchronous operation that enables you to run a query against
+        your Amazon Timestream data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/Query
+        """
+        return self._paginate(
+            "Query",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_scheduled_queries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListScheduledQueriesRequestTypeDef],
+    ) -> Items[ScheduledQueryTypeDef]:
+        """Each element of ScheduledQueries in every page of ListScheduledQueries,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/ListScheduledQueries
+        """
+        return self._items(
+            "ListScheduledQueries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_query(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[QueryRequestTypeDef],
+    ) -> Items[RowTypeDef]:
+        """Each element of Rows in every page of Query, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/Query
+        """
+        return self._items("Query", kwargs, max_items=max_items, page_size=page_size)

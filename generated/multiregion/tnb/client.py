@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -43,14 +46,19 @@ if TYPE_CHECKING:
         GetSolNetworkPackageOutputTypeDef,
         InstantiateSolNetworkInstanceInputTypeDef,
         InstantiateSolNetworkInstanceOutputTypeDef,
+        ListSolFunctionInstanceInfoTypeDef,
         ListSolFunctionInstancesInputTypeDef,
         ListSolFunctionInstancesOutputTypeDef,
+        ListSolFunctionPackageInfoTypeDef,
         ListSolFunctionPackagesInputTypeDef,
         ListSolFunctionPackagesOutputTypeDef,
+        ListSolNetworkInstanceInfoTypeDef,
         ListSolNetworkInstancesInputTypeDef,
         ListSolNetworkInstancesOutputTypeDef,
+        ListSolNetworkOperationsInfoTypeDef,
         ListSolNetworkOperationsInputTypeDef,
         ListSolNetworkOperationsOutputTypeDef,
+        ListSolNetworkPackageInfoTypeDef,
         ListSolNetworkPackagesInputTypeDef,
         ListSolNetworkPackagesOutputTypeDef,
         ListTagsForResourceInputTypeDef,
@@ -393,3 +401,201 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ValidateSolNetworkPackageContent
         """
         return self._call("ValidateSolNetworkPackageContent", kwargs)
+
+    def paginate_list_sol_function_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSolFunctionInstancesInputTypeDef],
+    ) -> RegionResults[ListSolFunctionInstancesOutputTypeDef]:
+        """Every page of ListSolFunctionInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists network function instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolFunctionInstances
+        """
+        return self._paginate(
+            "ListSolFunctionInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sol_function_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSolFunctionPackagesInputTypeDef],
+    ) -> RegionResults[ListSolFunctionPackagesOutputTypeDef]:
+        """Every page of ListSolFunctionPackages in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about function packages.
+
+        https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolFunctionPackages
+        """
+        return self._paginate(
+            "ListSolFunctionPackages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sol_network_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSolNetworkInstancesInputTypeDef],
+    ) -> RegionResults[ListSolNetworkInstancesOutputTypeDef]:
+        """Every page of ListSolNetworkInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists your network instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolNetworkInstances
+        """
+        return self._paginate(
+            "ListSolNetworkInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sol_network_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSolNetworkOperationsInputTypeDef],
+    ) -> RegionResults[ListSolNetworkOperationsOutputTypeDef]:
+        """Every page of ListSolNetworkOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists details for a network operation, including when the operation
+        started and the status of the operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolNetworkOperations
+        """
+        return self._paginate(
+            "ListSolNetworkOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sol_network_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSolNetworkPackagesInputTypeDef],
+    ) -> RegionResults[ListSolNetworkPackagesOutputTypeDef]:
+        """Every page of ListSolNetworkPackages in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists network packages.
+
+        https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolNetworkPackages
+        """
+        return self._paginate(
+            "ListSolNetworkPackages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_sol_function_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSolFunctionInstancesInputTypeDef],
+    ) -> Items[ListSolFunctionInstanceInfoTypeDef]:
+        """Each element of functionInstances in every page of
+        ListSolFunctionInstances, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolFunctionInstances
+        """
+        return self._items(
+            "ListSolFunctionInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sol_function_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSolFunctionPackagesInputTypeDef],
+    ) -> Items[ListSolFunctionPackageInfoTypeDef]:
+        """Each element of functionPackages in every page of ListSolFunctionPackages,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolFunctionPackages
+        """
+        return self._items(
+            "ListSolFunctionPackages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sol_network_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSolNetworkInstancesInputTypeDef],
+    ) -> Items[ListSolNetworkInstanceInfoTypeDef]:
+        """Each element of networkInstances in every page of ListSolNetworkInstances,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolNetworkInstances
+        """
+        return self._items(
+            "ListSolNetworkInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sol_network_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSolNetworkOperationsInputTypeDef],
+    ) -> Items[ListSolNetworkOperationsInfoTypeDef]:
+        """Each element of networkOperations in every page of
+        ListSolNetworkOperations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolNetworkOperations
+        """
+        return self._items(
+            "ListSolNetworkOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sol_network_packages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSolNetworkPackagesInputTypeDef],
+    ) -> Items[ListSolNetworkPackageInfoTypeDef]:
+        """Each element of networkPackages in every page of ListSolNetworkPackages,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolNetworkPackages
+        """
+        return self._items(
+            "ListSolNetworkPackages", kwargs, max_items=max_items, page_size=page_size
+        )

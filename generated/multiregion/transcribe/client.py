@@ -536,3 +536,139 @@ class MultiRegionTranscribeService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/UpdateVocabularyFilter
         """
         return self._call("UpdateVocabularyFilter", kwargs)
+
+    def wait_call_analytics_job_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetCallAnalyticsJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until CallAnalyticsJobCompleted.
+
+        Polls GetCallAnalyticsJob in every target at once, every 10 seconds and at
+        most 180 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetCallAnalyticsJob
+        """
+        return self._wait(
+            "CallAnalyticsJobCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_language_model_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeLanguageModelRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until LanguageModelCompleted.
+
+        Polls DescribeLanguageModel in every target at once, every 120 seconds and
+        at most 180 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/DescribeLanguageModel
+        """
+        return self._wait(
+            "LanguageModelCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_medical_scribe_job_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetMedicalScribeJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until MedicalScribeJobCompleted.
+
+        Polls GetMedicalScribeJob in every target at once, every 10 seconds and at
+        most 180 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetMedicalScribeJob
+        """
+        return self._wait(
+            "MedicalScribeJobCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_medical_transcription_job_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetMedicalTranscriptionJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until MedicalTranscriptionJobCompleted.
+
+        Polls GetMedicalTranscriptionJob in every target at once, every 10 seconds
+        and at most 180 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetMedicalTranscriptionJob
+        """
+        return self._wait(
+            "MedicalTranscriptionJobCompleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_medical_vocabulary_ready(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetMedicalVocabularyRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until MedicalVocabularyReady.
+
+        Polls GetMedicalVocabulary in every target at once, every 10 seconds and
+        at most 180 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetMedicalVocabulary
+        """
+        return self._wait(
+            "MedicalVocabularyReady", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_transcription_job_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetTranscriptionJobRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until TranscriptionJobCompleted.
+
+        Polls GetTranscriptionJob in every target at once, every 10 seconds and at
+        most 180 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetTranscriptionJob
+        """
+        return self._wait(
+            "TranscriptionJobCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_vocabulary_ready(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[GetVocabularyRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until VocabularyReady.
+
+        Polls GetVocabulary in every target at once, every 10 seconds and at most
+        180 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetVocabulary
+        """
+        return self._wait(
+            "VocabularyReady", kwargs, delay=delay, max_attempts=max_attempts
+        )

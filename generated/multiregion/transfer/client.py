@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ConnectorFileTransferResultTypeDef,
         CreateAccessRequestTypeDef,
         CreateAccessResponseTypeDef,
         CreateAgreementRequestTypeDef,
@@ -101,6 +105,16 @@ if TYPE_CHECKING:
         ListWebAppsResponseTypeDef,
         ListWorkflowsRequestTypeDef,
         ListWorkflowsResponseTypeDef,
+        ListedAccessTypeDef,
+        ListedAgreementTypeDef,
+        ListedCertificateTypeDef,
+        ListedConnectorTypeDef,
+        ListedExecutionTypeDef,
+        ListedProfileTypeDef,
+        ListedServerTypeDef,
+        ListedUserTypeDef,
+        ListedWebAppTypeDef,
+        ListedWorkflowTypeDef,
         SendWorkflowStepStateRequestTypeDef,
         SendWorkflowStepStateResponseTypeDef,
         StartDirectoryListingRequestTypeDef,
@@ -114,6 +128,7 @@ if TYPE_CHECKING:
         StartServerRequestTypeDef,
         StopServerRequestTypeDef,
         TagResourceRequestTypeDef,
+        TagTypeDef,
         TestConnectionRequestTypeDef,
         TestConnectionResponseTypeDef,
         TestIdentityProviderRequestTypeDef,
@@ -914,3 +929,574 @@ class MultiRegionTransfer(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/UpdateWebAppCustomization
         """
         return self._call("UpdateWebAppCustomization", kwargs)
+
+    def paginate_list_accesses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccessesRequestTypeDef],
+    ) -> RegionResults[ListAccessesResponseTypeDef]:
+        """Every page of ListAccesses in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the details for all the accesses you have on your server.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListAccesses
+        """
+        return self._paginate(
+            "ListAccesses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agreements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAgreementsRequestTypeDef],
+    ) -> RegionResults[ListAgreementsResponseTypeDef]:
+        """Every page of ListAgreements in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the agreements for the server that's identified by the
+        ServerId that you supply. If you want to limit the results to a certain
+        number, supply a value for the MaxResults parameter. If you ran the
+        command previously and received a value for NextToken, you can supply that
+        value to continue listing agreements from where you left off.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListAgreements
+        """
+        return self._paginate(
+            "ListAgreements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListCertificatesRequestTypeDef],
+    ) -> RegionResults[ListCertificatesResponseTypeDef]:
+        """Every page of ListCertificates in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the current certificates that have been imported into
+        Transfer Family. If you want to limit the results to a certain number,
+        supply a value for the MaxResults parameter. If you ran the command
+        previously and received a value for the NextToken parameter, you can
+        supply that value to continue listing certificates from where you left
+        off.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListCertificates
+        """
+        return self._paginate(
+            "ListCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListConnectorsRequestTypeDef],
+    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+        """Every page of ListConnectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the connectors for the specified Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListConnectors
+        """
+        return self._paginate(
+            "ListConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListExecutionsRequestTypeDef],
+    ) -> RegionResults[ListExecutionsResponseTypeDef]:
+        """Every page of ListExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all in-progress executions for the specified workflow.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListExecutions
+        """
+        return self._paginate(
+            "ListExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_file_transfer_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFileTransferResultsRequestTypeDef],
+    ) -> RegionResults[ListFileTransferResultsResponseTypeDef]:
+        """Every page of ListFileTransferResults in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns real-time updates and detailed information on the status of each
+        individual file being transferred in a specific file transfer operation.
+        You specify the file transfer by providing its ConnectorId and its
+        TransferId.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListFileTransferResults
+        """
+        return self._paginate(
+            "ListFileTransferResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListProfilesRequestTypeDef],
+    ) -> RegionResults[ListProfilesResponseTypeDef]:
+        """Every page of ListProfiles in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of the profiles for your system. If you want to limit the
+        results to a certain number, supply a value for the MaxResults parameter.
+        If you ran the command previously and received a value for NextToken, you
+        can supply that value to continue listing profiles from where you left
+        off.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListProfiles
+        """
+        return self._paginate(
+            "ListProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSecurityPoliciesRequestTypeDef],
+    ) -> RegionResults[ListSecurityPoliciesResponseTypeDef]:
+        """Every page of ListSecurityPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the security policies that are attached to your servers and SFTP
+        connectors. For more information about security policies, see Working with
+        security policies for servers or Working with security policies for SFTP
+        connectors.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListSecurityPolicies
+        """
+        return self._paginate(
+            "ListSecurityPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServersRequestTypeDef],
+    ) -> RegionResults[ListServersResponseTypeDef]:
+        """Every page of ListServers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the file transfer protocol-enabled servers that are associated with
+        your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListServers
+        """
+        return self._paginate(
+            "ListServers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all of the tags associated with the Amazon Resource Name (ARN) that
+        you specify. The resource can be a user, server, or role.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> RegionResults[ListUsersResponseTypeDef]:
+        """Every page of ListUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the users for a file transfer protocol-enabled server that you
+        specify by passing the ServerId parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListUsers
+        """
+        return self._paginate(
+            "ListUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_web_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWebAppsRequestTypeDef],
+    ) -> RegionResults[ListWebAppsResponseTypeDef]:
+        """Every page of ListWebApps in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all web apps associated with your Amazon Web Services account for
+        your current region. The response includes the endpoint type for each web
+        app, showing whether it is publicly accessible or VPC hosted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListWebApps
+        """
+        return self._paginate(
+            "ListWebApps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
+    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+        """Every page of ListWorkflows in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all workflows associated with your Amazon Web Services account for
+        your current region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListWorkflows
+        """
+        return self._paginate(
+            "ListWorkflows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_accesses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccessesRequestTypeDef],
+    ) -> Items[ListedAccessTypeDef]:
+        """Each element of Accesses in every page of ListAccesses, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListAccesses
+        """
+        return self._items(
+            "ListAccesses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agreements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAgreementsRequestTypeDef],
+    ) -> Items[ListedAgreementTypeDef]:
+        """Each element of Agreements in every page of ListAgreements, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListAgreements
+        """
+        return self._items(
+            "ListAgreements", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListCertificatesRequestTypeDef],
+    ) -> Items[ListedCertificateTypeDef]:
+        """Each element of Certificates in every page of ListCertificates, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListCertificates
+        """
+        return self._items(
+            "ListCertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListConnectorsRequestTypeDef],
+    ) -> Items[ListedConnectorTypeDef]:
+        """Each element of Connectors in every page of ListConnectors, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListConnectors
+        """
+        return self._items(
+            "ListConnectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListExecutionsRequestTypeDef],
+    ) -> Items[ListedExecutionTypeDef]:
+        """Each element of Executions in every page of ListExecutions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListExecutions
+        """
+        return self._items(
+            "ListExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_file_transfer_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFileTransferResultsRequestTypeDef],
+    ) -> Items[ConnectorFileTransferResultTypeDef]:
+        """Each element of FileTransferResults in every page of
+        ListFileTransferResults, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListFileTransferResults
+        """
+        return self._items(
+            "ListFileTransferResults", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListProfilesRequestTypeDef],
+    ) -> Items[ListedProfileTypeDef]:
+        """Each element of Profiles in every page of ListProfiles, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListProfiles
+        """
+        return self._items(
+            "ListProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_security_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSecurityPoliciesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of SecurityPolicyNames in every page of ListSecurityPolicies,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListSecurityPolicies
+        """
+        return self._items(
+            "ListSecurityPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_servers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServersRequestTypeDef],
+    ) -> Items[ListedServerTypeDef]:
+        """Each element of Servers in every page of ListServers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListServers
+        """
+        return self._items(
+            "ListServers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> Items[ListedUserTypeDef]:
+        """Each element of Users in every page of ListUsers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListUsers
+        """
+        return self._items(
+            "ListUsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_web_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWebAppsRequestTypeDef],
+    ) -> Items[ListedWebAppTypeDef]:
+        """Each element of WebApps in every page of ListWebApps, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListWebApps
+        """
+        return self._items(
+            "ListWebApps", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workflows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
+    ) -> Items[ListedWorkflowTypeDef]:
+        """Each element of Workflows in every page of ListWorkflows, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListWorkflows
+        """
+        return self._items(
+            "ListWorkflows", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_server_offline(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeServerRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ServerOffline.
+
+        Polls DescribeServer in every target at once, every 30 seconds and at most
+        120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DescribeServer
+        """
+        return self._wait(
+            "ServerOffline", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_server_online(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[DescribeServerRequestTypeDef],
+    ) -> RegionResults[None]:
+        """Waits until ServerOnline.
+
+        Polls DescribeServer in every target at once, every 30 seconds and at most
+        120 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DescribeServer
+        """
+        return self._wait(
+            "ServerOnline", kwargs, delay=delay, max_attempts=max_attempts
+        )

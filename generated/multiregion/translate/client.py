@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
         StopTextTranslationJobResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TerminologyPropertiesTypeDef,
         TranslateDocumentRequestTypeDef,
         TranslateDocumentResponseTypeDef,
         TranslateTextRequestTypeDef,
@@ -261,3 +265,43 @@ class MultiRegionTranslate(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/UpdateParallelData
         """
         return self._call("UpdateParallelData", kwargs)
+
+    def paginate_list_terminologies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTerminologiesRequestTypeDef],
+    ) -> RegionResults[ListTerminologiesResponseTypeDef]:
+        """Every page of ListTerminologies in every target, merged per target
+        (botocore's build_full_result).
+
+        Provides a list of custom terminologies associated with your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/ListTerminologies
+        """
+        return self._paginate(
+            "ListTerminologies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_terminologies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTerminologiesRequestTypeDef],
+    ) -> Items[TerminologyPropertiesTypeDef]:
+        """Each element of TerminologyPropertiesList in every page of
+        ListTerminologies, from every target, as its page arrives (tagged with its
+        target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/ListTerminologies
+        """
+        return self._items(
+            "ListTerminologies", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccountRecommendationLifecycleSummaryTypeDef,
         BatchUpdateRecommendationResourceExclusionRequestTypeDef,
         BatchUpdateRecommendationResourceExclusionResponseTypeDef,
+        CheckSummaryTypeDef,
         EmptyResponseMetadataTypeDef,
         GetOrganizationRecommendationRequestTypeDef,
         GetOrganizationRecommendationResponseTypeDef,
@@ -31,6 +36,10 @@ if TYPE_CHECKING:
         ListRecommendationResourcesResponseTypeDef,
         ListRecommendationsRequestTypeDef,
         ListRecommendationsResponseTypeDef,
+        OrganizationRecommendationResourceSummaryTypeDef,
+        OrganizationRecommendationSummaryTypeDef,
+        RecommendationResourceSummaryTypeDef,
+        RecommendationSummaryTypeDef,
         UpdateOrganizationRecommendationLifecycleRequestTypeDef,
         UpdateRecommendationLifecycleRequestTypeDef,
     )
@@ -166,3 +175,264 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/UpdateRecommendationLifecycle
         """
         return self._call("UpdateRecommendationLifecycle", kwargs)
+
+    def paginate_list_checks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListChecksRequestTypeDef],
+    ) -> RegionResults[ListChecksResponseTypeDef]:
+        """Every page of ListChecks in every target, merged per target (botocore's
+        build_full_result).
+
+        List a filterable set of Checks. This API provides global recommendations,
+        eliminating the need to call the API in each AWS Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListChecks
+        """
+        return self._paginate(
+            "ListChecks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_organization_recommendation_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOrganizationRecommendationAccountsRequestTypeDef],
+    ) -> RegionResults[ListOrganizationRecommendationAccountsResponseTypeDef]:
+        """Every page of ListOrganizationRecommendationAccounts in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the accounts that own the resources for an organization aggregate
+        recommendation. This API only supports prioritized recommendations and
+        provides global priority recommendations, eliminating the need to call the
+        API in each AWS Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListOrganizationRecommendationAccounts
+        """
+        return self._paginate(
+            "ListOrganizationRecommendationAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_organization_recommendation_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOrganizationRecommendationResourcesRequestTypeDef],
+    ) -> RegionResults[ListOrganizationRecommendationResourcesResponseTypeDef]:
+        """Every page of ListOrganizationRecommendationResources in every target,
+        merged per target (botocore's build_full_result).
+
+        List Resources of a Recommendation within an Organization. This API only
+        supports prioritized recommendations and provides global priority
+        recommendations, eliminating the need to call the API in each AWS Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListOrganizationRecommendationResources
+        """
+        return self._paginate(
+            "ListOrganizationRecommendationResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_organization_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOrganizationRecommendationsRequestTypeDef],
+    ) -> RegionResults[ListOrganizationRecommendationsResponseTypeDef]:
+        """Every page of ListOrganizationRecommendations in every target, merged per
+        target (botocore's build_full_result).
+
+        List a filterable set of Recommendations within an Organization. This API
+        only supports prioritized recommendations and provides global priority
+        recommendations, eliminating the need to call the API in each AWS Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListOrganizationRecommendations
+        """
+        return self._paginate(
+            "ListOrganizationRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recommendation_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommendationResourcesRequestTypeDef],
+    ) -> RegionResults[ListRecommendationResourcesResponseTypeDef]:
+        """Every page of ListRecommendationResources in every target, merged per
+        target (botocore's build_full_result).
+
+        List Resources of a Recommendation. This API provides global
+        recommendations, eliminating the need to call the API in each AWS Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListRecommendationResources
+        """
+        return self._paginate(
+            "ListRecommendationResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
+    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+        """Every page of ListRecommendations in every target, merged per target
+        (botocore's build_full_result).
+
+        List a filterable set of Recommendations. This API provides global
+        recommendations, eliminating the need to call the API in each AWS Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListRecommendations
+        """
+        return self._paginate(
+            "ListRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_checks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListChecksRequestTypeDef],
+    ) -> Items[CheckSummaryTypeDef]:
+        """Each element of checkSummaries in every page of ListChecks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListChecks
+        """
+        return self._items(
+            "ListChecks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_organization_recommendation_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOrganizationRecommendationAccountsRequestTypeDef],
+    ) -> Items[AccountRecommendationLifecycleSummaryTypeDef]:
+        """Each element of accountRecommendationLifecycleSummaries in every page of
+        ListOrganizationRecommendationAccounts, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListOrganizationRecommendationAccounts
+        """
+        return self._items(
+            "ListOrganizationRecommendationAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_organization_recommendation_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOrganizationRecommendationResourcesRequestTypeDef],
+    ) -> Items[OrganizationRecommendationResourceSummaryTypeDef]:
+        """Each element of organizationRecommendationResourceSummaries in every page
+        of ListOrganizationRecommendationResources, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListOrganizationRecommendationResources
+        """
+        return self._items(
+            "ListOrganizationRecommendationResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_organization_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOrganizationRecommendationsRequestTypeDef],
+    ) -> Items[OrganizationRecommendationSummaryTypeDef]:
+        """Each element of organizationRecommendationSummaries in every page of
+        ListOrganizationRecommendations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListOrganizationRecommendations
+        """
+        return self._items(
+            "ListOrganizationRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_recommendation_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommendationResourcesRequestTypeDef],
+    ) -> Items[RecommendationResourceSummaryTypeDef]:
+        """Each element of recommendationResourceSummaries in every page of
+        ListRecommendationResources, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListRecommendationResources
+        """
+        return self._items(
+            "ListRecommendationResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
+    ) -> Items[RecommendationSummaryTypeDef]:
+        """Each element of recommendationSummaries in every page of
+        ListRecommendations, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListRecommendations
+        """
+        return self._items(
+            "ListRecommendations", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -70,3 +73,45 @@ class MultiRegionUserExperienceCustomization(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/uxc-2024-07-01/UpdateAccountCustomizations
         """
         return self._call("UpdateAccountCustomizations", kwargs)
+
+    def paginate_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServicesInputTypeDef],
+    ) -> RegionResults[ListServicesOutputTypeDef]:
+        """Every page of ListServices in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a paginated list of Amazon Web Services service identifiers that
+        you can use as values for the visibleServices setting in
+        UpdateAccountCustomizations. The available services vary by Amazon Web
+        Services partition. Use pagination to retrieve all results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/uxc-2024-07-01/ListServices
+        """
+        return self._paginate(
+            "ListServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServicesInputTypeDef],
+    ) -> Items[str]:
+        """Each element of services in every page of ListServices, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/uxc-2024-07-01/ListServices
+        """
+        return self._items(
+            "ListServices", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
         GetPolicyTemplateOutputTypeDef,
         GetSchemaInputTypeDef,
         GetSchemaOutputTypeDef,
+        IdentitySourceItemTypeDef,
         IsAuthorizedInputTypeDef,
         IsAuthorizedOutputTypeDef,
         IsAuthorizedWithTokenInputTypeDef,
@@ -66,6 +70,10 @@ if TYPE_CHECKING:
         ListPolicyTemplatesOutputTypeDef,
         ListTagsForResourceInputTypeDef,
         ListTagsForResourceOutputTypeDef,
+        PolicyItemTypeDef,
+        PolicyStoreAliasItemTypeDef,
+        PolicyStoreItemTypeDef,
+        PolicyTemplateItemTypeDef,
         PutSchemaInputTypeDef,
         PutSchemaOutputTypeDef,
         TagResourceInputTypeDef,
@@ -469,3 +477,204 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/UpdatePolicyTemplate
         """
         return self._call("UpdatePolicyTemplate", kwargs)
+
+    def paginate_list_identity_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIdentitySourcesInputTypeDef],
+    ) -> RegionResults[ListIdentitySourcesOutputTypeDef]:
+        """Every page of ListIdentitySources in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of all of the identity sources defined in the
+        specified policy store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/ListIdentitySources
+        """
+        return self._paginate(
+            "ListIdentitySources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPoliciesInputTypeDef],
+    ) -> RegionResults[ListPoliciesOutputTypeDef]:
+        """Every page of ListPolicies in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a paginated list of all policies stored in the specified policy
+        store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/ListPolicies
+        """
+        return self._paginate(
+            "ListPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policy_store_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicyStoreAliasesInputTypeDef],
+    ) -> RegionResults[ListPolicyStoreAliasesOutputTypeDef]:
+        """Every page of ListPolicyStoreAliases in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of all policy store aliases in the calling Amazon
+        Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/ListPolicyStoreAliases
+        """
+        return self._paginate(
+            "ListPolicyStoreAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policy_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicyStoresInputTypeDef],
+    ) -> RegionResults[ListPolicyStoresOutputTypeDef]:
+        """Every page of ListPolicyStores in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of all policy stores in the calling Amazon Web
+        Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/ListPolicyStores
+        """
+        return self._paginate(
+            "ListPolicyStores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_policy_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPolicyTemplatesInputTypeDef],
+    ) -> RegionResults[ListPolicyTemplatesOutputTypeDef]:
+        """Every page of ListPolicyTemplates in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of all policy templates in the specified policy
+        store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/ListPolicyTemplates
+        """
+        return self._paginate(
+            "ListPolicyTemplates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_identity_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIdentitySourcesInputTypeDef],
+    ) -> Items[IdentitySourceItemTypeDef]:
+        """Each element of identitySources in every page of ListIdentitySources, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/ListIdentitySources
+        """
+        return self._items(
+            "ListIdentitySources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPoliciesInputTypeDef],
+    ) -> Items[PolicyItemTypeDef]:
+        """Each element of policies in every page of ListPolicies, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/ListPolicies
+        """
+        return self._items(
+            "ListPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policy_store_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicyStoreAliasesInputTypeDef],
+    ) -> Items[PolicyStoreAliasItemTypeDef]:
+        """Each element of policyStoreAliases in every page of
+        ListPolicyStoreAliases, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/ListPolicyStoreAliases
+        """
+        return self._items(
+            "ListPolicyStoreAliases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policy_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicyStoresInputTypeDef],
+    ) -> Items[PolicyStoreItemTypeDef]:
+        """Each element of policyStores in every page of ListPolicyStores, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/ListPolicyStores
+        """
+        return self._items(
+            "ListPolicyStores", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_policy_templates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPolicyTemplatesInputTypeDef],
+    ) -> Items[PolicyTemplateItemTypeDef]:
+        """Each element of policyTemplates in every page of ListPolicyTemplates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/ListPolicyTemplates
+        """
+        return self._items(
+            "ListPolicyTemplates", kwargs, max_items=max_items, page_size=page_size
+        )

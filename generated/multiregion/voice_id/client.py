@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -36,9 +39,12 @@ if TYPE_CHECKING:
         DescribeWatchlistResponseTypeDef,
         DisassociateFraudsterRequestTypeDef,
         DisassociateFraudsterResponseTypeDef,
+        DomainSummaryTypeDef,
         EmptyResponseMetadataTypeDef,
         EvaluateSessionRequestTypeDef,
         EvaluateSessionResponseTypeDef,
+        FraudsterRegistrationJobSummaryTypeDef,
+        FraudsterSummaryTypeDef,
         ListDomainsRequestTypeDef,
         ListDomainsResponseTypeDef,
         ListFraudsterRegistrationJobsRequestTypeDef,
@@ -55,6 +61,8 @@ if TYPE_CHECKING:
         ListWatchlistsResponseTypeDef,
         OptOutSpeakerRequestTypeDef,
         OptOutSpeakerResponseTypeDef,
+        SpeakerEnrollmentJobSummaryTypeDef,
+        SpeakerSummaryTypeDef,
         StartFraudsterRegistrationJobRequestTypeDef,
         StartFraudsterRegistrationJobResponseTypeDef,
         StartSpeakerEnrollmentJobRequestTypeDef,
@@ -67,6 +75,7 @@ if TYPE_CHECKING:
         UpdateDomainResponseTypeDef,
         UpdateWatchlistRequestTypeDef,
         UpdateWatchlistResponseTypeDef,
+        WatchlistSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionVoiceID"]
@@ -363,3 +372,248 @@ class MultiRegionVoiceID(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/UpdateWatchlist
         """
         return self._call("UpdateWatchlist", kwargs)
+
+    def paginate_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainsRequestTypeDef],
+    ) -> RegionResults[ListDomainsResponseTypeDef]:
+        """Every page of ListDomains in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all the domains in the Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListDomains
+        """
+        return self._paginate(
+            "ListDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_fraudster_registration_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFraudsterRegistrationJobsRequestTypeDef],
+    ) -> RegionResults[ListFraudsterRegistrationJobsResponseTypeDef]:
+        """Every page of ListFraudsterRegistrationJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all the fraudster registration jobs in the domain with the given
+        JobStatus. If JobStatus is not provided, this lists all fraudster
+        registration jobs in the given domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListFraudsterRegistrationJobs
+        """
+        return self._paginate(
+            "ListFraudsterRegistrationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_fraudsters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListFraudstersRequestTypeDef],
+    ) -> RegionResults[ListFraudstersResponseTypeDef]:
+        """Every page of ListFraudsters in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all fraudsters in a specified watchlist or domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListFraudsters
+        """
+        return self._paginate(
+            "ListFraudsters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_speaker_enrollment_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSpeakerEnrollmentJobsRequestTypeDef],
+    ) -> RegionResults[ListSpeakerEnrollmentJobsResponseTypeDef]:
+        """Every page of ListSpeakerEnrollmentJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all the speaker enrollment jobs in the domain with the specified
+        JobStatus. If JobStatus is not provided, this lists all jobs with all
+        possible speaker enrollment job statuses.
+
+        https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListSpeakerEnrollmentJobs
+        """
+        return self._paginate(
+            "ListSpeakerEnrollmentJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_speakers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSpeakersRequestTypeDef],
+    ) -> RegionResults[ListSpeakersResponseTypeDef]:
+        """Every page of ListSpeakers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all speakers in a specified domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListSpeakers
+        """
+        return self._paginate(
+            "ListSpeakers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_watchlists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWatchlistsRequestTypeDef],
+    ) -> RegionResults[ListWatchlistsResponseTypeDef]:
+        """Every page of ListWatchlists in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all watchlists in a specified domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListWatchlists
+        """
+        return self._paginate(
+            "ListWatchlists",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainsRequestTypeDef],
+    ) -> Items[DomainSummaryTypeDef]:
+        """Each element of DomainSummaries in every page of ListDomains, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListDomains
+        """
+        return self._items(
+            "ListDomains", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_fraudster_registration_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFraudsterRegistrationJobsRequestTypeDef],
+    ) -> Items[FraudsterRegistrationJobSummaryTypeDef]:
+        """Each element of JobSummaries in every page of
+        ListFraudsterRegistrationJobs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListFraudsterRegistrationJobs
+        """
+        return self._items(
+            "ListFraudsterRegistrationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_fraudsters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListFraudstersRequestTypeDef],
+    ) -> Items[FraudsterSummaryTypeDef]:
+        """Each element of FraudsterSummaries in every page of ListFraudsters, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListFraudsters
+        """
+        return self._items(
+            "ListFraudsters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_speaker_enrollment_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSpeakerEnrollmentJobsRequestTypeDef],
+    ) -> Items[SpeakerEnrollmentJobSummaryTypeDef]:
+        """Each element of JobSummaries in every page of ListSpeakerEnrollmentJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListSpeakerEnrollmentJobs
+        """
+        return self._items(
+            "ListSpeakerEnrollmentJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_speakers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSpeakersRequestTypeDef],
+    ) -> Items[SpeakerSummaryTypeDef]:
+        """Each element of SpeakerSummaries in every page of ListSpeakers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListSpeakers
+        """
+        return self._items(
+            "ListSpeakers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_watchlists(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWatchlistsRequestTypeDef],
+    ) -> Items[WatchlistSummaryTypeDef]:
+        """Each element of WatchlistSummaries in every page of ListWatchlists, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListWatchlists
+        """
+        return self._items(
+            "ListWatchlists", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AccessLogSubscriptionSummaryTypeDef,
         BatchUpdateRuleRequestTypeDef,
         BatchUpdateRuleResponseTypeDef,
         CreateAccessLogSubscriptionRequestTypeDef,
@@ -68,6 +72,7 @@ if TYPE_CHECKING:
         DeleteTargetGroupResponseTypeDef,
         DeregisterTargetsRequestTypeDef,
         DeregisterTargetsResponseTypeDef,
+        DomainVerificationSummaryTypeDef,
         GetAccessLogSubscriptionRequestTypeDef,
         GetAccessLogSubscriptionResponseTypeDef,
         GetAuthPolicyRequestTypeDef,
@@ -128,16 +133,29 @@ if TYPE_CHECKING:
         ListTargetGroupsResponseTypeDef,
         ListTargetsRequestTypeDef,
         ListTargetsResponseTypeDef,
+        ListenerSummaryTypeDef,
         PutAuthPolicyRequestTypeDef,
         PutAuthPolicyResponseTypeDef,
         PutResourcePolicyRequestTypeDef,
         PutResourcePolicyResponseTypeDef,
         RegisterTargetsRequestTypeDef,
         RegisterTargetsResponseTypeDef,
+        ResourceConfigurationSummaryTypeDef,
+        ResourceEndpointAssociationSummaryTypeDef,
+        ResourceGatewaySummaryTypeDef,
+        RuleSummaryTypeDef,
+        ServiceNetworkEndpointAssociationTypeDef,
+        ServiceNetworkResourceAssociationSummaryTypeDef,
+        ServiceNetworkServiceAssociationSummaryTypeDef,
+        ServiceNetworkSummaryTypeDef,
+        ServiceNetworkVpcAssociationSummaryTypeDef,
+        ServiceSummaryTypeDef,
         StartDomainVerificationRequestTypeDef,
         StartDomainVerificationResponseTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TargetGroupSummaryTypeDef,
+        TargetSummaryTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateAccessLogSubscriptionRequestTypeDef,
@@ -918,3 +936,623 @@ class MultiRegionVPCLattice(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateTargetGroup
         """
         return self._call("UpdateTargetGroup", kwargs)
+
+    def paginate_list_access_log_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccessLogSubscriptionsRequestTypeDef],
+    ) -> RegionResults[ListAccessLogSubscriptionsResponseTypeDef]:
+        """Every page of ListAccessLogSubscriptions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the access log subscriptions for the specified service network or
+        service.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListAccessLogSubscriptions
+        """
+        return self._paginate(
+            "ListAccessLogSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_domain_verifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDomainVerificationsRequestTypeDef],
+    ) -> RegionResults[ListDomainVerificationsResponseTypeDef]:
+        """Every page of ListDomainVerifications in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the domain verifications.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListDomainVerifications
+        """
+        return self._paginate(
+            "ListDomainVerifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_listeners(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListListenersRequestTypeDef],
+    ) -> RegionResults[ListListenersResponseTypeDef]:
+        """Every page of ListListeners in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the listeners for the specified service.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListListeners
+        """
+        return self._paginate(
+            "ListListeners",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListResourceConfigurationsResponseTypeDef]:
+        """Every page of ListResourceConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the resource configurations owned by or shared with this account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListResourceConfigurations
+        """
+        return self._paginate(
+            "ListResourceConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_endpoint_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceEndpointAssociationsRequestTypeDef],
+    ) -> RegionResults[ListResourceEndpointAssociationsResponseTypeDef]:
+        """Every page of ListResourceEndpointAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the associations for the specified VPC endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListResourceEndpointAssociations
+        """
+        return self._paginate(
+            "ListResourceEndpointAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceGatewaysRequestTypeDef],
+    ) -> RegionResults[ListResourceGatewaysResponseTypeDef]:
+        """Every page of ListResourceGateways in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the resource gateways that you own or that were shared with you.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListResourceGateways
+        """
+        return self._paginate(
+            "ListResourceGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRulesRequestTypeDef],
+    ) -> RegionResults[ListRulesResponseTypeDef]:
+        """Every page of ListRules in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the rules for the specified listener.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListRules
+        """
+        return self._paginate(
+            "ListRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_network_resource_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceNetworkResourceAssociationsRequestTypeDef],
+    ) -> RegionResults[ListServiceNetworkResourceAssociationsResponseTypeDef]:
+        """Every page of ListServiceNetworkResourceAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the associations between a service network and a resource
+        configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListServiceNetworkResourceAssociations
+        """
+        return self._paginate(
+            "ListServiceNetworkResourceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_network_service_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceNetworkServiceAssociationsRequestTypeDef],
+    ) -> RegionResults[ListServiceNetworkServiceAssociationsResponseTypeDef]:
+        """Every page of ListServiceNetworkServiceAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the associations between a service network and a service. You can
+        filter the list either by service or service network. You must provide
+        either the service network identifier or the service identifier.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListServiceNetworkServiceAssociations
+        """
+        return self._paginate(
+            "ListServiceNetworkServiceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_network_vpc_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceNetworkVpcAssociationsRequestTypeDef],
+    ) -> RegionResults[ListServiceNetworkVpcAssociationsResponseTypeDef]:
+        """Every page of ListServiceNetworkVpcAssociations in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the associations between a service network and a VPC. You can filter
+        the list either by VPC or service network. You must provide either the ID
+        of the service network identifier or the ID of the VPC.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListServiceNetworkVpcAssociations
+        """
+        return self._paginate(
+            "ListServiceNetworkVpcAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_network_vpc_endpoint_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceNetworkVpcEndpointAssociationsRequestTypeDef],
+    ) -> RegionResults[ListServiceNetworkVpcEndpointAssociationsResponseTypeDef]:
+        """Every page of ListServiceNetworkVpcEndpointAssociations in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the associations between a service network and a VPC endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListServiceNetworkVpcEndpointAssociations
+        """
+        return self._paginate(
+            "ListServiceNetworkVpcEndpointAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_service_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServiceNetworksRequestTypeDef],
+    ) -> RegionResults[ListServiceNetworksResponseTypeDef]:
+        """Every page of ListServiceNetworks in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the service networks owned by or shared with this account. The
+        account ID in the ARN shows which account owns the service network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListServiceNetworks
+        """
+        return self._paginate(
+            "ListServiceNetworks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListServicesRequestTypeDef],
+    ) -> RegionResults[ListServicesResponseTypeDef]:
+        """Every page of ListServices in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the services owned by the caller account or shared with the caller
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListServices
+        """
+        return self._paginate(
+            "ListServices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_target_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTargetGroupsRequestTypeDef],
+    ) -> RegionResults[ListTargetGroupsResponseTypeDef]:
+        """Every page of ListTargetGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists your target groups. You can narrow your search by using the filters
+        below in your request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListTargetGroups
+        """
+        return self._paginate(
+            "ListTargetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTargetsRequestTypeDef],
+    ) -> RegionResults[ListTargetsResponseTypeDef]:
+        """Every page of ListTargets in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the targets for the target group. By default, all targets are
+        included. You can use this API to check the health status of targets. You
+        can also ﬁlter the results by target.
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListTargets
+        """
+        return self._paginate(
+            "ListTargets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_access_log_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccessLogSubscriptionsRequestTypeDef],
+    ) -> Items[AccessLogSubscriptionSummaryTypeDef]:
+        """Each element of items in every page of ListAccessLogSubscriptions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListAccessLogSubscriptions
+        """
+        return self._items(
+            "ListAccessLogSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_domain_verifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDomainVerificationsRequestTypeDef],
+    ) -> Items[DomainVerificationSummaryTypeDef]:
+        """Each element of items in every page of ListDomainVerifications, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListDomainVerifications
+        """
+        return self._items(
+            "ListDomainVerifications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_listeners(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListListenersRequestTypeDef],
+    ) -> Items[ListenerSummaryTypeDef]:
+        """Each element of items in every page of ListListeners, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListListeners
+        """
+        return self._items(
+            "ListListeners", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceConfigurationsRequestTypeDef],
+    ) -> Items[ResourceConfigurationSummaryTypeDef]:
+        """Each element of items in every page of ListResourceConfigurations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListResourceConfigurations
+        """
+        return self._items(
+            "ListResourceConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resource_endpoint_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceEndpointAssociationsRequestTypeDef],
+    ) -> Items[ResourceEndpointAssociationSummaryTypeDef]:
+        """Each element of items in every page of ListResourceEndpointAssociations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListResourceEndpointAssociations
+        """
+        return self._items(
+            "ListResourceEndpointAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resource_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceGatewaysRequestTypeDef],
+    ) -> Items[ResourceGatewaySummaryTypeDef]:
+        """Each element of items in every page of ListResourceGateways, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListResourceGateways
+        """
+        return self._items(
+            "ListResourceGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRulesRequestTypeDef],
+    ) -> Items[RuleSummaryTypeDef]:
+        """Each element of items in every page of ListRules, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListRules
+        """
+        return self._items(
+            "ListRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_service_network_resource_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceNetworkResourceAssociationsRequestTypeDef],
+    ) -> Items[ServiceNetworkResourceAssociationSummaryTypeDef]:
+        """Each element of items in every page of
+        ListServiceNetworkResourceAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListServiceNetworkResourceAssociations
+        """
+        return self._items(
+            "ListServiceNetworkResourceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_service_network_service_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceNetworkServiceAssociationsRequestTypeDef],
+    ) -> Items[ServiceNetworkServiceAssociationSummaryTypeDef]:
+        """Each element of items in every page of
+        ListServiceNetworkServiceAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListServiceNetworkServiceAssociations
+        """
+        return self._items(
+            "ListServiceNetworkServiceAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_service_network_vpc_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceNetworkVpcAssociationsRequestTypeDef],
+    ) -> Items[ServiceNetworkVpcAssociationSummaryTypeDef]:
+        """Each element of items in every page of ListServiceNetworkVpcAssociations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListServiceNetworkVpcAssociations
+        """
+        return self._items(
+            "ListServiceNetworkVpcAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_service_network_vpc_endpoint_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceNetworkVpcEndpointAssociationsRequestTypeDef],
+    ) -> Items[ServiceNetworkEndpointAssociationTypeDef]:
+        """Each element of items in every page of
+        ListServiceNetworkVpcEndpointAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListServiceNetworkVpcEndpointAssociations
+        """
+        return self._items(
+            "ListServiceNetworkVpcEndpointAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_service_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServiceNetworksRequestTypeDef],
+    ) -> Items[ServiceNetworkSummaryTypeDef]:
+        """Each element of items in every page of ListServiceNetworks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListServiceNetworks
+        """
+        return self._items(
+            "ListServiceNetworks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_services(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListServicesRequestTypeDef],
+    ) -> Items[ServiceSummaryTypeDef]:
+        """Each element of items in every page of ListServices, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListServices
+        """
+        return self._items(
+            "ListServices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_target_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTargetGroupsRequestTypeDef],
+    ) -> Items[TargetGroupSummaryTypeDef]:
+        """Each element of items in every page of ListTargetGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListTargetGroups
+        """
+        return self._items(
+            "ListTargetGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_targets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTargetsRequestTypeDef],
+    ) -> Items[TargetSummaryTypeDef]:
+        """Each element of items in every page of ListTargets, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListTargets
+        """
+        return self._items(
+            "ListTargets", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        ActivatedRuleOutputTypeDef,
+        ByteMatchSetSummaryTypeDef,
         CreateByteMatchSetRequestTypeDef,
         CreateByteMatchSetResponseTypeDef,
         CreateGeoMatchSetRequestTypeDef,
@@ -66,6 +71,7 @@ if TYPE_CHECKING:
         DeleteWebACLResponseTypeDef,
         DeleteXssMatchSetRequestTypeDef,
         DeleteXssMatchSetResponseTypeDef,
+        GeoMatchSetSummaryTypeDef,
         GetByteMatchSetRequestTypeDef,
         GetByteMatchSetResponseTypeDef,
         GetChangeTokenResponseTypeDef,
@@ -101,6 +107,7 @@ if TYPE_CHECKING:
         GetWebACLResponseTypeDef,
         GetXssMatchSetRequestTypeDef,
         GetXssMatchSetResponseTypeDef,
+        IPSetSummaryTypeDef,
         ListActivatedRulesInRuleGroupRequestTypeDef,
         ListActivatedRulesInRuleGroupResponseTypeDef,
         ListByteMatchSetsRequestTypeDef,
@@ -133,10 +140,18 @@ if TYPE_CHECKING:
         ListWebACLsResponseTypeDef,
         ListXssMatchSetsRequestTypeDef,
         ListXssMatchSetsResponseTypeDef,
+        LoggingConfigurationOutputTypeDef,
         PutLoggingConfigurationRequestTypeDef,
         PutLoggingConfigurationResponseTypeDef,
         PutPermissionPolicyRequestTypeDef,
         PutPermissionPolicyResponseTypeDef,
+        RegexMatchSetSummaryTypeDef,
+        RegexPatternSetSummaryTypeDef,
+        RuleGroupSummaryTypeDef,
+        RuleSummaryTypeDef,
+        SizeConstraintSetSummaryTypeDef,
+        SqlInjectionMatchSetSummaryTypeDef,
+        SubscribedRuleGroupSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -165,6 +180,8 @@ if TYPE_CHECKING:
         UpdateWebACLResponseTypeDef,
         UpdateXssMatchSetRequestTypeDef,
         UpdateXssMatchSetResponseTypeDef,
+        WebACLSummaryTypeDef,
+        XssMatchSetSummaryTypeDef,
     )
 
 __all__ = ["MultiRegionWAF"]
@@ -948,3 +965,659 @@ class MultiRegionWAF(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/UpdateXssMatchSet
         """
         return self._call("UpdateXssMatchSet", kwargs)
+
+    def paginate_get_rate_based_rule_managed_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetRateBasedRuleManagedKeysRequestTypeDef],
+    ) -> RegionResults[GetRateBasedRuleManagedKeysResponseTypeDef]:
+        """Every page of GetRateBasedRuleManagedKeys in every target, merged per
+        target (botocore's build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/GetRateBasedRuleManagedKeys
+        """
+        return self._paginate(
+            "GetRateBasedRuleManagedKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_activated_rules_in_rule_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListActivatedRulesInRuleGroupRequestTypeDef],
+    ) -> RegionResults[ListActivatedRulesInRuleGroupResponseTypeDef]:
+        """Every page of ListActivatedRulesInRuleGroup in every target, merged per
+        target (botocore's build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListActivatedRulesInRuleGroup
+        """
+        return self._paginate(
+            "ListActivatedRulesInRuleGroup",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_byte_match_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListByteMatchSetsRequestTypeDef],
+    ) -> RegionResults[ListByteMatchSetsResponseTypeDef]:
+        """Every page of ListByteMatchSets in every target, merged per target
+        (botocore's build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListByteMatchSets
+        """
+        return self._paginate(
+            "ListByteMatchSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_geo_match_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGeoMatchSetsRequestTypeDef],
+    ) -> RegionResults[ListGeoMatchSetsResponseTypeDef]:
+        """Every page of ListGeoMatchSets in every target, merged per target
+        (botocore's build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListGeoMatchSets
+        """
+        return self._paginate(
+            "ListGeoMatchSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ip_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListIPSetsRequestTypeDef],
+    ) -> RegionResults[ListIPSetsResponseTypeDef]:
+        """Every page of ListIPSets in every target, merged per target (botocore's
+        build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListIPSets
+        """
+        return self._paginate(
+            "ListIPSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_logging_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListLoggingConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListLoggingConfigurationsResponseTypeDef]:
+        """Every page of ListLoggingConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListLoggingConfigurations
+        """
+        return self._paginate(
+            "ListLoggingConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rate_based_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRateBasedRulesRequestTypeDef],
+    ) -> RegionResults[ListRateBasedRulesResponseTypeDef]:
+        """Every page of ListRateBasedRules in every target, merged per target
+        (botocore's build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListRateBasedRules
+        """
+        return self._paginate(
+            "ListRateBasedRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_regex_match_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRegexMatchSetsRequestTypeDef],
+    ) -> RegionResults[ListRegexMatchSetsResponseTypeDef]:
+        """Every page of ListRegexMatchSets in every target, merged per target
+        (botocore's build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListRegexMatchSets
+        """
+        return self._paginate(
+            "ListRegexMatchSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_regex_pattern_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRegexPatternSetsRequestTypeDef],
+    ) -> RegionResults[ListRegexPatternSetsResponseTypeDef]:
+        """Every page of ListRegexPatternSets in every target, merged per target
+        (botocore's build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListRegexPatternSets
+        """
+        return self._paginate(
+            "ListRegexPatternSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rule_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRuleGroupsRequestTypeDef],
+    ) -> RegionResults[ListRuleGroupsResponseTypeDef]:
+        """Every page of ListRuleGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListRuleGroups
+        """
+        return self._paginate(
+            "ListRuleGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRulesRequestTypeDef],
+    ) -> RegionResults[ListRulesResponseTypeDef]:
+        """Every page of ListRules in every target, merged per target (botocore's
+        build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListRules
+        """
+        return self._paginate(
+            "ListRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_size_constraint_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSizeConstraintSetsRequestTypeDef],
+    ) -> RegionResults[ListSizeConstraintSetsResponseTypeDef]:
+        """Every page of ListSizeConstraintSets in every target, merged per target
+        (botocore's build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListSizeConstraintSets
+        """
+        return self._paginate(
+            "ListSizeConstraintSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sql_injection_match_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSqlInjectionMatchSetsRequestTypeDef],
+    ) -> RegionResults[ListSqlInjectionMatchSetsResponseTypeDef]:
+        """Every page of ListSqlInjectionMatchSets in every target, merged per target
+        (botocore's build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListSqlInjectionMatchSets
+        """
+        return self._paginate(
+            "ListSqlInjectionMatchSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_subscribed_rule_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSubscribedRuleGroupsRequestTypeDef],
+    ) -> RegionResults[ListSubscribedRuleGroupsResponseTypeDef]:
+        """Every page of ListSubscribedRuleGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListSubscribedRuleGroups
+        """
+        return self._paginate(
+            "ListSubscribedRuleGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_web_acls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWebACLsRequestTypeDef],
+    ) -> RegionResults[ListWebACLsResponseTypeDef]:
+        """Every page of ListWebACLs in every target, merged per target (botocore's
+        build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListWebACLs
+        """
+        return self._paginate(
+            "ListWebACLs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_xss_match_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListXssMatchSetsRequestTypeDef],
+    ) -> RegionResults[ListXssMatchSetsResponseTypeDef]:
+        """Every page of ListXssMatchSets in every target, merged per target
+        (botocore's build_full_result).
+
+        This is AWS WAF Classic documentation. For more information, see AWS WAF
+        Classic in the developer guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListXssMatchSets
+        """
+        return self._paginate(
+            "ListXssMatchSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_get_rate_based_rule_managed_keys(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetRateBasedRuleManagedKeysRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of ManagedKeys in every page of GetRateBasedRuleManagedKeys,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/GetRateBasedRuleManagedKeys
+        """
+        return self._items(
+            "GetRateBasedRuleManagedKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_activated_rules_in_rule_group(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListActivatedRulesInRuleGroupRequestTypeDef],
+    ) -> Items[ActivatedRuleOutputTypeDef]:
+        """Each element of ActivatedRules in every page of
+        ListActivatedRulesInRuleGroup, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListActivatedRulesInRuleGroup
+        """
+        return self._items(
+            "ListActivatedRulesInRuleGroup",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_byte_match_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListByteMatchSetsRequestTypeDef],
+    ) -> Items[ByteMatchSetSummaryTypeDef]:
+        """Each element of ByteMatchSets in every page of ListByteMatchSets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListByteMatchSets
+        """
+        return self._items(
+            "ListByteMatchSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_geo_match_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGeoMatchSetsRequestTypeDef],
+    ) -> Items[GeoMatchSetSummaryTypeDef]:
+        """Each element of GeoMatchSets in every page of ListGeoMatchSets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListGeoMatchSets
+        """
+        return self._items(
+            "ListGeoMatchSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ip_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListIPSetsRequestTypeDef],
+    ) -> Items[IPSetSummaryTypeDef]:
+        """Each element of IPSets in every page of ListIPSets, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListIPSets
+        """
+        return self._items(
+            "ListIPSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_logging_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListLoggingConfigurationsRequestTypeDef],
+    ) -> Items[LoggingConfigurationOutputTypeDef]:
+        """Each element of LoggingConfigurations in every page of
+        ListLoggingConfigurations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListLoggingConfigurations
+        """
+        return self._items(
+            "ListLoggingConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_rate_based_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRateBasedRulesRequestTypeDef],
+    ) -> Items[RuleSummaryTypeDef]:
+        """Each element of Rules in every page of ListRateBasedRules, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListRateBasedRules
+        """
+        return self._items(
+            "ListRateBasedRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_regex_match_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRegexMatchSetsRequestTypeDef],
+    ) -> Items[RegexMatchSetSummaryTypeDef]:
+        """Each element of RegexMatchSets in every page of ListRegexMatchSets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListRegexMatchSets
+        """
+        return self._items(
+            "ListRegexMatchSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_regex_pattern_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRegexPatternSetsRequestTypeDef],
+    ) -> Items[RegexPatternSetSummaryTypeDef]:
+        """Each element of RegexPatternSets in every page of ListRegexPatternSets,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListRegexPatternSets
+        """
+        return self._items(
+            "ListRegexPatternSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rule_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRuleGroupsRequestTypeDef],
+    ) -> Items[RuleGroupSummaryTypeDef]:
+        """Each element of RuleGroups in every page of ListRuleGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListRuleGroups
+        """
+        return self._items(
+            "ListRuleGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRulesRequestTypeDef],
+    ) -> Items[RuleSummaryTypeDef]:
+        """Each element of Rules in every page of ListRules, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListRules
+        """
+        return self._items(
+            "ListRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_size_constraint_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSizeConstraintSetsRequestTypeDef],
+    ) -> Items[SizeConstraintSetSummaryTypeDef]:
+        """Each element of SizeConstraintSets in every page of
+        ListSizeConstraintSets, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListSizeConstraintSets
+        """
+        return self._items(
+            "ListSizeConstraintSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sql_injection_match_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSqlInjectionMatchSetsRequestTypeDef],
+    ) -> Items[SqlInjectionMatchSetSummaryTypeDef]:
+        """Each element of SqlInjectionMatchSets in every page of
+        ListSqlInjectionMatchSets, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListSqlInjectionMatchSets
+        """
+        return self._items(
+            "ListSqlInjectionMatchSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_subscribed_rule_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSubscribedRuleGroupsRequestTypeDef],
+    ) -> Items[SubscribedRuleGroupSummaryTypeDef]:
+        """Each element of RuleGroups in every page of ListSubscribedRuleGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListSubscribedRuleGroups
+        """
+        return self._items(
+            "ListSubscribedRuleGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_web_acls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWebACLsRequestTypeDef],
+    ) -> Items[WebACLSummaryTypeDef]:
+        """Each element of WebACLs in every page of ListWebACLs, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListWebACLs
+        """
+        return self._items(
+            "ListWebACLs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_xss_match_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListXssMatchSetsRequestTypeDef],
+    ) -> Items[XssMatchSetSummaryTypeDef]:
+        """Each element of XssMatchSets in every page of ListXssMatchSets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/waf-2015-08-24/ListXssMatchSets
+        """
+        return self._items(
+            "ListXssMatchSets", kwargs, max_items=max_items, page_size=page_size
+        )

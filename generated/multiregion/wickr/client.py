@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        BasicDeviceObjectTypeDef,
         BatchCreateUserRequestTypeDef,
         BatchCreateUserResponseTypeDef,
         BatchDeleteUserRequestTypeDef,
@@ -24,6 +28,8 @@ if TYPE_CHECKING:
         BatchResetDevicesForUserResponseTypeDef,
         BatchToggleUserSuspendStatusRequestTypeDef,
         BatchToggleUserSuspendStatusResponseTypeDef,
+        BlockedGuestUserTypeDef,
+        BotTypeDef,
         CreateBotRequestTypeDef,
         CreateBotResponseTypeDef,
         CreateDataRetentionBotChallengeRequestTypeDef,
@@ -64,6 +70,7 @@ if TYPE_CHECKING:
         GetUserResponseTypeDef,
         GetUsersCountRequestTypeDef,
         GetUsersCountResponseTypeDef,
+        GuestUserTypeDef,
         ListBlockedGuestUsersRequestTypeDef,
         ListBlockedGuestUsersResponseTypeDef,
         ListBotsRequestTypeDef,
@@ -80,12 +87,14 @@ if TYPE_CHECKING:
         ListSecurityGroupsResponseTypeDef,
         ListUsersRequestTypeDef,
         ListUsersResponseTypeDef,
+        NetworkTypeDef,
         RegisterOidcConfigRequestTypeDef,
         RegisterOidcConfigResponseTypeDef,
         RegisterOidcConfigTestRequestTypeDef,
         RegisterOidcConfigTestResponseTypeDef,
         RegisterOpentdfConfigRequestTypeDef,
         RegisterOpentdfConfigResponseTypeDef,
+        SecurityGroupTypeDef,
         UpdateBotRequestTypeDef,
         UpdateBotResponseTypeDef,
         UpdateDataRetentionRequestTypeDef,
@@ -100,6 +109,7 @@ if TYPE_CHECKING:
         UpdateSecurityGroupResponseTypeDef,
         UpdateUserRequestTypeDef,
         UpdateUserResponseTypeDef,
+        UserTypeDef,
     )
 
 __all__ = ["MultiRegionWickrAdminAPI"]
@@ -573,3 +583,325 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/UpdateUser
         """
         return self._call("UpdateUser", kwargs)
+
+    def paginate_list_blocked_guest_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBlockedGuestUsersRequestTypeDef],
+    ) -> RegionResults[ListBlockedGuestUsersResponseTypeDef]:
+        """Every page of ListBlockedGuestUsers in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of guest users who have been blocked from a
+        Wickr network. You can filter and sort the results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListBlockedGuestUsers
+        """
+        return self._paginate(
+            "ListBlockedGuestUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_bots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListBotsRequestTypeDef],
+    ) -> RegionResults[ListBotsResponseTypeDef]:
+        """Every page of ListBots in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a paginated list of bots in a specified Wickr network. You can
+        filter and sort the results based on various criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListBots
+        """
+        return self._paginate(
+            "ListBots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_devices_for_user(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDevicesForUserRequestTypeDef],
+    ) -> RegionResults[ListDevicesForUserResponseTypeDef]:
+        """Every page of ListDevicesForUser in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of devices associated with a specific user in a
+        Wickr network. This operation returns information about all devices where
+        the user has logged into Wickr.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListDevicesForUser
+        """
+        return self._paginate(
+            "ListDevicesForUser",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_guest_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGuestUsersRequestTypeDef],
+    ) -> RegionResults[ListGuestUsersResponseTypeDef]:
+        """Every page of ListGuestUsers in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of guest users who have communicated with your
+        Wickr network. Guest users are external users from federated networks who
+        can communicate with network members.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListGuestUsers
+        """
+        return self._paginate(
+            "ListGuestUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListNetworksRequestTypeDef],
+    ) -> RegionResults[ListNetworksResponseTypeDef]:
+        """Every page of ListNetworks in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a paginated list of all Wickr networks associated with your
+        Amazon Web Services account. You can sort the results by network ID or
+        name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListNetworks
+        """
+        return self._paginate(
+            "ListNetworks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_group_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSecurityGroupUsersRequestTypeDef],
+    ) -> RegionResults[ListSecurityGroupUsersResponseTypeDef]:
+        """Every page of ListSecurityGroupUsers in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of users who belong to a specific security
+        group in a Wickr network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListSecurityGroupUsers
+        """
+        return self._paginate(
+            "ListSecurityGroupUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSecurityGroupsRequestTypeDef],
+    ) -> RegionResults[ListSecurityGroupsResponseTypeDef]:
+        """Every page of ListSecurityGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of security groups in a specified Wickr
+        network. You can sort the results by various criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListSecurityGroups
+        """
+        return self._paginate(
+            "ListSecurityGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> RegionResults[ListUsersResponseTypeDef]:
+        """Every page of ListUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a paginated list of users in a specified Wickr network. You can
+        filter and sort the results based on various criteria such as name,
+        status, or security group membership.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListUsers
+        """
+        return self._paginate(
+            "ListUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_blocked_guest_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBlockedGuestUsersRequestTypeDef],
+    ) -> Items[BlockedGuestUserTypeDef]:
+        """Each element of blocklist in every page of ListBlockedGuestUsers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListBlockedGuestUsers
+        """
+        return self._items(
+            "ListBlockedGuestUsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_bots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListBotsRequestTypeDef],
+    ) -> Items[BotTypeDef]:
+        """Each element of bots in every page of ListBots, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListBots
+        """
+        return self._items("ListBots", kwargs, max_items=max_items, page_size=page_size)
+
+    def iter_list_devices_for_user(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDevicesForUserRequestTypeDef],
+    ) -> Items[BasicDeviceObjectTypeDef]:
+        """Each element of devices in every page of ListDevicesForUser, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListDevicesForUser
+        """
+        return self._items(
+            "ListDevicesForUser", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_guest_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGuestUsersRequestTypeDef],
+    ) -> Items[GuestUserTypeDef]:
+        """Each element of guestlist in every page of ListGuestUsers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListGuestUsers
+        """
+        return self._items(
+            "ListGuestUsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_networks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListNetworksRequestTypeDef],
+    ) -> Items[NetworkTypeDef]:
+        """Each element of networks in every page of ListNetworks, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListNetworks
+        """
+        return self._items(
+            "ListNetworks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_security_group_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSecurityGroupUsersRequestTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of users in every page of ListSecurityGroupUsers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListSecurityGroupUsers
+        """
+        return self._items(
+            "ListSecurityGroupUsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_security_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSecurityGroupsRequestTypeDef],
+    ) -> Items[SecurityGroupTypeDef]:
+        """Each element of securityGroups in every page of ListSecurityGroups, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListSecurityGroups
+        """
+        return self._items(
+            "ListSecurityGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of users in every page of ListUsers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/ListUsers
+        """
+        return self._items(
+            "ListUsers", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -10,9 +10,15 @@ from multiregion_runtime import MultiRegionClient, RegionResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
+        AssistantAssociationSummaryTypeDef,
+        AssistantSummaryTypeDef,
+        ContentSummaryTypeDef,
         CreateAssistantAssociationRequestTypeDef,
         CreateAssistantAssociationResponseTypeDef,
         CreateAssistantRequestTypeDef,
@@ -55,6 +61,8 @@ if TYPE_CHECKING:
         GetRecommendationsResponseTypeDef,
         GetSessionRequestTypeDef,
         GetSessionResponseTypeDef,
+        ImportJobSummaryTypeDef,
+        KnowledgeBaseSummaryTypeDef,
         ListAssistantAssociationsRequestTypeDef,
         ListAssistantAssociationsResponseTypeDef,
         ListAssistantsRequestTypeDef,
@@ -73,14 +81,18 @@ if TYPE_CHECKING:
         NotifyRecommendationsReceivedResponseTypeDef,
         QueryAssistantRequestTypeDef,
         QueryAssistantResponseTypeDef,
+        QuickResponseSearchResultDataTypeDef,
+        QuickResponseSummaryTypeDef,
         RemoveKnowledgeBaseTemplateUriRequestTypeDef,
         RemoveKnowledgeBaseTemplateUriResponseTypeDef,
+        ResultDataTypeDef,
         SearchContentRequestTypeDef,
         SearchContentResponseTypeDef,
         SearchQuickResponsesRequestTypeDef,
         SearchQuickResponsesResponseTypeDef,
         SearchSessionsRequestTypeDef,
         SearchSessionsResponseTypeDef,
+        SessionSummaryTypeDef,
         StartContentUploadRequestTypeDef,
         StartContentUploadResponseTypeDef,
         StartImportJobRequestTypeDef,
@@ -511,3 +523,407 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/UpdateQuickResponse
         """
         return self._call("UpdateQuickResponse", kwargs)
+
+    def paginate_list_assistant_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssistantAssociationsRequestTypeDef],
+    ) -> RegionResults[ListAssistantAssociationsResponseTypeDef]:
+        """Every page of ListAssistantAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about assistant associations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListAssistantAssociations
+        """
+        return self._paginate(
+            "ListAssistantAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_assistants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAssistantsRequestTypeDef],
+    ) -> RegionResults[ListAssistantsResponseTypeDef]:
+        """Every page of ListAssistants in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about assistants.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListAssistants
+        """
+        return self._paginate(
+            "ListAssistants",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListContentsRequestTypeDef],
+    ) -> RegionResults[ListContentsResponseTypeDef]:
+        """Every page of ListContents in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the content.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListContents
+        """
+        return self._paginate(
+            "ListContents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListImportJobsRequestTypeDef],
+    ) -> RegionResults[ListImportJobsResponseTypeDef]:
+        """Every page of ListImportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about import jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListImportJobs
+        """
+        return self._paginate(
+            "ListImportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_knowledge_bases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
+    ) -> RegionResults[ListKnowledgeBasesResponseTypeDef]:
+        """Every page of ListKnowledgeBases in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the knowledge bases.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListKnowledgeBases
+        """
+        return self._paginate(
+            "ListKnowledgeBases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_quick_responses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListQuickResponsesRequestTypeDef],
+    ) -> RegionResults[ListQuickResponsesResponseTypeDef]:
+        """Every page of ListQuickResponses in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists information about quick response.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListQuickResponses
+        """
+        return self._paginate(
+            "ListQuickResponses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    @deprecated(
+        "QueryAssistant is deprecated. QueryAssistant API will be discontinued starting June 1, 2024. To receive generative responses after March 1, 2024 you will need to create a new Assistant in the Connect console and integrate the Amazon Q in Connect JavaScript library (amazon-q-connectjs) into your applications."
+    )
+    def paginate_query_assistant(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[QueryAssistantRequestTypeDef],
+    ) -> RegionResults[QueryAssistantResponseTypeDef]:
+        """Every page of QueryAssistant in every target, merged per target
+        (botocore's build_full_result).
+
+        Performs a manual search against the specified assistant. To retrieve
+        recommendations for an assistant, use GetRecommendations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/QueryAssistant
+        """
+        return self._paginate(
+            "QueryAssistant",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_content(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchContentRequestTypeDef],
+    ) -> RegionResults[SearchContentResponseTypeDef]:
+        """Every page of SearchContent in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches for content in a specified knowledge base. Can be used to get a
+        specific content resource by its name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/SearchContent
+        """
+        return self._paginate(
+            "SearchContent",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_quick_responses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchQuickResponsesRequestTypeDef],
+    ) -> RegionResults[SearchQuickResponsesResponseTypeDef]:
+        """Every page of SearchQuickResponses in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches existing Wisdom quick responses in a Wisdom knowledge base.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/SearchQuickResponses
+        """
+        return self._paginate(
+            "SearchQuickResponses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchSessionsRequestTypeDef],
+    ) -> RegionResults[SearchSessionsResponseTypeDef]:
+        """Every page of SearchSessions in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for sessions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/SearchSessions
+        """
+        return self._paginate(
+            "SearchSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_assistant_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssistantAssociationsRequestTypeDef],
+    ) -> Items[AssistantAssociationSummaryTypeDef]:
+        """Each element of assistantAssociationSummaries in every page of
+        ListAssistantAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListAssistantAssociations
+        """
+        return self._items(
+            "ListAssistantAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_assistants(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAssistantsRequestTypeDef],
+    ) -> Items[AssistantSummaryTypeDef]:
+        """Each element of assistantSummaries in every page of ListAssistants, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListAssistants
+        """
+        return self._items(
+            "ListAssistants", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_contents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListContentsRequestTypeDef],
+    ) -> Items[ContentSummaryTypeDef]:
+        """Each element of contentSummaries in every page of ListContents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListContents
+        """
+        return self._items(
+            "ListContents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_import_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListImportJobsRequestTypeDef],
+    ) -> Items[ImportJobSummaryTypeDef]:
+        """Each element of importJobSummaries in every page of ListImportJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListImportJobs
+        """
+        return self._items(
+            "ListImportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_knowledge_bases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
+    ) -> Items[KnowledgeBaseSummaryTypeDef]:
+        """Each element of knowledgeBaseSummaries in every page of
+        ListKnowledgeBases, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListKnowledgeBases
+        """
+        return self._items(
+            "ListKnowledgeBases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_quick_responses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListQuickResponsesRequestTypeDef],
+    ) -> Items[QuickResponseSummaryTypeDef]:
+        """Each element of quickResponseSummaries in every page of
+        ListQuickResponses, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListQuickResponses
+        """
+        return self._items(
+            "ListQuickResponses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    @deprecated(
+        "QueryAssistant is deprecated. QueryAssistant API will be discontinued starting June 1, 2024. To receive generative responses after March 1, 2024 you will need to create a new Assistant in the Connect console and integrate the Amazon Q in Connect JavaScript library (amazon-q-connectjs) into your applications."
+    )
+    def iter_query_assistant(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[QueryAssistantRequestTypeDef],
+    ) -> Items[ResultDataTypeDef]:
+        """Each element of results in every page of QueryAssistant, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/QueryAssistant
+        """
+        return self._items(
+            "QueryAssistant", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_content(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchContentRequestTypeDef],
+    ) -> Items[ContentSummaryTypeDef]:
+        """Each element of contentSummaries in every page of SearchContent, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/SearchContent
+        """
+        return self._items(
+            "SearchContent", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_quick_responses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchQuickResponsesRequestTypeDef],
+    ) -> Items[QuickResponseSearchResultDataTypeDef]:
+        """Each element of results in every page of SearchQuickResponses, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/SearchQuickResponses
+        """
+        return self._items(
+            "SearchQuickResponses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchSessionsRequestTypeDef],
+    ) -> Items[SessionSummaryTypeDef]:
+        """Each element of sessionSummaries in every page of SearchSessions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/SearchSessions
+        """
+        return self._items(
+            "SearchSessions", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,14 +9,19 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AbortDocumentVersionUploadRequestTypeDef,
         ActivateUserRequestTypeDef,
         ActivateUserResponseTypeDef,
+        ActivityTypeDef,
         AddResourcePermissionsRequestTypeDef,
         AddResourcePermissionsResponseTypeDef,
+        CommentTypeDef,
         CreateCommentRequestTypeDef,
         CreateCommentResponseTypeDef,
         CreateCustomMetadataRequestTypeDef,
@@ -59,7 +64,9 @@ if TYPE_CHECKING:
         DescribeRootFoldersResponseTypeDef,
         DescribeUsersRequestTypeDef,
         DescribeUsersResponseTypeDef,
+        DocumentVersionMetadataTypeDef,
         EmptyResponseMetadataTypeDef,
+        FolderMetadataTypeDef,
         GetCurrentUserRequestTypeDef,
         GetCurrentUserResponseTypeDef,
         GetDocumentPathRequestTypeDef,
@@ -74,18 +81,23 @@ if TYPE_CHECKING:
         GetFolderResponseTypeDef,
         GetResourcesRequestTypeDef,
         GetResourcesResponseTypeDef,
+        GroupMetadataTypeDef,
         InitiateDocumentVersionUploadRequestTypeDef,
         InitiateDocumentVersionUploadResponseTypeDef,
+        PrincipalTypeDef,
         RemoveAllResourcePermissionsRequestTypeDef,
         RemoveResourcePermissionRequestTypeDef,
+        ResponseItemTypeDef,
         RestoreDocumentVersionsRequestTypeDef,
         SearchResourcesRequestTypeDef,
         SearchResourcesResponseTypeDef,
+        SubscriptionTypeDef,
         UpdateDocumentRequestTypeDef,
         UpdateDocumentVersionRequestTypeDef,
         UpdateFolderRequestTypeDef,
         UpdateUserRequestTypeDef,
         UpdateUserResponseTypeDef,
+        UserTypeDef,
     )
 
 __all__ = ["MultiRegionWorkDocs"]
@@ -519,3 +531,408 @@ class MultiRegionWorkDocs(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/UpdateUser
         """
         return self._call("UpdateUser", kwargs)
+
+    def paginate_describe_activities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeActivitiesRequestTypeDef],
+    ) -> RegionResults[DescribeActivitiesResponseTypeDef]:
+        """Every page of DescribeActivities in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the user activities in a specified time period.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeActivities
+        """
+        return self._paginate(
+            "DescribeActivities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_comments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeCommentsRequestTypeDef],
+    ) -> RegionResults[DescribeCommentsResponseTypeDef]:
+        """Every page of DescribeComments in every target, merged per target
+        (botocore's build_full_result).
+
+        List all the comments for the specified document version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeComments
+        """
+        return self._paginate(
+            "DescribeComments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_document_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeDocumentVersionsRequestTypeDef],
+    ) -> RegionResults[DescribeDocumentVersionsResponseTypeDef]:
+        """Every page of DescribeDocumentVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the document versions for the specified document.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeDocumentVersions
+        """
+        return self._paginate(
+            "DescribeDocumentVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_folder_contents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeFolderContentsRequestTypeDef],
+    ) -> RegionResults[DescribeFolderContentsResponseTypeDef]:
+        """Every page of DescribeFolderContents in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the contents of the specified folder, including its documents
+        and subfolders.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeFolderContents
+        """
+        return self._paginate(
+            "DescribeFolderContents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeGroupsRequestTypeDef],
+    ) -> RegionResults[DescribeGroupsResponseTypeDef]:
+        """Every page of DescribeGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the groups specified by the query. Groups are defined by the
+        underlying Active Directory.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeGroups
+        """
+        return self._paginate(
+            "DescribeGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_notification_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeNotificationSubscriptionsRequestTypeDef],
+    ) -> RegionResults[DescribeNotificationSubscriptionsResponseTypeDef]:
+        """Every page of DescribeNotificationSubscriptions in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the specified notification subscriptions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeNotificationSubscriptions
+        """
+        return self._paginate(
+            "DescribeNotificationSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_resource_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeResourcePermissionsRequestTypeDef],
+    ) -> RegionResults[DescribeResourcePermissionsResponseTypeDef]:
+        """Every page of DescribeResourcePermissions in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the permissions of a specified resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeResourcePermissions
+        """
+        return self._paginate(
+            "DescribeResourcePermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_root_folders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeRootFoldersRequestTypeDef],
+    ) -> RegionResults[DescribeRootFoldersResponseTypeDef]:
+        """Every page of DescribeRootFolders in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the current user's special folders; the RootFolder and the
+        RecycleBin. RootFolder is the root of user's files and folders and
+        RecycleBin is the root of recycled items. This is not a valid action for
+        SigV4 (administrative API) clients.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeRootFolders
+        """
+        return self._paginate(
+            "DescribeRootFolders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeUsersRequestTypeDef],
+    ) -> RegionResults[DescribeUsersResponseTypeDef]:
+        """Every page of DescribeUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Describes the specified users. You can describe all users or filter the
+        results (for example, by status or organization).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeUsers
+        """
+        return self._paginate(
+            "DescribeUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[SearchResourcesRequestTypeDef],
+    ) -> RegionResults[SearchResourcesResponseTypeDef]:
+        """Every page of SearchResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches metadata and the content of folders, documents, document
+        versions, and comments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/SearchResources
+        """
+        return self._paginate(
+            "SearchResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_activities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeActivitiesRequestTypeDef],
+    ) -> Items[ActivityTypeDef]:
+        """Each element of UserActivities in every page of DescribeActivities, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeActivities
+        """
+        return self._items(
+            "DescribeActivities", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_comments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeCommentsRequestTypeDef],
+    ) -> Items[CommentTypeDef]:
+        """Each element of Comments in every page of DescribeComments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeComments
+        """
+        return self._items(
+            "DescribeComments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_document_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeDocumentVersionsRequestTypeDef],
+    ) -> Items[DocumentVersionMetadataTypeDef]:
+        """Each element of DocumentVersions in every page of
+        DescribeDocumentVersions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeDocumentVersions
+        """
+        return self._items(
+            "DescribeDocumentVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_folder_contents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeFolderContentsRequestTypeDef],
+    ) -> Items[FolderMetadataTypeDef]:
+        """Each element of Folders in every page of DescribeFolderContents, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeFolderContents
+        """
+        return self._items(
+            "DescribeFolderContents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeGroupsRequestTypeDef],
+    ) -> Items[GroupMetadataTypeDef]:
+        """Each element of Groups in every page of DescribeGroups, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeGroups
+        """
+        return self._items(
+            "DescribeGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_notification_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeNotificationSubscriptionsRequestTypeDef],
+    ) -> Items[SubscriptionTypeDef]:
+        """Each element of Subscriptions in every page of
+        DescribeNotificationSubscriptions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeNotificationSubscriptions
+        """
+        return self._items(
+            "DescribeNotificationSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_resource_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeResourcePermissionsRequestTypeDef],
+    ) -> Items[PrincipalTypeDef]:
+        """Each element of Principals in every page of DescribeResourcePermissions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeResourcePermissions
+        """
+        return self._items(
+            "DescribeResourcePermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_root_folders(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeRootFoldersRequestTypeDef],
+    ) -> Items[FolderMetadataTypeDef]:
+        """Each element of Folders in every page of DescribeRootFolders, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeRootFolders
+        """
+        return self._items(
+            "DescribeRootFolders", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeUsersRequestTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of Users in every page of DescribeUsers, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeUsers
+        """
+        return self._items(
+            "DescribeUsers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[SearchResourcesRequestTypeDef],
+    ) -> Items[ResponseItemTypeDef]:
+        """Each element of Items in every page of SearchResources, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/SearchResources
+        """
+        return self._items(
+            "SearchResources", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
         AssociateMemberToGroupResponseTypeDef,
         AssumeImpersonationRoleRequestTypeDef,
         AssumeImpersonationRoleResponseTypeDef,
+        AvailabilityConfigurationTypeDef,
         CancelMailboxExportJobRequestTypeDef,
         CancelMailboxExportJobResponseTypeDef,
         CreateAliasRequestTypeDef,
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
         CreateResourceResponseTypeDef,
         CreateUserRequestTypeDef,
         CreateUserResponseTypeDef,
+        DelegateTypeDef,
         DeleteAccessControlRuleRequestTypeDef,
         DeleteAccessControlRuleResponseTypeDef,
         DeleteAliasRequestTypeDef,
@@ -114,6 +119,7 @@ if TYPE_CHECKING:
         GetMobileDeviceAccessOverrideResponseTypeDef,
         GetPersonalAccessTokenMetadataRequestTypeDef,
         GetPersonalAccessTokenMetadataResponseTypeDef,
+        GroupTypeDef,
         ListAccessControlRulesRequestTypeDef,
         ListAccessControlRulesResponseTypeDef,
         ListAliasesRequestTypeDef,
@@ -150,6 +156,10 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListUsersRequestTypeDef,
         ListUsersResponseTypeDef,
+        MemberTypeDef,
+        OrganizationSummaryTypeDef,
+        PermissionTypeDef,
+        PersonalAccessTokenSummaryTypeDef,
         PutAccessControlRuleRequestTypeDef,
         PutAccessControlRuleResponseTypeDef,
         PutEmailMonitoringConfigurationRequestTypeDef,
@@ -170,6 +180,7 @@ if TYPE_CHECKING:
         RegisterToWorkMailResponseTypeDef,
         ResetPasswordRequestTypeDef,
         ResetPasswordResponseTypeDef,
+        ResourceTypeDef,
         StartMailboxExportJobRequestTypeDef,
         StartMailboxExportJobResponseTypeDef,
         TagResourceRequestTypeDef,
@@ -196,6 +207,7 @@ if TYPE_CHECKING:
         UpdateResourceResponseTypeDef,
         UpdateUserRequestTypeDef,
         UpdateUserResponseTypeDef,
+        UserTypeDef,
     )
 
 __all__ = ["MultiRegionWorkMail"]
@@ -1136,3 +1148,403 @@ class MultiRegionWorkMail(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/UpdateUser
         """
         return self._call("UpdateUser", kwargs)
+
+    def paginate_list_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAliasesRequestTypeDef],
+    ) -> RegionResults[ListAliasesResponseTypeDef]:
+        """Every page of ListAliases in every target, merged per target (botocore's
+        build_full_result).
+
+        Creates a paginated call to list the aliases associated with a given
+        entity.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListAliases
+        """
+        return self._paginate(
+            "ListAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_availability_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAvailabilityConfigurationsRequestTypeDef],
+    ) -> RegionResults[ListAvailabilityConfigurationsResponseTypeDef]:
+        """Every page of ListAvailabilityConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        List all the AvailabilityConfiguration's for the given WorkMail
+        organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListAvailabilityConfigurations
+        """
+        return self._paginate(
+            "ListAvailabilityConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_group_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupMembersRequestTypeDef],
+    ) -> RegionResults[ListGroupMembersResponseTypeDef]:
+        """Every page of ListGroupMembers in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns an overview of the members of a group. Users and groups can be
+        members of a group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListGroupMembers
+        """
+        return self._paginate(
+            "ListGroupMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> RegionResults[ListGroupsResponseTypeDef]:
+        """Every page of ListGroups in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns summaries of the organization's groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListGroups
+        """
+        return self._paginate(
+            "ListGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_mailbox_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListMailboxPermissionsRequestTypeDef],
+    ) -> RegionResults[ListMailboxPermissionsResponseTypeDef]:
+        """Every page of ListMailboxPermissions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the mailbox permissions associated with a user, group, or resource
+        mailbox.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListMailboxPermissions
+        """
+        return self._paginate(
+            "ListMailboxPermissions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_organizations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListOrganizationsRequestTypeDef],
+    ) -> RegionResults[ListOrganizationsResponseTypeDef]:
+        """Every page of ListOrganizations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns summaries of the customer's organizations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListOrganizations
+        """
+        return self._paginate(
+            "ListOrganizations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_personal_access_tokens(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListPersonalAccessTokensRequestTypeDef],
+    ) -> RegionResults[ListPersonalAccessTokensResponseTypeDef]:
+        """Every page of ListPersonalAccessTokens in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a summary of your Personal Access Tokens.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListPersonalAccessTokens
+        """
+        return self._paginate(
+            "ListPersonalAccessTokens",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_delegates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourceDelegatesRequestTypeDef],
+    ) -> RegionResults[ListResourceDelegatesResponseTypeDef]:
+        """Every page of ListResourceDelegates in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the delegates associated with a resource. Users and groups can be
+        resource delegates and answer requests on behalf of the resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListResourceDelegates
+        """
+        return self._paginate(
+            "ListResourceDelegates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourcesRequestTypeDef],
+    ) -> RegionResults[ListResourcesResponseTypeDef]:
+        """Every page of ListResources in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns summaries of the organization's resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListResources
+        """
+        return self._paginate(
+            "ListResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> RegionResults[ListUsersResponseTypeDef]:
+        """Every page of ListUsers in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns summaries of the organization's users.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListUsers
+        """
+        return self._paginate(
+            "ListUsers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAliasesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of Aliases in every page of ListAliases, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListAliases
+        """
+        return self._items(
+            "ListAliases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_availability_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAvailabilityConfigurationsRequestTypeDef],
+    ) -> Items[AvailabilityConfigurationTypeDef]:
+        """Each element of AvailabilityConfigurations in every page of
+        ListAvailabilityConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListAvailabilityConfigurations
+        """
+        return self._items(
+            "ListAvailabilityConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_group_members(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupMembersRequestTypeDef],
+    ) -> Items[MemberTypeDef]:
+        """Each element of Members in every page of ListGroupMembers, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListGroupMembers
+        """
+        return self._items(
+            "ListGroupMembers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListGroupsRequestTypeDef],
+    ) -> Items[GroupTypeDef]:
+        """Each element of Groups in every page of ListGroups, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListGroups
+        """
+        return self._items(
+            "ListGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_mailbox_permissions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListMailboxPermissionsRequestTypeDef],
+    ) -> Items[PermissionTypeDef]:
+        """Each element of Permissions in every page of ListMailboxPermissions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListMailboxPermissions
+        """
+        return self._items(
+            "ListMailboxPermissions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_organizations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListOrganizationsRequestTypeDef],
+    ) -> Items[OrganizationSummaryTypeDef]:
+        """Each element of OrganizationSummaries in every page of ListOrganizations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListOrganizations
+        """
+        return self._items(
+            "ListOrganizations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_personal_access_tokens(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListPersonalAccessTokensRequestTypeDef],
+    ) -> Items[PersonalAccessTokenSummaryTypeDef]:
+        """Each element of PersonalAccessTokenSummaries in every page of
+        ListPersonalAccessTokens, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListPersonalAccessTokens
+        """
+        return self._items(
+            "ListPersonalAccessTokens", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_delegates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourceDelegatesRequestTypeDef],
+    ) -> Items[DelegateTypeDef]:
+        """Each element of Delegates in every page of ListResourceDelegates, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListResourceDelegates
+        """
+        return self._items(
+            "ListResourceDelegates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourcesRequestTypeDef],
+    ) -> Items[ResourceTypeDef]:
+        """Each element of Resources in every page of ListResources, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListResources
+        """
+        return self._items(
+            "ListResources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_users(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListUsersRequestTypeDef],
+    ) -> Items[UserTypeDef]:
+        """Each element of Users in every page of ListUsers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListUsers
+        """
+        return self._items(
+            "ListUsers", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
         AcceptAccountLinkInvitationRequestTypeDef,
         AcceptAccountLinkInvitationResultTypeDef,
+        AccountLinkTypeDef,
+        AccountModificationTypeDef,
         AssociateConnectionAliasRequestTypeDef,
         AssociateConnectionAliasResultTypeDef,
         AssociateIpGroupsRequestTypeDef,
@@ -193,6 +198,12 @@ if TYPE_CHECKING:
         UpdateWorkspaceImagePermissionResultTypeDef,
         UpdateWorkspacesPoolRequestTypeDef,
         UpdateWorkspacesPoolResultTypeDef,
+        WorkspaceBundleTypeDef,
+        WorkspaceConnectionStatusTypeDef,
+        WorkspaceDirectoryTypeDef,
+        WorkspaceImageTypeDef,
+        WorkspaceTypeDef,
+        WorkspacesIpGroupTypeDef,
     )
 
 __all__ = ["MultiRegionWorkSpaces"]
@@ -1110,3 +1121,375 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/UpdateWorkspacesPool
         """
         return self._call("UpdateWorkspacesPool", kwargs)
+
+    def paginate_describe_account_modifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeAccountModificationsRequestTypeDef],
+    ) -> RegionResults[DescribeAccountModificationsResultTypeDef]:
+        """Every page of DescribeAccountModifications in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list that describes modifications to the configuration of
+        Bring Your Own License (BYOL) for the specified account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeAccountModifications
+        """
+        return self._paginate(
+            "DescribeAccountModifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_ip_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeIpGroupsRequestTypeDef],
+    ) -> RegionResults[DescribeIpGroupsResultTypeDef]:
+        """Every page of DescribeIpGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes one or more of your IP access control groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeIpGroups
+        """
+        return self._paginate(
+            "DescribeIpGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_workspace_bundles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeWorkspaceBundlesRequestTypeDef],
+    ) -> RegionResults[DescribeWorkspaceBundlesResultTypeDef]:
+        """Every page of DescribeWorkspaceBundles in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list that describes the available WorkSpace bundles.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspaceBundles
+        """
+        return self._paginate(
+            "DescribeWorkspaceBundles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_workspace_directories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeWorkspaceDirectoriesRequestTypeDef],
+    ) -> RegionResults[DescribeWorkspaceDirectoriesResultTypeDef]:
+        """Every page of DescribeWorkspaceDirectories in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes the available directories that are registered with Amazon
+        WorkSpaces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspaceDirectories
+        """
+        return self._paginate(
+            "DescribeWorkspaceDirectories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_workspace_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeWorkspaceImagesRequestTypeDef],
+    ) -> RegionResults[DescribeWorkspaceImagesResultTypeDef]:
+        """Every page of DescribeWorkspaceImages in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list that describes one or more specified images, if the image
+        identifiers are provided. Otherwise, all images in the account are
+        described.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspaceImages
+        """
+        return self._paginate(
+            "DescribeWorkspaceImages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_workspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeWorkspacesRequestTypeDef],
+    ) -> RegionResults[DescribeWorkspacesResultTypeDef]:
+        """Every page of DescribeWorkspaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified WorkSpaces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspaces
+        """
+        return self._paginate(
+            "DescribeWorkspaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_workspaces_connection_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[DescribeWorkspacesConnectionStatusRequestTypeDef],
+    ) -> RegionResults[DescribeWorkspacesConnectionStatusResultTypeDef]:
+        """Every page of DescribeWorkspacesConnectionStatus in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes the connection status of the specified WorkSpaces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspacesConnectionStatus
+        """
+        return self._paginate(
+            "DescribeWorkspacesConnectionStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_account_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAccountLinksRequestTypeDef],
+    ) -> RegionResults[ListAccountLinksResultTypeDef]:
+        """Every page of ListAccountLinks in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all account links.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/ListAccountLinks
+        """
+        return self._paginate(
+            "ListAccountLinks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_available_management_cidr_ranges(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListAvailableManagementCidrRangesRequestTypeDef],
+    ) -> RegionResults[ListAvailableManagementCidrRangesResultTypeDef]:
+        """Every page of ListAvailableManagementCidrRanges in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves a list of IP address ranges, specified as IPv4 CIDR blocks, that
+        you can use for the network management interface when you enable Bring
+        Your Own License (BYOL).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/ListAvailableManagementCidrRanges
+        """
+        return self._paginate(
+            "ListAvailableManagementCidrRanges",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_account_modifications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeAccountModificationsRequestTypeDef],
+    ) -> Items[AccountModificationTypeDef]:
+        """Each element of AccountModifications in every page of
+        DescribeAccountModifications, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeAccountModifications
+        """
+        return self._items(
+            "DescribeAccountModifications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_ip_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeIpGroupsRequestTypeDef],
+    ) -> Items[WorkspacesIpGroupTypeDef]:
+        """Each element of Result in every page of DescribeIpGroups, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeIpGroups
+        """
+        return self._items(
+            "DescribeIpGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_workspace_bundles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeWorkspaceBundlesRequestTypeDef],
+    ) -> Items[WorkspaceBundleTypeDef]:
+        """Each element of Bundles in every page of DescribeWorkspaceBundles, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspaceBundles
+        """
+        return self._items(
+            "DescribeWorkspaceBundles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_workspace_directories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeWorkspaceDirectoriesRequestTypeDef],
+    ) -> Items[WorkspaceDirectoryTypeDef]:
+        """Each element of Directories in every page of DescribeWorkspaceDirectories,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspaceDirectories
+        """
+        return self._items(
+            "DescribeWorkspaceDirectories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_workspace_images(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeWorkspaceImagesRequestTypeDef],
+    ) -> Items[WorkspaceImageTypeDef]:
+        """Each element of Images in every page of DescribeWorkspaceImages, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspaceImages
+        """
+        return self._items(
+            "DescribeWorkspaceImages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_workspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeWorkspacesRequestTypeDef],
+    ) -> Items[WorkspaceTypeDef]:
+        """Each element of Workspaces in every page of DescribeWorkspaces, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspaces
+        """
+        return self._items(
+            "DescribeWorkspaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_workspaces_connection_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[DescribeWorkspacesConnectionStatusRequestTypeDef],
+    ) -> Items[WorkspaceConnectionStatusTypeDef]:
+        """Each element of WorkspacesConnectionStatus in every page of
+        DescribeWorkspacesConnectionStatus, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspacesConnectionStatus
+        """
+        return self._items(
+            "DescribeWorkspacesConnectionStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_account_links(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAccountLinksRequestTypeDef],
+    ) -> Items[AccountLinkTypeDef]:
+        """Each element of AccountLinks in every page of ListAccountLinks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/ListAccountLinks
+        """
+        return self._items(
+            "ListAccountLinks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_available_management_cidr_ranges(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListAvailableManagementCidrRangesRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of ManagementCidrRanges in every page of
+        ListAvailableManagementCidrRanges, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/ListAvailableManagementCidrRanges
+        """
+        return self._items(
+            "ListAvailableManagementCidrRanges",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

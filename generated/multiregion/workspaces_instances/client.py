@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
         DisassociateVolumeResponseTypeDef,
         GetWorkspaceInstanceRequestTypeDef,
         GetWorkspaceInstanceResponseTypeDef,
+        InstanceTypeInfoTypeDef,
         ListInstanceTypesRequestTypeDef,
         ListInstanceTypesResponseTypeDef,
         ListRegionsRequestTypeDef,
@@ -34,10 +38,12 @@ if TYPE_CHECKING:
         ListTagsForResourceResponseTypeDef,
         ListWorkspaceInstancesRequestTypeDef,
         ListWorkspaceInstancesResponseTypeDef,
+        RegionTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
+        WorkspaceInstanceTypeDef,
     )
 
 __all__ = ["MultiRegionWorkspacesInstances"]
@@ -171,3 +177,123 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_instance_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListInstanceTypesRequestTypeDef],
+    ) -> RegionResults[ListInstanceTypesResponseTypeDef]:
+        """Every page of ListInstanceTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of instance types supported by Amazon WorkSpaces
+        Instances, enabling precise workspace infrastructure configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/ListInstanceTypes
+        """
+        return self._paginate(
+            "ListInstanceTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_regions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListRegionsRequestTypeDef],
+    ) -> RegionResults[ListRegionsResponseTypeDef]:
+        """Every page of ListRegions in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a list of AWS regions supported by Amazon WorkSpaces Instances,
+        enabling region discovery for workspace deployments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/ListRegions
+        """
+        return self._paginate(
+            "ListRegions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workspace_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListWorkspaceInstancesRequestTypeDef],
+    ) -> RegionResults[ListWorkspaceInstancesResponseTypeDef]:
+        """Every page of ListWorkspaceInstances in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a collection of WorkSpaces Instances based on specified filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/ListWorkspaceInstances
+        """
+        return self._paginate(
+            "ListWorkspaceInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_instance_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListInstanceTypesRequestTypeDef],
+    ) -> Items[InstanceTypeInfoTypeDef]:
+        """Each element of InstanceTypes in every page of ListInstanceTypes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/ListInstanceTypes
+        """
+        return self._items(
+            "ListInstanceTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_regions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListRegionsRequestTypeDef],
+    ) -> Items[RegionTypeDef]:
+        """Each element of Regions in every page of ListRegions, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/ListRegions
+        """
+        return self._items(
+            "ListRegions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workspace_instances(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListWorkspaceInstancesRequestTypeDef],
+    ) -> Items[WorkspaceInstanceTypeDef]:
+        """Each element of WorkspaceInstances in every page of
+        ListWorkspaceInstances, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/ListWorkspaceInstances
+        """
+        return self._items(
+            "ListWorkspaceInstances", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -20,6 +23,8 @@ if TYPE_CHECKING:
         DeleteEnvironmentResponseTypeDef,
         DeregisterDeviceRequestTypeDef,
         DeregisterDeviceResponseTypeDef,
+        DeviceSummaryTypeDef,
+        EnvironmentSummaryTypeDef,
         GetDeviceRequestTypeDef,
         GetDeviceResponseTypeDef,
         GetEnvironmentRequestTypeDef,
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
         ListSoftwareSetsResponseTypeDef,
         ListTagsForResourceRequestTypeDef,
         ListTagsForResourceResponseTypeDef,
+        SoftwareSetSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -206,3 +212,120 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/UpdateSoftwareSet
         """
         return self._call("UpdateSoftwareSet", kwargs)
+
+    def paginate_list_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDevicesRequestTypeDef],
+    ) -> RegionResults[ListDevicesResponseTypeDef]:
+        """Every page of ListDevices in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of thin client devices.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/ListDevices
+        """
+        return self._paginate(
+            "ListDevices",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+        """Every page of ListEnvironments in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of environments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/ListEnvironments
+        """
+        return self._paginate(
+            "ListEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_software_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSoftwareSetsRequestTypeDef],
+    ) -> RegionResults[ListSoftwareSetsResponseTypeDef]:
+        """Every page of ListSoftwareSets in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of software sets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/ListSoftwareSets
+        """
+        return self._paginate(
+            "ListSoftwareSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_devices(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDevicesRequestTypeDef],
+    ) -> Items[DeviceSummaryTypeDef]:
+        """Each element of devices in every page of ListDevices, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/ListDevices
+        """
+        return self._items(
+            "ListDevices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_environments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+    ) -> Items[EnvironmentSummaryTypeDef]:
+        """Each element of environments in every page of ListEnvironments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/ListEnvironments
+        """
+        return self._items(
+            "ListEnvironments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_software_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSoftwareSetsRequestTypeDef],
+    ) -> Items[SoftwareSetSummaryTypeDef]:
+        """Each element of softwareSets in every page of ListSoftwareSets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/ListSoftwareSets
+        """
+        return self._items(
+            "ListSoftwareSets", kwargs, max_items=max_items, page_size=page_size
+        )

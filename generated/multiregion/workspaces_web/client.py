@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
         CreateUserAccessLoggingSettingsResponseTypeDef,
         CreateUserSettingsRequestTypeDef,
         CreateUserSettingsResponseTypeDef,
+        DataProtectionSettingsSummaryTypeDef,
         DeleteBrowserSettingsRequestTypeDef,
         DeleteBrowserSettingsResponseTypeDef,
         DeleteDataProtectionSettingsRequestTypeDef,
@@ -138,6 +142,8 @@ if TYPE_CHECKING:
         ListUserAccessLoggingSettingsResponseTypeDef,
         ListUserSettingsRequestTypeDef,
         ListUserSettingsResponseTypeDef,
+        SessionLoggerSummaryTypeDef,
+        SessionSummaryTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
         UntagResourceRequestTypeDef,
@@ -873,3 +879,125 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateUserSettings
         """
         return self._call("UpdateUserSettings", kwargs)
+
+    def paginate_list_data_protection_settings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListDataProtectionSettingsRequestTypeDef],
+    ) -> RegionResults[ListDataProtectionSettingsResponseTypeDef]:
+        """Every page of ListDataProtectionSettings in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list of data protection settings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListDataProtectionSettings
+        """
+        return self._paginate(
+            "ListDataProtectionSettings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_session_loggers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSessionLoggersRequestTypeDef],
+    ) -> RegionResults[ListSessionLoggersResponseTypeDef]:
+        """Every page of ListSessionLoggers in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all available session logger resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListSessionLoggers
+        """
+        return self._paginate(
+            "ListSessionLoggers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListSessionsRequestTypeDef],
+    ) -> RegionResults[ListSessionsResponseTypeDef]:
+        """Every page of ListSessions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists information for multiple secure browser sessions from a specific
+        portal.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListSessions
+        """
+        return self._paginate(
+            "ListSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_data_protection_settings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListDataProtectionSettingsRequestTypeDef],
+    ) -> Items[DataProtectionSettingsSummaryTypeDef]:
+        """Each element of dataProtectionSettings in every page of
+        ListDataProtectionSettings, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListDataProtectionSettings
+        """
+        return self._items(
+            "ListDataProtectionSettings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_session_loggers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSessionLoggersRequestTypeDef],
+    ) -> Items[SessionLoggerSummaryTypeDef]:
+        """Each element of sessionLoggers in every page of ListSessionLoggers, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListSessionLoggers
+        """
+        return self._items(
+            "ListSessionLoggers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListSessionsRequestTypeDef],
+    ) -> Items[SessionSummaryTypeDef]:
+        """Each element of sessions in every page of ListSessions, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListSessions
+        """
+        return self._items(
+            "ListSessions", kwargs, max_items=max_items, page_size=page_size
+        )

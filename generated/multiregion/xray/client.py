@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from multiregion_runtime import MultiRegionClient, RegionResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from .type_defs import (
@@ -58,6 +61,7 @@ if TYPE_CHECKING:
         GetTraceSegmentDestinationResultTypeDef,
         GetTraceSummariesRequestTypeDef,
         GetTraceSummariesResultTypeDef,
+        GroupSummaryTypeDef,
         ListResourcePoliciesRequestTypeDef,
         ListResourcePoliciesResultTypeDef,
         ListRetrievedTracesRequestTypeDef,
@@ -72,10 +76,18 @@ if TYPE_CHECKING:
         PutTelemetryRecordsResultTypeDef,
         PutTraceSegmentsRequestTypeDef,
         PutTraceSegmentsResultTypeDef,
+        ResourcePolicyTypeDef,
+        SamplingRuleRecordTypeDef,
+        SamplingStatisticSummaryTypeDef,
+        ServiceTypeDef,
         StartTraceRetrievalRequestTypeDef,
         StartTraceRetrievalResultTypeDef,
         TagResourceRequestTypeDef,
         TagResourceResponseTypeDef,
+        TagTypeDef,
+        TimeSeriesServiceStatisticsTypeDef,
+        TraceSummaryTypeDef,
+        TraceTypeDef,
         UntagResourceRequestTypeDef,
         UntagResourceResponseTypeDef,
         UpdateGroupRequestTypeDef,
@@ -486,3 +498,412 @@ class MultiRegionXRay(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/UpdateTraceSegmentDestination
         """
         return self._call("UpdateTraceSegmentDestination", kwargs)
+
+    def paginate_batch_get_traces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[BatchGetTracesRequestTypeDef],
+    ) -> RegionResults[BatchGetTracesResultTypeDef]:
+        """Every page of BatchGetTraces in every target, merged per target
+        (botocore's build_full_result).
+
+        You cannot find traces through this API if Transaction Search is enabled
+        since trace is not indexed in X-Ray.
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/BatchGetTraces
+        """
+        return self._paginate(
+            "BatchGetTraces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetGroupsRequestTypeDef],
+    ) -> RegionResults[GetGroupsResultTypeDef]:
+        """Every page of GetGroups in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves all active group details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetGroups
+        """
+        return self._paginate(
+            "GetGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_sampling_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetSamplingRulesRequestTypeDef],
+    ) -> RegionResults[GetSamplingRulesResultTypeDef]:
+        """Every page of GetSamplingRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves all sampling rules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetSamplingRules
+        """
+        return self._paginate(
+            "GetSamplingRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_sampling_statistic_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetSamplingStatisticSummariesRequestTypeDef],
+    ) -> RegionResults[GetSamplingStatisticSummariesResultTypeDef]:
+        """Every page of GetSamplingStatisticSummaries in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves information about recent sampling results for all sampling
+        rules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetSamplingStatisticSummaries
+        """
+        return self._paginate(
+            "GetSamplingStatisticSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_service_graph(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetServiceGraphRequestTypeDef],
+    ) -> RegionResults[GetServiceGraphResultTypeDef]:
+        """Every page of GetServiceGraph in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a document that describes services that process incoming
+        requests, and downstream services that they call as a result. Root
+        services process incoming requests and make calls to downstream services.
+        Root services are applications that use the Amazon Web Services X-Ray SDK.
+        Downstream services can be other applications, Amazon Web Services
+        resources, HTTP web APIs, or SQL databases.
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetServiceGraph
+        """
+        return self._paginate(
+            "GetServiceGraph",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_time_series_service_statistics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTimeSeriesServiceStatisticsRequestTypeDef],
+    ) -> RegionResults[GetTimeSeriesServiceStatisticsResultTypeDef]:
+        """Every page of GetTimeSeriesServiceStatistics in every target, merged per
+        target (botocore's build_full_result).
+
+        Get an aggregation of service statistics defined by a specific time range.
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetTimeSeriesServiceStatistics
+        """
+        return self._paginate(
+            "GetTimeSeriesServiceStatistics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_trace_graph(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTraceGraphRequestTypeDef],
+    ) -> RegionResults[GetTraceGraphResultTypeDef]:
+        """Every page of GetTraceGraph in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a service graph for one or more specific trace IDs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetTraceGraph
+        """
+        return self._paginate(
+            "GetTraceGraph",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_trace_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[GetTraceSummariesRequestTypeDef],
+    ) -> RegionResults[GetTraceSummariesResultTypeDef]:
+        """Every page of GetTraceSummaries in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves IDs and annotations for traces available for a specified time
+        frame using an optional filter. To get the full traces, pass the trace IDs
+        to BatchGetTraces.
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetTraceSummaries
+        """
+        return self._paginate(
+            "GetTraceSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListResourcePoliciesRequestTypeDef],
+    ) -> RegionResults[ListResourcePoliciesResultTypeDef]:
+        """Every page of ListResourcePolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the list of resource policies in the target Amazon Web Services
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/ListResourcePolicies
+        """
+        return self._paginate(
+            "ListResourcePolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+        """Every page of ListTagsForResource in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of tags that are applied to the specified Amazon Web
+        Services X-Ray group or sampling rule.
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/ListTagsForResource
+        """
+        return self._paginate(
+            "ListTagsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_batch_get_traces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[BatchGetTracesRequestTypeDef],
+    ) -> Items[TraceTypeDef]:
+        """Each element of Traces in every page of BatchGetTraces, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/BatchGetTraces
+        """
+        return self._items(
+            "BatchGetTraces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetGroupsRequestTypeDef],
+    ) -> Items[GroupSummaryTypeDef]:
+        """Each element of Groups in every page of GetGroups, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetGroups
+        """
+        return self._items(
+            "GetGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_sampling_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetSamplingRulesRequestTypeDef],
+    ) -> Items[SamplingRuleRecordTypeDef]:
+        """Each element of SamplingRuleRecords in every page of GetSamplingRules,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetSamplingRules
+        """
+        return self._items(
+            "GetSamplingRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_sampling_statistic_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetSamplingStatisticSummariesRequestTypeDef],
+    ) -> Items[SamplingStatisticSummaryTypeDef]:
+        """Each element of SamplingStatisticSummaries in every page of
+        GetSamplingStatisticSummaries, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetSamplingStatisticSummaries
+        """
+        return self._items(
+            "GetSamplingStatisticSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_service_graph(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetServiceGraphRequestTypeDef],
+    ) -> Items[ServiceTypeDef]:
+        """Each element of Services in every page of GetServiceGraph, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetServiceGraph
+        """
+        return self._items(
+            "GetServiceGraph", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_time_series_service_statistics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTimeSeriesServiceStatisticsRequestTypeDef],
+    ) -> Items[TimeSeriesServiceStatisticsTypeDef]:
+        """Each element of TimeSeriesServiceStatistics in every page of
+        GetTimeSeriesServiceStatistics, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetTimeSeriesServiceStatistics
+        """
+        return self._items(
+            "GetTimeSeriesServiceStatistics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_trace_graph(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTraceGraphRequestTypeDef],
+    ) -> Items[ServiceTypeDef]:
+        """Each element of Services in every page of GetTraceGraph, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetTraceGraph
+        """
+        return self._items(
+            "GetTraceGraph", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_trace_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[GetTraceSummariesRequestTypeDef],
+    ) -> Items[TraceSummaryTypeDef]:
+        """Each element of TraceSummaries in every page of GetTraceSummaries, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetTraceSummaries
+        """
+        return self._items(
+            "GetTraceSummaries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListResourcePoliciesRequestTypeDef],
+    ) -> Items[ResourcePolicyTypeDef]:
+        """Each element of ResourcePolicies in every page of ListResourcePolicies,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/ListResourcePolicies
+        """
+        return self._items(
+            "ListResourcePolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tags_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
+    ) -> Items[TagTypeDef]:
+        """Each element of Tags in every page of ListTagsForResource, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/ListTagsForResource
+        """
+        return self._items(
+            "ListTagsForResource", kwargs, max_items=max_items, page_size=page_size
+        )
