@@ -6,7 +6,11 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import EndpointConnectionError, WaiterError
+from botocore.exceptions import (
+    EndpointConnectionError,
+    ParamValidationError,
+    WaiterError,
+)
 
 from multiregion import ServiceSet, Target
 
@@ -239,3 +243,15 @@ def test_pagination_refuses_bad_input_before_any_request(
     with pytest.raises(AttributeError, match="list_queus"):
         sqs.items("list_queus")
     assert sent == []
+
+
+def test_page_size_fills_a_required_limit_parameter(
+    aws: None, session: boto3.Session
+) -> None:
+    # Cognito's ListUserPools requires MaxResults: page_size is what botocore sends there.
+    boto3.client("cognito-idp", region_name="eu-west-1").create_user_pool(PoolName="p1")
+    idp = ServiceSet("cognito-idp", regions=["eu-west-1", "us-west-2"], session=session)
+    results = idp.paginate("list_user_pools", page_size=10).raise_for_errors()
+    assert [len(r.unwrap()["UserPools"]) for r in results] == [1, 0]
+    with pytest.raises(ParamValidationError, match="MaxResults"):
+        idp.paginate("list_user_pools")

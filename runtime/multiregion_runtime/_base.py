@@ -171,7 +171,9 @@ class MultiRegionClient:
         """The boto3 client that calls go through for ``target`` (cached)."""
         return self._clients.client(self.service_name, target)
 
-    def _call(self, operation_name: str, params: Mapping[str, Any]) -> RegionResults[Any]:
+    def _call(
+        self, operation_name: str, params: Mapping[str, Any]
+    ) -> RegionResults[Any]:
         """Validate ``params`` once, then call the operation in every target."""
         _validate(params, self._operation_model(operation_name))
         method = botocore.xform_name(operation_name)
@@ -204,8 +206,11 @@ class MultiRegionClient:
         targets it names. A target failing mid-way keeps the pages it had, with its
         error.
         """
-        self._paginator_config(operation_name)
-        _validate(params, self._operation_model(operation_name))
+        limit_key = self._paginator_config(operation_name).get("limit_key")
+        checked = dict(params)
+        if page_size is not None and limit_key:  # botocore sets it from page_size
+            checked.setdefault(limit_key, page_size)
+        _validate(checked, self._operation_model(operation_name))
         _check_positive("max_items", max_items)
         _check_positive("page_size", page_size)
         method = botocore.xform_name(operation_name)
