@@ -1,0 +1,135 @@
+"""The benchmarks' latency endpoint answers real boto3 calls the way AWS would.
+
+It runs in its own process on loopback, as ``make bench`` runs it. Timing checks
+compare lower bounds only (a sleep never ends early), so a busy machine cannot make
+them fail.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from benchmarks.endpoint_process import EndpointProcess
+
+FAST, SLOW = "us-east-1", "eu-west-1"
+SLOW_DELAY_S = 0.3
+DENIED, THROTTLED = "eu-west-2", "eu-west-3"
+# One attempt: a throttled call must surface as its ClientError, not be retried.
+ONE_ATTEMPT = Config(retries={"mode": "standard", "max_attempts": 1})
+
+Call = Callable[[str, str], Any]
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[EndpointProcess]:
+    args = [
+        "--region-delay",
+        f"{FAST}=0",
+        "--region-delay",
+        f"{SLOW}={SLOW_DELAY_S * 1000:.0f}",
+        "--error-regions",
+        DENIED,
+        "--throttle-regions",
+        THROTTLED,
+    ]
+    with EndpointProcess(*args, max_seconds=120) as running:
+        yield running
+
+
+@pytest.fixture
+def call(endpoint: EndpointProcess) -> Call:
+    """``call(service, region)``: SQS ListQueues or STS GetCallerIdentity there."""
+    session = boto3.Session()
+
+    def call_in(service: str, region: str) -> Any:
+        client: Any = session.client(
+            service,  # type: ignore[call-overload]
+            region_name=region,
+            endpoint_url=endpoint.url,
+            config=ONE_ATTEMPT,
+        )
+        if service == "sqs":
+            return client.list_queues()
+        return client.get_caller_identity()
+
+    return call_in
+
+
+def test_sqs_list_queues_answers_in_json(call: Call) -> None:
+    reply = call("sqs", SLOW)
+    assert reply["QueueUrls"][0].startswith(f"https://sqs.{SLOW}.amazonaws.com/")
+    assert reply["ResponseMetadata"]["HTTPHeaders"]["x-bench-region"] == SLOW
+
+
+def test_sts_get_caller_identity_answers_in_xml(call: Call) -> None:
+    reply = call("sts", FAST)
+    assert len(reply["Account"]) == 12 and reply["Account"].isdigit()
+    assert reply["Arn"] == f"arn:aws:iam::{reply['Account']}:user/bench"
+
+
+def test_distinct_access_keys_are_distinct_accounts(endpoint: EndpointProcess) -> None:
+    accounts = set()
+    for key in ("BENCHKEY01", "BENCHKEY02"):
+        session = boto3.Session(aws_access_key_id=key, aws_secret_access_key="fake")
+        sts = session.client("sts", region_name=FAST, endpoint_url=endpoint.url)
+        accounts.add(sts.get_caller_identity()["Account"])
+    assert len(accounts) == 2
+
+
+def elapsed(call: Call, service: str, region: str) -> float:
+    start = time.perf_counter()
+    call(service, region)
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("service", ["sqs", "sts"])
+def test_delay_follows_the_signing_region(call: Call, service: str) -> None:
+    call(service, FAST)  # connect first, so both regions are timed on warm clients
+    fast = min(elapsed(call, service, FAST) for _ in range(3))
+    slow = min(elapsed(call, service, SLOW) for _ in range(3))
+    assert slow >= SLOW_DELAY_S  # the delay is a floor: a sleep never ends early
+    # The fastest of three 0 ms calls stays far below 300 ms even on a busy machine.
+    assert slow - fast >= SLOW_DELAY_S / 2
+
+
+@pytest.mark.parametrize(
+    ("service", "region", "status", "code"),
+    [
+        ("sqs", DENIED, 403, "UnrecognizedClientException"),
+        ("sts", DENIED, 403, "InvalidClientTokenId"),
+        ("sqs", THROTTLED, 400, "ThrottlingException"),
+        ("sts", THROTTLED, 400, "Throttling"),
+    ],
+)
+def test_error_and_throttling_modes(
+    call: Call, service: str, region: str, status: int, code: str
+) -> None:
+    with pytest.raises(ClientError) as raised:
+        call(service, region)
+    assert raised.value.response["Error"]["Code"] == code
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+
+
+def test_stats_count_requests(endpoint: EndpointProcess, call: Call) -> None:
+    before = endpoint.stats(reset=True)
+    call("sqs", FAST)
+    call("sts", FAST)
+    after = endpoint.stats()
+    assert before["requests"] >= 0
+    assert after["requests"] == 2
+    assert after["overhead_p50_ms"] >= 0
+
+
+def test_endpoint_stops_by_itself_after_its_request_budget() -> None:
+    with EndpointProcess("--max-requests", "1", max_seconds=30) as bounded:
+        sqs = boto3.client("sqs", region_name=FAST, endpoint_url=bounded.url)
+        sqs.list_queues()
+        assert bounded.proc is not None
+        assert bounded.proc.wait(timeout=10) == 0
