@@ -29,7 +29,7 @@ fmt-check: setup
 	$(PY) -m black --check -q runtime codegen tests benchmarks examples
 
 typecheck: setup
-	$(PY) -m mypy --strict --exclude '^tests/typing/' runtime/multiregion_runtime codegen tests \
+	$(PY) -m mypy --strict --exclude '^tests/typing/' runtime/multiregion_runtime codegen tests benchmarks examples \
 		generated/multiregion
 
 # All 424 generated services are already in `typecheck` (about 30 s cold on 2 cores).
