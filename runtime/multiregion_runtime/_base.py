@@ -186,7 +186,7 @@ class MultiRegionClient:
                 target_params[region_param] = target.region
             return getattr(client, method)(**target_params)
 
-        return self._run(self.targets, one, with_target=True)
+        return self._run(self.targets, one)
 
     def _paginate(
         self,
@@ -229,7 +229,7 @@ class MultiRegionClient:
             )
             return paginate_full(client, method, dict(params), config, callback)
 
-        return self._run(targets, one, with_target=True)
+        return self._run(targets, one)
 
     def _items(
         self,
@@ -276,7 +276,7 @@ class MultiRegionClient:
         name = botocore.xform_name(waiter_name)
         return self._run(
             self.targets,
-            lambda client: client.get_waiter(name).wait(
+            lambda _, client: client.get_waiter(name).wait(
                 **dict(params), WaiterConfig=config
             ),
         )
@@ -284,16 +284,15 @@ class MultiRegionClient:
     def _run(
         self,
         targets: Sequence[Target],
-        call: Callable[..., Any],
-        with_target: bool = False,
+        call: Callable[[Target, BaseClient], Any],
     ) -> RegionResults[Any]:
-        """Run ``call(client)`` (or ``call(target, client)``) for every target."""
+        """Run ``call(target, its client)`` for every target."""
 
         def task(target: Target) -> RegionResult[Any]:
             start = time.perf_counter()
             try:
                 client = self.client_for(target)
-                value = call(target, client) if with_target else call(client)
+                value = call(target, client)
                 outcome: Outcome[Any] = Outcome(
                     value, None, time.perf_counter() - start
                 )
