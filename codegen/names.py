@@ -21,6 +21,7 @@ RESERVED_METHOD_NAMES = frozenset(
         "regions",
         "regions_source",
         "service_name",
+        "session",
         "targets",
         "with_options",
         "with_targets",

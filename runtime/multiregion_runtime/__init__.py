@@ -15,6 +15,7 @@ from ._base import CallOptions, MultiRegionClient
 from ._errors import BotocoreTooOldError
 from ._regions import ResolvedRegions, known_regions
 from ._results import RegionResult, RegionResults, TargetError
+from ._s3 import bucket_region, locate_buckets
 from ._service_set import ServiceSet
 from ._pagination import Item, Items
 from ._targets import StaticCredentials, Target
@@ -36,7 +37,9 @@ __all__ = [
     "TargetError",
     "TargetPlan",
     "account_targets",
+    "bucket_region",
     "known_regions",
+    "locate_buckets",
     "only_enabled_regions",
     "organization_accounts",
     "organization_targets",

@@ -120,6 +120,11 @@ class MultiRegionClient:
         return list(dict.fromkeys(t.region for t in self.targets))
 
     @property
+    def session(self) -> boto3.Session:
+        """The boto3 Session of targets that have no credentials of their own."""
+        return self._clients.base_session()
+
+    @property
     def clients_created(self) -> int:
         return self._clients.created
 
