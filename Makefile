@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test pytest fmt fmt-check typecheck typecheck-all generate check-generated update-botocore bench clean
+.PHONY: test-py310 setup demo test pytest fmt fmt-check typecheck typecheck-all generate check-generated update-botocore bench clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,19 @@ test: setup fmt-check typecheck check-generated pytest
 
 pytest: setup
 	$(PY) -m pytest -q
+
+# The runtime, CLI and examples on Python 3.10 (the oldest supported), if this machine
+# has it (pyenv here does): `make test-py310 PY310=/path/to/python3.10` otherwise.
+PY310 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python) $(shell command -v python3.10))
+RUNTIME_TESTS := tests/test_runtime.py tests/test_executor.py tests/test_pagination.py \
+	tests/test_accounts.py tests/test_examples.py tests/test_readme.py tests/test_cli.py \
+	tests/test_cli_params.py tests/test_demo.py
+test-py310:
+	@test -n "$(PY310)" || { echo "test-py310: no Python 3.10 found; pass PY310=..."; exit 1; }
+	test -x .venv310/bin/python || $(PY310) -m venv .venv310
+	.venv310/bin/python -m pip install -q --disable-pip-version-check -c constraints-py310.txt \
+		-e . "moto[server]" pytest exceptiongroup
+	.venv310/bin/python -m pytest -q -p no:cacheprovider $(RUNTIME_TESTS)
 
 fmt: setup
 	$(PY) -m black runtime codegen tests benchmarks examples

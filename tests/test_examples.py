@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import boto3
 
 from multiregion import bucket_region
@@ -12,8 +9,7 @@ from multiregion.ec2 import MultiRegionEC2
 from multiregion.s3 import MultiRegionS3
 from multiregion.sqs import MultiRegionSQS
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
-import everywhere  # noqa: E402
+from examples import everywhere
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import boto3
@@ -13,6 +14,9 @@ from botocore.exceptions import (
 )
 
 from multiregion import ServiceSet, Target
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import ExceptionGroup
 
 from .test_runtime import count_calls
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from typing import Any
@@ -12,6 +13,9 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
 from multiregion import RegionResults, ServiceSet, Target, TargetError
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import ExceptionGroup
 
 from .conftest import FAKE_KEY_ID, FAKE_SECRET
 
