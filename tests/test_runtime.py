@@ -367,3 +367,29 @@ def test_on_result_reports_each_target_as_it_finishes(
     assert ("eu-west-1", True) in seen and ("us-east-1", False) in seen
     with pytest.raises(TypeError, match="on_result must be callable"):
         sqs.with_options(on_result=5)  # type: ignore[arg-type]
+
+
+def test_an_older_botocore_than_the_generated_code_gives_a_clear_error(
+    session: boto3.Session,
+) -> None:
+    import botocore
+
+    from multiregion import BotocoreTooOldError
+    from multiregion.sqs import MultiRegionSQS
+
+    sqs = MultiRegionSQS(regions=["eu-west-1"], session=session)
+    assert sqs._generated_from == botocore.__version__
+    # As if the generated code knew an operation this botocore lacks:
+    with pytest.raises(BotocoreTooOldError) as error:
+        sqs._call("ListQueuesFromTheFuture", {})
+    message = str(error.value)
+    assert f"installed botocore {botocore.__version__}" in message
+    assert f"generated from botocore {botocore.__version__}" in message
+    assert "'ListQueuesFromTheFuture'" in message
+
+    class MultiRegionFuture(MultiRegionSQS):
+        _service_name = "future-service"
+        _generated_from = "9.0.0"
+
+    with pytest.raises(BotocoreTooOldError, match="no service 'future-service'.*9.0.0"):
+        MultiRegionFuture(regions=["eu-west-1"], session=session)
