@@ -24,7 +24,7 @@ from moto.server import ThreadedMotoServer
 
 from multiregion import ServiceSet, Target
 
-from .conftest import FAKE_SECRET, free_port
+from .conftest import FAKE_KEY_ID, FAKE_SECRET, free_port
 
 THREE = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 
@@ -502,3 +502,22 @@ def test_accounts_through_a_role_each_see_their_own_queues(server: str) -> None:
     assert "QueueUrls" not in rows[1]["result"]
     missing_role = cli("sqs", "list-queues", "--accounts", accounts[0], url=server)
     assert missing_role.returncode == 2 and "--role-name" in missing_role.stderr
+
+
+def test_debug_output_hides_assumed_role_credentials_and_key_ids(server: str) -> None:
+    done = cli(
+        "sts", "get-caller-identity", "--regions", "eu-west-1", "--accounts",
+        "111111111111", "--role-name", "Reader", "--debug", "--output", "json",
+        url=server,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "AssumeRole" in done.stderr  # the debug log did show the role being assumed
+    assert json.loads(done.stdout)[0]["result"]["Account"] == "111111111111"
+    output = done.stdout + done.stderr
+    for leaked in [
+        FAKE_KEY_ID,
+        "ASIA",
+        "FQoGZXIvYXdzE",
+    ]:  # moto's temporary keys/tokens
+        assert leaked not in output
+    assert "Credential=****/" in done.stderr

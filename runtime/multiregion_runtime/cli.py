@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
 import traceback
@@ -59,8 +60,21 @@ from ._targets import Target
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+# Credentials that no session of ours knows beforehand (those STS returns for an
+# assumed role) still have a recognisable place in botocore's debug output.
+_CREDENTIAL_PATTERNS = [
+    re.compile(r"(Credential=)[^/\s,]+"),
+    re.compile(r"(x-amz-security-token['\"]?\s*[:=]\s*b?['\"]?)[^'\",\s}]+", re.I),
+    re.compile(r"(<(?:AccessKeyId|SecretAccessKey|SessionToken)>)[^<]+"),
+    re.compile(
+        r"([\"'](?:AccessKeyId|SecretAccessKey|SessionToken|accessKeyId|secretAccessKey"
+        r"|sessionToken)[\"']\s*:\s*b?[\"'])[^\"']+"
+    ),
+]
+
+
 class _Redactor:
-    """Hides the caller's secret key, session token and endpoint password in output."""
+    """Hides keys, secrets, session tokens and endpoint passwords in output."""
 
     def __init__(self) -> None:
         self.replacements: dict[str, str] = {}
@@ -77,6 +91,8 @@ class _Redactor:
     def __call__(self, text: str) -> str:
         for secret, replacement in self.replacements.items():
             text = text.replace(secret, replacement)
+        for pattern in _CREDENTIAL_PATTERNS:
+            text = pattern.sub(r"\1****", text)
         return text
 
 
@@ -91,8 +107,8 @@ def _err(text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script: run one command line, return its exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    _redact.add(os.environ.get("AWS_SECRET_ACCESS_KEY"))
-    _redact.add(os.environ.get("AWS_SESSION_TOKEN"))
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        _redact.add(os.environ.get(name))
     try:
         return _dispatch(split_command_line(args))
     except UsageError as error:
@@ -290,7 +306,7 @@ def _learn_secret(session: boto3.Session) -> None:
     except Exception:  # noqa: BLE001 - no credentials: then each target reports it
         return
     if credentials is not None:
-        _redact.add(credentials.secret_key, credentials.token)
+        _redact.add(credentials.access_key, credentials.secret_key, credentials.token)
 
 
 def _create_clients(services: ServiceSet) -> None:
