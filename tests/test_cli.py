@@ -521,3 +521,16 @@ def test_debug_output_hides_assumed_role_credentials_and_key_ids(server: str) ->
     ]:  # moto's temporary keys/tokens
         assert leaked not in output
     assert "Credential=****/" in done.stderr
+
+
+def test_credentials_in_results_are_masked_in_every_format(server: str) -> None:
+    for fmt in ["json", "jsonl", "csv", "table", "text"]:
+        done = cli(
+            "sts", "assume-role", "--regions", "eu-west-1", "--role-arn",
+            "arn:aws:iam::111111111111:role/Reader", "--role-session-name", "masking",
+            "--output", fmt, url=server,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "111111111111" in done.stdout or fmt in {"csv", "table", "text"}
+        for leaked in ["ASIA", "FQoGZXIvYXdzE"]:  # moto's temporary key ids and tokens
+            assert leaked not in done.stdout, fmt

@@ -393,3 +393,19 @@ def test_an_older_botocore_than_the_generated_code_gives_a_clear_error(
 
     with pytest.raises(BotocoreTooOldError, match="no service 'future-service'.*9.0.0"):
         MultiRegionFuture(regions=["eu-west-1"], session=session)
+
+
+def test_credentials_in_results_are_masked_in_reprs(
+    aws: None, session: boto3.Session
+) -> None:
+    sts = ServiceSet("sts", regions=["eu-west-1", "us-west-2"], session=session)
+    results = sts.assume_role(
+        RoleArn="arn:aws:iam::111111111111:role/Reader", RoleSessionName="masking"
+    ).raise_for_errors()
+    credentials = results[0].unwrap()["Credentials"]
+    assert credentials["SecretAccessKey"] and credentials["SessionToken"]  # data intact
+    shown = repr(results) + repr(results[1])
+    for secret in ["AccessKeyId", "SecretAccessKey", "SessionToken"]:
+        assert str(credentials[secret]) not in shown
+        assert f"'{secret}': '****'" in shown
+    assert "111111111111" in shown  # the rest of the result is still shown

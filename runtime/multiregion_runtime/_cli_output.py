@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from ._results import RegionResult
+from ._results import masked, RegionResult
 from ._targets import Target
 
 Query = Callable[[Any], Any]
@@ -54,11 +54,12 @@ def jsonable(value: Any) -> Any:
 
 
 def shown_value(result: RegionResult[Any], query: Query | None) -> Any:
-    """What is printed for one target: its value without ResponseMetadata, queried."""
+    """What is printed for one target: its value without ResponseMetadata or
+    credentials (shown as "****"), queried."""
     value = result.value
     if isinstance(value, dict):
         value = {k: v for k, v in value.items() if k != "ResponseMetadata"}
-    value = jsonable(value)
+    value = jsonable(masked(value))
     return query(value) if query is not None and value is not None else value
 
 

@@ -12,7 +12,7 @@ import jmespath  # type: ignore[import-untyped]  # botocore depends on it
 from botocore.client import BaseClient
 from botocore.paginate import PageIterator
 
-from ._results import OnTarget, RegionResults
+from ._results import OnTarget, RegionResults, masked
 from ._targets import Target
 
 T = TypeVar("T")
@@ -85,6 +85,9 @@ class Item(OnTarget, Generic[T]):
     target: Target
     value: T
     client: BaseClient | None = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return f"Item({self.target.name}, {masked(self.value)!r})"
 
 
 _DONE = object()

@@ -28,6 +28,29 @@ class TargetError(Exception):
         self.__cause__ = error
 
 
+#: Response keys whose values are credentials (STS AssumeRole, GetSessionToken, SSO...):
+#: reprs show "****" instead, so printing or logging a result cannot leak them.
+SECRET_KEYS = frozenset(
+    {
+        "AccessKeyId",
+        "SecretAccessKey",
+        "SessionToken",
+        "accessKeyId",
+        "secretAccessKey",
+        "sessionToken",
+    }
+)
+
+
+def masked(value: object) -> object:
+    """``value`` with every credential (see SECRET_KEYS) replaced by "****", for reprs."""
+    if isinstance(value, dict):
+        return {k: "****" if k in SECRET_KEYS else masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
+
 def error_code_of(error: BaseException | None) -> str | None:
     """The AWS error code of a botocore ClientError (``ThrottlingException``...), else None."""
     response = getattr(error, "response", None)
@@ -84,7 +107,7 @@ class RegionResult(OnTarget, Generic[T]):
 
     def __repr__(self) -> str:
         if self.error is None:
-            state = f"value={self.value!r}"
+            state = f"value={masked(self.value)!r}"
         else:
             prefix = "skipped" if self.skipped else "error"
             state = f"{prefix}={type(self.error).__name__}({self.error})"
