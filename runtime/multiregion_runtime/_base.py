@@ -389,15 +389,15 @@ class MultiRegionClient:
             raise TypeError(f"targets must be a list of Target, got {targets!r}")
         if not targets:
             raise ValueError("targets is empty: name at least one Target")
-        checked: list[Target] = []
+        checked: dict[Target, None] = {}  # ordered, and dedupes in O(1)
+        global_name = self._global_name
         for target in targets:
             if not isinstance(target, Target):
                 raise TypeError(f"targets must hold Target objects, got {target!r}")
             target = self._at_global_endpoint(target)
-            if target.endpoint_url is None and target.region != self._global_name:
+            if target.endpoint_url is None and target.region != global_name:
                 check_region(target.region, self.partition)
-            if target not in checked:  # a global service is called once per source
-                checked.append(target)
+            checked[target] = None  # a global service is called once per source
         return tuple(checked)
 
     @property
