@@ -534,3 +534,11 @@ def test_credentials_in_results_are_masked_in_every_format(server: str) -> None:
         assert "111111111111" in done.stdout or fmt in {"csv", "table", "text"}
         for leaked in ["ASIA", "FQoGZXIvYXdzE"]:  # moto's temporary key ids and tokens
             assert leaked not in done.stdout, fmt
+
+
+def test_a_malformed_endpoint_url_is_a_usage_error(server: str) -> None:
+    done = cli(
+        "sqs", "list-queues", "--regions", "eu-west-1", "--endpoint-url", "notaurl"
+    )
+    assert done.returncode == 2
+    assert "invalid --endpoint-url 'notaurl'" in done.stderr

@@ -21,7 +21,8 @@ from typing import Any
 import boto3
 import botocore.session
 import jmespath  # type: ignore[import-untyped]  # botocore depends on it
-from botocore.exceptions import BotoCoreError, ParamValidationError
+from botocore.utils import is_valid_endpoint_url
+from botocore.exceptions import ParamValidationError
 from botocore.model import OperationModel, ServiceModel
 
 from . import __version__
@@ -179,7 +180,6 @@ def _run(
         session, model.service_name, operation.name
     )
     services = _service_set(line, boto3.Session(botocore_session=session), model)
-    _create_clients(services)
     tracker = Tracker(services.targets)
     services = services.with_options(on_result=tracker.record)
     columns = target_columns(services.targets)
@@ -215,6 +215,10 @@ def _service_set(
     endpoint = line.value("--endpoint-url")
     if endpoint is not None:  # http://user:password@host: errors quote the URL
         _redact.add_endpoint(endpoint)
+        if not is_valid_endpoint_url(endpoint):  # botocore's own check, before any call
+            raise UsageError(
+                f"invalid --endpoint-url {endpoint!r}: expected http(s)://host"
+            )
     codes = [c for v in line.values("--ignore-error-codes") for c in v.split(",") if c]
     try:
         services = ServiceSet(
@@ -307,15 +311,6 @@ def _learn_secret(session: boto3.Session) -> None:
         return
     if credentials is not None:
         _redact.add(credentials.access_key, credentials.secret_key, credentials.token)
-
-
-def _create_clients(services: ServiceSet) -> None:
-    """Create every target's client now: a bad client setting is a usage error."""
-    try:
-        for target in services.targets:
-            services.client_for(target)
-    except (ValueError, BotoCoreError) as error:  # e.g. a malformed --endpoint-url
-        raise UsageError(str(error)) from None
 
 
 def _call_and_report(
