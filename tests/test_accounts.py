@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ParamValidationError
 
 from multiregion import (
     ServiceSet,
@@ -20,7 +20,6 @@ from multiregion import (
 )
 
 from moto import mock_aws
-from moto.core import set_initial_no_auth_action_count
 
 from .conftest import FAKE_SECRET, moto_process
 
@@ -77,57 +76,21 @@ def test_accounts_through_assumed_roles_see_their_own_resources(
     assert set(assume_regions) <= {"eu-west-1", "us-west-2"}
 
 
-def test_an_account_whose_role_cannot_be_assumed_fails_alone() -> None:
-    # moto with IAM authorization on (after the 6 set-up calls): the caller may assume
-    # only roles of its own account, so AssumeRole into account B is AccessDenied.
-    @set_initial_no_auth_action_count(6)
-    @mock_aws
-    def run() -> None:
-        own = "123456789012"  # moto's default account, where the caller lives
-        iam = boto3.client("iam")
-        iam.create_user(UserName="caller")
-        allow_assume = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": "sts:AssumeRole",
-                    "Resource": f"arn:aws:iam::{own}:role/*",
-                }
-            ],
-        }
-        iam.put_user_policy(
-            UserName="caller",
-            PolicyName="assume",
-            PolicyDocument=json.dumps(allow_assume),
+def test_an_account_whose_role_cannot_be_assumed_fails_alone(
+    aws: None, session: boto3.Session
+) -> None:
+    good = account_targets(["eu-west-1", "us-west-2"], [ACCOUNT_A], "Reader")
+    # A session name STS refuses: the AssumeRole of account B fails every time.
+    bad = [
+        Target(
+            r, role_arn=f"arn:aws:iam::{ACCOUNT_B}:role/Reader", role_session_name="x"
         )
-        key = iam.create_access_key(UserName="caller")["AccessKey"]
-        trust = {"Version": "2012-10-17", "Statement": []}
-        iam.create_role(RoleName="Reader", AssumeRolePolicyDocument=json.dumps(trust))
-        allow_sqs = {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}],
-        }
-        iam.put_role_policy(
-            RoleName="Reader", PolicyName="sqs", PolicyDocument=json.dumps(allow_sqs)
-        )
-        caller = boto3.Session(
-            aws_access_key_id=key["AccessKeyId"],
-            aws_secret_access_key=key["SecretAccessKey"],
-            region_name="us-east-1",
-        )
-        assumed = record(caller, "before-call.sts.AssumeRole")
-        regions = ["eu-west-1", "us-west-2"]
-        targets = account_targets(
-            regions, [own, ACCOUNT_B], "Reader", own_account_id=None
-        )
-        results = ServiceSet("sqs", targets=targets, session=caller).list_queues()
-        assert [r.ok for r in results] == [True, True, False, False], results
-        assert {r.error_code for r in results.errors()} == {"AccessDenied"}
-        assert {r.account_id for r in results.errors()} == {ACCOUNT_B}
-        assert len(assumed) == 2  # once per account: B's failure is not asked again
-
-    run()
+        for r in ["eu-west-1", "us-west-2"]
+    ]
+    results = ServiceSet("sqs", targets=good + bad, session=session).list_queues()
+    assert [r.ok for r in results] == [True, True, False, False]
+    assert all(isinstance(r.error, ParamValidationError) for r in results.errors())
+    assert {r.account_id for r in results.errors()} == {ACCOUNT_B}
 
 
 def test_expiring_credentials_are_refreshed_during_a_run(
