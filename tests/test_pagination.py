@@ -257,5 +257,7 @@ def test_page_size_fills_a_required_limit_parameter(
     idp = ServiceSet("cognito-idp", regions=["eu-west-1", "us-west-2"], session=session)
     results = idp.paginate("list_user_pools", page_size=10).raise_for_errors()
     assert [len(r.unwrap()["UserPools"]) for r in results] == [1, 0]
+    pools = list(idp.items("list_user_pools", page_size=10))  # checked the same way
+    assert [(p.region, p.value["Name"]) for p in pools] == [("eu-west-1", "p1")]
     with pytest.raises(ParamValidationError, match="MaxResults"):
         idp.paginate("list_user_pools")

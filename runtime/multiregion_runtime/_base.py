@@ -201,7 +201,6 @@ class MultiRegionClient:
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        on_page: OnPage | None = None,
     ) -> RegionResults[Any]:
         """Every page of the operation in every target, merged per target.
 
@@ -211,30 +210,10 @@ class MultiRegionClient:
         targets it names. A target failing mid-way keeps the pages it had, with its
         error.
         """
-        limit_key = self._paginator_config(operation_name).get("limit_key")
-        checked = dict(params)
-        if page_size is not None and limit_key:  # botocore sets it from page_size
-            checked.setdefault(limit_key, page_size)
-        _validate(checked, self._operation_model(operation_name))
-        _check_positive("max_items", max_items)
-        _check_positive("page_size", page_size)
-        method = botocore.xform_name(operation_name)
-        targets = (
-            self.targets
-            if starting_tokens is None
-            else self._check_tokens(starting_tokens)
+        fan_out = self._pages(
+            operation_name, params, max_items, page_size, starting_tokens
         )
-
-        def one(target: Target, client: BaseClient) -> dict[str, Any]:
-            config: dict[str, Any] = {"MaxItems": max_items, "PageSize": page_size}
-            if starting_tokens is not None:
-                config["StartingToken"] = starting_tokens[target]
-            callback = (
-                None if on_page is None else functools.partial(on_page, target, client)
-            )
-            return paginate_full(client, method, dict(params), config, callback)
-
-        return self._run(targets, one)
+        return fan_out(None)
 
     def _items(
         self,
@@ -248,19 +227,44 @@ class MultiRegionClient:
         result_key = self._paginator_config(operation_name)["result_key"]
         if isinstance(result_key, list):
             result_key = result_key[0]
-        _validate(params, self._operation_model(operation_name))
+        fan_out = self._pages(operation_name, params, max_items, page_size, None)
+        return Items(fan_out, result_key)
 
-        def start(on_page: OnPage) -> Callable[[], RegionResults[Any]]:
-            return functools.partial(
-                self._paginate,
-                operation_name,
-                params,
-                max_items=max_items,
-                page_size=page_size,
-                on_page=on_page,
-            )
+    def _pages(
+        self,
+        operation_name: str,
+        params: Mapping[str, Any],
+        max_items: int | None,
+        page_size: int | None,
+        starting_tokens: Mapping[Target, str] | None,
+    ) -> Callable[[OnPage | None], RegionResults[Any]]:
+        """Check a paginated call now (nothing is sent); the function returned runs it.
 
-        return Items(start, result_key)
+        ``on_page``, when given to that function, sees each page as it arrives.
+        """
+        limit_key = self._paginator_config(operation_name).get("limit_key")
+        checked = dict(params)
+        if page_size is not None and limit_key:  # botocore sets it from page_size
+            checked.setdefault(limit_key, page_size)
+        _validate(checked, self._operation_model(operation_name))
+        _check_positive("max_items", max_items)
+        _check_positive("page_size", page_size)
+        method = botocore.xform_name(operation_name)
+        targets = self.targets
+        if starting_tokens is not None:
+            targets = self._check_tokens(starting_tokens)
+
+        def fan_out(on_page: OnPage | None) -> RegionResults[Any]:
+            def one(target: Target, client: BaseClient) -> dict[str, Any]:
+                config: dict[str, Any] = {"MaxItems": max_items, "PageSize": page_size}
+                if starting_tokens is not None:
+                    config["StartingToken"] = starting_tokens[target]
+                callback = on_page and functools.partial(on_page, target, client)
+                return paginate_full(client, method, dict(params), config, callback)
+
+            return self._run(targets, one)
+
+        return fan_out
 
     def _wait(
         self,

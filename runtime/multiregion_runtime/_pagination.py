@@ -103,14 +103,13 @@ class Items(Generic[T]):
     """
 
     def __init__(
-        self,
-        start: Callable[[OnPage], Callable[[], RegionResults[Any]]],
-        result_key: str,
+        self, fan_out: Callable[[OnPage], RegionResults[Any]], result_key: str
     ) -> None:
-        self._start = start
+        self._fan_out = fan_out
         self._search = jmespath.compile(result_key).search
         self._pages: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.results: RegionResults[Any] | None = None
+        self._error: BaseException | None = None
         self._used = False
 
     def _on_page(self, target: Target, client: BaseClient, page: Any) -> None:
@@ -122,23 +121,22 @@ class Items(Generic[T]):
         if self._used:
             raise RuntimeError("Items can be iterated once; call the method again")
         self._used = True
-        finish = self._start(self._on_page)
-        done = threading.Thread(target=self._finish, args=(finish,), daemon=True)
-        done.start()
+        threading.Thread(target=self._run, daemon=True).start()
         while (entry := self._pages.get()) is not _DONE:
             target, client, values = entry
             for value in values:
                 yield Item(target, value, client)
-        if isinstance(self.results, BaseException):
-            raise self.results
+        if self._error is not None:
+            raise self._error
         assert self.results is not None
         self.results.raise_for_errors()
 
-    def _finish(self, finish: Callable[[], RegionResults[Any]]) -> None:
+    def _run(self) -> None:
+        """The fan-out, in its own thread so that items can be yielded meanwhile."""
         try:
-            self.results = finish()
+            self.results = self._fan_out(self._on_page)
         except BaseException as error:  # re-raised in the iterating thread
-            self.results = error  # type: ignore[assignment]
+            self._error = error
         self._pages.put(_DONE)
 
     def to_list(self) -> list[Item[T]]:
