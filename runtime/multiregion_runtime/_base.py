@@ -448,11 +448,14 @@ def _validate(params: Mapping[str, Any], operation: OperationModel) -> None:
     validate_parameters(params, operation.input_shape)
 
 
-def _check_positive(name: str, value: float | None) -> None:
+def _check_positive(name: str, value: float | None, *, integer: bool = False) -> None:
+    """Raise ValueError unless ``value`` is None or a positive number (or integer)."""
+    kinds = (int,) if integer else (int, float)
     if value is not None and (
-        isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
+        isinstance(value, bool) or not isinstance(value, kinds) or value <= 0
     ):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
+        kind = "integer" if integer else "number"
+        raise ValueError(f"{name} must be a positive {kind}, got {value!r}")
 
 
 def _check_options(
@@ -461,20 +464,8 @@ def _check_options(
     timeout: float | None,
     ignore_error_codes: Collection[str] | None,
 ) -> CallOptions:
-    if max_workers is not None and (
-        isinstance(max_workers, bool)
-        or not isinstance(max_workers, int)
-        or max_workers < 1
-    ):
-        raise ValueError(f"max_workers must be a positive integer, got {max_workers!r}")
-    if timeout is not None and (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or timeout <= 0
-    ):
-        raise ValueError(
-            f"timeout must be a positive number of seconds, got {timeout!r}"
-        )
+    _check_positive("max_workers", max_workers, integer=True)
+    _check_positive("timeout", timeout)
     codes = base.ignore_error_codes
     if ignore_error_codes is not None:
         if isinstance(ignore_error_codes, str) or not all(

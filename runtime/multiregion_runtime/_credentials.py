@@ -110,13 +110,11 @@ class _FailOnce:
     def __init__(self, fetch: Callable[[], dict[str, Any]]) -> None:
         self._fetch = fetch
         self._error: Exception | None = None
-        self.calls = 0
 
     def __call__(self) -> dict[str, Any]:
         if self._error is not None:
             raise self._error
         with _assume_role_slots:
-            self.calls += 1
             try:
                 return self._fetch()
             except Exception as error:
