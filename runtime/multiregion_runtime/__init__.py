@@ -4,6 +4,7 @@ Users import from ``multiregion``, which re-exports this API.
 """
 
 from ._accounts import (
+    OrganizationAccounts,
     TargetPlan,
     account_targets,
     only_enabled_regions,
@@ -28,6 +29,7 @@ __all__ = [
     "Item",
     "Items",
     "MultiRegionClient",
+    "OrganizationAccounts",
     "RegionResult",
     "RegionResults",
     "ResolvedRegions",

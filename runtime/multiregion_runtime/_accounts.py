@@ -10,10 +10,17 @@ from typing import Any
 import boto3
 
 from ._regions import check_region, partition_endpoint_names, partition_of_region
+from ._service_set import ServiceSet
 from ._targets import Target
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ENABLED = {"opt-in-not-required", "opted-in"}
+# A region of each partition that no account can disable (not opt-in).
+_ALWAYS_ENABLED = {
+    "aws": "us-east-1",
+    "aws-cn": "cn-north-1",
+    "aws-us-gov": "us-gov-west-1",
+}
 
 
 @dataclass(frozen=True)
@@ -75,13 +82,21 @@ def account_targets(
     return targets
 
 
+@dataclass(frozen=True)
+class OrganizationAccounts:
+    """The accounts to call (id -> name), and those left out (id -> why)."""
+
+    active: dict[str, str]
+    skipped: dict[str, str]
+
+
 def organization_accounts(
     session: boto3.Session,
     *,
     ous: Sequence[str] = (),
     exclude: Iterable[str] = (),
-) -> TargetPlan:
-    """The organization's ACTIVE accounts, as region-less Targets (region "-").
+) -> OrganizationAccounts:
+    """The organization's ACTIVE accounts.
 
     ``skipped`` maps each account left out to why (its state, such as SUSPENDED, or
     "excluded"). Limited to ``ous``, searched recursively, when given.
@@ -94,7 +109,7 @@ def organization_accounts(
     )
     excluded = set(exclude)
     skipped: dict[str, str] = {}
-    active: list[Target] = []
+    active: dict[str, str] = {}
     for account in accounts:
         state = account.get("State") or account.get("Status")
         if account["Id"] in excluded:
@@ -102,10 +117,8 @@ def organization_accounts(
         elif state != "ACTIVE":
             skipped[account["Id"]] = str(state)
         else:
-            active.append(
-                Target("-", account_id=account["Id"], label=account.get("Name"))
-            )
-    return TargetPlan(active, skipped)
+            active[account["Id"]] = str(account.get("Name", ""))
+    return OrganizationAccounts(active, skipped)
 
 
 def organization_targets(
@@ -126,7 +139,7 @@ def organization_targets(
     own = session.client("sts").get_caller_identity()["Account"]
     targets = account_targets(
         regions,
-        [t.account_id for t in accounts.targets if t.account_id],
+        list(accounts.active),
         role_name,
         profile=session.profile_name if session.profile_name != "default" else None,
         own_account_id=own,
@@ -144,13 +157,12 @@ def only_enabled_regions(
     regions are enabled. An account whose regions cannot be read keeps its targets:
     its calls then fail (or not) on their own, visibly.
     """
-    from ._service_set import ServiceSet  # here: _service_set imports the runtime base
-
     per_source: dict[tuple[object, ...], Target] = {}
     for target in targets:
         if target.endpoint_url is None:
             per_source.setdefault(target.credential_source, target)
-    probes = [replace(t, label=None) for t in per_source.values()]
+    # Ask in a region every account has (an opt-in one may be the very one disabled).
+    probes = [replace(t, region=_always_enabled(t.region)) for t in per_source.values()]
     if not probes:
         return TargetPlan(list(targets))
     # AllRegions=True and OptInStatus, not a filter: the status is what says "enabled".
@@ -178,6 +190,11 @@ def only_enabled_regions(
         else:
             skipped[target.name] = "region not enabled in this account"
     return TargetPlan(kept, skipped)
+
+
+def _always_enabled(region: str) -> str:
+    partition = partition_of_region(region) or "aws"
+    return _ALWAYS_ENABLED.get(partition, region)
 
 
 def _accounts_under(org: Any, ous: Sequence[str]) -> list[dict[str, Any]]:
