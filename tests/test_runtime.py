@@ -409,3 +409,24 @@ def test_credentials_in_results_are_masked_in_reprs(
         assert str(credentials[secret]) not in shown
         assert f"'{secret}': '****'" in shown
     assert "111111111111" in shown  # the rest of the result is still shown
+
+
+def test_an_endpoint_password_never_shows_in_names_reprs_or_errors() -> None:
+    target = Target(
+        "eu-west-1", endpoint_url="http://me:hunter2-secret@127.0.0.1:9", label=None
+    )
+    error = TargetError(target, ConnectionError("refused"))
+    shown = "\n".join([repr(target), str(target), target.name, str(error)])
+    assert "hunter2-secret" not in shown
+    assert (
+        "http://me:****@127.0.0.1:9" in repr(target)
+        and "@http://me:****@" in target.name
+    )
+    assert (
+        repr(Target("eu-west-1", profile="dev"))
+        == "Target(region='eu-west-1', profile='dev')"
+    )
+    assert (
+        Target("eu-west-1", account_id="111111111111").short_name
+        == "111111111111/eu-west-1"
+    )

@@ -104,11 +104,5 @@ class LiveLine:
         line = f"{done}/{len(self._tracker.targets)} targets done, {failed} failed"
         if slowest is not None:
             target, seconds = slowest
-            line += f"; slowest running: {_short_name(target)} {seconds:.1f} s"
+            line += f"; slowest running: {target.short_name} {seconds:.1f} s"
         return line
-
-
-def _short_name(target: Target) -> str:
-    """The target without its endpoint URL (which may hold user:password)."""
-    prefix = target.account_id or target.profile
-    return f"{prefix}/{target.region}" if prefix else target.region

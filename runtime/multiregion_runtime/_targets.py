@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import urllib.parse
+from dataclasses import dataclass, field, fields
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Target:
     """
 
     region: str
-    endpoint_url: str | None = None
+    endpoint_url: str | None = field(default=None, repr=False)  # repr: see __repr__
     profile: str | None = None
     role_arn: str | None = None
     account_id: str | None = None
@@ -61,18 +62,19 @@ class Target:
             object.__setattr__(self, "account_id", _account_of(self.role_arn))
 
     @property
+    def short_name(self) -> str:
+        """account (or profile) / region, without the endpoint: ``111111111111/eu-west-1``."""
+        prefix = self.account_id or self.profile
+        return f"{prefix}/{self.region}" if prefix else self.region
+
+    @property
     def name(self) -> str:
-        """A short human name: the label, or account/region@endpoint."""
+        """The label, or short_name@endpoint (any password in the URL shown as ****)."""
         if self.label:
             return self.label
-        name = self.region
-        if self.account_id:
-            name = f"{self.account_id}/{name}"
-        elif self.profile:
-            name = f"{self.profile}/{name}"
         if self.endpoint_url:
-            name = f"{name}@{self.endpoint_url}"
-        return name
+            return f"{self.short_name}@{without_password(self.endpoint_url)}"
+        return self.short_name
 
     @property
     def credential_source(self) -> tuple[object, ...]:
@@ -88,6 +90,27 @@ class Target:
 
     def __str__(self) -> str:
         return self.name
+
+    def __repr__(self) -> str:
+        shown = [
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in fields(self)
+            if f.repr and (f.name == "region" or getattr(self, f.name) != f.default)
+        ]
+        if self.endpoint_url is not None:
+            shown.insert(1, f"endpoint_url={without_password(self.endpoint_url)!r}")
+        return f"Target({', '.join(shown)})"
+
+
+def without_password(url: str) -> str:
+    """``http://user:secret@host`` -> ``http://user:****@host``: URLs get logged."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urllib.parse.urlunsplit(
+        parts._replace(netloc=f"{parts.username}:****@{host}")
+    )
 
 
 def _account_of(role_arn: str) -> str | None:

@@ -382,7 +382,7 @@ def _report_errors(results: RegionResults[Any], debug: bool) -> None:
             groups.setdefault((fields["code"], fields["message"]), []).append(result)
     for (code, message), failed in groups.items():
         label = "skipped" if all(r.skipped for r in failed) else "error"
-        names = [_name(r.target) for r in failed]
+        names = [r.target.short_name for r in failed]
         where = names[0] if len(names) == 1 else f"{len(names)} targets"
         _err(f"  {label} {where}: {code}: {message}")
         if len(names) > 1:
@@ -391,12 +391,6 @@ def _report_errors(results: RegionResults[Any], debug: bool) -> None:
             error = failed[0].error
             assert error is not None
             _err("".join(traceback.format_exception(error)).rstrip())
-
-
-def _name(target: Target) -> str:
-    """The target without its endpoint URL, which may hold user:password."""
-    prefix = target.account_id or target.profile
-    return f"{prefix}/{target.region}" if prefix else target.region
 
 
 class _RedactingFormatter(logging.Formatter):
