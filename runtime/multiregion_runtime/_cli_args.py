@@ -232,8 +232,8 @@ def _take_param(
     return i
 
 
-def region_args(values: list[str]) -> list[str]:
-    """``--regions a,b c`` -> ["a", "b", "c"]; commas and spaces both separate."""
+def split_values(values: list[str]) -> list[str]:
+    """``--regions a,b c`` -> ["a", "b", "c"] (also accounts, OUs): commas and spaces separate."""
     return [part for value in values for part in value.split(",") if part]
 
 

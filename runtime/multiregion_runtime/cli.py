@@ -33,7 +33,7 @@ from ._cli_args import (
     output_format,
     positive_float,
     positive_int,
-    region_args,
+    split_values,
     split_command_line,
 )
 from ._cli_help import (
@@ -209,7 +209,7 @@ def _service_set(
     """The targets: each profile (or the default credentials) x each region."""
     profiles = line.values("--profile")
     _check_profiles(session, profiles)
-    regions: list[str] | str | None = region_args(line.values("--regions")) or None
+    regions: list[str] | str | None = split_values(line.values("--regions")) or None
     if regions is not None and "all" in regions:
         regions = "all"
     endpoint = line.value("--endpoint-url")
@@ -256,7 +256,7 @@ def _account_plan(
     Accounts and regions left out (suspended, excluded, region not enabled) are
     listed on stderr: never silently.
     """
-    accounts = region_args(line.values("--accounts"))
+    accounts = split_values(line.values("--accounts"))
     organization = line.flag("--organization")
     if not accounts and not organization:
         return None
@@ -267,9 +267,9 @@ def _account_plan(
         raise UsageError("--accounts and --organization take at most one --profile")
     base = boto3.Session(profile_name=profiles[0]) if profiles else session
     external_id = line.value("--external-id")
-    exclude = region_args(line.values("--exclude-accounts"))
+    exclude = split_values(line.values("--exclude-accounts"))
     if organization:
-        ous = region_args(line.values("--ous"))
+        ous = split_values(line.values("--ous"))
         plan = organization_targets(
             base, regions, role, ous=ous, exclude=exclude, external_id=external_id
         )
