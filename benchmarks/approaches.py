@@ -76,35 +76,37 @@ class Fanout:
         ]
 
 
-class Sequential(Fanout):
+class _ClientsFirst(Fanout):
+    """Clients made in set-up when warm, or at the start of each timed run when cold."""
+
+    clients: list[BaseClient] = []
+
+    def setup(self) -> None:
+        if not self.cold:
+            self.clients = self.make_clients()
+
+    def run_clients(self) -> list[BaseClient]:
+        return self.make_clients() if self.cold else self.clients
+
+
+class Sequential(_ClientsFirst):
     """A plain loop: one call after another."""
 
     name = "sequential"
     label = "sequential boto3 loop"
-    clients: list[BaseClient] = []
-
-    def setup(self) -> None:
-        if not self.cold:
-            self.clients = self.make_clients()
 
     def run(self) -> list[Any]:
-        clients = self.make_clients() if self.cold else self.clients
-        return [self.invoke(client) for client in clients]
+        return [self.invoke(client) for client in self.run_clients()]
 
 
-class PoolPrebuilt(Fanout):
+class PoolPrebuilt(_ClientsFirst):
     """A thread pool over clients made beforehand (in the timed run when cold)."""
 
     name = "pool-prebuilt"
     label = "thread pool, clients made first"
-    clients: list[BaseClient] = []
-
-    def setup(self) -> None:
-        if not self.cold:
-            self.clients = self.make_clients()
 
     def run(self) -> list[Any]:
-        clients = self.make_clients() if self.cold else self.clients
+        clients = self.run_clients()
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             return list(pool.map(self.invoke, clients))
 
